@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ZHost, ZPort, zIntRange, zMillis } from './primitives';
+
+export const ZDeployStrategy = z.enum(['canary', 'bluegreen'], { error: 'strategy must be canary or bluegreen' });
+export const ZDeployStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'aborted', 'rolled_back']);
+export type TDeployStatus = z.infer<typeof ZDeployStatus>;
+
+export const ZDeployStart = z.object({
+  version: z.string().trim().min(1, 'version is required').max(64),
+  backends: z.array(z.object({ host: ZHost, port: ZPort, weight: zIntRange(1, 1000).default(1) })).min(1, 'at least one backend is required'),
+  strategy: ZDeployStrategy.default('canary'),
+  /** Percent of traffic on the new version at each canary step. */
+  steps: z.array(zIntRange(1, 100)).min(1).default([10, 50, 100]),
+  stepPauseMs: zMillis(0, 3_600_000).default(10_000),
+  /** Abort when the new version's error rate (5xx + errors per request) exceeds this during a step. */
+  maxErrorRate: z.number().min(0).max(1).default(0.05),
+  healthyTimeoutMs: zMillis(1000, 3_600_000).default(60_000),
+  drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
+  idempotencyKey: z.string().trim().max(128).optional(),
+});
+export type TDeployStart = z.infer<typeof ZDeployStart>;

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
+
+export const ALGORITHMS = [
+  'round_robin',
+  'weighted_round_robin',
+  'least_connections',
+  'weighted_least_connections',
+  'ip_hash',
+  'least_response_time',
+  'consistent_hash',
+  'p2c',
+  'random',
+] as const;
+export const ZAlgorithm = z.enum(ALGORITHMS, { error: `algorithm must be one of: ${ALGORITHMS.join(', ')}` });
+export type TAlgorithm = z.infer<typeof ZAlgorithm>;
+
+/** One line per algorithm, shown beside the selector in the dashboard. */
+export const ALGORITHM_DESCRIPTIONS: Record<TAlgorithm, string> = {
+  round_robin: 'Each backend in turn, ignoring weights.',
+  weighted_round_robin: "Smooth weighted round robin (NGINX's sequence): heavier backends get proportionally more, evenly spread.",
+  least_connections: 'The backend with the fewest active connections.',
+  weighted_least_connections: 'Fewest active connections relative to weight.',
+  ip_hash: 'The same client IP always reaches the same backend while the pool is unchanged.',
+  least_response_time: 'The backend with the lowest recent latency (EWMA), ties broken by active requests.',
+  consistent_hash: 'Hash ring with virtual nodes on a key (client IP, header, cookie or path); adding a backend moves few keys.',
+  p2c: 'Power of two choices: pick two at random, send to the less loaded.',
+  random: 'A uniformly random backend.',
+};
+
+export const ZPoolProtocol = z.enum(['http', 'tcp'], { error: 'protocol must be http or tcp' });
+export type TPoolProtocol = z.infer<typeof ZPoolProtocol>;
+
+export const ZHashKey = z.object({
+  source: z.enum(['client_ip', 'header', 'cookie', 'path']).default('client_ip'),
+  /** Header or cookie name when source is header or cookie. */
+  name: z.string().trim().max(128).optional(),
+});
+export type THashKey = z.infer<typeof ZHashKey>;
+
+export const ZHealthCheck = z
+  .object({
+    enabled: z.boolean().default(true),
+    type: z.enum(['http', 'tcp']).default('http'),
+    path: z.string().trim().startsWith('/', 'path must start with /').max(2048).default('/'),
+    expectedStatusMin: zIntRange(100, 599).default(200),
+    expectedStatusMax: zIntRange(100, 599).default(399),
+    bodyContains: z.string().max(1024).optional(),
+    intervalMs: zMillis(100, 3_600_000).default(2000),
+    timeoutMs: zMillis(50, 60_000).default(1000),
+    rise: zIntRange(1, 100).default(2),
+    fall: zIntRange(1, 100).default(3),
+  })
+  .refine((h) => h.expectedStatusMin <= h.expectedStatusMax, {
+    message: 'expected status minimum must not exceed the maximum',
+    path: ['expectedStatusMax'],
+  });
+export type THealthCheck = z.infer<typeof ZHealthCheck>;
+
+export const ZOutlierDetection = z.object({
+  enabled: z.boolean().default(true),
+  consecutiveErrors: zIntRange(1, 1000).default(5),
+  baseEjectionMs: zMillis(100, 3_600_000).default(30_000),
+  maxEjectionPercent: zIntRange(0, 100).default(50),
+});
+export type TOutlierDetection = z.infer<typeof ZOutlierDetection>;
+
+export const ZTimeouts = z.object({
+  connectMs: zMillis(10, 600_000).default(3000),
+  /** Time from sending the request to the first response byte. */
+  firstByteMs: zMillis(10, 3_600_000).default(30_000),
+  /** Idle time on either side of an established exchange. */
+  idleMs: zMillis(100, 3_600_000).default(60_000),
+});
+export type TTimeouts = z.infer<typeof ZTimeouts>;
+
+export const ZRetries = z.object({
+  attempts: zIntRange(0, 10).default(2),
+  /** Also retry idempotent requests on a 5xx answer. */
+  on5xx: z.boolean().default(false),
+  /** Retries may add at most this share of requests in flight. */
+  budgetPercent: zIntRange(0, 100).default(20),
+});
+export type TRetries = z.infer<typeof ZRetries>;
+
+export const ZStickiness = z.object({
+  mode: z.enum(['none', 'cookie', 'header']).default('none'),
+  cookieName: z.string().trim().min(1).max(128).default('FULCRUM_STICKY'),
+  headerName: z.string().trim().min(1).max(128).default('x-fulcrum-sticky'),
+  ttlSeconds: zIntRange(0, 31_536_000).default(3600),
+});
+export type TStickiness = z.infer<typeof ZStickiness>;
+
+/** Everything an operator sets on a pool. Defaults make `{name, protocol, listenPort}` enough. */
+export const ZPoolConfig = z.object({
+  name: ZSlug,
+  protocol: ZPoolProtocol.default('http'),
+  listenHost: ZHost.default('0.0.0.0'),
+  listenPort: ZPort,
+  algorithm: ZAlgorithm.default('round_robin'),
+  hashKey: ZHashKey.default({ source: 'client_ip' }),
+  healthCheck: ZHealthCheck.default({
+    enabled: true,
+    type: 'http',
+    path: '/',
+    expectedStatusMin: 200,
+    expectedStatusMax: 399,
+    intervalMs: 2000,
+    timeoutMs: 1000,
+    rise: 2,
+    fall: 3,
+  }),
+  outlierDetection: ZOutlierDetection.default({ enabled: true, consecutiveErrors: 5, baseEjectionMs: 30_000, maxEjectionPercent: 50 }),
+  timeouts: ZTimeouts.default({ connectMs: 3000, firstByteMs: 30_000, idleMs: 60_000 }),
+  retries: ZRetries.default({ attempts: 2, on5xx: false, budgetPercent: 20 }),
+  stickiness: ZStickiness.default({ mode: 'none', cookieName: 'FULCRUM_STICKY', headerName: 'x-fulcrum-sticky', ttlSeconds: 3600 }),
+  slowStartMs: zMillis(0, 3_600_000).default(0),
+  drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
+});
+export type TPoolConfig = z.infer<typeof ZPoolConfig>;
+export type TPoolConfigInput = z.input<typeof ZPoolConfig>;
+
+export const ZPoolCreate = ZPoolConfig;
+/** Updates name the row version they were based on; a stale one is refused with CONFLICT. */
+export const ZPoolUpdate = z.object({
+  id: ZId,
+  expectedVersion: z.number().int().min(1),
+  patch: ZPoolConfig.partial(),
+});
+export type TPoolUpdate = z.infer<typeof ZPoolUpdate>;
+
+export const ZPool = ZPoolConfig.extend({
+  id: ZId,
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TPool = z.infer<typeof ZPool>;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ZDataplaneEvent } from './event';
+import { ZId } from './primitives';
+import { ZStatsFrame } from './stats';
+
+/**
+ * The control plane <-> data plane link, modelled on Envoy's xDS handshake: the control plane
+ * pushes `{version, hash, config}`; the data plane acks the version it applied or nacks with the
+ * version it kept and the error.
+ */
+export const DATAPLANE_WS_PATH = '/ws/dataplane';
+
+/** WebSocket close codes the hub uses (4000-4999 are application codes). */
+export const WS_CLOSE = {
+  unauthorized: 4401,
+  forbidden: 4403,
+  badMessage: 4400,
+  replaced: 4409,
+  shuttingDown: 4503,
+} as const;
+
+// Data plane -> control plane
+export const ZHelloMessage = z.object({
+  type: z.literal('hello'),
+  dataplaneId: ZId,
+  name: z.string().min(1).max(128),
+  softwareVersion: z.string().max(64),
+  configVersion: z.number().int().min(0).nullable(),
+  configHash: z.string().nullable(),
+});
+export const ZAckMessage = z.object({ type: z.literal('ack'), version: z.number().int().min(0), hash: z.string() });
+export const ZNackMessage = z.object({
+  type: z.literal('nack'),
+  version: z.number().int().min(0).nullable(),
+  keptVersion: z.number().int().min(0).nullable(),
+  error: z.string().max(8000),
+});
+export const ZStatsMessage = z.object({ type: z.literal('stats'), frame: ZStatsFrame });
+export const ZEventMessage = z.object({ type: z.literal('event'), event: ZDataplaneEvent });
+export const ZPingMessage = z.object({ type: z.literal('ping'), ts: z.number() });
+export const ZPongMessage = z.object({ type: z.literal('pong'), ts: z.number() });
+
+export const ZDataplaneToControl = z.discriminatedUnion('type', [
+  ZHelloMessage,
+  ZAckMessage,
+  ZNackMessage,
+  ZStatsMessage,
+  ZEventMessage,
+  ZPingMessage,
+  ZPongMessage,
+]);
+export type TDataplaneToControl = z.infer<typeof ZDataplaneToControl>;
+
+// Control plane -> data plane. The snapshot's `config` is validated by the data plane with
+// ZConfigSnapshot itself, so that a bad one can be nacked with the reason rather than dropped.
+export const ZSnapshotMessage = z.object({
+  type: z.literal('snapshot'),
+  version: z.number().int().min(0),
+  hash: z.string(),
+  config: z.unknown(),
+});
+export const ZWelcomeMessage = z.object({ type: z.literal('welcome'), serverTime: z.number(), heartbeatMs: z.number().int() });
+
+export const ZControlToDataplane = z.discriminatedUnion('type', [ZSnapshotMessage, ZWelcomeMessage, ZPingMessage, ZPongMessage]);
+export type TControlToDataplane = z.infer<typeof ZControlToDataplane>;
