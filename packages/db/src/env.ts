@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The one place @fulcrum/db reads the environment. */
+export const dbEnv = {
+  /** A real PostgreSQL to use; when unset an embedded one is started. */
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  /**
+   * Where the embedded PostgreSQL keeps its data (`<dir>/pg`). The checkout's `.fulcrum` by
+   * default: when run as root, PostgreSQL runs as the `postgres` user, which cannot enter /root.
+   */
+  dataDir: path.resolve(process.env.FULCRUM_DATA_DIR || path.join(repoRoot, '.fulcrum')),
+  pgPort: Number(process.env.FULCRUM_PG_PORT || 54329),
+  debugMigrations: Boolean(process.env.FULCRUM_MIGRATE_DEBUG),
+};
