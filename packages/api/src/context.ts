@@ -1,0 +1,28 @@
+import { SESSION_COOKIE } from '@fulcrum/protocol';
+import type { PrismaClient } from '@fulcrum/db';
+import { actorFromSession, readCookie } from './services/auth/sessions';
+import { actorFromApiToken } from './services/tokens/api-tokens';
+import type { Actor, Context } from './trpc';
+
+export interface CreateContextOptions {
+  headers: Headers;
+  resHeaders: Headers;
+  prisma: PrismaClient;
+}
+
+/**
+ * Who is calling: a bearer API token (CI, scripts) or the session cookie (the dashboard).
+ * Data-plane tokens authenticate only the WebSocket link, never the API.
+ */
+export async function createContext({ headers, resHeaders, prisma }: CreateContextOptions): Promise<Context> {
+  const auth = headers.get('authorization');
+  let actor: Actor | null = null;
+  const sessionToken = readCookie(headers.get('cookie'), SESSION_COOKIE);
+  if (auth?.toLowerCase().startsWith('bearer ')) {
+    actor = await actorFromApiToken(prisma, auth.slice(7).trim());
+  } else if (sessionToken) {
+    actor = await actorFromSession(prisma, sessionToken);
+  }
+  if (actor?.role === 'dataplane') actor = null;
+  return { prisma, actor, resHeaders, sessionToken };
+}

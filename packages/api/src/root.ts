@@ -1,0 +1,21 @@
+import { authRouter } from './routers/auth';
+import { backendsRouter } from './routers/backends';
+import { eventsRouter } from './routers/events';
+import { poolsRouter } from './routers/pools';
+import { revisionsRouter } from './routers/revisions';
+import { tokensRouter } from './routers/tokens';
+import { usersRouter } from './routers/users';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  auth: authRouter,
+  pools: poolsRouter,
+  backends: backendsRouter,
+  revisions: revisionsRouter,
+  events: eventsRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

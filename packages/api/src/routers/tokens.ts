@@ -1,0 +1,31 @@
+import { ZTokenCreate } from '@fulcrum/protocol';
+import { z } from 'zod';
+import { createApiToken, listApiTokens, revokeApiToken } from '../services/tokens/api-tokens';
+import { adminProcedure, router } from '../trpc';
+import { ZIdInput, ZOk } from './schemas';
+
+const ZTokenSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const tokensRouter = router({
+  list: adminProcedure.input(z.void()).output(z.array(ZTokenSummary)).query(({ ctx }) => listApiTokens(ctx.prisma)),
+  create: adminProcedure
+    .input(ZTokenCreate)
+    .output(ZTokenSummary.extend({ token: z.string() }))
+    .mutation(({ ctx, input }) => createApiToken(ctx.prisma, { ...input, createdById: ctx.actor.kind === 'user' ? ctx.actor.id : undefined })),
+  revoke: adminProcedure
+    .input(ZIdInput)
+    .output(ZOk)
+    .mutation(async ({ ctx, input }) => {
+      await revokeApiToken(ctx.prisma, input.id);
+      return { ok: true as const };
+    }),
+});

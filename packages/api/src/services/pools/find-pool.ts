@@ -1,0 +1,11 @@
+import type { Prisma, PrismaClient } from '@fulcrum/db';
+import { AppError } from '../../errors';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** Pools are addressed by id or by name (CI scripts know names). */
+export async function findPoolRow(db: Db, idOrName: string) {
+  const row = await db.pool.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] } });
+  if (!row) throw new AppError('NOT_FOUND', `no pool ${idOrName}`);
+  return row;
+}

@@ -1,0 +1,58 @@
+import { type TBackend, type TPool, type TPoolConfig, ZPoolConfig } from '@fulcrum/protocol';
+import type { Backend, Pool } from '@fulcrum/db';
+
+/** A pool row as the API shows it; JSON columns are re-read through the shared schema. */
+export function toPool(row: Pool): TPool {
+  const config = ZPoolConfig.parse({
+    name: row.name,
+    protocol: row.protocol,
+    listenHost: row.listenHost,
+    listenPort: row.listenPort,
+    algorithm: row.algorithm,
+    hashKey: row.hashKey,
+    healthCheck: row.healthCheck,
+    outlierDetection: row.outlierDetection,
+    timeouts: row.timeouts,
+    retries: row.retries,
+    stickiness: row.stickiness,
+    slowStartMs: row.slowStartMs,
+    drainTimeoutMs: row.drainTimeoutMs,
+  });
+  return { ...config, id: row.id, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+/** The columns a full pool config is stored in. */
+export function poolColumns(config: TPoolConfig) {
+  return {
+    name: config.name,
+    protocol: config.protocol,
+    listenHost: config.listenHost,
+    listenPort: config.listenPort,
+    algorithm: config.algorithm,
+    hashKey: config.hashKey,
+    healthCheck: config.healthCheck,
+    outlierDetection: config.outlierDetection,
+    timeouts: config.timeouts,
+    retries: config.retries,
+    stickiness: config.stickiness,
+    slowStartMs: config.slowStartMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+  };
+}
+
+export function toBackend(row: Backend): TBackend {
+  return {
+    id: row.id,
+    poolId: row.poolId,
+    host: row.host,
+    port: row.port,
+    weight: row.weight,
+    backup: row.backup,
+    maxConnections: row.maxConnections,
+    adminState: row.adminState,
+    versionLabel: row.versionLabel,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

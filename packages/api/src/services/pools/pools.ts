@@ -1,0 +1,73 @@
+import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolConfig, flattenZodIssues } from '@fulcrum/protocol';
+import type { PrismaClient } from '@fulcrum/db';
+import { AppError } from '../../errors';
+import type { Actor } from '../../trpc';
+import { commitChange } from '../revisions/commit-change';
+import { findPoolRow } from './find-pool';
+import { poolColumns, toBackend, toPool } from './pool-mapper';
+
+export async function listPools(prisma: PrismaClient): Promise<(TPool & { backendCount: number })[]> {
+  const rows = await prisma.pool.findMany({ orderBy: { name: 'asc' }, include: { _count: { select: { backends: true } } } });
+  return rows.map((r) => ({ ...toPool(r), backendCount: r._count.backends }));
+}
+
+export async function getPool(prisma: PrismaClient, idOrName: string): Promise<TPool & { backends: TBackend[] }> {
+  const row = await findPoolRow(prisma, idOrName);
+  const backends = await prisma.backend.findMany({ where: { poolId: row.id }, orderBy: [{ host: 'asc' }, { port: 'asc' }] });
+  return { ...toPool(row), backends: backends.map(toBackend) };
+}
+
+export interface CreatePoolOptions {
+  actor: Actor;
+  config: TPoolConfig;
+  reason?: string;
+}
+
+export async function createPool(prisma: PrismaClient, { actor, config, reason }: CreatePoolOptions): Promise<TPool> {
+  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}` }, (tx) => tx.pool.create({ data: poolColumns(config) }));
+  return toPool(result);
+}
+
+export interface UpdatePoolOptions {
+  actor: Actor;
+  update: TPoolUpdate;
+  reason?: string;
+}
+
+/** Applies a partial change on top of the stored config; refused when the pool moved on since `expectedVersion`. */
+export async function updatePool(prisma: PrismaClient, { actor, update, reason }: UpdatePoolOptions): Promise<TPool> {
+  const changed = Object.keys(update.patch).join(', ') || 'nothing';
+  const { result } = await commitChange(prisma, { actor, message: reason || `update pool: ${changed}`, poolId: update.id }, async (tx) => {
+    const row = await findPoolRow(tx, update.id);
+    const current = toPool(row);
+    const merged = ZPoolConfig.safeParse({ ...current, ...update.patch });
+    if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));
+    const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
+    if (res.count === 0) throw staleError('pool', row.version);
+    return tx.pool.findUniqueOrThrow({ where: { id: row.id } });
+  });
+  return toPool(result);
+}
+
+export interface DeletePoolOptions {
+  actor: Actor;
+  id: string;
+  expectedVersion: number;
+  reason?: string;
+}
+
+export async function deletePool(prisma: PrismaClient, { actor, id, expectedVersion, reason }: DeletePoolOptions): Promise<void> {
+  const row = await findPoolRow(prisma, id);
+  await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}` }, async (tx) => {
+    const res = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
+    if (res.count === 0) {
+      const still = await tx.pool.findUnique({ where: { id: row.id } });
+      if (!still) throw new AppError('NOT_FOUND', `no pool ${id}`);
+      throw staleError('pool', still.version);
+    }
+  });
+}
+
+export function staleError(what: string, currentVersion: number): AppError {
+  return new AppError('CONFLICT', `this ${what} was changed by someone else (now at version ${currentVersion}); reload and try again`);
+}

@@ -1,0 +1,93 @@
+import { type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum/protocol';
+import type { Prisma, PrismaClient } from '@fulcrum/db';
+import { AppError } from '../../errors';
+import type { Actor } from '../../trpc';
+import { poolColumns } from '../pools/pool-mapper';
+import { type CommittedRevision, commitChange } from './commit-change';
+import { type SnapshotChange, diffSnapshots } from './snapshot-diff';
+
+export interface RevisionSummary {
+  version: number;
+  hash: string;
+  author: string;
+  message: string;
+  rollbackOf: number | null;
+  createdAt: string;
+}
+
+type RevisionRow = { version: number; hash: string; author: string; message: string; rollbackOf: number | null; createdAt: Date };
+
+function toSummary(r: RevisionRow): RevisionSummary {
+  return { version: r.version, hash: r.hash, author: r.author, message: r.message, rollbackOf: r.rollbackOf, createdAt: r.createdAt.toISOString() };
+}
+
+const summarySelect = { version: true, hash: true, author: true, message: true, rollbackOf: true, createdAt: true } as const;
+
+export async function listRevisions(prisma: PrismaClient, opts: { limit: number; beforeVersion?: number }): Promise<RevisionSummary[]> {
+  const rows = await prisma.configRevision.findMany({
+    where: opts.beforeVersion ? { version: { lt: opts.beforeVersion } } : undefined,
+    orderBy: { version: 'desc' },
+    take: opts.limit,
+    select: summarySelect,
+  });
+  return rows.map(toSummary);
+}
+
+/** The snapshot of a version; version 0 is the empty configuration before the first change. */
+export async function getRevision(prisma: PrismaClient, version: number): Promise<RevisionSummary & { snapshot: TConfigSnapshot }> {
+  if (version === 0) {
+    return { version: 0, hash: '', author: 'system', message: 'empty configuration', rollbackOf: null, createdAt: new Date(0).toISOString(), snapshot: { version: 0, hash: '', pools: [] } };
+  }
+  const row = await prisma.configRevision.findUnique({ where: { version } });
+  if (!row) throw new AppError('NOT_FOUND', `no revision ${version}`);
+  return { ...toSummary(row), snapshot: ZConfigSnapshot.parse(row.snapshot) };
+}
+
+/** The newest revision's snapshot, or null before the first change. */
+export async function getCurrentSnapshot(prisma: PrismaClient): Promise<TConfigSnapshot | null> {
+  const row = await prisma.configRevision.findFirst({ orderBy: { version: 'desc' } });
+  return row ? ZConfigSnapshot.parse(row.snapshot) : null;
+}
+
+export async function diffRevisions(prisma: PrismaClient, from: number, to: number): Promise<{ from: number; to: number; changes: SnapshotChange[] }> {
+  const [a, b] = await Promise.all([getRevision(prisma, from), getRevision(prisma, to)]);
+  return { from, to, changes: diffSnapshots(a.snapshot, b.snapshot) };
+}
+
+export interface RollbackOptions {
+  actor: Actor;
+  version: number;
+  message?: string;
+}
+
+/**
+ * Restores the pools and backends of an earlier revision as a new revision (history is never
+ * rewritten). Ids are kept, so data planes carry health and counters over for what stays.
+ */
+export async function rollbackToRevision(prisma: PrismaClient, { actor, version, message }: RollbackOptions): Promise<RevisionSummary> {
+  const target = await getRevision(prisma, version);
+  const { revision } = await commitChange(prisma, { actor, message: message || `roll back to revision ${version}`, rollbackOf: version }, (tx) => restoreSnapshot(tx, target.snapshot));
+  return (await listRevisions(prisma, { limit: 1, beforeVersion: revision.version + 1 }))[0]!;
+}
+
+async function restoreSnapshot(tx: Prisma.TransactionClient, snapshot: TConfigSnapshot): Promise<void> {
+  const keep = snapshot.pools.map((p) => p.id);
+  await tx.pool.deleteMany({ where: { id: { notIn: keep } } });
+  // Park surviving pools on placeholder ports and names first so that swapped ports or names
+  // never collide with each other's unique constraints midway.
+  const existing = await tx.pool.findMany({ where: { id: { in: keep } }, select: { id: true } });
+  for (const [i, p] of existing.entries()) {
+    await tx.pool.update({ where: { id: p.id }, data: { listenPort: -(i + 1), name: `__restoring_${i}` } });
+  }
+  await tx.backend.deleteMany({ where: { poolId: { in: keep } } });
+  for (const pool of snapshot.pools) {
+    const { id, backends, ...config } = pool;
+    const columns = poolColumns(config);
+    await tx.pool.upsert({ where: { id }, create: { id, ...columns }, update: { ...columns, version: { increment: 1 } } });
+    for (const { id: backendId, ...b } of backends) {
+      await tx.backend.create({ data: { id: backendId, poolId: id, ...b, versionLabel: b.versionLabel ?? null } });
+    }
+  }
+}
+
+export type { CommittedRevision };

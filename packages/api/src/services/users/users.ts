@@ -1,0 +1,68 @@
+import type { TRole } from '@fulcrum/protocol';
+import type { PrismaClient } from '@fulcrum/db';
+import { AppError } from '../../errors';
+import { hashPassword } from '../auth/secrets';
+
+export interface UserSummary {
+  id: string;
+  email: string;
+  name: string;
+  role: TRole;
+  createdAt: string;
+}
+
+export function toUserSummary(u: { id: string; email: string; name: string; role: string; createdAt: Date }): UserSummary {
+  return { id: u.id, email: u.email, name: u.name, role: u.role as TRole, createdAt: u.createdAt.toISOString() };
+}
+
+export async function listUsers(prisma: PrismaClient): Promise<UserSummary[]> {
+  return (await prisma.user.findMany({ orderBy: { createdAt: 'asc' } })).map(toUserSummary);
+}
+
+export interface CreateUserOptions {
+  email: string;
+  name: string;
+  password: string;
+  role: TRole;
+}
+
+export async function createUser(prisma: PrismaClient, opts: CreateUserOptions): Promise<UserSummary> {
+  const user = await prisma.user.create({ data: { email: opts.email, name: opts.name, role: opts.role, passwordHash: await hashPassword(opts.password) } });
+  return toUserSummary(user);
+}
+
+export interface UpdateUserOptions {
+  id: string;
+  role?: TRole;
+  name?: string;
+  password?: string;
+}
+
+/** Role changes and deletions never leave the system without an admin. */
+async function assertAdminRemains(tx: Pick<PrismaClient, 'user'>, userId: string): Promise<void> {
+  const admins = await tx.user.count({ where: { role: 'admin', id: { not: userId } } });
+  if (admins === 0) throw new AppError('CONFLICT', 'this is the last admin; make someone else admin first');
+}
+
+export async function updateUser(prisma: PrismaClient, opts: UpdateUserOptions): Promise<UserSummary> {
+  return prisma.$transaction(async (tx) => {
+    const current = await tx.user.findUnique({ where: { id: opts.id } });
+    if (!current) throw new AppError('NOT_FOUND', 'no such user');
+    if (current.role === 'admin' && opts.role && opts.role !== 'admin') await assertAdminRemains(tx, opts.id);
+    const user = await tx.user.update({
+      where: { id: opts.id },
+      data: { role: opts.role, name: opts.name, passwordHash: opts.password ? await hashPassword(opts.password) : undefined },
+    });
+    if (opts.password || (opts.role && opts.role !== current.role)) await tx.session.deleteMany({ where: { userId: opts.id } });
+    return toUserSummary(user);
+  });
+}
+
+export async function deleteUser(prisma: PrismaClient, id: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const current = await tx.user.findUnique({ where: { id } });
+    if (!current) throw new AppError('NOT_FOUND', 'no such user');
+    if (current.role === 'admin') await assertAdminRemains(tx, id);
+    await tx.user.delete({ where: { id } });
+  });
+}
