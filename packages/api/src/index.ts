@@ -6,3 +6,4 @@ export type { Actor, Context } from './trpc';
 export { getCurrentSnapshot, getRevision } from './services/revisions/revisions';
 export { actorFromApiToken, createApiToken } from './services/tokens/api-tokens';
 export { recordEvent } from './services/events/events';
+export { headersFromNode } from './node-headers';

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PrismaClient } from '@fulcrum/db';
 import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
 import { createContext } from './context';
+import { headersFromNode } from './node-headers';
 import { appRouter } from './root';
 
 export const REST_BASE = '/api/v1';
@@ -18,15 +19,6 @@ export function generateOpenApi(baseUrl = REST_BASE) {
   return document;
 }
 
-function toHeaders(req: IncomingMessage): Headers {
-  const h = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) v.forEach((x) => h.append(k, x));
-    else if (v !== undefined) h.set(k, v);
-  }
-  return h;
-}
-
 /** Handles `/api/v1/*`: the REST face of the same procedures, plus `/api/v1/openapi.json`. */
 export function createRestHandler({ prisma }: { prisma: () => PrismaClient }) {
   const handler = createOpenApiNodeHttpHandler({
@@ -35,7 +27,7 @@ export function createRestHandler({ prisma }: { prisma: () => PrismaClient }) {
       const req = opts.req as IncomingMessage;
       const res = opts.res as ServerResponse;
       const resHeaders = new Headers();
-      const ctx = await createContext({ headers: toHeaders(req), resHeaders, prisma: prisma() });
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: prisma() });
       resHeaders.forEach((v, k) => res.appendHeader(k, v));
       return ctx;
     },

@@ -1,0 +1,66 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { EventsList } from '../components/events-list';
+import { useSession } from '../lib/session';
+import { useTRPC } from '../lib/trpc';
+
+export default function OverviewPage() {
+  const trpc = useTRPC();
+  const { canWrite } = useSession();
+  const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
+  return (
+    <div className="stack">
+      <section className="card">
+        <div className="row">
+          <h1>Pools</h1>
+          {canWrite ? (
+            <Link href="/pools/new" className="button primary">
+              New pool
+            </Link>
+          ) : (
+            <button type="button" className="primary" disabled>
+              New pool
+            </button>
+          )}
+        </div>
+        {pools.isLoading && <p className="muted">Loading pools…</p>}
+        {pools.error && <p className="error">{pools.error.message}</p>}
+        {pools.data?.length === 0 && <p className="muted">No pools yet. Create one to put a listener in front of your backends.</p>}
+        {!!pools.data?.length && (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Pool</th>
+                  <th>Listener</th>
+                  <th>Algorithm</th>
+                  <th>Backends</th>
+                </tr>
+              </thead>
+              <tbody>
+                {pools.data.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link href={`/pools/${p.id}`}>{p.name}</Link>
+                    </td>
+                    <td className="mono">
+                      {p.protocol}://{p.listenHost}:{p.listenPort}
+                    </td>
+                    <td>{p.algorithm.replaceAll('_', ' ')}</td>
+                    <td>{p.backendCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="card">
+        <h2>Latest events</h2>
+        <EventsList limit={10} />
+      </section>
+    </div>
+  );
+}

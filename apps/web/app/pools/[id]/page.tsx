@@ -1,0 +1,80 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useParams, useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { BackendsTable } from '../../../components/backends-table';
+import { ConfirmButton } from '../../../components/confirm-button';
+import { EventsList } from '../../../components/events-list';
+import { PoolForm } from '../../../components/pool-form';
+import { useSession } from '../../../lib/session';
+import { useToast } from '../../../lib/toast';
+import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
+
+export default function PoolPage() {
+  const { id } = useParams<{ id: string }>();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const router = useRouter();
+  const toast = useToast();
+  const { canWrite } = useSession();
+  const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
+  const pool = useQuery(trpc.pools.get.queryOptions({ id }));
+  const update = useMutation(
+    trpc.pools.update.mutationOptions({
+      onSuccess: async () => {
+        setServerErrors({});
+        toast('ok', 'Pool saved');
+        await qc.invalidateQueries();
+      },
+      onError: (err) => {
+        setServerErrors(fieldErrorsOf(err));
+        toast('error', describeError(err));
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.pools.delete.mutationOptions({
+      onSuccess: async () => {
+        toast('ok', 'Pool deleted');
+        await qc.invalidateQueries();
+        router.push('/');
+      },
+      onError: (err) => toast('error', describeError(err)),
+    }),
+  );
+
+  if (pool.isLoading) return <p className="muted">Loading pool…</p>;
+  if (pool.error) return <p className="error">{pool.error.message}</p>;
+  const p = pool.data!;
+  return (
+    <div className="stack">
+      <section className="card">
+        <div className="row">
+          <h1>
+            {p.name} <span className="muted">:{p.listenPort}</span>
+          </h1>
+          <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
+        </div>
+        <h2>Backends</h2>
+        <BackendsTable poolId={p.id} backends={p.backends} />
+      </section>
+      <section className="card">
+        <h2>Configuration</h2>
+        <PoolForm
+          key={p.version}
+          initial={p}
+          submitLabel="Save pool"
+          disabled={!canWrite}
+          pending={update.isPending}
+          serverErrors={serverErrors}
+          onSubmit={(config) => update.mutate({ id: p.id, expectedVersion: p.version, patch: config })}
+        />
+      </section>
+      <section className="card">
+        <h2>Events</h2>
+        <EventsList poolId={p.id} />
+      </section>
+    </div>
+  );
+}

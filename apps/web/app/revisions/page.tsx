@@ -1,0 +1,114 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ConfirmButton } from '../../components/confirm-button';
+import { useSession } from '../../lib/session';
+import { useToast } from '../../lib/toast';
+import { describeError, useTRPC } from '../../lib/trpc';
+
+const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 1));
+
+export default function RevisionsPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const { canWrite } = useSession();
+  const revisions = useQuery(trpc.revisions.list.queryOptions({ limit: 100 }));
+  const [pair, setPair] = useState<{ from: number; to: number } | null>(null);
+  const diff = useQuery({ ...trpc.revisions.diff.queryOptions(pair ?? { from: 0, to: 0 }), enabled: pair !== null });
+  const rollback = useMutation(
+    trpc.revisions.rollback.mutationOptions({
+      onSuccess: async (r) => {
+        toast('ok', `Rolled back: revision ${r.version} restores ${r.rollbackOf}`);
+        await qc.invalidateQueries();
+      },
+      onError: (err) => toast('error', describeError(err)),
+    }),
+  );
+
+  return (
+    <div className="stack">
+      <section className="card">
+        <h1>Config revisions</h1>
+        {revisions.isLoading && <p className="muted">Loading…</p>}
+        {revisions.data?.length === 0 && <p className="muted">No revisions yet: every change to pools and backends makes one.</p>}
+        {!!revisions.data?.length && (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Version</th>
+                  <th>When</th>
+                  <th>Author</th>
+                  <th>Message</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {revisions.data.map((r, i) => (
+                  <tr key={r.version} data-revision={r.version}>
+                    <td className="mono">{r.version}</td>
+                    <td>{new Date(r.createdAt).toLocaleString()}</td>
+                    <td>{r.author}</td>
+                    <td>{r.message}</td>
+                    <td className="actions">
+                      <button type="button" onClick={() => setPair({ from: revisions.data[i + 1]?.version ?? 0, to: r.version })}>
+                        Diff
+                      </button>
+                      {i > 0 && <ConfirmButton label="Roll back" confirmLabel={`Restore ${r.version}`} disabled={!canWrite} onConfirm={() => rollback.mutate({ version: r.version })} />}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      {pair && (
+        <section className="card">
+          <div className="row">
+            <h2>
+              Revision {pair.from} → {pair.to}
+            </h2>
+            <span className="diff-pick">
+              <label>
+                from{' '}
+                <input type="number" value={pair.from} min={0} onChange={(e) => setPair({ ...pair, from: Number(e.target.value) })} />
+              </label>{' '}
+              <label>
+                to <input type="number" value={pair.to} min={0} onChange={(e) => setPair({ ...pair, to: Number(e.target.value) })} />
+              </label>
+            </span>
+          </div>
+          {diff.error && <p className="error">{diff.error.message}</p>}
+          {diff.data?.changes.length === 0 && <p className="muted">No differences.</p>}
+          {!!diff.data?.changes.length && (
+            <table className="diff">
+              <thead>
+                <tr>
+                  <th>Path</th>
+                  <th>Before ({pair.from})</th>
+                  <th>After ({pair.to})</th>
+                </tr>
+              </thead>
+              <tbody>
+                {diff.data.changes.map((c) => (
+                  <tr key={c.path} className={`diff-${c.kind}`}>
+                    <td className="mono">{c.path}</td>
+                    <td>
+                      <pre>{show(c.before)}</pre>
+                    </td>
+                    <td>
+                      <pre>{show(c.after)}</pre>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,201 @@
+'use client';
+
+import { ROLES, ZTokenCreate, ZTokenRole, ZUserCreate, flattenZodIssues } from '@fulcrum/protocol';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { ConfirmButton } from '../../components/confirm-button';
+import { Field } from '../../components/field';
+import { useSession } from '../../lib/session';
+import { useToast } from '../../lib/toast';
+import { describeError, fieldErrorsOf, useTRPC } from '../../lib/trpc';
+
+export default function SettingsPage() {
+  const { isAdmin, user } = useSession();
+  return (
+    <div className="stack">
+      <section className="card">
+        <h1>Settings</h1>
+        <p>
+          Signed in as <strong>{user?.email}</strong> ({user?.role}).
+        </p>
+        {!isAdmin && <p className="muted">Users and API tokens are managed by admins.</p>}
+      </section>
+      {isAdmin && <UsersSection />}
+      {isAdmin && <TokensSection />}
+    </div>
+  );
+}
+
+function UsersSection() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const users = useQuery(trpc.users.list.queryOptions());
+  const done = (text: string) => async () => {
+    toast('ok', text);
+    await qc.invalidateQueries();
+  };
+  const onError = (err: unknown) => {
+    setErrors(fieldErrorsOf(err));
+    toast('error', describeError(err));
+  };
+  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: done('User created'), onError }));
+  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: done('Role changed'), onError }));
+  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: done('User removed'), onError }));
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const parsed = ZUserCreate.safeParse({ email: f.get('email'), name: f.get('name'), password: f.get('password'), role: f.get('role') });
+    if (!parsed.success) return setErrors(flattenZodIssues(parsed.error.issues));
+    setErrors({});
+    create.mutate(parsed.data);
+  };
+  return (
+    <section className="card">
+      <h2>Users</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Email</th>
+              <th>Name</th>
+              <th>Role</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {users.data?.map((u) => (
+              <tr key={u.id}>
+                <td>{u.email}</td>
+                <td>{u.name}</td>
+                <td>
+                  <select aria-label={`role of ${u.email}`} value={u.role} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as (typeof ROLES)[number] })}>
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  <ConfirmButton label="Remove" confirmLabel={`Remove ${u.email}`} onConfirm={() => remove.mutate({ id: u.id })} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form onSubmit={submit} noValidate className="inline-form">
+        <h3>Invite a user</h3>
+        <div className="grid">
+          <Field label="Email" name="email" errors={errors}>
+            <input name="email" type="email" />
+          </Field>
+          <Field label="Name" name="name" errors={errors}>
+            <input name="name" />
+          </Field>
+          <Field label="Initial password" name="password" errors={errors}>
+            <input name="password" type="password" autoComplete="new-password" />
+          </Field>
+          <Field label="Role" name="role" errors={errors}>
+            <select name="role" defaultValue="viewer">
+              {ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create user
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function TokensSection() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [fresh, setFresh] = useState<string | null>(null);
+  const tokens = useQuery(trpc.tokens.list.queryOptions());
+  const create = useMutation(
+    trpc.tokens.create.mutationOptions({
+      onSuccess: async (t) => {
+        setFresh(t.token);
+        await qc.invalidateQueries();
+      },
+      onError: (err) => {
+        setErrors(fieldErrorsOf(err));
+        toast('error', describeError(err));
+      },
+    }),
+  );
+  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: () => qc.invalidateQueries(), onError: (err) => toast('error', describeError(err)) }));
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const parsed = ZTokenCreate.safeParse({ name: f.get('name'), role: f.get('role') });
+    if (!parsed.success) return setErrors(flattenZodIssues(parsed.error.issues));
+    setErrors({});
+    create.mutate(parsed.data);
+  };
+  return (
+    <section className="card">
+      <h2>API tokens</h2>
+      <p className="muted">For CI (operator), read-only scripts (viewer) and data planes (dataplane). A token is shown once.</p>
+      {fresh && (
+        <div className="notice" role="alert">
+          <p>Copy this token now; it will not be shown again:</p>
+          <code className="token" data-testid="new-token">
+            {fresh}
+          </code>
+          <button type="button" onClick={() => setFresh(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Prefix</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data?.map((t) => (
+              <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
+                <td>{t.name}</td>
+                <td>{t.role}</td>
+                <td className="mono">{t.prefix}…</td>
+                <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'never'}</td>
+                <td>{t.revokedAt ? 'revoked' : <ConfirmButton label="Revoke" confirmLabel="Revoke now" onConfirm={() => revoke.mutate({ id: t.id })} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form onSubmit={submit} noValidate className="inline-form">
+        <div className="grid">
+          <Field label="Token name" name="name" errors={errors}>
+            <input name="name" placeholder="github-actions" />
+          </Field>
+          <Field label="Role" name="role" errors={errors}>
+            <select name="role" defaultValue="operator">
+              {ZTokenRole.options.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create token
+        </button>
+      </form>
+    </section>
+  );
+}

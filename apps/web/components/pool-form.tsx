@@ -1,0 +1,236 @@
+'use client';
+
+import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig, flattenZodIssues } from '@fulcrum/protocol';
+import { type FormEvent, useState } from 'react';
+import { Field } from './field';
+
+const num = (v: FormDataEntryValue | null) => (v === null || v === '' ? undefined : Number(v));
+const str = (v: FormDataEntryValue | null) => (v === null || v === '' ? undefined : String(v));
+
+/** Reads the form into the shape ZPoolConfig validates, so the server and the form agree. */
+function readForm(form: FormData): TPoolConfigInput {
+  return {
+    name: String(form.get('name') ?? ''),
+    protocol: str(form.get('protocol')) as TPoolConfigInput['protocol'],
+    listenHost: str(form.get('listenHost')),
+    listenPort: num(form.get('listenPort')) as number,
+    algorithm: str(form.get('algorithm')) as TPoolConfigInput['algorithm'],
+    hashKey: { source: str(form.get('hashKey.source')) as 'client_ip', name: str(form.get('hashKey.name')) },
+    healthCheck: {
+      enabled: form.get('healthCheck.enabled') === 'on',
+      type: str(form.get('healthCheck.type')) as 'http',
+      path: str(form.get('healthCheck.path')),
+      expectedStatusMin: num(form.get('healthCheck.expectedStatusMin')),
+      expectedStatusMax: num(form.get('healthCheck.expectedStatusMax')),
+      bodyContains: str(form.get('healthCheck.bodyContains')),
+      intervalMs: num(form.get('healthCheck.intervalMs')),
+      timeoutMs: num(form.get('healthCheck.timeoutMs')),
+      rise: num(form.get('healthCheck.rise')),
+      fall: num(form.get('healthCheck.fall')),
+    },
+    timeouts: { connectMs: num(form.get('timeouts.connectMs')), firstByteMs: num(form.get('timeouts.firstByteMs')), idleMs: num(form.get('timeouts.idleMs')) },
+    retries: { attempts: num(form.get('retries.attempts')), on5xx: form.get('retries.on5xx') === 'on', budgetPercent: num(form.get('retries.budgetPercent')) },
+    stickiness: {
+      mode: str(form.get('stickiness.mode')) as 'none',
+      cookieName: str(form.get('stickiness.cookieName')),
+      headerName: str(form.get('stickiness.headerName')),
+      ttlSeconds: num(form.get('stickiness.ttlSeconds')),
+    },
+    outlierDetection: {
+      enabled: form.get('outlierDetection.enabled') === 'on',
+      consecutiveErrors: num(form.get('outlierDetection.consecutiveErrors')),
+      baseEjectionMs: num(form.get('outlierDetection.baseEjectionMs')),
+      maxEjectionPercent: num(form.get('outlierDetection.maxEjectionPercent')),
+    },
+    slowStartMs: num(form.get('slowStartMs')),
+    drainTimeoutMs: num(form.get('drainTimeoutMs')),
+  };
+}
+
+export interface PoolFormProps {
+  initial?: TPoolConfig;
+  submitLabel: string;
+  disabled?: boolean;
+  pending?: boolean;
+  serverErrors?: Record<string, string[]>;
+  onSubmit: (config: TPoolConfig) => void;
+}
+
+/** The pool's whole configuration, validated with the same schema as the API before it is sent. */
+export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit }: PoolFormProps) {
+  const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
+  const [algorithm, setAlgorithm] = useState(initial?.algorithm ?? 'round_robin');
+  const errors = { ...(serverErrors ?? {}), ...clientErrors };
+  const d = initial ?? ZPoolConfig.parse({ name: 'x', listenPort: 8080 });
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const parsed = ZPoolConfig.safeParse(readForm(new FormData(e.currentTarget)));
+    if (!parsed.success) return setClientErrors(flattenZodIssues(parsed.error.issues));
+    setClientErrors({});
+    onSubmit(parsed.data);
+  };
+
+  const input = (name: string, value: string | number | undefined, type = 'text') => (
+    <input name={name} type={type} defaultValue={value ?? ''} disabled={disabled} aria-invalid={Boolean(errors[name])} />
+  );
+
+  return (
+    <form className="pool-form" onSubmit={submit} noValidate>
+      <fieldset disabled={disabled}>
+        <legend>Listener</legend>
+        <div className="grid">
+          <Field label="Name" name="name" errors={errors}>
+            {input('name', initial?.name)}
+          </Field>
+          <Field label="Protocol" name="protocol" errors={errors}>
+            <select name="protocol" defaultValue={d.protocol}>
+              <option value="http">HTTP</option>
+              <option value="tcp">TCP</option>
+            </select>
+          </Field>
+          <Field label="Listen address" name="listenHost" errors={errors}>
+            {input('listenHost', d.listenHost)}
+          </Field>
+          <Field label="Listen port" name="listenPort" errors={errors}>
+            {input('listenPort', initial?.listenPort, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Balancing</legend>
+        <div className="grid">
+          <Field label="Algorithm" name="algorithm" errors={errors} hint={ALGORITHM_DESCRIPTIONS[algorithm]}>
+            <select name="algorithm" value={algorithm} onChange={(e) => setAlgorithm(e.target.value as typeof algorithm)}>
+              {ALGORITHMS.map((a) => (
+                <option key={a} value={a}>
+                  {a.replaceAll('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Hash key" name="hashKey.source" errors={errors} hint="For consistent hashing">
+            <select name="hashKey.source" defaultValue={d.hashKey.source}>
+              <option value="client_ip">client IP</option>
+              <option value="header">header</option>
+              <option value="cookie">cookie</option>
+              <option value="path">path</option>
+            </select>
+          </Field>
+          <Field label="Hash header / cookie name" name="hashKey.name" errors={errors}>
+            {input('hashKey.name', d.hashKey.name)}
+          </Field>
+          <Field label="Slow start (ms)" name="slowStartMs" errors={errors}>
+            {input('slowStartMs', d.slowStartMs, 'number')}
+          </Field>
+          <Field label="Drain timeout (ms)" name="drainTimeoutMs" errors={errors}>
+            {input('drainTimeoutMs', d.drainTimeoutMs, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Health check</legend>
+        <div className="grid">
+          <Field label="Enabled" name="healthCheck.enabled" errors={errors}>
+            <input name="healthCheck.enabled" type="checkbox" defaultChecked={d.healthCheck.enabled} />
+          </Field>
+          <Field label="Type" name="healthCheck.type" errors={errors}>
+            <select name="healthCheck.type" defaultValue={d.healthCheck.type}>
+              <option value="http">HTTP</option>
+              <option value="tcp">TCP connect</option>
+            </select>
+          </Field>
+          <Field label="Path" name="healthCheck.path" errors={errors}>
+            {input('healthCheck.path', d.healthCheck.path)}
+          </Field>
+          <Field label="Expected status from" name="healthCheck.expectedStatusMin" errors={errors}>
+            {input('healthCheck.expectedStatusMin', d.healthCheck.expectedStatusMin, 'number')}
+          </Field>
+          <Field label="Expected status to" name="healthCheck.expectedStatusMax" errors={errors}>
+            {input('healthCheck.expectedStatusMax', d.healthCheck.expectedStatusMax, 'number')}
+          </Field>
+          <Field label="Body contains" name="healthCheck.bodyContains" errors={errors}>
+            {input('healthCheck.bodyContains', d.healthCheck.bodyContains)}
+          </Field>
+          <Field label="Interval (ms)" name="healthCheck.intervalMs" errors={errors}>
+            {input('healthCheck.intervalMs', d.healthCheck.intervalMs, 'number')}
+          </Field>
+          <Field label="Timeout (ms)" name="healthCheck.timeoutMs" errors={errors}>
+            {input('healthCheck.timeoutMs', d.healthCheck.timeoutMs, 'number')}
+          </Field>
+          <Field label="Rise" name="healthCheck.rise" errors={errors} hint="Passes before healthy">
+            {input('healthCheck.rise', d.healthCheck.rise, 'number')}
+          </Field>
+          <Field label="Fall" name="healthCheck.fall" errors={errors} hint="Failures before unhealthy">
+            {input('healthCheck.fall', d.healthCheck.fall, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Outlier ejection</legend>
+        <div className="grid">
+          <Field label="Enabled" name="outlierDetection.enabled" errors={errors}>
+            <input name="outlierDetection.enabled" type="checkbox" defaultChecked={d.outlierDetection.enabled} />
+          </Field>
+          <Field label="Consecutive errors" name="outlierDetection.consecutiveErrors" errors={errors}>
+            {input('outlierDetection.consecutiveErrors', d.outlierDetection.consecutiveErrors, 'number')}
+          </Field>
+          <Field label="Base ejection (ms)" name="outlierDetection.baseEjectionMs" errors={errors}>
+            {input('outlierDetection.baseEjectionMs', d.outlierDetection.baseEjectionMs, 'number')}
+          </Field>
+          <Field label="Max ejected %" name="outlierDetection.maxEjectionPercent" errors={errors}>
+            {input('outlierDetection.maxEjectionPercent', d.outlierDetection.maxEjectionPercent, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Timeouts and retries</legend>
+        <div className="grid">
+          <Field label="Connect (ms)" name="timeouts.connectMs" errors={errors}>
+            {input('timeouts.connectMs', d.timeouts.connectMs, 'number')}
+          </Field>
+          <Field label="First byte (ms)" name="timeouts.firstByteMs" errors={errors}>
+            {input('timeouts.firstByteMs', d.timeouts.firstByteMs, 'number')}
+          </Field>
+          <Field label="Idle (ms)" name="timeouts.idleMs" errors={errors}>
+            {input('timeouts.idleMs', d.timeouts.idleMs, 'number')}
+          </Field>
+          <Field label="Retry attempts" name="retries.attempts" errors={errors}>
+            {input('retries.attempts', d.retries.attempts, 'number')}
+          </Field>
+          <Field label="Retry idempotent 5xx" name="retries.on5xx" errors={errors}>
+            <input name="retries.on5xx" type="checkbox" defaultChecked={d.retries.on5xx} />
+          </Field>
+          <Field label="Retry budget %" name="retries.budgetPercent" errors={errors}>
+            {input('retries.budgetPercent', d.retries.budgetPercent, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Stickiness</legend>
+        <div className="grid">
+          <Field label="Mode" name="stickiness.mode" errors={errors}>
+            <select name="stickiness.mode" defaultValue={d.stickiness.mode}>
+              <option value="none">none</option>
+              <option value="cookie">cookie set by the proxy</option>
+              <option value="header">header</option>
+            </select>
+          </Field>
+          <Field label="Cookie name" name="stickiness.cookieName" errors={errors}>
+            {input('stickiness.cookieName', d.stickiness.cookieName)}
+          </Field>
+          <Field label="Header name" name="stickiness.headerName" errors={errors}>
+            {input('stickiness.headerName', d.stickiness.headerName)}
+          </Field>
+          <Field label="TTL (s)" name="stickiness.ttlSeconds" errors={errors}>
+            {input('stickiness.ttlSeconds', d.stickiness.ttlSeconds, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      {errors._ && <p className="error">{errors._[0]}</p>}
+      <button type="submit" className="primary" disabled={disabled || pending}>
+        {submitLabel}
+      </button>
+    </form>
+  );
+}

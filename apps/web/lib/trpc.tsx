@@ -1,0 +1,42 @@
+'use client';
+
+import type { AppRouter } from '@fulcrum/api';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { TRPCClientError, createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { type ReactNode, useState } from 'react';
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export function Providers({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }),
+  );
+  const [client] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/api/trpc' })] }));
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={client} queryClient={queryClient}>
+        {children}
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+export function isAuthError(err: unknown): boolean {
+  return err instanceof TRPCClientError && ['UNAUTHORIZED', 'FORBIDDEN'].includes(err.data?.code);
+}
+
+/** Field errors the server sent (keys like `healthCheck.path`), for inline display. */
+export function fieldErrorsOf(err: unknown): Record<string, string[]> {
+  if (err instanceof TRPCClientError) return (err.data?.fieldErrors as Record<string, string[]> | null) ?? {};
+  return {};
+}
+
+/** A message for a toast; conflicts tell the operator what to do. */
+export function describeError(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    if (err.data?.code === 'CONFLICT' && /changed by someone else/.test(err.message)) return 'Someone else changed this — reload.';
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,12 @@
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  // Workspace packages ship TypeScript source.
+  transpilePackages: ['@fulcrum/protocol'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+  // The server is our own (server/main.ts); the API lives there, not in route handlers.
+  typescript: { tsconfigPath: 'tsconfig.json' },
+};
+
+export default config;

@@ -1,0 +1,129 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appRouter, createContext, createRestHandler, headersFromNode } from '@fulcrum/api';
+import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fulcrum/db';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import next from 'next';
+import { findWsRoute } from './ws-routes';
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface StartOptions {
+  port: number;
+  host: string;
+  dev?: boolean;
+  /** Overrides DATABASE_URL (tests). */
+  databaseUrl?: string;
+  /** Serve only the API (no Next), for tests that do not need the pages. */
+  apiOnly?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+async function databaseStatus(): Promise<{ ok: boolean; latencyMs?: number; error?: string }> {
+  const started = performance.now();
+  try {
+    await getPrisma().$queryRaw`SELECT 1`;
+    return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * One process, one port: the database first, then `/api/health`, tRPC at `/api/trpc`, REST at
+ * `/api/v1`, WebSocket endpoints under `/ws/`, and Next for every page.
+ */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const database = await ensureDatabase({ databaseUrl: opts.databaseUrl, log: undefined });
+  log(`database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}${database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''}`);
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: async ({ req, res }) => {
+      const resHeaders = new Headers();
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma() });
+      // Cookies set by login/logout go out with the response.
+      const origWriteHead = res.writeHead.bind(res);
+      res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+        resHeaders.forEach((v, k) => res.appendHeader(k, v));
+        return origWriteHead(...args);
+      }) as ServerResponse['writeHead'];
+      return ctx;
+    },
+    onError: ({ error, path: procedure }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${procedure ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);
+    },
+  });
+  const rest = createRestHandler({ prisma: () => getPrisma() });
+
+  const nextApp = opts.apiOnly ? undefined : next({ dev: opts.dev ?? false, dir: appDir, hostname: opts.host, port: opts.port });
+  const nextHandler = nextApp?.getRequestHandler();
+  await nextApp?.prepare();
+  const nextUpgrade = opts.dev ? nextApp?.getUpgradeHandler() : undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    try {
+      if (url === '/api/health' || url.startsWith('/api/health?')) {
+        const db = await databaseStatus();
+        sendJson(res, db.ok ? 200 : 503, { status: db.ok ? 'ok' : 'degraded', database: db, version: process.env.npm_package_version ?? '0.1.0' });
+      } else if (url.startsWith('/api/trpc/')) {
+        trpc(req, res);
+      } else if (url === '/api/v1' || url.startsWith('/api/v1/') || url.startsWith('/api/v1?')) {
+        await rest(req, res);
+      } else if (nextHandler) {
+        await nextHandler(req, res);
+      } else {
+        sendJson(res, 404, { error: 'not found' });
+      }
+    } catch (err) {
+      log(`request ${req.method} ${url} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const route = findWsRoute(pathname);
+    if (route) return route(req, socket, head);
+    if (nextUpgrade && pathname.startsWith('/_next/')) return void nextUpgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  return {
+    server,
+    port,
+    url: `http://${shownHost}:${port}`,
+    database,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await nextApp?.close?.();
+      await closePrisma(database.url);
+      await database.stop();
+    },
+  };
+}
