@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zPatch } from './patch';
 import { ZHost, ZId, ZPort, zIntRange } from './primitives';
 
 export const ZAdminState = z.enum(['active', 'draining', 'disabled'], { error: 'adminState must be active, draining or disabled' });
@@ -22,7 +23,7 @@ export const ZBackendCreate = ZBackendConfig.extend({ poolId: ZId });
 export const ZBackendUpdate = z.object({
   id: ZId,
   expectedVersion: z.number().int().min(1),
-  patch: ZBackendConfig.partial(),
+  patch: zPatch(ZBackendConfig),
 });
 export type TBackendUpdate = z.infer<typeof ZBackendUpdate>;
 

@@ -1,4 +1,5 @@
 export * from './primitives';
+export * from './patch';
 export * from './pool';
 export * from './backend';
 export * from './snapshot';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zPatch } from './patch';
 import { ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
 
 export const ALGORITHMS = [
@@ -125,7 +126,7 @@ export const ZPoolCreate = ZPoolConfig;
 export const ZPoolUpdate = z.object({
   id: ZId,
   expectedVersion: z.number().int().min(1),
-  patch: ZPoolConfig.partial(),
+  patch: zPatch(ZPoolConfig),
 });
 export type TPoolUpdate = z.infer<typeof ZPoolUpdate>;
 

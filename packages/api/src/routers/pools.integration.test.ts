@@ -65,10 +65,13 @@ describe('pools', () => {
     const updated = await op.pools.update({ id: pool.id, expectedVersion: 1, patch: { algorithm: 'least_connections' }, reason: 'less queueing' });
     expect(updated.version).toBe(2);
     expect(updated.algorithm).toBe('least_connections');
-    const stale = await failure(op.pools.update({ id: pool.id, expectedVersion: 1, patch: { algorithm: 'random' } }));
+    const tuned = await op.pools.update({ id: pool.id, expectedVersion: 2, patch: { healthCheck: { path: '/healthz' } } });
+    expect(tuned.algorithm).toBe('least_connections');
+    expect(tuned.healthCheck).toMatchObject({ path: '/healthz', rise: 2, fall: 3 });
+    const stale = await failure(op.pools.update({ id: pool.id, expectedVersion: 2, patch: { algorithm: 'random' } }));
     expect(stale.code).toBe('CONFLICT');
     expect((await op.pools.get({ id: pool.id })).algorithm).toBe('least_connections');
-    const revision = (await op.revisions.list({ limit: 1 }))[0];
+    const revision = (await op.revisions.list({ limit: 2 }))[1];
     expect(revision?.message).toBe('less queueing');
     expect(revision?.author).toBe('operator@example.com');
   });
@@ -113,6 +116,7 @@ describe('backends', () => {
 
     const drained = await op.backends.update({ id: a.id, expectedVersion: 1, patch: { adminState: 'draining' } });
     expect(drained.adminState).toBe('draining');
+    expect(drained.weight).toBe(3); // a patch changes only what it names
     expect((await failure(op.backends.update({ id: a.id, expectedVersion: 1, patch: { weight: 5 } }))).code).toBe('CONFLICT');
 
     const b = await op.backends.create({ poolId: pool.id, host: '127.0.0.1', port: 9002 });

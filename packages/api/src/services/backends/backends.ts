@@ -1,4 +1,4 @@
-import { type TBackend, type TBackendConfig, type TBackendUpdate, ZBackendConfig, backendAddress, flattenZodIssues } from '@fulcrum/protocol';
+import { type TBackend, type TBackendConfig, type TBackendUpdate, ZBackendConfig, backendAddress, flattenZodIssues, mergePatch } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -45,7 +45,7 @@ export async function updateBackend(prisma: PrismaClient, { actor, update, reaso
   const { result } = await commitChange(prisma, { actor, message, poolId: existing.poolId }, async (tx) => {
     const current = await tx.backend.findUnique({ where: { id: update.id } });
     if (!current) throw new AppError('NOT_FOUND', `no backend ${update.id}`);
-    const merged = ZBackendConfig.safeParse({ ...toBackend(current), ...update.patch });
+    const merged = ZBackendConfig.safeParse(mergePatch(toBackend(current), update.patch as Partial<TBackend>));
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid backend', flattenZodIssues(merged.error.issues));
     const m = merged.data;
     if (m.host !== current.host || m.port !== current.port) {

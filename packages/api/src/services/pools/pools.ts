@@ -1,4 +1,4 @@
-import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolConfig, flattenZodIssues } from '@fulcrum/protocol';
+import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolConfig, flattenZodIssues, mergePatch } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -40,7 +40,7 @@ export async function updatePool(prisma: PrismaClient, { actor, update, reason }
   const { result } = await commitChange(prisma, { actor, message: reason || `update pool: ${changed}`, poolId: update.id }, async (tx) => {
     const row = await findPoolRow(tx, update.id);
     const current = toPool(row);
-    const merged = ZPoolConfig.safeParse({ ...current, ...update.patch });
+    const merged = ZPoolConfig.safeParse(mergePatch(current, update.patch as Partial<typeof current>));
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);

@@ -1,0 +1,112 @@
+import { type Page, expect, test } from '@playwright/test';
+
+test.describe.configure({ mode: 'serial' });
+
+const ADMIN = { email: 'admin@example.com', name: 'Ada Admin', password: 'correct horse battery' };
+const VIEWER = { email: 'viewer@example.com', name: 'Vic Viewer', password: 'viewer password 1' };
+const shot = (page: Page, name: string) => page.screenshot({ path: `artifacts/${name}.png`, fullPage: true });
+
+async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Pools' })).toBeVisible();
+}
+
+test('first run asks for the first admin, then signs them in', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/setup$/);
+  await shot(page, 'setup');
+  await page.getByLabel('Name').fill(ADMIN.name);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create admin' }).click();
+  await expect(page.locator('[data-field="password"] .field-error')).toContainText('at least 8');
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create admin' }).click();
+  await expect(page.getByRole('heading', { name: 'Pools' })).toBeVisible();
+  await expect(page.getByText('No pools yet')).toBeVisible();
+});
+
+test('an admin creates a pool and three backends in the browser', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'New pool' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('shop');
+  await page.getByLabel('Listen port').fill('18080');
+  await page.getByLabel('Algorithm').selectOption('least_connections');
+  await expect(page.getByText('The backend with the fewest active connections.')).toBeVisible();
+  await page.getByRole('button', { name: 'Create pool' }).click();
+  await expect(page.getByRole('heading', { name: /shop/ })).toBeVisible();
+  for (const port of [9101, 9102, 9103]) {
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Port', { exact: true }).fill(String(port));
+    await page.getByRole('button', { name: 'Add backend' }).click();
+    await expect(page.locator(`tr[data-backend="127.0.0.1:${port}"]`)).toBeVisible();
+  }
+  await page.locator('tr[data-backend="127.0.0.1:9102"]').getByRole('button', { name: 'Drain' }).click();
+  await expect(page.locator('tr[data-backend="127.0.0.1:9102"] .state')).toHaveText('draining');
+  await shot(page, 'pool');
+});
+
+test('an invalid form shows the field error and saves nothing', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'shop' }).click();
+  const before = await page.request.get('/api/trpc/revisions.list?input=' + encodeURIComponent(JSON.stringify({ limit: 100 })));
+  const countBefore = ((await before.json()) as { result: { data: unknown[] } }).result.data.length;
+
+  await page.getByRole('textbox', { name: 'Path', exact: true }).fill('no-leading-slash');
+  await page.getByRole('button', { name: 'Save pool' }).click();
+  await expect(page.locator('[data-field="healthCheck.path"] .field-error')).toContainText('must start with /');
+
+  // A server-side rule (duplicate backend) comes back beside the field too.
+  await page.getByLabel('Host').fill('127.0.0.1');
+  await page.getByLabel('Port', { exact: true }).fill('9101');
+  await page.getByRole('button', { name: 'Add backend' }).click();
+  await expect(page.locator('[data-field="port"] .field-error')).toContainText('already has a backend');
+
+  const after = await page.request.get('/api/trpc/revisions.list?input=' + encodeURIComponent(JSON.stringify({ limit: 100 })));
+  expect(((await after.json()) as { result: { data: unknown[] } }).result.data.length).toBe(countBefore);
+});
+
+test('a viewer sees everything and can change nothing', async ({ page, browser }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const invite = page.locator('form.inline-form').first();
+  await invite.getByLabel('Email').fill(VIEWER.email);
+  await invite.getByLabel('Name').fill(VIEWER.name);
+  await invite.getByLabel('Initial password').fill(VIEWER.password);
+  await invite.getByLabel('Role').selectOption('viewer');
+  await invite.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.getByRole('cell', { name: VIEWER.email })).toBeVisible();
+  await shot(page, 'settings');
+
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
+  await signIn(viewer, VIEWER);
+  await expect(viewer.getByRole('button', { name: 'New pool' })).toBeDisabled();
+  await viewer.getByRole('link', { name: 'shop' }).click();
+  await expect(viewer.getByRole('button', { name: 'Save pool' })).toBeDisabled();
+  await expect(viewer.getByRole('button', { name: 'Add backend' })).toBeDisabled();
+  await expect(viewer.locator('tr[data-backend="127.0.0.1:9101"]').getByRole('button', { name: 'Drain' })).toBeDisabled();
+  // The server enforces it as well.
+  const res = await viewer.request.post('/api/trpc/pools.create', { data: { name: 'sneaky', listenPort: 18999 } });
+  expect(res.status()).toBe(403);
+  await viewerContext.close();
+});
+
+test('rolling back a revision restores the earlier configuration', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Revisions' }).click();
+  // Revisions: 1 create pool, 2-4 backends, 5 drain. Restore 4 (before the drain).
+  await expect(page.locator('tr[data-revision="5"]')).toBeVisible();
+  await page.locator('tr[data-revision="5"]').getByRole('button', { name: 'Diff' }).click();
+  await expect(page.getByText('pools.shop.backends.127.0.0.1:9102.adminState')).toBeVisible();
+  await shot(page, 'revisions');
+  await page.locator('tr[data-revision="4"]').getByRole('button', { name: 'Roll back' }).click();
+  await page.getByRole('button', { name: 'Restore 4' }).click();
+  await expect(page.locator('tr[data-revision="6"]')).toContainText('roll back to revision 4');
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('link', { name: 'shop' }).click();
+  await expect(page.locator('tr[data-backend="127.0.0.1:9102"] .state')).toHaveText('active');
+});
