@@ -1,0 +1,72 @@
+/** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+function connectionTokens(raw: string[]): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) (out ??= new Set()).add(t.trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
+/** Raw header pairs minus hop-by-hop ones and those the Connection header names. */
+export function stripHopByHop(raw: string[], keep?: ReadonlySet<string>): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if ((HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  return out;
+}
+
+export interface ForwardedFor {
+  clientIp: string;
+  proto: 'http' | 'https';
+  requestId: string;
+}
+
+/**
+ * The request headers sent upstream: hop-by-hop stripped, X-Forwarded-For appended to,
+ * X-Forwarded-Proto/-Host and X-Request-Id set. The Host header is passed through.
+ */
+export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  let xff: string | undefined;
+  let host: string | undefined;
+  const named = connectionTokens(raw);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if ((HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
+    if (lower === 'x-forwarded-for') {
+      xff = xff ? `${xff}, ${value}` : value;
+      continue;
+    }
+    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-request-id') continue;
+    if (lower === 'host') host = value;
+    out.push(name, value);
+  }
+  out.push('X-Forwarded-For', xff ? `${xff}, ${fwd.clientIp}` : fwd.clientIp, 'X-Forwarded-Proto', fwd.proto, 'X-Request-Id', fwd.requestId);
+  if (host) out.push('X-Forwarded-Host', host);
+  return out;
+}
+
+export function headerValue(raw: string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerName) return raw[i + 1];
+  return undefined;
+}
+
+export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
+  if (!cookieHeader) return undefined;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,2 @@
+export { Dataplane, type ApplyResult, type DataplaneOptions } from './dataplane';
+export { createBalancer } from './balancing';

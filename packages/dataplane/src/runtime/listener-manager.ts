@@ -1,0 +1,96 @@
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type Server as NetServer, createServer as createNetServer } from 'node:net';
+import type { TSnapshotPool } from '@fulcrum/protocol';
+
+export interface ListenerHandlers {
+  http: (poolId: string) => Parameters<typeof createHttpServer>[1];
+  upgrade: (poolId: string) => (...args: Parameters<Parameters<HttpServer['on']>[1]>) => void;
+  tcp: (poolId: string) => Parameters<typeof createNetServer>[1];
+}
+
+interface Listener {
+  key: string;
+  server: HttpServer | NetServer;
+  /** The pool this listener serves; a new snapshot may point it at another pool id. */
+  poolId: { current: string };
+}
+
+const keyOf = (p: TSnapshotPool) => `${p.protocol}|${p.listenHost}|${p.listenPort}`;
+
+/**
+ * The listening sockets, one per pool. A new snapshot opens the listeners it adds before
+ * anything else changes (so a port that cannot be bound refuses the snapshot), keeps the ones
+ * that stay, and closes the ones it drops (in-flight connections finish).
+ */
+export class ListenerManager {
+  private listeners = new Map<string, Listener>();
+
+  constructor(private readonly handlers: ListenerHandlers) {}
+
+  /** Opens what `pools` adds; on failure closes what it opened and throws. */
+  async prepare(pools: TSnapshotPool[]): Promise<() => void> {
+    const opened: Listener[] = [];
+    try {
+      for (const p of pools) {
+        if (this.listeners.has(keyOf(p))) continue;
+        opened.push(await this.open(p));
+      }
+    } catch (err) {
+      await Promise.all(opened.map((l) => close(l.server)));
+      throw err;
+    }
+    // The commit: point listeners at their pools and drop the ones no pool uses.
+    return () => {
+      const wanted = new Map(pools.map((p) => [keyOf(p), p.id]));
+      for (const l of opened) this.listeners.set(l.key, l);
+      for (const [key, l] of this.listeners) {
+        const poolId = wanted.get(key);
+        if (poolId) l.poolId.current = poolId;
+        else {
+          this.listeners.delete(key);
+          void close(l.server);
+        }
+      }
+    };
+  }
+
+  private async open(p: TSnapshotPool): Promise<Listener> {
+    const poolId = { current: p.id };
+    let server: HttpServer | NetServer;
+    if (p.protocol === 'http') {
+      const http = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.handlers.http(poolId.current)!(req, res));
+      http.on('upgrade', (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head));
+      http.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      server = http;
+    } else {
+      server = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(poolId.current)!(socket));
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${err.code ?? err.message}`)));
+      server.listen({ host: p.listenHost, port: p.listenPort, backlog: 2048 }, () => resolve());
+    });
+    return { key: keyOf(p), server, poolId };
+  }
+
+  /** The port a pool's listener is bound to (useful when it asked for port 0). */
+  boundPort(p: TSnapshotPool): number | undefined {
+    const addr = this.listeners.get(keyOf(p))?.server.address();
+    return addr && typeof addr === 'object' ? addr.port : undefined;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map((l) => close(l.server)));
+  }
+}
+
+function close(server: HttpServer | NetServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,57 @@
+import { LatencyHistogram } from './latency-histogram';
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+export type ErrorKind = 'connect' | 'timeout' | 'reset';
+
+function zeroCounters() {
+  return {
+    requests: 0,
+    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 } as Record<StatusClass, number>,
+    errors: { connect: 0, timeout: 0, reset: 0 } as Record<ErrorKind, number>,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+}
+export type Counters = ReturnType<typeof zeroCounters>;
+
+/** One backend's counters: an interval (flushed once a second) and running totals (for /metrics). */
+export class BackendStats {
+  interval = zeroCounters();
+  totals = zeroCounters();
+  latency = new LatencyHistogram();
+
+  request(): void {
+    this.interval.requests++;
+    this.totals.requests++;
+  }
+
+  response(status: number, latencyMs: number): void {
+    const cls = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
+    this.interval.responses[cls]++;
+    this.totals.responses[cls]++;
+    this.latency.record(latencyMs);
+  }
+
+  error(kind: ErrorKind): void {
+    this.interval.errors[kind]++;
+    this.totals.errors[kind]++;
+  }
+
+  bytes(inBytes: number, outBytes: number): void {
+    this.interval.bytesIn += inBytes;
+    this.interval.bytesOut += outBytes;
+    this.totals.bytesIn += inBytes;
+    this.totals.bytesOut += outBytes;
+  }
+
+  /** The interval's counters and percentiles; starts the next interval. */
+  flush() {
+    const out = {
+      ...this.interval,
+      latencyMs: { p50: this.latency.quantile(0.5), p95: this.latency.quantile(0.95), p99: this.latency.quantile(0.99) },
+    };
+    this.interval = zeroCounters();
+    this.latency.reset();
+    return out;
+  }
+}

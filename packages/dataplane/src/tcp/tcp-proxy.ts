@@ -1,0 +1,71 @@
+import { type Socket, connect } from 'node:net';
+import type { OutlierDetector } from '../health/outlier-detector';
+import type { PoolRuntime } from '../runtime/pool-runtime';
+
+/**
+ * An L4 connection through the pool: connect to a backend (retrying on another when the
+ * connect fails or times out), then pipe both ways; idle connections are closed.
+ */
+export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: OutlierDetector): void {
+  const cfg = pool.config;
+  const clientIp = client.remoteAddress ?? '';
+  const ctx = { clientIp, hashKey: clientIp };
+  const tried = new Set<string>();
+  client.pause();
+  client.on('error', () => {});
+  let clientClosed = false;
+  client.once('close', () => (clientClosed = true));
+
+  const attempt = (n: number) => {
+    if (clientClosed) return;
+    const backend = pool.select(ctx, tried);
+    if (!backend) return client.destroy();
+    tried.add(backend.id);
+    backend.state.active++;
+    backend.state.stats.request();
+    const upstream = connect({ host: backend.config.host, port: backend.config.port });
+    let connected = false;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      backend.state.active--;
+    };
+    const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), cfg.timeouts.connectMs);
+    upstream.once('connect', () => {
+      clearTimeout(timer);
+      connected = true;
+      outliers.success(backend);
+      backend.state.stats.response(200, 0);
+      upstream.pipe(client);
+      client.pipe(upstream);
+      client.resume();
+      const idle = () => {
+        upstream.destroy();
+        client.destroy();
+      };
+      upstream.setTimeout(cfg.timeouts.idleMs, idle);
+      client.setTimeout(cfg.timeouts.idleMs, idle);
+    });
+    upstream.on('data', (c: Buffer) => backend.state.stats.bytes(0, c.length));
+    client.on('data', (c: Buffer) => backend.state.stats.bytes(c.length, 0));
+    upstream.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (!connected) {
+        release();
+        backend.state.stats.error(err.code === 'ETIMEDOUT' ? 'timeout' : 'connect');
+        outliers.failure(pool, backend, err.code ?? err.message);
+        if (n < cfg.retries.attempts) return attempt(n + 1);
+        return client.destroy();
+      }
+      backend.state.stats.error('reset');
+      client.destroy();
+    });
+    upstream.once('close', () => {
+      release();
+      client.destroy();
+    });
+    client.once('close', () => upstream.destroy());
+  };
+  attempt(0);
+}

@@ -1,0 +1,94 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { type TConfigSnapshot, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestBackend {
+  name: string;
+  port: number;
+  server: Server;
+  hits: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, backend: TestBackend) => void;
+
+const answerWithName: Handler = (req, res, b) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': b.name });
+    res.end(b.name);
+  });
+};
+
+/** A real HTTP backend on 127.0.0.1 that answers with its name (or runs `handler`). */
+export async function startBackend(name: string, handler: Handler = answerWithName, port = 0): Promise<TestBackend> {
+  const b = { name, port: 0, hits: 0 } as TestBackend;
+  const server = createServer((req, res) => {
+    if (req.url !== '/health') b.hits++;
+    if (req.url === '/health') return void res.end('ok');
+    handler(req, res, b);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  b.server = server;
+  b.port = (server.address() as { port: number }).port;
+  b.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return b;
+}
+
+let version = 0;
+
+/** A snapshot with one pool in front of `backends` (ids are their names). */
+export function snapshotFor(
+  listenPort: number,
+  backends: { name: string; port: number; weight?: number; backup?: boolean; maxConnections?: number; adminState?: 'active' | 'draining' | 'disabled' }[],
+  pool: Partial<TPoolConfigInput> = {},
+  poolId = 'pool-1',
+): TConfigSnapshot {
+  version++;
+  const config = ZPoolConfig.parse({ name: 'test', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false }, ...pool });
+  return {
+    version,
+    hash: `h${version}-${Math.random()}`,
+    pools: [{ ...config, id: poolId, backends: backends.map((b) => ({ ...ZBackendConfig.parse({ host: '127.0.0.1', port: b.port, weight: b.weight, backup: b.backup, maxConnections: b.maxConnections, adminState: b.adminState }), id: b.name })) }],
+  };
+}
+
+/** GET through the proxy, returning status, body and headers; bounded by a timeout. */
+export async function get(port: number, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+export function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns true or the time runs out. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error('condition not met in time');
+}
