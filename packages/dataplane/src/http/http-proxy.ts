@@ -22,8 +22,9 @@ class UpstreamError extends Error {
 /**
  * Proxies one HTTP request through a pool: choose a backend, stream the request body to it
  * once connected, stream the answer back. Connect failures retry on another backend (the
- * body is untouched until the connection is up); 5xx retry only for idempotent requests
- * without a body when the pool says so; retries stay within the pool's budget.
+ * body is untouched until the connection is up); resets and timeouts before the answer, and
+ * 5xx when the pool says so, retry only idempotent requests without a body; retries stay
+ * within the pool's budget.
  */
 export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: ServerResponse, outliers: OutlierDetector): void {
   const cfg = pool.config;
@@ -31,7 +32,9 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
   const clientIp = req.socket.remoteAddress ?? '';
   const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId });
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  const canRetry5xx = cfg.retries.on5xx && !hasBody && IDEMPOTENT.has(req.method ?? '');
+  // Safe to send again after the backend may have seen it: idempotent and without a body.
+  const resendable = !hasBody && IDEMPOTENT.has(req.method ?? '');
+  const canRetry5xx = cfg.retries.on5xx && resendable;
   const ctx = selectionContext(cfg, req, clientIp);
   const stickyIn =
     cfg.stickiness.mode === 'cookie'
@@ -40,6 +43,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
         ? (req.headers[cfg.stickiness.headerName.toLowerCase()] as string | undefined)
         : undefined;
   const tried = new Set<string>();
+  let lastFailure: { status: 502 | 504; reason: string } | undefined;
   let clientGone = false;
   res.once('close', () => {
     clientGone = !res.writableFinished;
@@ -58,6 +62,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     const backend = (n === 0 ? pool.stickyTarget(stickyIn, tried) : undefined) ?? pool.select(ctx, tried);
     if (!backend) {
       finishRequest();
+      // After failed attempts, the last failure says more than "nobody left to try".
+      if (lastFailure) return sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
       const full = pool.allFull();
       return sendErrorPage(res, 503, full ? 'every backend is at its connection limit' : 'no healthy backend available', requestId);
     }
@@ -72,7 +78,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     if (retrying) pool.retriesInflight++;
     state.stats.request();
     let connected = false;
-    let bodyStarted = false;
+    let responseStarted = false;
     let released = false;
     let timer: NodeJS.Timeout | undefined;
     let bytesIn = 0;
@@ -101,10 +107,11 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
       state.stats.error(err.kind);
       if (err.kind === 'connect' || err.kind === 'timeout') outliers.failure(pool, backend, err.message);
       if (clientGone) return;
-      const retryable = !bodyStarted && n < cfg.retries.attempts && pool.retryAllowed();
-      if (retryable && (err.kind === 'connect' || (err.kind === 'timeout' && !connected))) return attempt(n + 1, true);
+      lastFailure = { status: err.kind === 'timeout' ? 504 : 502, reason: `${err.message} (${backend.address})` };
+      // Before the connection is up nothing was sent; after, only a resendable request may go again.
+      if (!responseStarted && (!connected || resendable) && n < cfg.retries.attempts && pool.retryAllowed()) return attempt(n + 1, true);
       finishRequest();
-      sendErrorPage(res, err.kind === 'timeout' ? 504 : 502, `${err.message} (${backend.address})`, requestId);
+      sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
     };
 
     timer = setTimeout(() => fail(new UpstreamError('timeout', 'connect timeout')), cfg.timeouts.connectMs);
@@ -112,7 +119,6 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
       connected = true;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => fail(new UpstreamError('timeout', 'backend sent no response in time')), cfg.timeouts.firstByteMs);
-      bodyStarted = true;
       if (hasBody) {
         req.on('data', (c: Buffer) => (bytesIn += c.length));
         req.pipe(upstream);
@@ -130,6 +136,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     });
 
     upstream.on('response', (up) => {
+      responseStarted = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
       const status = up.statusCode ?? 502;

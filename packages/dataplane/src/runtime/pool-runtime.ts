@@ -4,7 +4,8 @@ import type { TSnapshotBackend, TSnapshotPool } from '@fulcrum/protocol';
 import { type Balancer, type BalancerBackend, type LoadView, type SelectionContext, createBalancer } from '../balancing';
 import type { BackendState } from './backend-state';
 
-const MIN_RETRY_CONCURRENCY = 3;
+// Enough that losing one backend under modest load does not turn into errors; the percentage rules under heavy load.
+const MIN_RETRY_CONCURRENCY = 10;
 
 export interface RuntimeBackend extends BalancerBackend {
   readonly config: TSnapshotBackend;
@@ -93,7 +94,7 @@ export class PoolRuntime {
     return up.length > 0 && up.every((b) => !this.hasRoom(b));
   }
 
-  /** Retries in flight stay within budgetPercent of the requests in flight, and at least 3 (as Envoy's default). */
+  /** Retries in flight stay within budgetPercent of the requests in flight, and at least MIN_RETRY_CONCURRENCY. */
   retryAllowed(): boolean {
     const budget = Math.max(MIN_RETRY_CONCURRENCY, Math.floor((this.inflight * this.config.retries.budgetPercent) / 100));
     return this.retriesInflight < budget;
