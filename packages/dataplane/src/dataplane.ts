@@ -199,6 +199,25 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     return { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
   }
 
+  /** Every backend's running totals and live state, for /stats and /metrics. */
+  backendViews() {
+    const now = this.now();
+    return [...(this.runtime?.pools.values() ?? [])].flatMap((pool) =>
+      pool.backends.map((b) => ({
+        pool: pool.config.name,
+        poolId: pool.config.id,
+        backendId: b.id,
+        address: b.address,
+        adminState: b.config.adminState,
+        healthy: b.state.healthy,
+        ejected: b.state.isEjected(now),
+        active: b.state.active,
+        ewmaMs: b.state.ewmaMs,
+        totals: b.state.stats.totals,
+      })),
+    );
+  }
+
   /** The port a pool listens on (by id or name). */
   boundPort(idOrName: string): number | undefined {
     const pool = this.pool(idOrName);
