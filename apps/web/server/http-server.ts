@@ -1,11 +1,12 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appRouter, createContext, createRestHandler, headersFromNode } from '@fulcrum/api';
+import { DataplaneHub, appRouter, createContext, createRestHandler, headersFromNode, setHub } from '@fulcrum/api';
 import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fulcrum/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
-import { findWsRoute } from './ws-routes';
+import { mountDataplaneHub } from './dataplane-ws';
+import { WsRoutes } from './ws-routes';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +52,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const database = await ensureDatabase({ databaseUrl: opts.databaseUrl, log: undefined });
   log(`database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}${database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''}`);
+
+  const hub = new DataplaneHub(getPrisma(), { controlPlaneId: `cp-${process.pid}` });
+  hub.start(database.url);
+  setHub(hub);
+  const wsRoutes = new WsRoutes();
+  const unmountHub = mountDataplaneHub(hub, wsRoutes);
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -102,7 +109,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const server = createServer((req, res) => void handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = findWsRoute(pathname);
+    const route = wsRoutes.find(pathname);
     if (route) return route(req, socket, head);
     if (nextUpgrade && pathname.startsWith('/_next/')) return void nextUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -119,6 +126,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url: `http://${shownHost}:${port}`,
     database,
     async close() {
+      unmountHub();
+      await hub.stop();
+      setHub(undefined);
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await nextApp?.close?.();

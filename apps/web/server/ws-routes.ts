@@ -3,19 +3,16 @@ import type { Duplex } from 'node:stream';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-// Kept on globalThis: Next's bundle and the custom server load separate copies of modules.
-const store = globalThis as unknown as { __fulcrumWsRoutes?: Map<string, UpgradeHandler> };
-const routes = (store.__fulcrumWsRoutes ??= new Map());
+/** The WebSocket endpoints under /ws/ of one server (the data-plane hub, for one). */
+export class WsRoutes {
+  private readonly routes = new Map<string, UpgradeHandler>();
 
-/** Plugs a WebSocket endpoint under /ws/ into the server (the data-plane hub, for one). */
-export function registerWsRoute(path: string, handler: UpgradeHandler): void {
-  routes.set(path, handler);
-}
+  register(path: string, handler: UpgradeHandler): () => void {
+    this.routes.set(path, handler);
+    return () => this.routes.delete(path);
+  }
 
-export function unregisterWsRoute(path: string): void {
-  routes.delete(path);
-}
-
-export function findWsRoute(path: string): UpgradeHandler | undefined {
-  return routes.get(path);
+  find(path: string): UpgradeHandler | undefined {
+    return this.routes.get(path);
+  }
 }

@@ -7,3 +7,5 @@ export { getCurrentSnapshot, getRevision } from './services/revisions/revisions'
 export { actorFromApiToken, createApiToken } from './services/tokens/api-tokens';
 export { recordEvent } from './services/events/events';
 export { headersFromNode } from './node-headers';
+export { DataplaneHub, getHub, setHub, type HubOptions } from './hub/dataplane-hub';
+export { StatsStore } from './stats/stats-store';

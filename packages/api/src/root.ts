@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
+import { dataplanesRouter } from './routers/dataplanes';
 import { eventsRouter } from './routers/events';
 import { poolsRouter } from './routers/pools';
 import { revisionsRouter } from './routers/revisions';
@@ -15,6 +16,7 @@ export const appRouter = router({
   events: eventsRouter,
   users: usersRouter,
   tokens: tokensRouter,
+  dataplanes: dataplanesRouter,
 });
 
 export type AppRouter = typeof appRouter;

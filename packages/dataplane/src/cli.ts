@@ -1,19 +1,30 @@
 #!/usr/bin/env node
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
+import { ControlPlaneClient } from './control-plane/control-plane-client';
+import { LastGoodConfig } from './state/last-good-config';
+
+const SOFTWARE_VERSION = '0.1.0';
 import type { TStatsFrame } from '@fulcrum/protocol';
 
 const USAGE = `fulcrum-dataplane: the Fulcrum proxy
 
   fulcrum-dataplane --config pools.json [--admin 127.0.0.1:9901] [--workers N]
+  fulcrum-dataplane --control-plane ws://host:3000/ws/dataplane --token T [--name N] [--state-dir D]
 
   --config FILE   a config snapshot (the control plane's compiled format) to serve
   --admin H:P     admin endpoint for /stats, /metrics and /health (default ${dataplaneEnv.admin}; "off" to disable)
+  --control-plane URL  take config from a control plane (token of role dataplane in --token
+                  or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
+                  (default ~/.fulcrum/dataplane) and served at start when the control plane is away
   --workers N     N processes sharing the listeners (one per core is the usual); stats and
                   health are merged by the primary. Default 1 (a single process).
 `;
@@ -28,13 +39,24 @@ function parseHostPort(v: string): { host: string; port: number } {
 async function main(): Promise<void> {
   if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, admin: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      admin: { type: 'string' },
+      workers: { type: 'string' },
+      'control-plane': { type: 'string' },
+      token: { type: 'string' },
+      name: { type: 'string' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (values.help || !values.config) {
+  const controlPlane = values['control-plane'] ?? dataplaneEnv.controlPlane;
+  if (values.help || (!values.config && !controlPlane)) {
     process.stdout.write(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  const raw = JSON.parse(readFileSync(values.config, 'utf8')) as unknown;
+  if (controlPlane) return runLinked(controlPlane, values);
+  const raw = JSON.parse(readFileSync(values.config!, 'utf8')) as unknown;
   const workers = Number(values.workers ?? 1);
   const admin = values.admin ?? dataplaneEnv.admin;
   if (workers > 1) return runCluster({ workers, snapshot: raw, admin: admin === 'off' ? undefined : parseHostPort(admin) });
@@ -58,6 +80,35 @@ async function main(): Promise<void> {
   const adminServer = admin === 'off' ? undefined : await startAdminServer(source, parseHostPort(admin).host, parseHostPort(admin).port);
   console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
   const stop = async () => {
+    adminServer?.close();
+    await dp.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; admin?: string }): Promise<void> {
+  const token = values.token ?? dataplaneEnv.token;
+  if (!token) throw new Error('--token (or FULCRUM_DATAPLANE_TOKEN) is required with --control-plane');
+  const name = values.name ?? os.hostname();
+  const lastGood = new LastGoodConfig(values['state-dir'] ?? path.join(os.homedir(), '.fulcrum', 'dataplane'));
+  const dp = new Dataplane({ id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}` });
+  dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+  const saved = lastGood.load();
+  if (saved) {
+    const r = await dp.applySnapshot(saved);
+    console.log(r.ok ? `serving saved config ${r.version} until the control plane answers` : `saved config refused: ${r.error}`);
+  }
+  const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
+  client.start();
+  const admin = values.admin ?? dataplaneEnv.admin;
+  const adminServer =
+    admin === 'off'
+      ? undefined
+      : await startAdminServer({ id: dp.id, configVersion: () => dp.version, lastFrame: () => undefined, rows: () => dp.backendViews(), events: () => dp.recentEvents }, parseHostPort(admin).host, parseHostPort(admin).port);
+  const stop = async () => {
+    client.stop();
     adminServer?.close();
     await dp.stop();
     process.exit(0);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Agent } from 'node:http';
+import { Agent, type AgentOptions } from 'node:http';
 import { type TConfigSnapshot, type TDataplaneEvent, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
@@ -148,7 +148,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       const address = backendAddress(b);
       let agent = this.agents.get(address);
       if (!agent) {
-        agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: 'lifo', keepAliveMsecs: 30_000 });
+        // noDelay: headers and body go out in separate writes; Nagle would hold the second for an ACK.
+        agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: 'lifo', keepAliveMsecs: 30_000, noDelay: true } as AgentOptions);
         this.agents.set(address, agent);
       }
       return { id: b.id, index, weight: b.weight, config: b, state, address, stickyKey: stickyKeyOf(b.id), agent };

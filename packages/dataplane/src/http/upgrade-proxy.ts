@@ -32,7 +32,7 @@ export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Du
     const backend = pool.select(ctx, tried);
     if (!backend) return refuse(client, 503, 'no healthy backend available');
     tried.add(backend.id);
-    const upstream: Socket = connect({ host: backend.config.host, port: backend.config.port });
+    const upstream: Socket = connect({ host: backend.config.host, port: backend.config.port, noDelay: true });
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), cfg.timeouts.connectMs);
     let open = false;
     upstream.once('connect', () => {

@@ -23,7 +23,7 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     tried.add(backend.id);
     backend.state.active++;
     backend.state.stats.request();
-    const upstream = connect({ host: backend.config.host, port: backend.config.port });
+    const upstream = connect({ host: backend.config.host, port: backend.config.port, noDelay: true });
     let connected = false;
     let released = false;
     const release = () => {

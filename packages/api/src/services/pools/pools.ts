@@ -37,8 +37,10 @@ export interface UpdatePoolOptions {
 /** Applies a partial change on top of the stored config; refused when the pool moved on since `expectedVersion`. */
 export async function updatePool(prisma: PrismaClient, { actor, update, reason }: UpdatePoolOptions): Promise<TPool> {
   const changed = Object.keys(update.patch).join(', ') || 'nothing';
-  const { result } = await commitChange(prisma, { actor, message: reason || `update pool: ${changed}`, poolId: update.id }, async (tx) => {
-    const row = await findPoolRow(tx, update.id);
+  // Pools may be named by id or name; the event needs the id.
+  const { id: poolId, name } = await findPoolRow(prisma, update.id);
+  const { result } = await commitChange(prisma, { actor, message: reason || `update pool ${name}: ${changed}`, poolId }, async (tx) => {
+    const row = await findPoolRow(tx, poolId);
     const current = toPool(row);
     const merged = ZPoolConfig.safeParse(mergePatch(current, update.patch as Partial<typeof current>));
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));

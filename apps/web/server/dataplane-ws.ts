@@ -1,0 +1,24 @@
+import type { DataplaneHub } from '@fulcrum/api';
+import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
+import { WebSocketServer } from 'ws';
+import type { WsRoutes } from './ws-routes';
+
+/**
+ * Serves `/ws/dataplane`: the upgrade is completed, then a connection whose token is not a
+ * data-plane token is closed with an application close code and the reason.
+ */
+export function mountDataplaneHub(hub: DataplaneHub, routes: WsRoutes): () => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const unregister = routes.register(DATAPLANE_WS_PATH, (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      void hub.authenticate(req.headers.authorization).then(
+        (auth) => (auth.ok ? hub.accept(ws) : ws.close(auth.code, auth.reason)),
+        () => ws.close(1011, 'authentication failed'),
+      );
+    });
+  });
+  return () => {
+    unregister();
+    wss.close();
+  };
+}

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApiToken } from '@fulcrum/api';
+import { ControlPlaneClient, Dataplane, LastGoodConfig } from '@fulcrum/dataplane';
+import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
+import { WS_CLOSE } from '@fulcrum/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type RunningServer, startServer } from './http-server';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let cp1: RunningServer;
+let cp2: RunningServer | undefined;
+let operator: string;
+let dpToken: string;
+const stops: (() => Promise<unknown> | unknown)[] = [];
+const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-state-'));
+const backendServers: { port: number; close: () => void }[] = [];
+
+async function httpBackend(name: string) {
+  const { createServer: createHttp } = await import('node:http');
+  const srv = createHttp((_req, res) => res.end(name));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const b = { port: (srv.address() as { port: number }).port, close: () => srv.close() };
+  backendServers.push(b);
+  return b;
+}
+
+const api = (base: string) => async (method: string, p: string, body?: unknown) => {
+  const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json as never;
+};
+
+async function eventually(check: () => Promise<boolean> | boolean, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
+
+async function bodies(port: number, n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    // A new connection each time: a data plane restarted on the same port must not meet stale keep-alives.
+    const text = await new Promise<string>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    out[text] = (out[text] ?? 0) + 1;
+  }
+  return out;
+}
+
+function startDataplane(base: string, name: string, dir = stateDir) {
+  const dp = new Dataplane({ id: name });
+  const client = new ControlPlaneClient(dp, { url: `${base.replace('http', 'ws')}/ws/dataplane`, token: dpToken, name, softwareVersion: 'test', lastGood: new LastGoodConfig(dir), backoffBaseMs: 100, backoffMaxMs: 1000 });
+  client.start();
+  stops.push(() => client.stop(), () => dp.stop());
+  return { dp, client };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp1 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+  operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
+  dpToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
+});
+
+afterAll(async () => {
+  for (const s of stops.reverse()) await s();
+  backendServers.forEach((b) => b.close());
+  await cp2?.close();
+  await cp1.close().catch(() => {});
+  await db.drop();
+  await stopTestServer();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('live link between control plane and data planes', () => {
+  let listenPort: number;
+
+  it('pushes config to a connected data plane, and a change reshapes traffic', async () => {
+    const a = await httpBackend('a');
+    const b = await httpBackend('b');
+    listenPort = await freePort();
+    const call = api(cp1.url);
+    const pool = (await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } })) as { id: string; version: number };
+    const ba = (await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: a.port })) as { id: string; version: number };
+    await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: b.port });
+
+    const { dp } = startDataplane(cp1.url, 'edge-1');
+    await eventually(() => dp.version === 3);
+    expect(await bodies(listenPort, 20)).toEqual({ a: 10, b: 10 });
+
+    await call('PATCH', `/pools/web`, { expectedVersion: pool.version, patch: { algorithm: 'weighted_round_robin' } });
+    await call('PATCH', `/backends/${ba.id}`, { expectedVersion: ba.version, patch: { weight: 3 } });
+    await eventually(() => dp.version === 5);
+    expect(await bodies(listenPort, 20)).toEqual({ a: 15, b: 5 });
+
+    await eventually(async () => {
+      const list = (await call('GET', '/dataplanes')) as unknown as { name: string; connected: boolean; appliedConfigVersion: number; lag: number }[];
+      return list.some((d) => d.name === 'edge-1' && d.connected && d.appliedConfigVersion === 5 && d.lag === 0);
+    });
+  });
+
+  it('refuses connections without a data-plane token, with a close code and reason', async () => {
+    const closeOf = (token?: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const ws = new WebSocket(`${cp1.url.replace('http', 'ws')}/ws/dataplane`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+        ws.on('error', () => {});
+      });
+    expect(await closeOf()).toMatchObject({ code: WS_CLOSE.unauthorized });
+    expect(await closeOf('flc_not-a-token')).toMatchObject({ code: WS_CLOSE.unauthorized, reason: /unknown/ });
+    expect(await closeOf(operator)).toMatchObject({ code: WS_CLOSE.forbidden, reason: /operator may not connect/ });
+  });
+
+  it('shows a nack when a data plane cannot apply a revision, and the old config keeps serving', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    stops.push(() => new Promise((r) => blocker.close(r)));
+    const taken = (blocker.address() as { port: number }).port;
+    await api(cp1.url)('POST', '/pools', { name: 'clash', listenHost: '127.0.0.1', listenPort: taken, healthCheck: { enabled: false } });
+    await eventually(async () => {
+      const list = (await api(cp1.url)('GET', '/dataplanes')) as unknown as { name: string; lastError: string | null }[];
+      return Boolean(list.find((d) => d.name === 'edge-1')?.lastError?.includes('cannot listen'));
+    });
+    const events = (await api(cp1.url)('GET', '/events?kind=snapshot_refused')) as unknown as { message: string }[];
+    expect(events[0]?.message).toMatch(/refused config 6 and keeps 5/);
+    expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
+    const revisions = (await api(cp1.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[];
+    await api(cp1.url)('POST', `/revisions/${revisions[0]!.version - 1}/rollback`, {});
+  });
+
+  it('keeps two control-plane replicas in sync through PostgreSQL', async () => {
+    cp2 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+    // A second data plane on this host could not bind the same listeners, so this one speaks
+    // the link protocol itself: hello, then ack what it is sent.
+    const received: number[] = [];
+    const ws = new WebSocket(`${cp2.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${dpToken}` } });
+    stops.push(() => ws.close());
+    ws.on('error', () => {});
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', dataplaneId: 'edge-2', name: 'edge-2', softwareVersion: 'test', configVersion: null, configHash: null })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; version?: number; hash?: string };
+      if (msg.type !== 'snapshot') return;
+      received.push(msg.version!);
+      ws.send(JSON.stringify({ type: 'ack', version: msg.version, hash: msg.hash }));
+    });
+    await eventually(() => received.length > 0).catch((e) => { throw new Error(`no snapshot at all: ${e}`); });
+    const pool = (await api(cp1.url)('GET', '/pools/web')) as { version: number };
+    await api(cp1.url)('PATCH', '/pools/web', { expectedVersion: pool.version, patch: { algorithm: 'round_robin' }, reason: 'through replica one' });
+    const latest = ((await api(cp2!.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[])[0]!.version;
+    await eventually(() => received.includes(latest)).catch((e) => { throw new Error(`got ${received} want ${latest}: ${e}`); });
+    await eventually(async () => {
+      const list = (await api(cp2!.url)('GET', '/dataplanes')) as unknown as { name: string; appliedConfigVersion: number; connected: boolean }[];
+      return list.filter((d) => d.connected && d.appliedConfigVersion === latest).length === 2;
+    });
+  });
+
+  it('keeps serving when the control plane goes away, and serves from disk after a restart without it', async () => {
+    await cp2?.close();
+    cp2 = undefined;
+    await cp1.close();
+    expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
+
+    // The first data plane stops; a new one starts with the same state folder and no control plane.
+    while (stops.length) await stops.pop()!();
+    const dp = new Dataplane({ id: 'edge-1-restarted' });
+    stops.push(() => dp.stop());
+    const saved = new LastGoodConfig(stateDir).load();
+    expect(saved).toBeDefined();
+    expect((await dp.applySnapshot(saved)).ok).toBe(true);
+    expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
+  });
+});

@@ -1,0 +1,195 @@
+import { CHANNEL_REVISION, type PgListener, type PrismaClient, createPgListener } from '@fulcrum/db';
+import { type TControlToDataplane, type TDataplaneToControl, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
+import type { WebSocket } from 'ws';
+import { recordEvent } from '../services/events/events';
+import { getCurrentSnapshot } from '../services/revisions/revisions';
+import { actorFromApiToken } from '../services/tokens/api-tokens';
+import { StatsStore } from '../stats/stats-store';
+
+const HELLO_TIMEOUT_MS = 10_000;
+const LAST_SEEN_WRITE_MS = 5_000;
+
+interface Connection {
+  ws: WebSocket;
+  id: string;
+  name: string;
+  appliedVersion: number | null;
+  lastSeenWrite: number;
+  alive: boolean;
+}
+
+export interface HubOptions {
+  /** This control-plane replica, recorded on the data planes it holds. */
+  controlPlaneId: string;
+  heartbeatMs?: number;
+}
+
+/**
+ * The control plane's side of the link: data planes connect with a `dataplane` token and say
+ * hello; every committed revision (heard through LISTEN/NOTIFY, so from any replica) is pushed
+ * as a full snapshot; acks and nacks are recorded per data plane; stats frames feed the
+ * StatsStore; joins, leaves, refusals and the data planes' own events become Events.
+ */
+export class DataplaneHub {
+  readonly stats = new StatsStore();
+  private readonly conns = new Map<string, Connection>();
+  private listener: PgListener | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly opts: HubOptions,
+  ) {
+    this.heartbeatMs = opts.heartbeatMs ?? 10_000;
+  }
+
+  start(databaseUrl: string): void {
+    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION], () => void this.pushCurrent(), { onReconnect: () => void this.pushCurrent() });
+    this.stats.startRollups(this.prisma);
+    this.heartbeat = setInterval(() => {
+      for (const c of this.conns.values()) {
+        if (!c.alive) {
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        c.ws.ping();
+      }
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stats.stopRollups();
+    await this.listener?.close();
+    for (const c of this.conns.values()) c.ws.close(WS_CLOSE.shuttingDown, 'control plane shutting down');
+    await Promise.all([...this.conns.values()].map((c) => this.markGone(c)));
+    this.conns.clear();
+  }
+
+  /** Checks the bearer token of an upgrade request: only `dataplane` tokens may connect. */
+  async authenticate(authorization: string | undefined): Promise<{ ok: true; tokenName: string } | { ok: false; code: number; reason: string }> {
+    const token = authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
+    if (!token) return { ok: false, code: WS_CLOSE.unauthorized, reason: 'send Authorization: Bearer <dataplane token>' };
+    const actor = await actorFromApiToken(this.prisma, token);
+    if (!actor) return { ok: false, code: WS_CLOSE.unauthorized, reason: 'unknown, revoked or expired token' };
+    if (actor.role !== 'dataplane') return { ok: false, code: WS_CLOSE.forbidden, reason: `token role ${actor.role} may not connect a data plane` };
+    return { ok: true, tokenName: actor.name };
+  }
+
+  /** Takes over an authenticated WebSocket. */
+  accept(ws: WebSocket): void {
+    let conn: Connection | undefined;
+    const helloTimer = setTimeout(() => ws.close(WS_CLOSE.badMessage, 'no hello'), HELLO_TIMEOUT_MS);
+    ws.on('pong', () => conn && (conn.alive = true));
+    ws.on('message', (data) => {
+      let msg: TDataplaneToControl;
+      try {
+        const parsed = ZDataplaneToControl.safeParse(JSON.parse(data.toString()));
+        if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        msg = parsed.data;
+      } catch (err) {
+        ws.close(WS_CLOSE.badMessage, `bad message: ${(err as Error).message}`.slice(0, 120));
+        return;
+      }
+      if (msg.type === 'hello') {
+        clearTimeout(helloTimer);
+        const previous = this.conns.get(msg.dataplaneId);
+        if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
+        conn = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true };
+        this.conns.set(conn.id, conn);
+        void this.onHello(conn, msg);
+        return;
+      }
+      if (!conn) return void ws.close(WS_CLOSE.badMessage, 'hello first');
+      void this.onMessage(conn, msg).catch(() => {});
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (conn && this.conns.get(conn.id) === conn) {
+        this.conns.delete(conn.id);
+        void this.markGone(conn);
+      }
+    });
+    ws.on('error', () => {});
+  }
+
+  private send(c: Connection, msg: TControlToDataplane): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(msg));
+  }
+
+  private async onHello(c: Connection, hello: Extract<TDataplaneToControl, { type: 'hello' }>): Promise<void> {
+    this.send(c, { type: 'welcome', serverTime: Date.now(), heartbeatMs: this.heartbeatMs });
+    await this.prisma.dataplane.upsert({
+      where: { id: c.id },
+      create: { id: c.id, name: c.name, softwareVersion: hello.softwareVersion, connected: true, controlPlaneId: this.opts.controlPlaneId, appliedConfigVersion: hello.configVersion },
+      update: { name: c.name, softwareVersion: hello.softwareVersion, connected: true, controlPlaneId: this.opts.controlPlaneId, lastSeenAt: new Date(), appliedConfigVersion: hello.configVersion },
+    });
+    await recordEvent(this.prisma, { kind: 'dataplane_join', dataplaneId: c.id, message: `data plane ${c.name} connected (running config ${hello.configVersion ?? 'none'})` });
+    const current = await getCurrentSnapshot(this.prisma);
+    if (current && current.hash !== hello.configHash) this.send(c, { type: 'snapshot', version: current.version, hash: current.hash, config: current });
+  }
+
+  private async onMessage(c: Connection, msg: TDataplaneToControl): Promise<void> {
+    switch (msg.type) {
+      case 'ack':
+        c.appliedVersion = msg.version;
+        await this.prisma.dataplane.update({ where: { id: c.id }, data: { appliedConfigVersion: msg.version, lastError: null, lastSeenAt: new Date() } });
+        return;
+      case 'nack':
+        await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, lastSeenAt: new Date() } });
+        await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+        return;
+      case 'stats':
+        this.stats.add(msg.frame);
+        if (Date.now() - c.lastSeenWrite > LAST_SEEN_WRITE_MS) {
+          c.lastSeenWrite = Date.now();
+          await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastSeenAt: new Date() } });
+        }
+        return;
+      case 'event': {
+        const e = msg.event;
+        const poolId = e.poolId ? ((await this.prisma.pool.findUnique({ where: { id: e.poolId }, select: { id: true } }))?.id ?? null) : null;
+        await recordEvent(this.prisma, { kind: e.kind, severity: e.severity, poolId, backendId: e.backendId ?? null, dataplaneId: c.id, message: `${c.name}: ${e.message}`, data: (e.data ?? undefined) as never });
+        return;
+      }
+      case 'ping':
+        return this.send(c, { type: 'pong', ts: msg.ts });
+      default:
+        return;
+    }
+  }
+
+  private async markGone(c: Connection): Promise<void> {
+    await this.prisma.dataplane.update({ where: { id: c.id }, data: { connected: false, lastSeenAt: new Date() } }).catch(() => {});
+    await recordEvent(this.prisma, { kind: 'dataplane_leave', severity: 'warning', dataplaneId: c.id, message: `data plane ${c.name} disconnected` }).catch(() => {});
+  }
+
+  /** Sends the newest snapshot to every data plane that does not run it yet. */
+  async pushCurrent(): Promise<void> {
+    const current = await getCurrentSnapshot(this.prisma);
+    if (!current) return;
+    const msg: TControlToDataplane = { type: 'snapshot', version: current.version, hash: current.hash, config: current };
+    const payload = JSON.stringify(msg);
+    for (const c of this.conns.values()) {
+      if (c.appliedVersion !== current.version && c.ws.readyState === c.ws.OPEN) c.ws.send(payload);
+    }
+  }
+
+  connectedIds(): string[] {
+    return [...this.conns.keys()];
+  }
+}
+
+// Next's bundle and the custom server load separate module copies; one hub per process.
+const store = globalThis as unknown as { __fulcrumHub?: DataplaneHub };
+
+export function setHub(hub: DataplaneHub | undefined): void {
+  store.__fulcrumHub = hub;
+}
+
+export function getHub(): DataplaneHub | undefined {
+  return store.__fulcrumHub;
+}

@@ -1,0 +1,140 @@
+import type { PrismaClient } from '@fulcrum/db';
+import type { TBackendStats, TStatsFrame } from '@fulcrum/protocol';
+
+const WINDOW_SECONDS = 15 * 60;
+const ROLLUP_SECONDS = 10;
+const RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface BackendPoint extends Omit<TBackendStats, 'backendId'> {
+  /** Second (ms since epoch, floored) this point covers. */
+  ts: number;
+  /** Data planes that reported it. */
+  dataplanes: number;
+}
+
+export interface PoolSecond {
+  ts: number;
+  backends: Record<string, BackendPoint>;
+}
+
+function emptyPoint(ts: number): BackendPoint {
+  return {
+    ts,
+    dataplanes: 0,
+    requests: 0,
+    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+    errors: { connect: 0, timeout: 0, reset: 0 },
+    activeConnections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0 },
+    health: 'unknown',
+    ejected: false,
+  };
+}
+
+/**
+ * Live traffic per pool and backend, merged across data planes, one point per second for the
+ * last 15 minutes (a ring per pool), rolled up into PostgreSQL every 10 s for longer history.
+ * Latency percentiles across data planes take the worst (an upper bound; exact merging would
+ * need the histograms).
+ */
+export class StatsStore {
+  private pools = new Map<string, PoolSecond[]>();
+  private listeners = new Set<(poolId: string, second: PoolSecond) => void>();
+  private rollupTimer: NodeJS.Timeout | undefined;
+
+  add(frame: TStatsFrame): void {
+    const ts = Math.floor(frame.ts / 1000) * 1000;
+    for (const pool of frame.pools) {
+      const ring = this.pools.get(pool.poolId) ?? [];
+      this.pools.set(pool.poolId, ring);
+      let second = ring.find((s) => s.ts === ts);
+      if (!second) {
+        second = { ts, backends: {} };
+        ring.push(second);
+        ring.sort((a, b) => a.ts - b.ts);
+        while (ring.length && ring[0]!.ts < ts - WINDOW_SECONDS * 1000) ring.shift();
+      }
+      for (const b of pool.backends) {
+        const p = (second.backends[b.backendId] ??= emptyPoint(ts));
+        p.dataplanes++;
+        p.requests += b.requests;
+        for (const k of Object.keys(p.responses) as (keyof typeof p.responses)[]) p.responses[k] += b.responses[k];
+        for (const k of Object.keys(p.errors) as (keyof typeof p.errors)[]) p.errors[k] += b.errors[k];
+        p.activeConnections += b.activeConnections;
+        p.bytesIn += b.bytesIn;
+        p.bytesOut += b.bytesOut;
+        p.latencyMs = { p50: Math.max(p.latencyMs.p50, b.latencyMs.p50), p95: Math.max(p.latencyMs.p95, b.latencyMs.p95), p99: Math.max(p.latencyMs.p99, b.latencyMs.p99) };
+        if (b.health === 'unhealthy' || p.health === 'unknown') p.health = b.health;
+        p.ejected ||= b.ejected;
+      }
+      for (const l of this.listeners) l(pool.poolId, second);
+    }
+  }
+
+  /** The last `seconds` of a pool, oldest first. */
+  recent(poolId: string, seconds = WINDOW_SECONDS): PoolSecond[] {
+    const ring = this.pools.get(poolId) ?? [];
+    const since = Date.now() - seconds * 1000;
+    return ring.filter((s) => s.ts >= since);
+  }
+
+  subscribe(listener: (poolId: string, second: PoolSecond) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every 10 s, the finished 10-second buckets go to PostgreSQL; rows older than 7 days are pruned. */
+  startRollups(prisma: PrismaClient): void {
+    if (this.rollupTimer) return;
+    let lastBucket = Math.floor(Date.now() / 10_000) * 10_000;
+    this.rollupTimer = setInterval(() => {
+      const current = Math.floor(Date.now() / 10_000) * 10_000;
+      const from = lastBucket;
+      lastBucket = current;
+      void this.rollup(prisma, from, current).catch(() => {});
+    }, ROLLUP_SECONDS * 1000);
+    this.rollupTimer.unref();
+  }
+
+  stopRollups(): void {
+    if (this.rollupTimer) clearInterval(this.rollupTimer);
+    this.rollupTimer = undefined;
+  }
+
+  async rollup(prisma: PrismaClient, from: number, to: number): Promise<number> {
+    const rows = [];
+    for (const [poolId, ring] of this.pools) {
+      const perBackend = new Map<string, BackendPoint[]>();
+      for (const s of ring) {
+        if (s.ts < from || s.ts >= to) continue;
+        for (const [id, p] of Object.entries(s.backends)) perBackend.set(id, [...(perBackend.get(id) ?? []), p]);
+      }
+      for (const [backendId, points] of perBackend) {
+        const sum = (f: (p: BackendPoint) => number) => points.reduce((a, p) => a + f(p), 0);
+        const max = (f: (p: BackendPoint) => number) => Math.max(0, ...points.map(f));
+        rows.push({
+          bucket: new Date(from),
+          poolId,
+          backendId,
+          requests: sum((p) => p.requests),
+          responses2xx: sum((p) => p.responses['2xx']),
+          responses3xx: sum((p) => p.responses['3xx']),
+          responses4xx: sum((p) => p.responses['4xx']),
+          responses5xx: sum((p) => p.responses['5xx']),
+          errors: sum((p) => p.errors.connect + p.errors.timeout + p.errors.reset),
+          bytesIn: BigInt(sum((p) => p.bytesIn)),
+          bytesOut: BigInt(sum((p) => p.bytesOut)),
+          activeConnections: max((p) => p.activeConnections),
+          p50Ms: max((p) => p.latencyMs.p50),
+          p95Ms: max((p) => p.latencyMs.p95),
+          p99Ms: max((p) => p.latencyMs.p99),
+        });
+      }
+    }
+    if (rows.length) await prisma.statsRollup.createMany({ data: rows, skipDuplicates: true });
+    await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
+    return rows.length;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Side-by-side benchmark: Fulcrum (one process, and --workers 2), NGINX (1 worker, upstream
+ * keepalive) and HAProxy (1 thread, http-reuse) in front of the same three backends on
+ * 127.0.0.1, round robin, measured with wrk in interleaved rounds (A B C D E, A B C D E, ...).
+ *
+ * Needs nginx, haproxy and wrk from Debian (it installs nothing itself):
+ *   apt-get install -y nginx haproxy wrk
+ * Usage: pnpm bench [--quick] [--rounds N] [--seconds S]
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = path.resolve(here, '..');
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
+const SECONDS = Number(values.seconds ?? (values.quick ? 3 : 10));
+
+function need(cmd: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim();
+  } catch {
+    console.error(`${cmd} is not installed. The benchmark uses Debian's packages: apt-get install -y nginx haproxy wrk`);
+    process.exit(2);
+  }
+}
+const NGINX = need('nginx');
+const HAPROXY = need('haproxy');
+const WRK = need('wrk');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-bench-'));
+// NGINX workers run as an unprivileged user when started by root: let them read the files.
+chmodSync(dir, 0o755);
+const procs: ChildProcess[] = [];
+function start(cmd: string, args: string[], name: string): ChildProcess {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr?.on('data', (d) => (err += d));
+  p.on('exit', (code) => {
+    if (code && !stopping) console.error(`${name} exited ${code}: ${err}`);
+  });
+  procs.push(p);
+  return p;
+}
+let stopping = false;
+function stopAll() {
+  stopping = true;
+  for (const p of procs) p.kill('SIGTERM');
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+async function waitFor(port: number, pathname = '/'): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}${pathname}`);
+      await r.arrayBuffer();
+      if (r.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on ${port}`);
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  mbps: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function toMB(v: string): number {
+  const m = /([\d.]+)([KMG]?)B/.exec(v);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ K: 1 / 1024, M: 1, G: 1024, '': 1 / 1048576 } as Record<string, number>)[m[2]!]!;
+}
+
+function wrk(port: number, conns: number, pathname: string): WrkResult {
+  const out = execFileSync(WRK, ['-t', '1', '-c', String(conns), '-d', `${SECONDS}s`, '--latency', `http://127.0.0.1:${port}${pathname}`], { timeout: (SECONDS + 30) * 1000 }).toString();
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const mbps = toMB(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = Number(errs?.[1] ?? 0) + (sock ? Number(sock[1]) + Number(sock[3]) + Number(sock[4]) : 0);
+  return { rps, p50, p99, mbps, errors };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main() {
+  // Backends: one NGINX with a worker per backend port would compete for the two cores with
+  // the proxies; one worker serving three ports is fast enough not to be the bottleneck.
+  const backendPorts = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(1024 * 1024, 120));
+  const common = `pid ${dir}/%s.pid; error_log ${dir}/%s-error.log warn; worker_rlimit_nofile 65535; events { worker_connections 8192; }`;
+  const httpCommon = `access_log off; client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp; keepalive_requests 1000000;`;
+  mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'backends.conf'),
+    `daemon off; worker_processes 1; ${common.replaceAll('%s', 'backends')}
+http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location = /1m { alias ${dir}/big.bin; } location / { return 200 "hello from ${p}\\n"; } }`).join(' ')} }`,
+  );
+  start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
+
+  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const snapshotPort = (listenPort: number) => ({
+    version: 1,
+    hash: 'bench',
+    pools: [{ id: 'bench', name: 'bench', listenHost: '127.0.0.1', listenPort, algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) }],
+  });
+  writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
+  writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
+  execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
+  const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
+  start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
+  start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
+
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off; worker_processes 1; ${common.replaceAll('%s', 'proxy')}
+http { ${httpCommon}
+  upstream pool { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 256; }
+  server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; } } }`,
+  );
+  start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
+
+  writeFileSync(
+    path.join(dir, 'haproxy.cfg'),
+    `global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:${ports.haproxy}
+  default_backend be
+backend be
+  balance roundrobin
+${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
+`,
+  );
+  start(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], 'haproxy');
+
+  const targets = [
+    { name: 'direct', port: backendPorts[0]! },
+    { name: 'Fulcrum', port: ports.fulcrum },
+    { name: 'Fulcrum x2', port: ports.fulcrum2 },
+    { name: 'NGINX', port: ports.nginx },
+    { name: 'HAProxy', port: ports.haproxy },
+  ];
+  for (const t of targets) await waitFor(t.port);
+  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved`);
+
+  const scenarios = [
+    { label: 'c50', conns: 50, path: '/' },
+    { label: 'c200', conns: 200, path: '/' },
+    { label: '1MiB c50', conns: 50, path: '/1m' },
+  ];
+  const results = new Map<string, WrkResult[]>();
+  for (const s of scenarios) {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of targets) {
+        const res = wrk(t.port, s.conns, s.path);
+        const key = `${s.label}|${t.name}`;
+        results.set(key, [...(results.get(key) ?? []), res]);
+        process.stderr.write(`  ${s.label} round ${r + 1} ${t.name}: ${Math.round(res.rps)} req/s, p99 ${res.p99.toFixed(2)} ms${res.errors ? `, ${res.errors} errors` : ''}\n`);
+      }
+    }
+  }
+
+  const lines: string[] = [];
+  const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
+  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'vs NGINX', 'vs HAProxy', 'vs direct']);
+  row(Array(10).fill('---'));
+  for (const s of scenarios) {
+    const med = (name: string) => {
+      const rs = results.get(`${s.label}|${name}`)!;
+      return { rps: median(rs.map((x) => x.rps)), mbps: median(rs.map((x) => x.mbps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0) };
+    };
+    const ng = med('NGINX');
+    const ha = med('HAProxy');
+    const di = med('direct');
+    for (const t of targets) {
+      const m = med(t.name);
+      const ratio = (base: number) => (t.name.startsWith('Fulcrum') ? (m.rps / base).toFixed(2) : '');
+      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), ratio(ng.rps), ratio(ha.rps), ratio(di.rps)]);
+    }
+    const f = med('Fulcrum');
+    lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(f.p99 / ng.p99).toFixed(2)}`, '');
+  }
+  const report = lines.join('\n');
+  console.log(`\n${report}`);
+  const outDir = path.resolve(pkg, '../../bench-results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, `dataplane-${new Date().toISOString().replace(/[:.]/g, '-')}.md`), `${report}\n`);
+  stopAll();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  stopAll();
+  process.exit(1);
+});

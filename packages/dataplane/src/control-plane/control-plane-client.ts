@@ -1,0 +1,124 @@
+import { type TControlToDataplane, type TDataplaneEvent, type TDataplaneToControl, WS_CLOSE, ZControlToDataplane } from '@fulcrum/protocol';
+import WebSocket from 'ws';
+import type { Dataplane } from '../dataplane';
+import type { LastGoodConfig } from '../state/last-good-config';
+
+export interface ControlPlaneClientOptions {
+  url: string;
+  token: string;
+  name: string;
+  softwareVersion: string;
+  lastGood?: LastGoodConfig;
+  statsIntervalMs?: number;
+  /** Reconnect backoff: base and cap, with full jitter. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The only module on the data-plane side that touches the WebSocket. Says hello, applies
+ * pushed snapshots through Dataplane.applySnapshot and acks or nacks them, streams a stats
+ * frame every second and forwards events, pings to notice a dead peer, and reconnects with
+ * jittered exponential backoff. Without a control plane the data plane keeps serving what it has.
+ */
+export class ControlPlaneClient {
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lastPong = Date.now();
+  private readonly onEvent: (e: TDataplaneEvent) => void;
+  connected = false;
+
+  constructor(
+    private readonly dp: Dataplane,
+    private readonly opts: ControlPlaneClientOptions,
+  ) {
+    this.onEvent = (event) => this.send({ type: 'event', event });
+  }
+
+  start(): void {
+    this.dp.on('event', this.onEvent);
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.dp.off('event', this.onEvent);
+    clearInterval(this.statsTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.reconnectTimer);
+    this.ws?.close(1000, 'data plane stopping');
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  private send(msg: TDataplaneToControl): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.opts.url, { headers: { authorization: `Bearer ${this.opts.token}` }, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.connected = true;
+      this.attempt = 0;
+      this.lastPong = Date.now();
+      this.log(`connected to ${this.opts.url}`);
+      this.send({ type: 'hello', dataplaneId: this.dp.id, name: this.opts.name, softwareVersion: this.opts.softwareVersion, configVersion: this.dp.version, configHash: this.dp.hash });
+      this.statsTimer = setInterval(() => this.send({ type: 'stats', frame: this.dp.collectFrame() }), this.opts.statsIntervalMs ?? 1000);
+      this.pingTimer = setInterval(() => {
+        if (Date.now() - this.lastPong > 30_000) return void ws.terminate();
+        this.send({ type: 'ping', ts: Date.now() });
+      }, 10_000);
+    });
+    ws.on('pong', () => (this.lastPong = Date.now()));
+    ws.on('ping', () => (this.lastPong = Date.now()));
+    ws.on('message', (data) => void this.onMessage(data.toString()));
+    ws.on('close', (code, reason) => {
+      this.connected = false;
+      clearInterval(this.statsTimer);
+      clearInterval(this.pingTimer);
+      if (this.stopped) return;
+      this.log(`link closed (${code}${reason.length ? `: ${reason.toString()}` : ''}); serving config ${this.dp.version ?? 'none'}`);
+      if (code === WS_CLOSE.unauthorized || code === WS_CLOSE.forbidden) this.attempt = Math.max(this.attempt, 6);
+      this.scheduleReconnect();
+    });
+    ws.on('error', (err) => this.log(`link error: ${err.message}`));
+  }
+
+  private scheduleReconnect(): void {
+    const base = this.opts.backoffBaseMs ?? 500;
+    const cap = this.opts.backoffMaxMs ?? 30_000;
+    const delay = Math.random() * Math.min(cap, base * 2 ** this.attempt++);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private async onMessage(text: string): Promise<void> {
+    let msg: TControlToDataplane;
+    try {
+      msg = ZControlToDataplane.parse(JSON.parse(text));
+    } catch {
+      return this.log('ignored a message that is not part of the protocol');
+    }
+    if (msg.type === 'ping') return this.send({ type: 'pong', ts: msg.ts });
+    if (msg.type === 'pong') {
+      this.lastPong = Date.now();
+      return;
+    }
+    if (msg.type !== 'snapshot') return;
+    const result = await this.dp.applySnapshot(msg.config);
+    if (result.ok) {
+      this.opts.lastGood?.save(msg.config);
+      this.send({ type: 'ack', version: result.version, hash: msg.hash });
+    } else {
+      this.send({ type: 'nack', version: msg.version, keptVersion: result.keptVersion, error: result.error.slice(0, 8000) });
+    }
+  }
+}
