@@ -32,7 +32,10 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`control plane did not become healthy:\n${output()}`);
 }
 
-/** The whole control plane as users run it (production build, embedded PostgreSQL in a fresh folder). */
+/**
+ * The whole system as users run it: the production server with a fresh embedded PostgreSQL and
+ * its local data plane (a separate process linked over WebSocket).
+ */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-'));
   chmodSync(dataDir, 0o755);
@@ -40,7 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: webDir,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), DATABASE_URL: '' },
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => (output += d));

@@ -1,6 +1,35 @@
+import { type Server, createServer, get } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { type Page, expect, test } from '@playwright/test';
 
 test.describe.configure({ mode: 'serial' });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Three real backends on 127.0.0.1 that answer with their name. */
+const backends: { name: string; port: number; server: Server }[] = [];
+let listenPort = 0;
+test.beforeAll(async () => {
+  if (backends.length) return;
+  listenPort = await freePort();
+  for (const name of ['one', 'two', 'three']) {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.end(name);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    backends.push({ name, port: (server.address() as { port: number }).port, server });
+  }
+});
+test.afterAll(() => backends.forEach((b) => b.server.close()));
+const addr = (i: number) => `127.0.0.1:${backends[i]!.port}`;
 
 const ADMIN = { email: 'admin@example.com', name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { email: 'viewer@example.com', name: 'Vic Viewer', password: 'viewer password 1' };
@@ -33,19 +62,20 @@ test('an admin creates a pool and three backends in the browser', async ({ page 
   await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'New pool' }).click();
   await page.getByLabel('Name', { exact: true }).fill('shop');
-  await page.getByLabel('Listen port').fill('18080');
+  await page.getByLabel('Listen address').fill('127.0.0.1');
+  await page.getByLabel('Listen port').fill(String(listenPort));
   await page.getByLabel('Algorithm').selectOption('least_connections');
   await expect(page.getByText('The backend with the fewest active connections.')).toBeVisible();
   await page.getByRole('button', { name: 'Create pool' }).click();
   await expect(page.getByRole('heading', { name: /shop/ })).toBeVisible();
-  for (const port of [9101, 9102, 9103]) {
+  for (const b of backends) {
     await page.getByLabel('Host').fill('127.0.0.1');
-    await page.getByLabel('Port', { exact: true }).fill(String(port));
+    await page.getByLabel('Port', { exact: true }).fill(String(b.port));
     await page.getByRole('button', { name: 'Add backend' }).click();
-    await expect(page.locator(`tr[data-backend="127.0.0.1:${port}"]`)).toBeVisible();
+    await expect(page.locator(`tr[data-backend="127.0.0.1:${b.port}"]`)).toBeVisible();
   }
-  await page.locator('tr[data-backend="127.0.0.1:9102"]').getByRole('button', { name: 'Drain' }).click();
-  await expect(page.locator('tr[data-backend="127.0.0.1:9102"] .state')).toHaveText('draining');
+  await page.locator(`tr[data-backend="${addr(1)}"]`).getByRole('button', { name: 'Drain' }).click();
+  await expect(page.locator(`tr[data-backend="${addr(1)}"] .state`)).toHaveText('draining');
   await shot(page, 'pool');
 });
 
@@ -61,7 +91,7 @@ test('an invalid form shows the field error and saves nothing', async ({ page })
 
   // A server-side rule (duplicate backend) comes back beside the field too.
   await page.getByLabel('Host').fill('127.0.0.1');
-  await page.getByLabel('Port', { exact: true }).fill('9101');
+  await page.getByLabel('Port', { exact: true }).fill(String(backends[0]!.port));
   await page.getByRole('button', { name: 'Add backend' }).click();
   await expect(page.locator('[data-field="port"] .field-error')).toContainText('already has a backend');
 
@@ -88,7 +118,7 @@ test('a viewer sees everything and can change nothing', async ({ page, browser }
   await viewer.getByRole('link', { name: 'shop' }).click();
   await expect(viewer.getByRole('button', { name: 'Save pool' })).toBeDisabled();
   await expect(viewer.getByRole('button', { name: 'Add backend' })).toBeDisabled();
-  await expect(viewer.locator('tr[data-backend="127.0.0.1:9101"]').getByRole('button', { name: 'Drain' })).toBeDisabled();
+  await expect(viewer.locator(`tr[data-backend="${addr(0)}"]`).getByRole('button', { name: 'Drain' })).toBeDisabled();
   // The server enforces it as well.
   const res = await viewer.request.post('/api/trpc/pools.create', { data: { name: 'sneaky', listenPort: 18999 } });
   expect(res.status()).toBe(403);
@@ -101,12 +131,68 @@ test('rolling back a revision restores the earlier configuration', async ({ page
   // Revisions: 1 create pool, 2-4 backends, 5 drain. Restore 4 (before the drain).
   await expect(page.locator('tr[data-revision="5"]')).toBeVisible();
   await page.locator('tr[data-revision="5"]').getByRole('button', { name: 'Diff' }).click();
-  await expect(page.getByText('pools.shop.backends.127.0.0.1:9102.adminState')).toBeVisible();
+  await expect(page.getByText(`pools.shop.backends.${addr(1)}.adminState`)).toBeVisible();
   await shot(page, 'revisions');
   await page.locator('tr[data-revision="4"]').getByRole('button', { name: 'Roll back' }).click();
   await page.getByRole('button', { name: 'Restore 4' }).click();
   await expect(page.locator('tr[data-revision="6"]')).toContainText('roll back to revision 4');
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('link', { name: 'shop' }).click();
-  await expect(page.locator('tr[data-backend="127.0.0.1:9102"] .state')).toHaveText('active');
+  await expect(page.locator(`tr[data-backend="${addr(1)}"] .state`)).toHaveText('active');
+});
+
+/** Plain HTTP requests through the data plane, bounded in time, until stopped. */
+function sendTraffic(ms: number) {
+  let stop = false;
+  const seen: Record<string, number> = {};
+  const deadline = Date.now() + ms;
+  const loop = async () => {
+    while (!stop && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        get({ host: '127.0.0.1', port: listenPort, path: '/' }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => {
+            seen[body] = (seen[body] ?? 0) + 1;
+            resolve();
+          });
+        }).on('error', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const done = Promise.all([loop(), loop()]);
+  return { seen, stop: async () => ((stop = true), await done) };
+}
+
+test('live traffic: the charts and the backends table move, drain stops a backend, a dead one turns unhealthy', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Data planes' }).click();
+  await expect(page.locator('tr[data-dataplane="local"]')).toContainText('connected');
+  await expect(page.locator('tr[data-dataplane="local"]')).toContainText('up to date');
+
+  const traffic = sendTraffic(90_000);
+  try {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'shop' }).click();
+    for (const i of [0, 1, 2]) await expect(page.locator(`tr[data-backend="${addr(i)}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 20_000 });
+    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
+    await shot(page, 'pool-live');
+
+    await page.locator(`tr[data-backend="${addr(0)}"]`).getByRole('button', { name: 'Drain' }).click();
+    await expect(page.locator(`tr[data-backend="${addr(0)}"] .state`)).toHaveText('draining');
+    await expect(page.locator(`tr[data-backend="${addr(0)}"] .rps`)).toHaveText('0', { timeout: 20_000 });
+    await expect(page.locator(`tr[data-backend="${addr(1)}"] .rps`)).not.toHaveText(/^(0|—)$/);
+
+    // Health checks: every 2 s, three failures in a row.
+    backends[2]!.server.closeAllConnections();
+    backends[2]!.server.close();
+    await expect(page.locator(`tr[data-backend="${addr(2)}"] .health`)).toHaveText(/unhealthy|ejected/, { timeout: 30_000 });
+    await shot(page, 'pool-unhealthy');
+  } finally {
+    await traffic.stop();
+  }
+  expect(traffic.seen.one).toBeGreaterThan(0);
+  expect(traffic.seen.two).toBeGreaterThan(0);
 });

@@ -10,6 +10,8 @@ export default function OverviewPage() {
   const trpc = useTRPC();
   const { canWrite } = useSession();
   const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
+  const live = useQuery({ ...trpc.dataplanes.poolSummaries.queryOptions(), refetchInterval: 1000 });
+  const planes = useQuery({ ...trpc.dataplanes.list.queryOptions(), refetchInterval: 5000 });
   return (
     <div className="stack">
       <section className="card">
@@ -36,7 +38,10 @@ export default function OverviewPage() {
                   <th>Pool</th>
                   <th>Listener</th>
                   <th>Algorithm</th>
-                  <th>Backends</th>
+                  <th>Req/s</th>
+                  <th>Errors</th>
+                  <th>p99 ms</th>
+                  <th>Healthy</th>
                 </tr>
               </thead>
               <tbody>
@@ -49,13 +54,24 @@ export default function OverviewPage() {
                       {p.protocol}://{p.listenHost}:{p.listenPort}
                     </td>
                     <td>{p.algorithm.replaceAll('_', ' ')}</td>
-                    <td>{p.backendCount}</td>
+                    <td className="rps">{live.data?.[p.id]?.rps ?? 0}</td>
+                    <td>{((live.data?.[p.id]?.errorRate ?? 0) * 100).toFixed(1)}%</td>
+                    <td>{live.data?.[p.id]?.p99 ?? '—'}</td>
+                    <td>
+                      {live.data?.[p.id] ? live.data[p.id]!.healthy : '—'}/{p.backendCount}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
         )}
+      </section>
+      <section className="card">
+        <h2>Data planes</h2>
+        <p>
+          {planes.data?.filter((d) => d.connected).length ?? 0} connected of {planes.data?.length ?? 0} known. <Link href="/dataplanes">Details</Link>
+        </p>
       </section>
       <section className="card">
         <h2>Latest events</h2>

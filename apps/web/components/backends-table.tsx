@@ -3,6 +3,7 @@
 import { type TAdminState, type TBackend, ZBackendConfig, flattenZodIssues } from '@fulcrum/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import type { LivePoint } from '../lib/live-stats';
 import { useSession } from '../lib/session';
 import { useToast } from '../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
@@ -10,7 +11,7 @@ import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
 
 /** A pool's backends with their admin actions; live health and traffic join in beside them. */
-export function BackendsTable({ poolId, backends }: { poolId: string; backends: TBackend[] }) {
+export function BackendsTable({ poolId, backends, live }: { poolId: string; backends: TBackend[]; live: Record<string, LivePoint> }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const toast = useToast();
@@ -53,6 +54,10 @@ export function BackendsTable({ poolId, backends }: { poolId: string; backends: 
             <tr>
               <th>Address</th>
               <th>State</th>
+              <th>Health</th>
+              <th>Active</th>
+              <th>Req/s</th>
+              <th>p99 ms</th>
               <th>Weight</th>
               <th>Backup</th>
               <th>Max conns</th>
@@ -63,7 +68,7 @@ export function BackendsTable({ poolId, backends }: { poolId: string; backends: 
           <tbody>
             {backends.length === 0 && (
               <tr>
-                <td colSpan={7} className="muted">
+                <td colSpan={11} className="muted">
                   No backends yet. Add the first one below.
                 </td>
               </tr>
@@ -76,6 +81,10 @@ export function BackendsTable({ poolId, backends }: { poolId: string; backends: 
                 <td>
                   <span className={`state state-${b.adminState}`}>{b.adminState}</span>
                 </td>
+                <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}`}>{live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}</td>
+                <td className="active">{live[b.id]?.activeConnections ?? '—'}</td>
+                <td className="rps">{live[b.id]?.requests ?? '—'}</td>
+                <td>{live[b.id] ? live[b.id]!.latencyMs.p99 : '—'}</td>
                 <td>
                   <input
                     aria-label={`weight of ${b.host}:${b.port}`}

@@ -80,6 +80,22 @@ export class StatsStore {
     return ring.filter((s) => s.ts >= since);
   }
 
+  /** Per pool, the newest complete second (the one before the current), for overviews. */
+  latestPerPool(): Map<string, PoolSecond> {
+    const out = new Map<string, PoolSecond>();
+    const current = Math.floor(Date.now() / 1000) * 1000;
+    for (const [poolId, ring] of this.pools) {
+      for (let i = ring.length - 1; i >= 0; i--) {
+        const s = ring[i]!;
+        if (s.ts < current && s.ts >= current - 5000) {
+          out.set(poolId, s);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   subscribe(listener: (poolId: string, second: PoolSecond) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -6,7 +6,9 @@ import { useState } from 'react';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { EventsList } from '../../../components/events-list';
+import { LiveCharts } from '../../../components/live-charts';
 import { PoolForm } from '../../../components/pool-form';
+import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
@@ -20,6 +22,7 @@ export default function PoolPage() {
   const { canWrite } = useSession();
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
   const pool = useQuery(trpc.pools.get.queryOptions({ id }));
+  const live = useLivePool(pool.data?.id ?? id);
   const update = useMutation(
     trpc.pools.update.mutationOptions({
       onSuccess: async () => {
@@ -57,7 +60,11 @@ export default function PoolPage() {
           <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
         </div>
         <h2>Backends</h2>
-        <BackendsTable poolId={p.id} backends={p.backends} />
+        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest} />
+      </section>
+      <section className="card">
+        <h2>Live traffic</h2>
+        <LiveCharts seconds={live.seconds} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
       </section>
       <section className="card">
         <h2>Configuration</h2>
