@@ -11,3 +11,4 @@ export * from './revision';
 export * from './scaling';
 export * from './deploy';
 export * from './errors';
+export * from './stats-merge';

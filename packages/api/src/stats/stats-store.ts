@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
-import type { TBackendStats, TStatsFrame } from '@fulcrum/protocol';
+import { type TBackendStats, type TStatsFrame, mergeBackendStats } from '@fulcrum/protocol';
 
 const WINDOW_SECONDS = 15 * 60;
 const ROLLUP_SECONDS = 10;
@@ -34,10 +34,9 @@ function emptyPoint(ts: number): BackendPoint {
 }
 
 /**
- * Live traffic per pool and backend, merged across data planes, one point per second for the
- * last 15 minutes (a ring per pool), rolled up into PostgreSQL every 10 s for longer history.
- * Latency percentiles across data planes take the worst (an upper bound; exact merging would
- * need the histograms).
+ * Live traffic per pool and backend, merged across data planes (mergeBackendStats), one point
+ * per second for the last 15 minutes (a ring per pool), rolled up into PostgreSQL every 10 s
+ * for longer history.
  */
 export class StatsStore {
   private pools = new Map<string, PoolSecond[]>();
@@ -59,15 +58,7 @@ export class StatsStore {
       for (const b of pool.backends) {
         const p = (second.backends[b.backendId] ??= emptyPoint(ts));
         p.dataplanes++;
-        p.requests += b.requests;
-        for (const k of Object.keys(p.responses) as (keyof typeof p.responses)[]) p.responses[k] += b.responses[k];
-        for (const k of Object.keys(p.errors) as (keyof typeof p.errors)[]) p.errors[k] += b.errors[k];
-        p.activeConnections += b.activeConnections;
-        p.bytesIn += b.bytesIn;
-        p.bytesOut += b.bytesOut;
-        p.latencyMs = { p50: Math.max(p.latencyMs.p50, b.latencyMs.p50), p95: Math.max(p.latencyMs.p95, b.latencyMs.p95), p99: Math.max(p.latencyMs.p99, b.latencyMs.p99) };
-        if (b.health === 'unhealthy' || p.health === 'unknown') p.health = b.health;
-        p.ejected ||= b.ejected;
+        mergeBackendStats(p, b);
       }
       for (const l of this.listeners) l(pool.poolId, second);
     }

@@ -1,10 +1,9 @@
-import type { TBackendStats, TConfigSnapshot, TStatsFrame } from '@fulcrum/protocol';
+import { type TBackendStats, type TConfigSnapshot, type TStatsFrame, mergeBackendStats } from '@fulcrum/protocol';
 import type { MetricsRow } from '../admin/prometheus';
 
 /**
- * Merges the frames of several worker processes into one: counters add up, latency
- * percentiles take the worst worker (an upper bound), a backend is unhealthy or ejected when
- * any worker sees it so. Running totals are kept for /metrics.
+ * Merges the frames of several worker processes into one (mergeBackendStats); running totals
+ * are kept for /metrics.
  */
 export class FrameMerger {
   private pending = new Map<string, TStatsFrame>();
@@ -40,15 +39,7 @@ export class FrameMerger {
             backends.set(b.backendId, structuredClone(b));
             continue;
           }
-          m.requests += b.requests;
-          for (const k of Object.keys(m.responses) as (keyof typeof m.responses)[]) m.responses[k] += b.responses[k];
-          for (const k of Object.keys(m.errors) as (keyof typeof m.errors)[]) m.errors[k] += b.errors[k];
-          m.activeConnections += b.activeConnections;
-          m.bytesIn += b.bytesIn;
-          m.bytesOut += b.bytesOut;
-          m.latencyMs = { p50: Math.max(m.latencyMs.p50, b.latencyMs.p50), p95: Math.max(m.latencyMs.p95, b.latencyMs.p95), p99: Math.max(m.latencyMs.p99, b.latencyMs.p99) };
-          if (b.health === 'unhealthy' || m.health === 'unknown') m.health = b.health;
-          m.ejected ||= b.ejected;
+          mergeBackendStats(m, b);
         }
       }
     }
