@@ -19,3 +19,33 @@ export const ZDeployStart = z.object({
   idempotencyKey: z.string().trim().max(128).optional(),
 });
 export type TDeployStart = z.infer<typeof ZDeployStart>;
+
+export const ZDeployStepRecord = z.object({
+  seq: z.number().int(),
+  name: z.string(),
+  status: z.string(),
+  detail: z.unknown(),
+  createdAt: z.string(),
+});
+export type TDeployStepRecord = z.infer<typeof ZDeployStepRecord>;
+
+/** A deploy as the API returns it: status, the request it was started with, and every step so far. */
+export const ZDeployRecord = z.object({
+  id: z.string(),
+  poolId: z.string(),
+  versionLabel: z.string(),
+  strategy: ZDeployStrategy,
+  status: ZDeployStatus,
+  spec: z.unknown(),
+  idempotencyKey: z.string().nullable(),
+  startedBy: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  steps: z.array(ZDeployStepRecord),
+});
+export type TDeployRecord = z.infer<typeof ZDeployRecord>;
+
+/** Statuses after which a deploy never changes again. */
+export const DEPLOY_FINAL_STATUSES: readonly TDeployStatus[] = ['succeeded', 'failed', 'aborted', 'rolled_back'];

@@ -59,3 +59,28 @@ export type TScalingRuleConfig = z.infer<typeof ZScalingRuleConfig>;
 
 export const ZScalingRuleCreate = z.object({ poolId: ZId, rule: ZScalingRuleConfig });
 export const ZScalingRuleUpdate = z.object({ id: ZId, expectedVersion: z.number().int().min(1), rule: ZScalingRuleConfig });
+
+/** What the evaluator keeps between ticks, shown by the dashboard. */
+export const ZScalingRuleState = z.object({
+  /** Since when the metric has been above the scale-up (or below the scale-down) threshold. */
+  breach: z.object({ direction: z.enum(['up', 'down']), since: z.number().int() }).nullable().default(null),
+  lastValue: z.number().nullable().default(null),
+  instances: z.number().int().default(0),
+  lastDecision: z.string().nullable().default(null),
+});
+export type TScalingRuleState = z.infer<typeof ZScalingRuleState>;
+
+export const ZScalingRuleRecord = z.object({
+  id: z.string(),
+  poolId: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  metric: ZScalingMetric,
+  config: ZScalingRuleConfig,
+  state: ZScalingRuleState.nullable(),
+  lastActionAt: z.string().nullable(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TScalingRuleRecord = z.infer<typeof ZScalingRuleRecord>;

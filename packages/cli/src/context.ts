@@ -1,0 +1,40 @@
+import type { RestClient } from './rest-client';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface Flags {
+  pool?: string;
+  version?: string;
+  backend?: string[];
+  strategy?: string;
+  steps?: string;
+  pause?: string;
+  'max-error-rate'?: string;
+  'healthy-timeout'?: string;
+  'drain-timeout'?: string;
+  'idempotency-key'?: string;
+  weight?: string;
+  backup?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  interval?: string;
+  limit?: string;
+  message?: string;
+  reason?: string;
+  json?: boolean;
+}
+
+/** What every command gets: the API, the parsed flags, its positional words and where to print. */
+export interface CommandContext {
+  api: RestClient;
+  flags: Flags;
+  args: string[];
+  io: Io;
+  /** Prints either the JSON value (`--json`) or the human text. */
+  print(value: unknown, human: () => string): void;
+}
+
+export type Command = (ctx: CommandContext) => Promise<number>;

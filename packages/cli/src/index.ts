@@ -1,0 +1,3 @@
+export { main, USAGE } from './main';
+export { RestClient } from './rest-client';
+export { ApiError, UsageError } from './errors';

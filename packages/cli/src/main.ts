@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
+import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
+import { poolsList } from './commands/pools';
+import { revisionsList, revisionsRollback } from './commands/revisions';
+import type { Command, Flags, Io } from './context';
+import { cliEnv } from './env';
+import { ApiError, UsageError } from './errors';
+import { RestClient } from './rest-client';
+
+export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /api/v1)
+
+  fulcrumctl [--url URL] [--token T] [--json] COMMAND
+
+  pools list
+  backends list   --pool P
+  backends add    --pool P HOST:PORT [--weight N] [--version LABEL] [--backup]
+  backends remove --pool P HOST:PORT
+  backends drain  --pool P HOST:PORT
+  deploy start    --pool P --version V --backend HOST:PORT [--backend ...]
+                  [--strategy canary|bluegreen] [--steps 10,50,100] [--pause 10s]
+                  [--max-error-rate 0.05] [--healthy-timeout 60s] [--drain-timeout 30s]
+                  [--idempotency-key K] [--wait [--timeout 30m]]
+  deploy status   ID [--wait]
+  deploy abort    ID
+  deploy list     --pool P
+  revisions list  [--limit N]
+  revisions rollback VERSION [--message TEXT]
+
+  --url / FULCRUM_URL      the control plane, e.g. http://fulcrum.internal:3000
+  --token / FULCRUM_TOKEN  an API token (operator role to change things)
+  --json                   machine-readable output
+  --reason TEXT            why: becomes the config revision's message
+
+Exit codes: 0 ok, 1 failed (a deploy that did not succeed, an API error), 2 usage, 3 wait timed out.`;
+
+const COMMANDS: Record<string, Command> = {
+  'pools list': poolsList,
+  'backends list': backendsList,
+  'backends add': backendsAdd,
+  'backends remove': backendsRemove,
+  'backends drain': backendsDrain,
+  'deploy start': deployStart,
+  'deploy status': deployStatus,
+  'deploy abort': deployAbort,
+  'deploy list': deployList,
+  'revisions list': revisionsList,
+  'revisions rollback': revisionsRollback,
+};
+
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason'] as const;
+
+const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+/** Runs one command line; returns the exit code (never exits the process itself, so tests can call it). */
+export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
+        backend: { type: 'string', multiple: true },
+        backup: { type: 'boolean' },
+        wait: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const values = parsed.values as Flags & { url?: string; token?: string; help?: boolean };
+  const [group, verb, ...args] = parsed.positionals;
+  if (values.help || !group) {
+    io.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const command = COMMANDS[`${group} ${verb ?? ''}`];
+  if (!command) {
+    io.err(`unknown command "${[group, verb].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+  const env_ = cliEnv(env);
+  const url = values.url ?? env_.url;
+  const token = values.token ?? env_.token;
+  if (!url || !token) {
+    io.err('say where and who: --url and --token, or FULCRUM_URL and FULCRUM_TOKEN');
+    return 2;
+  }
+  const json = values.json ?? false;
+  try {
+    return await command({
+      api: new RestClient(url, token),
+      flags: values,
+      args,
+      io,
+      print: (value, human) => io.out(json ? JSON.stringify(value, null, 2) : human()),
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${err.message}\n(fulcrumctl --help shows every command)`);
+      return 2;
+    }
+    if (err instanceof ApiError) {
+      io.err(json ? JSON.stringify({ error: err.message, status: err.status, fieldErrors: err.fieldErrors }) : err.describe());
+      return 1;
+    }
+    throw err;
+  }
+}
