@@ -1,27 +1,29 @@
-import type { BalancerFactory } from './balancer';
-import { roundRobin } from './round-robin';
+import type { BalancerBackend, BalancerFactory } from './balancer';
+import { scanLeast } from './least-scored';
+import { loadPerWeight } from './weight';
 
 /**
- * Two distinct backends at random; the one with fewer requests in flight per unit of weight
- * wins. When both are refused, fall back to walking the list so a request is never dropped
- * while someone could take it.
+ * Two distinct backends drawn uniformly at random; the one with fewer requests in flight per
+ * unit of effective weight goes first. When both are refused, a scan from a random start finds
+ * the least loaded of those that accept, so a request is never dropped while someone could take it.
  */
-export const powerOfTwoChoices: BalancerFactory = (backends, deps) => {
-  const { random, load } = deps;
-  const fallback = roundRobin(backends, deps);
-  const score = (i: number) => (load.active(backends[i]!) + 1) / Math.max(load.effectiveWeight(backends[i]!), 1e-9);
+export const powerOfTwoChoices: BalancerFactory = (backends, { random, load }) => {
+  const score = (b: BalancerBackend) => loadPerWeight(load, b);
   return {
-    select(ctx, accept) {
+    select(_ctx, accept) {
       const n = backends.length;
       if (n === 0) return undefined;
+      const first = Math.floor(random() * n) % n;
       if (n > 1) {
-        const a = Math.floor(random() * n);
-        const b = (a + 1 + Math.floor(random() * (n - 1))) % n;
-        const [first, second] = score(a) <= score(b) ? [a, b] : [b, a];
-        if (accept(backends[first]!)) return backends[first];
-        if (accept(backends[second]!)) return backends[second];
+        const second = (first + 1 + (Math.floor(random() * (n - 1)) % (n - 1))) % n;
+        const a = backends[first]!;
+        const b = backends[second]!;
+        const bFirst = score(b) < score(a);
+        if (accept(bFirst ? b : a)) return bFirst ? b : a;
+        if (accept(bFirst ? a : b)) return bFirst ? a : b;
       }
-      return fallback.select(ctx, accept);
+      const pos = scanLeast(backends, first, accept, score);
+      return pos < 0 ? undefined : backends[pos];
     },
   };
 };

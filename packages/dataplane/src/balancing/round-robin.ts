@@ -1,15 +1,19 @@
 import type { BalancerFactory } from './balancer';
 
-/** Each backend in turn, weights ignored; refused ones are passed over in order. */
+/**
+ * Each backend in turn, weights ignored. A refused backend is passed over for the next in order,
+ * and the shared counter moves past whichever one was chosen.
+ */
 export const roundRobin: BalancerFactory = (backends) => {
   let next = 0;
   return {
     select(_ctx, accept) {
       const n = backends.length;
       for (let i = 0; i < n; i++) {
-        const b = backends[(next + i) % n]!;
+        const pos = (next + i) % n;
+        const b = backends[pos]!;
         if (accept(b)) {
-          next = (next + i + 1) % n;
+          next = (pos + 1) % n;
           return b;
         }
       }
