@@ -1,0 +1,100 @@
+import type { TScalingProvider } from '@fulcrum/protocol';
+import { expectStatus, httpJson } from './http-json';
+import { type Instance, type ProviderScope, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
+
+type DockerConfig = Extract<TScalingProvider, { kind: 'docker' }>;
+
+/** Engine API version these request shapes follow. */
+export const DOCKER_API_VERSION = 'v1.43';
+
+interface ContainerSummary {
+  Id: string;
+  Created: number;
+  State: string;
+  Labels?: Record<string, string>;
+}
+
+interface ContainerInspect {
+  Id: string;
+  NetworkSettings?: {
+    Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
+    Networks?: Record<string, { IPAddress?: string }>;
+  };
+}
+
+/**
+ * Containers of one image through the Docker Engine API (its unix socket, or a base URL): create
+ * with the container port published on an ephemeral host port, start, and stop + remove. The
+ * containers carry labels naming the pool and rule, so `list` finds them again after a restart.
+ */
+export class DockerProvider implements ScalingProvider {
+  readonly kind = 'docker';
+
+  constructor(
+    private readonly config: DockerConfig,
+    private readonly scope: ProviderScope,
+  ) {}
+
+  private labelFilter(): string {
+    return JSON.stringify({ label: [`fulcrum.pool=${this.scope.pool}`, `fulcrum.rule=${this.scope.rule}`], status: ['running', 'created'] });
+  }
+
+  private call(method: string, path: string, body?: unknown) {
+    const url = `/${DOCKER_API_VERSION}${path}`;
+    return httpJson({
+      method,
+      url: this.config.baseUrl ? `${this.config.baseUrl.replace(/\/+$/, '')}${url}` : url,
+      socketPath: this.config.baseUrl ? undefined : this.config.socketPath,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  private get portKey(): string {
+    return `${this.config.containerPort}/tcp`;
+  }
+
+  private async address(id: string): Promise<Instance> {
+    const res = await this.call('GET', `/containers/${id}/json`);
+    expectStatus(res, [200], `inspect container ${id}`);
+    const info = res.json as ContainerInspect;
+    if (this.config.network) {
+      const ip = info.NetworkSettings?.Networks?.[this.config.network]?.IPAddress;
+      return { id, host: ip || undefined, port: this.config.containerPort };
+    }
+    const binding = info.NetworkSettings?.Ports?.[this.portKey]?.[0];
+    const host = !binding?.HostIp || binding.HostIp === '0.0.0.0' || binding.HostIp === '::' ? '127.0.0.1' : binding.HostIp;
+    return { id, host, port: binding ? Number(binding.HostPort) : undefined };
+  }
+
+  async list(): Promise<Instance[]> {
+    const res = await this.call('GET', `/containers/json?all=true&filters=${encodeURIComponent(this.labelFilter())}`);
+    expectStatus(res, [200], 'list containers');
+    const containers = (res.json as ContainerSummary[]).sort((a, b) => a.Created - b.Created);
+    return Promise.all(containers.map((c) => this.address(c.Id)));
+  }
+
+  async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
+    const current = await this.list();
+    for (const victim of pickForRemoval(current, current.length - desired, opts.remove)) {
+      expectStatus(await this.call('POST', `/containers/${victim.id}/stop?t=10`), [204, 304, 404], `stop container ${victim.id}`);
+      expectStatus(await this.call('DELETE', `/containers/${victim.id}?force=true`), [204, 404], `remove container ${victim.id}`);
+    }
+    for (let n = current.length; n < desired; n++) {
+      const create = await this.call('POST', `/containers/create`, {
+        Image: this.config.image,
+        Labels: { 'fulcrum.pool': this.scope.pool, 'fulcrum.rule': this.scope.rule },
+        ExposedPorts: { [this.portKey]: {} },
+        HostConfig: {
+          PortBindings: this.config.network ? {} : { [this.portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+          NetworkMode: this.config.network ?? 'bridge',
+          RestartPolicy: { Name: 'unless-stopped' },
+        },
+      });
+      expectStatus(create, [201], `create a container of ${this.config.image}`);
+      const id = (create.json as { Id: string }).Id;
+      expectStatus(await this.call('POST', `/containers/${id}/start`), [204, 304], `start container ${id}`);
+    }
+    return this.list();
+  }
+}

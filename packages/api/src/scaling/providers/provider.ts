@@ -1,0 +1,34 @@
+/** One running instance a provider manages. Address-less providers (Kubernetes, webhook) give only an id. */
+export interface Instance {
+  id: string;
+  host?: string;
+  port?: number;
+}
+
+export interface ScaleOptions {
+  /** Instances to remove first when scaling down (the ones already drained); providers that cannot choose ignore it. */
+  remove?: string[];
+}
+
+/** What the evaluator drives; every provider (process, docker, kubernetes, webhook) is one of these. */
+export interface ScalingProvider {
+  readonly kind: string;
+  list(): Promise<Instance[]>;
+  scaleTo(desired: number, opts?: ScaleOptions): Promise<Instance[]>;
+  /** Releases what the provider holds in this process (never stops instances). */
+  close?(): Promise<void>;
+}
+
+/** Names a provider uses to label what it creates. */
+export interface ProviderScope {
+  pool: string;
+  rule: string;
+}
+
+/** Picks which instances to drop: the ones asked for first, then the newest (they served least). */
+export function pickForRemoval<T extends { id: string }>(instances: T[], count: number, preferred: string[] = []): T[] {
+  if (count <= 0) return [];
+  const wanted = instances.filter((i) => preferred.includes(i.id));
+  const rest = instances.filter((i) => !preferred.includes(i.id)).reverse();
+  return [...wanted, ...rest].slice(0, count);
+}
