@@ -21,7 +21,7 @@ describe('control-plane server', () => {
   it('reports database health', async () => {
     const res = await fetch(`${running.url}/api/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', database: { ok: true } });
+    expect(await res.json()).toMatchObject({ status: 'ok', database: { status: 'up', ok: true, latencyMs: expect.any(Number) }, version: expect.any(String) });
   });
 
   it('serves tRPC with the session cookie from first-run setup', async () => {
@@ -57,6 +57,9 @@ describe('control-plane server', () => {
       body: JSON.stringify({ name: 'web', listenPort: 18500 }),
     });
     expect(created.status).toBe(200);
+    const listed = await fetch(`${running.url}/api/v1/pools`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect(((await listed.json()) as { name: string }[]).map((p) => p.name)).toEqual(['web']);
+    expect((await fetch(`${running.url}/api/v1/pools`)).status).toBe(401);
   });
 
   it('refuses WebSocket upgrades on paths nothing serves', async () => {
@@ -70,5 +73,23 @@ describe('control-plane server', () => {
       socket.on('error', reject);
     });
     expect(answer).toMatch(/^HTTP\/1.1 404/);
+  });
+});
+
+describe('control-plane server without its database', () => {
+  it('answers /api/health with 503 once PostgreSQL is gone, and keeps running', async () => {
+    const db = await createTestDatabase();
+    const server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+    try {
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+      await db.drop();
+      const res = await fetch(`${server.url}/api/health`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'degraded', database: { status: 'down', ok: false, error: expect.any(String) } });
+      // Still serving: the next request is answered too, not a crashed process.
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(503);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fu
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
 import { mountDataplaneHub } from './dataplane-ws';
+import { serveHealth } from './health';
 import { WsRoutes } from './ws-routes';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,16 +28,6 @@ export interface RunningServer {
   url: string;
   database: DatabaseHandle;
   close(): Promise<void>;
-}
-
-async function databaseStatus(): Promise<{ ok: boolean; latencyMs?: number; error?: string }> {
-  const started = performance.now();
-  try {
-    await getPrisma().$queryRaw`SELECT 1`;
-    return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -88,8 +79,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const url = req.url ?? '/';
     try {
       if (url === '/api/health' || url.startsWith('/api/health?')) {
-        const db = await databaseStatus();
-        sendJson(res, db.ok ? 200 : 503, { status: db.ok ? 'ok' : 'degraded', database: db, version: process.env.npm_package_version ?? '0.1.0' });
+        await serveHealth(res);
       } else if (url.startsWith('/api/trpc/')) {
         trpc(req, res);
       } else if (url === '/api/v1' || url.startsWith('/api/v1/') || url.startsWith('/api/v1?')) {

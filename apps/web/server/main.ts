@@ -2,8 +2,6 @@ import { startEmbeddedDataplane } from './embedded-dataplane';
 import { webEnv } from './env';
 import { startServer } from './http-server';
 
-process.env.NEXT_TELEMETRY_DISABLED ??= '1';
-
 const running = await startServer({ port: webEnv.port, host: webEnv.host, dev: webEnv.dev });
 console.log(`Fulcrum control plane on ${running.url} (dashboard, /api/trpc, /api/v1, /ws/dataplane)`);
 const stopDataplane = webEnv.embeddedDataplane
