@@ -1,11 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/web');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const webDir = path.join(repoRoot, 'apps/web');
+
+/** Builds an artifact only when it is missing (`pnpm test` builds both before Playwright runs). */
+function ensureBuilt(artifact: string, what: string, command: string, args: string[], cwd: string): void {
+  if (existsSync(artifact)) return;
+  console.log(`e2e: ${what} is missing; building it (${command} ${args.join(' ')})`);
+  const r = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (r.status !== 0) throw new Error(`building ${what} failed (${r.status ?? r.signal})`);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,6 +46,8 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
  * its local data plane (a separate process linked over WebSocket).
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  ensureBuilt(path.join(webDir, '.next/BUILD_ID'), 'the dashboard build', 'npx', ['next', 'build'], webDir);
+  ensureBuilt(path.join(repoRoot, 'packages/dataplane/dist/fulcrum-dataplane.mjs'), 'the data plane bundle', 'pnpm', ['--filter', '@fulcrum/dataplane', 'build'], repoRoot);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-'));
   chmodSync(dataDir, 0o755);
   const port = await freePort();

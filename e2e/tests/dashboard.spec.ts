@@ -58,6 +58,29 @@ test('first run asks for the first admin, then signs them in', async ({ page }) 
   await expect(page.getByText('No pools yet')).toBeVisible();
 });
 
+test('signing out ends the session; signing in works from the keyboard alone', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').focus();
+  await page.keyboard.type(ADMIN.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(ADMIN.password);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Pools' })).toBeVisible();
+  await shot(page, 'overview-empty');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  const status = await page.request.get('/api/trpc/auth.status');
+  expect(((await status.json()) as { result: { data: { user: unknown } } }).result.data.user).toBeNull();
+  await page.goto('/revisions');
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('form .error')).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+});
+
 test('an admin creates a pool and three backends in the browser', async ({ page }) => {
   await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'New pool' }).click();
@@ -141,6 +164,54 @@ test('rolling back a revision restores the earlier configuration', async ({ page
   await expect(page.locator(`tr[data-backend="${addr(1)}"] .state`)).toHaveText('active');
 });
 
+test('a stale edit is refused: "Someone else changed this — reload"', async ({ page, browser }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'shop' }).click();
+  await expect(page.getByRole('button', { name: 'Save pool' })).toBeEnabled();
+
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await signIn(other, ADMIN);
+  await other.getByRole('link', { name: 'shop' }).click();
+  await other.getByLabel('Slow start (ms)').fill('5000');
+  await other.getByRole('button', { name: 'Save pool' }).click();
+  await expect(other.getByText('Pool saved')).toBeVisible();
+  await otherContext.close();
+
+  await page.getByLabel('Drain timeout (ms)').fill('12000');
+  await page.getByRole('button', { name: 'Save pool' }).click();
+  await expect(page.locator('.toast-error')).toHaveText('Someone else changed this — reload.');
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await expect(page.getByLabel('Slow start (ms)')).toHaveValue('5000');
+  await page.getByLabel('Drain timeout (ms)').fill('12000');
+  await page.getByRole('button', { name: 'Save pool' }).click();
+  await expect(page.getByText('Pool saved')).toBeVisible();
+  await expect(page.getByLabel('Drain timeout (ms)')).toHaveValue('12000');
+});
+
+test('an API token is shown once, works over REST, and a viewer token cannot write', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const tokenForm = page.locator('form.inline-form').nth(1);
+  await tokenForm.getByLabel('Token name').fill('read-only script');
+  await tokenForm.getByLabel('Role').selectOption('viewer');
+  await tokenForm.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').textContent())!.trim();
+  expect(token.length).toBeGreaterThan(20);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('new-token')).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: 'read-only script' })).toBeVisible();
+  await expect(page.getByText(token)).toHaveCount(0);
+
+  const headers = { authorization: `Bearer ${token}` };
+  const list = await page.request.get('/api/v1/pools', { headers });
+  expect(list.status()).toBe(200);
+  expect(((await list.json()) as { name: string }[]).map((p) => p.name)).toContain('shop');
+  const write = await page.request.post('/api/v1/pools', { headers, data: { name: 'sneaky', listenPort: 18998 } });
+  expect(write.status()).toBe(403);
+  expect((await page.request.get('/api/v1/pools', { headers: { authorization: 'Bearer flc_not-a-token' } })).status()).toBe(401);
+});
+
 /** Plain HTTP requests through the data plane, bounded in time, until stopped. */
 function sendTraffic(ms: number) {
   let stop = false;
@@ -195,4 +266,30 @@ test('live traffic: the charts and the backends table move, drain stops a backen
   }
   expect(traffic.seen.one).toBeGreaterThan(0);
   expect(traffic.seen.two).toBeGreaterThan(0);
+});
+
+test('the main pages at desktop and phone width, without sideways scrolling', async ({ page }) => {
+  await signIn(page, ADMIN);
+  const pages: [string, string][] = [
+    ['overview', '/'],
+    ['revisions', '/revisions'],
+    ['events', '/events'],
+    ['dataplanes', '/dataplanes'],
+    ['settings', '/settings'],
+  ];
+  for (const [width, suffix] of [[1280, ''], [390, '-phone']] as const) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, url] of pages) {
+      await page.goto(url);
+      await expect(page.locator('main h1').first()).toBeVisible();
+      await expect(page.getByText(/Loading/)).toHaveCount(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
+      await shot(page, `${name}${suffix}`);
+    }
+    await page.goto('/');
+    await page.getByRole('link', { name: 'shop' }).click();
+    await expect(page.getByRole('heading', { name: /shop/ })).toBeVisible();
+    await shot(page, `pool${suffix}`);
+  }
 });

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { EventsList } from '../components/events-list';
+import { useLiveStats } from '../lib/live-stats';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
 
@@ -10,7 +11,7 @@ export default function OverviewPage() {
   const trpc = useTRPC();
   const { canWrite } = useSession();
   const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
-  const live = useQuery({ ...trpc.dataplanes.poolSummaries.queryOptions(), refetchInterval: 1000 });
+  const live = useLiveStats();
   const planes = useQuery({ ...trpc.dataplanes.list.queryOptions(), refetchInterval: 5000 });
   return (
     <div className="stack">
@@ -45,7 +46,9 @@ export default function OverviewPage() {
                 </tr>
               </thead>
               <tbody>
-                {pools.data.map((p) => (
+                {pools.data.map((p) => {
+                  const s = live.pools[p.id];
+                  return (
                   <tr key={p.id}>
                     <td>
                       <Link href={`/pools/${p.id}`}>{p.name}</Link>
@@ -54,14 +57,26 @@ export default function OverviewPage() {
                       {p.protocol}://{p.listenHost}:{p.listenPort}
                     </td>
                     <td>{p.algorithm.replaceAll('_', ' ')}</td>
-                    <td className="rps">{live.data?.[p.id]?.rps ?? 0}</td>
-                    <td>{((live.data?.[p.id]?.errorRate ?? 0) * 100).toFixed(1)}%</td>
-                    <td>{live.data?.[p.id]?.p99 ?? '—'}</td>
-                    <td>
-                      {live.data?.[p.id] ? live.data[p.id]!.healthy : '—'}/{p.backendCount}
-                    </td>
+                    {s ? (
+                      <>
+                        <td className="rps">{s.rps}</td>
+                        <td>{(s.errorRate * 100).toFixed(1)}%</td>
+                        <td>{s.p99}</td>
+                        <td>
+                          {s.healthy}/{p.backendCount}
+                        </td>
+                      </>
+                    ) : (
+                      <>
+                        <td className="rps muted">no data yet</td>
+                        <td className="muted">—</td>
+                        <td className="muted">—</td>
+                        <td className="muted">—/{p.backendCount}</td>
+                      </>
+                    )}
                   </tr>
-                ))}
+                  );
+                })}
               </tbody>
             </table>
           </div>

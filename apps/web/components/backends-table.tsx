@@ -33,8 +33,24 @@ export function BackendsTable({ poolId, backends, live }: { poolId: string; back
       },
     }),
   );
-  const update = useMutation(trpc.backends.update.mutationOptions({ onSuccess: refresh, onError }));
-  const remove = useMutation(trpc.backends.delete.mutationOptions({ onSuccess: refresh, onError }));
+  const update = useMutation(
+    trpc.backends.update.mutationOptions({
+      onSuccess: async (b, input) => {
+        toast('ok', input.patch.adminState ? `${b.host}:${b.port} is ${b.adminState}` : `${b.host}:${b.port} saved`);
+        await refresh();
+      },
+      onError,
+    }),
+  );
+  const remove = useMutation(
+    trpc.backends.delete.mutationOptions({
+      onSuccess: async () => {
+        toast('ok', 'Backend removed');
+        await refresh();
+      },
+      onError,
+    }),
+  );
 
   const add = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -94,6 +110,7 @@ export function BackendsTable({ poolId, backends, live }: { poolId: string; back
                     defaultValue={b.weight}
                     disabled={!canWrite}
                     className="weight"
+                    onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
                     onBlur={(e) => {
                       const weight = Number(e.target.value);
                       if (weight !== b.weight) update.mutate({ id: b.id, expectedVersion: b.version, patch: { weight } });

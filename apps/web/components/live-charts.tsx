@@ -12,10 +12,10 @@ function Chart({ title, data, series, unit }: { title: string; data: Record<stri
       <figcaption>{title}</figcaption>
       <ResponsiveContainer width="100%" height={180}>
         <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
-          <CartesianGrid stroke="#2a333d" strokeDasharray="3 3" />
+          <CartesianGrid stroke="#8b97a3" strokeOpacity={0.3} strokeDasharray="3 3" />
           <XAxis dataKey="ts" tickFormatter={time} stroke="#8b97a3" fontSize={11} minTickGap={40} />
           <YAxis stroke="#8b97a3" fontSize={11} unit={unit} allowDecimals={false} />
-          <Tooltip labelFormatter={(v) => time(Number(v))} contentStyle={{ background: '#171d24', border: '1px solid #2a333d' }} />
+          <Tooltip labelFormatter={(v) => time(Number(v))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {series.map((s, i) => (
             <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} />

@@ -3,6 +3,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from './trpc';
 
+/**
+ * The dashboard's one seam for live traffic. Pages read live numbers only through the hooks
+ * below; today they poll the hub's in-memory stats (`dataplanes.recentStats`,
+ * `dataplanes.poolSummaries`) once a second. A push source (a tRPC subscription over the SSE
+ * link in ./trpc) replaces the queries here without any page changing. Until a data plane
+ * reports, the hooks return empty data and pages show "no data yet".
+ */
+
 export interface LivePoint {
   ts: number;
   requests: number;
@@ -12,6 +20,23 @@ export interface LivePoint {
   latencyMs: { p50: number; p95: number; p99: number };
   health: 'healthy' | 'unhealthy' | 'unknown';
   ejected: boolean;
+}
+
+export interface LivePoolSummary {
+  rps: number;
+  errorRate: number;
+  p99: number;
+  /** Backends reported healthy and not ejected. */
+  healthy: number;
+  /** Backends the data planes reported on at all. */
+  reported: number;
+}
+
+/** Every pool's newest complete second, keyed by pool id (the overview). */
+export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loading: boolean } {
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.dataplanes.poolSummaries.queryOptions(), refetchInterval: 1000 });
+  return { pools: q.data ?? {}, loading: q.isLoading };
 }
 
 /** The pool's last five minutes, one point a second per backend, refreshed every second. */

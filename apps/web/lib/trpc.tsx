@@ -2,7 +2,7 @@
 
 import type { AppRouter } from '@fulcrum/api';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { TRPCClientError, createTRPCClient, httpBatchLink } from '@trpc/client';
+import { TRPCClientError, createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
 
@@ -12,7 +12,18 @@ export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }),
   );
-  const [client] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/api/trpc' })] }));
+  const [client] = useState(() =>
+    createTRPCClient<AppRouter>({
+      links: [
+        // Subscriptions (live data pushed by the server) ride server-sent events; everything else is batched.
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({ url: '/api/trpc' }),
+          false: httpBatchLink({ url: '/api/trpc' }),
+        }),
+      ],
+    }),
+  );
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={client} queryClient={queryClient}>
@@ -32,10 +43,15 @@ export function fieldErrorsOf(err: unknown): Record<string, string[]> {
   return {};
 }
 
+/** A stale write: the thing changed since this page loaded it (expectedVersion is behind). */
+export function isStaleWrite(err: unknown): boolean {
+  return err instanceof TRPCClientError && err.data?.code === 'CONFLICT' && /changed by someone else/.test(err.message);
+}
+
 /** A message for a toast; conflicts tell the operator what to do. */
 export function describeError(err: unknown): string {
   if (err instanceof TRPCClientError) {
-    if (err.data?.code === 'CONFLICT' && /changed by someone else/.test(err.message)) return 'Someone else changed this — reload.';
+    if (isStaleWrite(err)) return 'Someone else changed this — reload.';
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);

@@ -11,7 +11,7 @@ import { PoolForm } from '../../../components/pool-form';
 import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
+import { describeError, fieldErrorsOf, isStaleWrite, useTRPC } from '../../../lib/trpc';
 
 export default function PoolPage() {
   const { id } = useParams<{ id: string }>();
@@ -68,6 +68,14 @@ export default function PoolPage() {
       </section>
       <section className="card">
         <h2>Configuration</h2>
+        {isStaleWrite(update.error) && (
+          <div className="notice" role="alert">
+            <p>Someone else changed this pool since you opened it — reload to see their version, then make your change again.</p>
+            <button type="button" onClick={() => void pool.refetch().then(() => update.reset())}>
+              Reload
+            </button>
+          </div>
+        )}
         <PoolForm
           key={p.version}
           initial={p}
