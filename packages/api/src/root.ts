@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
 import { dataplanesRouter } from './routers/dataplanes';
+import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
 import { poolsRouter } from './routers/pools';
 import { revisionsRouter } from './routers/revisions';
@@ -17,6 +18,7 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   dataplanes: dataplanesRouter,
+  deploys: deploysRouter,
 });
 
 export type AppRouter = typeof appRouter;

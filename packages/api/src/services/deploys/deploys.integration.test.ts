@@ -1,0 +1,132 @@
+import { stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FULCRUMCTL, type SystemHarness, driveTraffic, eventually, startSystem } from './system-harness';
+
+let sys: SystemHarness;
+let listenPort: number;
+
+beforeAll(async () => {
+  sys = await startSystem();
+  const { freePort } = await import('@fulcrum/db/testing');
+  listenPort = await freePort();
+  const pool = await sys.call('POST', '/pools', {
+    name: 'shop',
+    listenHost: '127.0.0.1',
+    listenPort,
+    algorithm: 'weighted_round_robin',
+    healthCheck: { path: '/health', intervalMs: 200, rise: 1, fall: 2 },
+  });
+  expect(pool.status).toBe(200);
+  await sys.startDataplane();
+});
+
+afterAll(async () => {
+  await sys?.close();
+  await stopTestServer();
+});
+
+async function poolBackends() {
+  const r = await sys.call('GET', '/pools/shop/backends');
+  return r.json as { id: string; host: string; port: number; weight: number; adminState: string; versionLabel: string | null }[];
+}
+
+async function waitServing(body: string) {
+  await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`).then((r) => r.text())) === body, 20_000, `pool serving ${body}`);
+}
+
+async function waitDeploy(id: string) {
+  return eventually(async () => {
+    const d = (await sys.call('GET', `/deploys/${id}`)).json as { status: string };
+    return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
+  }, 90_000, `deploy ${id} to end`);
+}
+
+describe('deploys through the REST API with a data plane and traffic', () => {
+  it('validates, rolls a canary out with zero failed requests, and refuses a second deploy meanwhile', async () => {
+    const v1 = await sys.startBackend('v1');
+    expect((await sys.call('POST', '/pools/shop/backends', { host: '127.0.0.1', port: v1.port, versionLabel: 'v1' })).status).toBe(200);
+    await waitServing('v1');
+
+    const bad = await sys.call('POST', '/pools/shop/deploys', { version: '', backends: [], strategy: 'sideways' });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['version', 'backends', 'strategy']));
+    const clash = await sys.call('POST', '/pools/shop/deploys', { version: 'v1b', backends: [{ host: '127.0.0.1', port: v1.port }] });
+    expect(clash.status).toBe(400);
+    expect(clash.json.data.fieldErrors['backends.0.port']).toBeDefined();
+
+    const v2 = await sys.startBackend('v2');
+    const traffic = driveTraffic(listenPort);
+    const body = { version: 'v2', backends: [{ host: '127.0.0.1', port: v2.port }], strategy: 'canary', steps: [20, 60, 100], stepPauseMs: 1500, drainTimeoutMs: 3000, idempotencyKey: 'build-42' };
+    const started = await sys.call('POST', '/pools/shop/deploys', body);
+    expect(started.status).toBe(200);
+    const again = await sys.call('POST', '/pools/shop/deploys', body);
+    expect(again.json.id).toBe(started.json.id);
+    const second = await sys.call('POST', '/pools/shop/deploys', { ...body, idempotencyKey: 'build-43' });
+    expect(second.status).toBe(409);
+
+    await eventually(async () => (await sys.call('GET', `/deploys/${started.json.id}`)).json.steps.some((s: { name: string }) => s.name === 'gate 20%'), 30_000, 'first gate');
+    const mid = await poolBackends();
+    const newW = mid.find((b) => b.port === v2.port)!.weight;
+    const oldW = mid.find((b) => b.port === v1.port)!.weight;
+    expect(newW / (newW + oldW)).toBeGreaterThan(0.1);
+
+    const final = (await waitDeploy(started.json.id)) as { status: string; steps: { name: string; status: string }[] };
+    const tally = await traffic.stop();
+    expect(final.status).toBe('succeeded');
+    expect(final.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['plan', 'healthy', 'shift 20%', 'gate 20%', 'shift 60%', 'gate 60%', 'shift 100%', 'gate 100%', 'drain', 'remove old', 'done']));
+    expect(tally.failed).toBe(0);
+    expect(tally.bodies.v1).toBeGreaterThan(0);
+    expect(tally.bodies.v2).toBeGreaterThan(0);
+    const after = await poolBackends();
+    expect(after.map((b) => [b.port, b.versionLabel, b.weight, b.adminState])).toEqual([[v2.port, 'v2', 1, 'active']]);
+    await waitServing('v2');
+    const events = (await sys.call('GET', `/events?kind=deploy_step&limit=100`)).json as { message: string }[];
+    expect(events.some((e) => e.message.includes('gate 60% passed'))).toBe(true);
+  });
+
+  it('aborts a canary whose new version answers 500s and rolls it back', async () => {
+    const bad = await sys.startBackend('v3', 'fail');
+    const traffic = driveTraffic(listenPort);
+    const started = await sys.call('POST', '/pools/shop/deploys', { version: 'v3', backends: [{ host: '127.0.0.1', port: bad.port }], steps: [30, 100], stepPauseMs: 2500, maxErrorRate: 0.05 });
+    expect(started.status).toBe(200);
+    const final = (await waitDeploy(started.json.id)) as { status: string; error: string; steps: { name: string; status: string }[] };
+    await traffic.stop();
+    expect(final.status).toBe('rolled_back');
+    expect(final.error).toMatch(/gate 30% failed: .*error rate 100/);
+    expect(final.steps.find((s) => s.name === 'gate 30%')?.status).toBe('failed');
+    expect(final.steps.some((s) => s.name === 'shift 100%')).toBe(false);
+    const after = await poolBackends();
+    expect(after.map((b) => [b.versionLabel, b.weight, b.adminState])).toEqual([['v2', 1, 'active']]);
+    await waitServing('v2');
+  });
+
+  it('deploys blue/green through fulcrumctl --wait, printing progress', async () => {
+    const v4 = await sys.startBackend('v4');
+    const traffic = driveTraffic(listenPort);
+    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'shop', '--version', 'v4', '--backend', `127.0.0.1:${v4.port}`, '--strategy', 'bluegreen', '--pause', '1s', '--drain-timeout', '2s', '--wait', '--interval', '200ms'], {
+      FULCRUM_URL: sys.url,
+      FULCRUM_TOKEN: sys.operatorToken,
+    });
+    const tally = await traffic.stop();
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/started deploy \S+: bluegreen of version v4 on shop/);
+    expect(res.stdout).toMatch(/switch done/);
+    expect(res.stdout).toMatch(/succeeded/);
+    expect(tally.failed).toBe(0);
+    await waitServing('v4');
+
+    const failing = await sys.startBackend('v5', 'fail');
+    const traffic2 = driveTraffic(listenPort);
+    const rolled = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', 'shop', '--version', 'v5', '--backend', `127.0.0.1:${failing.port}`, '--steps', '50,100', '--pause', '2s', '--wait', '--interval', '200ms']);
+    await traffic2.stop();
+    expect(rolled.code).toBe(1);
+    expect(rolled.stdout).toMatch(/rolled_back: gate 50% failed/);
+
+    const usage = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', 'shop', '--version', 'v6', '--backend', '127.0.0.1:0']);
+    expect(usage.code).toBe(2);
+    const refused = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', 'shop', '--version', 'v6', '--backend', '127.0.0.1:1', '--max-error-rate', '3']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/maxErrorRate: /);
+  });
+});

@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer, get } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
+import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
+import { WebSocketServer } from 'ws';
+import { DataplaneHub, setHub } from '../../hub/dataplane-hub';
+import { createRestHandler } from '../../rest';
+import { createApiToken } from '../tokens/api-tokens';
+import { DeployRunner, setDeployRunner } from './deploy-runner';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+export const DATAPLANE_CLI = path.join(repoRoot, 'packages/dataplane/src/cli.ts');
+export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs');
+
+/**
+ * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
+ * except on /health (so it passes health checks and fails only real traffic), `slow=N` waits N ms.
+ */
+export const BACKEND_SCRIPT = `
+const [port, name, mode] = process.argv.slice(1);
+const slow = mode.startsWith('slow=') ? Number(mode.slice(5)) : 0;
+require('http').createServer((req, res) => {
+  if (req.url === '/health') return res.end('ok');
+  const answer = () => { res.statusCode = mode === 'fail' ? 500 : 200; res.end(name); };
+  slow ? setTimeout(answer, slow) : answer();
+}).listen(Number(port), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+export interface SystemHarness {
+  db: TestDatabase;
+  url: string;
+  api: string;
+  operatorToken: string;
+  call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
+  startDataplane(name?: string): Promise<ChildProcess>;
+  startBackend(name: string, mode?: string): Promise<{ port: number; child: ChildProcess }>;
+  /** Runs a command until it exits; resolves with its code and output. */
+  run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
+  close(): Promise<void>;
+}
+
+async function untilListening(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`process on ${port} exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => get({ host: '127.0.0.1', port, path: '/health', agent: false }, (r) => (r.resume(), resolve(true))).on('error', () => resolve(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** A control plane (REST, the data-plane hub, the deploy runner) on a fresh database, and helpers to run real processes beside it. */
+export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase['prisma']; databaseUrl: string }) => Promise<() => Promise<void>> } = {}): Promise<SystemHarness> {
+  const db = await createTestDatabase();
+  const hub = new DataplaneHub(db.prisma, { controlPlaneId: `cp-test-${process.pid}` });
+  hub.start(db.url);
+  setHub(hub);
+  const runner = new DeployRunner(db.prisma, { tickMs: 200 });
+  runner.start();
+  setDeployRunner(runner);
+  const stopExtra = opts.onStarted ? await opts.onStarted({ prisma: db.prisma, databaseUrl: db.url }) : undefined;
+
+  const rest = createRestHandler({ prisma: () => db.prisma });
+  const server: Server = createServer((req, res) => void rest(req, res));
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url !== DATAPLANE_WS_PATH) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => void hub.authenticate(req.headers.authorization).then((a) => (a.ok ? hub.accept(ws) : ws.close(a.code, a.reason))));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const operatorToken = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
+  const dataplaneToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
+  const children: ChildProcess[] = [];
+  const dirs: string[] = [];
+
+  const spawnTracked = (cmd: string, args: string[], o: Parameters<typeof spawn>[2]) => {
+    const child = spawn(cmd, args, o);
+    children.push(child);
+    return child;
+  };
+
+  return {
+    db,
+    url,
+    api: `${url}/api/v1`,
+    operatorToken,
+    async call(method, p, body) {
+      const res = await fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, json: await res.json() };
+    },
+    async startDataplane(name = 'edge-1') {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-'));
+      dirs.push(dir);
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${url.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
+        cwd: path.join(repoRoot, 'packages/dataplane'),
+        env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      return child;
+    },
+    async startBackend(name, mode = 'ok') {
+      const port = await freePort();
+      const child = spawnTracked(process.execPath, ['-e', BACKEND_SCRIPT, String(port), name, mode], { stdio: 'ignore' });
+      await untilListening(port, child);
+      return { port, child };
+    },
+    run(args, env: Record<string, string> = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawnTracked(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    },
+    async close() {
+      await stopExtra?.();
+      await runner.stop();
+      setDeployRunner(undefined);
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await hub.stop();
+      setHub(undefined);
+      await db.drop();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends requests one after another for `ms` (bounded in count) and tallies bodies and failures. */
+export function driveTraffic(port: number) {
+  const tally = { ok: 0, failed: 0, bodies: {} as Record<string, number>, statuses: {} as Record<number, number> };
+  let stop = false;
+  const done = (async () => {
+    for (let i = 0; i < 200_000 && !stop; i++) {
+      await new Promise<void>((resolve) => {
+        get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => {
+            tally.statuses[res.statusCode ?? 0] = (tally.statuses[res.statusCode ?? 0] ?? 0) + 1;
+            if (res.statusCode === 200) {
+              tally.ok++;
+              tally.bodies[body] = (tally.bodies[body] ?? 0) + 1;
+            } else tally.failed++;
+            resolve();
+          });
+        }).on('error', () => {
+          tally.failed++;
+          resolve();
+        });
+      });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    tally,
+    async stop() {
+      stop = true;
+      await done;
+      return tally;
+    },
+  };
+}
+
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not met within ${ms} ms${last ? `: ${String(last)}` : ''}`);
+}
