@@ -11,9 +11,19 @@ export function mountDataplaneHub(hub: DataplaneHub, routes: WsRoutes): () => vo
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const unregister = routes.register(DATAPLANE_WS_PATH, (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A data plane says hello as soon as the socket opens, which can be before the token
+      // check below resolves; hold its messages until the hub listens, or the hello is lost.
+      ws.pause();
       void hub.authenticate(req.headers.authorization).then(
-        (auth) => (auth.ok ? hub.accept(ws) : ws.close(auth.code, auth.reason)),
-        () => ws.close(1011, 'authentication failed'),
+        (auth) => {
+          if (auth.ok) hub.accept(ws);
+          ws.resume();
+          if (!auth.ok) ws.close(auth.code, auth.reason);
+        },
+        () => {
+          ws.resume();
+          ws.close(1011, 'authentication failed');
+        },
       );
     });
   });
