@@ -12,8 +12,8 @@ export interface DatabaseHandle {
 }
 
 export interface EnsureDatabaseOptions {
-  /** Overrides DATABASE_URL. */
-  databaseUrl?: string;
+  /** Overrides DATABASE_URL; null ignores it and uses the embedded server. */
+  databaseUrl?: string | null;
   /** Overrides FULCRUM_DATA_DIR for the embedded server. */
   dataDir?: string;
   /** Overrides FULCRUM_PG_PORT for the embedded server. */
@@ -27,7 +27,7 @@ export interface EnsureDatabaseOptions {
  * and the URL becomes getPrisma()'s default.
  */
 export async function ensureDatabase(opts: EnsureDatabaseOptions = {}): Promise<DatabaseHandle> {
-  const external = opts.databaseUrl ?? dbEnv.databaseUrl;
+  const external = opts.databaseUrl === undefined ? dbEnv.databaseUrl : opts.databaseUrl;
   if (external) {
     const appliedMigrations = await migrateDeploy(external);
     setDefaultDatabaseUrl(external);

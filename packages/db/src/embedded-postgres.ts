@@ -14,6 +14,12 @@ const PASSWORD = 'fulcrum';
 
 function isRunning(pid: number): boolean {
   try {
+    // A zombie (exited, not yet reaped) counts as gone.
+    if (readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z')) return false;
+  } catch {
+    // no /proc: fall back to the signal probe
+  }
+  try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
@@ -21,12 +27,48 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** A crash can leave postmaster.pid behind; PostgreSQL refuses to start while it names a live process. */
-function removeStalePidFile(dataDir: string): void {
+/** The command line of a live process, or undefined when it is gone or unreadable. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function parentPid(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After a crash the data folder may still hold postmaster.pid. When the process it names is
+ * gone (or is some unrelated process reusing the pid) the file is removed; when it is this
+ * folder's own postmaster, orphaned because its parent was killed, that server is shut down
+ * (fast shutdown) so that this start owns it; one still owned by a live Node process is left
+ * alone.
+ */
+async function recoverFromCrash(dataDir: string): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!pid || !isRunning(pid)) rmSync(pidFile, { force: true });
+  const cmd = pid > 0 && isRunning(pid) ? commandLine(pid) : undefined;
+  if (!cmd || !cmd.includes('postgres') || !cmd.includes(dataDir)) {
+    rmSync(pidFile, { force: true });
+    return;
+  }
+  const parent = parentPid(pid);
+  const parentCmd = parent && parent > 1 ? commandLine(parent) : undefined;
+  if (parentCmd && /\bnode\b|tsx/.test(parentCmd)) {
+    throw new Error(`the PostgreSQL data in ${dataDir} is in use by another running process (pid ${parent}); stop it first, or set FULCRUM_DATA_DIR`);
+  }
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 300 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isRunning(pid)) process.kill(pid, 'SIGQUIT');
+  for (let i = 0; i < 100 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** As root the server runs as `postgres`, which needs to pass through every parent folder. */
@@ -71,7 +113,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     onError: (e: unknown) => opts.log?.(String(e)),
   });
   if (fresh) await pg.initialise();
-  else removeStalePidFile(dataDir);
+  else await recoverFromCrash(dataDir);
   try {
     await pg.start();
   } catch (err) {

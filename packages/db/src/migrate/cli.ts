@@ -25,8 +25,12 @@ async function main(): Promise<number> {
       const applied = await migrateDeploy(url);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
     } else {
-      const status = await migrateStatus(url);
-      console.log(`applied: ${status.applied.length}, pending: ${status.pending.join(', ') || 'none'}`);
+      const s = await migrateStatus(url);
+      console.log(`applied: ${s.applied.length}, pending: ${s.pending.join(', ') || 'none'}`);
+      if (s.failed.length) console.log(`failed (fix the database, then deploy again): ${s.failed.join(', ')}`);
+      if (s.edited.length) console.log(`edited after they were applied: ${s.edited.join(', ')}`);
+      // Like `prisma migrate status`: a non-zero exit lets scripts wait for a deploy.
+      if (!s.upToDate) return 1;
     }
     return 0;
   } finally {

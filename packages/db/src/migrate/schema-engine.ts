@@ -93,7 +93,8 @@ function mapInternalChar<T>(adapter: T): T {
 
 export interface EngineHandle {
   engine: SchemaEngine;
-  close(): void;
+  /** Frees the engine and closes its connections (which hold the migration advisory lock). */
+  close(): Promise<void>;
 }
 
 /**
@@ -105,10 +106,15 @@ export async function openSchemaEngine(url: string, schema?: { path: string; con
   await loadWasm();
   const parts = connectionParts(url);
   const main = new PrismaPg({ ...parts });
+  const opened: { dispose(): Promise<void> }[] = [];
   const factory = {
     provider: 'postgres' as const,
     adapterName: main.adapterName,
-    connect: async () => mapInternalChar(await main.connect()),
+    async connect() {
+      const adapter = mapInternalChar(await main.connect());
+      opened.push(adapter);
+      return adapter;
+    },
     async connectToShadowDb() {
       const name = `fulcrum_shadow_${randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client({ ...parts });
@@ -131,5 +137,13 @@ export async function openSchemaEngine(url: string, schema?: { path: string; con
     debug,
     bindMigrationAwareSqlAdapterFactory(factory),
   );
-  return { engine, close: () => engine.free() };
+  return {
+    engine,
+    async close() {
+      engine.free();
+      // Freeing the engine leaves the pool open, and an idle connection keeps the session-level
+      // advisory lock of the last migration: the next engine on this database would wait for it.
+      await Promise.all(opened.splice(0).map((a) => a.dispose().catch(() => undefined)));
+    },
+  };
 }
