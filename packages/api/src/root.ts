@@ -5,6 +5,7 @@ import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
 import { poolsRouter } from './routers/pools';
 import { revisionsRouter } from './routers/revisions';
+import { statsRouter } from './routers/stats';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
@@ -19,6 +20,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   dataplanes: dataplanesRouter,
   deploys: deploysRouter,
+  stats: statsRouter,
 });
 
 export type AppRouter = typeof appRouter;

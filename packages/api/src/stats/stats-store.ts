@@ -87,6 +87,16 @@ export class StatsStore {
     return out;
   }
 
+  /** Every pool's merged second starting at `ts` (or one pool's), for live views. */
+  secondAt(ts: number, poolId?: string): Record<string, Record<string, BackendPoint>> {
+    const out: Record<string, Record<string, BackendPoint>> = {};
+    for (const [id, ring] of this.pools) {
+      if (poolId && id !== poolId) continue;
+      for (let i = ring.length - 1; i >= 0 && ring[i]!.ts >= ts; i--) if (ring[i]!.ts === ts) out[id] = ring[i]!.backends;
+    }
+    return out;
+  }
+
   subscribe(listener: (poolId: string, second: PoolSecond) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

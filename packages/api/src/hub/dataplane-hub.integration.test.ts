@@ -1,0 +1,190 @@
+import { type Server, createServer } from 'node:http';
+import { stopTestServer } from '@fulcrum/db/testing';
+import { type TControlToDataplane, type TStatsFrame, WS_CLOSE } from '@fulcrum/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { eventually } from '../services/deploys/system-harness';
+import { type TestApi, createTestApi } from '../test-support';
+import { DataplaneHub } from './dataplane-hub';
+
+let t: TestApi;
+let hub: DataplaneHub;
+let http: Server;
+let url: string;
+let dpToken: string;
+const sockets: WebSocket[] = [];
+
+/** A link client speaking the protocol by hand, recording what the hub sends. */
+function link(token: string | undefined) {
+  const ws = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  sockets.push(ws);
+  const received: TControlToDataplane[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  ws.on('message', (d) => received.push(JSON.parse(d.toString()) as TControlToDataplane));
+  ws.on('error', () => {});
+  const opened = new Promise<void>((r) => ws.on('open', () => r()));
+  const send = async (msg: unknown) => {
+    await opened;
+    ws.send(JSON.stringify(msg));
+  };
+  const snapshots = () => received.filter((m): m is Extract<TControlToDataplane, { type: 'snapshot' }> => m.type === 'snapshot');
+  return { ws, received, snapshots, closed, send };
+}
+
+const hello = (id: string, configVersion: number | null = null, configHash: string | null = null) => ({ type: 'hello', dataplaneId: id, name: id, softwareVersion: 'test', configVersion, configHash });
+
+beforeAll(async () => {
+  t = await createTestApi();
+  hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 200 });
+  hub.start(t.db.url);
+  const wss = new WebSocketServer({ noServer: true });
+  http = createServer();
+  http.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.pause();
+      void hub.authenticate(req.headers.authorization).then((a) => {
+        if (a.ok) hub.accept(ws);
+        ws.resume();
+        if (!a.ok) ws.close(a.code, a.reason);
+      });
+    }),
+  );
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`;
+  dpToken = await t.token('dataplane');
+  const op = await t.as('operator');
+  await op.pools.create({ name: 'web', listenHost: '127.0.0.1', listenPort: 18080, healthCheck: { enabled: false } as never });
+});
+
+afterAll(async () => {
+  sockets.forEach((s) => s.terminate());
+  await hub.stop();
+  http.close();
+  await t.db.drop();
+  await stopTestServer();
+});
+
+describe('DataplaneHub', () => {
+  it('refuses a missing, unknown or non-dataplane token with its close code and reason', async () => {
+    expect(await link(undefined).closed).toMatchObject({ code: WS_CLOSE.unauthorized, reason: /Bearer/ });
+    expect(await link('flc_nope').closed).toMatchObject({ code: WS_CLOSE.unauthorized, reason: /unknown/ });
+    expect(await link(await t.token('admin')).closed).toMatchObject({ code: WS_CLOSE.forbidden, reason: /admin may not connect/ });
+  });
+
+  it('closes a connection whose first message is not a valid hello', async () => {
+    const c = link(dpToken);
+    await c.send({ type: 'ack', version: 1, hash: 'x' });
+    expect(await c.closed).toMatchObject({ code: WS_CLOSE.badMessage, reason: /hello first/ });
+    const d = link(dpToken);
+    await d.send({ type: 'hello', dataplaneId: '' });
+    expect(await d.closed).toMatchObject({ code: WS_CLOSE.badMessage, reason: /bad message/ });
+  });
+
+  it('sends the current snapshot on hello when behind, and nothing when current', async () => {
+    const behind = link(dpToken);
+    await behind.send(hello('dp-behind'));
+    const snap = await eventually(() => behind.snapshots()[0]);
+    expect(snap.version).toBe(1);
+    expect(behind.received[0]?.type).toBe('welcome');
+
+    const current = link(dpToken);
+    await current.send(hello('dp-current', snap.version, snap.hash));
+    await eventually(() => current.received.some((m) => m.type === 'welcome'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(current.snapshots()).toHaveLength(0);
+    behind.ws.close();
+    current.ws.close();
+  });
+
+  it('pushes every new revision, records acks and nacks, and reports fully applied revisions', async () => {
+    const a = link(dpToken);
+    const b = link(dpToken);
+    await a.send(hello('dp-a'));
+    await b.send(hello('dp-b'));
+    const first = await eventually(() => a.snapshots()[0]);
+    await a.send({ type: 'ack', version: first.version, hash: first.hash });
+    await eventually(() => b.snapshots()[0]);
+    await b.send({ type: 'ack', version: first.version, hash: first.hash });
+
+    const op = await t.as('operator');
+    const pool = await op.pools.get({ id: 'web' });
+    await op.pools.update({ id: pool.id, expectedVersion: pool.version, patch: { algorithm: 'random' } });
+    const pushedA = await eventually(() => a.snapshots().find((s) => s.version === 2));
+    const pushedB = await eventually(() => b.snapshots().find((s) => s.version === 2));
+    expect(pushedB.hash).toBe(pushedA.hash);
+    expect((pushedA.config as { pools: { algorithm: string }[] }).pools[0]!.algorithm).toBe('random');
+
+    await a.send({ type: 'ack', version: 2, hash: pushedA.hash });
+    await b.send({ type: 'nack', version: 2, keptVersion: 1, error: 'cannot listen on 127.0.0.1:18080' });
+
+    const viewer = await t.as('viewer');
+    const rows = await eventually(async () => {
+      const list = await viewer.dataplanes.list();
+      const da = list.find((d) => d.id === 'dp-a');
+      const db = list.find((d) => d.id === 'dp-b');
+      return da?.appliedConfigVersion === 2 && db?.lastError ? { da, db } : undefined;
+    });
+    expect(rows.da).toMatchObject({ connected: true, lag: 0, lastError: null });
+    expect(rows.db).toMatchObject({ connected: true, appliedConfigVersion: 1, lag: 1, lastError: /cannot listen/ });
+    const refused = await viewer.events.list({ kind: 'snapshot_refused', limit: 5 });
+    expect(refused[0]?.message).toMatch(/dp-b refused config 2 and keeps 1/);
+
+    const applied = await viewer.stats.applied({ limit: 2 });
+    expect(applied[0]).toMatchObject({ version: 2, appliedBy: ['dp-a'], pending: ['dp-b'], fullyApplied: false });
+    expect(applied[1]).toMatchObject({ version: 1, fullyApplied: true });
+
+    await b.send({ type: 'ack', version: 2, hash: pushedA.hash });
+    await eventually(async () => (await viewer.stats.applied({ limit: 1 }))[0]?.fullyApplied);
+
+    a.ws.close();
+    b.ws.close();
+    await eventually(async () => (await viewer.dataplanes.list()).filter((d) => d.id === 'dp-a' || d.id === 'dp-b').every((d) => !d.connected));
+    const left = await viewer.events.list({ kind: 'dataplane_leave', limit: 10 });
+    expect(left.map((e) => e.dataplaneId)).toEqual(expect.arrayContaining(['dp-a', 'dp-b']));
+  });
+
+  it('merges stats frames of several data planes and records their events', async () => {
+    const a = link(dpToken);
+    const b = link(dpToken);
+    await a.send(hello('dp-s1'));
+    await b.send(hello('dp-s2'));
+    const snap = await eventually(() => a.snapshots()[0]);
+    const pool = (snap.config as { pools: { id: string }[] }).pools[0]!;
+    const ts = Date.now() - 5000;
+    const frame = (dataplaneId: string, requests: number, p99: number, health: 'healthy' | 'unhealthy'): TStatsFrame => ({
+      dataplaneId,
+      ts,
+      intervalMs: 1000,
+      configVersion: snap.version,
+      pools: [{ poolId: pool.id, backends: [{ backendId: 'b1', requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 2, bytesIn: 10, bytesOut: 20, latencyMs: { p50: 1, p95: 2, p99 }, health, ejected: false }] }],
+    });
+    await a.send({ type: 'stats', frame: frame('dp-s1', 5, 3, 'healthy') });
+    await b.send({ type: 'stats', frame: frame('dp-s2', 7, 9, 'unhealthy') });
+    const second = Math.floor(ts / 1000) * 1000;
+    const merged = await eventually(() => {
+      const p = hub.stats.secondAt(second)[pool.id]?.b1;
+      return p?.dataplanes === 2 ? p : undefined;
+    });
+    expect(merged).toMatchObject({ requests: 12, activeConnections: 4, bytesOut: 40, health: 'unhealthy', latencyMs: { p99: 9 } });
+
+    await a.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: 'b1', message: 'b1 is unhealthy', ts: Date.now() } });
+    const viewer = await t.as('viewer');
+    const flip = await eventually(async () => (await viewer.events.list({ kind: 'health_flip', limit: 1 }))[0]);
+    expect(flip).toMatchObject({ poolId: pool.id, dataplaneId: 'dp-s1', message: 'dp-s1: b1 is unhealthy' });
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('terminates a data plane that stops answering heartbeats', async () => {
+    const c = link(dpToken);
+    await c.send(hello('dp-silent'));
+    await eventually(() => c.received.some((m) => m.type === 'welcome'));
+    // Stop the socket from reading: the automatic pong is never sent, as with a hung peer.
+    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const viewer = await t.as('viewer');
+    expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected).toBe(true);
+    // The hub pings every 200 ms and drops a peer that missed one round.
+    await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === false, 5000);
+    expect(hub.connectedIds()).not.toContain('dp-silent');
+  });
+});
