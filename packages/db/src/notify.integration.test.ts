@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPgListener, notify } from './notify';
+import { CHANNEL_EVENTS, CHANNEL_REVISION, createPgListener, notify } from './notify';
 import { createTestDatabase, stopTestServer } from './testing';
 
 afterAll(stopTestServer);
@@ -40,6 +40,31 @@ describe('LISTEN/NOTIFY', () => {
       await db.prisma.$transaction(async (tx) => notify(tx, 'fulcrum_test', 'committed'));
       await c.next(5000);
       expect(c.got).toEqual(['committed']);
+    } finally {
+      await listener.close();
+      await db.drop();
+    }
+  });
+
+  it('listens again after its connection is cut', async () => {
+    const db = await createTestDatabase();
+    const c = collector();
+    let reconnects = 0;
+    const listener = createPgListener(db.url, [CHANNEL_REVISION, CHANNEL_EVENTS], c.push, { onReconnect: () => reconnects++ });
+    try {
+      await listener.ready;
+      const cut = await db.prisma.$queryRaw<{ cut: boolean }[]>`
+        SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`;
+      expect(cut).toEqual([{ cut: true }]);
+      // Notifications sent while it is away are lost (LISTEN/NOTIFY keeps no backlog): send until one
+      // arrives, bounded in count and time.
+      for (let i = 0; i < 100 && !c.got.includes('after-cut'); i++) {
+        await notify(db.prisma, CHANNEL_EVENTS, 'after-cut');
+        await c.next(200);
+      }
+      expect(c.got).toContain('after-cut');
+      expect(reconnects).toBe(1);
     } finally {
       await listener.close();
       await db.drop();

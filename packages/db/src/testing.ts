@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { closePrisma, getPrisma } from './client';
 import { connectionParts, withDatabase } from './connection-url';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres';
 import { dbEnv } from './env';
-import { migrateDeploy } from './migrate/migrations';
+import { loadMigrations, migrateDeploy } from './migrate/migrations';
 import type { PrismaClient } from './generated/prisma/client';
 
 /** A free TCP port on 127.0.0.1. */
@@ -57,32 +57,68 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own on a real PostgreSQL server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const { adminUrl } = await testServer();
-  const name = `fulcrum_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+async function withAdmin<T>(adminUrl: string, run: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ ...connectionParts(adminUrl) });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    return await run(admin);
   } finally {
     await admin.end();
   }
+}
+
+// Any fixed number: it serializes building templates across test processes sharing a server.
+const TEMPLATE_LOCK = 0x66756c63;
+const templates = new Map<string, Promise<string>>();
+
+/**
+ * A database holding every migration, named after their content, built once per server (an
+ * advisory lock keeps parallel test processes from building it twice). Copying it is much
+ * cheaper than running the migrations for each test database.
+ */
+function templateDatabase(adminUrl: string): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify(loadMigrations().migrationDirectories)).digest('hex').slice(0, 16);
+  const name = `fulcrum_tpl_${hash}`;
+  const key = `${adminUrl}#${name}`;
+  let made = templates.get(key);
+  if (!made) {
+    made = withAdmin(adminUrl, async (admin) => {
+      await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+      const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (found.rowCount === 0) {
+        // Built under another name and renamed when complete, so a crash never leaves a half template.
+        const building = `fulcrum_tplb_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+        await admin.query(`CREATE DATABASE "${building}"`);
+        try {
+          await migrateDeploy(withDatabase(adminUrl, building));
+          await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+        } catch (err) {
+          await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+          throw err;
+        }
+      }
+      return name;
+    });
+    made.catch(() => templates.delete(key));
+    templates.set(key, made);
+  }
+  return made;
+}
+
+/** A fresh, migrated database of its own on a real PostgreSQL server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { adminUrl } = await testServer();
+  const template = await templateDatabase(adminUrl);
+  const name = `fulcrum_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}" STRATEGY WAL_LOG`));
   const url = withDatabase(adminUrl, name);
-  await migrateDeploy(url);
   const prisma = getPrisma(url);
   return {
     url,
     prisma,
     async drop() {
       await closePrisma(url);
-      const c = new pg.Client({ ...connectionParts(adminUrl) });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
 }
