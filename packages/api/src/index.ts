@@ -9,3 +9,7 @@ export { recordEvent } from './services/events/events';
 export { headersFromNode } from './node-headers';
 export { DataplaneHub, getHub, setHub, type HubOptions } from './hub/dataplane-hub';
 export { StatsStore } from './stats/stats-store';
+export { startControlLoops, type ControlLoopsOptions } from './control-loops';
+export { DeployRunner, getDeployRunner } from './services/deploys/deploy-runner';
+export { ScalingEvaluator, getScalingEvaluator } from './scaling/scaling-evaluator';
+export { createProvider, type Instance, type ScalingProvider } from './scaling/providers';

@@ -5,6 +5,7 @@ import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
 import { poolsRouter } from './routers/pools';
 import { revisionsRouter } from './routers/revisions';
+import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
@@ -20,6 +21,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   dataplanes: dataplanesRouter,
   deploys: deploysRouter,
+  scaling: scalingRouter,
   stats: statsRouter,
 });
 

@@ -21,7 +21,7 @@ export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs')
  * except on /health (so it passes health checks and fails only real traffic), `slow=N` waits N ms.
  */
 export const BACKEND_SCRIPT = `
-const [port, name, mode] = process.argv.slice(1);
+const [port, name, mode] = process.argv.slice(-3);
 const slow = mode.startsWith('slow=') ? Number(mode.slice(5)) : 0;
 require('http').createServer((req, res) => {
   if (req.url === '/health') return res.end('ok');
@@ -140,7 +140,7 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
 
 /** Sends requests one after another for `ms` (bounded in count) and tallies bodies and failures. */
 export function driveTraffic(port: number) {
-  const tally = { ok: 0, failed: 0, bodies: {} as Record<string, number>, statuses: {} as Record<number, number> };
+  const tally = { ok: 0, failed: 0, bodies: {} as Record<string, number>, statuses: {} as Record<string, number> };
   let stop = false;
   const done = (async () => {
     for (let i = 0; i < 200_000 && !stop; i++) {
@@ -156,7 +156,8 @@ export function driveTraffic(port: number) {
             } else tally.failed++;
             resolve();
           });
-        }).on('error', () => {
+        }).on('error', (err: NodeJS.ErrnoException) => {
+          tally.statuses[err.code ?? 'error'] = (tally.statuses[err.code ?? 'error'] ?? 0) + 1;
           tally.failed++;
           resolve();
         });

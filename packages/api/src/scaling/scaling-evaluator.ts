@@ -1,0 +1,203 @@
+import type { Backend, Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
+import { type TScalingRuleConfig, type TScalingRuleState, ZScalingRuleConfig, ZScalingRuleState, backendAddress } from '@fulcrum/protocol';
+import { getHub } from '../hub/dataplane-hub';
+import { recordEvent } from '../services/events/events';
+import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
+import { waitHealthy } from '../services/deploys/probe-backend';
+import { toPool } from '../services/pools/pool-mapper';
+import { type Instance, type ScalingProvider, createProvider } from './providers';
+import { RuleLocks } from './rule-locks';
+import { decide, metricValue } from './scaling-metric';
+
+/** Complete seconds of stats the metric is read over at each tick (the window is held across ticks). */
+const METRIC_SECONDS = 2;
+const HEALTHY_TIMEOUT_MS = 30_000;
+
+export interface ScalingEvaluatorOptions {
+  databaseUrl: string;
+  tickMs?: number;
+  log?: (line: string) => void;
+}
+
+interface RuleRuntime {
+  provider: ScalingProvider;
+  configKey: string;
+  busy: boolean;
+}
+
+export const scalingTag = (ruleId: string) => `scaling:${ruleId}`;
+
+/**
+ * Evaluates every enabled scaling rule once a tick on the replica holding the rule's advisory
+ * lock. New instances are probed with the pool's health check before they join as backends;
+ * instances to remove are drained first. Every action is an Event with the metric behind it.
+ */
+export class ScalingEvaluator {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly locks: RuleLocks;
+  private readonly runtimes = new Map<string, RuleRuntime>();
+  private readonly tickMs: number;
+  private readonly log: (line: string) => void;
+  private ticking = false;
+  private stopping = false;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    opts: ScalingEvaluatorOptions,
+  ) {
+    this.locks = new RuleLocks(opts.databaseUrl);
+    this.tickMs = opts.tickMs ?? 1000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    for (let i = 0; i < 300 && [...this.runtimes.values()].some((r) => r.busy); i++) await new Promise((r) => setTimeout(r, 100));
+    await Promise.all([...this.runtimes.values()].map((r) => r.provider.close?.()));
+    await this.locks.close();
+  }
+
+  /** The provider a rule drives in this process (tests reach the process provider through it). */
+  providerOf(ruleId: string): ScalingProvider | undefined {
+    return this.runtimes.get(ruleId)?.provider;
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      const rules = await this.prisma.scalingRule.findMany({ where: { enabled: true }, include: { pool: true } });
+      const live = new Set(rules.map((r) => r.id));
+      for (const id of this.locks.heldIds()) if (!live.has(id)) await this.locks.release(id);
+      for (const rule of rules) {
+        const rt = this.runtime(rule);
+        if (rt.busy || !(await this.locks.acquire(rule.id))) continue;
+        rt.busy = true;
+        void this.evaluate(rule, rt)
+          .catch((err) => this.log(`scaling rule ${rule.name}: ${err instanceof Error ? err.message : String(err)}`))
+          .finally(() => (rt.busy = false));
+      }
+    } catch (err) {
+      this.log(`scaling evaluator: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private runtime(rule: ScalingRule & { pool: Pool }): RuleRuntime {
+    const key = JSON.stringify(rule.config);
+    const existing = this.runtimes.get(rule.id);
+    if (existing && existing.configKey === key) return existing;
+    const config = ZScalingRuleConfig.parse(rule.config);
+    const provider = existing && JSON.stringify((JSON.parse(existing.configKey) as TScalingRuleConfig).provider) === JSON.stringify(config.provider)
+      ? existing.provider
+      : createProvider(config.provider, { pool: rule.pool.name, rule: rule.name }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
+    const rt: RuleRuntime = { provider, configKey: key, busy: existing?.busy ?? false };
+    this.runtimes.set(rule.id, rt);
+    return rt;
+  }
+
+  private async evaluate(rule: ScalingRule & { pool: Pool }, rt: RuleRuntime): Promise<void> {
+    const config = ZScalingRuleConfig.parse(rule.config);
+    const deploying = await this.prisma.deploy.count({ where: { poolId: rule.poolId, status: { in: ['pending', 'running'] } } });
+    if (deploying) return;
+    const state: TScalingRuleState = ZScalingRuleState.parse(rule.state ?? {});
+    const instances = await rt.provider.list();
+    const inService = await this.prisma.backend.findMany({ where: { poolId: rule.poolId, adminState: 'active' }, select: { id: true } });
+    const current = Math.floor(Date.now() / 1000) * 1000;
+    const seconds = (getHub()?.stats.recent(rule.poolId, METRIC_SECONDS + 1) ?? []).filter((s) => s.ts < current).slice(-METRIC_SECONDS);
+    const value = metricValue(config.metric, seconds, inService.map((b) => b.id));
+    const now = Date.now();
+    const { decision, breach } = decide({ value, now, current: instances.length, breach: state.breach, lastActionAt: rule.lastActionAt?.getTime() ?? null, rule: config });
+    const next: TScalingRuleState = { breach, lastValue: value, instances: instances.length, lastDecision: decision.reason };
+    if (decision.action === 'hold') {
+      await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: next } });
+      return;
+    }
+    const data = { rule: rule.name, metric: config.metric, value, scaleUpThreshold: config.scaleUpThreshold, scaleDownThreshold: config.scaleDownThreshold, windowMs: config.windowMs, from: instances.length, to: decision.to };
+    const message = `scale ${decision.action} ${rule.pool.name} from ${instances.length} to ${decision.to} instance(s): ${config.metric} ${decision.reason}`;
+    this.log(message);
+    await recordEvent(this.prisma, { kind: 'scaling', poolId: rule.poolId, message, data });
+    await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: { ...next, instances: decision.to }, lastActionAt: new Date() } });
+    try {
+      if (decision.action === 'up') await this.scaleUp(rule, rt.provider, instances, decision);
+      else await this.scaleDown(rule, rt.provider, instances, decision);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      await recordEvent(this.prisma, { kind: 'scaling', severity: 'error', poolId: rule.poolId, message: `scaling ${rule.pool.name} ${decision.action} failed: ${why}`, data: { ...data, error: why } });
+    }
+  }
+
+  private async scaleUp(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
+    const pool = toPool(rule.pool);
+    const actor = systemActor(`autoscaler ${rule.name}`);
+    const known = new Set(before.map((i) => i.id));
+    const after = await provider.scaleTo(decision.to);
+    const fresh = after.filter((i) => !known.has(i.id) && i.host && i.port);
+    const failed: string[] = [];
+    for (const inst of fresh) {
+      const target = { host: inst.host!, port: inst.port! };
+      const health = await waitHealthy(target, pool.healthCheck, pool.protocol, HEALTHY_TIMEOUT_MS, () => this.stopping);
+      if (!health.ok) {
+        failed.push(inst.id);
+        await recordEvent(this.prisma, { kind: 'scaling', severity: 'warning', poolId: rule.poolId, message: `new instance ${backendAddress(target)} failed its health check (${health.detail}); not added`, data: { rule: rule.name, instance: inst.id } });
+        continue;
+      }
+      const existing = await this.prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
+      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
+    }
+    if (failed.length) await provider.scaleTo(after.length - failed.length, { remove: failed });
+  }
+
+  private async scaleDown(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
+    const actor = systemActor(`autoscaler ${rule.name}`);
+    const count = before.length - decision.to;
+    const managed = await this.prisma.backend.findMany({ where: { poolId: rule.poolId, managedBy: scalingTag(rule.id) }, orderBy: { createdAt: 'desc' } });
+    const byAddress = new Map(managed.map((b) => [backendAddress(b), b]));
+    // Newest first, like the providers do; instances without an address (Kubernetes, webhook) have no backend to drain.
+    const victims = [...before].reverse().slice(0, count);
+    const drained: Backend[] = [];
+    for (const v of victims) {
+      const b = v.host && v.port ? byAddress.get(backendAddress({ host: v.host, port: v.port })) : undefined;
+      if (!b) continue;
+      await patchBackend(this.prisma, actor, b.id, { adminState: 'draining' }, `autoscaler ${rule.name}: drain ${backendAddress(b)}`);
+      drained.push(b);
+    }
+    if (drained.length) {
+      await waitDataplanesApplied(this.prisma, 15_000);
+      await this.waitDrained(rule.poolId, drained.map((b) => b.id), rule.pool.drainTimeoutMs);
+      for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
+      await waitDataplanesApplied(this.prisma, 15_000);
+    }
+    await provider.scaleTo(decision.to, { remove: victims.map((v) => v.id) });
+  }
+
+  /** Until the drained backends have had nothing in flight for two seconds, or the pool's drain timeout. */
+  private async waitDrained(poolId: string, ids: string[], timeoutMs: number): Promise<void> {
+    const started = Date.now();
+    const set = new Set(ids);
+    while (Date.now() - started < timeoutMs && !this.stopping) {
+      await new Promise((r) => setTimeout(r, 250));
+      const recent = getHub()?.stats.recent(poolId, 2) ?? [];
+      const busy = recent.some((s) => Object.entries(s.backends).some(([id, p]) => set.has(id) && (p.activeConnections > 0 || p.requests > 0)));
+      if (Date.now() - started >= 2000 && recent.length && !busy) return;
+    }
+  }
+}
+
+// One evaluator per process, whichever module copy started it.
+const store = globalThis as unknown as { __fulcrumScaling?: ScalingEvaluator };
+
+export function setScalingEvaluator(e: ScalingEvaluator | undefined): void {
+  store.__fulcrumScaling = e;
+}
+
+export function getScalingEvaluator(): ScalingEvaluator | undefined {
+  return store.__fulcrumScaling;
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually, startSystem } from '../services/deploys/system-harness';
+import { ProcessProvider } from './providers';
+import { ScalingEvaluator } from './scaling-evaluator';
+
+let sys: SystemHarness;
+let evaluator: ScalingEvaluator;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scaling-'));
+
+beforeAll(async () => {
+  sys = await startSystem({
+    onStarted: async ({ prisma, databaseUrl }) => {
+      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs: 500 });
+      evaluator.start();
+      return async () => {
+        const ids = (await prisma.scalingRule.findMany()).map((r) => r.id);
+        const providers = ids.map((id) => evaluator.providerOf(id));
+        await evaluator.stop();
+        for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
+      };
+    },
+  });
+  await sys.startDataplane();
+});
+
+afterAll(async () => {
+  await sys?.close();
+  await stopTestServer();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('autoscaling with the process provider', () => {
+  it('refuses a rule with min above max, naming the field', async () => {
+    const bad = await sys.call('POST', '/pools/none/scaling-rules', { poolId: 'none', rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { kind: 'webhook', url: 'nope' } } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.maxInstances', 'rule.scaleDownThreshold', 'rule.provider.url']));
+  });
+
+  it('scales a slow pool up under load within min/max, and back down to min when idle', async () => {
+    const script = path.join(dir, 'backend.cjs');
+    writeFileSync(script, BACKEND_SCRIPT);
+    const listenPort = await freePort();
+    const portStart = await freePort();
+    expect((await sys.call('POST', '/pools', { name: 'api', listenHost: '127.0.0.1', listenPort, algorithm: 'least_connections', drainTimeoutMs: 5000, healthCheck: { path: '/health', intervalMs: 200, rise: 1 } })).status).toBe(200);
+    const rule = {
+      name: 'busy',
+      metric: 'active_connections_per_backend',
+      scaleUpThreshold: 3,
+      scaleDownThreshold: 0.5,
+      windowMs: 2000,
+      cooldownMs: 2000,
+      minInstances: 1,
+      maxInstances: 3,
+      step: 1,
+      provider: { kind: 'process', command: `${process.execPath} ${script} {port} scaled slow=300`, portRangeStart: portStart, portRangeEnd: portStart + 40 },
+    };
+    const created = await sys.call('POST', '/pools/api/scaling-rules', { poolId: 'api', rule });
+    expect(created.status).toBe(200);
+
+    let maxSeen = 0;
+    let minSeenAfterStart = Infinity;
+    const watch = setInterval(() => {
+      void sys.call('GET', '/pools/api/backends').then((r) => {
+        const active = (r.json as { adminState: string }[]).filter((b) => b.adminState === 'active').length;
+        maxSeen = Math.max(maxSeen, (r.json as unknown[]).length);
+        if (maxSeen > 0) minSeenAfterStart = Math.min(minSeenAfterStart, active);
+      });
+    }, 200);
+    try {
+      await eventually(async () => ((await sys.call('GET', '/pools/api/backends')).json as unknown[]).length === 1, 30_000, 'the minimum of one instance');
+
+      await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 20_000, 'the data plane serving the pool');
+      const load = Array.from({ length: 10 }, () => driveTraffic(listenPort));
+      await eventually(async () => ((await sys.call('GET', '/pools/api/backends')).json as { adminState: string }[]).filter((b) => b.adminState === 'active').length === 3, 40_000, 'three instances under load');
+      await new Promise((r) => setTimeout(r, 4000)); // load holds on: it must stay at the maximum
+      const tallies = await Promise.all(load.map((l) => l.stop()));
+      expect(tallies.reduce((a, t) => a + t.ok, 0)).toBeGreaterThan(50);
+      expect(tallies.reduce((a, t) => a + t.failed, 0)).toBe(0);
+
+      await eventually(async () => ((await sys.call('GET', '/pools/api/backends')).json as unknown[]).length === 1, 60_000, 'back to one instance when idle');
+      await new Promise((r) => setTimeout(r, 3000)); // idle holds on: it must stay at the minimum
+      expect(((await sys.call('GET', '/pools/api/backends')).json as unknown[]).length).toBe(1);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(maxSeen).toBe(3);
+    expect(minSeenAfterStart).toBeGreaterThanOrEqual(1);
+
+    const events = (await sys.call('GET', '/events?kind=scaling&limit=50')).json as { message: string; data: { from: number; to: number; value: number | null; metric: string } }[];
+    const ups = events.filter((e) => e.message.startsWith('scale up'));
+    const downs = events.filter((e) => e.message.startsWith('scale down'));
+    expect(ups.length).toBeGreaterThanOrEqual(3);
+    expect(downs.length).toBeGreaterThanOrEqual(2);
+    for (const e of [...ups, ...downs]) {
+      expect(e.data.to).toBeGreaterThanOrEqual(1);
+      expect(e.data.to).toBeLessThanOrEqual(3);
+      expect(e.data.metric).toBe('active_connections_per_backend');
+    }
+    expect(ups.some((e) => typeof e.data.value === 'number' && e.data.value > 3)).toBe(true);
+    expect(downs.every((e) => typeof e.data.value === 'number' && e.data.value < 0.5)).toBe(true);
+    const listed = (await sys.call('GET', '/pools/api/scaling-rules')).json as { state: { instances: number } }[];
+    expect(listed[0]?.state?.instances).toBe(1);
+  });
+});
