@@ -31,7 +31,15 @@ export function testServer() {
     if (dbEnv.databaseUrl) return { adminUrl: dbEnv.databaseUrl };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-test-pg-'));
     chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres` and must enter it
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
+    let embedded: EmbeddedServer | undefined;
+    // Another process may take the free port before PostgreSQL binds it: try a few.
+    for (let attempt = 1; !embedded; attempt++) {
+      try {
+        embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     process.once('exit', () => {
       // Best effort when a runner exits without calling stopTestServer().
       try {
