@@ -36,6 +36,7 @@ export class DataplaneHub {
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -136,6 +137,7 @@ export class DataplaneHub {
     switch (msg.type) {
       case 'ack':
         c.appliedVersion = msg.version;
+        for (const l of this.ackListeners) l(c.id, msg.version);
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { appliedConfigVersion: msg.version, lastError: null, lastSeenAt: new Date() } });
         return;
       case 'nack':
@@ -176,6 +178,12 @@ export class DataplaneHub {
     for (const c of this.conns.values()) {
       if (c.appliedVersion !== current.version && c.ws.readyState === c.ws.OPEN) c.ws.send(payload);
     }
+  }
+
+  /** Called on every ack as it arrives (before it is stored), e.g. to time propagation. */
+  onAck(listener: (dataplaneId: string, version: number) => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
   }
 
   connectedIds(): string[] {

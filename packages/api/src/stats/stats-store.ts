@@ -33,6 +33,25 @@ function emptyPoint(ts: number): BackendPoint {
   };
 }
 
+/** One backend's 10-second bucket as stored in StatsRollup. */
+interface RollupRow {
+  bucket: Date;
+  poolId: string;
+  backendId: string;
+  requests: number;
+  responses2xx: number;
+  responses3xx: number;
+  responses4xx: number;
+  responses5xx: number;
+  errors: number;
+  bytesIn: bigint;
+  bytesOut: bigint;
+  activeConnections: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
 /**
  * Live traffic per pool and backend, merged across data planes (mergeBackendStats), one point
  * per second for the last 15 minutes (a ring per pool), rolled up into PostgreSQL every 10 s
@@ -48,7 +67,9 @@ export class StatsStore {
     for (const pool of frame.pools) {
       const ring = this.pools.get(pool.poolId) ?? [];
       this.pools.set(pool.poolId, ring);
-      let second = ring.find((s) => s.ts === ts);
+      // Frames arrive in time order, so the second is at (or near) the end of the ring.
+      let second: PoolSecond | undefined;
+      for (let i = ring.length - 1; i >= 0 && ring[i]!.ts >= ts; i--) if (ring[i]!.ts === ts) second = ring[i];
       if (!second) {
         second = { ts, backends: {} };
         ring.push(second);
@@ -121,36 +142,37 @@ export class StatsStore {
   }
 
   async rollup(prisma: PrismaClient, from: number, to: number): Promise<number> {
-    const rows = [];
+    const rows: RollupRow[] = [];
     for (const [poolId, ring] of this.pools) {
-      const perBackend = new Map<string, BackendPoint[]>();
+      // One accumulator per backend: counters add up over the bucket, gauges keep the worst second.
+      const perBackend = new Map<string, RollupRow>();
       for (const s of ring) {
         if (s.ts < from || s.ts >= to) continue;
-        for (const [id, p] of Object.entries(s.backends)) perBackend.set(id, [...(perBackend.get(id) ?? []), p]);
-      }
-      for (const [backendId, points] of perBackend) {
-        const sum = (f: (p: BackendPoint) => number) => points.reduce((a, p) => a + f(p), 0);
-        const max = (f: (p: BackendPoint) => number) => Math.max(0, ...points.map(f));
-        rows.push({
-          bucket: new Date(from),
-          poolId,
-          backendId,
-          requests: sum((p) => p.requests),
-          responses2xx: sum((p) => p.responses['2xx']),
-          responses3xx: sum((p) => p.responses['3xx']),
-          responses4xx: sum((p) => p.responses['4xx']),
-          responses5xx: sum((p) => p.responses['5xx']),
-          errors: sum((p) => p.errors.connect + p.errors.timeout + p.errors.reset),
-          bytesIn: BigInt(sum((p) => p.bytesIn)),
-          bytesOut: BigInt(sum((p) => p.bytesOut)),
-          activeConnections: max((p) => p.activeConnections),
-          p50Ms: max((p) => p.latencyMs.p50),
-          p95Ms: max((p) => p.latencyMs.p95),
-          p99Ms: max((p) => p.latencyMs.p99),
-        });
+        const bucket = new Date(Math.floor(s.ts / 10_000) * 10_000);
+        for (const [backendId, p] of Object.entries(s.backends)) {
+          const key = `${bucket.getTime()}|${backendId}`;
+          let r = perBackend.get(key);
+          if (!r) {
+            r = { bucket, poolId, backendId, requests: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
+            perBackend.set(key, r);
+            rows.push(r);
+          }
+          r.requests += p.requests;
+          r.responses2xx += p.responses['2xx'];
+          r.responses3xx += p.responses['3xx'];
+          r.responses4xx += p.responses['4xx'];
+          r.responses5xx += p.responses['5xx'];
+          r.errors += p.errors.connect + p.errors.timeout + p.errors.reset;
+          r.bytesIn += BigInt(p.bytesIn);
+          r.bytesOut += BigInt(p.bytesOut);
+          r.activeConnections = Math.max(r.activeConnections, p.activeConnections);
+          r.p50Ms = Math.max(r.p50Ms, p.latencyMs.p50);
+          r.p95Ms = Math.max(r.p95Ms, p.latencyMs.p95);
+          r.p99Ms = Math.max(r.p99Ms, p.latencyMs.p99);
+        }
       }
     }
-    if (rows.length) await prisma.statsRollup.createMany({ data: rows, skipDuplicates: true });
+    for (let i = 0; i < rows.length; i += 5000) await prisma.statsRollup.createMany({ data: rows.slice(i, i + 5000), skipDuplicates: true });
     await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
     return rows.length;
   }

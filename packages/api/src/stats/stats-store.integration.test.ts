@@ -1,0 +1,80 @@
+import { stopTestServer } from '@fulcrum/db/testing';
+import type { TBackendStats, TStatsFrame } from '@fulcrum/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStatsHistory } from '../services/stats/stats-history';
+import { type TestApi, createTestApi } from '../test-support';
+import { StatsStore } from './stats-store';
+
+let t: TestApi;
+
+function backend(backendId: string, requests: number, extra: Partial<TBackendStats> = {}): TBackendStats {
+  return { backendId, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 1, bytesIn: 100, bytesOut: 1000, latencyMs: { p50: 1, p95: 2, p99: 3 }, health: 'healthy', ejected: false, ...extra };
+}
+
+function frame(dataplaneId: string, ts: number, backends: TBackendStats[], poolId = 'pool-1'): TStatsFrame {
+  return { dataplaneId, ts, intervalMs: 1000, configVersion: 1, pools: [{ poolId, backends }] };
+}
+
+beforeAll(async () => {
+  t = await createTestApi();
+});
+
+afterAll(async () => {
+  await t.db.drop();
+  await stopTestServer();
+});
+
+describe('StatsStore', () => {
+  it('merges frames of several data planes per pool and backend, one point a second', () => {
+    const store = new StatsStore();
+    const ts = Math.floor(Date.now() / 1000) * 1000 - 3000;
+    store.add(frame('dp-1', ts + 100, [backend('b1', 10), backend('b2', 1)]));
+    store.add(frame('dp-2', ts + 900, [backend('b1', 5, { health: 'unhealthy', latencyMs: { p50: 4, p95: 8, p99: 20 }, errors: { connect: 2, timeout: 0, reset: 1 } })]));
+    store.add(frame('dp-1', ts + 1100, [backend('b1', 7)]));
+    const second = store.secondAt(ts)['pool-1']!;
+    expect(second.b1).toMatchObject({ dataplanes: 2, requests: 15, activeConnections: 2, bytesOut: 2000, health: 'unhealthy', latencyMs: { p99: 20 }, errors: { connect: 2, reset: 1 } });
+    expect(second.b2).toMatchObject({ dataplanes: 1, requests: 1 });
+    expect(store.recent('pool-1', 60).map((s) => s.ts)).toEqual([ts, ts + 1000]);
+    expect(store.secondAt(ts, 'other')).toEqual({});
+  });
+
+  it('keeps 15 minutes: older seconds leave the ring as new ones arrive', () => {
+    const store = new StatsStore();
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    store.add(frame('dp', now - 20 * 60_000, [backend('b1', 1)]));
+    store.add(frame('dp', now - 14 * 60_000, [backend('b1', 1)]));
+    store.add(frame('dp', now, [backend('b1', 1)]));
+    expect(store.recent('pool-1').map((s) => s.ts)).toEqual([now - 14 * 60_000, now]);
+  });
+
+  it('rolls 1 s points up into 10 s rows in PostgreSQL, prunes rows older than 7 days, and serves history', async () => {
+    const prisma = t.db.prisma;
+    const store = new StatsStore();
+    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
+    for (let i = 0; i < 10; i++) {
+      store.add(frame('dp-1', bucket + i * 1000, [backend('b1', 10, { activeConnections: i, latencyMs: { p50: 1, p95: 2, p99: i } })]));
+      store.add(frame('dp-2', bucket + i * 1000, [backend('b1', 5, { responses: { '1xx': 0, '2xx': 4, '3xx': 0, '4xx': 0, '5xx': 1 } })]));
+    }
+    store.add(frame('dp-1', bucket + 10_000, [backend('b1', 1000)]));
+    const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    await prisma.statsRollup.create({ data: { bucket: old, poolId: 'pool-1', backendId: 'b1', requests: 1, responses2xx: 1, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 } });
+
+    expect(await store.rollup(prisma, bucket, bucket + 10_000)).toBe(1);
+    const rows = await prisma.statsRollup.findMany({ where: { poolId: 'pool-1' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), backendId: 'b1', requests: 150, responses2xx: 140, responses5xx: 10, bytesOut: 20_000n, activeConnections: 10, p99Ms: 9 });
+    // A second run over the same bucket does not double it.
+    await store.rollup(prisma, bucket, bucket + 10_000);
+    expect(await prisma.statsRollup.count({ where: { poolId: 'pool-1' } })).toBe(1);
+
+    const hour = await getStatsHistory(prisma, store, 'pool-1', '1h');
+    expect(hour).toMatchObject({ resolutionSeconds: 10, points: [{ ts: bucket, requests: 150, responses5xx: 10, activeConnections: 10, p99Ms: 9 }] });
+    const recent = await getStatsHistory(prisma, store, 'pool-1', '5m');
+    expect(recent.points).toHaveLength(11);
+    expect(recent.points[0]).toMatchObject({ ts: bucket, requests: 15, responses5xx: 1 });
+
+    const viewer = await t.as('viewer');
+    await expect(viewer.stats.history({ poolId: 'pool-1', range: '1w' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await viewer.stats.history({ poolId: 'pool-1', range: '24h' })).points[0]).toMatchObject({ requests: 150 });
+  });
+});
