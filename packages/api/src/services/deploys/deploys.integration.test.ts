@@ -130,3 +130,49 @@ describe('deploys through the REST API with a data plane and traffic', () => {
     expect(refused.stderr).toMatch(/maxErrorRate: /);
   });
 });
+
+describe('fulcrumctl against the control plane', () => {
+  const ctl = (...args: string[]) => sys.run([FULCRUMCTL, ...args], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: sys.operatorToken });
+
+  it('lists pools, adds, drains and removes backends, lists and rolls back revisions', async () => {
+    const pools = await ctl('pools', 'list');
+    expect(pools.code).toBe(0);
+    expect(pools.stdout).toMatch(/^NAME\s+PROTOCOL\s+LISTEN/);
+    expect(pools.stdout).toMatch(/shop\s+http\s+127\.0\.0\.1:\d+\s+weighted_round_robin/);
+    const json = JSON.parse((await ctl('--json', 'pools', 'list')).stdout) as { name: string }[];
+    expect(json.map((p) => p.name)).toContain('shop');
+
+    const added = await ctl('backends', 'add', '--pool', 'shop', '127.0.0.1:9', '--weight', '2', '--reason', 'spare');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/added 127\.0\.0\.1:9 to shop/);
+    const dup = await ctl('backends', 'add', '--pool', 'shop', '127.0.0.1:9');
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/HTTP 400/);
+    expect(dup.stderr).toMatch(/\n  port: .*already has a backend/);
+    const badWeight = await ctl('backends', 'add', '--pool', 'shop', '127.0.0.1:10', '--weight', '0');
+    expect(badWeight.stderr).toMatch(/weight: must be at least 1/);
+
+    expect((await ctl('backends', 'drain', '--pool', 'shop', '127.0.0.1:9')).stdout).toMatch(/draining 127\.0\.0\.1:9/);
+    const list = await ctl('backends', 'list', '--pool', 'shop');
+    expect(list.stdout).toMatch(/127\.0\.0\.1:9\s+2\s+draining/);
+    expect((await ctl('backends', 'remove', '--pool', 'shop', '127.0.0.1:9')).code).toBe(0);
+    const gone = await ctl('backends', 'remove', '--pool', 'shop', '127.0.0.1:9');
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/no backend at 127\.0\.0\.1:9/);
+
+    const revisions = JSON.parse((await ctl('--json', 'revisions', 'list', '--limit', '3')).stdout) as { version: number; message: string }[];
+    expect(revisions[0]!.message).toMatch(/remove backend 127\.0\.0\.1:9/);
+    const spare = revisions.find((r) => r.message === 'spare');
+    const target = spare ?? revisions[2]!;
+    const rolled = await ctl('revisions', 'rollback', String(target.version), '--message', 'bring it back');
+    expect(rolled.code).toBe(0);
+    expect(rolled.stdout).toMatch(new RegExp(`restored revision ${target.version} as new revision \\d+`));
+
+    const noAuth = await sys.run([FULCRUMCTL, 'pools', 'list'], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: 'flc_wrong' });
+    expect(noAuth.code).toBe(1);
+    expect(noAuth.stderr).toMatch(/HTTP 401/);
+    const nothing = await sys.run([FULCRUMCTL, 'pools', 'list'], { FULCRUM_URL: '', FULCRUM_TOKEN: '' });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/--url and --token/);
+  });
+});

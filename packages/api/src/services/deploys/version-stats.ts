@@ -7,7 +7,7 @@ export interface VersionStats {
   errorRate: number;
   /** Connections open in the newest second. */
   activeConnections: number;
-  /** Backends a data plane reported unhealthy or ejected in the window. */
+  /** Backends a data plane reports unhealthy or ejected in the newest two seconds. */
   unhealthy: string[];
   /** False when this control plane holds no live stats (no hub, or no data plane reported). */
   observed: boolean;
@@ -32,7 +32,9 @@ export function statsOf(poolId: string, backendIds: string[], seconds: number): 
       observed = true;
       requests += p.requests;
       failures += p.responses['5xx'] + p.errors.connect + p.errors.timeout + p.errors.reset;
-      if (p.health === 'unhealthy' || p.ejected) unhealthy.add(id);
+      // Health is a state, not a count: only the newest seconds say how the backend is now
+      // (a backend added a moment ago may show unhealthy until its first check).
+      if ((p.health === 'unhealthy' || p.ejected) && i >= seconds_.length - 2) unhealthy.add(id);
       if (i === seconds_.length - 1) activeConnections += p.activeConnections;
     }
   }
