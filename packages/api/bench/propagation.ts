@@ -36,16 +36,7 @@ async function main() {
   hub.start(db.url);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const http: Server = createServer();
-  http.on('upgrade', (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.pause();
-      void hub.authenticate(req.headers.authorization).then((a) => {
-        if (a.ok) hub.accept(ws);
-        ws.resume();
-        if (!a.ok) ws.close(a.code, a.reason);
-      });
-    }),
-  );
+  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`;
   const token = (await createApiToken(prisma, { name: 'bench', role: 'dataplane' })).token;

@@ -80,6 +80,26 @@ export class DataplaneHub {
     return { ok: true, tokenName: actor.name };
   }
 
+  /**
+   * Takes a freshly upgraded socket: checks its token, then accepts it or closes it with the
+   * close code and reason. A data plane says hello as soon as the socket opens, which can be
+   * before the check resolves, so its messages are held until the hub listens.
+   */
+  admit(ws: WebSocket, authorization: string | undefined): void {
+    ws.pause();
+    this.authenticate(authorization).then(
+      (auth) => {
+        if (auth.ok) this.accept(ws);
+        ws.resume();
+        if (!auth.ok) ws.close(auth.code, auth.reason);
+      },
+      () => {
+        ws.resume();
+        ws.close(1011, 'authentication failed');
+      },
+    );
+  }
+
   /** Takes over an authenticated WebSocket. */
   accept(ws: WebSocket): void {
     let conn: Connection | undefined;
