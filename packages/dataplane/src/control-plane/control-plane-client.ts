@@ -2,6 +2,7 @@ import { type TControlToDataplane, type TDataplaneEvent, type TDataplaneToContro
 import WebSocket from 'ws';
 import type { Dataplane } from '../dataplane';
 import type { LastGoodConfig } from '../state/last-good-config';
+import { backoffDelay } from './backoff';
 
 export interface ControlPlaneClientOptions {
   url: string;
@@ -13,6 +14,8 @@ export interface ControlPlaneClientOptions {
   /** Reconnect backoff: base and cap, with full jitter. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** How often to ping the control plane; it counts as dead after three silent intervals. */
+  heartbeatMs?: number;
   log?: (line: string) => void;
 }
 
@@ -73,10 +76,14 @@ export class ControlPlaneClient {
       this.log(`connected to ${this.opts.url}`);
       this.send({ type: 'hello', dataplaneId: this.dp.id, name: this.opts.name, softwareVersion: this.opts.softwareVersion, configVersion: this.dp.version, configHash: this.dp.hash });
       this.statsTimer = setInterval(() => this.send({ type: 'stats', frame: this.dp.collectFrame() }), this.opts.statsIntervalMs ?? 1000);
+      const heartbeatMs = this.opts.heartbeatMs ?? 10_000;
       this.pingTimer = setInterval(() => {
-        if (Date.now() - this.lastPong > 30_000) return void ws.terminate();
+        if (Date.now() - this.lastPong > 3 * heartbeatMs) {
+          this.log(`no answer from the control plane for ${3 * heartbeatMs} ms; reconnecting`);
+          return void ws.terminate();
+        }
         this.send({ type: 'ping', ts: Date.now() });
-      }, 10_000);
+      }, heartbeatMs);
     });
     ws.on('pong', () => (this.lastPong = Date.now()));
     ws.on('ping', () => (this.lastPong = Date.now()));
@@ -94,9 +101,7 @@ export class ControlPlaneClient {
   }
 
   private scheduleReconnect(): void {
-    const base = this.opts.backoffBaseMs ?? 500;
-    const cap = this.opts.backoffMaxMs ?? 30_000;
-    const delay = Math.random() * Math.min(cap, base * 2 ** this.attempt++);
+    const delay = backoffDelay(this.attempt++, this.opts.backoffBaseMs ?? 500, this.opts.backoffMaxMs ?? 30_000);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 

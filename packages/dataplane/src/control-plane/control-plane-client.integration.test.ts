@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { type TDataplaneToControl, WS_CLOSE } from '@fulcrum/protocol';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { Dataplane } from '../dataplane';
+import { LastGoodConfig } from '../state/last-good-config';
+import { type TestBackend, eventually, freePort, get, snapshotFor, startBackend } from '../test-support';
+import { ControlPlaneClient } from './control-plane-client';
+
+/** A stand-in control plane on a real WebSocket server: records what data planes send. */
+async function fakeControlPlane(port = 0, token = 'flc_good') {
+  const received: TDataplaneToControl[] = [];
+  const sockets = new Set<WebSocket>();
+  const auth: string[] = [];
+  const http: Server = createServer();
+  const wss = new WebSocketServer({ server: http });
+  wss.on('connection', (ws, req) => {
+    auth.push(req.headers.authorization ?? '');
+    if (req.headers.authorization !== `Bearer ${token}`) return ws.close(WS_CLOSE.unauthorized, 'unknown, revoked or expired token');
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (d) => {
+      const msg = JSON.parse(d.toString()) as TDataplaneToControl;
+      received.push(msg);
+      if (msg.type === 'ping') ws.send(JSON.stringify({ type: 'pong', ts: msg.ts }));
+    });
+  });
+  await new Promise<void>((r) => http.listen(port, '127.0.0.1', r));
+  const actualPort = (http.address() as { port: number }).port;
+  return {
+    url: `ws://127.0.0.1:${actualPort}/ws/dataplane`,
+    port: actualPort,
+    received,
+    auth,
+    sockets,
+    of: <T extends TDataplaneToControl['type']>(type: T) => received.filter((m): m is Extract<TDataplaneToControl, { type: T }> => m.type === type),
+    push: (config: { version: number; hash: string } & Record<string, unknown>) => sockets.forEach((ws) => ws.send(JSON.stringify({ type: 'snapshot', version: config.version, hash: config.hash, config }))),
+    close: () =>
+      new Promise<void>((r) => {
+        sockets.forEach((ws) => ws.terminate());
+        wss.close();
+        http.close(() => r());
+      }),
+  };
+}
+
+const dirs: string[] = [];
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+const tmpDir = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cp-client-'));
+  dirs.push(d);
+  return d;
+};
+
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function startClient(url: string, lastGood: LastGoodConfig, opts: { token?: string; heartbeatMs?: number } = {}) {
+  const dp = new Dataplane({ id: 'edge-test' });
+  const client = new ControlPlaneClient(dp, { url, token: opts.token ?? 'flc_good', name: 'edge', softwareVersion: '9.9.9', lastGood, statsIntervalMs: 200, backoffBaseMs: 50, backoffMaxMs: 400, heartbeatMs: opts.heartbeatMs });
+  client.start();
+  cleanup.push(() => dp.stop(), () => client.stop());
+  return { dp, client };
+}
+
+describe('ControlPlaneClient', () => {
+  let a: TestBackend;
+  let b: TestBackend;
+
+  it('says hello with its token, applies and acks pushed snapshots, saves them, and streams stats and events', async () => {
+    a = await startBackend('a');
+    b = await startBackend('b');
+    cleanup.push(() => a.close(), () => b.close());
+    const cp = await fakeControlPlane();
+    cleanup.push(() => cp.close());
+    const lastGood = new LastGoodConfig(tmpDir());
+    const { dp } = startClient(cp.url, lastGood);
+    await eventually(() => cp.of('hello').length === 1);
+    expect(cp.auth[0]).toBe('Bearer flc_good');
+    expect(cp.of('hello')[0]).toMatchObject({ dataplaneId: 'edge-test', name: 'edge', softwareVersion: '9.9.9', configVersion: null, configHash: null });
+
+    const listenPort = await freePort();
+    const snap = snapshotFor(listenPort, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }]);
+    cp.push(snap);
+    await eventually(() => cp.of('ack').length === 1);
+    expect(cp.of('ack')[0]).toEqual({ type: 'ack', version: snap.version, hash: snap.hash });
+    expect(dp.version).toBe(snap.version);
+    expect((await get(listenPort)).status).toBe(200);
+    expect(lastGood.load()).toEqual(snap);
+
+    await eventually(() => cp.of('stats').some((m) => m.frame.pools.some((p) => p.backends.some((x) => x.requests > 0))));
+    expect(cp.of('stats').at(-1)!.frame).toMatchObject({ dataplaneId: 'edge-test', configVersion: snap.version });
+
+    // A snapshot that fails the shared schema is nacked with the reason; the old one keeps serving.
+    const bad = { ...snapshotFor(listenPort, [{ name: 'a', port: a.port }]), pools: [{ name: 'broken' }] };
+    cp.push(bad);
+    await eventually(() => cp.of('nack').length === 1);
+    expect(cp.of('nack')[0]).toMatchObject({ version: bad.version, keptVersion: snap.version, error: expect.stringMatching(/pools/) });
+    expect(dp.version).toBe(snap.version);
+    expect(lastGood.load()).toEqual(snap);
+    expect((await get(listenPort)).status).toBe(200);
+
+    // A backend going away is noticed by the passive checks or the proxy and reported as an event.
+    dp.emit('event', { kind: 'health_flip', severity: 'warning', poolId: 'pool-1', backendId: 'a', message: 'a went down', ts: Date.now() });
+    await eventually(() => cp.of('event').some((m) => m.event.message === 'a went down'));
+  });
+
+  it('keeps serving while the control plane is gone and reconnects with backoff when it is back', async () => {
+    const backend = await startBackend('only');
+    cleanup.push(() => backend.close());
+    let cp = await fakeControlPlane();
+    const port = cp.port;
+    const { dp, client } = startClient(cp.url, new LastGoodConfig(tmpDir()));
+    await eventually(() => cp.of('hello').length === 1);
+    const listenPort = await freePort();
+    const snap = snapshotFor(listenPort, [{ name: 'only', port: backend.port }]);
+    cp.push(snap);
+    await eventually(() => cp.of('ack').length === 1);
+
+    await cp.close();
+    await eventually(() => !client.connected);
+    for (let i = 0; i < 3; i++) expect((await get(listenPort)).body).toBe('only');
+
+    cp = await fakeControlPlane(port);
+    cleanup.push(() => cp.close());
+    // Backoff is capped at 400 ms here, so it is back well within the bound.
+    await eventually(() => cp.of('hello').length === 1, 5000);
+    expect(cp.of('hello')[0]).toMatchObject({ configVersion: snap.version, configHash: snap.hash });
+    expect(dp.version).toBe(snap.version);
+  });
+
+  it('drops a control plane that stops answering heartbeats, and reconnects', async () => {
+    const cp = await fakeControlPlane();
+    cleanup.push(() => cp.close());
+    startClient(cp.url, new LastGoodConfig(tmpDir()), { heartbeatMs: 100 });
+    await eventually(() => cp.of('hello').length === 1);
+    // The server stops reading this socket, as a hung peer would: no pongs, no pings.
+    for (const ws of cp.sockets) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await eventually(() => cp.of('hello').length === 2, 5000);
+  });
+
+  it('backs off after a refused token and keeps trying', async () => {
+    const cp = await fakeControlPlane();
+    cleanup.push(() => cp.close());
+    const { client } = startClient(cp.url, new LastGoodConfig(tmpDir()), { token: 'flc_bad' });
+    await eventually(() => cp.auth.length >= 2, 5000);
+    expect(cp.of('hello')).toHaveLength(0);
+    expect(client.connected).toBe(false);
+  });
+});
