@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApiToken } from '@fulcrum/api';
+import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './http-server';
+
+// The data plane as operators run it: the fulcrum-dataplane command in its own process.
+const CLI = fileURLToPath(new URL('../../../packages/dataplane/src/cli.ts', import.meta.url));
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let cp: RunningServer | undefined;
+let operator: string;
+let dpToken: string;
+const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-proc-state-'));
+const procs: ChildProcess[] = [];
+const backends: Server[] = [];
+
+function startDataplaneProcess(url: string, name: string): { proc: ChildProcess; output: () => string } {
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', dpToken, '--name', name, '--state-dir', stateDir, '--admin', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  procs.push(proc);
+  return { proc, output: () => out };
+}
+
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (proc.exitCode === null) proc.kill('SIGKILL');
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await Promise.resolve(check()).catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
+
+async function tallyBodies(port: number, n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) })).text();
+    out[text] = (out[text] ?? 0) + 1;
+  }
+  return out;
+}
+
+async function backend(name: string): Promise<number> {
+  const srv = createServer((_req, res) => res.end(name));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  backends.push(srv);
+  return (srv.address() as { port: number }).port;
+}
+
+async function call(method: string, p: string, body?: unknown): Promise<never> {
+  const res = await fetch(`${cp!.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as never;
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+  operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
+  dpToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
+});
+
+afterAll(async () => {
+  for (const p of procs) await stopProcess(p);
+  backends.forEach((b) => b.close());
+  await cp?.close().catch(() => {});
+  await db.drop();
+  await stopTestServer();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('a fulcrum-dataplane process linked to the control plane', () => {
+  it('follows the API, survives the control plane going away, and serves from disk after a restart without it', async () => {
+    const a = await backend('a');
+    const b = await backend('b');
+    const listenPort = await freePort();
+    await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
+    const ba = (await call('POST', '/pools/web/backends', { host: '127.0.0.1', port: a })) as { id: string; version: number };
+    await call('POST', '/pools/web/backends', { host: '127.0.0.1', port: b });
+
+    const first = startDataplaneProcess(`${cp!.url.replace('http', 'ws')}/ws/dataplane`, 'edge-proc');
+    await eventually(async () => ((await tallyBodies(listenPort, 2).catch(() => ({}))) as Record<string, number>).a === 1).catch((e) => {
+      throw new Error(`${e}; data plane said: ${first.output()}`);
+    });
+    expect(await tallyBodies(listenPort, 20)).toEqual({ a: 10, b: 10 });
+
+    // A weight change through the API reshapes the traffic through the process.
+    const pool = (await call('GET', '/pools/web')) as { version: number };
+    await call('PATCH', '/pools/web', { expectedVersion: pool.version, patch: { algorithm: 'weighted_round_robin' } });
+    await call('PATCH', `/backends/${ba.id}`, { expectedVersion: ba.version, patch: { weight: 4 } });
+    await eventually(async () => {
+      const list = (await call('GET', '/dataplanes')) as { name: string; connected: boolean; lag: number | null }[];
+      return list.some((d) => d.name === 'edge-proc' && d.connected && d.lag === 0);
+    });
+    expect(await tallyBodies(listenPort, 20)).toEqual({ a: 16, b: 4 });
+
+    // The control plane goes away: the data plane keeps serving what it has.
+    await cp!.close();
+    cp = undefined;
+    await eventually(() => first.output().includes('link closed'));
+    expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
+
+    // Restarted with no control plane to reach, it serves the config it kept on disk.
+    await stopProcess(first.proc);
+    const second = startDataplaneProcess(`ws://127.0.0.1:${await freePort()}/ws/dataplane`, 'edge-proc');
+    await eventually(() => second.output().includes('serving saved config')).catch((e) => {
+      throw new Error(`${e}; data plane said: ${second.output()}`);
+    });
+    await eventually(async () => Object.keys(await tallyBodies(listenPort, 1)).length > 0);
+    expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
+  }, 120_000);
+});
