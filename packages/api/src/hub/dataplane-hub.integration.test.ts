@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
 import { type TestApi, createTestApi } from '../test-support';
-import { DataplaneHub } from './dataplane-hub';
+import { DataplaneHub, setHub } from './dataplane-hub';
 
 let t: TestApi;
 let hub: DataplaneHub;
@@ -37,6 +37,7 @@ beforeAll(async () => {
   t = await createTestApi();
   hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 200 });
   hub.start(t.db.url);
+  setHub(hub);
   const wss = new WebSocketServer({ noServer: true });
   http = createServer();
   http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
@@ -49,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sockets.forEach((s) => s.terminate());
+  setHub(undefined);
   await hub.stop();
   http.close();
   await t.db.drop();
@@ -177,5 +179,41 @@ describe('DataplaneHub', () => {
     // The hub pings every 200 ms and drops a peer that missed one round.
     await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === false, 5000);
     expect(hub.connectedIds()).not.toContain('dp-silent');
+  });
+
+  it('streams merged seconds through the stats.live subscription', async () => {
+    const c = link(dpToken);
+    await c.send(hello('dp-live'));
+    const snap = await eventually(() => c.snapshots()[0]);
+    const poolId = (snap.config as { pools: { id: string }[] }).pools[0]!.id;
+    const sender = setInterval(() => {
+      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: 'b-live', requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
+      void c.send({ type: 'stats', frame });
+    }, 100);
+    try {
+      const viewer = await t.as('viewer');
+      const ac = new AbortController();
+      const stream = await viewer.stats.live({ poolId }, { signal: ac.signal });
+      const seen: { ts: number; pools: Record<string, Record<string, { requests: number }>> }[] = [];
+      for await (const item of stream) {
+        seen.push(item);
+        if (seen.length === 3) break;
+      }
+      ac.abort();
+      expect(seen[1]!.ts - seen[0]!.ts).toBe(1000);
+      // Frames every 100 ms: each complete second holds about ten requests for the backend.
+      expect(seen.slice(1).every((s) => (s.pools[poolId]?.['b-live']?.requests ?? 0) >= 5)).toBe(true);
+      expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
+    } finally {
+      clearInterval(sender);
+      c.ws.close();
+    }
+  });
+
+  it('does not count a data plane as connected when its control plane died without saying so', async () => {
+    await t.db.prisma.dataplane.create({ data: { id: 'dp-orphan', name: 'dp-orphan', softwareVersion: 'x', connected: true, controlPlaneId: 'gone', lastSeenAt: new Date(Date.now() - 120_000) } });
+    const viewer = await t.as('viewer');
+    expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-orphan')?.connected).toBe(false);
+    expect((await viewer.stats.applied({ limit: 1 }))[0]?.pending).not.toContain('dp-orphan');
   });
 });

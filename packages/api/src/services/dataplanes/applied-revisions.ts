@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
+import { STALE_AFTER_MS } from './list-dataplanes';
 
 export interface AppliedRevision {
   version: number;
@@ -15,7 +16,7 @@ export interface AppliedRevision {
 export async function listAppliedRevisions(prisma: PrismaClient, limit: number): Promise<AppliedRevision[]> {
   const [revisions, dataplanes] = await Promise.all([
     prisma.configRevision.findMany({ orderBy: { version: 'desc' }, take: limit, select: { version: true, createdAt: true } }),
-    prisma.dataplane.findMany({ where: { connected: true }, select: { name: true, appliedConfigVersion: true } }),
+    prisma.dataplane.findMany({ where: { connected: true, lastSeenAt: { gte: new Date(Date.now() - STALE_AFTER_MS) } }, select: { name: true, appliedConfigVersion: true } }),
   ]);
   return revisions.map((r) => {
     const appliedBy = dataplanes.filter((d) => (d.appliedConfigVersion ?? -1) >= r.version).map((d) => d.name);

@@ -12,6 +12,17 @@ export interface DataplaneSummary {
   lastError: string | null;
 }
 
+/**
+ * A row says connected until its control plane records the leave; a control plane that was
+ * killed never does. Stats frames refresh lastSeenAt every few seconds, so a connected row
+ * not seen for this long belongs to a replica that died.
+ */
+export const STALE_AFTER_MS = 30_000;
+
+export function isLive(d: { connected: boolean; lastSeenAt: Date }, now = Date.now()): boolean {
+  return d.connected && now - d.lastSeenAt.getTime() < STALE_AFTER_MS;
+}
+
 export async function listDataplanes(prisma: PrismaClient): Promise<DataplaneSummary[]> {
   const [rows, latest] = await Promise.all([
     prisma.dataplane.findMany({ orderBy: [{ connected: 'desc' }, { lastSeenAt: 'desc' }] }),
@@ -21,7 +32,7 @@ export async function listDataplanes(prisma: PrismaClient): Promise<DataplaneSum
     id: d.id,
     name: d.name,
     softwareVersion: d.softwareVersion,
-    connected: d.connected,
+    connected: isLive(d),
     lastSeenAt: d.lastSeenAt.toISOString(),
     appliedConfigVersion: d.appliedConfigVersion,
     lag: d.appliedConfigVersion === null ? null : Math.max(0, (latest?.version ?? 0) - d.appliedConfigVersion),
