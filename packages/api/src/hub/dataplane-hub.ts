@@ -36,6 +36,8 @@ export class DataplaneHub {
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
+  private newestPushed = -1;
   private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
 
   constructor(
@@ -192,7 +194,8 @@ export class DataplaneHub {
   /** Sends the newest snapshot to every data plane that does not run it yet. */
   async pushCurrent(): Promise<void> {
     const current = await getCurrentSnapshot(this.prisma);
-    if (!current) return;
+    if (!current || current.version < this.newestPushed) return;
+    this.newestPushed = current.version;
     const msg: TControlToDataplane = { type: 'snapshot', version: current.version, hash: current.hash, config: current };
     const payload = JSON.stringify(msg);
     for (const c of this.conns.values()) {
