@@ -11,6 +11,32 @@ import { type RunningServer, startServer } from './http-server';
 
 // The data plane as operators run it: the fulcrum-dataplane command in its own process.
 const CLI = fileURLToPath(new URL('../../../packages/dataplane/src/cli.ts', import.meta.url));
+const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+
+/** A control-plane replica in its own process (API, REST and the hub; no dashboard). */
+async function startControlPlaneProcess(databaseUrl: string): Promise<{ url: string; proc: ChildProcess }> {
+  const code = `import { startServer } from ${JSON.stringify(HTTP_SERVER)};
+const s = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: ${JSON.stringify(databaseUrl)}, apiOnly: true, log: () => {} });
+console.log('LISTENING ' + s.url);
+process.on('SIGTERM', () => s.close().then(() => process.exit(0)));`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(proc);
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`control plane did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+  });
+  return { url, proc };
+}
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let cp: RunningServer | undefined;
@@ -124,5 +150,53 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
     });
     await eventually(async () => Object.keys(await tallyBodies(listenPort, 1)).length > 0);
     expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
+    await stopProcess(second.proc);
+  }, 120_000);
+
+  it('two control-plane processes on one database push every revision to the data planes of both', async () => {
+    const one = await startControlPlaneProcess(db.url);
+    const two = await startControlPlaneProcess(db.url);
+    const rest = async (base: string, method: string, p: string, body?: unknown) => {
+      const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as never;
+    };
+    const c = await backend('c');
+    const d = await backend('d');
+    const listenPort = await freePort();
+    await rest(one.url, 'POST', '/pools', { name: 'replicated', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
+    await rest(one.url, 'POST', '/pools/replicated/backends', { host: '127.0.0.1', port: c });
+    const bd = (await rest(one.url, 'POST', '/pools/replicated/backends', { host: '127.0.0.1', port: d, adminState: 'disabled' })) as { id: string; version: number };
+
+    // A data plane process on replica two (it binds the listeners); on replica one a second data
+    // plane speaks the protocol itself, since two processes on one host cannot share the ports.
+    const proc = startDataplaneProcess(`${two.url.replace('http', 'ws')}/ws/dataplane`, 'edge-on-two');
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`${one.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${dpToken}` } });
+    ws.on('error', () => {});
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', dataplaneId: 'edge-on-one', name: 'edge-on-one', softwareVersion: 'test', configVersion: null, configHash: null })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; version: number; hash: string };
+      if (msg.type === 'snapshot') ws.send(JSON.stringify({ type: 'ack', version: msg.version, hash: msg.hash }));
+    });
+    try {
+      await eventually(async () => JSON.stringify(await tallyBodies(listenPort, 2)) === JSON.stringify({ c: 2 })).catch((e) => {
+        throw new Error(`${e}; data plane said: ${proc.output()}`);
+      });
+      // Committed through replica one; the data plane on replica two serves it.
+      await rest(one.url, 'PATCH', `/backends/${bd.id}`, { expectedVersion: bd.version, patch: { adminState: 'active' } });
+      await eventually(async () => Object.keys(await tallyBodies(listenPort, 4)).length === 2);
+      expect(await tallyBodies(listenPort, 10)).toEqual({ c: 5, d: 5 });
+      const latest = ((await rest(two.url, 'GET', '/revisions?limit=1')) as { version: number }[])[0]!.version;
+      await eventually(async () => {
+        const list = (await rest(two.url, 'GET', '/dataplanes')) as { name: string; connected: boolean; appliedConfigVersion: number }[];
+        return ['edge-on-one', 'edge-on-two'].every((n) => list.some((x) => x.name === n && x.connected && x.appliedConfigVersion === latest));
+      });
+    } finally {
+      ws.close();
+      await stopProcess(proc.proc);
+      await stopProcess(one.proc);
+      await stopProcess(two.proc);
+    }
   }, 120_000);
 });
