@@ -172,7 +172,18 @@ export class StatsStore {
         }
       }
     }
-    for (let i = 0; i < rows.length; i += 5000) await prisma.statsRollup.createMany({ data: rows.slice(i, i + 5000), skipDuplicates: true });
+    // One INSERT per chunk with a column array each (unnest): tens of thousands of rows in well
+    // under a second, where a row-per-parameter-set insert took seconds.
+    for (let i = 0; i < rows.length; i += 10_000) {
+      const chunk = rows.slice(i, i + 10_000);
+      const col = <K extends keyof RollupRow>(k: K) => chunk.map((r) => r[k]);
+      await prisma.$executeRaw`
+        INSERT INTO "StatsRollup" ("bucket", "poolId", "backendId", "requests", "responses2xx", "responses3xx", "responses4xx", "responses5xx", "errors", "bytesIn", "bytesOut", "activeConnections", "p50Ms", "p95Ms", "p99Ms")
+        SELECT * FROM unnest(${col('bucket')}::timestamp[], ${col('poolId')}::text[], ${col('backendId')}::text[], ${col('requests')}::int[], ${col('responses2xx')}::int[],
+          ${col('responses3xx')}::int[], ${col('responses4xx')}::int[], ${col('responses5xx')}::int[], ${col('errors')}::int[], ${col('bytesIn').map(String)}::bigint[],
+          ${col('bytesOut').map(String)}::bigint[], ${col('activeConnections')}::int[], ${col('p50Ms')}::float8[], ${col('p95Ms')}::float8[], ${col('p99Ms')}::float8[])
+        ON CONFLICT ("bucket", "backendId") DO NOTHING`;
+    }
     await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
     return rows.length;
   }
