@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataplaneHub, appRouter, createContext, createRestHandler, headersFromNode, setHub } from '@fulcrum/api';
+import { DataplaneHub, appRouter, createContext, createRestHandler, headersFromNode, setHub, startControlLoops } from '@fulcrum/api';
 import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fulcrum/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
@@ -47,6 +47,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const hub = new DataplaneHub(getPrisma(), { controlPlaneId: `cp-${process.pid}` });
   hub.start(database.url);
   setHub(hub);
+  const stopControlLoops = startControlLoops({ prisma: getPrisma(), databaseUrl: database.url, log });
   const wsRoutes = new WsRoutes();
   const unmountHub = mountDataplaneHub(hub, wsRoutes);
 
@@ -117,6 +118,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     database,
     async close() {
       unmountHub();
+      await stopControlLoops();
       await hub.stop();
       setHub(undefined);
       server.closeAllConnections();

@@ -26,7 +26,7 @@ export const ALGORITHM_DESCRIPTIONS: Record<TAlgorithm, string> = {
   least_response_time: 'The backend with the lowest recent latency (EWMA), ties broken by active requests.',
   consistent_hash: 'Hash ring with virtual nodes on a key (client IP, header, cookie or path); adding a backend moves few keys.',
   p2c: 'Power of two choices: pick two at random, send to the less loaded.',
-  random: 'A uniformly random backend.',
+  random: 'Weighted random: each request goes to a backend drawn in proportion to its weight.',
 };
 
 export const ZPoolProtocol = z.enum(['http', 'tcp'], { error: 'protocol must be http or tcp' });
