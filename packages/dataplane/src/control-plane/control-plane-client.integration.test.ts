@@ -148,8 +148,9 @@ describe('ControlPlaneClient', () => {
     const cp = await fakeControlPlane();
     cleanup.push(() => cp.close());
     const { client } = startClient(cp.url, new LastGoodConfig(tmpDir()), { token: 'flc_bad' });
-    await eventually(() => cp.auth.length >= 2, 5000);
-    expect(cp.of('hello')).toHaveLength(0);
-    expect(client.connected).toBe(false);
+    // Each attempt is refused with the close code, and the client keeps trying.
+    await eventually(() => cp.auth.length >= 2 && client.lastClose !== undefined, 5000);
+    expect(cp.auth.every((a) => a === 'Bearer flc_bad')).toBe(true);
+    expect(client.lastClose).toMatchObject({ code: WS_CLOSE.unauthorized, reason: 'unknown, revoked or expired token' });
   });
 });

@@ -35,6 +35,8 @@ export class ControlPlaneClient {
   private lastPong = Date.now();
   private readonly onEvent: (e: TDataplaneEvent) => void;
   connected = false;
+  /** Why the link last closed (close code and reason), for logs and status. */
+  lastClose: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly dp: Dataplane,
@@ -90,6 +92,7 @@ export class ControlPlaneClient {
     ws.on('message', (data) => void this.onMessage(data.toString()));
     ws.on('close', (code, reason) => {
       this.connected = false;
+      this.lastClose = { code, reason: reason.toString() };
       clearInterval(this.statsTimer);
       clearInterval(this.pingTimer);
       if (this.stopped) return;
