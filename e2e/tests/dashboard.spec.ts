@@ -159,6 +159,9 @@ test('rolling back a revision restores the earlier configuration', async ({ page
   await page.locator('tr[data-revision="4"]').getByRole('button', { name: 'Roll back' }).click();
   await page.getByRole('button', { name: 'Restore 4' }).click();
   await expect(page.locator('tr[data-revision="6"]')).toContainText('roll back to revision 4');
+  // The running data plane applies the rollback like any other revision.
+  await expect(page.locator('tr[data-revision="6"] .applied')).toContainText('fully applied', { timeout: 15_000 });
+  await expect(page.locator('tr[data-revision="6"] .applied')).toContainText('local');
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('link', { name: 'shop' }).click();
   await expect(page.locator(`tr[data-backend="${addr(1)}"] .state`)).toHaveText('active');
@@ -242,6 +245,10 @@ test('live traffic: the charts and the backends table move, drain stops a backen
   await page.getByRole('link', { name: 'Data planes' }).click();
   await expect(page.locator('tr[data-dataplane="local"]')).toContainText('connected');
   await expect(page.locator('tr[data-dataplane="local"]')).toContainText('up to date');
+  await page.getByRole('link', { name: 'Revisions' }).click();
+  const newest = page.locator('tr[data-revision]').first().locator('.applied');
+  await expect(newest).toContainText('fully applied');
+  await expect(newest).toContainText('local');
 
   const traffic = sendTraffic(90_000);
   try {
@@ -261,6 +268,17 @@ test('live traffic: the charts and the backends table move, drain stops a backen
     backends[2]!.server.close();
     await expect(page.locator(`tr[data-backend="${addr(2)}"] .health`)).toHaveText(/unhealthy|ejected/, { timeout: 30_000 });
     await shot(page, 'pool-unhealthy');
+
+    // Longer ranges come from the stored 10-second rollups.
+    const ranges = page.getByRole('group', { name: 'Time range' });
+    await expect(ranges.getByRole('button', { name: '5 min live' })).toHaveAttribute('aria-pressed', 'true');
+    await ranges.getByRole('button', { name: '1 h' }).click();
+    await expect(ranges.getByRole('button', { name: '1 h' })).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.locator('[data-chart="Requests/s per backend"]')).toHaveCount(0);
+    await expect(page.locator('[data-chart="Requests/s"] .recharts-line').first()).toBeVisible({ timeout: 30_000 });
+    await shot(page, 'pool-history');
+    await ranges.getByRole('button', { name: '5 min live' }).click();
+    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
   } finally {
     await traffic.stop();
   }

@@ -12,3 +12,4 @@ export * from './scaling';
 export * from './deploy';
 export * from './errors';
 export * from './stats-merge';
+export * from './pool-traffic';

@@ -21,3 +21,18 @@ export function mergeBackendStats(into: Omit<TBackendStats, 'backendId'>, from: 
   if (from.health === 'unhealthy' || into.health === 'unknown') into.health = from.health;
   into.ejected ||= from.ejected;
 }
+
+/** An interval with nothing in it: where mergeBackendStats accumulates from, and a base for fixtures. */
+export function emptyBackendStats(): Omit<TBackendStats, 'backendId'> {
+  return {
+    requests: 0,
+    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+    errors: { connect: 0, timeout: 0, reset: 0 },
+    activeConnections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0 },
+    health: 'unknown',
+    ejected: false,
+  };
+}

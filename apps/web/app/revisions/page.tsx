@@ -7,6 +7,19 @@ import { useSession } from '../../lib/session';
 import { useToast } from '../../lib/toast';
 import { describeError, useTRPC } from '../../lib/trpc';
 
+/** Which connected data planes run this revision; "fully applied" once none is behind. */
+function AppliedCell({ applied }: { applied: { appliedBy: string[]; pending: string[]; fullyApplied: boolean } | undefined }) {
+  if (!applied) return <span className="muted">—</span>;
+  if (applied.appliedBy.length === 0 && applied.pending.length === 0) return <span className="muted">no data plane connected</span>;
+  return (
+    <>
+      {applied.fullyApplied ? <span className="badge applied-full">fully applied</span> : <span className="badge applied-pending">applying</span>}
+      {applied.appliedBy.length > 0 && <span> {applied.appliedBy.join(', ')}</span>}
+      {applied.pending.length > 0 && <span className="muted"> · pending: {applied.pending.join(', ')}</span>}
+    </>
+  );
+}
+
 const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 1));
 
 export default function RevisionsPage() {
@@ -15,6 +28,8 @@ export default function RevisionsPage() {
   const toast = useToast();
   const { canWrite } = useSession();
   const revisions = useQuery(trpc.revisions.list.queryOptions({ limit: 100 }));
+  const applied = useQuery({ ...trpc.stats.applied.queryOptions({ limit: 100 }), refetchInterval: 5000 });
+  const appliedByVersion = new Map(applied.data?.map((a) => [a.version, a]));
   const [pair, setPair] = useState<{ from: number; to: number } | null>(null);
   const diff = useQuery({ ...trpc.revisions.diff.queryOptions(pair ?? { from: 0, to: 0 }), enabled: pair !== null });
   const rollback = useMutation(
@@ -42,6 +57,7 @@ export default function RevisionsPage() {
                   <th>When</th>
                   <th>Author</th>
                   <th>Message</th>
+                  <th>Data planes</th>
                   <th />
                 </tr>
               </thead>
@@ -52,6 +68,9 @@ export default function RevisionsPage() {
                     <td>{new Date(r.createdAt).toLocaleString()}</td>
                     <td>{r.author}</td>
                     <td>{r.message}</td>
+                    <td className="applied">
+                      <AppliedCell applied={appliedByVersion.get(r.version)} />
+                    </td>
                     <td className="actions">
                       <button type="button" onClick={() => setPair({ from: revisions.data[i + 1]?.version ?? 0, to: r.version })}>
                         Diff

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
-import { type TBackendStats, type TStatsFrame, mergeBackendStats } from '@fulcrum/protocol';
+import { type TBackendStats, type TStatsFrame, emptyBackendStats, mergeBackendStats } from '@fulcrum/protocol';
 
 const WINDOW_SECONDS = 15 * 60;
 const ROLLUP_SECONDS = 10;
@@ -18,19 +18,7 @@ export interface PoolSecond {
 }
 
 function emptyPoint(ts: number): BackendPoint {
-  return {
-    ts,
-    dataplanes: 0,
-    requests: 0,
-    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-    errors: { connect: 0, timeout: 0, reset: 0 },
-    activeConnections: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    latencyMs: { p50: 0, p95: 0, p99: 0 },
-    health: 'unknown',
-    ejected: false,
-  };
+  return { ts, dataplanes: 0, ...emptyBackendStats() };
 }
 
 /** One backend's 10-second bucket as stored in StatsRollup. */
@@ -90,22 +78,6 @@ export class StatsStore {
     const ring = this.pools.get(poolId) ?? [];
     const since = Date.now() - seconds * 1000;
     return ring.filter((s) => s.ts >= since);
-  }
-
-  /** Per pool, the newest complete second (the one before the current), for overviews. */
-  latestPerPool(): Map<string, PoolSecond> {
-    const out = new Map<string, PoolSecond>();
-    const current = Math.floor(Date.now() / 1000) * 1000;
-    for (const [poolId, ring] of this.pools) {
-      for (let i = ring.length - 1; i >= 0; i--) {
-        const s = ring[i]!;
-        if (s.ts < current && s.ts >= current - 5000) {
-          out.set(poolId, s);
-          break;
-        }
-      }
-    }
-    return out;
   }
 
   /** Every pool's merged second starting at `ts` (or one pool's), for live views. */

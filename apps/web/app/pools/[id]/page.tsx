@@ -64,7 +64,7 @@ export default function PoolPage() {
       </section>
       <section className="card">
         <h2>Live traffic</h2>
-        <LiveCharts seconds={live.seconds} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
+        <LiveCharts poolId={p.id} seconds={live.seconds} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
       </section>
       <section className="card">
         <h2>Configuration</h2>

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
-import type { StatsStore } from '../../stats/stats-store';
+import { sumPoolTraffic } from '@fulcrum/protocol';
+import type { BackendPoint, StatsStore } from '../../stats/stats-store';
 
 export type TStatsRange = '5m' | '1h' | '24h';
 
@@ -11,6 +12,8 @@ export interface HistoryPoint {
   errors: number;
   activeConnections: number;
   p99Ms: number;
+  /** Per backend, on the '5m' range only (memory keeps seconds per backend; the rollups are read as pool totals). */
+  backends?: Record<string, BackendPoint>;
 }
 
 export interface StatsHistory {
@@ -22,37 +25,41 @@ export interface StatsHistory {
 
 // 5 minutes come from memory at 1 s; longer ranges from the 10 s rollups, coarsened so a chart
 // never gets more than ~360-1440 points.
+// The store rolls finished 10 s buckets up every 10 s.
+const ROLLUP_LAG_MS = 10_000;
+
 const RANGES: Record<TStatsRange, { seconds: number; resolution: number }> = {
   '5m': { seconds: 300, resolution: 1 },
   '1h': { seconds: 3600, resolution: 10 },
   '24h': { seconds: 86_400, resolution: 60 },
 };
 
-/** A pool's traffic over a range, summed over its backends (latency: the worst backend). */
+/**
+ * A pool's traffic over a range, summed over its backends (latency: the worst backend). Counters
+ * are totals per point: divide by `resolutionSeconds` for a rate.
+ */
 export async function getStatsHistory(prisma: PrismaClient, store: StatsStore | undefined, poolId: string, range: TStatsRange): Promise<StatsHistory> {
   const { seconds, resolution } = RANGES[range];
   if (range === '5m') {
     const points = (store?.recent(poolId, seconds) ?? []).map((s) => {
-      const bs = Object.values(s.backends);
-      return {
-        ts: s.ts,
-        requests: bs.reduce((a, p) => a + p.requests, 0),
-        responses5xx: bs.reduce((a, p) => a + p.responses['5xx'], 0),
-        errors: bs.reduce((a, p) => a + p.errors.connect + p.errors.timeout + p.errors.reset, 0),
-        activeConnections: bs.reduce((a, p) => a + p.activeConnections, 0),
-        p99Ms: Math.max(0, ...bs.map((p) => p.latencyMs.p99)),
-      };
+      const { requests, responses5xx, errors, activeConnections, p99Ms } = sumPoolTraffic(Object.values(s.backends));
+      return { ts: s.ts, requests, responses5xx, errors, activeConnections, p99Ms, backends: s.backends };
     });
     return { poolId, range, resolutionSeconds: resolution, points };
   }
-  const since = new Date(Date.now() - seconds * 1000);
+  // Whole intervals only: one that began before the range, or whose last 10 s bucket may not be
+  // rolled up yet (a bucket is written up to 10 s after it ends), would read low, a false dip.
+  const step = resolution * 1000;
+  const now = Date.now();
+  const since = new Date(Math.ceil((now - seconds * 1000) / step) * step);
+  const until = new Date(Math.floor((now - ROLLUP_LAG_MS) / step) * step);
   // Sum per 10 s bucket over backends first, then coarsen: active connections are a gauge, so
   // the coarse point keeps the busiest bucket rather than a sum over time.
   const rows = await prisma.$queryRaw<{ ts: Date; requests: bigint; responses5xx: bigint; errors: bigint; active: bigint; p99: number }[]>`
     WITH per_bucket AS (
       SELECT "bucket", SUM("requests") AS requests, SUM("responses5xx") AS r5, SUM("errors") AS errors,
              SUM("activeConnections") AS active, MAX("p99Ms") AS p99
-      FROM "StatsRollup" WHERE "poolId" = ${poolId} AND "bucket" >= ${since}
+      FROM "StatsRollup" WHERE "poolId" = ${poolId} AND "bucket" >= ${since} AND "bucket" < ${until}
       GROUP BY "bucket"
     )
     SELECT to_timestamp(floor(extract(epoch FROM "bucket") / ${resolution}) * ${resolution}) AS ts,

@@ -1,0 +1,29 @@
+import { emptyBackendStats } from '@fulcrum/protocol';
+import { describe, expect, it } from 'vitest';
+import { type LivePoint, LIVE_WINDOW_MS, type LiveSecond, mergeWindow } from './live-window';
+
+const point = (ts: number, requests: number): LivePoint => ({ ...emptyBackendStats(), ts, requests, health: 'healthy' });
+const second = (ts: number, requests = 1): LiveSecond => ({ ts, backends: { b1: point(ts, requests) } });
+
+describe('mergeWindow', () => {
+  it('appends a pushed second after the stored ones, oldest first', () => {
+    expect(mergeWindow([second(2000), second(1000)], [second(3000)]).map((s) => s.ts)).toEqual([1000, 2000, 3000]);
+  });
+
+  it('lets the pushed second win over a stored one read while it was still filling in', () => {
+    const merged = mergeWindow([second(1000, 4)], [second(1000, 9)]);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.backends.b1?.requests).toBe(9);
+  });
+
+  it('keeps five minutes before the newest second and drops the rest', () => {
+    const newest = 1_000_000;
+    const merged = mergeWindow([second(newest - LIVE_WINDOW_MS), second(newest - LIVE_WINDOW_MS + 1000)], [second(newest)]);
+    expect(merged.map((s) => s.ts)).toEqual([newest - LIVE_WINDOW_MS + 1000, newest]);
+  });
+
+  it('fills seconds missed while reconnecting from a fresh read of the store', () => {
+    const pushed = [second(1000), second(4000)];
+    expect(mergeWindow([second(2000), second(3000)], pushed).map((s) => s.ts)).toEqual([1000, 2000, 3000, 4000]);
+  });
+});
