@@ -1,4 +1,4 @@
-import { type Server, createServer, get } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer, get } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { type Page, expect, test } from '@playwright/test';
 
@@ -13,6 +13,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Every server the tests start; they live until the suite ends, since later tests route to them. */
+const servers: Server[] = [];
+
+/** A real HTTP server on 127.0.0.1 with the given handler; resolves once listening. */
+async function startServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  servers.push(server);
+  return { server, port: (server.address() as { port: number }).port };
+}
+
 /** Three real backends on 127.0.0.1 that answer with their name. */
 const backends: { name: string; port: number; server: Server }[] = [];
 let listenPort = 0;
@@ -20,20 +31,22 @@ test.beforeAll(async () => {
   if (backends.length) return;
   listenPort = await freePort();
   for (const name of ['one', 'two', 'three']) {
-    const server = createServer((req, res) => {
+    const { server, port } = await startServer((req, res) => {
       req.resume();
       res.end(name);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    backends.push({ name, port: (server.address() as { port: number }).port, server });
+    backends.push({ name, port, server });
   }
 });
-test.afterAll(() => backends.forEach((b) => b.server.close()));
+test.afterAll(() => servers.forEach((s) => s.close()));
 const addr = (i: number) => `127.0.0.1:${backends[i]!.port}`;
 
 const ADMIN = { email: 'admin@example.com', name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { email: 'viewer@example.com', name: 'Vic Viewer', password: 'viewer password 1' };
 const shot = (page: Page, name: string) => page.screenshot({ path: `artifacts/${name}.png`, fullPage: true });
+/** A tRPC query over plain HTTP with the page's session, for checking what the server stored. */
+const trpcGet = async (page: Page, path: string, input: unknown) =>
+  ((await (await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`)).json()) as { result: { data: unknown } }).result.data;
 
 async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto('/login');
@@ -105,8 +118,7 @@ test('an admin creates a pool and three backends in the browser', async ({ page 
 test('an invalid form shows the field error and saves nothing', async ({ page }) => {
   await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'shop' }).click();
-  const before = await page.request.get('/api/trpc/revisions.list?input=' + encodeURIComponent(JSON.stringify({ limit: 100 })));
-  const countBefore = ((await before.json()) as { result: { data: unknown[] } }).result.data.length;
+  const countBefore = ((await trpcGet(page, 'revisions.list', { limit: 100 })) as unknown[]).length;
 
   await page.getByRole('textbox', { name: 'Path', exact: true }).fill('no-leading-slash');
   await page.getByRole('button', { name: 'Save pool' }).click();
@@ -118,8 +130,7 @@ test('an invalid form shows the field error and saves nothing', async ({ page })
   await page.getByRole('button', { name: 'Add backend' }).click();
   await expect(page.locator('[data-field="port"] .field-error')).toContainText('already has a backend');
 
-  const after = await page.request.get('/api/trpc/revisions.list?input=' + encodeURIComponent(JSON.stringify({ limit: 100 })));
-  expect(((await after.json()) as { result: { data: unknown[] } }).result.data.length).toBe(countBefore);
+  expect(await trpcGet(page, 'revisions.list', { limit: 100 })).toHaveLength(countBefore);
 });
 
 test('a viewer sees everything and can change nothing', async ({ page, browser }) => {
@@ -215,6 +226,17 @@ test('an API token is shown once, works over REST, and a viewer token cannot wri
   expect((await page.request.get('/api/v1/pools', { headers: { authorization: 'Bearer flc_not-a-token' } })).status()).toBe(401);
 });
 
+/** One plain HTTP request through the data plane: the body, or undefined when it failed. */
+function getThroughPool(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    get({ host: '127.0.0.1', port: listenPort, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', () => resolve(undefined));
+  });
+}
+
 /** Plain HTTP requests through the data plane, bounded in time, until stopped. */
 function sendTraffic(ms: number) {
   let stop = false;
@@ -222,16 +244,8 @@ function sendTraffic(ms: number) {
   const deadline = Date.now() + ms;
   const loop = async () => {
     while (!stop && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        get({ host: '127.0.0.1', port: listenPort, path: '/' }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => {
-            seen[body] = (seen[body] ?? 0) + 1;
-            resolve();
-          });
-        }).on('error', () => resolve());
-      });
+      const body = await getThroughPool();
+      if (body !== undefined) seen[body] = (seen[body] ?? 0) + 1;
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -284,6 +298,186 @@ test('live traffic: the charts and the backends table move, drain stops a backen
   }
   expect(traffic.seen.one).toBeGreaterThan(0);
   expect(traffic.seen.two).toBeGreaterThan(0);
+});
+
+test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, evaluated, acts and is listed with its state', async ({ page }) => {
+  // The autoscaler's webhook receiver: remembers what it was asked and runs no instances itself.
+  const calls: { pool: string; rule: string; desired: number; current: number }[] = [];
+  const hook = await startServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      calls.push(JSON.parse(body));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'shop' }).click();
+  const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Scaling rules', exact: true }) });
+  await expect(section.getByText('No scaling rules yet')).toBeVisible();
+  await section.getByRole('button', { name: 'New scaling rule' }).click();
+  const form = section.getByRole('form', { name: 'New scaling rule' });
+  await form.getByLabel('Rule name').fill('rps');
+  await form.getByLabel('Metric').selectOption('rps_per_backend');
+  await form.getByLabel('Scale up above').fill('500');
+  await form.getByLabel('Scale down below').fill('1');
+  await form.getByLabel('Window (ms)').fill('1000');
+  await form.getByLabel('Cooldown (ms)').fill('0');
+  await form.getByLabel('Min instances').fill('4');
+  await form.getByLabel('Max instances').fill('2');
+  await form.getByLabel('Provider').selectOption('webhook');
+  await form.getByLabel('Webhook URL').fill(`http://127.0.0.1:${hook.port}/scale`);
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  await expect(form.locator('[data-field="maxInstances"] .field-error')).toContainText('minInstances must not exceed maxInstances');
+  // A threshold left out is refused too, beside its field.
+  await form.getByLabel('Min instances').fill('1');
+  await form.getByLabel('Scale up above').fill('');
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  await expect(form.locator('[data-field="scaleUpThreshold"] .field-error')).toBeVisible();
+  await expect(form.locator('[data-field="maxInstances"] .field-error')).toHaveCount(0);
+  expect(await trpcGet(page, 'scaling.list', { poolId: 'shop' })).toEqual([]);
+
+  await form.getByLabel('Scale up above').fill('500');
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  await expect(page.getByText('Scaling rule rps added')).toBeVisible();
+  const row = section.locator('tr[data-rule="rps"]');
+  await expect(row).toContainText('requests/s per backend');
+  await expect(row).toContainText('500 / 1');
+  await expect(row).toContainText('1–2, step 1');
+  await expect(row).toContainText('webhook');
+  await expect(row.locator('.rule-enabled')).toHaveText('yes');
+
+  // The evaluator brings the pool up to the minimum through the webhook, then holds there.
+  await expect.poll(() => calls.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  expect(calls[0]).toEqual({ pool: 'shop', rule: 'rps', desired: 1, current: 0 });
+  await expect(row.locator('.rule-instances')).toHaveText('1', { timeout: 15_000 });
+  await expect(row.locator('.rule-value')).toHaveText(/^\d/, { timeout: 15_000 });
+  // No traffic now: requests/s stays below the scale-down threshold, but the rule is at its minimum.
+  await expect(row.locator('.rule-decision')).toContainText('at the minimum of 1', { timeout: 15_000 });
+  await expect(row.locator('.rule-breach')).toContainText('down since');
+  await row.getByRole('button', { name: 'History' }).click();
+  await expect(section.getByText('scale up shop from 0 to 1 instance(s): rps_per_backend below the minimum of 1')).toBeVisible({ timeout: 10_000 });
+  await shot(page, 'pool-scaling');
+
+  // Edit: switch the rule off; it stays listed and stops acting.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const edit = section.getByRole('form', { name: 'Edit rule rps' });
+  await expect(edit.getByLabel('Webhook URL')).toHaveValue(`http://127.0.0.1:${hook.port}/scale`);
+  await edit.getByLabel('Max instances').fill('0');
+  await edit.getByRole('button', { name: 'Save rule' }).click();
+  await expect(edit.locator('[data-field="maxInstances"] .field-error')).toBeVisible();
+  await edit.getByLabel('Max instances').fill('3');
+  await edit.getByLabel('Rule enabled').uncheck();
+  await edit.getByRole('button', { name: 'Save rule' }).click();
+  await expect(page.getByText('Scaling rule rps saved')).toBeVisible();
+  await expect(row.locator('.rule-enabled')).toHaveText('no');
+  await expect(row).toContainText('1–3, step 1');
+});
+
+test('a canary deploy started in the dashboard shifts traffic step by step to new backends and succeeds', async ({ page }) => {
+  test.setTimeout(120_000);
+  const answerV2 = (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    res.end('v2');
+  };
+  const v2 = [await startServer(answerV2), await startServer(answerV2)];
+  const v2Addr = v2.map((s) => `127.0.0.1:${s.port}`);
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'shop' }).click();
+  const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
+  await expect(section.getByText('No deploys yet')).toBeVisible();
+  const form = section.getByRole('form', { name: 'Start a deploy' });
+  await form.getByLabel('Version', { exact: true }).fill('v2');
+  await form.getByLabel('New backends').fill(`${v2Addr[0]}\n127.0.0.1`);
+  await form.getByLabel('Canary steps (%)').fill('50, 100');
+  await form.getByLabel('Pause before each gate (ms)').fill('1000');
+  await form.getByLabel('Old version drain (ms)').fill('2000');
+  await form.getByRole('button', { name: 'Start deploy' }).click();
+  await expect(form.locator('[data-field="backends"] .field-error')).toContainText('line 2: port must be a number');
+
+  // The server knows the pool: least connections ignores weights, so a canary cannot shift traffic.
+  await form.getByLabel('New backends').fill(v2Addr.join('\n'));
+  await form.getByRole('button', { name: 'Start deploy' }).click();
+  await expect(form.locator('[data-field="strategy"] .field-error')).toContainText('ignores weights');
+  expect(await trpcGet(page, 'deploys.list', { pool: 'shop' })).toEqual([]);
+
+  await page.getByLabel('Algorithm').selectOption('weighted_least_connections');
+  await page.getByRole('button', { name: 'Save pool' }).click();
+  await expect(page.getByText('Pool saved')).toBeVisible();
+  await form.getByRole('button', { name: 'Start deploy' }).click();
+  await expect(page.getByText('Deploy of v2 started')).toBeVisible();
+  await expect(section.locator('tr[data-deploy="v2"]')).toBeVisible();
+
+  const detail = section.locator('[data-deploy-detail="v2"]');
+  await expect(detail.locator('[data-step="shift 50%"]')).toBeVisible({ timeout: 30_000 });
+  await expect(detail.locator('.deploy-status')).toHaveText('succeeded', { timeout: 30_000 });
+  for (const step of ['plan', 'healthy', 'gate 50%', 'shift 100%', 'gate 100%', 'drain', 'remove old', 'done']) await expect(detail.locator(`[data-step="${step}"]`)).toBeVisible();
+  await expect(section.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
+  await expect(detail.getByRole('button', { name: 'Abort' })).toHaveCount(0);
+
+  // The new version is in the backends table at its own weight; the old active ones are gone.
+  for (const a of v2Addr) {
+    await expect(page.locator(`tr[data-backend="${a}"]`)).toContainText('v2');
+    await expect(page.getByRole('spinbutton', { name: `weight of ${a}` })).toHaveValue('1');
+  }
+  await expect(page.locator(`tr[data-backend="${addr(1)}"]`)).toHaveCount(0);
+  await expect(page.locator(`tr[data-backend="${addr(2)}"]`)).toHaveCount(0);
+  // And the data plane serves it.
+  await expect.poll(getThroughPool, { timeout: 15_000 }).toBe('v2');
+  await shot(page, 'pool-deploys');
+});
+
+test('a viewer sees the scaling rules and deploys but cannot change them', async ({ browser }) => {
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  await signIn(viewer, VIEWER);
+  await viewer.getByRole('link', { name: 'shop' }).click();
+  const rule = viewer.locator('tr[data-rule="rps"]');
+  await expect(rule).toContainText('webhook');
+  await expect(rule.getByRole('button', { name: 'Edit' })).toBeDisabled();
+  await expect(rule.getByRole('button', { name: 'Delete' })).toBeDisabled();
+  await expect(viewer.getByRole('button', { name: 'New scaling rule' })).toBeDisabled();
+  await rule.getByRole('button', { name: 'History' }).click();
+  await expect(viewer.getByText('scale up shop from 0 to 1 instance(s)')).toBeVisible();
+  await expect(viewer.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
+  await expect(viewer.locator('[data-step="done"]')).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Start deploy' })).toBeDisabled();
+  await expect(viewer.getByLabel('Version', { exact: true })).toBeDisabled();
+  // The server enforces it as well.
+  const res = await viewer.request.post('/api/trpc/deploys.start', { data: { pool: 'shop', version: 'v3', backends: [{ host: '127.0.0.1', port: 1 }] } });
+  expect(res.status()).toBe(403);
+  await context.close();
+});
+
+test('aborting a running deploy from the dashboard rolls it back', async ({ page }) => {
+  test.setTimeout(90_000);
+  const v3 = await startServer((req, res) => {
+    req.resume();
+    res.end('v3');
+  });
+  const v3Addr = `127.0.0.1:${v3.port}`;
+  await signIn(page, ADMIN);
+  await page.getByRole('link', { name: 'shop' }).click();
+  const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
+  const form = section.getByRole('form', { name: 'Start a deploy' });
+  await form.getByLabel('Version', { exact: true }).fill('v3');
+  await form.getByLabel('New backends').fill(v3Addr);
+  await form.getByLabel('Canary steps (%)').fill('20, 100');
+  // Long enough that the canary is still at 20 % when the abort comes.
+  await form.getByLabel('Pause before each gate (ms)').fill('120000');
+  await form.getByRole('button', { name: 'Start deploy' }).click();
+  const detail = section.locator('[data-deploy-detail="v3"]');
+  await expect(detail.locator('[data-step="shift 20%"]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator(`tr[data-backend="${v3Addr}"]`)).toContainText('v3');
+
+  await detail.getByRole('button', { name: 'Abort' }).click();
+  await detail.getByRole('button', { name: 'Abort and roll back' }).click();
+  await expect(detail.locator('.deploy-status')).toHaveText('aborted', { timeout: 30_000 });
+  await expect(detail.locator('[data-step="rollback"]').last()).toContainText('removed 1 new one(s)');
+  await expect(page.locator(`tr[data-backend="${v3Addr}"]`)).toHaveCount(0);
+  await expect(section.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
+  await expect.poll(getThroughPool, { timeout: 15_000 }).toBe('v2');
 });
 
 test('the main pages at desktop and phone width, without sideways scrolling', async ({ page }) => {

@@ -103,6 +103,7 @@ export function BackendsTable({ poolId, backends, live }: { poolId: string; back
                 <td>{live[b.id] ? live[b.id]!.latencyMs.p99 : '—'}</td>
                 <td>
                   <input
+                    key={b.version /* deploys and the autoscaler change weights too */}
                     aria-label={`weight of ${b.host}:${b.port}`}
                     type="number"
                     min={1}

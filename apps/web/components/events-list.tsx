@@ -1,17 +1,28 @@
 'use client';
 
+import type { TEventKind } from '@fulcrum/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../lib/trpc';
 
-export function EventsList({ poolId, limit = 20 }: { poolId?: string; limit?: number }) {
+export interface EventsListProps {
+  poolId?: string;
+  kind?: TEventKind;
+  limit?: number;
+  /** Narrows the listed events further (e.g. to one scaling rule's decisions). */
+  match?: (data: unknown) => boolean;
+  empty?: string;
+}
+
+export function EventsList({ poolId, kind, limit = 20, match, empty = 'No events yet.' }: EventsListProps) {
   const trpc = useTRPC();
-  const events = useQuery({ ...trpc.events.list.queryOptions({ poolId, limit }), refetchInterval: 5000 });
+  const events = useQuery({ ...trpc.events.list.queryOptions({ poolId, kind, limit }), refetchInterval: 5000 });
   if (events.isLoading) return <p className="muted">Loading events…</p>;
   if (events.error) return <p className="error">{events.error.message}</p>;
-  if (!events.data?.length) return <p className="muted">No events yet.</p>;
+  const shown = match ? (events.data ?? []).filter((e) => match(e.data)) : (events.data ?? []);
+  if (!shown.length) return <p className="muted">{empty}</p>;
   return (
     <ol className="events">
-      {events.data.map((e) => (
+      {shown.map((e) => (
         <li key={e.id} className={`event sev-${e.severity}`}>
           <time dateTime={e.createdAt}>{new Date(e.createdAt).toLocaleString()}</time>
           <span className="badge">{e.kind.replaceAll('_', ' ')}</span>

@@ -1,49 +1,48 @@
 'use client';
 
-import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig, flattenZodIssues } from '@fulcrum/protocol';
-import { type FormEvent, useState } from 'react';
+import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig } from '@fulcrum/protocol';
+import { useState } from 'react';
+import { numberOf, textOf } from '../lib/form-values';
+import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
-
-const num = (v: FormDataEntryValue | null) => (v === null || v === '' ? undefined : Number(v));
-const str = (v: FormDataEntryValue | null) => (v === null || v === '' ? undefined : String(v));
 
 /** Reads the form into the shape ZPoolConfig validates, so the server and the form agree. */
 function readForm(form: FormData): TPoolConfigInput {
   return {
     name: String(form.get('name') ?? ''),
-    protocol: str(form.get('protocol')) as TPoolConfigInput['protocol'],
-    listenHost: str(form.get('listenHost')),
-    listenPort: num(form.get('listenPort')) as number,
-    algorithm: str(form.get('algorithm')) as TPoolConfigInput['algorithm'],
-    hashKey: { source: str(form.get('hashKey.source')) as 'client_ip', name: str(form.get('hashKey.name')) },
+    protocol: textOf(form.get('protocol')) as TPoolConfigInput['protocol'],
+    listenHost: textOf(form.get('listenHost')),
+    listenPort: numberOf(form.get('listenPort')) as number,
+    algorithm: textOf(form.get('algorithm')) as TPoolConfigInput['algorithm'],
+    hashKey: { source: textOf(form.get('hashKey.source')) as 'client_ip', name: textOf(form.get('hashKey.name')) },
     healthCheck: {
       enabled: form.get('healthCheck.enabled') === 'on',
-      type: str(form.get('healthCheck.type')) as 'http',
-      path: str(form.get('healthCheck.path')),
-      expectedStatusMin: num(form.get('healthCheck.expectedStatusMin')),
-      expectedStatusMax: num(form.get('healthCheck.expectedStatusMax')),
-      bodyContains: str(form.get('healthCheck.bodyContains')),
-      intervalMs: num(form.get('healthCheck.intervalMs')),
-      timeoutMs: num(form.get('healthCheck.timeoutMs')),
-      rise: num(form.get('healthCheck.rise')),
-      fall: num(form.get('healthCheck.fall')),
+      type: textOf(form.get('healthCheck.type')) as 'http',
+      path: textOf(form.get('healthCheck.path')),
+      expectedStatusMin: numberOf(form.get('healthCheck.expectedStatusMin')),
+      expectedStatusMax: numberOf(form.get('healthCheck.expectedStatusMax')),
+      bodyContains: textOf(form.get('healthCheck.bodyContains')),
+      intervalMs: numberOf(form.get('healthCheck.intervalMs')),
+      timeoutMs: numberOf(form.get('healthCheck.timeoutMs')),
+      rise: numberOf(form.get('healthCheck.rise')),
+      fall: numberOf(form.get('healthCheck.fall')),
     },
-    timeouts: { connectMs: num(form.get('timeouts.connectMs')), firstByteMs: num(form.get('timeouts.firstByteMs')), idleMs: num(form.get('timeouts.idleMs')) },
-    retries: { attempts: num(form.get('retries.attempts')), on5xx: form.get('retries.on5xx') === 'on', budgetPercent: num(form.get('retries.budgetPercent')) },
+    timeouts: { connectMs: numberOf(form.get('timeouts.connectMs')), firstByteMs: numberOf(form.get('timeouts.firstByteMs')), idleMs: numberOf(form.get('timeouts.idleMs')) },
+    retries: { attempts: numberOf(form.get('retries.attempts')), on5xx: form.get('retries.on5xx') === 'on', budgetPercent: numberOf(form.get('retries.budgetPercent')) },
     stickiness: {
-      mode: str(form.get('stickiness.mode')) as 'none',
-      cookieName: str(form.get('stickiness.cookieName')),
-      headerName: str(form.get('stickiness.headerName')),
-      ttlSeconds: num(form.get('stickiness.ttlSeconds')),
+      mode: textOf(form.get('stickiness.mode')) as 'none',
+      cookieName: textOf(form.get('stickiness.cookieName')),
+      headerName: textOf(form.get('stickiness.headerName')),
+      ttlSeconds: numberOf(form.get('stickiness.ttlSeconds')),
     },
     outlierDetection: {
       enabled: form.get('outlierDetection.enabled') === 'on',
-      consecutiveErrors: num(form.get('outlierDetection.consecutiveErrors')),
-      baseEjectionMs: num(form.get('outlierDetection.baseEjectionMs')),
-      maxEjectionPercent: num(form.get('outlierDetection.maxEjectionPercent')),
+      consecutiveErrors: numberOf(form.get('outlierDetection.consecutiveErrors')),
+      baseEjectionMs: numberOf(form.get('outlierDetection.baseEjectionMs')),
+      maxEjectionPercent: numberOf(form.get('outlierDetection.maxEjectionPercent')),
     },
-    slowStartMs: num(form.get('slowStartMs')),
-    drainTimeoutMs: num(form.get('drainTimeoutMs')),
+    slowStartMs: numberOf(form.get('slowStartMs')),
+    drainTimeoutMs: numberOf(form.get('drainTimeoutMs')),
   };
 }
 
@@ -58,18 +57,10 @@ export interface PoolFormProps {
 
 /** The pool's whole configuration, validated with the same schema as the API before it is sent. */
 export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit }: PoolFormProps) {
-  const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
+  const { clientErrors, submit } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit);
   const [algorithm, setAlgorithm] = useState(initial?.algorithm ?? 'round_robin');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
   const d = initial ?? ZPoolConfig.parse({ name: 'x', listenPort: 8080 });
-
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const parsed = ZPoolConfig.safeParse(readForm(new FormData(e.currentTarget)));
-    if (!parsed.success) return setClientErrors(flattenZodIssues(parsed.error.issues));
-    setClientErrors({});
-    onSubmit(parsed.data);
-  };
 
   const input = (name: string, value: string | number | undefined, type = 'text') => (
     <input name={name} type={type} defaultValue={value ?? ''} disabled={disabled} aria-invalid={Boolean(errors[name])} />

@@ -5,13 +5,16 @@ import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
+import { DeploysPanel } from '../../../components/deploys-panel';
 import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
 import { PoolForm } from '../../../components/pool-form';
+import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
+import { StaleNotice } from '../../../components/stale-notice';
 import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
-import { describeError, fieldErrorsOf, isStaleWrite, useTRPC } from '../../../lib/trpc';
+import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
 
 export default function PoolPage() {
   const { id } = useParams<{ id: string }>();
@@ -68,14 +71,7 @@ export default function PoolPage() {
       </section>
       <section className="card">
         <h2>Configuration</h2>
-        {isStaleWrite(update.error) && (
-          <div className="notice" role="alert">
-            <p>Someone else changed this pool since you opened it — reload to see their version, then make your change again.</p>
-            <button type="button" onClick={() => void pool.refetch().then(() => update.reset())}>
-              Reload
-            </button>
-          </div>
-        )}
+        <StaleNotice error={update.error} what="pool" onReload={() => void pool.refetch().then(() => update.reset())} />
         <PoolForm
           key={p.version}
           initial={p}
@@ -85,6 +81,14 @@ export default function PoolPage() {
           serverErrors={serverErrors}
           onSubmit={(config) => update.mutate({ id: p.id, expectedVersion: p.version, patch: config })}
         />
+      </section>
+      <section className="card">
+        <h2>Scaling rules</h2>
+        <ScalingRulesPanel poolId={p.id} />
+      </section>
+      <section className="card">
+        <h2>Deploys</h2>
+        <DeploysPanel poolId={p.id} />
       </section>
       <section className="card">
         <h2>Events</h2>
