@@ -89,6 +89,18 @@ describe('DataplaneHub', () => {
     current.ws.close();
   });
 
+  it('records acks in the order the data plane sent them, so the newest applied version is the one kept', async () => {
+    const c = link(dpToken);
+    await c.send(hello('dp-burst', 0, null));
+    // Acks sent back to back, as a data plane applying a burst of revisions does.
+    for (let v = 1; v <= 30; v++) await c.send({ type: 'ack', version: v, hash: `h${v}` });
+    const viewer = await t.as('viewer');
+    await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-burst')?.appliedConfigVersion === 30);
+    c.ws.close();
+    await eventually(async () => !(await viewer.dataplanes.list()).find((d) => d.id === 'dp-burst')?.connected);
+    expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-burst')?.appliedConfigVersion).toBe(30);
+  });
+
   it('pushes every new revision, records acks and nacks, and reports fully applied revisions', async () => {
     const a = link(dpToken);
     const b = link(dpToken);

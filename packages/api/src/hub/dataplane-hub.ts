@@ -16,6 +16,11 @@ interface Connection {
   appliedVersion: number | null;
   lastSeenWrite: number;
   alive: boolean;
+  /**
+   * The data plane's messages are handled one after another: each may write its row, and two
+   * acks racing through different pool connections could leave the older version recorded.
+   */
+  work: Promise<void>;
 }
 
 export interface HubOptions {
@@ -121,13 +126,15 @@ export class DataplaneHub {
         clearTimeout(helloTimer);
         const previous = this.conns.get(msg.dataplaneId);
         if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
-        conn = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true };
-        this.conns.set(conn.id, conn);
-        void this.onHello(conn, msg);
+        const c: Connection = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true, work: Promise.resolve() };
+        conn = c;
+        this.conns.set(c.id, c);
+        c.work = this.onHello(c, msg).catch(() => {});
         return;
       }
       if (!conn) return void ws.close(WS_CLOSE.badMessage, 'hello first');
-      void this.onMessage(conn, msg).catch(() => {});
+      const c = conn;
+      c.work = c.work.then(() => this.onMessage(c, msg)).catch(() => {});
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
