@@ -5,7 +5,13 @@
  *
  * Needs nginx, haproxy and wrk from Debian (it installs nothing itself):
  *   apt-get install -y nginx haproxy wrk
- * Usage: pnpm bench [--quick] [--rounds N] [--seconds S]
+ * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
+ *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
+ *   --only        targets to measure, by name (direct, Fulcrum, "Fulcrum x2", NGINX, HAProxy);
+ *                 NGINX is always measured, since the ratios are to it
+ *   --scenarios   c50, c200 and/or 1MiB (default all three)
+ *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
+ *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,7 +23,14 @@ import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+const { values } = parseArgs({
+  // `pnpm bench -- --quick` passes the `--` along.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' }, scenarios: { type: 'string' }, baseline: { type: 'string' } },
+});
+const listed = (v: string | undefined) => (v ? new Set(v.split(',').map((x) => x.trim().toLowerCase())) : undefined);
+const ONLY = listed(values.only);
+const SCENARIOS = listed(values.scenarios);
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 3 : 10));
 
@@ -135,7 +148,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   );
   start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
-  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), nginx: await freePort(), haproxy: await freePort() };
   const snapshotPort = (listenPort: number) => ({
     version: 1,
     hash: 'bench',
@@ -147,6 +160,10 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
   start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
   start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
+  if (values.baseline) {
+    writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(snapshotPort(ports.baseline)));
+    start(process.execPath, [path.resolve(values.baseline), '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
+  }
 
   writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -182,9 +199,10 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     { name: 'direct', port: backendPorts[0]! },
     { name: 'Fulcrum', port: ports.fulcrum },
     { name: 'Fulcrum x2', port: ports.fulcrum2 },
+    ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline }] : []),
     { name: 'NGINX', port: ports.nginx },
     { name: 'HAProxy', port: ports.haproxy },
-  ];
+  ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
   for (const t of targets) await waitFor(t.port);
   console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved`);
 
@@ -192,7 +210,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     { label: 'c50', conns: 50, path: '/' },
     { label: 'c200', conns: 200, path: '/' },
     { label: '1MiB c50', conns: 50, path: '/1m' },
-  ];
+  ].filter((s) => !SCENARIOS || SCENARIOS.has(s.label.split(' ')[0]!.toLowerCase()));
   const results = new Map<string, WrkResult[]>();
   for (const s of scenarios) {
     for (let r = 0; r < ROUNDS; r++) {
@@ -214,16 +232,16 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       const rs = results.get(`${s.label}|${name}`)!;
       return { rps: median(rs.map((x) => x.rps)), mbps: median(rs.map((x) => x.mbps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0) };
     };
+    const has = (name: string) => targets.some((t) => t.name === name);
     const ng = med('NGINX');
-    const ha = med('HAProxy');
-    const di = med('direct');
+    const ha = has('HAProxy') ? med('HAProxy') : undefined;
+    const di = has('direct') ? med('direct') : undefined;
     for (const t of targets) {
       const m = med(t.name);
-      const ratio = (base: number) => (t.name.startsWith('Fulcrum') ? (m.rps / base).toFixed(2) : '');
-      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), ratio(ng.rps), ratio(ha.rps), ratio(di.rps)]);
+      const ratio = (base: { rps: number } | undefined) => (t.name.startsWith('Fulcrum') && base ? (m.rps / base.rps).toFixed(2) : '');
+      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), ratio(ng), ratio(ha), ratio(di)]);
     }
-    const f = med('Fulcrum');
-    lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(f.p99 / ng.p99).toFixed(2)}`, '');
+    if (has('Fulcrum')) lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(med('Fulcrum').p99 / ng.p99).toFixed(2)}`, '');
   }
   const report = lines.join('\n');
   console.log(`\n${report}`);

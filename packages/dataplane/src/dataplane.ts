@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Agent, type AgentOptions } from 'node:http';
 import { type TConfigSnapshot, type TDataplaneEvent, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
 import { proxyHttpRequest } from './http/http-proxy';
 import { proxyUpgrade } from './http/upgrade-proxy';
+import { UpstreamPool } from './http/upstream/upstream-pool';
 import { BackendState } from './runtime/backend-state';
 import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
@@ -34,7 +34,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   readonly id: string;
   private runtime: Runtime | undefined;
   private readonly states = new Map<string, BackendState>();
-  private readonly agents = new Map<string, Agent>();
+  private readonly upstreams = new Map<string, UpstreamPool>();
   private readonly sockets: ListenerManager;
   private readonly health: ActiveHealthChecker;
   private readonly outliers: OutlierDetector;
@@ -146,13 +146,12 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         this.states.set(b.id, state);
       }
       const address = backendAddress(b);
-      let agent = this.agents.get(address);
-      if (!agent) {
-        // noDelay: headers and body go out in separate writes; Nagle would hold the second for an ACK.
-        agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: 'lifo', keepAliveMsecs: 30_000, noDelay: true } as AgentOptions);
-        this.agents.set(address, agent);
+      let upstream = this.upstreams.get(address);
+      if (!upstream) {
+        upstream = new UpstreamPool(b.host, b.port);
+        this.upstreams.set(address, upstream);
       }
-      return { id: b.id, index, weight: b.weight, config: b, state, address, stickyKey: stickyKeyOf(b.id), agent };
+      return { id: b.id, index, weight: b.weight, config: b, state, address, stickyKey: stickyKeyOf(b.id), upstream };
     });
     return new PoolRuntime(p, backends, { now: this.now, random: this.random });
   }
@@ -165,9 +164,9 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     for (const pool of previous.pools.values()) {
       for (const b of pool.backends) {
         if (!keptIds.has(b.id)) this.states.delete(b.id);
-        if (!keptAddresses.has(b.address) && this.agents.get(b.address) === b.agent) {
-          this.agents.delete(b.address);
-          setTimeout(() => b.agent.destroy(), pool.config.drainTimeoutMs).unref();
+        if (!keptAddresses.has(b.address) && this.upstreams.get(b.address) === b.upstream) {
+          this.upstreams.delete(b.address);
+          setTimeout(() => b.upstream.destroy(), pool.config.drainTimeoutMs).unref();
         }
       }
     }
@@ -228,7 +227,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   async stop(): Promise<void> {
     this.health.stop();
     await this.sockets.closeAll();
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
+    for (const u of this.upstreams.values()) u.destroy();
+    this.upstreams.clear();
   }
 }

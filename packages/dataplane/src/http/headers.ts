@@ -57,6 +57,13 @@ export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: 
   return out;
 }
 
+/** The request line and header block as written on an upstream connection. */
+export function requestHead(method: string, url: string, headers: string[]): string {
+  let head = `${method} ${url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}
+
 export function headerValue(raw: string[], lowerName: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerName) return raw[i + 1];
   return undefined;

@@ -1,4 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Dataplane } from '../dataplane';
@@ -143,6 +144,83 @@ describe('HTTP proxy', () => {
     expect(received).toBe(total);
     // Both directions of 200 MiB went through one process; memory grew by a small fraction of that.
     expect(peak - rssBefore).toBeLessThan(80 * 1024 * 1024);
+  });
+
+  it('sends a chunked upload upstream chunked and streams a chunked answer back', async () => {
+    let framing: string | undefined;
+    const echo = await startBackend('echo', (req, res) => {
+      framing = req.headers['transfer-encoding'];
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      req.on('data', (c: Buffer) => res.write(c.toString().toUpperCase()));
+      req.on('end', () => res.end('!'));
+    });
+    cleanups.push(() => echo.close());
+    const port = await freePort();
+    const dp = new Dataplane();
+    cleanups.push(() => dp.stop());
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }]));
+    const { body, encoding } = await new Promise<{ body: string; encoding?: string }>((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ body: text, encoding: res.headers['transfer-encoding'] }));
+      });
+      r.on('error', reject);
+      r.write('hello ');
+      r.write('chunked ');
+      r.end('world');
+    });
+    expect(framing).toBe('chunked');
+    expect(encoding).toBe('chunked');
+    expect(body).toBe('HELLO CHUNKED WORLD!');
+  });
+
+  it('reuses backend connections, answers HEAD without a body and copes with backends that close', async () => {
+    const connections = new Set<unknown>();
+    let n = 0;
+    const backend = await startBackend('ka', (req, res) => {
+      connections.add(req.socket);
+      // Every third answer asks to close the connection; the next request needs a new one.
+      res.writeHead(200, { 'content-type': 'text/plain', ...(++n % 3 === 0 ? { connection: 'close' } : {}) });
+      res.end(req.method === 'HEAD' ? undefined : `ok ${n}`);
+    });
+    cleanups.push(() => backend.close());
+    const port = await freePort();
+    const dp = new Dataplane();
+    cleanups.push(() => dp.stop());
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'ka', port: backend.port }]));
+    const head = await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+    expect(head.status).toBe(200);
+    const bodies = [];
+    for (let i = 0; i < 11; i++) bodies.push((await get(port)).body);
+    expect(bodies).toEqual(Array.from({ length: 11 }, (_, i) => `ok ${i + 2}`));
+    // 12 requests, a close after every third: 4 connections, where one per request would be 12.
+    expect(connections.size).toBe(4);
+  });
+
+  it('retries a 5xx on another backend when configured, and answers 502 for a malformed response', async () => {
+    const failing = await startBackend('failing', (_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('down for maintenance');
+    });
+    const ok = await startBackend('ok');
+    cleanups.push(() => failing.close(), () => ok.close());
+    const garbage = createNetServer((s) => s.once('data', () => s.end('NOT HTTP AT ALL\r\n\r\n')));
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => garbage.close(r)));
+    const port = await freePort();
+    const dp = new Dataplane();
+    cleanups.push(() => dp.stop());
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'failing', port: failing.port }, { name: 'ok', port: ok.port }], { retries: { attempts: 2, on5xx: true, budgetPercent: 20 }, outlierDetection: { enabled: false } }));
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await get(port));
+    expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(Array(6).fill('200 ok'));
+
+    const garbagePort = (garbage.address() as { port: number }).port;
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'garbage', port: garbagePort }], { retries: { attempts: 0 } }));
+    const bad = await get(port);
+    expect(bad.status).toBe(502);
+    expect(bad.headers.get('x-fulcrum-error')).toMatch(/invalid response: malformed status line/);
   });
 
   it('proxies WebSocket upgrades', async () => {

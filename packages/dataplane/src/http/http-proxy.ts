@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, request } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import { sendErrorPage } from './error-page';
-import { cookieValue, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-
-class UpstreamError extends Error {
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Proxies one HTTP request through a pool: choose a backend, stream the request body to it
@@ -28,12 +18,17 @@ class UpstreamError extends Error {
  */
 export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: ServerResponse, outliers: OutlierDetector): void {
   const cfg = pool.config;
+  const method = req.method ?? 'GET';
   const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
   const clientIp = req.socket.remoteAddress ?? '';
   const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId });
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  // The server side decoded a chunked body; it goes upstream chunked again (Transfer-Encoding is hop-by-hop).
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (chunked) headers.push('Transfer-Encoding', 'chunked');
+  const hasBody = chunked || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  const head = requestHead(method, req.url ?? '/', headers);
   // Safe to send again after the backend may have seen it: idempotent and without a body.
-  const resendable = !hasBody && IDEMPOTENT.has(req.method ?? '');
+  const resendable = !hasBody && IDEMPOTENT.has(method);
   const canRetry5xx = cfg.retries.on5xx && resendable;
   const ctx = selectionContext(cfg, req, clientIp);
   const stickyIn =
@@ -45,9 +40,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
   const tried = new Set<string>();
   let lastFailure: { status: 502 | 504; reason: string } | undefined;
   let clientGone = false;
-  res.once('close', () => {
-    clientGone = !res.writableFinished;
-  });
+  // Set while an attempt is under way: drops its connection if the client leaves first.
+  let abandon: (() => void) | undefined;
   req.socket.setTimeout(cfg.timeouts.idleMs);
   pool.inflight++;
   let done = false;
@@ -56,7 +50,11 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     done = true;
     pool.inflight--;
   };
-  res.once('close', finishRequest);
+  res.once('close', () => {
+    clientGone = !res.writableFinished;
+    finishRequest();
+    if (clientGone) abandon?.();
+  });
 
   const attempt = (n: number, retrying: boolean) => {
     const backend = (n === 0 ? pool.stickyTarget(stickyIn, tried) : undefined) ?? pool.select(ctx, tried);
@@ -80,100 +78,98 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     let connected = false;
     let responseStarted = false;
     let released = false;
-    let timer: NodeJS.Timeout | undefined;
+    // A 5xx being retried elsewhere: its body is read and dropped so the connection can be reused.
+    let discarding = false;
+    let ended = false;
+    let status = 0;
     let bytesIn = 0;
     let bytesOut = 0;
+    const conn = backend.upstream.acquire();
     const release = () => {
       if (released) return;
       released = true;
-      if (timer) clearTimeout(timer);
+      abandon = undefined;
       state.active--;
       if (retrying) pool.retriesInflight--;
       state.stats.bytes(bytesIn, bytesOut);
     };
-
-    const upstream = request({
-      agent: backend.agent,
-      host: backend.config.host,
-      port: backend.config.port,
-      method: req.method,
-      path: req.url,
-      headers: headers as unknown as Record<string, string>,
-      setHost: false,
-    });
-    const fail = (err: UpstreamError) => {
-      upstream.destroy();
+    abandon = () => {
+      conn.abort();
       release();
-      state.stats.error(err.kind);
-      if (err.kind === 'connect' || err.kind === 'timeout') outliers.failure(pool, backend, err.message);
+    };
+    const resumeUpstream = () => conn.resume();
+
+    const fail = (kind: ErrorKind, message: string) => {
+      release();
+      state.stats.error(kind);
+      if (kind === 'connect' || kind === 'timeout') outliers.failure(pool, backend, message);
       if (clientGone) return;
-      lastFailure = { status: err.kind === 'timeout' ? 504 : 502, reason: `${err.message} (${backend.address})` };
+      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
       // Before the connection is up nothing was sent; after, only a resendable request may go again.
       if (!responseStarted && (!connected || resendable) && n < cfg.retries.attempts && pool.retryAllowed()) return attempt(n + 1, true);
       finishRequest();
       sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
     };
 
-    timer = setTimeout(() => fail(new UpstreamError('timeout', 'connect timeout')), cfg.timeouts.connectMs);
-    const onConnected = () => {
-      connected = true;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => fail(new UpstreamError('timeout', 'backend sent no response in time')), cfg.timeouts.firstByteMs);
-      if (hasBody) {
-        req.on('data', (c: Buffer) => (bytesIn += c.length));
-        req.pipe(upstream);
-      } else upstream.end();
-    };
-    upstream.once('socket', (socket: Socket) => {
-      if (socket.connecting) socket.once('connect', onConnected);
-      else onConnected();
-    });
-    upstream.setTimeout(cfg.timeouts.idleMs, () => fail(new UpstreamError('timeout', 'backend idle too long')));
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      if (released) return;
-      if (!connected) return fail(new UpstreamError('connect', `connect failed: ${err.code ?? err.message}`));
-      fail(new UpstreamError('reset', `backend connection failed: ${err.code ?? err.message}`));
-    });
-
-    upstream.on('response', (up) => {
-      responseStarted = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      const status = up.statusCode ?? 502;
-      const latency = performance.now() - started;
-      state.recordLatency(latency);
-      if (status >= 500) outliers.failure(pool, backend, `status ${status}`);
-      else outliers.success(backend);
-      if (status >= 500 && canRetry5xx && n < cfg.retries.attempts && pool.retryAllowed() && !clientGone) {
-        state.stats.response(status, latency);
-        up.resume();
-        release();
-        return attempt(n + 1, true);
-      }
-      const out = stripHopByHop(up.rawHeaders);
-      if (cfg.stickiness.mode === 'cookie' && stickyIn !== backend.stickyKey) {
-        out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
-      }
-      res.writeHead(status, up.statusMessage, out);
-      up.on('data', (c: Buffer) => (bytesOut += c.length));
-      up.pipe(res);
-      up.once('end', () => {
-        state.stats.response(status, performance.now() - started);
-        release();
-      });
-      up.once('error', () => {
-        state.stats.error('reset');
-        release();
-        res.destroy();
-      });
-      res.once('close', () => {
-        if (!released) {
-          // The client went away mid-response: stop reading from the backend.
-          up.destroy();
+    conn.send(
+      {
+        connected: () => {
+          connected = true;
+          if (hasBody) req.on('data', (c: Buffer) => (bytesIn += c.length));
+        },
+        failed: (kind, message) => {
+          if (!discarding) fail(kind, message);
+        },
+        head: (st, statusText, rawHeaders) => {
+          responseStarted = true;
+          status = st;
+          const latency = performance.now() - started;
+          state.recordLatency(latency);
+          if (status >= 500) outliers.failure(pool, backend, `status ${status}`);
+          else outliers.success(backend);
+          if (status >= 500 && canRetry5xx && n < cfg.retries.attempts && pool.retryAllowed() && !clientGone) {
+            state.stats.response(status, latency);
+            discarding = true;
+            release();
+            return attempt(n + 1, true);
+          }
+          const out = stripHopByHop(rawHeaders);
+          if (cfg.stickiness.mode === 'cookie' && stickyIn !== backend.stickyKey) {
+            out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
+          }
+          try {
+            res.writeHead(status, statusText, out);
+          } catch {
+            // Node refuses header values it would not send (control characters and the like).
+            conn.abort();
+            fail('reset', 'backend sent an invalid header');
+          }
+        },
+        body: (chunk, last) => {
+          if (discarding || released) return;
+          bytesOut += chunk.length;
+          // The last piece of a body of known length goes out with the end: one write, not two.
+          if (last) {
+            ended = true;
+            res.end(chunk);
+          } else if (!res.write(chunk)) {
+            conn.pause();
+            res.once('drain', resumeUpstream);
+          }
+        },
+        end: () => {
+          if (discarding || released) return;
+          if (!ended) res.end();
+          state.stats.response(status, performance.now() - started);
           release();
-        }
-      });
-    });
+        },
+      },
+      cfg.timeouts,
+      head,
+      hasBody ? req : undefined,
+      chunked,
+      method === 'HEAD',
+    );
   };
 
   attempt(0, false);

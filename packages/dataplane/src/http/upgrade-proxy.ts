@@ -4,7 +4,7 @@ import { type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
-import { upstreamRequestHeaders } from './headers';
+import { requestHead, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
 
 const KEEP_FOR_UPGRADE = new Set(['connection', 'upgrade']);
@@ -23,9 +23,7 @@ export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Du
   const tried = new Set<string>();
   const ctx = selectionContext(cfg, req, clientIp);
   const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId: (req.headers['x-request-id'] as string) || randomUUID() }, KEEP_FOR_UPGRADE);
-  let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  lines += '\r\n';
+  const lines = requestHead(req.method ?? 'GET', req.url ?? '/', headers);
   client.on('error', () => {});
 
   const attempt = (n: number) => {
@@ -40,7 +38,7 @@ export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Du
       open = true;
       backend.state.active++;
       backend.state.stats.request();
-      upstream.write(lines);
+      upstream.write(lines, 'latin1');
       if (head.length) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);

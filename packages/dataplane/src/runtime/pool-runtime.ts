@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Agent } from 'node:http';
 import type { TSnapshotBackend, TSnapshotPool } from '@fulcrum/protocol';
+import type { UpstreamPool } from '../http/upstream/upstream-pool';
 import { type Balancer, type BalancerBackend, type LoadView, type SelectionContext, createBalancer } from '../balancing';
 import type { BackendState } from './backend-state';
 
@@ -14,7 +14,8 @@ export interface RuntimeBackend extends BalancerBackend {
   readonly address: string;
   /** What the sticky cookie carries: opaque, never the address. */
   readonly stickyKey: string;
-  readonly agent: Agent;
+  /** Keep-alive connections to its address, shared by every pool that lists the address. */
+  readonly upstream: UpstreamPool;
 }
 
 export interface PoolRuntimeDeps {

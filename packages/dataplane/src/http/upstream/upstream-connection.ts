@@ -1,0 +1,215 @@
+import { type Socket, connect } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { ErrorKind } from '../../stats/backend-stats';
+import { type ResponseEvents, ResponseParser } from './response-parser';
+
+/** One request/response on a connection, as the proxy sees it. */
+export interface Exchange extends ResponseEvents {
+  /** The connection is up (at once for a reused one) and the request head is on its way. */
+  connected(): void;
+  /** It went wrong before the response ended; the connection is already gone. */
+  failed(kind: ErrorKind, message: string): void;
+}
+
+export interface ExchangeTimeouts {
+  connectMs: number;
+  firstByteMs: number;
+  idleMs: number;
+}
+
+export interface ConnectionOwner {
+  /** A finished connection fit for another request. */
+  release(conn: UpstreamConnection): void;
+  /** The connection closed (for whatever reason). */
+  forget(conn: UpstreamConnection): void;
+}
+
+/**
+ * A keep-alive HTTP/1.1 connection to one backend carrying one exchange at a time. Its socket
+ * listeners are installed once and dispatch to the current exchange, so a request costs no
+ * listener churn; timeouts are the socket's own inactivity timer, re-armed per phase (connect,
+ * first byte, idle) rather than a timer per request.
+ */
+export class UpstreamConnection {
+  private readonly socket: Socket;
+  private readonly parser: ResponseParser;
+  private exchange: Exchange | undefined;
+  private timeouts: ExchangeTimeouts | undefined;
+  private connecting = true;
+  private closed = false;
+  private timeoutMs = 0;
+  private requestHead = '';
+  private body: Readable | undefined;
+  private chunked = false;
+  private bodySent = true;
+  private detachBody: (() => void) | undefined;
+  /** When it went back to the pool's idle list (Date.now()); 0 while in use. Kept by the pool. */
+  restingSince = 0;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.parser = new ResponseParser({
+      head: (status, statusText, rawHeaders) => this.onHead(status, statusText, rawHeaders),
+      body: (chunk, last) => this.exchange?.body(chunk, last),
+      end: (reusable) => this.onResponseEnd(reusable),
+    });
+    this.socket = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 });
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('data', (c: Buffer) => this.onData(c));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
+    this.socket.on('close', () => this.onClose());
+    this.socket.on('timeout', () => this.onTimeout());
+  }
+
+  /**
+   * Sends a request: `head` is the serialized request line and headers; `body`, when present,
+   * is streamed after it (re-framed as chunked when `chunked`). `noBody` for HEAD requests.
+   */
+  send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean): void {
+    this.exchange = exchange;
+    this.timeouts = timeouts;
+    this.requestHead = head;
+    this.body = body;
+    this.chunked = chunked;
+    this.bodySent = body === undefined;
+    this.parser.start(noBody);
+    if (this.connecting) this.arm(timeouts.connectMs);
+    else this.writeRequest();
+  }
+
+  /** The exchange is abandoned (the client went away): the connection cannot be trusted with another. */
+  abort(): void {
+    this.exchange = undefined;
+    this.destroy();
+  }
+
+  /** Backpressure from the client side: stop reading the backend until it drains. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  get usable(): boolean {
+    return !this.closed && !this.connecting;
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.detachBody?.();
+    this.socket.destroy();
+  }
+
+  private onConnect(): void {
+    this.connecting = false;
+    if (this.exchange) this.writeRequest();
+  }
+
+  private writeRequest(): void {
+    const exchange = this.exchange!;
+    this.arm(this.timeouts!.firstByteMs);
+    exchange.connected();
+    if (this.exchange !== exchange) return;
+    // Header bytes arrive as latin1 strings (one char per byte); latin1 writes them back unchanged.
+    this.socket.write(this.requestHead, 'latin1');
+    if (this.body) this.streamBody(this.body);
+  }
+
+  private streamBody(body: Readable): void {
+    const socket = this.socket;
+    const pauseUntilDrain = () => {
+      body.pause();
+      socket.once('drain', () => body.resume());
+    };
+    const onData = (c: Buffer) => {
+      if (this.chunked) {
+        socket.cork();
+        socket.write(`${c.length.toString(16)}\r\n`);
+        socket.write(c);
+        socket.uncork();
+        if (!socket.write('\r\n')) pauseUntilDrain();
+      } else if (!socket.write(c)) pauseUntilDrain();
+    };
+    const onEnd = () => {
+      this.detachBody?.();
+      if (this.chunked) socket.write('0\r\n\r\n');
+      this.bodySent = true;
+    };
+    // Also run when the connection is done with early (answered before the upload ended, failed, aborted).
+    this.detachBody = () => {
+      this.detachBody = undefined;
+      body.off('data', onData);
+      body.off('end', onEnd);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+  }
+
+  private onHead(status: number, statusText: string, rawHeaders: string[]): void {
+    this.arm(this.timeouts!.idleMs);
+    this.exchange?.head(status, statusText, rawHeaders);
+  }
+
+  private onResponseEnd(reusable: boolean): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    // A backend that answered before reading the whole upload leaves the connection mid-request.
+    if (reusable && this.bodySent && !this.closed) this.owner.release(this);
+    else this.destroy();
+    exchange?.end(reusable);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.exchange) {
+      // Bytes on an idle connection: the backend is out of step (or closing); do not reuse it.
+      this.destroy();
+      return;
+    }
+    const err = this.parser.feed(chunk);
+    if (err) this.fail('reset', `backend sent an invalid response: ${err.message}`);
+  }
+
+  private onEnd(): void {
+    if (!this.exchange) return this.destroy();
+    const err = this.parser.finish();
+    if (err) this.fail('reset', `backend connection failed: ${err.message}`);
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? err.message;
+    this.fail(this.connecting ? 'connect' : 'reset', this.connecting ? `connect failed: ${code}` : `backend connection failed: ${code}`);
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.owner.forget(this);
+    this.fail('reset', 'backend connection failed: connection closed');
+  }
+
+  private onTimeout(): void {
+    if (!this.exchange) return this.destroy();
+    const message = this.connecting ? 'connect timeout' : this.parser.started ? 'backend idle too long' : 'backend sent no response in time';
+    this.fail('timeout', message);
+  }
+
+  /** Closes the connection, then reports to the current exchange, if any. */
+  private fail(kind: ErrorKind, message: string): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    this.destroy();
+    exchange?.failed(kind, message);
+  }
+
+  /** The socket's inactivity timer; re-armed only when the phase asks for another duration. */
+  private arm(ms: number): void {
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
+  }
+}
