@@ -2,6 +2,9 @@
  * Side-by-side benchmark: Fulcrum (one process, and --workers 2), NGINX (1 worker, upstream
  * keepalive) and HAProxy (1 thread, http-reuse) in front of the same three backends on
  * 127.0.0.1, round robin, measured with wrk in interleaved rounds (A B C D E, A B C D E, ...).
+ * Before each scenario's measured rounds every target gets the same unrecorded warm-up (a
+ * WARMUP_SECONDS wrk run at the scenario's concurrency), so no target's first round carries its
+ * JIT warm-up or the opening of its upstream connections.
  *
  * Needs nginx, haproxy and wrk from Debian (it installs nothing itself):
  *   apt-get install -y nginx haproxy wrk
@@ -33,6 +36,7 @@ const ONLY = listed(values.only);
 const SCENARIOS = listed(values.scenarios);
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 3 : 10));
+const WARMUP_SECONDS = 2;
 
 function need(cmd: string): string {
   try {
@@ -115,8 +119,8 @@ function toMB(v: string): number {
   return Number(m[1]) * ({ K: 1 / 1024, M: 1, G: 1024, '': 1 / 1048576 } as Record<string, number>)[m[2]!]!;
 }
 
-function wrk(port: number, conns: number, pathname: string): WrkResult {
-  const out = execFileSync(WRK, ['-t', '1', '-c', String(conns), '-d', `${SECONDS}s`, '--latency', `http://127.0.0.1:${port}${pathname}`], { timeout: (SECONDS + 30) * 1000 }).toString();
+function wrk(port: number, conns: number, pathname: string, seconds = SECONDS): WrkResult {
+  const out = execFileSync(WRK, ['-t', '1', '-c', String(conns), '-d', `${seconds}s`, '--latency', `http://127.0.0.1:${port}${pathname}`], { timeout: (seconds + 30) * 1000 }).toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -204,7 +208,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     { name: 'HAProxy', port: ports.haproxy },
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
   for (const t of targets) await waitFor(t.port);
-  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved`);
+  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved, after a ${WARMUP_SECONDS}s warm-up per target and scenario`);
 
   const scenarios = [
     { label: 'c50', conns: 50, path: '/' },
@@ -213,6 +217,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
   ].filter((s) => !SCENARIOS || SCENARIOS.has(s.label.split(' ')[0]!.toLowerCase()));
   const results = new Map<string, WrkResult[]>();
   for (const s of scenarios) {
+    for (const t of targets) wrk(t.port, s.conns, s.path, WARMUP_SECONDS);
     for (let r = 0; r < ROUNDS; r++) {
       for (const t of targets) {
         const res = wrk(t.port, s.conns, s.path);
