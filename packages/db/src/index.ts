@@ -4,3 +4,4 @@ export { ensureDatabase, type DatabaseHandle, type EnsureDatabaseOptions } from 
 export { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
 export { notify, createPgListener, CHANNEL_REVISION, CHANNEL_EVENTS, type PgListener } from './notify';
 export { connectionParts, withDatabase } from './connection-url';
+export { dbEnv } from './env';

@@ -97,7 +97,7 @@ export class ScalingEvaluator {
     const config = ZScalingRuleConfig.parse(rule.config);
     const provider = existing && JSON.stringify((JSON.parse(existing.configKey) as TScalingRuleConfig).provider) === JSON.stringify(config.provider)
       ? existing.provider
-      : createProvider(config.provider, { pool: rule.pool.name, rule: rule.name }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
+      : createProvider(config.provider, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
     const rt: RuleRuntime = { provider, configKey: key, busy: existing?.busy ?? false };
     this.runtimes.set(rule.id, rt);
     return rt;

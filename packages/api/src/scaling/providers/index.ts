@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { dbEnv } from '@fulcrum/db';
 import type { TScalingProvider } from '@fulcrum/protocol';
 import { DockerProvider } from './docker-provider';
 import { KubernetesProvider } from './kubernetes-provider';
@@ -11,7 +13,7 @@ export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
 export function createProvider(config: TScalingProvider, scope: ProviderScope, log?: (line: string) => void): ScalingProvider {
   switch (config.kind) {
     case 'process':
-      return new ProcessProvider(config, log);
+      return new ProcessProvider(config, log, path.join(dbEnv.dataDir, 'scaling', (scope.ruleId ?? `${scope.pool}.${scope.rule}`).replace(/[^\w.-]/g, '_')));
     case 'docker':
       return new DockerProvider(config, scope);
     case 'kubernetes':

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@fulcrum/db/testing';
 import { ProcessProvider } from './process-provider';
@@ -44,6 +47,34 @@ describe('process provider', () => {
     expect(down[0]!.id).not.toBe(victim.id);
     expect(await refused(victim.port!)).toBe(true);
     expect(await get(down[0]!.port!)).toBe(`port ${down[0]!.port}`);
+  });
+
+  it('takes back the instances it recorded when a restarted control plane creates it again', async () => {
+    const start = await freePort();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-process-state-'));
+    const config = { kind: 'process' as const, command: server, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 };
+    const before = new ProcessProvider(config, undefined, dir);
+    const after = new ProcessProvider(config, undefined, dir);
+    try {
+      const up = await before.scaleTo(2);
+      for (const i of up) expect(await get(i.port!)).toBe(`port ${i.port}`);
+      // A record whose process is gone (or whose pid now runs something else) is dropped.
+      writeFileSync(path.join(dir, `${start + 20}.json`), JSON.stringify({ pid: process.pid, port: start + 20, command: server }));
+
+      // The control plane restarted: a new provider over the same records sees the same two.
+      expect((await after.list()).map((i) => i.port).sort()).toEqual(up.map((i) => i.port).sort());
+      expect(readdirSync(dir).sort()).toEqual(up.map((i) => `${i.port}.json`).sort());
+      // Scaling to three starts one more, not three; scaling to one really stops a taken-back one.
+      expect(await after.scaleTo(3)).toHaveLength(3);
+      const down = await after.scaleTo(1, { remove: [up[0]!.id] });
+      expect(down.map((i) => i.id)).not.toContain(up[0]!.id);
+      expect(await refused(up[0]!.port!)).toBe(true);
+      expect(readdirSync(dir)).toEqual([`${down[0]!.port}.json`]);
+    } finally {
+      await after.stopAll();
+      await before.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says so when the range has no free port', async () => {

@@ -1,16 +1,46 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import type { TScalingProvider } from '@fulcrum/protocol';
 import { type Instance, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
 
 type ProcessConfig = Extract<TScalingProvider, { kind: 'process' }>;
 
 interface Running extends Required<Instance> {
-  child: ChildProcess;
+  /** The `sh -c` leader; its process group is the instance. */
+  pid: number;
   exited: Promise<void>;
 }
 
+/** What is written per instance, so a restarted control plane can take its processes back. */
+interface InstanceRecord {
+  pid: number;
+  port: number;
+  command: string;
+}
+
 const STOP_GRACE_MS = 5_000;
+// How often an adopted process (not our child, so no exit event) is checked for being gone.
+const ADOPTED_POLL_MS = 500;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid still runs the command we started (and is not a reused pid of something else). */
+function runs(pid: number, command: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `/bin/sh\0-c\0${command}\0`;
+  } catch {
+    return false;
+  }
+}
 
 function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -28,17 +58,25 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
   private readonly running = new Map<string, Running>();
+  private adopted = false;
 
+  /**
+   * `stateDir` keeps one record per running instance: without it, a control plane that restarts
+   * would not know the processes it started, and would start more beyond the rule's maximum.
+   */
   constructor(
     private readonly config: ProcessConfig,
     private readonly log: (line: string) => void = () => {},
+    private readonly stateDir?: string,
   ) {}
 
   async list(): Promise<Instance[]> {
+    this.adopt();
     return [...this.running.values()].map(({ id, host, port }) => ({ id, host, port }));
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
+    this.adopt();
     const current = [...this.running.values()];
     if (desired < current.length) {
       await Promise.all(pickForRemoval(current, current.length - desired, opts.remove).map((r) => this.stop(r)));
@@ -53,6 +91,7 @@ export class ProcessProvider implements ScalingProvider {
 
   /** Stops every instance (tests and shutdown of a rule). */
   async stopAll(): Promise<void> {
+    this.adopt();
     await Promise.all([...this.running.values()].map((r) => this.stop(r)));
   }
 
@@ -72,28 +111,79 @@ export class ProcessProvider implements ScalingProvider {
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     const id = `process-${port}`;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const r: Running = { id, host: this.config.host, port, child, exited };
-    this.running.set(id, r);
-    void exited.then(() => {
-      if (this.running.get(id) === r) {
-        this.running.delete(id);
-        this.log(`instance ${id} exited on its own${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`);
-      }
-    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    this.log(`started ${id}: ${command}`);
+    const r = this.track({ pid: child.pid!, port, command }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
+    this.log(`started ${r.id}: ${command}`);
     return r;
+  }
+
+  /** Keeps an instance in the running set (and on disk) until it exits. */
+  private track(record: InstanceRecord, exited: Promise<void>, why: () => string = () => ''): Running {
+    const id = `process-${record.port}`;
+    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited };
+    this.running.set(id, r);
+    if (this.stateDir) {
+      mkdirSync(this.stateDir, { recursive: true });
+      writeFileSync(path.join(this.stateDir, `${record.port}.json`), JSON.stringify(record));
+    }
+    void exited.then(() => {
+      this.forget(record.port);
+      if (this.running.get(id) === r) {
+        this.running.delete(id);
+        this.log(`instance ${id} exited on its own${why()}`);
+      }
+    });
+    return r;
+  }
+
+  private forget(port: number): void {
+    if (this.stateDir) rmSync(path.join(this.stateDir, `${port}.json`), { force: true });
+  }
+
+  /** Once per provider: takes back the instances an earlier control-plane process started and recorded. */
+  private adopt(): void {
+    if (this.adopted || !this.stateDir) return;
+    this.adopted = true;
+    let files: string[];
+    try {
+      files = readdirSync(this.stateDir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const file of files) {
+      let record: InstanceRecord;
+      try {
+        record = JSON.parse(readFileSync(path.join(this.stateDir, file), 'utf8')) as InstanceRecord;
+      } catch {
+        rmSync(path.join(this.stateDir, file), { force: true });
+        continue;
+      }
+      if (!alive(record.pid) || !runs(record.pid, record.command)) {
+        this.forget(record.port);
+        continue;
+      }
+      const exited = new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (alive(record.pid)) return;
+          clearInterval(timer);
+          resolve();
+        }, ADOPTED_POLL_MS).unref();
+      });
+      this.track(record, exited);
+      this.log(`took back process-${record.port} (pid ${record.pid}) started before a restart`);
+    }
   }
 
   private async stop(r: Running): Promise<void> {
     this.running.delete(r.id);
-    if (r.child.exitCode !== null || r.child.signalCode !== null) return;
+    this.forget(r.port);
+    if (!alive(r.pid)) return;
     const signal = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-r.child.pid!, sig);
+        process.kill(-r.pid, sig);
       } catch {
         // already gone
       }

@@ -23,6 +23,8 @@ export interface ScalingProvider {
 export interface ProviderScope {
   pool: string;
   rule: string;
+  /** The rule's id: names what a provider keeps on disk, so renaming the rule loses nothing. */
+  ruleId?: string;
 }
 
 /** Picks which instances to drop: the ones asked for first, then the newest (they served least). */
