@@ -1,10 +1,10 @@
 'use client';
 
-import { type TDeployStart, ZDeployStart } from '@fulcrum/protocol';
+import { type TDeployStart, type TFieldErrors, ZDeployStart } from '@fulcrum/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { parseBackendLines, parseNumberList } from '../lib/backend-lines';
-import { type FieldErrors, foldListErrors } from '../lib/field-errors';
+import { foldListErrors } from '../lib/field-errors';
 import { numberOf, textOf } from '../lib/form-values';
 import { useSession } from '../lib/session';
 import { useToast } from '../lib/toast';
@@ -15,7 +15,7 @@ import { Field } from './field';
 const DEFAULTS = ZDeployStart.parse({ version: 'x', backends: [{ host: '127.0.0.1', port: 1 }] });
 
 /** The lists typed into one input each show their items' errors there. */
-const foldErrors = (errors: FieldErrors) => foldListErrors(foldListErrors(errors, 'backends', 'line'), 'steps', 'step');
+const foldErrors = (errors: TFieldErrors) => foldListErrors(foldListErrors(errors, 'backends', 'line'), 'steps', 'step');
 
 /** Reads the form into the shape ZDeployStart validates, so the server and the form agree. */
 function readForm(form: FormData, strategy: TDeployStart['strategy']): unknown {
@@ -39,7 +39,7 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
   const toast = useToast();
   const { canWrite } = useSession();
   const [strategy, setStrategy] = useState<TDeployStart['strategy']>('canary');
-  const [serverErrors, setServerErrors] = useState<FieldErrors>({});
+  const [serverErrors, setServerErrors] = useState<TFieldErrors>({});
   const start = useMutation(
     trpc.deploys.start.mutationOptions({
       onSuccess: async (d) => {

@@ -126,10 +126,9 @@ export class DataplaneHub {
         clearTimeout(helloTimer);
         const previous = this.conns.get(msg.dataplaneId);
         if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
-        const c: Connection = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true, work: Promise.resolve() };
-        conn = c;
-        this.conns.set(c.id, c);
-        c.work = this.onHello(c, msg).catch(() => {});
+        conn = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true, work: Promise.resolve() };
+        this.conns.set(conn.id, conn);
+        conn.work = this.onHello(conn, msg).catch(() => {});
         return;
       }
       if (!conn) return void ws.close(WS_CLOSE.badMessage, 'hello first');

@@ -2,7 +2,8 @@ import type { PrismaClient } from '@fulcrum/db';
 import { type TBackendStats, type TStatsFrame, emptyBackendStats, mergeBackendStats } from '@fulcrum/protocol';
 
 const WINDOW_SECONDS = 15 * 60;
-const ROLLUP_SECONDS = 10;
+/** Buckets of this many seconds are rolled up into Postgres, each once it is over, on a timer of the same period. */
+export const ROLLUP_SECONDS = 10;
 const RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface BackendPoint extends Omit<TBackendStats, 'backendId'> {

@@ -109,7 +109,6 @@ export class ProcessProvider implements ScalingProvider {
     const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const id = `process-${port}`;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -178,8 +177,9 @@ export class ProcessProvider implements ScalingProvider {
   }
 
   private async stop(r: Running): Promise<void> {
+    // The record goes when the process has exited (see track): a control plane stopped mid-way
+    // still finds an instance that outlived it.
     this.running.delete(r.id);
-    this.forget(r.port);
     if (!alive(r.pid)) return;
     const signal = (sig: NodeJS.Signals) => {
       try {

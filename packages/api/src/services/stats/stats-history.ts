@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { sumPoolTraffic } from '@fulcrum/protocol';
-import type { BackendPoint, StatsStore } from '../../stats/stats-store';
+import { type BackendPoint, ROLLUP_SECONDS, type StatsStore } from '../../stats/stats-store';
 
 export type TStatsRange = '5m' | '1h' | '24h';
 
@@ -23,11 +23,11 @@ export interface StatsHistory {
   points: HistoryPoint[];
 }
 
+// A finished bucket reaches Postgres up to one rollup period after it ends.
+const ROLLUP_LAG_MS = ROLLUP_SECONDS * 1000;
+
 // 5 minutes come from memory at 1 s; longer ranges from the 10 s rollups, coarsened so a chart
 // never gets more than ~360-1440 points.
-// The store rolls finished 10 s buckets up every 10 s.
-const ROLLUP_LAG_MS = 10_000;
-
 const RANGES: Record<TStatsRange, { seconds: number; resolution: number }> = {
   '5m': { seconds: 300, resolution: 1 },
   '1h': { seconds: 3600, resolution: 10 },
