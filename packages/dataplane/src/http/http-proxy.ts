@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
+import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
 import { cookieValue, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
@@ -16,33 +16,34 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
  * 5xx when the pool says so, retry only idempotent requests without a body; retries stay
  * within the pool's budget.
  */
-export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: ServerResponse, outliers: OutlierDetector): void {
+export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector): void {
   const cfg = pool.config;
-  const method = req.method ?? 'GET';
-  const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
-  const clientIp = req.socket.remoteAddress ?? '';
+  const method = req.method;
+  const requestId = req.header('x-request-id') || randomUUID();
+  const clientIp = req.clientIp;
   const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId });
-  // The server side decoded a chunked body; it goes upstream chunked again (Transfer-Encoding is hop-by-hop).
-  const chunked = req.headers['transfer-encoding'] !== undefined;
+  // A chunked body goes upstream chunked again (Transfer-Encoding is hop-by-hop).
+  const chunked = req.chunked;
   if (chunked) headers.push('Transfer-Encoding', 'chunked');
-  const hasBody = chunked || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  const head = requestHead(method, req.url ?? '/', headers);
+  const body = req.body;
+  const hasBody = body !== undefined;
+  const head = requestHead(method, req.url, headers);
   // Safe to send again after the backend may have seen it: idempotent and without a body.
   const resendable = !hasBody && IDEMPOTENT.has(method);
   const canRetry5xx = cfg.retries.on5xx && resendable;
   const ctx = selectionContext(cfg, req, clientIp);
   const stickyIn =
     cfg.stickiness.mode === 'cookie'
-      ? cookieValue(req.headers.cookie, cfg.stickiness.cookieName)
+      ? cookieValue(req.header('cookie'), cfg.stickiness.cookieName)
       : cfg.stickiness.mode === 'header'
-        ? (req.headers[cfg.stickiness.headerName.toLowerCase()] as string | undefined)
+        ? req.header(cfg.stickiness.headerName.toLowerCase())
         : undefined;
   const tried = new Set<string>();
   let lastFailure: { status: 502 | 504; reason: string } | undefined;
   let clientGone = false;
   // Set while an attempt is under way: drops its connection if the client leaves first.
   let abandon: (() => void) | undefined;
-  req.socket.setTimeout(cfg.timeouts.idleMs);
+  res.setIdleTimeout(cfg.timeouts.idleMs);
   pool.inflight++;
   let done = false;
   const finishRequest = () => {
@@ -50,8 +51,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
     done = true;
     pool.inflight--;
   };
-  res.once('close', () => {
-    clientGone = !res.writableFinished;
+  res.onClose((complete) => {
+    clientGone = !complete;
     finishRequest();
     if (clientGone) abandon?.();
   });
@@ -115,7 +116,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
       {
         connected: () => {
           connected = true;
-          if (hasBody) req.on('data', (c: Buffer) => (bytesIn += c.length));
+          body?.on('data', (c: Buffer) => (bytesIn += c.length));
         },
         failed: (kind, message) => {
           if (!discarding) fail(kind, message);
@@ -137,10 +138,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
           if (cfg.stickiness.mode === 'cookie' && stickyIn !== backend.stickyKey) {
             out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
           }
-          try {
-            res.writeHead(status, statusText, out);
-          } catch {
-            // Node refuses header values it would not send (control characters and the like).
+          if (!res.writeHead(status, statusText, out)) {
             conn.abort();
             fail('reset', 'backend sent an invalid header');
           }
@@ -154,7 +152,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
             res.end(chunk);
           } else if (!res.write(chunk)) {
             conn.pause();
-            res.once('drain', resumeUpstream);
+            res.onceDrain(resumeUpstream);
           }
         },
         end: () => {
@@ -166,7 +164,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: IncomingMessage, res: S
       },
       cfg.timeouts,
       head,
-      hasBody ? req : undefined,
+      body,
       chunked,
       method === 'HEAD',
     );

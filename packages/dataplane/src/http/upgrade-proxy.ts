@@ -4,6 +4,7 @@ import { type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
+import { nodeRequest } from './client-exchange';
 import { requestHead, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
 
@@ -19,11 +20,12 @@ function refuse(client: Duplex, status: number, reason: string): void {
  */
 export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Duplex, head: Buffer, outliers: OutlierDetector): void {
   const cfg = pool.config;
-  const clientIp = req.socket.remoteAddress ?? '';
+  const request = nodeRequest(req);
+  const clientIp = request.clientIp;
   const tried = new Set<string>();
-  const ctx = selectionContext(cfg, req, clientIp);
-  const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId: (req.headers['x-request-id'] as string) || randomUUID() }, KEEP_FOR_UPGRADE);
-  const lines = requestHead(req.method ?? 'GET', req.url ?? '/', headers);
+  const ctx = selectionContext(cfg, request, clientIp);
+  const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId: request.header('x-request-id') || randomUUID() }, KEEP_FOR_UPGRADE);
+  const lines = requestHead(request.method, request.url, headers);
   client.on('error', () => {});
 
   const attempt = (n: number) => {

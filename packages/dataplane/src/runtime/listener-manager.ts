@@ -1,16 +1,17 @@
-import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
-import { type Server as NetServer, createServer as createNetServer } from 'node:net';
+import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TSnapshotPool } from '@fulcrum/protocol';
+import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
 
 export interface ListenerHandlers {
-  http: (poolId: string) => Parameters<typeof createHttpServer>[1];
-  upgrade: (poolId: string) => (...args: Parameters<Parameters<HttpServer['on']>[1]>) => void;
-  tcp: (poolId: string) => Parameters<typeof createNetServer>[1];
+  http: (poolId: string) => HttpHandlers['request'];
+  upgrade: (poolId: string) => HttpHandlers['upgrade'];
+  tcp: (poolId: string) => (socket: Socket) => void;
 }
 
 interface Listener {
   key: string;
-  server: HttpServer | NetServer;
+  server: NetServer;
+  close: () => Promise<void>;
   /** The pool this listener serves; a new snapshot may point it at another pool id. */
   poolId: { current: string };
 }
@@ -36,7 +37,7 @@ export class ListenerManager {
         opened.push(await this.open(p));
       }
     } catch (err) {
-      await Promise.all(opened.map((l) => close(l.server)));
+      await Promise.all(opened.map((l) => l.close()));
       throw err;
     }
     // The commit: point listeners at their pools and drop the ones no pool uses.
@@ -48,7 +49,7 @@ export class ListenerManager {
         if (poolId) l.poolId.current = poolId;
         else {
           this.listeners.delete(key);
-          void close(l.server);
+          void l.close();
         }
       }
     };
@@ -56,23 +57,25 @@ export class ListenerManager {
 
   private async open(p: TSnapshotPool): Promise<Listener> {
     const poolId = { current: p.id };
-    let server: HttpServer | NetServer;
+    let server: NetServer;
+    let close: () => Promise<void>;
     if (p.protocol === 'http') {
-      const http = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.handlers.http(poolId.current)!(req, res));
-      http.on('upgrade', (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head));
-      http.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-        else socket.destroy();
+      const http = new HttpListener({
+        request: (req, res) => this.handlers.http(poolId.current)(req, res),
+        upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
       });
-      server = http;
+      server = http.server;
+      close = () => http.close();
     } else {
-      server = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(poolId.current)!(socket));
+      const tcp = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(poolId.current)(socket));
+      server = tcp;
+      close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${err.code ?? err.message}`)));
       server.listen({ host: p.listenHost, port: p.listenPort, backlog: 2048 }, () => resolve());
     });
-    return { key: keyOf(p), server, poolId };
+    return { key: keyOf(p), server, poolId, close };
   }
 
   /** The port a pool's listener is bound to (useful when it asked for port 0). */
@@ -84,13 +87,6 @@ export class ListenerManager {
   async closeAll(): Promise<void> {
     const all = [...this.listeners.values()];
     this.listeners.clear();
-    await Promise.all(all.map((l) => close(l.server)));
+    await Promise.all(all.map((l) => l.close()));
   }
-}
-
-function close(server: HttpServer | NetServer): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-  });
 }

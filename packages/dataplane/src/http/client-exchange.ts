@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/**
+ * The client's side of one proxied request, as the proxy needs it. Two servers produce it:
+ * the listener's own fast path (`server/`) for plain requests, and node:http for everything
+ * else (uploads, upgrades, HTTP/1.0, anything unusual), so the proxy logic exists once.
+ */
+export interface ClientRequest {
+  readonly method: string;
+  readonly url: string;
+  /** Header name/value pairs as received. */
+  readonly rawHeaders: string[];
+  readonly clientIp: string;
+  /** The first value of a header, by lower-case name. */
+  header(lowerName: string): string | undefined;
+  /** The request body, when there is one. */
+  readonly body: Readable | undefined;
+  /** The body arrived chunked (it goes upstream chunked again). */
+  readonly chunked: boolean;
+}
+
+export interface ClientResponse {
+  readonly headersSent: boolean;
+  /** Status line and headers (framing headers are the response's own). False when a header cannot be sent. */
+  writeHead(status: number, statusText: string, headers: string[]): boolean;
+  /** A body piece; false when the client is behind (wait for `onceDrain`). */
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer | string): void;
+  onceDrain(fn: () => void): void;
+  /** Runs once when the exchange is over: `complete` is false when the client left before the end. */
+  onClose(fn: (complete: boolean) => void): void;
+  /** Cuts the client connection (nothing honest can be sent any more). */
+  destroy(): void;
+  /** The client connection's inactivity limit while this exchange runs. */
+  setIdleTimeout(ms: number): void;
+}
+
+/** The node:http request as a ClientRequest. */
+export function nodeRequest(req: IncomingMessage): ClientRequest {
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  const length = req.headers['content-length'];
+  const hasBody = chunked || (length !== undefined && length !== '0');
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    clientIp: req.socket.remoteAddress ?? '',
+    header: (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    body: hasBody ? req : undefined,
+    chunked,
+  };
+}
+
+/** The node:http response as a ClientResponse. */
+export class NodeResponse implements ClientResponse {
+  constructor(private readonly res: ServerResponse) {}
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  writeHead(status: number, statusText: string, headers: string[]): boolean {
+    try {
+      this.res.writeHead(status, statusText, headers);
+      return true;
+    } catch {
+      // Node refuses header values it would not send (control characters and the like).
+      return false;
+    }
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (chunk === undefined) this.res.end();
+    else this.res.end(chunk);
+  }
+
+  onceDrain(fn: () => void): void {
+    this.res.once('drain', fn);
+  }
+
+  onClose(fn: (complete: boolean) => void): void {
+    this.res.once('close', () => fn(this.res.writableFinished));
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+
+  setIdleTimeout(ms: number): void {
+    this.res.socket?.setTimeout(ms);
+  }
+}

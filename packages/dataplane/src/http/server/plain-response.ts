@@ -1,0 +1,122 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ClientResponse } from '../client-exchange';
+import { BAD_VALUE, isToken } from './plain-request';
+
+/** Body pieces up to this size go out in one write together with what frames them. */
+const JOIN_MAX = 16 * 1024;
+
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** The response has been written in full. */
+  responseEnded(res: PlainResponse): void;
+  /** The connection's inactivity limit while the exchange runs. */
+  arm(ms: number): void;
+}
+
+/**
+ * An answer written straight to the client socket: the head is held back and goes out in the
+ * same write as the first body piece (for a small answer, head and body are one write). Bodies
+ * of unknown length are sent chunked; HEAD, 204 and 304 answers carry none.
+ */
+export class PlainResponse implements ClientResponse {
+  headersSent = false;
+  private head: string | undefined;
+  private chunked = false;
+  private bodyless = false;
+  private done = false;
+  private closeFn: ((complete: boolean) => void) | undefined;
+
+  constructor(
+    private readonly owner: ResponseOwner,
+    private readonly isHead: boolean,
+    readonly keepAlive: boolean,
+  ) {}
+
+  writeHead(status: number, statusText: string, headers: string[]): boolean {
+    if (this.headersSent) return false;
+    let text = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
+    let length = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!isToken(name) || BAD_VALUE.test(value)) return false;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+      text += `${name}: ${value}\r\n`;
+    }
+    this.bodyless = this.isHead || status === 204 || status === 304 || status < 200;
+    if (!this.bodyless && !length) {
+      this.chunked = true;
+      text += 'Transfer-Encoding: chunked\r\n';
+    }
+    this.head = `${text}Connection: ${this.keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
+    this.headersSent = true;
+    return true;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.done || chunk.length === 0) return true;
+    if (this.bodyless) return this.send('', undefined, '');
+    if (this.chunked) return this.send(`${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
+    return this.send('', chunk, '');
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (this.done) return;
+    if (!this.headersSent) this.writeHead(200, '', []);
+    const body = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const has = body !== undefined && body.length > 0 && !this.bodyless;
+    if (this.chunked) this.send(has ? `${body!.length.toString(16)}\r\n` : '', has ? body : undefined, has ? '\r\n0\r\n\r\n' : '0\r\n\r\n');
+    else this.send('', has ? body : undefined, '');
+    this.done = true;
+    this.finish(true);
+    this.owner.responseEnded(this);
+  }
+
+  onceDrain(fn: () => void): void {
+    this.owner.socket.once('drain', fn);
+  }
+
+  onClose(fn: (complete: boolean) => void): void {
+    this.closeFn = fn;
+  }
+
+  destroy(): void {
+    this.owner.socket.destroy();
+  }
+
+  setIdleTimeout(ms: number): void {
+    this.owner.arm(ms);
+  }
+
+  /** The connection closed under this exchange. */
+  clientGone(): void {
+    this.done = true;
+    this.finish(false);
+  }
+
+  private finish(complete: boolean): void {
+    const fn = this.closeFn;
+    this.closeFn = undefined;
+    fn?.(complete);
+  }
+
+  /** Writes `prefix + chunk + suffix`, preceded by the head if it has not gone out yet. */
+  private send(prefix: string, chunk: Buffer | undefined, suffix: string): boolean {
+    const socket = this.owner.socket;
+    let lead = prefix;
+    if (this.head !== undefined) {
+      lead = this.head + prefix;
+      this.head = undefined;
+    }
+    if (chunk === undefined) return lead || suffix ? socket.write(lead + suffix, 'latin1') : true;
+    // Latin1 maps bytes to chars one to one: a small body joins the head in a single write.
+    if (chunk.length <= JOIN_MAX) return socket.write(lead + chunk.toString('latin1') + suffix, 'latin1');
+    socket.cork();
+    if (lead) socket.write(lead, 'latin1');
+    let ok = socket.write(chunk);
+    if (suffix) ok = socket.write(suffix, 'latin1');
+    socket.uncork();
+    return ok;
+  }
+}
