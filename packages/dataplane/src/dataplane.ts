@@ -62,6 +62,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         if (!pool) return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
         proxyHttpRequest(pool, req, res, this.outliers);
       },
+      idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
       upgrade: (poolId) => (req, socket, head) => {
         const pool = this.runtime?.pools.get(poolId);
         if (!pool) return socket.destroy();

@@ -4,6 +4,7 @@ import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
 
 export interface ListenerHandlers {
   http: (poolId: string) => HttpHandlers['request'];
+  idleMs: (poolId: string) => number;
   upgrade: (poolId: string) => HttpHandlers['upgrade'];
   tcp: (poolId: string) => (socket: Socket) => void;
 }
@@ -62,6 +63,7 @@ export class ListenerManager {
     if (p.protocol === 'http') {
       const http = new HttpListener({
         request: (req, res) => this.handlers.http(poolId.current)(req, res),
+        idleMs: () => this.handlers.idleMs(poolId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
       });
       server = http.server;

@@ -7,13 +7,13 @@ import { PlainResponse, type ResponseOwner } from './plain-response';
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
-/** How long a connection may wait for its first request (afterwards the pool's idle timeout applies). */
-const FIRST_REQUEST_MS = 60_000;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 export interface ConnectionHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
+  /** The pool's client idle timeout: the limit on a connection's silence, between requests and during one. */
+  idleMs(): number;
   /** Gives the connection to node:http, with the bytes read but not yet served. */
   handOff(socket: Socket, unread: Buffer | undefined): void;
 }
@@ -22,7 +22,8 @@ export interface ConnectionHandlers {
  * One client connection on an HTTP listener. Plain requests (see `parsePlainRequest`) are
  * served one at a time, pipelined ones in order; the first request that is not plain hands
  * the connection, with its unread bytes, to node:http for the rest of its life. Between
- * requests the connection is held to the last pool's idle timeout.
+ * requests, as during one, the connection is held to its pool's idle timeout; a request head
+ * left unfinished that long is answered 408.
  */
 export class ClientConnection implements ResponseOwner {
   private unread: Buffer | undefined;
@@ -40,7 +41,7 @@ export class ClientConnection implements ResponseOwner {
     private readonly gone: (c: ClientConnection) => void,
   ) {
     this.clientIp = socket.remoteAddress ?? '';
-    this.arm(FIRST_REQUEST_MS);
+    this.arm(handlers.idleMs());
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);

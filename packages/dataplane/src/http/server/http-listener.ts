@@ -6,6 +6,8 @@ import { ClientConnection } from './client-connection';
 
 export interface HttpHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
+  /** The pool's client idle timeout. */
+  idleMs(): number;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
@@ -31,6 +33,7 @@ export class HttpListener {
     this.full.emit('listening');
     const connections = {
       request: handlers.request,
+      idleMs: handlers.idleMs,
       handOff: (socket: Socket, unread: Buffer | undefined) => {
         this.full.emit('connection', socket);
         if (unread) socket.emit('data', unread);

@@ -1,0 +1,192 @@
+import { connect, createServer as createNetServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Dataplane } from '../../dataplane';
+import { freePort, snapshotFor, startBackend } from '../../test-support';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+/** A backend that answers `METHOD path body` as text, so each answer says which request it is. */
+async function echoProxy(pool = {}) {
+  const backend = await startBackend('echo', (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`${req.method} ${req.url} ${body}`.trim());
+    });
+  });
+  cleanups.push(() => backend.close());
+  const port = await freePort();
+  const dp = new Dataplane();
+  cleanups.push(() => dp.stop());
+  expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: backend.port }], pool))).ok).toBe(true);
+  return port;
+}
+
+interface Raw {
+  /** Everything the proxy sent so far. */
+  text(): string;
+  send(bytes: string): void;
+  /** Resolves once the proxy has sent `n` answers (counted by status line), or rejects after 5 s. */
+  answers(n: number): Promise<string[]>;
+  closed: Promise<void>;
+}
+
+/** A client connection speaking raw bytes, to send what fetch never would (pipelining, malformed heads). */
+async function rawClient(port: number): Promise<Raw> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  cleanups.push(async () => void socket.destroy());
+  let text = '';
+  const waiters: (() => void)[] = [];
+  socket.on('data', (c: Buffer) => {
+    text += c.toString('latin1');
+    for (const w of waiters) w();
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  const split = () => text.split(/(?=HTTP\/1\.1 \d{3} )/).filter(Boolean);
+  return {
+    text: () => text,
+    send: (bytes) => void socket.write(bytes, 'latin1'),
+    answers: (n) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${split().length} of ${n} answers: ${text}`)), 5000);
+        const check = () => {
+          if (split().length >= n && text.endsWith(split().at(-1)!) && complete(split().at(-1)!)) {
+            clearTimeout(timer);
+            resolve(split());
+          }
+        };
+        waiters.push(check);
+        check();
+      }),
+    closed,
+  };
+}
+
+/** An answer whose body (by Content-Length, or chunked to its last chunk) has fully arrived. */
+function complete(answer: string): boolean {
+  const [head, ...rest] = answer.split('\r\n\r\n');
+  const body = rest.join('\r\n\r\n');
+  const length = /content-length: (\d+)/i.exec(head!);
+  if (length) return body.length >= Number(length[1]);
+  if (/transfer-encoding: chunked/i.test(head!)) return body.endsWith('0\r\n\r\n');
+  return true;
+}
+
+/** An answer's body, de-chunked when it came chunked. */
+function bodyOf(answer: string): string {
+  const at = answer.indexOf('\r\n\r\n');
+  let rest = answer.slice(at + 4);
+  if (!/\r\ntransfer-encoding: chunked\r\n/i.test(answer.slice(0, at + 2))) return rest;
+  let body = '';
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (!size) return body;
+    body += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 4 + size);
+  }
+}
+
+describe('HTTP listener', () => {
+  it('answers pipelined requests in order on one connection', async () => {
+    const port = await echoProxy();
+    const c = await rawClient(port);
+    c.send(['/one', '/two', '/three'].map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    const answers = await c.answers(3);
+    expect(answers.map(bodyOf)).toEqual(['GET /one', 'GET /two', 'GET /three']);
+    expect(answers.every((a) => /^HTTP\/1\.1 200 OK\r\n/.test(a) && /\r\nConnection: keep-alive\r\n/.test(a))).toBe(true);
+  });
+
+  it('hands a connection to node:http at its first request with a body, which serves it and the rest', async () => {
+    const port = await echoProxy();
+    const c = await rawClient(port);
+    c.send('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.answers(1);
+    c.send('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
+    c.send('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    const chunkedUpload = 'PUT /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+    c.send(chunkedUpload);
+    const answers = await c.answers(4);
+    expect(answers.map(bodyOf)).toEqual(['GET /before', 'POST /upload hello', 'GET /after', 'PUT /chunked abc']);
+  });
+
+  it('leaves malformed requests to node:http, which refuses them with 400', async () => {
+    const port = await echoProxy();
+    for (const bad of [
+      'GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nX-Ctl: a\x01b\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'GET / HTTP/1.1\r\n\r\n',
+    ]) {
+      const c = await rawClient(port);
+      c.send(bad);
+      const [answer] = await c.answers(1);
+      expect(answer, JSON.stringify(bad)).toMatch(/^HTTP\/1\.1 400 /);
+      await c.closed;
+    }
+  });
+
+  it('closes the connection after answering Connection: close and HTTP/1.0 requests', async () => {
+    const port = await echoProxy();
+    const closeAsked = await rawClient(port);
+    closeAsked.send('GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await closeAsked.closed;
+    expect(closeAsked.text()).toMatch(/\r\nConnection: close\r\n/);
+    expect(bodyOf(closeAsked.text())).toBe('GET /bye');
+    const old = await rawClient(port);
+    old.send('GET /old HTTP/1.0\r\nHost: x\r\n\r\n');
+    await old.closed;
+    expect(old.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(bodyOf(old.text())).toBe('GET /old');
+  });
+
+  it('re-frames a body of unknown length as chunked, sends none for HEAD, and refuses a forbidden header byte with 502', async () => {
+    const streaming = await startBackend('stream', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      if (req.method === 'HEAD') return void res.end();
+      res.write('first ');
+      setTimeout(() => res.end('second'), 20);
+    });
+    cleanups.push(() => streaming.close());
+    const bad = createNetServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nok')));
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => bad.close(r)));
+    const port = await freePort();
+    const dp = new Dataplane();
+    cleanups.push(() => dp.stop());
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'stream', port: streaming.port }]));
+
+    const c = await rawClient(port);
+    c.send('GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [get, head] = await c.answers(2);
+    expect(get).toMatch(/\r\nTransfer-Encoding: chunked\r\n/);
+    expect(get!.slice(get!.indexOf('\r\n\r\n') + 4)).toBe('6\r\nfirst \r\n6\r\nsecond\r\n0\r\n\r\n');
+    expect(bodyOf(head!)).toBe('');
+
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'bad', port: (bad.address() as { port: number }).port }], { retries: { attempts: 0 } }));
+    const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+    expect(r.status).toBe(502);
+    expect(r.headers.get('x-fulcrum-error')).toMatch(/invalid header/);
+  });
+
+  it("holds connections to the pool's idle timeout, and answers 408 to a head that never completes", async () => {
+    const port = await echoProxy({ timeouts: { idleMs: 300 } });
+    const idle = await rawClient(port);
+    idle.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await idle.answers(1);
+    const started = Date.now();
+    await idle.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    const slow = await rawClient(port);
+    slow.send('GET / HTTP/1.1\r\nHo');
+    await slow.closed;
+    expect(slow.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+  });
+});
