@@ -4,6 +4,13 @@ import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
 import { ClientConnection } from './client-connection';
 
+/**
+ * How much of an answer may wait in a client socket's buffer before the backend is paused.
+ * Node's 16 KiB default is less than one 64 KiB read, which would pause and resume the
+ * backend socket (two epoll changes) for every read of a large body.
+ */
+const CLIENT_BUFFER_BYTES = 256 * 1024;
+
 export interface HttpHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
   /** The pool's client idle timeout. */
@@ -39,7 +46,7 @@ export class HttpListener {
         if (unread) socket.emit('data', unread);
       },
     };
-    this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    this.server = createNetServer({ allowHalfOpen: true, noDelay: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => {
       const c = new ClientConnection(socket, connections, (gone) => this.plain.delete(gone));
       this.plain.add(c);
     });
