@@ -27,7 +27,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
   if (chunked) headers.push('Transfer-Encoding', 'chunked');
   const body = req.body;
   const hasBody = body !== undefined;
-  const head = requestHead(method, req.url, headers);
+  // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
+  const head = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
   // Safe to send again after the backend may have seen it: idempotent and without a body.
   const resendable = !hasBody && IDEMPOTENT.has(method);
   const canRetry5xx = cfg.retries.on5xx && resendable;
@@ -163,7 +164,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
         },
       },
       cfg.timeouts,
-      head,
+      head ?? requestHead(method, req.url, [...headers, 'Host', backend.address]),
       body,
       chunked,
       method === 'HEAD',

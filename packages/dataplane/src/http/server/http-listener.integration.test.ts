@@ -145,6 +145,12 @@ describe('HTTP listener', () => {
     await old.closed;
     expect(old.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(bodyOf(old.text())).toBe('GET /old');
+    // Without a Host the request still reaches an HTTP/1.1 backend, with the backend's address as Host.
+    const hostless = await rawClient(port);
+    hostless.send('GET /no-host HTTP/1.0\r\n\r\n');
+    await hostless.closed;
+    expect(hostless.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(bodyOf(hostless.text())).toBe('GET /no-host');
   });
 
   it('re-frames a body of unknown length as chunked, sends none for HEAD, and refuses a forbidden header byte with 502', async () => {
