@@ -15,9 +15,11 @@
  *   --scenarios   c50, c200 and/or 1MiB (default all three)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
  *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
+ * Each cell also reports the CPU per request of the target's processes (user + system, read
+ * from /proc around each wrk run; for "direct", the backends' own).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +106,9 @@ interface WrkResult {
   p99: number;
   mbps: number;
   errors: number;
+  /** The target's CPU per request in µs (all its processes), user and system. */
+  userUs: number;
+  sysUs: number;
 }
 
 function toMs(v: string): number {
@@ -128,7 +133,47 @@ function wrk(port: number, conns: number, pathname: string, seconds = SECONDS): 
   const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = Number(errs?.[1] ?? 0) + (sock ? Number(sock[1]) + Number(sock[3]) + Number(sock[4]) : 0);
-  return { rps, p50, p99, mbps, errors };
+  return { rps, p50, p99, mbps, errors, userUs: NaN, sysUs: NaN };
+}
+
+/** A wrk run with the CPU the target's processes used during it, per request. */
+function measure(port: number, pid: number | undefined, conns: number, pathname: string): WrkResult {
+  const before = pid ? treeCpu(pid) : undefined;
+  const res = wrk(port, conns, pathname);
+  if (!pid || !before) return res;
+  const after = treeCpu(pid);
+  const requests = res.rps * SECONDS;
+  return { ...res, userUs: ((after.user - before.user) * 1e6) / requests, sysUs: ((after.sys - before.sys) * 1e6) / requests };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** User and system CPU seconds used so far by a process and all its descendants (Linux /proc). */
+function treeCpu(root: number): { user: number; sys: number } {
+  const parent = new Map<number, number>();
+  const times = new Map<number, [number, number]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(f[1]));
+      times.set(Number(entry), [Number(f[11]), Number(f[12])]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let user = 0;
+  let sys = 0;
+  for (const [pid, [u, s]] of times) {
+    let p: number | undefined = pid;
+    while (p && p !== root) p = parent.get(p);
+    if (p !== root) continue;
+    user += u;
+    sys += s;
+  }
+  return { user: user / CLOCK_TICKS, sys: sys / CLOCK_TICKS };
 }
 
 const median = (xs: number[]) => {
@@ -150,7 +195,7 @@ async function main() {
     `daemon off; worker_processes 1; ${common.replaceAll('%s', 'backends')}
 http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location = /1m { alias ${dir}/big.bin; } location / { return 200 "hello from ${p}\\n"; } }`).join(' ')} }`,
   );
-  start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
+  const backendsProc = start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
   const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), nginx: await freePort(), haproxy: await freePort() };
   const snapshotPort = (listenPort: number) => ({
@@ -162,11 +207,12 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
-  start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
-  start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
+  const fulcrumProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
+  const fulcrum2Proc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
+  let baselineProc: ChildProcess | undefined;
   if (values.baseline) {
     writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(snapshotPort(ports.baseline)));
-    start(process.execPath, [path.resolve(values.baseline), '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
+    baselineProc = start(process.execPath, [path.resolve(values.baseline), '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
   }
 
   writeFileSync(
@@ -176,7 +222,7 @@ http { ${httpCommon}
   upstream pool { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 256; }
   server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; } } }`,
   );
-  start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
+  const nginxProc = start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
 
   writeFileSync(
     path.join(dir, 'haproxy.cfg'),
@@ -197,15 +243,15 @@ backend be
 ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
 `,
   );
-  start(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], 'haproxy');
+  const haproxyProc = start(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], 'haproxy');
 
   const targets = [
-    { name: 'direct', port: backendPorts[0]! },
-    { name: 'Fulcrum', port: ports.fulcrum },
-    { name: 'Fulcrum x2', port: ports.fulcrum2 },
-    ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline }] : []),
-    { name: 'NGINX', port: ports.nginx },
-    { name: 'HAProxy', port: ports.haproxy },
+    { name: 'direct', port: backendPorts[0]!, pid: backendsProc.pid },
+    { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
+    { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
+    ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid }] : []),
+    { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
+    { name: 'HAProxy', port: ports.haproxy, pid: haproxyProc.pid },
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
   for (const t of targets) await waitFor(t.port);
   console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved, after a ${WARMUP_SECONDS}s warm-up per target and scenario`);
@@ -220,7 +266,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     for (const t of targets) wrk(t.port, s.conns, s.path, WARMUP_SECONDS);
     for (let r = 0; r < ROUNDS; r++) {
       for (const t of targets) {
-        const res = wrk(t.port, s.conns, s.path);
+        const res = measure(t.port, t.pid, s.conns, s.path);
         const key = `${s.label}|${t.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
         process.stderr.write(`  ${s.label} round ${r + 1} ${t.name}: ${Math.round(res.rps)} req/s, p99 ${res.p99.toFixed(2)} ms${res.errors ? `, ${res.errors} errors` : ''}\n`);
@@ -230,12 +276,12 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
 
   const lines: string[] = [];
   const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
-  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'vs NGINX', 'vs HAProxy', 'vs direct']);
-  row(Array(10).fill('---'));
+  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req (user+sys)', 'vs NGINX', 'vs HAProxy', 'vs direct']);
+  row(Array(11).fill('---'));
   for (const s of scenarios) {
     const med = (name: string) => {
       const rs = results.get(`${s.label}|${name}`)!;
-      return { rps: median(rs.map((x) => x.rps)), mbps: median(rs.map((x) => x.mbps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0) };
+      return { rps: median(rs.map((x) => x.rps)), mbps: median(rs.map((x) => x.mbps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), userUs: median(rs.map((x) => x.userUs)), sysUs: median(rs.map((x) => x.sysUs)), errors: rs.reduce((a, x) => a + x.errors, 0) };
     };
     const has = (name: string) => targets.some((t) => t.name === name);
     const ng = med('NGINX');
@@ -244,7 +290,8 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     for (const t of targets) {
       const m = med(t.name);
       const ratio = (base: { rps: number } | undefined) => (t.name.startsWith('Fulcrum') && base ? (m.rps / base.rps).toFixed(2) : '');
-      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), ratio(ng), ratio(ha), ratio(di)]);
+      const cpu = Number.isNaN(m.userUs) ? '' : `${(m.userUs + m.sysUs).toFixed(1)} (${m.userUs.toFixed(1)}+${m.sysUs.toFixed(1)})`;
+      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), cpu, ratio(ng), ratio(ha), ratio(di)]);
     }
     if (has('Fulcrum')) lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(med('Fulcrum').p99 / ng.p99).toFixed(2)}`, '');
   }
