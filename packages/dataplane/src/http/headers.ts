@@ -64,8 +64,12 @@ export function requestHead(method: string, url: string, headers: string[]): str
   return `${head}\r\n`;
 }
 
+/** The first value of a header in raw pairs, by lower-case name (only names of that length are lower-cased). */
 export function headerValue(raw: string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerName) return raw[i + 1];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
   return undefined;
 }
 

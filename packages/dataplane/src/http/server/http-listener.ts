@@ -59,7 +59,6 @@ export class HttpListener {
       for (const c of this.plain) c.closeWhenIdle();
       // Also stops node:http's sweep, and closes its idle connections.
       this.full.close();
-      this.full.closeIdleConnections();
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { ClientRequest } from '../client-exchange';
+import { headerValue } from '../headers';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Control characters other than HTAB, which a header value may not carry. */
@@ -30,12 +31,7 @@ export class PlainRequest implements ClientRequest {
   ) {}
 
   header(lowerName: string): string | undefined {
-    const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!;
-      if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
-    }
-    return undefined;
+    return headerValue(this.rawHeaders, lowerName);
   }
 }
 
