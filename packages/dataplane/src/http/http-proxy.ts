@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
@@ -6,170 +8,345 @@ import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
 import { cookieValue, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
+import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const NONE: ReadonlySet<string> = new Set();
+const KEEP_FOR_UPGRADE: ReadonlySet<string> = new Set(['connection', 'upgrade']);
+
+/** Where a request that asks to switch protocols goes once the backend answers 101. */
+export interface UpgradeTarget {
+  /** The client connection, taken from the HTTP server (nothing reads it until the 101). */
+  socket: Duplex;
+  /** Bytes the client sent after the request head, already read. */
+  early: Buffer;
+}
+
+/** A request's life, in order; every event from its connection is read in the light of it. */
+const enum Phase {
+  PickingBackend,
+  Connecting,
+  WaitingFirstByte,
+  Streaming,
+  /** After a 101: bytes flow both ways until either side closes. */
+  Tunnel,
+  Done,
+}
 
 /**
  * Proxies one HTTP request through a pool: choose a backend, stream the request body to it
- * once connected, stream the answer back. Connect failures retry on another backend (the
- * body is untouched until the connection is up); resets and timeouts before the answer, and
- * 5xx when the pool says so, retry only idempotent requests without a body; retries stay
- * within the pool's budget.
+ * once connected, stream the answer back. See `ProxiedRequest` for the retry rules.
  */
-export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector): void {
-  const cfg = pool.config;
-  const method = req.method;
-  const requestId = req.header('x-request-id') || randomUUID();
-  const clientIp = req.clientIp;
-  const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId });
-  // A chunked body goes upstream chunked again (Transfer-Encoding is hop-by-hop).
-  const chunked = req.chunked;
-  if (chunked) headers.push('Transfer-Encoding', 'chunked');
-  const body = req.body;
-  const hasBody = body !== undefined;
-  // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
-  const head = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
-  // Safe to send again after the backend may have seen it: idempotent and without a body.
-  const resendable = !hasBody && IDEMPOTENT.has(method);
-  const canRetry5xx = cfg.retries.on5xx && resendable;
-  const ctx = selectionContext(cfg, req, clientIp);
-  const stickyIn =
-    cfg.stickiness.mode === 'cookie'
-      ? cookieValue(req.header('cookie'), cfg.stickiness.cookieName)
-      : cfg.stickiness.mode === 'header'
-        ? req.header(cfg.stickiness.headerName.toLowerCase())
-        : undefined;
-  const tried = new Set<string>();
-  let lastFailure: { status: 502 | 504; reason: string } | undefined;
-  let clientGone = false;
-  // Set while an attempt is under way: drops its connection if the client leaves first.
-  let abandon: (() => void) | undefined;
-  res.setIdleTimeout(cfg.timeouts.idleMs);
-  pool.inflight++;
-  let done = false;
-  const finishRequest = () => {
-    if (done) return;
-    done = true;
-    pool.inflight--;
-  };
-  res.onClose((complete) => {
-    clientGone = !complete;
-    finishRequest();
-    if (clientGone) abandon?.();
-  });
+export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector, upgrade?: UpgradeTarget): void {
+  new ProxiedRequest(pool, req, res, outliers, upgrade).start();
+}
 
-  const attempt = (n: number, retrying: boolean) => {
-    const backend = (n === 0 ? pool.stickyTarget(stickyIn, tried) : undefined) ?? pool.select(ctx, tried);
+/**
+ * One client request and everything it owns while it runs (Envoy's stream, beside the
+ * connections it borrows): its phase, the backend slot it holds, the upstream connection it
+ * borrowed for the current attempt, and the backpressure it put on that connection. The
+ * connection only carries bytes; pausing, resuming and giving back are this object's acts, and
+ * the backend slot is given back before the client's answer ends, so the next pipelined request
+ * finds it free.
+ *
+ * Retries: at most `retries.attempts` per request, each on a backend not tried yet.
+ * - Nothing was sent (connect refused or timed out): always retried, whatever the method.
+ * - The connection closed or reset before any byte of the answer (a dead backend, or a reused
+ *   idle connection the backend was closing): retried when the request is safe to send again
+ *   (idempotent, without a body).
+ * Neither takes the budget: the failed backend did no work, and the retry goes elsewhere.
+ * - A timeout before the answer, or a 5xx when `retries.on5xx` is set: retried when the request
+ *   is safe to send again and the pool's retry budget allows (`PoolRuntime.retryAllowed`).
+ * - Once any byte of the answer has arrived (beyond a 5xx being retried), never.
+ */
+class ProxiedRequest implements Exchange {
+  private phase = Phase.PickingBackend;
+  private readonly cfg;
+  private readonly requestId: string;
+  private readonly headers: string[];
+  /** The serialized request head, when it does not depend on the backend (the client sent Host). */
+  private readonly fixedHead: string | undefined;
+  /** Safe to send again after the backend may have seen it: idempotent and without a body. */
+  private readonly resendable: boolean;
+  private readonly ctx: SelectionContext;
+  private readonly stickyIn: string | undefined;
+  private tried: Set<string> | undefined;
+  private retries = 0;
+  private lastFailure: { status: 502 | 504; reason: string } | undefined;
+  private clientGone = false;
+  /** Counted in pool.inflight until the client's answer is settled. */
+  private inflight = false;
+  private countingBody = false;
+
+  // The current attempt.
+  private backend: RuntimeBackend | undefined;
+  private conn: UpstreamConnection | undefined;
+  private retrying = false;
+  private started = 0;
+  private status = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  /** The upstream connection's reading is stopped until the client drains. */
+  private paused = false;
+  private onDrain: (() => void) | undefined;
+  /** The last piece of a body of known length: it goes out with the end, in one write. */
+  private tail: Buffer | undefined;
+
+  constructor(
+    private readonly pool: PoolRuntime,
+    private readonly req: ClientRequest,
+    private readonly res: ClientResponse,
+    private readonly outliers: OutlierDetector,
+    private readonly upgrade: UpgradeTarget | undefined,
+  ) {
+    const cfg = (this.cfg = pool.config);
+    const method = req.method;
+    this.requestId = req.header('x-request-id') || randomUUID();
+    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId };
+    const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
+    // A chunked body goes upstream chunked again (Transfer-Encoding is hop-by-hop).
+    if (req.chunked) headers.push('Transfer-Encoding', 'chunked');
+    this.headers = headers;
+    // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
+    this.fixedHead = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
+    this.resendable = req.body === undefined && IDEMPOTENT.has(method);
+    this.ctx = selectionContext(cfg, req, req.clientIp);
+    this.stickyIn =
+      cfg.stickiness.mode === 'cookie'
+        ? cookieValue(req.header('cookie'), cfg.stickiness.cookieName)
+        : cfg.stickiness.mode === 'header'
+          ? req.header(cfg.stickiness.headerName.toLowerCase())
+          : undefined;
+  }
+
+  start(): void {
+    this.res.setIdleTimeout(this.cfg.timeouts.idleMs);
+    this.pool.inflight++;
+    this.inflight = true;
+    this.res.onClose((complete) => this.clientClosed(complete));
+    this.pickBackend();
+  }
+
+  private pickBackend(): void {
+    this.phase = Phase.PickingBackend;
+    const pool = this.pool;
+    const tried = this.tried ?? NONE;
+    const backend = (this.retries === 0 ? pool.stickyTarget(this.stickyIn, tried) : undefined) ?? pool.select(this.ctx, tried);
     if (!backend) {
-      finishRequest();
       // After failed attempts, the last failure says more than "nobody left to try".
-      if (lastFailure) return sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
+      const failure = this.lastFailure;
+      if (failure) return this.answerError(failure.status, failure.reason);
       const full = pool.allFull();
-      return sendErrorPage(res, 503, full ? 'every backend is at its connection limit' : 'no healthy backend available', requestId);
+      return this.answerError(503, full ? 'every backend is at its connection limit' : 'no healthy backend available');
     }
-    tried.add(backend.id);
-    forward(backend, n, retrying);
-  };
+    this.connect(backend);
+  }
 
-  const forward = (backend: RuntimeBackend, n: number, retrying: boolean) => {
+  private connect(backend: RuntimeBackend): void {
     const state = backend.state;
-    const started = performance.now();
+    this.backend = backend;
+    this.phase = Phase.Connecting;
+    this.started = performance.now();
+    this.status = 0;
     state.active++;
-    if (retrying) pool.retriesInflight++;
+    if (this.retrying) this.pool.retriesInflight++;
     state.stats.request();
-    let connected = false;
-    let responseStarted = false;
-    let released = false;
-    // A 5xx being retried elsewhere: its body is read and dropped so the connection can be reused.
-    let discarding = false;
-    let ended = false;
-    let status = 0;
-    let bytesIn = 0;
-    let bytesOut = 0;
     const conn = backend.upstream.acquire();
-    const release = () => {
-      if (released) return;
-      released = true;
-      abandon = undefined;
-      state.active--;
-      if (retrying) pool.retriesInflight--;
-      state.stats.bytes(bytesIn, bytesOut);
-    };
-    abandon = () => {
+    this.conn = conn;
+    const req = this.req;
+    const head = this.fixedHead ?? requestHead(req.method, req.url, [...this.headers, 'Host', backend.address]);
+    conn.send(this, this.cfg.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
+  }
+
+  /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
+  private releaseAttempt(): RuntimeBackend {
+    const backend = this.backend!;
+    const state = backend.state;
+    this.backend = undefined;
+    this.conn = undefined;
+    this.paused = false;
+    state.active--;
+    if (this.retrying) this.pool.retriesInflight--;
+    state.stats.bytes(this.bytesIn, this.bytesOut);
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+    return backend;
+  }
+
+  // Exchange: events from the upstream connection of the current attempt.
+
+  connected(): void {
+    this.phase = Phase.WaitingFirstByte;
+    // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
+    const body = this.req.body;
+    if (body && !this.countingBody) {
+      this.countingBody = true;
+      body.on('data', (c: Buffer) => (this.bytesIn += c.length));
+    }
+  }
+
+  head(status: number, statusText: string, rawHeaders: string[]): void {
+    const backend = this.backend!;
+    const state = backend.state;
+    const cfg = this.cfg;
+    this.status = status;
+    const latency = performance.now() - this.started;
+    state.recordLatency(latency);
+    if (status >= 500) this.outliers.failure(this.pool, backend, `status ${status}`);
+    else this.outliers.success(backend);
+    if (status >= 500 && cfg.retries.on5xx && this.resendable && this.retries < cfg.retries.attempts && this.pool.retryAllowed() && !this.clientGone) {
+      state.stats.response(status, latency);
+      // Its body is read and dropped so the connection can be reused.
+      this.conn!.discard();
+      this.releaseAttempt();
+      return this.retry(backend);
+    }
+    if (status === 101) return this.openTunnel(statusText, rawHeaders);
+    this.phase = Phase.Streaming;
+    const out = stripHopByHop(rawHeaders);
+    if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
+      out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
+    }
+    if (!this.res.writeHead(status, statusText, out)) {
+      this.conn!.abort();
+      this.failed('reset', 'backend sent an invalid header', true);
+    }
+  }
+
+  body(chunk: Buffer, last: boolean): void {
+    this.bytesOut += chunk.length;
+    if (this.phase === Phase.Tunnel) {
+      if (!this.upgrade!.socket.write(chunk)) this.pauseUpstream(this.upgrade!.socket);
+      return;
+    }
+    if (last) {
+      this.tail = chunk;
+      return;
+    }
+    if (!this.res.write(chunk)) this.pauseUpstream(undefined);
+  }
+
+  end(): void {
+    const backend = this.releaseAttempt();
+    const state = backend.state;
+    const tunnel = this.phase === Phase.Tunnel;
+    this.phase = Phase.Done;
+    if (tunnel) {
+      this.upgrade!.socket.end();
+      return;
+    }
+    state.stats.response(this.status, performance.now() - this.started);
+    this.settle();
+    const tail = this.tail;
+    this.tail = undefined;
+    this.res.end(tail);
+  }
+
+  failed(kind: ErrorKind, message: string, answered: boolean): void {
+    const phase = this.phase;
+    const backend = this.releaseAttempt();
+    this.tail = undefined;
+    backend.state.stats.error(kind);
+    if (kind === 'connect' || kind === 'timeout') this.outliers.failure(this.pool, backend, message);
+    if (phase === Phase.Tunnel) {
+      this.phase = Phase.Done;
+      this.upgrade!.socket.destroy();
+      return;
+    }
+    if (this.clientGone) {
+      this.phase = Phase.Done;
+      return;
+    }
+    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
+    if (this.mayRetry(kind, phase, answered)) return this.retry(backend);
+    this.answerError(this.lastFailure.status, this.lastFailure.reason);
+  }
+
+  private mayRetry(kind: ErrorKind, phase: Phase, answered: boolean): boolean {
+    if (this.retries >= this.cfg.retries.attempts) return false;
+    if (phase === Phase.Connecting) return true;
+    if (phase !== Phase.WaitingFirstByte || !this.resendable || answered) return false;
+    return kind === 'reset' || this.pool.retryAllowed();
+  }
+
+  private retry(failed: RuntimeBackend): void {
+    (this.tried ??= new Set()).add(failed.id);
+    this.retries++;
+    this.retrying = true;
+    this.pickBackend();
+  }
+
+  /** Stops reading the backend until the client (`socket`, or the response) drains; once per pause. */
+  private pauseUpstream(socket: Duplex | undefined): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.conn!.pause();
+    const onDrain = (this.onDrain ??= () => this.drained());
+    if (socket) socket.once('drain', onDrain);
+    else this.res.onceDrain(onDrain);
+  }
+
+  private drained(): void {
+    // Only the pause this request put on the connection it still holds: a drain that comes
+    // after the answer ended (or never comes, as on node:http) has nothing to resume.
+    if (!this.paused || !this.conn) return;
+    this.paused = false;
+    this.conn.resume();
+  }
+
+  /** The answer is the proxy's own (no backend, or the last failure): nothing is held any more. */
+  private answerError(status: 502 | 503 | 504, reason: string): void {
+    this.phase = Phase.Done;
+    this.settle();
+    if (this.upgrade && this.res.headersSent) this.upgrade.socket.destroy();
+    else sendErrorPage(this.res, status, reason, this.requestId);
+  }
+
+  /** The request stops counting as in flight (for the retry budget). */
+  private settle(): void {
+    if (!this.inflight) return;
+    this.inflight = false;
+    this.pool.inflight--;
+  }
+
+  private clientClosed(complete: boolean): void {
+    this.settle();
+    if (complete || this.phase === Phase.Tunnel) return;
+    this.clientGone = true;
+    // The client left first: the connection is mid-exchange and cannot be trusted with another.
+    if (this.conn) {
+      this.conn.abort();
+      this.releaseAttempt();
+    }
+    this.phase = Phase.Done;
+  }
+
+  /** A 101 to an upgrade request: the client gets it as sent, then bytes flow both ways. */
+  private openTunnel(statusText: string, rawHeaders: string[]): void {
+    const { socket, early } = this.upgrade!;
+    const conn = this.conn!;
+    this.phase = Phase.Tunnel;
+    this.settle();
+    this.backend!.state.stats.response(101, performance.now() - this.started);
+    const out = stripHopByHop(rawHeaders, KEEP_FOR_UPGRADE);
+    let text = `HTTP/1.1 101 ${statusText}\r\n`;
+    for (let i = 0; i < out.length; i += 2) text += `${out[i]}: ${out[i + 1]}\r\n`;
+    socket.write(`${text}\r\n`, 'latin1');
+    // The client's bytes waited (unread) for this answer; the ones already read go first.
+    if (early.length) conn.write(early);
+    socket.on('data', (c: Buffer) => {
+      this.bytesIn += c.length;
+      if (!conn.write(c)) {
+        socket.pause();
+        conn.onceDrain(() => socket.resume());
+      }
+    });
+    socket.on('end', () => conn.endWrite());
+    socket.once('close', () => {
+      if (this.phase !== Phase.Tunnel) return;
+      this.phase = Phase.Done;
       conn.abort();
-      release();
-    };
-    const resumeUpstream = () => conn.resume();
-
-    const fail = (kind: ErrorKind, message: string) => {
-      release();
-      state.stats.error(kind);
-      if (kind === 'connect' || kind === 'timeout') outliers.failure(pool, backend, message);
-      if (clientGone) return;
-      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
-      // Before the connection is up nothing was sent; after, only a resendable request may go again.
-      if (!responseStarted && (!connected || resendable) && n < cfg.retries.attempts && pool.retryAllowed()) return attempt(n + 1, true);
-      finishRequest();
-      sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
-    };
-
-    conn.send(
-      {
-        connected: () => {
-          connected = true;
-          body?.on('data', (c: Buffer) => (bytesIn += c.length));
-        },
-        failed: (kind, message) => {
-          if (!discarding) fail(kind, message);
-        },
-        head: (st, statusText, rawHeaders) => {
-          responseStarted = true;
-          status = st;
-          const latency = performance.now() - started;
-          state.recordLatency(latency);
-          if (status >= 500) outliers.failure(pool, backend, `status ${status}`);
-          else outliers.success(backend);
-          if (status >= 500 && canRetry5xx && n < cfg.retries.attempts && pool.retryAllowed() && !clientGone) {
-            state.stats.response(status, latency);
-            discarding = true;
-            release();
-            return attempt(n + 1, true);
-          }
-          const out = stripHopByHop(rawHeaders);
-          if (cfg.stickiness.mode === 'cookie' && stickyIn !== backend.stickyKey) {
-            out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
-          }
-          if (!res.writeHead(status, statusText, out)) {
-            conn.abort();
-            fail('reset', 'backend sent an invalid header');
-          }
-        },
-        body: (chunk, last) => {
-          if (discarding || released) return;
-          bytesOut += chunk.length;
-          // The last piece of a body of known length goes out with the end: one write, not two.
-          if (last) {
-            ended = true;
-            res.end(chunk);
-          } else if (!res.write(chunk)) {
-            conn.pause();
-            res.onceDrain(resumeUpstream);
-          }
-        },
-        end: () => {
-          if (discarding || released) return;
-          if (!ended) res.end();
-          state.stats.response(status, performance.now() - started);
-          release();
-        },
-      },
-      cfg.timeouts,
-      head ?? requestHead(method, req.url, [...headers, 'Host', backend.address]),
-      body,
-      chunked,
-      method === 'HEAD',
-    );
-  };
-
-  attempt(0, false);
+      this.releaseAttempt();
+    });
+  }
 }

@@ -70,7 +70,8 @@ export class ClientConnection implements ResponseOwner {
     }
     if (this.socket.isPaused()) this.socket.resume();
     this.dispatch();
-    if (this.clientEnded && !this.current && !this.handedOff) this.socket.end();
+    // An answer given at once inside the dispatch loop returns here mid-loop: the loop, not this, ends the socket.
+    if (this.clientEnded && !this.current && !this.handedOff && !this.dispatching) this.socket.end();
   }
 
   private readonly onData = (chunk: Buffer): void => {

@@ -8,11 +8,21 @@ export interface ResponseEvents {
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_HEADERS = 256;
+/** Interim answers (100, 103) before the final one; more is a backend stuck in a loop or hostile. */
+const MAX_INTERIM = 16;
 const MAX_CHUNK_LINE = 4096;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
-const DIGITS = /^\d+$/;
-const HEX = /^[0-9a-fA-F]+$/;
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const MAX_TRAILER_BYTES = 64 * 1024;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
+/** At most 15 digits: exact as a double, far beyond any real body. */
+const LENGTH = /^\d{1,15}$/;
+/** A chunk size, then optional extensions after `;` (RFC 9112 §7.1.1); whitespace only before the `;`. */
+const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const CR = 13;
+const LF = 10;
+const HTAB = 9;
+const DEL = 127;
 
 const enum State {
   Head,
@@ -22,6 +32,8 @@ const enum State {
   ChunkDataEnd,
   Trailers,
   UntilClose,
+  /** After a 101 to an upgrade request: every byte is the new protocol's, until the connection closes. */
+  Tunnel,
   Done,
 }
 
@@ -30,22 +42,41 @@ const enum State {
  * raw header pairs, the body comes out as it arrives (chunked bodies decoded; the server side
  * re-frames them). Node's own parser is internal (`_http_common`, deprecated as API), and
  * node:http's client costs several times the rest of the proxy per request, hence this.
- * Strict where smuggling hides: bad status lines, conflicting Content-Length, bad chunk sizes.
+ *
+ * Strict where responses get smuggled or desynchronised (llhttp's strict mode is the model):
+ * every line ends in CRLF (a bare CR or LF, NUL or other control byte in the head is refused),
+ * header names are tokens (no obs-fold, no space before the colon), one framing only (CL and TE
+ * together, differing CLs, a Transfer-Encoding other than a single `chunked` are refused), bad
+ * chunk sizes, heads over 64 KiB or 256 headers, more than 16 interim answers. The head is
+ * scanned once, byte by byte, however it is split across reads.
  */
 export class ResponseParser {
   private state = State.Done;
   private noBody = false;
+  private upgrade = false;
   private keepAlive = true;
   private left = 0;
-  private pending: Buffer | undefined;
+  /** Head bytes read so far, when a head spans reads; chunk and trailer line leftovers too. */
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  /** Head scan state: the previous byte was CR; bytes in the current line. */
+  private cr = false;
+  private lineBytes = 0;
+  private interim = 0;
+  private trailerBytes = 0;
 
   constructor(private readonly events: ResponseEvents) {}
 
-  /** Expects the next response; `noBody` for an answer to HEAD, which has framing headers but no body. */
-  start(noBody: boolean): void {
+  /**
+   * Expects the next response. `noBody` for an answer to HEAD, which has framing headers but no
+   * body; `upgrade` when the request asked to switch protocols, so a 101 opens a tunnel.
+   */
+  start(noBody: boolean, upgrade = false): void {
     this.state = State.Head;
     this.noBody = noBody;
-    this.pending = undefined;
+    this.upgrade = upgrade;
+    this.resetHead();
+    this.interim = 0;
   }
 
   get idle(): boolean {
@@ -54,26 +85,26 @@ export class ResponseParser {
 
   /** Whether any byte of the current response has arrived. */
   get started(): boolean {
-    return this.state !== State.Head || this.pending !== undefined;
+    return this.state !== State.Head || this.partBytes > 0 || this.interim > 0;
   }
 
   /** Feeds bytes from the socket; returns an error when they are not a valid response. */
   feed(data: Buffer): Error | undefined {
-    let buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-    this.pending = undefined;
+    let buf = data;
     let at = 0;
     while (at < buf.length) {
       switch (this.state) {
         case State.Head: {
-          const end = buf.indexOf(CRLF_CRLF, at);
+          const end = this.scanHead(buf, at);
+          if (typeof end !== 'number') return end;
           if (end < 0) {
-            if (buf.length - at > MAX_HEAD_BYTES) return new Error('response head too large');
-            this.pending = buf.subarray(at);
+            this.keep(buf.subarray(at));
             return undefined;
           }
-          const err = this.parseHead(buf.toString('latin1', at, end));
+          const head = this.take(buf.subarray(at, end));
+          at = end;
+          const err = this.parseHead(head.toString('latin1', 0, head.length - 4));
           if (err) return err;
-          at = end + 4;
           if ((this.state as State) === State.Done) return this.finishMessage(at < buf.length);
           break;
         }
@@ -90,12 +121,18 @@ export class ResponseParser {
         case State.ChunkSize:
         case State.ChunkDataEnd:
         case State.Trailers: {
+          // A line split across reads (rare): joined with the rest, so a CRLF split in two is found.
+          if (this.partBytes > 0) {
+            buf = this.take(buf.subarray(at));
+            at = 0;
+          }
           const eol = buf.indexOf('\r\n', at, 'latin1');
           if (eol < 0) {
             if (buf.length - at > MAX_CHUNK_LINE) return new Error('chunk line too long');
-            this.pending = buf.subarray(at);
+            this.keep(buf.subarray(at));
             return undefined;
           }
+          if (eol - at > MAX_CHUNK_LINE) return new Error('chunk line too long');
           const line = buf.toString('latin1', at, eol);
           at = eol + 2;
           if (this.state === State.ChunkDataEnd) {
@@ -107,11 +144,13 @@ export class ResponseParser {
               this.state = State.Done;
               return this.finishMessage(at < buf.length);
             }
+            this.trailerBytes += line.length + 2;
+            if (this.trailerBytes > MAX_TRAILER_BYTES) return new Error('trailers too large');
+            if (line.includes('\r') || line.includes('\n') || line.includes('\0')) return new Error('malformed trailer');
           } else {
-            const semi = line.indexOf(';');
-            const size = (semi < 0 ? line : line.slice(0, semi)).trimEnd();
-            if (!HEX.test(size) || size.length > 12) return new Error('bad chunk size');
-            this.left = parseInt(size, 16);
+            const m = CHUNK_SIZE.exec(line);
+            if (!m) return new Error('bad chunk size');
+            this.left = parseInt(m[1]!, 16);
             this.state = this.left === 0 ? State.Trailers : State.ChunkData;
           }
           break;
@@ -125,6 +164,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
+        case State.Tunnel:
           this.events.body(buf.subarray(at), false);
           at = buf.length;
           break;
@@ -137,7 +177,7 @@ export class ResponseParser {
 
   /** The connection closed: ends a close-delimited body, otherwise reports the cut-off response. */
   finish(): Error | undefined {
-    if (this.state === State.UntilClose) {
+    if (this.state === State.UntilClose || this.state === State.Tunnel) {
       this.state = State.Done;
       this.events.end(false);
       return undefined;
@@ -146,44 +186,115 @@ export class ResponseParser {
     return new Error(this.started ? 'connection closed mid-response' : 'connection closed before a response');
   }
 
+  /**
+   * Scans head bytes from `at` once each: every LF must follow a CR, a CR must precede an LF,
+   * no control byte but HTAB. Returns the offset just past the blank line, -1 if the head goes
+   * on in the next read, or the error.
+   */
+  private scanHead(buf: Buffer, at: number): number | Error {
+    let cr = this.cr;
+    let lineBytes = this.lineBytes;
+    const limit = Math.min(buf.length, at + MAX_HEAD_BYTES + 1 - this.partBytes);
+    for (let i = at; i < limit; i++) {
+      const c = buf[i]!;
+      if (cr) {
+        if (c !== LF) return new Error('bare CR in response head');
+        cr = false;
+        if (lineBytes === 0) {
+          this.cr = false;
+          this.lineBytes = 0;
+          return i + 1;
+        }
+        lineBytes = 0;
+      } else if (c === CR) cr = true;
+      else if (c === LF) return new Error('bare LF in response head');
+      else if ((c < 32 && c !== HTAB) || c === DEL) return new Error('control character in response head');
+      else lineBytes++;
+    }
+    if (limit < buf.length || this.partBytes + buf.length - at > MAX_HEAD_BYTES) return new Error('response head too large');
+    this.cr = cr;
+    this.lineBytes = lineBytes;
+    return -1;
+  }
+
+  private keep(piece: Buffer): void {
+    // A copy: the caller's buffer is reused for the next read.
+    this.parts.push(Buffer.from(piece));
+    this.partBytes += piece.length;
+  }
+
+  /** The kept pieces with `piece` after them, as one buffer. */
+  private take(piece: Buffer): Buffer {
+    if (this.partBytes === 0) return piece;
+    this.parts.push(piece);
+    const whole = Buffer.concat(this.parts);
+    this.parts = [];
+    this.partBytes = 0;
+    return whole;
+  }
+
+  private resetHead(): void {
+    this.parts = [];
+    this.partBytes = 0;
+    this.cr = false;
+    this.lineBytes = 0;
+  }
+
   private parseHead(text: string): Error | undefined {
     const lines = text.split('\r\n');
     const m = STATUS_LINE.exec(lines[0]!);
     if (!m) return new Error('malformed status line');
+    if (lines.length - 1 > MAX_HEADERS) return new Error('too many response headers');
     const status = Number(m[2]);
     const raw: string[] = [];
     let length: string | undefined;
+    let encodings = 0;
     let chunked = false;
     let connection = '';
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
-      // No name, or obsolete line folding (a line starting with whitespace): refused, as RFC 9112 allows.
-      if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) return new Error('malformed header line');
-      const name = line.slice(0, colon);
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      // No name, a space before the colon, or obsolete line folding: refused, as RFC 9112 allows.
+      if (!TOKEN.test(name)) return new Error('malformed header line');
       const value = line.slice(colon + 1).trim();
       raw.push(name, value);
       if (name.length === 14 && name.toLowerCase() === 'content-length') {
-        if (!DIGITS.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
+        if (!LENGTH.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
         length = value;
       } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-        chunked = value.toLowerCase().endsWith('chunked');
+        encodings++;
+        chunked = value.toLowerCase() === 'chunked';
       } else if (name.length === 10 && name.toLowerCase() === 'connection') {
         connection += `${value.toLowerCase()},`;
       }
     }
-    // Both framings at once is how responses get smuggled past one parser and not another.
-    if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     if (status < 200) {
-      // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 would switch protocols mid-request.
+      if (status === 101 && this.upgrade) {
+        this.keepAlive = false;
+        this.events.head(status, m[3] ?? '', raw);
+        this.state = State.Tunnel;
+        return undefined;
+      }
+      // A 101 to a request that asked for no upgrade would switch protocols mid-stream.
       if (status === 101) return new Error('unexpected 101 Switching Protocols');
+      // Interim answers (100 Continue, 103 Early Hints) are skipped, a bounded number of them.
+      if (++this.interim > MAX_INTERIM) return new Error('too many interim responses');
+      this.resetHead();
       return undefined;
     }
+    // Anything but one plain `chunked` (gzip, chunked; identity; xchunked; two headers) would be
+    // framed differently by the client, or lose a coding when re-framed: refused.
+    if (encodings > 1 || (encodings === 1 && !chunked)) return new Error('unsupported Transfer-Encoding');
+    // Both framings at once is how responses get smuggled past one parser and not another.
+    if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
     this.events.head(status, m[3] ?? '', raw);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
-    else if (chunked) this.state = State.ChunkSize;
-    else if (length !== undefined) {
+    else if (chunked) {
+      this.trailerBytes = 0;
+      this.state = State.ChunkSize;
+    } else if (length !== undefined) {
       this.left = Number(length);
       this.state = this.left === 0 ? State.Done : State.Length;
     } else {

@@ -9,13 +9,29 @@ import { type ResponseEvents, ResponseParser } from './response-parser';
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** One request/response on a connection, as the proxy sees it. */
+/**
+ * One request/response on a connection, as the proxy sees it. At `end` the connection has
+ * already gone back to its pool (or closed): the exchange may start another request that
+ * takes the same connection at once.
+ */
 export interface Exchange extends ResponseEvents {
   /** The connection is up (at once for a reused one) and the request head is on its way. */
   connected(): void;
-  /** It went wrong before the response ended; the connection is already gone. */
-  failed(kind: ErrorKind, message: string): void;
+  /**
+   * It went wrong before the response ended; the connection is already gone. `answered`: some
+   * byte of the response had arrived (a cut-off answer, not a connection that failed outright).
+   */
+  failed(kind: ErrorKind, message: string, answered: boolean): void;
 }
+
+/** Where a response abandoned by its request goes: read to its end, so the connection can be reused. */
+const DISCARD: Exchange = {
+  connected() {},
+  failed() {},
+  head() {},
+  body() {},
+  end() {},
+};
 
 export interface ExchangeTimeouts {
   connectMs: number;
@@ -49,6 +65,10 @@ export class UpstreamConnection {
   private chunked = false;
   private bodySent = true;
   private detachBody: (() => void) | undefined;
+  /** Reading stopped by the current exchange's backpressure (the exchange's, never the connection's next user's). */
+  private paused = false;
+  /** Requests this connection has carried, so a failure can tell a reused connection from a fresh one. */
+  private served = 0;
   /** When it went back to the pool's idle list (Date.now()); 0 while in use. Kept by the pool. */
   restingSince = 0;
 
@@ -88,14 +108,15 @@ export class UpstreamConnection {
    * Sends a request: `head` is the serialized request line and headers; `body`, when present,
    * is streamed after it (re-framed as chunked when `chunked`). `noBody` for HEAD requests.
    */
-  send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean): void {
+  send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean, upgrade = false): void {
     this.exchange = exchange;
     this.timeouts = timeouts;
     this.requestHead = head;
     this.body = body;
     this.chunked = chunked;
     this.bodySent = body === undefined;
-    this.parser.start(noBody);
+    this.served++;
+    this.parser.start(noBody, upgrade);
     if (this.connecting) this.arm(timeouts.connectMs);
     else this.writeRequest();
   }
@@ -106,13 +127,46 @@ export class UpstreamConnection {
     this.destroy();
   }
 
-  /** Backpressure from the client side: stop reading the backend until it drains. */
+  /**
+   * The request no longer wants its response (a 5xx it retries elsewhere): the rest is read and
+   * dropped, and the connection goes back to the pool if the answer ends cleanly.
+   */
+  discard(): void {
+    if (!this.exchange) return;
+    this.exchange = DISCARD;
+    this.resume();
+  }
+
+  /** Backpressure from the client side: stop reading the backend until the exchange resumes it. */
   pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** The request went out on a connection that had carried one before. */
+  get reused(): boolean {
+    return this.served > 1;
+  }
+
+  /** After a 101: bytes from the client to the backend. False when the backend is behind (wait for `onceDrain`). */
+  write(chunk: Buffer): boolean {
+    return this.closed ? true : this.socket.write(chunk);
+  }
+
+  onceDrain(fn: () => void): void {
+    this.socket.once('drain', fn);
+  }
+
+  /** After a 101: the client sent its last byte. */
+  endWrite(): void {
+    if (!this.closed) this.socket.end();
   }
 
   get usable(): boolean {
@@ -178,7 +232,11 @@ export class UpstreamConnection {
   private onResponseEnd(reusable: boolean): void {
     const exchange = this.exchange;
     this.exchange = undefined;
+    // The response is read in full: whatever paused reading for it is over, and the next user
+    // must find the connection reading (the pause belonged to that exchange, not to the connection).
+    this.resume();
     // A backend that answered before reading the whole upload leaves the connection mid-request.
+    // Released before the exchange hears of the end, so a request it sets off (pipelined) can reuse it.
     if (reusable && this.bodySent && !this.closed) this.owner.release(this);
     else this.destroy();
     exchange?.end(reusable);
@@ -221,8 +279,9 @@ export class UpstreamConnection {
   private fail(kind: ErrorKind, message: string): void {
     const exchange = this.exchange;
     this.exchange = undefined;
+    const answered = this.parser.started;
     this.destroy();
-    exchange?.failed(kind, message);
+    exchange?.failed(kind, message, answered);
   }
 
   /** The socket's inactivity timer; re-armed only when the phase asks for another duration. */

@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Dataplane } from '../dataplane';
+import { eventually, freePort, get, snapshotFor } from '../test-support';
+import { headOf, parseResponses, rawClient, requestLine, startRawBackend } from './upstream/raw-test-peers';
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function proxyTo(backends: { name: string; port: number; maxConnections?: number }[], pool = {}) {
+  const port = await freePort();
+  const dp = new Dataplane();
+  cleanups.push(() => dp.stop());
+  expect((await dp.applySnapshot(snapshotFor(port, backends, pool))).ok).toBe(true);
+  return { dp, port };
+}
+
+const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+
+describe('upstream connections and backpressure', () => {
+  it('a connection that was paused for a slow client is resumed before another request gets it', async () => {
+    // A pipelined pair on one client connection (node:http path): the second answer is queued
+    // behind the first, so the proxy is told to wait (write() is false) in the same read that
+    // completes the second answer, and node:http never emits 'drain' for a finished response.
+    let releaseHold: (() => void) | undefined;
+    const piece = 'x'.repeat(1000);
+    const backend = await startRawBackend((socket, head) => {
+      const line = requestLine(head);
+      if (line.startsWith('POST /hold')) {
+        releaseHold = () => socket.write(ok('held', 'Connection: close\r\n'), () => socket.end());
+      } else if (line.startsWith('GET /chunked')) {
+        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(piece).repeat(250)}`);
+        // The rest, with the end of the body, in one write a moment later: one read at the proxy.
+        setTimeout(() => socket.write(`${chunk(piece).repeat(12)}0\r\n\r\n`), 100);
+      } else {
+        socket.write(ok('next'));
+      }
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }], { timeouts: { firstByteMs: 3000 } });
+    const b = dp.pool('test')!.backends[0]!;
+
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    client.send('POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx' + 'GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n');
+    await eventually(() => releaseHold !== undefined && backend.connections.length === 2);
+    // The chunked answer has been read to its end (its slot is free) while the first still holds.
+    await eventually(() => b.state.active === 1);
+    releaseHold!();
+    await client.until((t) => parseResponses(t).responses.length === 2);
+    const [first, second] = parseResponses(client.text()).responses;
+    expect(first!.body).toBe('held');
+    expect(second!.body).toBe(piece.repeat(262));
+
+    const next = await get(port, '/next');
+    expect(next.status).toBe(200);
+    expect(next.body).toBe('next');
+    expect(b.state.stats.totals.errors).toEqual({ connect: 0, timeout: 0, reset: 0 });
+    // It went out on the connection the chunked answer used (kept alive), not a new one.
+    expect(backend.connections.length).toBe(2);
+    expect(backend.connections[1]!.requests.map(requestLine)).toEqual(['GET /chunked HTTP/1.1', 'GET /next HTTP/1.1']);
+  });
+});
+
+describe('pipelining', () => {
+  it('with maxConnections 1, three pipelined requests all reach the backend', async () => {
+    const backend = await startRawBackend((socket, head) => socket.write(ok(requestLine(head).split(' ')[1]!)));
+    cleanups.push(() => backend.close());
+    const { port } = await proxyTo([{ name: 'b', port: backend.port, maxConnections: 1 }]);
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    client.send(['/1', '/2', '/3'].map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join(''));
+    await client.until((t) => parseResponses(t).responses.length === 3);
+    expect(parseResponses(client.text()).responses.map((r) => `${r.status} ${r.body}`)).toEqual(['200 /1', '200 /2', '200 /3']);
+  });
+
+  it('a client that half-closes after pipelining gets every answer, even ones given at once', async () => {
+    let releaseFirst: (() => void) | undefined;
+    const backend = await startRawBackend((socket) => {
+      releaseFirst = () => socket.write(ok('first'));
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }]);
+    const client = await rawClient(port, { allowHalfOpen: true });
+    cleanups.push(() => void client.socket.destroy());
+    client.send(['/1', '/2', '/3'].map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join(''));
+    client.socket.end();
+    await eventually(() => releaseFirst !== undefined);
+    // The backend is disabled while the first request is in flight: the next two are answered 503 at once.
+    expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'b', port: backend.port, adminState: 'disabled' }]))).ok).toBe(true);
+    releaseFirst!();
+    await client.until(() => false);
+    expect(parseResponses(client.text()).responses.map((r) => r.status)).toEqual([200, 503, 503]);
+  });
+});
+
+describe('upgrades', () => {
+  it('a refused upgrade is an ordinary answer: the next bytes on the connection never reach the backend raw', async () => {
+    for (const refusal of ['HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok']) {
+      const backend = await startRawBackend((socket) => socket.write(refusal));
+      const { port } = await proxyTo([{ name: 'b', port: backend.port }]);
+      const client = await rawClient(port);
+      client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      await client.until((t) => parseResponses(t).responses.length === 1);
+      client.send('GET /admin HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n');
+      await client.until((t) => parseResponses(t).responses.length === 2);
+      const { responses } = parseResponses(client.text());
+      expect(responses[0]!.status).toBe(Number(refusal.slice(9, 12)));
+      // Whatever reached the backend went through the proxy: each request carries the proxy's X-Forwarded-For.
+      const heads = backend.connections.flatMap((c) => c.requests);
+      for (const head of heads) expect(headOf(head, 'x-forwarded-for')).toMatch(/^(127\.0\.0\.1, )?127\.0\.0\.1$/);
+      expect(heads.filter((h) => requestLine(h).startsWith('GET /admin')).every((h) => headOf(h, 'x-forwarded-for') === '127.0.0.1, 127.0.0.1')).toBe(true);
+      client.socket.destroy();
+      await backend.close();
+    }
+  });
+
+  it('a 101 opens the tunnel, and bytes the client sent right after the handshake arrive in order', async () => {
+    let upgraded = false;
+    const backend = await startRawBackend((socket, head) => {
+      expect(headOf(head, 'upgrade')).toBe('websocket');
+      expect(headOf(head, 'x-forwarded-for')).toBe('127.0.0.1');
+      // Answer only after the client's early bytes have certainly been sent to the proxy.
+      setTimeout(() => {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nhello;');
+        upgraded = true;
+        socket.removeAllListeners('data');
+        socket.on('data', (c: Buffer) => socket.write(`echo:${c.toString('latin1')};`));
+      }, 200);
+    });
+    cleanups.push(() => backend.close());
+    const { port } = await proxyTo([{ name: 'b', port: backend.port }]);
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nEARLY1');
+    setTimeout(() => client.send('EARLY2'), 50);
+    await client.until((t) => t.includes('EARLY2;'));
+    expect(upgraded).toBe(true);
+    const text = client.text();
+    expect(text.startsWith('HTTP/1.1 101 Switching Protocols\r\n')).toBe(true);
+    const rest = text.slice(text.indexOf('\r\n\r\n') + 4);
+    expect(rest.startsWith('hello;')).toBe(true);
+    expect(rest.slice(6).replace(/echo:|;/g, '')).toBe('EARLY1EARLY2');
+  });
+});
