@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ResponseParser } from './response-parser';
 
 /** Feeds `parts` to a parser and records what it reports. */
-function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean } = {}) {
+function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean; upgrade?: boolean } = {}) {
   const seen: { head?: [number, string, string[]]; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
   const parser = new ResponseParser({
     head: (status, text, raw) => (seen.head = [status, text, raw]),
@@ -12,7 +12,7 @@ function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean } = {}) 
     },
     end: (reusable) => (seen.end = reusable),
   });
-  parser.start(opts.noBody ?? false);
+  parser.start(opts.noBody ?? false, opts.upgrade ?? false);
   for (const p of parts) {
     const err = parser.feed(Buffer.from(p, 'latin1'));
     if (err) return { ...seen, error: err.message };
@@ -91,5 +91,64 @@ describe('ResponseParser', () => {
   it('reports a response cut off by the connection closing', () => {
     expect(parse(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'], { eof: true }).error).toMatch(/mid-response/);
     expect(parse([], { eof: true }).error).toMatch(/before a response/);
+  });
+
+  it('finds a chunk line whose CRLF is split across reads', () => {
+    const text = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+    for (const cut of [text.indexOf('5\r\n') + 2, text.indexOf('hello') + 6, text.lastIndexOf('0\r\n') + 2]) {
+      const r = parse([text.slice(0, cut), text.slice(cut)]);
+      expect(r.error).toBeUndefined();
+      expect(r.body).toBe('hello');
+      expect(r.end).toBe(true);
+    }
+  });
+
+  it('reads a large head fed one byte at a time, and refuses one byte over the limit the same way', () => {
+    const head = `HTTP/1.1 200 OK\r\nX-Pad: ${'p'.repeat(60_000)}\r\nContent-Length: 2\r\n\r\nok`;
+    const r = parse(head.split(''));
+    expect(r.error).toBeUndefined();
+    expect(r.body).toBe('ok');
+    const over = `HTTP/1.1 200 OK\r\nX-Pad: ${'p'.repeat(64 * 1024)}\r\n\r\n`;
+    expect(parse(over.split('')).error).toMatch(/too large/);
+    expect(parse([over]).error).toMatch(/too large/);
+  });
+
+  it('refuses bare CR or LF, control bytes and names that are not tokens', () => {
+    expect(parse(['HTTP/1.1 200 OK\nContent-Length: 0\n\n']).error).toMatch(/bare LF/);
+    expect(parse(['HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n']).error).toMatch(/bare CR/);
+    expect(parse(['HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n']).error).toMatch(/control character/);
+    expect(parse(['HTTP/1.1 200 OK\r\nX: a\tb\r\nContent-Length: 0\r\n\r\n']).error).toBeUndefined();
+    expect(parse(['HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n']).error).toMatch(/header line/);
+    expect(parse(['HTTP/1.1 099 x\r\n\r\n']).error).toMatch(/status line/);
+  });
+
+  it('accepts one plain chunked Transfer-Encoding and nothing else', () => {
+    expect(parse(['HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n']).end).toBe(true);
+    for (const te of ['gzip, chunked', 'chunked, identity', 'xchunked', 'identity']) {
+      expect(parse([`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n0\r\n\r\n`]).error).toMatch(/Transfer-Encoding/);
+    }
+    expect(parse(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n']).error).toMatch(/Transfer-Encoding/);
+  });
+
+  it('checks chunk sizes and extensions strictly', () => {
+    const chunked = (size: string) => parse([`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\nok\r\n0\r\n\r\n`]);
+    expect(chunked('2').body).toBe('ok');
+    expect(chunked('2 ; name=value').body).toBe('ok');
+    for (const bad of ['2 ', '-2', '0x2', '+2', '', '1000000000000']) expect(chunked(bad).error).toMatch(/chunk size/);
+  });
+
+  it('bounds interim answers and headers', () => {
+    expect(parse([`${'HTTP/1.1 103 Early Hints\r\n\r\n'.repeat(16)}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n`]).end).toBe(true);
+    expect(parse([`${'HTTP/1.1 100 Continue\r\n\r\n'.repeat(17)}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n`]).error).toMatch(/interim/);
+    expect(parse([`HTTP/1.1 200 OK\r\n${'X: 1\r\n'.repeat(257)}\r\n`]).error).toMatch(/too many/);
+  });
+
+  it('opens a tunnel on 101 only when the request asked to upgrade', () => {
+    const text = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nframe';
+    expect(parse([text]).error).toMatch(/unexpected 101/);
+    const r = parse([text, 'more'], { upgrade: true, eof: true });
+    expect(r.head?.[0]).toBe(101);
+    expect(r.body).toBe('framemore');
+    expect(r.end).toBe(false);
   });
 });

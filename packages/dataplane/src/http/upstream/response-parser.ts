@@ -56,8 +56,11 @@ export class ResponseParser {
   private upgrade = false;
   private keepAlive = true;
   private left = 0;
-  /** Head bytes read so far, when a head spans reads; chunk and trailer line leftovers too. */
-  private parts: Buffer[] = [];
+  /**
+   * Head bytes read so far, when a head spans reads (chunk and trailer line leftovers too): one
+   * buffer grown by doubling, so a head trickled a byte at a time costs linear time and memory.
+   */
+  private kept: Buffer | undefined;
   private partBytes = 0;
   /** Head scan state: the previous byte was CR; bytes in the current line. */
   private cr = false;
@@ -218,23 +221,29 @@ export class ResponseParser {
   }
 
   private keep(piece: Buffer): void {
-    // A copy: the caller's buffer is reused for the next read.
-    this.parts.push(Buffer.from(piece));
-    this.partBytes += piece.length;
+    const need = this.partBytes + piece.length;
+    if (!this.kept || this.kept.length < need) {
+      // A copy either way: the caller's buffer is reused for the next read.
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * (this.kept?.length ?? 256)));
+      if (this.kept) this.kept.copy(grown, 0, 0, this.partBytes);
+      this.kept = grown;
+    }
+    piece.copy(this.kept, this.partBytes);
+    this.partBytes = need;
   }
 
-  /** The kept pieces with `piece` after them, as one buffer. */
+  /** The kept bytes with `piece` after them, as one buffer (the kept buffer is handed over, not reused). */
   private take(piece: Buffer): Buffer {
     if (this.partBytes === 0) return piece;
-    this.parts.push(piece);
-    const whole = Buffer.concat(this.parts);
-    this.parts = [];
+    this.keep(piece);
+    const whole = this.kept!.subarray(0, this.partBytes);
+    this.kept = undefined;
     this.partBytes = 0;
     return whole;
   }
 
   private resetHead(): void {
-    this.parts = [];
+    this.kept = undefined;
     this.partBytes = 0;
     this.cr = false;
     this.lineBytes = 0;
