@@ -67,8 +67,6 @@ export class UpstreamConnection {
   private detachBody: (() => void) | undefined;
   /** Reading stopped by the current exchange's backpressure (the exchange's, never the connection's next user's). */
   private paused = false;
-  /** Requests this connection has carried, so a failure can tell a reused connection from a fresh one. */
-  private served = 0;
   /** When it went back to the pool's idle list (Date.now()); 0 while in use. Kept by the pool. */
   restingSince = 0;
 
@@ -106,7 +104,9 @@ export class UpstreamConnection {
 
   /**
    * Sends a request: `head` is the serialized request line and headers; `body`, when present,
-   * is streamed after it (re-framed as chunked when `chunked`). `noBody` for HEAD requests.
+   * is streamed after it (re-framed as chunked when `chunked`). `noBody` for HEAD requests;
+   * `upgrade` when the request asks to switch protocols: a 101 then makes the connection a
+   * tunnel (its bytes come as body pieces, `write` sends the client's) that is never pooled again.
    */
   send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean, upgrade = false): void {
     this.exchange = exchange;
@@ -115,7 +115,6 @@ export class UpstreamConnection {
     this.body = body;
     this.chunked = chunked;
     this.bodySent = body === undefined;
-    this.served++;
     this.parser.start(noBody, upgrade);
     if (this.connecting) this.arm(timeouts.connectMs);
     else this.writeRequest();
@@ -148,11 +147,6 @@ export class UpstreamConnection {
     if (!this.paused) return;
     this.paused = false;
     if (!this.closed) this.socket.resume();
-  }
-
-  /** The request went out on a connection that had carried one before. */
-  get reused(): boolean {
-    return this.served > 1;
   }
 
   /** After a 101: bytes from the client to the backend. False when the backend is behind (wait for `onceDrain`). */
