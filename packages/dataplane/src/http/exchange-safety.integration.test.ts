@@ -62,6 +62,43 @@ describe('upstream connections and backpressure', () => {
     expect(backend.connections.length).toBe(2);
     expect(backend.connections[1]!.requests.map(requestLine)).toEqual(['GET /chunked HTTP/1.1', 'GET /next HTTP/1.1']);
   });
+
+  it('a client reading a large chunked answer in bursts gets all of it, and the backend stays fit for the next request', async () => {
+    const piece = 'y'.repeat(1000);
+    const pieces = 3000;
+    const backend = await startRawBackend((socket, head) => {
+      if (!requestLine(head).startsWith('GET /big')) return void socket.write(ok('next'));
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      let sent = 0;
+      const pump = () => {
+        while (sent < pieces) {
+          sent++;
+          // Many small chunks per read, and the end of the body in the same read as the last of them.
+          if (!socket.write(sent === pieces ? `${chunk(piece)}0\r\n\r\n` : chunk(piece))) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }], { timeouts: { firstByteMs: 3000 } });
+    const b = dp.pool('test')!.backends[0]!;
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    // Reads in bursts: paused most of the time, so the proxy's writes to it keep backing up.
+    const bursts = setInterval(() => {
+      client.socket.resume();
+      setTimeout(() => client.socket.pause(), 2);
+    }, 15);
+    cleanups.push(() => clearInterval(bursts));
+    client.send('GET /big HTTP/1.1\r\nHost: t\r\n\r\n');
+    await client.until((t) => t.endsWith('\r\n0\r\n\r\n'), 120_000);
+    clearInterval(bursts);
+    client.socket.resume();
+    expect(parseResponses(client.text()).responses[0]!.body.length).toBe(piece.length * pieces);
+    const next = await get(port, '/next');
+    expect(`${next.status} ${next.body}`).toBe('200 next');
+    expect(b.state.stats.totals.errors).toEqual({ connect: 0, timeout: 0, reset: 0 });
+  });
 });
 
 describe('pipelining', () => {
