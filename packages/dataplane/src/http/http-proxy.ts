@@ -4,7 +4,7 @@ import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { cookieValue, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -21,10 +21,10 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
   const method = req.method;
   const requestId = req.header('x-request-id') || randomUUID();
   const clientIp = req.clientIp;
-  const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId });
-  // A chunked body goes upstream chunked again (Transfer-Encoding is hop-by-hop).
+  const headers = upstreamRequestHeaders(req.rawHeaders, { clientIp, proto: 'http', requestId, trusted: isTrustedPeer(cfg.http.trustedProxies, clientIp) });
+  // Framing comes from the proxy's parse of the request, never from the client's own lines.
+  headers.push(...req.framing);
   const chunked = req.chunked;
-  if (chunked) headers.push('Transfer-Encoding', 'chunked');
   const body = req.body;
   const hasBody = body !== undefined;
   // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
@@ -39,8 +39,10 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
       : cfg.stickiness.mode === 'header'
         ? req.header(cfg.stickiness.headerName.toLowerCase())
         : undefined;
+  // The backend's address reaches clients only when the pool asks for it (X-Fulcrum-Error).
+  const errorDetail = (address: string) => (cfg.http.exposeErrorDetails ? address : undefined);
   const tried = new Set<string>();
-  let lastFailure: { status: 502 | 504; reason: string } | undefined;
+  let lastFailure: { status: 502 | 504; reason: string; backend: string } | undefined;
   let clientGone = false;
   // Set while an attempt is under way: drops its connection if the client leaves first.
   let abandon: (() => void) | undefined;
@@ -63,7 +65,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
     if (!backend) {
       finishRequest();
       // After failed attempts, the last failure says more than "nobody left to try".
-      if (lastFailure) return sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
+      if (lastFailure) return sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId, errorDetail(lastFailure.backend));
       const full = pool.allFull();
       return sendErrorPage(res, 503, full ? 'every backend is at its connection limit' : 'no healthy backend available', requestId);
     }
@@ -106,11 +108,11 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
       state.stats.error(kind);
       if (kind === 'connect' || kind === 'timeout') outliers.failure(pool, backend, message);
       if (clientGone) return;
-      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
+      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: message, backend: backend.address };
       // Before the connection is up nothing was sent; after, only a resendable request may go again.
       if (!responseStarted && (!connected || resendable) && n < cfg.retries.attempts && pool.retryAllowed()) return attempt(n + 1, true);
       finishRequest();
-      sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
+      sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId, errorDetail(lastFailure.backend));
     };
 
     conn.send(
