@@ -18,8 +18,8 @@ export interface ConnectionHandlers {
   idleMs(): number;
   /** The pool's limits on request heads. */
   settings(): HeadSettings;
-  /** Gives the connection to node:http, with the bytes read but not yet served. */
-  handOff(socket: Socket, unread: Buffer[]): void;
+  /** Gives the connection to node:http, with the bytes read but not yet served (`ended`: the client has half-closed). */
+  handOff(socket: Socket, unread: Buffer[], ended: boolean): void;
 }
 
 /** The answer to a request the proxy will not forward; the connection closes after it. */
@@ -162,7 +162,7 @@ export class ClientConnection implements ResponseOwner {
     socket.setTimeout(0);
     if (socket.isPaused()) socket.resume();
     this.gone(this);
-    this.handlers.handOff(socket, unread);
+    this.handlers.handOff(socket, unread, this.clientEnded);
   }
 
   private readonly onEnd = (): void => {

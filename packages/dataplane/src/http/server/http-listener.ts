@@ -65,10 +65,13 @@ export class HttpListener {
       (req, res) => this.onNodeRequest(req, res),
     );
     this.full.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onNodeUpgrade(req, socket, head));
+    // A client that half-closes still gets its answers (node:http's default drops requests in flight).
+    this.full.httpAllowHalfOpen = true;
     this.full.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      const busy = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
-      if (socket.writable && !busy) socket.end(refusalResponse(clientErrorStatus(err.code), 'malformed request'), 'latin1');
-      else socket.destroy();
+      // As node:http's own handler: an answer already under way cannot be followed by another.
+      const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+      if (socket.writable && !current?.headersSent) socket.end(refusalResponse(clientErrorStatus(err.code), 'malformed request'), 'latin1');
+      socket.destroy();
     });
     // node:http starts its headers-timeout sweep when it starts listening, which this one never does.
     this.full.emit('listening');
@@ -76,7 +79,7 @@ export class HttpListener {
       request: handlers.request,
       idleMs: handlers.idleMs,
       settings: handlers.settings,
-      handOff: (socket: Socket, unread: Buffer[]) => {
+      handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
         // The pool's limits as they are now; node:http reads them per connection and per sweep.
         const s = handlers.settings();
         // Read by node:http per connection, though its typings only know the constructor option.
@@ -86,6 +89,8 @@ export class HttpListener {
         this.full.maxHeadersCount = s.maxHeaders + 1;
         this.full.emit('connection', socket);
         for (const chunk of unread) socket.emit('data', chunk);
+        // node:http learns of a half-close only from 'end', which has already been emitted.
+        if (ended) socket.emit('end');
       },
     };
     this.server = createNetServer({ allowHalfOpen: true, noDelay: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => {
