@@ -71,7 +71,7 @@ export class LlhttpReference {
       });
       req.on('error', () => {});
     });
-    this.server.httpAllowHalfOpen = true;
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.error ??= err.code ?? err.message;
       socket.destroy();

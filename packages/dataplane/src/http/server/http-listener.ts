@@ -23,6 +23,9 @@ export interface HttpHandlers {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
+/** Properties node:http reads at run time that its typings leave out. */
+type TunableHttpServer = HttpServer & { httpAllowHalfOpen: boolean; maxHeaderSize: number };
+
 /** llhttp's errors as the status a client gets for them. */
 function clientErrorStatus(code: string | undefined): number {
   if (code === 'HPE_HEADER_OVERFLOW') return 431;
@@ -47,7 +50,7 @@ function sameFraming(head: RequestHead, req: IncomingMessage): boolean {
  */
 export class HttpListener {
   readonly server: NetServer;
-  private readonly full: HttpServer;
+  private readonly full: TunableHttpServer;
   private readonly plain = new Set<ClientConnection>();
   /** Connections node:http serves that have had a request refused. */
   private readonly refused = new WeakSet<object>();
@@ -63,7 +66,7 @@ export class HttpListener {
         maxHeaderSize: initial.maxHeadBytes,
       },
       (req, res) => this.onNodeRequest(req, res),
-    );
+    ) as TunableHttpServer;
     this.full.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onNodeUpgrade(req, socket, head));
     // A client that half-closes still gets its answers (node:http's default drops requests in flight).
     this.full.httpAllowHalfOpen = true;
@@ -82,8 +85,7 @@ export class HttpListener {
       handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
         // The pool's limits as they are now; node:http reads them per connection and per sweep.
         const s = handlers.settings();
-        // Read by node:http per connection, though its typings only know the constructor option.
-        (this.full as HttpServer & { maxHeaderSize: number }).maxHeaderSize = s.maxHeadBytes;
+        this.full.maxHeaderSize = s.maxHeadBytes;
         this.full.headersTimeout = s.headTimeoutMs;
         // One more than allowed, so that too many is seen (node drops fields past its count).
         this.full.maxHeadersCount = s.maxHeaders + 1;
