@@ -95,7 +95,16 @@ export class NodeResponse implements ClientResponse {
   }
 
   onClose(fn: (complete: boolean) => void): void {
-    this.res.once('close', () => fn(this.res.writableFinished));
+    // A response queued behind a pipelined one is not attached to the socket yet, and gets no
+    // 'close' of its own when the connection dies: the socket's is watched too.
+    const socket = this.res.req.socket;
+    const once = () => {
+      this.res.off('close', once);
+      socket.off('close', once);
+      fn(this.res.writableFinished);
+    };
+    this.res.once('close', once);
+    socket.once('close', once);
   }
 
   destroy(): void {
