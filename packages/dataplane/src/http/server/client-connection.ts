@@ -48,8 +48,8 @@ export class ClientConnection implements ResponseOwner {
   private refused = false;
   private dispatching = false;
   private timeoutMs = 0;
-  /** When the head being read began to arrive (Date.now()), 0 when none is partly read. */
-  private headSince = 0;
+  /** Set while a head is partly read: fires at the pool's head deadline. */
+  private headTimer: NodeJS.Timeout | undefined;
   private readonly clientIp: string;
 
   constructor(
@@ -108,7 +108,7 @@ export class ClientConnection implements ResponseOwner {
         this.awaitRestOfHead(settings.headTimeoutMs);
         break;
       }
-      this.headSince = 0;
+      this.headDone();
       if (!Buffer.isBuffer(head)) {
         this.refuse(head);
         break;
@@ -132,15 +132,18 @@ export class ClientConnection implements ResponseOwner {
   }
 
   /**
-   * A head is partly read: the socket's timer now fires at the head deadline (counted from the
-   * head's first byte) or after the idle timeout, whichever is sooner. Only slow heads get here.
+   * A head is partly read: it must be complete within the head deadline, counted from the read
+   * that left it incomplete (the socket's own timer measures silence only, which a trickle
+   * never allows). Only slow heads get a timer; one that arrives in a single read costs none.
    */
   private awaitRestOfHead(headTimeoutMs: number): void {
-    const now = Date.now();
-    if (this.headSince === 0) this.headSince = now;
-    const left = this.headSince + headTimeoutMs - now;
-    if (left <= 0) return this.onTimeout();
-    this.arm(Math.min(this.handlers.idleMs(), left));
+    this.headTimer ??= setTimeout(this.onTimeout, headTimeoutMs);
+  }
+
+  private headDone(): void {
+    if (this.headTimer === undefined) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
   }
 
   private refuse(r: HeadRefusal): void {
@@ -153,6 +156,7 @@ export class ClientConnection implements ResponseOwner {
 
   private handOff(unread: Buffer[]): void {
     this.handedOff = true;
+    this.headDone();
     const socket = this.socket;
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);
@@ -177,6 +181,7 @@ export class ClientConnection implements ResponseOwner {
   };
 
   private readonly onClose = (): void => {
+    this.headDone();
     const res = this.current;
     this.current = undefined;
     res?.clientGone();
@@ -184,6 +189,7 @@ export class ClientConnection implements ResponseOwner {
   };
 
   private readonly onTimeout = (): void => {
+    this.headDone();
     if (!this.current && this.reader.partial && !this.refused) {
       this.refused = true;
       this.reader.drain();

@@ -3,6 +3,13 @@ import type { HeadRefusal } from '../request-head';
 const LF = 10;
 const CR = 13;
 
+/** Where the next LF is; a trickle's few bytes are looked at here rather than through a native call each. */
+function indexOfLF(buf: Buffer, from: number): number {
+  if (buf.length - from > 16) return buf.indexOf(LF, from);
+  for (let i = from; i < buf.length; i++) if (buf[i] === LF) return i;
+  return -1;
+}
+
 /**
  * The bytes a client connection has sent and the fast path has not yet served, and the scan
  * for the next request head within them. Each byte is looked at once however the head arrives
@@ -43,7 +50,7 @@ export class HeadReader {
       const buf = chunks[this.chunk]!;
       let pos = this.offset;
       for (;;) {
-        const lf = buf.indexOf(LF, pos);
+        const lf = indexOfLF(buf, pos);
         if (lf < 0) {
           if (buf.length > pos) {
             this.sinceLF += buf.length - pos;
