@@ -45,6 +45,26 @@ describe('request heads', () => {
     expect(i).toBeLessThan(head.length);
   });
 
+  it('holds heads to the same deadline on a connection node:http has taken over', async () => {
+    const port = await proxyTo((await okBackend()).port, { http: { headTimeoutMs: 400 }, timeouts: { idleMs: 60_000 } });
+    const socket = connect({ port, host: '127.0.0.1' });
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    // An upload hands the connection to node:http; the next head then trickles.
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx');
+    const head = `GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(500)}\r\n\r\n`;
+    let i = 0;
+    const trickle = setInterval(() => {
+      if (text.startsWith('HTTP/1.1 200 ') && i < head.length && !socket.destroyed) socket.write(head[i++]!);
+    }, 20);
+    await closed;
+    clearInterval(trickle);
+    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(i).toBeLessThan(head.length);
+  });
+
   it('scans a head trickled byte by byte once, not once per read', async () => {
     const port = await proxyTo((await okBackend()).port);
     const head = `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(12 * 1024)}\r\n\r\n`;
