@@ -116,19 +116,20 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     raw.push(name, trimOws(value));
     at = end + 2;
   }
-  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits);
+  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true);
 }
 
 /**
  * The checks both servers apply to a parsed head (node:http's for the connections it took
- * over): method, target, version, Host, framing, and what `Connection` names.
+ * over): method, target, version, Host, framing, and what `Connection` names. `fieldsChecked`
+ * when the caller has already checked each field's name and value bytes.
  */
-export function checkRequest(method: string, target: string, version: string, raw: string[], limits: HeadLimits): RequestHead | HeadRefusal {
+export function checkRequest(method: string, target: string, version: string, raw: string[], limits: HeadLimits, fieldsChecked = false): RequestHead | HeadRefusal {
   if (!KNOWN_METHODS.has(method)) return method === 'CONNECT' ? refuse(405, 'CONNECT is not supported') : refuse(400, 'unknown method');
-  const v = VERSION.exec(version);
-  if (!v) return refuse(400, 'malformed HTTP version');
-  if (v[1] !== '1' || (v[2] !== '0' && v[2] !== '1')) return refuse(505, 'only HTTP/1.0 and HTTP/1.1 are served');
-  const minor = v[2] === '1' ? 1 : 0;
+  let minor: number;
+  if (version === 'HTTP/1.1') minor = 1;
+  else if (version === 'HTTP/1.0') minor = 0;
+  else return VERSION.test(version) ? refuse(505, 'only HTTP/1.0 and HTTP/1.1 are served') : refuse(400, 'malformed HTTP version');
   if (raw.length > limits.maxHeaders * 2) return refuse(431, 'too many header fields');
 
   let host: string | undefined;
@@ -142,8 +143,11 @@ export function checkRequest(method: string, target: string, version: string, ra
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
-    if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
+    // node:http's fields are checked here; the fast path's were, as it split the lines.
+    if (!fieldsChecked) {
+      if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
+      if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
+    }
     switch (name.length) {
       case 4:
         if (name.toLowerCase() === 'host') {
@@ -158,7 +162,12 @@ export function checkRequest(method: string, target: string, version: string, ra
         if (name.toLowerCase() === 'upgrade') upgradeHeader = true;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') (connection ??= []).push(...listElements(value));
+        if (name.toLowerCase() === 'connection') {
+          // The usual single token skips the list parsing.
+          const lower = value.toLowerCase();
+          if (lower === 'keep-alive' || lower === 'close') (connection ??= []).push(lower);
+          else (connection ??= []).push(...listElements(value));
+        }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') {
