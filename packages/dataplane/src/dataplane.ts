@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type TConfigSnapshot, type TDataplaneEvent, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { HTTP_SETTINGS_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
@@ -63,6 +63,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         proxyHttpRequest(pool, req, res, this.outliers);
       },
       idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
+      settings: (poolId) => this.runtime?.pools.get(poolId)?.config.http ?? HTTP_SETTINGS_DEFAULTS,
       upgrade: (poolId) => (req, socket, head) => {
         const pool = this.runtime?.pools.get(poolId);
         if (!pool) return socket.destroy();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { zPatch } from './patch';
-import { ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
+import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
 
 export const ALGORITHMS = [
   'round_robin',
@@ -92,6 +92,25 @@ export const ZStickiness = z.object({
 });
 export type TStickiness = z.infer<typeof ZStickiness>;
 
+/** How an HTTP pool treats what clients send before the proxy forwards it. */
+export const ZHttpSettings = z.object({
+  /** Total time to receive a request head, however it trickles in (NGINX client_header_timeout, HAProxy timeout http-request). */
+  headTimeoutMs: zMillis(100, 600_000).default(10_000),
+  /** Request line plus headers; longer heads are refused with 431. */
+  maxHeadBytes: zIntRange(1024, 1_048_576).default(16_384),
+  /** Header fields per request; more are refused with 431 (HAProxy's tune.http.maxhdr is 101). */
+  maxHeaders: zIntRange(8, 1000).default(100),
+  /**
+   * Peers whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto / X-Forwarded-Host are believed
+   * (NGINX set_real_ip_from); from anyone else the proxy replaces them.
+   */
+  trustedProxies: z.array(ZCidr).max(256, 'at most 256 trusted networks').default([]),
+  /** Name the failing backend in the X-Fulcrum-Error header of error pages (never in the page). */
+  exposeErrorDetails: z.boolean().default(false),
+});
+export type THttpSettings = z.infer<typeof ZHttpSettings>;
+export const HTTP_SETTINGS_DEFAULTS: THttpSettings = ZHttpSettings.parse({});
+
 /** Everything an operator sets on a pool. Defaults make `{name, protocol, listenPort}` enough. */
 export const ZPoolConfig = z.object({
   name: ZSlug,
@@ -117,6 +136,7 @@ export const ZPoolConfig = z.object({
   stickiness: ZStickiness.default({ mode: 'none', cookieName: 'FULCRUM_STICKY', headerName: 'x-fulcrum-sticky', ttlSeconds: 3600 }),
   slowStartMs: zMillis(0, 3_600_000).default(0),
   drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
+  http: ZHttpSettings.default(HTTP_SETTINGS_DEFAULTS),
 });
 export type TPoolConfig = z.infer<typeof ZPoolConfig>;
 export type TPoolConfigInput = z.input<typeof ZPoolConfig>;

@@ -45,3 +45,25 @@ export function zMillis(min: number, max: number) {
 export function zIntRange(min: number, max: number) {
   return z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 }
+
+/**
+ * An IPv4 or IPv6 network in CIDR notation (a bare address is one host). IPv6 is checked by the
+ * URL parser, which browsers and Node share, so the dashboard and the data plane agree.
+ */
+export const ZCidr = z
+  .string()
+  .trim()
+  .min(2, 'network is required')
+  .max(64, 'network is too long')
+  .refine((c) => {
+    const [addr = '', bits, extra] = c.split('/');
+    if (extra !== undefined || (bits !== undefined && !/^(0|[1-9]\d{0,2})$/.test(bits))) return false;
+    if (ipv4Pattern.test(addr)) return bits === undefined || Number(bits) <= 32;
+    if (!addr.includes(':') || !ipv6Pattern.test(addr)) return false;
+    try {
+      new URL(`http://[${addr}]/`);
+    } catch {
+      return false;
+    }
+    return bits === undefined || Number(bits) <= 128;
+  }, 'network must be an IP address or CIDR such as 10.0.0.0/8 or fd00::/8');

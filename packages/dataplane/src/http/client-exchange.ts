@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { RequestHead } from './request-head';
 
 /**
  * The client's side of one proxied request, as the proxy needs it. Two servers produce it:
@@ -18,6 +19,8 @@ export interface ClientRequest {
   readonly body: Readable | undefined;
   /** The body arrived chunked (it goes upstream chunked again). */
   readonly chunked: boolean;
+  /** The framing header the proxy writes upstream (`Content-Length` or `Transfer-Encoding`), from its own parse. */
+  readonly framing: string[];
 }
 
 export interface ClientResponse {
@@ -36,14 +39,18 @@ export interface ClientResponse {
   setIdleTimeout(ms: number): void;
 }
 
-/** The node:http request as a ClientRequest. */
-export function nodeRequest(req: IncomingMessage): ClientRequest {
-  const chunked = req.headers['transfer-encoding'] !== undefined;
+/**
+ * The node:http request as a ClientRequest. `head` is the proxy's own check of it (see
+ * `checkRequest`): its target and framing are what go upstream; llhttp has framed the body
+ * the same way, or the listener refused the request before it got here.
+ */
+export function nodeRequest(req: IncomingMessage, head?: RequestHead): ClientRequest {
+  const chunked = head ? head.length < 0 : req.headers['transfer-encoding'] !== undefined;
   const length = req.headers['content-length'];
   const hasBody = chunked || (length !== undefined && length !== '0');
   return {
     method: req.method ?? 'GET',
-    url: req.url ?? '/',
+    url: head?.url ?? req.url ?? '/',
     rawHeaders: req.rawHeaders,
     clientIp: req.socket.remoteAddress ?? '',
     header: (name) => {
@@ -52,6 +59,7 @@ export function nodeRequest(req: IncomingMessage): ClientRequest {
     },
     body: hasBody ? req : undefined,
     chunked,
+    framing: head?.framing ?? (chunked ? ['Transfer-Encoding', 'chunked'] : length !== undefined ? ['Content-Length', length] : []),
   };
 }
 
@@ -87,7 +95,16 @@ export class NodeResponse implements ClientResponse {
   }
 
   onClose(fn: (complete: boolean) => void): void {
-    this.res.once('close', () => fn(this.res.writableFinished));
+    // A response queued behind a pipelined one is not attached to the socket yet, and gets no
+    // 'close' of its own when the connection dies: the socket's is watched too.
+    const socket = this.res.req.socket;
+    const once = () => {
+      this.res.off('close', once);
+      socket.off('close', once);
+      fn(this.res.writableFinished);
+    };
+    this.res.once('close', once);
+    socket.once('close', once);
   }
 
   destroy(): void {

@@ -1,3 +1,5 @@
+import { BlockList, isIPv6 } from 'node:net';
+
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -28,32 +30,82 @@ export interface ForwardedFor {
   clientIp: string;
   proto: 'http' | 'https';
   requestId: string;
+  /** The peer is a trusted proxy: its X-Forwarded-* and X-Real-IP are kept (X-Forwarded-For appended to). */
+  trusted?: boolean;
+}
+
+const trustedLists = new WeakMap<readonly string[], BlockList>();
+
+/** Whether `ip` falls in one of a pool's trusted networks (CIDRs the protocol schema validated). */
+export function isTrustedPeer(networks: readonly string[], ip: string): boolean {
+  if (networks.length === 0 || !ip) return false;
+  let list = trustedLists.get(networks);
+  if (!list) {
+    list = new BlockList();
+    for (const cidr of networks) {
+      const [addr = '', bits] = cidr.split('/');
+      const family = isIPv6(addr) ? 'ipv6' : 'ipv4';
+      try {
+        if (bits === undefined) list.addAddress(addr, family);
+        else list.addSubnet(addr, Number(bits), family);
+      } catch {
+        // The schema refuses what BlockList cannot take; a network it let through is skipped, not fatal.
+      }
+    }
+    trustedLists.set(networks, list);
+  }
+  return list.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
 }
 
 /**
- * The request headers sent upstream: hop-by-hop stripped, X-Forwarded-For appended to,
- * X-Forwarded-Proto/-Host and X-Request-Id set. The Host header is passed through.
+ * The request headers sent upstream: hop-by-hop ones and the client's framing lines dropped
+ * (the proxy writes framing from its own parse), X-Request-Id set, and the forwarding headers
+ * replaced, or from a trusted proxy kept with X-Forwarded-For appended to. X-Real-IP is always
+ * set. The Host header is passed through.
  */
 export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  const trusted = fwd.trusted === true;
   let xff: string | undefined;
+  let realIp: string | undefined;
+  let proto: string | undefined;
+  let forwardedHost: string | undefined;
   let host: string | undefined;
   const named = connectionTokens(raw);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const lower = name.toLowerCase();
+    if (lower === 'content-length') continue;
     if ((HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
-    if (lower === 'x-forwarded-for') {
-      xff = xff ? `${xff}, ${value}` : value;
-      continue;
+    switch (lower) {
+      case 'x-forwarded-for':
+        if (trusted) xff = xff ? `${xff}, ${value}` : value;
+        continue;
+      case 'x-real-ip':
+        if (trusted) realIp ??= value;
+        continue;
+      case 'x-forwarded-proto':
+        if (trusted) proto ??= value;
+        continue;
+      case 'x-forwarded-host':
+        if (trusted) forwardedHost ??= value;
+        continue;
+      case 'x-request-id':
+        continue;
+      case 'host':
+        host = value;
     }
-    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-request-id') continue;
-    if (lower === 'host') host = value;
     out.push(name, value);
   }
-  out.push('X-Forwarded-For', xff ? `${xff}, ${fwd.clientIp}` : fwd.clientIp, 'X-Forwarded-Proto', fwd.proto, 'X-Request-Id', fwd.requestId);
-  if (host) out.push('X-Forwarded-Host', host);
+  out.push(
+    'X-Forwarded-For', xff ? `${xff}, ${fwd.clientIp}` : fwd.clientIp,
+    'X-Real-IP', realIp ?? fwd.clientIp,
+    'X-Forwarded-Proto', proto ?? fwd.proto,
+    'X-Request-Id', fwd.requestId,
+  );
+  forwardedHost ??= host;
+  if (forwardedHost) out.push('X-Forwarded-Host', forwardedHost);
   return out;
 }
 

@@ -33,7 +33,7 @@ describe('HTTP proxy', () => {
     expect(tally(await names(port, 30))).toEqual({ a: 10, b: 10, c: 10 });
   });
 
-  it('passes X-Forwarded-For/-Proto/-Host and X-Request-Id, and strips hop-by-hop headers', async () => {
+  it('replaces X-Forwarded-* and X-Real-IP from an untrusted client, appends from a trusted proxy, and strips hop-by-hop headers', async () => {
     let seen: Record<string, string | string[] | undefined> = {};
     const echo = await startBackend('echo', (req, res) => {
       seen = req.headers;
@@ -44,21 +44,48 @@ describe('HTTP proxy', () => {
     const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }]));
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const r = request({ host: '127.0.0.1', port, path: '/x', headers: { 'x-forwarded-for': '203.0.113.9', 'x-custom': 'kept', 'x-drop-me': '1', connection: 'keep-alive, x-drop-me' } }, resolve);
-      r.on('error', reject);
-      r.end();
-    });
-    res.resume();
+    const send = async () => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const headers = {
+          'x-forwarded-for': '203.0.113.9',
+          'x-real-ip': '203.0.113.9',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'forged.example',
+          'x-custom': 'kept',
+          'x-drop-me': '1',
+          connection: 'keep-alive, x-drop-me',
+        };
+        const r = request({ host: '127.0.0.1', port, path: '/x', headers }, resolve);
+        r.on('error', reject);
+        r.end();
+      });
+      res.resume();
+      return res;
+    };
+    expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }]))).ok).toBe(true);
+    const res = await send();
     expect(res.headers['x-answer']).toBe('yes');
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
-    expect(seen['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    // Untrusted (the default): the client's forwarding headers are replaced, not appended to.
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-real-ip']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
     expect(seen['x-request-id']).toMatch(/[0-9a-f-]{36}/);
     expect(seen['x-custom']).toBe('kept');
     expect(seen['x-drop-me']).toBeUndefined();
+
+    // A trusted proxy in front: its X-Forwarded-For is appended to, its other headers kept.
+    expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }], { http: { trustedProxies: ['127.0.0.0/8'] } }))).ok).toBe(true);
+    await send();
+    expect(seen['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(seen['x-real-ip']).toBe('203.0.113.9');
+    expect(seen['x-forwarded-proto']).toBe('https');
+    expect(seen['x-forwarded-host']).toBe('forged.example');
+    // A network that does not hold the peer is not trusted.
+    expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }], { http: { trustedProxies: ['10.0.0.0/8', 'fd00::/8'] } }))).ok).toBe(true);
+    await send();
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
   });
 
   it('smooth weighted round robin follows the weights', async () => {

@@ -6,7 +6,7 @@ import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { cookieValue, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { selectionContext } from './selection-context';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
@@ -72,7 +72,7 @@ class ProxiedRequest implements Exchange {
   private readonly stickyIn: string | undefined;
   private tried: Set<string> | undefined;
   private retries = 0;
-  private lastFailure: { status: 502 | 504; reason: string } | undefined;
+  private lastFailure: { status: 502 | 504; reason: string; backend: string } | undefined;
   private clientGone = false;
   /** Counted in pool.inflight until the client's answer is settled. */
   private inflight = false;
@@ -102,10 +102,10 @@ class ProxiedRequest implements Exchange {
     const cfg = (this.cfg = pool.config);
     const method = req.method;
     this.requestId = req.header('x-request-id') || randomUUID();
-    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId };
+    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted: isTrustedPeer(cfg.http.trustedProxies, req.clientIp) };
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
-    // A chunked body goes upstream chunked again (Transfer-Encoding is hop-by-hop).
-    if (req.chunked) headers.push('Transfer-Encoding', 'chunked');
+    // Framing comes from the proxy's parse of the request, never from the client's own lines.
+    headers.push(...req.framing);
     this.headers = headers;
     // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
     this.fixedHead = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
@@ -135,7 +135,7 @@ class ProxiedRequest implements Exchange {
     if (!backend) {
       // After failed attempts, the last failure says more than "nobody left to try".
       const failure = this.lastFailure;
-      if (failure) return this.answerError(failure.status, failure.reason);
+      if (failure) return this.answerError(failure.status, failure.reason, failure.backend);
       const full = pool.allFull();
       return this.answerError(503, full ? 'every backend is at its connection limit' : 'no healthy backend available');
     }
@@ -257,9 +257,9 @@ class ProxiedRequest implements Exchange {
       this.phase = Phase.Done;
       return;
     }
-    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
+    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: message, backend: backend.address };
     if (this.mayRetry(kind, phase, answered)) return this.retry(backend);
-    this.answerError(this.lastFailure.status, this.lastFailure.reason);
+    this.answerError(this.lastFailure.status, this.lastFailure.reason, this.lastFailure.backend);
   }
 
   private mayRetry(kind: ErrorKind, phase: Phase, answered: boolean): boolean {
@@ -295,11 +295,12 @@ class ProxiedRequest implements Exchange {
   }
 
   /** The answer is the proxy's own (no backend, or the last failure): nothing is held any more. */
-  private answerError(status: 502 | 503 | 504, reason: string): void {
+  private answerError(status: 502 | 503 | 504, reason: string, backend?: string): void {
     this.phase = Phase.Done;
     this.settle();
     if (this.upgrade && this.res.headersSent) this.upgrade.socket.destroy();
-    else sendErrorPage(this.res, status, reason, this.requestId);
+    // The backend's address reaches clients only when the pool asks for it (X-Fulcrum-Error).
+    else sendErrorPage(this.res, status, reason, this.requestId, backend !== undefined && this.cfg.http.exposeErrorDetails ? backend : undefined);
   }
 
   /** The request stops counting as in flight (for the retry budget). */

@@ -1,10 +1,12 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TSnapshotPool } from '@fulcrum/protocol';
+import type { HeadSettings } from '../http/server/client-connection';
 import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
 
 export interface ListenerHandlers {
   http: (poolId: string) => HttpHandlers['request'];
   idleMs: (poolId: string) => number;
+  settings: (poolId: string) => HeadSettings;
   upgrade: (poolId: string) => HttpHandlers['upgrade'];
   tcp: (poolId: string) => (socket: Socket) => void;
 }
@@ -64,6 +66,7 @@ export class ListenerManager {
       const http = new HttpListener({
         request: (req, res) => this.handlers.http(poolId.current)(req, res),
         idleMs: () => this.handlers.idleMs(poolId.current),
+        settings: () => this.handlers.settings(poolId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
       });
       server = http.server;

@@ -15,6 +15,7 @@ export function toPool(row: Pool): TPool {
     timeouts: row.timeouts,
     retries: row.retries,
     stickiness: row.stickiness,
+    http: row.http,
     slowStartMs: row.slowStartMs,
     drainTimeoutMs: row.drainTimeoutMs,
   });
@@ -35,6 +36,7 @@ export function poolColumns(config: TPoolConfig) {
     timeouts: config.timeouts,
     retries: config.retries,
     stickiness: config.stickiness,
+    http: config.http,
     slowStartMs: config.slowStartMs,
     drainTimeoutMs: config.drainTimeoutMs,
   };

@@ -1,38 +1,55 @@
 import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
-import { parsePlainRequest } from './plain-request';
+import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
+import { HeadReader } from './head-reader';
+import { PlainRequest, isPlain } from './plain-request';
 import { PlainResponse, type ResponseOwner } from './plain-response';
 
-/** node:http's default limit on a request head; a longer one goes to node:http, which answers 431. */
-const MAX_HEAD_BYTES = 16 * 1024;
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+export type HeadSettings = Pick<THttpSettings, 'headTimeoutMs' | 'maxHeadBytes' | 'maxHeaders'>;
 
 export interface ConnectionHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
   /** The pool's client idle timeout: the limit on a connection's silence, between requests and during one. */
   idleMs(): number;
-  /** Gives the connection to node:http, with the bytes read but not yet served. */
-  handOff(socket: Socket, unread: Buffer | undefined): void;
+  /** The pool's limits on request heads. */
+  settings(): HeadSettings;
+  /** Gives the connection to node:http, with the bytes read but not yet served (`ended`: the client has half-closed). */
+  handOff(socket: Socket, unread: Buffer[], ended: boolean): void;
 }
 
+/** The answer to a request the proxy will not forward; the connection closes after it. */
+export function refusalResponse(status: number, reason: string): string {
+  const body = `${status} ${STATUS_CODES[status]}: ${reason}\n`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+const REQUEST_TIMEOUT = refusalResponse(408, 'request head not received in time');
+
 /**
- * One client connection on an HTTP listener. Plain requests (see `parsePlainRequest`) are
- * served one at a time, pipelined ones in order; the first request that is not plain hands
- * the connection, with its unread bytes, to node:http for the rest of its life. Between
- * requests, as during one, the connection is held to its pool's idle timeout; a request head
- * left unfinished that long is answered 408.
+ * One client connection on an HTTP listener. Each request head is read by `HeadReader` and
+ * checked by `parseRequestHead`; what the proxy will not forward is answered (400, 431, ...)
+ * and the connection closed. Plain requests (see `isPlain`) are served here one at a time,
+ * pipelined ones in order; the first that is not hands the connection, with its unread bytes,
+ * to node:http for the rest of its life. A head must arrive within the pool's head deadline in
+ * total (not just without a silence), or it is answered 408; between requests, as during one,
+ * the connection is held to the pool's idle timeout.
  */
 export class ClientConnection implements ResponseOwner {
-  private unread: Buffer | undefined;
+  private readonly reader = new HeadReader();
   private current: PlainResponse | undefined;
   private clientEnded = false;
   private closing = false;
   private handedOff = false;
+  private refused = false;
   private dispatching = false;
   private timeoutMs = 0;
+  /** Set while a head is partly read: fires at the pool's head deadline. */
+  private headTimer: NodeJS.Timeout | undefined;
   private readonly clientIp: string;
 
   constructor(
@@ -75,37 +92,72 @@ export class ClientConnection implements ResponseOwner {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.unread = this.unread ? Buffer.concat([this.unread, chunk]) : chunk;
+    if (this.refused) return;
+    this.reader.push(chunk);
     if (!this.current) this.dispatch();
-    else if (this.unread.length > MAX_AHEAD_BYTES) this.socket.pause();
+    else if (this.reader.bytes > MAX_AHEAD_BYTES) this.socket.pause();
   };
 
   /** Serves the requests read so far, one at a time. A loop, so answers given at once (error pages) do not recurse. */
   private dispatch(): void {
     if (this.dispatching) return;
     this.dispatching = true;
-    while (!this.current && this.unread && !this.handedOff && !this.socket.destroyed) {
-      const buf = this.unread;
-      const end = buf.indexOf(CRLF_CRLF);
-      if (end < 0) {
-        if (buf.length > MAX_HEAD_BYTES) this.handOff();
+    const settings = this.handlers.settings();
+    while (!this.current && this.reader.partial && !this.handedOff && !this.refused && !this.socket.destroyed) {
+      const head = this.reader.next(settings.maxHeadBytes, settings.maxHeaders);
+      if (head === undefined) {
+        this.awaitRestOfHead(settings.headTimeoutMs);
         break;
       }
-      const req = end <= MAX_HEAD_BYTES ? parsePlainRequest(buf.toString('latin1', 0, end), this.clientIp) : undefined;
-      if (!req) {
-        this.handOff();
+      this.headDone();
+      if (!Buffer.isBuffer(head)) {
+        this.refuse(head);
         break;
       }
-      this.unread = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
+      let text = head.toString('latin1', 0, head.length - 4);
+      while (text.startsWith('\r\n')) text = text.slice(2);
+      const req = parseRequestHead(text, settings);
+      if (isRefusal(req)) {
+        this.refuse(req);
+        break;
+      }
+      if (!isPlain(req)) {
+        this.handOff([head, ...this.reader.drain()]);
+        break;
+      }
       const res = new PlainResponse(this, req.method === 'HEAD', !req.close && !this.closing);
       this.current = res;
-      this.handlers.request(req, res);
+      this.handlers.request(new PlainRequest(req, this.clientIp), res);
     }
     this.dispatching = false;
   }
 
-  private handOff(): void {
+  /**
+   * A head is partly read: it must be complete within the head deadline, counted from the read
+   * that left it incomplete (the socket's own timer measures silence only, which a trickle
+   * never allows). Only slow heads get a timer; one that arrives in a single read costs none.
+   */
+  private awaitRestOfHead(headTimeoutMs: number): void {
+    this.headTimer ??= setTimeout(this.onTimeout, headTimeoutMs);
+  }
+
+  private headDone(): void {
+    if (this.headTimer === undefined) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+  }
+
+  private refuse(r: HeadRefusal): void {
+    this.refused = true;
+    this.reader.drain();
+    this.socket.end(refusalResponse(r.status, r.reason), 'latin1');
+    // A client that keeps its side open is not waited on.
+    this.arm(Math.min(this.timeoutMs, 5_000));
+  }
+
+  private handOff(unread: Buffer[]): void {
     this.handedOff = true;
+    this.headDone();
     const socket = this.socket;
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);
@@ -114,10 +166,8 @@ export class ClientConnection implements ResponseOwner {
     socket.off('timeout', this.onTimeout);
     socket.setTimeout(0);
     if (socket.isPaused()) socket.resume();
-    const unread = this.unread;
-    this.unread = undefined;
     this.gone(this);
-    this.handlers.handOff(socket, unread);
+    this.handlers.handOff(socket, unread, this.clientEnded);
   }
 
   private readonly onEnd = (): void => {
@@ -132,6 +182,7 @@ export class ClientConnection implements ResponseOwner {
   };
 
   private readonly onClose = (): void => {
+    this.headDone();
     const res = this.current;
     this.current = undefined;
     res?.clientGone();
@@ -139,7 +190,12 @@ export class ClientConnection implements ResponseOwner {
   };
 
   private readonly onTimeout = (): void => {
-    if (!this.current && this.unread) this.socket.end(REQUEST_TIMEOUT);
-    else this.socket.destroy();
+    this.headDone();
+    if (!this.current && this.reader.partial && !this.refused) {
+      this.refused = true;
+      this.reader.drain();
+      this.socket.end(REQUEST_TIMEOUT, 'latin1');
+      this.arm(Math.min(this.timeoutMs, 5_000));
+    } else this.socket.destroy();
   };
 }

@@ -1,8 +1,9 @@
-import { type IncomingMessage, type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type IncomingMessage, type Server as HttpServer, type ServerResponse, STATUS_CODES, createServer as createHttpServer } from 'node:http';
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
-import { ClientConnection } from './client-connection';
+import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
+import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
 
 /**
  * How much of an answer may wait in a client socket's buffer before the backend is paused.
@@ -10,46 +11,128 @@ import { ClientConnection } from './client-connection';
  * backend socket (two epoll changes) for every read of a large body.
  */
 const CLIENT_BUFFER_BYTES = 256 * 1024;
+/** How often node:http looks for heads past their deadline (its default is 30 s). */
+const HEAD_DEADLINE_SWEEP_MS = 1_000;
 
 export interface HttpHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
   /** The pool's client idle timeout. */
   idleMs(): number;
+  /** The pool's limits on request heads. */
+  settings(): HeadSettings;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** Properties node:http reads at run time that its typings leave out. */
+type TunableHttpServer = HttpServer & { httpAllowHalfOpen: boolean; maxHeaderSize: number };
+
+/** llhttp's errors as the status a client gets for them. */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+/** llhttp framed the body on its own: it must be the framing the proxy's check decided. */
+function sameFraming(head: RequestHead, req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'] !== undefined;
+  if (head.length < 0) return te;
+  return !te && Number(req.headers['content-length'] ?? 0) === head.length;
 }
 
 /**
  * An HTTP listener. Its connections are served by `ClientConnection`'s fast path while their
  * requests are plain; node:http (never listening itself) takes over a connection at its first
- * request that is not: uploads, upgrades, HTTP/1.0, anything to refuse. Node's server costs
- * several times the fast path per request (IncomingMessage, ServerResponse, streams).
+ * request that is not: uploads, upgrades, HTTP/1.0. Node's server costs several times the fast
+ * path per request (IncomingMessage, ServerResponse, streams). Every request node:http parses
+ * is checked again by the proxy (`checkRequest`) before it is forwarded, and one it refuses
+ * closes the connection: nothing after it on that connection is served.
  */
 export class HttpListener {
   readonly server: NetServer;
-  private readonly full: HttpServer;
+  private readonly full: TunableHttpServer;
   private readonly plain = new Set<ClientConnection>();
+  /** Connections node:http serves that have had a request refused. */
+  private readonly refused = new WeakSet<object>();
 
-  constructor(handlers: HttpHandlers) {
-    this.full = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => handlers.request(nodeRequest(req), new NodeResponse(res)));
-    this.full.on('upgrade', handlers.upgrade);
-    this.full.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+  constructor(private readonly handlers: HttpHandlers) {
+    const initial = handlers.settings();
+    this.full = createHttpServer(
+      {
+        keepAliveTimeout: 65_000,
+        headersTimeout: initial.headTimeoutMs,
+        requestTimeout: 0,
+        connectionsCheckingInterval: HEAD_DEADLINE_SWEEP_MS,
+        maxHeaderSize: initial.maxHeadBytes,
+      },
+      (req, res) => this.onNodeRequest(req, res),
+    ) as TunableHttpServer;
+    this.full.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onNodeUpgrade(req, socket, head));
+    // A client that half-closes still gets its answers (node:http's default drops requests in flight).
+    this.full.httpAllowHalfOpen = true;
+    this.full.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // As node:http's own handler: an answer already under way cannot be followed by another.
+      const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+      if (socket.writable && !current?.headersSent) socket.end(refusalResponse(clientErrorStatus(err.code), 'malformed request'), 'latin1');
+      socket.destroy();
     });
     // node:http starts its headers-timeout sweep when it starts listening, which this one never does.
     this.full.emit('listening');
     const connections = {
       request: handlers.request,
       idleMs: handlers.idleMs,
-      handOff: (socket: Socket, unread: Buffer | undefined) => {
+      settings: handlers.settings,
+      handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
+        // The pool's limits as they are now; node:http reads them per connection and per sweep.
+        const s = handlers.settings();
+        this.full.maxHeaderSize = s.maxHeadBytes;
+        this.full.headersTimeout = s.headTimeoutMs;
+        // One more than allowed, so that too many is seen (node drops fields past its count).
+        this.full.maxHeadersCount = s.maxHeaders + 1;
         this.full.emit('connection', socket);
-        if (unread) socket.emit('data', unread);
+        for (const chunk of unread) socket.emit('data', chunk);
+        // node:http learns of a half-close only from 'end', which has already been emitted.
+        if (ended) socket.emit('end');
       },
     };
     this.server = createNetServer({ allowHalfOpen: true, noDelay: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => {
       const c = new ClientConnection(socket, connections, (gone) => this.plain.delete(gone));
       this.plain.add(c);
     });
+  }
+
+  private check(req: IncomingMessage): RequestHead | HeadRefusal {
+    const head = checkRequest(req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`, req.rawHeaders, this.handlers.settings());
+    if (!isRefusal(head) && !head.upgrade && !sameFraming(head, req)) return { status: 400, reason: 'ambiguous message framing' };
+    return head;
+  }
+
+  private onNodeRequest(req: IncomingMessage, res: ServerResponse): void {
+    // After a refusal the connection only waits to close; requests pipelined behind it are dropped.
+    if (this.refused.has(req.socket)) return void req.resume();
+    const head = this.check(req);
+    if (isRefusal(head)) {
+      this.refused.add(req.socket);
+      req.resume();
+      const body = `${head.status} ${STATUS_CODES[head.status]}: ${head.reason}\n`;
+      res.writeHead(head.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.end(body);
+      return;
+    }
+    this.handlers.request(nodeRequest(req, head), new NodeResponse(res));
+  }
+
+  private onNodeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const checked = this.refused.has(socket) ? undefined : this.check(req);
+    if (!checked || isRefusal(checked) || !checked.upgrade) {
+      this.refused.add(socket);
+      socket.on('error', () => {});
+      const r = checked && isRefusal(checked) ? checked : { status: 400, reason: 'invalid upgrade request' };
+      if (checked) socket.end(refusalResponse(r.status, r.reason), 'latin1');
+      else socket.destroy();
+      return;
+    }
+    this.handlers.upgrade(req, socket, head);
   }
 
   /** Stops accepting; idle connections close now, busy ones after their answer. */

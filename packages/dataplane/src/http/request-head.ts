@@ -1,0 +1,248 @@
+import { METHODS } from 'node:http';
+
+/**
+ * The proxy's reading of a request head: every decision about how the request is framed and
+ * routed comes from here, on both the fast path and node:http's, and anything ambiguous is a
+ * refusal (RFC 9112; llhttp's strict mode and HAProxy's h1_headers_to_hdr_list are the models).
+ */
+export interface RequestHead {
+  readonly method: string;
+  /** The target as forwarded: origin form, or `*` for OPTIONS (absolute form is reduced to its path). */
+  readonly url: string;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  readonly minor: number;
+  readonly rawHeaders: string[];
+  /** Body length when framed by Content-Length (0 without a body); -1 when chunked. */
+  readonly length: number;
+  /** The framing headers the proxy writes upstream, from this parse (never the client's own lines). */
+  readonly framing: string[];
+  /** The client wants the connection closed after the answer. */
+  readonly close: boolean;
+  /** An upgrade handshake (Upgrade with `Connection: upgrade`). */
+  readonly upgrade: boolean;
+  /** `Expect: 100-continue`. */
+  readonly expectContinue: boolean;
+}
+
+export interface HeadRefusal {
+  readonly status: 400 | 405 | 417 | 431 | 501 | 505;
+  readonly reason: string;
+}
+
+export interface HeadLimits {
+  readonly maxHeadBytes: number;
+  readonly maxHeaders: number;
+}
+
+export function isRefusal(h: RequestHead | HeadRefusal): h is HeadRefusal {
+  return (h as HeadRefusal).status !== undefined;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a field value may hold: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#@\x00-\x20\x7f-\xff]+)([/?][\x21-\x7e]*)?$/i;
+const HOST_VALUE = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]*$/;
+const VERSION = /^HTTP\/(\d)\.(\d)$/;
+/** Methods llhttp knows, less CONNECT: the proxy does not open tunnels for a request line. */
+const KNOWN_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
+/** Codings a body may carry before its chunking; an unknown one is 501 (RFC 9112 §6.1). */
+const CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
+const MAX_LENGTH_DIGITS = 15;
+
+/**
+ * Headers the proxy reads or writes itself. A `Connection` header naming one would have a
+ * hop-by-hop filter drop it while the proxy still acts on it (issue 12's smuggling: Content-
+ * Length dropped, its body sent on as a second request), so such a request is refused rather
+ * than guessed at. Nothing honest names these.
+ */
+const RELIED_ON = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
+  'x-request-id',
+]);
+
+const refuse = (status: HeadRefusal['status'], reason: string): HeadRefusal => ({ status, reason });
+
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** A comma-separated list's non-empty elements, trimmed and lower-cased. */
+function listElements(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const t = trimOws(part);
+    if (t) out.push(t.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * Parses the head text (request line and header lines, without the final blank line) as the
+ * fast path read it. Lines end in CRLF: the scanner has already refused a bare LF, and a bare
+ * CR fails the checks below.
+ */
+export function parseRequestHead(text: string, limits: HeadLimits): RequestHead | HeadRefusal {
+  const lineEnd = text.indexOf('\r\n');
+  const line = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) return refuse(400, 'malformed request line');
+  const raw: string[] = [];
+  let at = lineEnd < 0 ? text.length : lineEnd + 2;
+  while (at < text.length) {
+    if (raw.length >= limits.maxHeaders * 2) return refuse(431, 'too many header fields');
+    let end = text.indexOf('\r\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon < 0 || colon > end) return refuse(400, 'header line without a colon');
+    const name = text.slice(at, colon);
+    const value = text.slice(colon + 1, end);
+    // A name that is not a token also catches obsolete folding (a line opening with whitespace)
+    // and whitespace before the colon.
+    if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
+    if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
+    raw.push(name, trimOws(value));
+    at = end + 2;
+  }
+  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true);
+}
+
+/**
+ * The checks both servers apply to a parsed head (node:http's for the connections it took
+ * over): method, target, version, Host, framing, and what `Connection` names. `fieldsChecked`
+ * when the caller has already checked each field's name and value bytes.
+ */
+export function checkRequest(method: string, target: string, version: string, raw: string[], limits: HeadLimits, fieldsChecked = false): RequestHead | HeadRefusal {
+  if (!KNOWN_METHODS.has(method)) return method === 'CONNECT' ? refuse(405, 'CONNECT is not supported') : refuse(400, 'unknown method');
+  let minor: number;
+  if (version === 'HTTP/1.1') minor = 1;
+  else if (version === 'HTTP/1.0') minor = 0;
+  else return VERSION.test(version) ? refuse(505, 'only HTTP/1.0 and HTTP/1.1 are served') : refuse(400, 'malformed HTTP version');
+  if (raw.length > limits.maxHeaders * 2) return refuse(431, 'too many header fields');
+
+  let host: string | undefined;
+  let hosts = 0;
+  let length: string | undefined;
+  let lengths = 0;
+  let codings: string[] | undefined;
+  let connection: string[] | undefined;
+  let upgradeHeader = false;
+  let expect: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    // node:http's fields are checked here; the fast path's were, as it split the lines.
+    if (!fieldsChecked) {
+      if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
+      if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
+    }
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          hosts++;
+          host = value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
+        break;
+      case 7:
+        if (name.toLowerCase() === 'upgrade') upgradeHeader = true;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') {
+          // The usual single token skips the list parsing.
+          const lower = value.toLowerCase();
+          if (lower === 'keep-alive' || lower === 'close') (connection ??= []).push(lower);
+          else (connection ??= []).push(...listElements(value));
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          lengths++;
+          length = value;
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          const elements = listElements(value);
+          // An empty value still counts as a Transfer-Encoding, and fails as one.
+          (codings ??= []).push(...(elements.length ? elements : ['']));
+        }
+        break;
+    }
+  }
+
+  // Host: exactly one in HTTP/1.1, at most one in 1.0 (RFC 9112 §3.2).
+  if (hosts > 1) return refuse(400, 'more than one Host header');
+  if (hosts === 0 && minor === 1) return refuse(400, 'missing Host header');
+  if (host !== undefined && !HOST_VALUE.test(host)) return refuse(400, 'invalid Host header');
+
+  let url = target;
+  if (target === '*') {
+    if (method !== 'OPTIONS') return refuse(400, 'asterisk target outside OPTIONS');
+  } else if (!ORIGIN_FORM.test(target)) {
+    const abs = ABSOLUTE_FORM.exec(target);
+    if (!abs) return refuse(400, 'invalid request target');
+    // The target's authority wins over Host (RFC 9112 §3.2.2); a different Host is ambiguous.
+    if (host === undefined || host.toLowerCase() !== abs[1]!.toLowerCase()) return refuse(400, 'absolute target disagrees with Host');
+    const rest = abs[2] ?? '';
+    url = rest.startsWith('/') ? rest : `/${rest}`;
+  }
+
+  let closeToken = false;
+  let keepAliveToken = false;
+  let upgrade = false;
+  if (connection) {
+    for (const t of connection) {
+      if (!TOKEN.test(t)) return refuse(400, 'invalid Connection header');
+      if (RELIED_ON.has(t)) return refuse(400, `Connection names ${t}, which the proxy relies on`);
+      if (t === 'close') closeToken = true;
+      else if (t === 'keep-alive') keepAliveToken = true;
+      else if (t === 'upgrade') upgrade = upgradeHeader;
+    }
+  }
+  const close = closeToken || (minor === 0 && !keepAliveToken);
+
+  let expectContinue = false;
+  if (expect !== undefined) {
+    if (expect.toLowerCase() !== '100-continue') return refuse(417, 'unsupported Expect');
+    expectContinue = minor === 1;
+  }
+
+  // Framing (RFC 9112 §6): chunked last and once, never with Content-Length, never in HTTP/1.0.
+  if (codings) {
+    if (minor === 0) return refuse(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    if (lengths > 0) return refuse(400, 'both Content-Length and Transfer-Encoding');
+    const last = codings.length - 1;
+    for (let i = 0; i < codings.length; i++) {
+      const c = codings[i]!;
+      if (c === 'chunked' ? i !== last : !TOKEN.test(c) || i === last) return refuse(400, 'Transfer-Encoding must end in chunked, once');
+      if (c !== 'chunked' && !CODINGS.has(c)) return refuse(501, `unsupported transfer coding ${c}`);
+    }
+    // The codings before chunked stay with the body (it is de-chunked and chunked again, nothing more).
+    const te = last === 0 ? 'chunked' : `${codings.slice(0, last).join(', ')}, chunked`;
+    return { method, url, minor, rawHeaders: raw, length: -1, framing: ['Transfer-Encoding', te], close, upgrade, expectContinue };
+  }
+  if (lengths > 1) return refuse(400, 'more than one Content-Length');
+  let n = 0;
+  if (length !== undefined) {
+    if (!/^\d+$/.test(length) || length.length > MAX_LENGTH_DIGITS) return refuse(400, 'invalid Content-Length');
+    n = Number(length);
+  }
+  // A body always goes with its length; a bodiless request says so only when the client did.
+  const framing = n > 0 || length !== undefined ? ['Content-Length', String(n)] : [];
+  return { method, url, minor, rawHeaders: raw, length: n, framing, close, upgrade, expectContinue };
+}
