@@ -90,7 +90,9 @@ export class HttpListener {
         // One more than allowed, so that too many is seen (node drops fields past its count).
         this.full.maxHeadersCount = s.maxHeaders + 1;
         this.full.emit('connection', socket);
-        for (const chunk of unread) socket.emit('data', chunk);
+        // One chunk: node:http stops reading at an upgrade head, and a later chunk emitted by hand
+        // would reach no listener, losing the bytes the client sent right after the handshake.
+        if (unread.length > 0) socket.emit('data', unread.length === 1 ? unread[0]! : Buffer.concat(unread));
         // node:http learns of a half-close only from 'end', which has already been emitted.
         if (ended) socket.emit('end');
       },
