@@ -34,14 +34,16 @@ export function readFdLimit(): FdLimit | null {
 /**
  * Raises the soft RLIMIT_NOFILE to the hard limit, as HAProxy and NGINX do at start: each
  * client and upstream connection is a descriptor, and the usual soft limit (1024) is far below
- * what a proxy holds. Node has no setrlimit, so this asks util-linux's `prlimit` to set this
- * process's limit (prlimit(2) on our own pid needs no privilege for soft <= hard). Without
- * prlimit the limit stays and the report says so.
+ * what a proxy holds. Node raises it while starting on most platforms; where it did not, and
+ * since Node offers no setrlimit, this asks util-linux's `prlimit` to set this process's limit
+ * (prlimit(2) on our own pid needs no privilege for soft <= hard). Without prlimit the limit
+ * stays and the report says so.
  */
 export function raiseFdLimit(): FdLimitReport {
   const atStart = readFdLimit();
   if (!atStart) return { nofile: null, atStart, note: 'RLIMIT_NOFILE unknown (no /proc/self/limits)' };
-  if (atStart.soft === atStart.hard) return { nofile: atStart, atStart, note: 'soft limit already at the hard limit' };
+  // Node itself raises the soft limit as far as it can while starting (PlatformInit), so this is the usual case.
+  if (atStart.soft === atStart.hard) return { nofile: atStart, atStart, note: `soft limit at the hard limit (${atStart.hard})` };
   try {
     execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${atStart.hard}:${atStart.hard}`], { stdio: 'ignore', timeout: 5000 });
   } catch (err) {
@@ -50,6 +52,16 @@ export function raiseFdLimit(): FdLimitReport {
   }
   const now = readFdLimit();
   return { nofile: now, atStart, note: now?.soft === atStart.hard ? `soft limit raised from ${atStart.soft} to ${atStart.hard} with prlimit` : 'prlimit ran but the limit did not change' };
+}
+
+/** Whether util-linux's prlimit can be run here. */
+export function prlimitAvailable(): boolean {
+  try {
+    execFileSync('prlimit', ['--version'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Client connections the whole process accepts by default: each may also hold an upstream descriptor, and some are kept for listeners, health checks and logs. */
