@@ -124,6 +124,7 @@ export class ListenerManager {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' || Date.now() >= deadline) {
           this.limits.forget(connections);
+          void close(); // stops node:http's sweep timer of a listener that never listened
           throw new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${code ?? (err as Error).message}`);
         }
         await new Promise((r) => setTimeout(r, 50));

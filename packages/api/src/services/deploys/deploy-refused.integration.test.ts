@@ -54,6 +54,8 @@ describe('a pool whose listener cannot bind', () => {
     expect(row.lastError).toMatch(new RegExp(`pool shop \\(down\\): pool shop: cannot listen on 127.0.0.1:${heldPort}: EADDRINUSE`));
     const latest = await sys.db.prisma.configRevision.findFirst({ orderBy: { version: 'desc' } });
     expect(row.appliedConfigVersion).toBe(latest!.version);
+    const listed = (await sys.call('GET', '/dataplanes')).json as { name: string; refusedPools: { pool: string; keptPrevious: boolean }[] }[];
+    expect(listed.find((d) => d.name === 'edge-1')!.refusedPools).toEqual([expect.objectContaining({ pool: 'shop', keptPrevious: false })]);
 
     // The wedge blocks nothing elsewhere: disabling o1 takes effect at once.
     const disabled = await sys.call('PATCH', `/backends/${b1.json.id}`, { expectedVersion: b1.json.version, patch: { adminState: 'disabled' } });
