@@ -17,7 +17,7 @@ function readForm(form: FormData): TPoolConfigInput {
     hashKey: { source: textOf(form.get('hashKey.source')) as 'client_ip', name: textOf(form.get('hashKey.name')) },
     healthCheck: {
       enabled: form.get('healthCheck.enabled') === 'on',
-      type: textOf(form.get('healthCheck.type')) as 'http',
+      type: textOf(form.get('healthCheck.type')) as 'http' | undefined,
       path: textOf(form.get('healthCheck.path')),
       expectedStatusMin: numberOf(form.get('healthCheck.expectedStatusMin')),
       expectedStatusMax: numberOf(form.get('healthCheck.expectedStatusMax')),
@@ -126,7 +126,8 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
             <input name="healthCheck.enabled" type="checkbox" defaultChecked={d.healthCheck.enabled} />
           </Field>
           <Field label="Type" name="healthCheck.type" errors={errors}>
-            <select name="healthCheck.type" defaultValue={d.healthCheck.type}>
+            <select name="healthCheck.type" defaultValue={d.healthCheck.type ?? ''}>
+              <option value="">Follow the protocol (HTTP or TCP connect)</option>
               <option value="http">HTTP</option>
               <option value="tcp">TCP connect</option>
             </select>

@@ -5,15 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { startAdminServer } from './admin/admin-server';
+import type { TStatsFrame } from '@fulcrum/protocol';
+import { adminBindRefusal } from './admin/admin-auth';
+import { type AdminSource, startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
+import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
+import { type FdLimitReport, defaultMaxConnections, raiseFdLimit } from './runtime/fd-limit';
+import { internalErrors } from './runtime/internal-errors';
 import { LastGoodConfig } from './state/last-good-config';
 
 const SOFTWARE_VERSION = '0.1.0';
-import type { TStatsFrame } from '@fulcrum/protocol';
 
 const USAGE = `fulcrum-dataplane: the Fulcrum proxy
 
@@ -22,6 +26,12 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
 
   --config FILE   a config snapshot (the control plane's compiled format) to serve
   --admin H:P     admin endpoint for /stats, /metrics and /health (default ${dataplaneEnv.admin}; "off" to disable)
+  --admin-token T bearer token /stats and /metrics require (or FULCRUM_ADMIN_TOKEN, 16+ characters);
+                  required when --admin is not a loopback address
+  --max-connections N           client connections the process accepts in all (FULCRUM_MAX_CONNECTIONS;
+                  default: half the descriptor limit, less a reserve); more are closed at accept
+  --max-listener-connections N  client connections one listener accepts (FULCRUM_MAX_LISTENER_CONNECTIONS;
+                  default ${DEFAULT_MAX_LISTENER_CONNECTIONS})
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
                   (default ~/.fulcrum/dataplane) and served at start when the control plane is away
@@ -36,12 +46,35 @@ function parseHostPort(v: string): { host: string; port: number } {
   return { host: v.slice(0, i) || '127.0.0.1', port };
 }
 
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not ${v}`);
+  return n;
+}
+
+export interface ServeSettings {
+  admin?: { host: string; port: number; token?: string };
+  maxConnections: number;
+  maxListenerConnections: number;
+  fd: FdLimitReport;
+}
+
+/** What /stats and /metrics show about this process besides traffic. */
+function processView(dp: Dataplane, settings: ServeSettings) {
+  return () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: settings.fd.nofile, fdLimitNote: settings.fd.note, refusedPools: dp.refusedPools });
+}
+
 async function main(): Promise<void> {
+  internalErrors.install();
   if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
       admin: { type: 'string' },
+      'admin-token': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-listener-connections': { type: 'string' },
       workers: { type: 'string' },
       'control-plane': { type: 'string' },
       token: { type: 'string' },
@@ -55,13 +88,29 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  if (controlPlane) return runLinked(controlPlane, values);
+  const adminFlag = values.admin ?? dataplaneEnv.admin;
+  const adminToken = values['admin-token'] ?? dataplaneEnv.adminToken;
+  const admin = adminFlag === 'off' ? undefined : { ...parseHostPort(adminFlag), token: adminToken };
+  const refusal = admin && adminBindRefusal(admin.host, admin.token);
+  if (refusal) {
+    console.error(refusal);
+    process.exit(2);
+  }
+  // Before any listener: descriptors are what a proxy runs out of first.
+  const fd = raiseFdLimit();
+  console.log(`descriptors: ${fd.note}`);
+  const settings: ServeSettings = {
+    admin,
+    fd,
+    maxConnections: positiveInt('--max-connections', values['max-connections'] ?? dataplaneEnv.maxConnections) ?? defaultMaxConnections(fd.nofile),
+    maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
+  };
+  if (controlPlane) return runLinked(controlPlane, values, settings);
   const raw = JSON.parse(readFileSync(values.config!, 'utf8')) as unknown;
   const workers = Number(values.workers ?? 1);
-  const admin = values.admin ?? dataplaneEnv.admin;
-  if (workers > 1) return runCluster({ workers, snapshot: raw, admin: admin === 'off' ? undefined : parseHostPort(admin) });
+  if (workers > 1) return runCluster({ workers, snapshot: raw, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
-  const dp = new Dataplane();
+  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
   const result = await dp.applySnapshot(raw);
   if (!result.ok) {
@@ -70,14 +119,15 @@ async function main(): Promise<void> {
   }
   let lastFrame: TStatsFrame | undefined;
   setInterval(() => (lastFrame = dp.collectFrame()), 1000).unref();
-  const source = {
+  const source: AdminSource = {
     id: dp.id,
     configVersion: () => dp.version,
     lastFrame: () => lastFrame,
     rows: () => dp.backendViews(),
     events: () => dp.recentEvents,
+    process: processView(dp, settings),
   };
-  const adminServer = admin === 'off' ? undefined : await startAdminServer(source, parseHostPort(admin).host, parseHostPort(admin).port);
+  const adminServer = admin ? await startAdminServer(source, admin) : undefined;
   console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
   const stop = async () => {
     adminServer?.close();
@@ -88,12 +138,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; admin?: string }): Promise<void> {
+async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string }, settings: ServeSettings): Promise<void> {
   const token = values.token ?? dataplaneEnv.token;
   if (!token) throw new Error('--token (or FULCRUM_DATAPLANE_TOKEN) is required with --control-plane');
   const name = values.name ?? os.hostname();
   const lastGood = new LastGoodConfig(values['state-dir'] ?? path.join(os.homedir(), '.fulcrum', 'dataplane'));
-  const dp = new Dataplane({ id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}` });
+  const dp = new Dataplane({
+    id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`,
+    maxConnections: settings.maxConnections,
+    maxListenerConnections: settings.maxListenerConnections,
+  });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
   const saved = lastGood.load();
   if (saved) {
@@ -102,11 +156,12 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   }
   const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
   client.start();
-  const admin = values.admin ?? dataplaneEnv.admin;
-  const adminServer =
-    admin === 'off'
-      ? undefined
-      : await startAdminServer({ id: dp.id, configVersion: () => dp.version, lastFrame: () => undefined, rows: () => dp.backendViews(), events: () => dp.recentEvents }, parseHostPort(admin).host, parseHostPort(admin).port);
+  const adminServer = settings.admin
+    ? await startAdminServer(
+        { id: dp.id, configVersion: () => dp.version, lastFrame: () => undefined, rows: () => dp.backendViews(), events: () => dp.recentEvents, process: processView(dp, settings) },
+        settings.admin,
+      )
+    : undefined;
   const stop = async () => {
     client.stop();
     adminServer?.close();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { HTTP_SETTINGS_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { HTTP_SETTINGS_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
@@ -7,14 +7,23 @@ import { proxyHttpRequest } from './http/http-proxy';
 import { proxyUpgrade } from './http/upgrade-proxy';
 import { UpstreamPool } from './http/upstream/upstream-pool';
 import { BackendState } from './runtime/backend-state';
+import { internalErrors } from './runtime/internal-errors';
 import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
 import { proxyTcpConnection } from './tcp/tcp-proxy';
 
-export type ApplyResult = { ok: true; version: number; skipped?: boolean } | { ok: false; error: string; keptVersion: number | null };
+/**
+ * An applied snapshot may name pools it could not apply (`refused`): the rest run the version,
+ * those keep their previous config or are down. A refused snapshot changed nothing.
+ */
+export type ApplyResult = { ok: true; version: number; skipped?: boolean; refused: TRefusedPool[] } | { ok: false; error: string; keptVersion: number | null };
 
 interface Runtime {
+  /** What runs: the snapshot received, with refused pools at their previous config or left out. */
   snapshot: TConfigSnapshot;
+  /** The hash of the snapshot as received (differs from snapshot.hash when pools were refused). */
+  receivedHash: string;
+  refused: TRefusedPool[];
   pools: Map<string, PoolRuntime>;
 }
 
@@ -22,6 +31,9 @@ export interface DataplaneOptions {
   id?: string;
   now?: () => number;
   random?: () => number;
+  /** Client connection caps: in total and per listener (see ConnectionLimits). */
+  maxConnections?: number;
+  maxListenerConnections?: number;
 }
 
 /**
@@ -30,7 +42,7 @@ export interface DataplaneOptions {
  * reference; each request reads the runtime once when it starts, so in-flight requests finish
  * on the config they began with.
  */
-export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied: [number] }> {
+export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied: [TConfigSnapshot] }> {
   readonly id: string;
   private runtime: Runtime | undefined;
   private readonly states = new Map<string, BackendState>();
@@ -74,7 +86,17 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         if (!pool) return socket.destroy();
         proxyTcpConnection(pool, socket, this.outliers);
       },
-    });
+    }, { total: opts.maxConnections, perListener: opts.maxListenerConnections });
+  }
+
+  /** Client connections now and the caps, for /stats. */
+  connections() {
+    return this.sockets.limits.view();
+  }
+
+  /** Pools of the running version that did not take it (their port is held, say). */
+  get refusedPools(): TRefusedPool[] {
+    return this.runtime?.refused ?? [];
   }
 
   get version(): number | null {
@@ -110,27 +132,86 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       return { ok: false, error, keptVersion };
     }
     const snapshot = parsed.data;
-    if (this.runtime && snapshot.hash === this.runtime.snapshot.hash) {
+    // The same snapshot again is skipped, unless some of its pools were refused: those get another try.
+    if (this.runtime && snapshot.hash === this.runtime.receivedHash && this.runtime.refused.length === 0) {
       this.runtime = { ...this.runtime, snapshot: { ...this.runtime.snapshot, version: snapshot.version } };
-      return { ok: true, version: snapshot.version, skipped: true };
+      return { ok: true, version: snapshot.version, skipped: true, refused: [] };
     }
-    let commitListeners: () => void;
     try {
-      commitListeners = await this.sockets.prepare(snapshot.pools);
+      return await this.applyValid(snapshot);
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      // A bug, not a bad config: nothing of this snapshot stays, the running config keeps serving.
+      internalErrors.record('apply', err);
+      this.sockets.commit(this.owners(this.runtime));
+      const error = `applying failed: ${err instanceof Error ? err.message : String(err)}`;
       this.refused(error, raw);
       return { ok: false, error, keptVersion };
     }
-    const first = this.runtime === undefined;
-    const next: Runtime = { snapshot, pools: new Map(snapshot.pools.map((p) => [p.id, this.buildPool(p, first)])) };
+  }
+
+  /**
+   * Applies per pool, as Envoy applies per listener: every pool whose runtime builds and whose
+   * listener is ready switches to the new config; a refused one keeps its previous config while
+   * its old listener is still open, or is down, and is named in the result.
+   */
+  private async applyValid(snapshot: TConfigSnapshot): Promise<ApplyResult> {
     const previous = this.runtime;
+    const first = previous === undefined;
+    const failed = new Map<string, string>();
+    const built = new Map<string, PoolRuntime>();
+    for (const p of snapshot.pools) {
+      try {
+        built.set(p.id, this.buildPool(p, first));
+      } catch (err) {
+        failed.set(p.id, `pool ${p.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const plan = await this.sockets.prepare(snapshot.pools.filter((p) => built.has(p.id)));
+    for (const [id, error] of plan.failed) failed.set(id, error);
+
+    const pools = new Map<string, PoolRuntime>();
+    const ports = new Set<number>();
+    for (const p of snapshot.pools) {
+      if (failed.has(p.id)) continue;
+      pools.set(p.id, built.get(p.id)!);
+      ports.add(p.listenPort);
+    }
+    const refused: TRefusedPool[] = [];
+    for (const p of snapshot.pools) {
+      const error = failed.get(p.id);
+      if (error === undefined) continue;
+      const old = previous?.pools.get(p.id);
+      const keep = old !== undefined && !ports.has(old.config.listenPort) && this.sockets.serves(old.config);
+      if (keep) {
+        pools.set(p.id, old);
+        ports.add(old.config.listenPort);
+      }
+      refused.push({ poolId: p.id, pool: p.name, error: error.slice(0, 2000), keptPrevious: keep });
+    }
+    const ordered = snapshot.pools.filter((p) => pools.has(p.id)).map((p) => pools.get(p.id)!);
+    const next: Runtime = {
+      snapshot: { ...snapshot, hash: refused.length ? `${snapshot.hash}~partial` : snapshot.hash, pools: ordered.map((p) => p.config) },
+      receivedHash: snapshot.hash,
+      refused,
+      pools: new Map(ordered.map((p) => [p.config.id, p])),
+    };
     this.runtime = next;
-    commitListeners();
+    this.sockets.commit(this.owners(next));
     this.health.start(next.pools.values());
     if (previous) this.retireRemoved(previous, next);
-    this.emit('applied', snapshot.version);
-    return { ok: true, version: snapshot.version };
+    this.forgetStates(next);
+    for (const r of refused) {
+      if (previous?.refused.some((p) => p.poolId === r.poolId && p.error === r.error)) continue; // said already; a retry repeats it
+      const message = `pool ${r.pool} did not take config ${snapshot.version} and ${r.keptPrevious ? 'keeps its previous config' : 'is down on this data plane'}: ${r.error}`;
+      this.emit('event', { kind: 'snapshot_refused', severity: 'error', poolId: r.poolId, message: message.slice(0, 2000), data: { error: r.error, keptPrevious: r.keptPrevious }, ts: Date.now() });
+    }
+    this.emit('applied', next.snapshot);
+    return { ok: true, version: snapshot.version, refused };
+  }
+
+  /** Which pool each listening port serves in a runtime. */
+  private owners(runtime: Runtime | undefined): Map<number, string> {
+    return new Map([...(runtime?.pools.values() ?? [])].map((p) => [p.config.listenPort, p.config.id]));
   }
 
   private refused(error: string, raw: unknown): void {
@@ -158,14 +239,19 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     return new PoolRuntime(p, backends, { now: this.now, random: this.random });
   }
 
-  /** Backends gone from the config: their state goes now, their connections after the drain timeout. */
+  /** Backends gone from the config (or only in a refused pool's new config) lose their state now. */
+  private forgetStates(next: Runtime): void {
+    const kept = new Set<string>();
+    for (const pool of next.pools.values()) for (const b of pool.backends) kept.add(b.id);
+    for (const id of this.states.keys()) if (!kept.has(id)) this.states.delete(id);
+  }
+
+  /** Backends gone from the config: their connections close after the drain timeout. */
   private retireRemoved(previous: Runtime, next: Runtime): void {
-    const keptIds = new Set<string>();
     const keptAddresses = new Set<string>();
-    for (const pool of next.pools.values()) for (const b of pool.backends) (keptIds.add(b.id), keptAddresses.add(b.address));
+    for (const pool of next.pools.values()) for (const b of pool.backends) keptAddresses.add(b.address);
     for (const pool of previous.pools.values()) {
       for (const b of pool.backends) {
-        if (!keptIds.has(b.id)) this.states.delete(b.id);
         if (!keptAddresses.has(b.address) && this.upstreams.get(b.address) === b.upstream) {
           this.upstreams.delete(b.address);
           setTimeout(() => b.upstream.destroy(), pool.config.drainTimeoutMs).unref();

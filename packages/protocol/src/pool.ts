@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { zPatch } from './patch';
-import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
+import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis, zRequestPath, zToken } from './primitives';
 
 export const ALGORITHMS = [
   'round_robin',
@@ -35,15 +35,16 @@ export type TPoolProtocol = z.infer<typeof ZPoolProtocol>;
 export const ZHashKey = z.object({
   source: z.enum(['client_ip', 'header', 'cookie', 'path']).default('client_ip'),
   /** Header or cookie name when source is header or cookie. */
-  name: z.string().trim().max(128).optional(),
+  name: zToken('name').optional(),
 });
 export type THashKey = z.infer<typeof ZHashKey>;
 
 export const ZHealthCheck = z
   .object({
     enabled: z.boolean().default(true),
-    type: z.enum(['http', 'tcp']).default('http'),
-    path: z.string().trim().startsWith('/', 'path must start with /').max(2048).default('/'),
+    /** Absent: follows the pool's protocol (see healthCheckType). */
+    type: z.enum(['http', 'tcp'], { error: 'type must be http or tcp' }).optional(),
+    path: zRequestPath('path').default('/'),
     expectedStatusMin: zIntRange(100, 599).default(200),
     expectedStatusMax: zIntRange(100, 599).default(399),
     bodyContains: z.string().max(1024).optional(),
@@ -57,6 +58,14 @@ export const ZHealthCheck = z
     path: ['expectedStatusMax'],
   });
 export type THealthCheck = z.infer<typeof ZHealthCheck>;
+
+/**
+ * The check a pool's backends get: the one set, else the pool's protocol (a TCP pool's backends
+ * need not speak HTTP). The data plane, deploys and the autoscaler all use this one answer.
+ */
+export function healthCheckType(pool: { protocol: TPoolProtocol; healthCheck: Pick<THealthCheck, 'type'> }): 'http' | 'tcp' {
+  return pool.healthCheck.type ?? (pool.protocol === 'tcp' ? 'tcp' : 'http');
+}
 
 export const ZOutlierDetection = z.object({
   enabled: z.boolean().default(true),
@@ -86,8 +95,8 @@ export type TRetries = z.infer<typeof ZRetries>;
 
 export const ZStickiness = z.object({
   mode: z.enum(['none', 'cookie', 'header']).default('none'),
-  cookieName: z.string().trim().min(1).max(128).default('FULCRUM_STICKY'),
-  headerName: z.string().trim().min(1).max(128).default('x-fulcrum-sticky'),
+  cookieName: zToken('cookie name').default('FULCRUM_STICKY'),
+  headerName: zToken('header name').default('x-fulcrum-sticky'),
   ttlSeconds: zIntRange(0, 31_536_000).default(3600),
 });
 export type TStickiness = z.infer<typeof ZStickiness>;
@@ -121,7 +130,6 @@ export const ZPoolConfig = z.object({
   hashKey: ZHashKey.default({ source: 'client_ip' }),
   healthCheck: ZHealthCheck.default({
     enabled: true,
-    type: 'http',
     path: '/',
     expectedStatusMin: 200,
     expectedStatusMax: 399,

@@ -10,7 +10,23 @@ export const ZPort = z
 const hostnamePattern =
   /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
 const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const ipv6Pattern = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/** RFC 4291 text form: eight groups, or fewer around one `::`, optionally ending in an IPv4 address. */
+export function isIpv6(h: string): boolean {
+  const halves = h.split('::');
+  if (halves.length > 2) return false;
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const all = halves.flatMap(groups);
+  let count = all.length;
+  const last = all[all.length - 1];
+  if (last !== undefined && last.includes('.')) {
+    if (!ipv4Pattern.test(last)) return false;
+    all.pop();
+    count++;
+  }
+  if (!all.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 /** A backend or listener host: a DNS name, an IPv4 address or an IPv6 address (no brackets). */
 export const ZHost = z
@@ -19,7 +35,7 @@ export const ZHost = z
   .min(1, 'host is required')
   .max(253, 'host is too long')
   .refine(
-    (h) => ipv4Pattern.test(h) || (h.includes(':') && ipv6Pattern.test(h)) || (!/^[\d.]+$/.test(h) && hostnamePattern.test(h)),
+    (h) => ipv4Pattern.test(h) || (h.includes(':') && isIpv6(h)) || (!/^[\d.]+$/.test(h) && hostnamePattern.test(h)),
     'host must be a hostname or an IP address',
   );
 
@@ -47,8 +63,8 @@ export function zIntRange(min: number, max: number) {
 }
 
 /**
- * An IPv4 or IPv6 network in CIDR notation (a bare address is one host). IPv6 is checked by the
- * URL parser, which browsers and Node share, so the dashboard and the data plane agree.
+ * An IPv4 or IPv6 network in CIDR notation (a bare address is one host); the dashboard and the
+ * data plane check it with the same code.
  */
 export const ZCidr = z
   .string()
@@ -59,11 +75,30 @@ export const ZCidr = z
     const [addr = '', bits, extra] = c.split('/');
     if (extra !== undefined || (bits !== undefined && !/^(0|[1-9]\d{0,2})$/.test(bits))) return false;
     if (ipv4Pattern.test(addr)) return bits === undefined || Number(bits) <= 32;
-    if (!addr.includes(':') || !ipv6Pattern.test(addr)) return false;
-    try {
-      new URL(`http://[${addr}]/`);
-    } catch {
-      return false;
-    }
+    if (!addr.includes(':') || !isIpv6(addr)) return false;
     return bits === undefined || Number(bits) <= 128;
   }, 'network must be an IP address or CIDR such as 10.0.0.0/8 or fd00::/8');
+
+/** An HTTP field or cookie name (RFC 9110 token): what the data plane can look up and write back. */
+export function zToken(what: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} is required`)
+    .max(128, `${what} is at most 128 characters`)
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, `${what} may hold letters, digits and !#$%&'*+.^_\`|~- only (no spaces or separators)`);
+}
+
+/**
+ * A request path and query as sent on the request line (RFC 3986 characters, valid %-escapes):
+ * a space, a control byte or a raw non-ASCII character would be refused by the HTTP client
+ * (node:http throws) or re-frame the request.
+ */
+export function zRequestPath(what: string) {
+  return z
+    .string()
+    .trim()
+    .max(2048, `${what} is at most 2048 characters`)
+    .startsWith('/', `${what} must start with /`)
+    .regex(/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/, `${what} may hold only URL characters (escape spaces and others as %XX)`);
+}

@@ -28,7 +28,26 @@ export const ZHelloMessage = z.object({
   configVersion: z.number().int().min(0).nullable(),
   configHash: z.string().nullable(),
 });
-export const ZAckMessage = z.object({ type: z.literal('ack'), version: z.number().int().min(0), hash: z.string() });
+/** A pool of an applied snapshot that could not take its new config (e.g. its port is held). */
+export const ZRefusedPool = z.object({
+  poolId: ZId,
+  pool: z.string().max(128),
+  error: z.string().max(2000),
+  /** Whether it still serves its previous config (false: it is down on this data plane). */
+  keptPrevious: z.boolean(),
+});
+export type TRefusedPool = z.infer<typeof ZRefusedPool>;
+
+/**
+ * `refused` (absent from older data planes) makes it a partial ack: every other pool runs the
+ * version, the ones named keep their previous config or are down, as Envoy applies per listener.
+ */
+export const ZAckMessage = z.object({
+  type: z.literal('ack'),
+  version: z.number().int().min(0),
+  hash: z.string(),
+  refused: z.array(ZRefusedPool).max(1000).optional(),
+});
 export const ZNackMessage = z.object({
   type: z.literal('nack'),
   version: z.number().int().min(0).nullable(),

@@ -1,4 +1,4 @@
-import { CHANNEL_REVISION, type PgListener, type PrismaClient, createPgListener } from '@fulcrum/db';
+import { CHANNEL_REVISION, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
 import { type TControlToDataplane, type TDataplaneToControl, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
 import { recordEvent } from '../services/events/events';
@@ -163,13 +163,20 @@ export class DataplaneHub {
 
   private async onMessage(c: Connection, msg: TDataplaneToControl): Promise<void> {
     switch (msg.type) {
-      case 'ack':
+      case 'ack': {
         c.appliedVersion = msg.version;
         for (const l of this.ackListeners) l(c.id, msg.version);
-        await this.prisma.dataplane.update({ where: { id: c.id }, data: { appliedConfigVersion: msg.version, lastError: null, lastSeenAt: new Date() } });
+        // A partial ack: the version runs, except in the pools named (kept at their previous config, or down).
+        const refused = msg.refused?.length ? msg.refused : null;
+        const lastError = refused ? `config ${msg.version} applied except ${refused.map((r) => `pool ${r.pool} (${r.keptPrevious ? 'keeps its previous config' : 'down'}): ${r.error}`).join('; ')}`.slice(0, 8000) : null;
+        await this.prisma.dataplane.update({
+          where: { id: c.id },
+          data: { appliedConfigVersion: msg.version, lastError, refusedConfigVersion: refused ? msg.version : null, refusedPools: refused ?? Prisma.DbNull, lastSeenAt: new Date() },
+        });
         return;
+      }
       case 'nack':
-        await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, lastSeenAt: new Date() } });
+        await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, refusedConfigVersion: msg.version, refusedPools: Prisma.DbNull, lastSeenAt: new Date() } });
         await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
         return;
       case 'stats':

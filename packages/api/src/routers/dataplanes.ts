@@ -1,3 +1,4 @@
+import { ZRefusedPool } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { listDataplanes } from '../services/dataplanes/list-dataplanes';
 import { router, viewerProcedure } from '../trpc';
@@ -11,6 +12,7 @@ const ZDataplaneSummary = z.object({
   appliedConfigVersion: z.number().int().nullable(),
   lag: z.number().int().nullable(),
   lastError: z.string().nullable(),
+  refusedPools: z.array(ZRefusedPool),
 });
 
 export const dataplanesRouter = router({

@@ -1,5 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
+import { adminBindRefusal, hasBearer } from './admin-auth';
+import { type ProcessView, renderProcessMetrics } from './process-metrics';
 import { type MetricsRow, renderMetrics } from './prometheus';
 
 /** What the admin endpoint shows; a single process and a cluster primary both provide it. */
@@ -9,13 +11,25 @@ export interface AdminSource {
   lastFrame(): TStatsFrame | undefined;
   rows(): MetricsRow[];
   events(): TDataplaneEvent[];
+  /** Internal errors, connections and the descriptor limit. */
+  process(): ProcessView & Record<string, unknown>;
+}
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  /** Required for /stats and /metrics when set; the endpoint refuses to bind off loopback without one. */
+  token?: string;
 }
 
 /**
  * The operator's window into one data plane: `/stats` (JSON: the last one-second frame, running
- * totals and recent events), `/metrics` (Prometheus) and `/health`. Bind it to loopback.
+ * totals, recent events, connections and limits), `/metrics` (Prometheus) and `/health`. It binds
+ * to loopback unless given a token; with a token, /stats and /metrics need `Authorization: Bearer`.
  */
-export async function startAdminServer(src: AdminSource, host: string, port: number): Promise<Server> {
+export async function startAdminServer(src: AdminSource, opts: AdminOptions): Promise<Server> {
+  const refusal = adminBindRefusal(opts.host, opts.token);
+  if (refusal) throw new Error(refusal);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
@@ -23,20 +37,24 @@ export async function startAdminServer(src: AdminSource, host: string, port: num
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ status: ok ? 'ok' : 'no config', configVersion: src.configVersion() }));
     }
+    if (opts.token && !hasBearer(req.headers.authorization, opts.token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+      return res.end('send Authorization: Bearer <admin token>\n');
+    }
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(renderMetrics(src.rows(), src.configVersion()));
+      return res.end(renderMetrics(src.rows(), src.configVersion()) + renderProcessMetrics(src.process()));
     }
     if (path === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ id: src.id, configVersion: src.configVersion(), lastFrame: src.lastFrame() ?? null, backends: src.rows(), events: src.events().slice(-50) }));
+      return res.end(JSON.stringify({ id: src.id, configVersion: src.configVersion(), lastFrame: src.lastFrame() ?? null, backends: src.rows(), events: src.events().slice(-50), process: src.process() }));
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found: try /stats, /metrics or /health\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(opts.port, opts.host, () => resolve());
   });
   return server;
 }

@@ -3,15 +3,27 @@ import type { TConfigSnapshot, TDataplaneEvent, TStatsFrame } from '@fulcrum/pro
 import { ZConfigSnapshot } from '@fulcrum/protocol';
 import { startAdminServer } from '../admin/admin-server';
 import { Dataplane } from '../dataplane';
+import type { FdLimitReport } from '../runtime/fd-limit';
+import { type InternalErrorKind, internalErrors } from '../runtime/internal-errors';
 import { FrameMerger } from '../stats/frame-merger';
 
-type ToWorker = { type: 'snapshot'; snapshot: unknown };
-type FromWorker = { type: 'ready' } | { type: 'frame'; frame: TStatsFrame } | { type: 'event'; event: TDataplaneEvent } | { type: 'applied'; ok: boolean; error?: string };
+type Limits = { maxConnections?: number; maxListenerConnections?: number };
+type ConnectionsView = ReturnType<Dataplane['connections']>;
+type ToWorker = { type: 'snapshot'; snapshot: unknown; limits: Limits };
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'frame'; frame: TStatsFrame; connections: ConnectionsView }
+  | { type: 'event'; event: TDataplaneEvent }
+  | { type: 'applied'; ok: boolean; error?: string }
+  | { type: 'internal-error'; kind: InternalErrorKind };
 
 export interface ClusterOptions {
   workers: number;
   snapshot: unknown;
-  admin?: { host: string; port: number };
+  admin?: { host: string; port: number; token?: string };
+  /** Caps per worker (each worker is a process with its own descriptors). */
+  limits?: Limits;
+  fd?: FdLimitReport;
 }
 
 /**
@@ -29,13 +41,17 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   const events: TDataplaneEvent[] = [];
   let lastFrame: TStatsFrame | undefined;
   const id = `dp-${process.pid}`;
+  const connections = new Map<number, ConnectionsView>();
 
   const fork = () => {
     const w = cluster.fork();
     w.on('message', (m: FromWorker) => {
       // Snapshots go out once the worker listens for them (an earlier message would be lost).
-      if (m.type === 'ready') w.send({ type: 'snapshot', snapshot } satisfies ToWorker);
-      else if (m.type === 'frame') merger.add(String(w.id), m.frame);
+      if (m.type === 'ready') w.send({ type: 'snapshot', snapshot, limits: opts.limits ?? {} } satisfies ToWorker);
+      else if (m.type === 'frame') {
+        merger.add(String(w.id), m.frame);
+        connections.set(w.id, m.connections);
+      } else if (m.type === 'internal-error') internalErrors.add(m.kind, 1);
       else if (m.type === 'event') {
         events.push(m.event);
         if (events.length > 200) events.shift();
@@ -48,15 +64,31 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   let stopping = false;
   cluster.on('exit', (w, code) => {
     if (stopping) return;
+    connections.delete(w.id);
     console.error(`worker ${w.id} exited (${code}); starting another`);
     fork();
   });
   setInterval(() => (lastFrame = merger.flush(id, snapshot.version)), 1000).unref();
   const admin = opts.admin
     ? await startAdminServer(
-        { id, configVersion: () => snapshot.version, lastFrame: () => lastFrame, rows: () => merger.rows(snapshot, lastFrame), events: () => events },
-        opts.admin.host,
-        opts.admin.port,
+        {
+          id,
+          configVersion: () => snapshot.version,
+          lastFrame: () => lastFrame,
+          rows: () => merger.rows(snapshot, lastFrame),
+          events: () => events,
+          process: () => {
+            const all = [...connections.values()];
+            const sum = (f: (c: ConnectionsView) => number) => all.reduce((n, c) => n + f(c), 0);
+            return {
+              internalErrors: internalErrors.counts,
+              connections: { maxConnections: sum((c) => c.maxConnections), open: sum((c) => c.open), refused: sum((c) => c.refused), workers: all },
+              fdLimit: opts.fd?.nofile ?? null,
+              fdLimitNote: opts.fd?.note,
+            };
+          },
+        },
+        opts.admin,
       )
     : undefined;
   console.log(`serving config ${snapshot.version} with ${opts.workers} workers`);
@@ -71,13 +103,24 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
 }
 
 function runWorker(): void {
-  const dp = new Dataplane({ id: `dp-${process.pid}` });
   const send = (m: FromWorker) => process.send?.(m);
-  dp.on('event', (event) => send({ type: 'event', event }));
+  // Counted here (the log line says which worker) and in the primary, whose /metrics shows them.
+  internalErrors.install((line) => {
+    console.error(`[worker ${process.pid}] ${line}`);
+  });
+  process.on('uncaughtException', () => send({ type: 'internal-error', kind: 'uncaught_exception' }));
+  process.on('unhandledRejection', () => send({ type: 'internal-error', kind: 'unhandled_rejection' }));
+  let dp: Dataplane | undefined;
   process.on('message', (m: ToWorker) => {
-    if (m.type === 'snapshot') void dp.applySnapshot(m.snapshot).then((r) => send(r.ok ? { type: 'applied', ok: true } : { type: 'applied', ok: false, error: r.error }));
+    if (m.type !== 'snapshot') return;
+    if (!dp) {
+      const created = new Dataplane({ id: `dp-${process.pid}`, ...m.limits });
+      created.on('event', (event) => send({ type: 'event', event }));
+      setInterval(() => send({ type: 'frame', frame: created.collectFrame(), connections: created.connections() }), 1000).unref();
+      process.once('SIGTERM', () => void created.stop().then(() => process.exit(0)));
+      dp = created;
+    }
+    void dp.applySnapshot(m.snapshot).then((r) => send(r.ok ? { type: 'applied', ok: true } : { type: 'applied', ok: false, error: r.error }));
   });
   send({ type: 'ready' });
-  setInterval(() => send({ type: 'frame', frame: dp.collectFrame() }), 1000).unref();
-  process.once('SIGTERM', () => void dp.stop().then(() => process.exit(0)));
 }

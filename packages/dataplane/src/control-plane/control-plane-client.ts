@@ -16,6 +16,8 @@ export interface ControlPlaneClientOptions {
   backoffMaxMs?: number;
   /** How often to ping the control plane; it counts as dead after three silent intervals. */
   heartbeatMs?: number;
+  /** How soon pools a snapshot could not apply (a held port) are tried again. */
+  refusedRetryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -32,6 +34,9 @@ export class ControlPlaneClient {
   private statsTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Snapshots received; a retry only runs while no newer one came. */
+  private received = 0;
   private lastPong = Date.now();
   private readonly onEvent: (e: TDataplaneEvent) => void;
   connected = false;
@@ -56,6 +61,7 @@ export class ControlPlaneClient {
     clearInterval(this.statsTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
     this.ws?.close(1000, 'data plane stopping');
   }
 
@@ -121,12 +127,34 @@ export class ControlPlaneClient {
       return;
     }
     if (msg.type !== 'snapshot') return;
+    this.received++;
+    await this.apply(msg);
+  }
+
+  /**
+   * Applies and answers: an ack (naming the pools that could not take the config, if any) or a
+   * nack with the version kept. Only what runs becomes last-good, once it runs.
+   */
+  private async apply(msg: Extract<TControlToDataplane, { type: 'snapshot' }>): Promise<void> {
+    clearTimeout(this.retryTimer);
+    const seq = this.received;
     const result = await this.dp.applySnapshot(msg.config);
-    if (result.ok) {
-      this.opts.lastGood?.save(msg.config);
-      this.send({ type: 'ack', version: result.version, hash: msg.hash });
-    } else {
-      this.send({ type: 'nack', version: msg.version, keptVersion: result.keptVersion, error: result.error.slice(0, 8000) });
+    if (!result.ok) return this.send({ type: 'nack', version: msg.version, keptVersion: result.keptVersion, error: result.error.slice(0, 8000) });
+    if (this.dp.snapshot) this.saveLastGood(this.dp.snapshot);
+    this.send({ type: 'ack', version: result.version, hash: msg.hash, ...(result.refused.length ? { refused: result.refused } : {}) });
+    if (result.refused.length) {
+      this.log(`config ${result.version} applied except ${result.refused.map((r) => `${r.pool} (${r.error})`).join(', ')}`);
+      // The port may come free: try the refused pools again until a newer snapshot arrives.
+      this.retryTimer = setTimeout(() => seq === this.received && void this.apply(msg), this.opts.refusedRetryMs ?? 10_000);
+      this.retryTimer.unref();
+    }
+  }
+
+  private saveLastGood(snapshot: unknown): void {
+    try {
+      this.opts.lastGood?.save(snapshot);
+    } catch (err) {
+      this.log(`could not save the last good config: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

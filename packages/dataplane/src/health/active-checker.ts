@@ -1,12 +1,20 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { TDataplaneEvent } from '@fulcrum/protocol';
+import { type TDataplaneEvent, healthCheckType } from '@fulcrum/protocol';
+import { internalErrors } from '../runtime/internal-errors';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 
 const MAX_BODY = 64 * 1024;
 
-/** One probe: HTTP (status in range, optional body substring) or a TCP connect. */
+/**
+ * One probe: HTTP (status in range, optional body substring) or a TCP connect. Never rejects: a
+ * check that cannot even be sent (node:http throws on some paths) is a failed check with the reason.
+ */
 export function probe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boolean; reason: string }> {
+  return startProbe(pool, b).catch((err: unknown) => ({ ok: false, reason: `check not sent: ${err instanceof Error ? err.message : String(err)}` }));
+}
+
+function startProbe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boolean; reason: string }> {
   const hc = pool.config.healthCheck;
   return new Promise((resolve) => {
     let settled = false;
@@ -21,7 +29,7 @@ export function probe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boole
       done(false, `no answer within ${hc.timeoutMs} ms`);
     }, hc.timeoutMs);
     let cleanup = () => {};
-    if (hc.type === 'tcp') {
+    if (healthCheckType(pool.config) === 'tcp') {
       const s = connect({ host: b.config.host, port: b.config.port }, () => {
         s.destroy();
         done(true, 'connected');
@@ -77,17 +85,10 @@ export class ActiveHealthChecker {
         const run = async () => {
           const result = await probe(pool, b);
           if (gen !== this.generation) return;
-          const flipped = b.state.recordCheck(result.ok, hc.rise, hc.fall, this.now());
-          if (flipped) {
-            this.emit({
-              kind: 'health_flip',
-              severity: flipped === 'healthy' ? 'info' : 'warning',
-              poolId: pool.config.id,
-              backendId: b.id,
-              message: `${b.address} in ${pool.config.name} is ${flipped}: ${result.reason}`,
-              data: { state: flipped, reason: result.reason },
-              ts: Date.now(),
-            });
+          try {
+            this.record(pool, b, result);
+          } catch (err) {
+            internalErrors.record('uncaught_exception', err);
           }
           schedule(hc.intervalMs);
         };
@@ -100,6 +101,22 @@ export class ActiveHealthChecker {
         schedule(Math.min(hc.intervalMs, 50) * Math.random());
       }
     }
+  }
+
+  /** Records one result; a flip (after rise or fall in a row) is an event with its reason. */
+  private record(pool: PoolRuntime, b: RuntimeBackend, result: { ok: boolean; reason: string }): void {
+    const hc = pool.config.healthCheck;
+    const flipped = b.state.recordCheck(result.ok, hc.rise, hc.fall, this.now());
+    if (!flipped) return;
+    this.emit({
+      kind: 'health_flip',
+      severity: flipped === 'healthy' ? 'info' : 'warning',
+      poolId: pool.config.id,
+      backendId: b.id,
+      message: `${b.address} in ${pool.config.name} is ${flipped}: ${result.reason}`,
+      data: { state: flipped, reason: result.reason },
+      ts: Date.now(),
+    });
   }
 
   stop(): void {

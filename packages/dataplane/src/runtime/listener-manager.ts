@@ -1,7 +1,8 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
-import type { TSnapshotPool } from '@fulcrum/protocol';
+import type { TPoolProtocol, TSnapshotPool } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
 import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
+import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 
 export interface ListenerHandlers {
   http: (poolId: string) => HttpHandlers['request'];
@@ -12,54 +13,94 @@ export interface ListenerHandlers {
 }
 
 interface Listener {
-  key: string;
+  port: number;
+  host: string;
+  protocol: TPoolProtocol;
   server: NetServer;
+  /** Stops accepting at once (the port is free when it returns); resolves when its connections have ended. */
   close: () => Promise<void>;
   /** The pool this listener serves; a new snapshot may point it at another pool id. */
   poolId: { current: string };
+  connections: ListenerConnections;
 }
 
-const keyOf = (p: TSnapshotPool) => `${p.protocol}|${p.listenHost}|${p.listenPort}`;
+/** What `prepare` made of a snapshot's pools: the ones whose listener is not ready, with the reason. */
+export interface ListenerPlan {
+  failed: Map<string, string>;
+}
+
+/** Binds retried this long after closing our own listener on the port (a cluster sibling may still hold it). */
+const REBIND_RETRY_MS = 2000;
+
+const sameAddress = (l: Listener, p: { listenHost: string; protocol: TPoolProtocol }) => l.host === p.listenHost && l.protocol === p.protocol;
 
 /**
- * The listening sockets, one per pool. A new snapshot opens the listeners it adds before
- * anything else changes (so a port that cannot be bound refuses the snapshot), keeps the ones
- * that stay, and closes the ones it drops (in-flight connections finish).
+ * The listening sockets, one per port (a snapshot never puts two pools on one port). Each pool's
+ * listener is made ready on its own, as Envoy applies per listener: one that cannot bind is
+ * reported and leaves the others alone. A listener whose host or protocol changes is closed
+ * before the new one binds (both cannot hold the port) and reopened when the new one fails.
  */
 export class ListenerManager {
-  private listeners = new Map<string, Listener>();
+  private readonly listeners = new Map<number, Listener>();
+  readonly limits: ConnectionLimits;
 
-  constructor(private readonly handlers: ListenerHandlers) {}
-
-  /** Opens what `pools` adds; on failure closes what it opened and throws. */
-  async prepare(pools: TSnapshotPool[]): Promise<() => void> {
-    const opened: Listener[] = [];
-    try {
-      for (const p of pools) {
-        if (this.listeners.has(keyOf(p))) continue;
-        opened.push(await this.open(p));
-      }
-    } catch (err) {
-      await Promise.all(opened.map((l) => l.close()));
-      throw err;
-    }
-    // The commit: point listeners at their pools and drop the ones no pool uses.
-    return () => {
-      const wanted = new Map(pools.map((p) => [keyOf(p), p.id]));
-      for (const l of opened) this.listeners.set(l.key, l);
-      for (const [key, l] of this.listeners) {
-        const poolId = wanted.get(key);
-        if (poolId) l.poolId.current = poolId;
-        else {
-          this.listeners.delete(key);
-          void l.close();
-        }
-      }
-    };
+  constructor(
+    private readonly handlers: ListenerHandlers,
+    limits: { total?: number; perListener?: number } = {},
+  ) {
+    this.limits = new ConnectionLimits(limits);
   }
 
-  private async open(p: TSnapshotPool): Promise<Listener> {
-    const poolId = { current: p.id };
+  /**
+   * Makes a listener ready for every pool that can have one. Listeners that already fit are
+   * kept, new ones are opened (serving from then on whatever pool id they name), nothing is
+   * closed except a listener the same port needs in another shape. `commit` finishes it.
+   */
+  async prepare(pools: TSnapshotPool[]): Promise<ListenerPlan> {
+    const failed = new Map<string, string>();
+    for (const p of pools) {
+      const existing = this.listeners.get(p.listenPort);
+      if (existing && sameAddress(existing, p)) continue;
+      if (existing) {
+        this.listeners.delete(p.listenPort);
+        void existing.close();
+      }
+      try {
+        this.listeners.set(p.listenPort, await this.open(p, p.id, existing ? REBIND_RETRY_MS : 0));
+      } catch (err) {
+        failed.set(p.id, err instanceof Error ? err.message : String(err));
+        if (!existing) continue;
+        // Put the old shape back so its pool keeps serving; if even that fails, that pool is down.
+        try {
+          this.listeners.set(p.listenPort, await this.open({ name: p.name, listenHost: existing.host, listenPort: existing.port, protocol: existing.protocol }, existing.poolId.current, REBIND_RETRY_MS));
+        } catch {
+          // Reported through `failed`: the pool that owned it will find no listener in `serves`.
+        }
+      }
+    }
+    return { failed };
+  }
+
+  /** Whether a listener of this shape is open (a pool that keeps its previous config needs one). */
+  serves(p: { listenHost: string; listenPort: number; protocol: TPoolProtocol }): boolean {
+    const l = this.listeners.get(p.listenPort);
+    return l !== undefined && sameAddress(l, p);
+  }
+
+  /** Points each listener at the pool that owns its port now; closes the ones no pool owns (in-flight connections finish). */
+  commit(owners: Map<number, string>): void {
+    for (const [port, l] of this.listeners) {
+      const poolId = owners.get(port);
+      if (poolId) l.poolId.current = poolId;
+      else {
+        this.listeners.delete(port);
+        void l.close();
+      }
+    }
+  }
+
+  private async open(p: Pick<TSnapshotPool, 'name' | 'listenHost' | 'listenPort' | 'protocol'>, poolIdNow: string, retryMs: number): Promise<Listener> {
+    const poolId = { current: poolIdNow };
     let server: NetServer;
     let close: () => Promise<void>;
     if (p.protocol === 'http') {
@@ -76,16 +117,31 @@ export class ListenerManager {
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${err.code ?? err.message}`)));
-      server.listen({ host: p.listenHost, port: p.listenPort, backlog: 2048 }, () => resolve());
+    const connections = this.limits.gate(server, () => poolId.current);
+    const deadline = Date.now() + retryMs;
+    for (;;) {
+      try {
+        await listen(server, p.listenHost, p.listenPort);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' || Date.now() >= deadline) {
+          this.limits.forget(connections);
+          void close(); // stops node:http's sweep timer of a listener that never listened
+          throw new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${code ?? (err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    server.on('error', () => {
+      // A listening socket's later errors (EMFILE on accept is retried by libuv) must not crash the process.
     });
-    return { key: keyOf(p), server, poolId, close };
+    return { port: p.listenPort, host: p.listenHost, protocol: p.protocol, server, poolId, connections, close: () => (this.limits.forget(connections), close()) };
   }
 
-  /** The port a pool's listener is bound to (useful when it asked for port 0). */
+  /** The port a pool's listener is bound to. */
   boundPort(p: TSnapshotPool): number | undefined {
-    const addr = this.listeners.get(keyOf(p))?.server.address();
+    const addr = this.listeners.get(p.listenPort)?.server.address();
     return addr && typeof addr === 'object' ? addr.port : undefined;
   }
 
@@ -94,4 +150,15 @@ export class ListenerManager {
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close()));
   }
+}
+
+function listen(server: NetServer, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port, backlog: 2048 }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }

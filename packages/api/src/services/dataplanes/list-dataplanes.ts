@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
+import { type TRefusedPool, ZRefusedPool } from '@fulcrum/protocol';
 
 export interface DataplaneSummary {
   id: string;
@@ -10,6 +11,8 @@ export interface DataplaneSummary {
   /** Revisions behind the newest one; null when it has applied none. */
   lag: number | null;
   lastError: string | null;
+  /** Pools of its applied version that did not take it (a held port): kept at their previous config or down. */
+  refusedPools: TRefusedPool[];
 }
 
 /**
@@ -37,5 +40,6 @@ export async function listDataplanes(prisma: PrismaClient): Promise<DataplaneSum
     appliedConfigVersion: d.appliedConfigVersion,
     lag: d.appliedConfigVersion === null ? null : Math.max(0, (latest?.version ?? 0) - d.appliedConfigVersion),
     lastError: d.lastError,
+    refusedPools: d.refusedConfigVersion !== null && d.refusedConfigVersion === d.appliedConfigVersion ? ZRefusedPool.array().catch([]).parse(d.refusedPools ?? []) : [],
   }));
 }

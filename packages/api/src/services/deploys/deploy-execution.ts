@@ -3,7 +3,7 @@ import { type TAdminState, type TDeployStart, type TDeployStatus, ZDeployStart, 
 import { toPool } from '../pools/pool-mapper';
 import { canaryWeights } from './canary-weights';
 import { type StepInput, recordStep } from './deploy-records';
-import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from './managed-backends';
+import { addBackend, patchBackend, removeBackend, systemActor, waitRevisionApplied } from './managed-backends';
 import { probeBackend, waitHealthy } from './probe-backend';
 import { statsOf } from './version-stats';
 
@@ -117,8 +117,9 @@ export class DeployExecution {
       }
       pointOfNoReturn = true;
       await this.drainAndRemoveOld();
-      await this.finish('succeeded', null);
+      // The step first: a reader that sees the deploy finished sees its last step too.
       await this.step({ name: 'done', status: 'done', message: `version ${this.spec.version} serves all traffic` });
+      await this.finish('succeeded', null);
     } catch (err) {
       const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
       if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
@@ -174,14 +175,17 @@ export class DeployExecution {
     }
     if (percent >= 100) for (const o of this.olds) await patchBackend(this.prisma, this.actor, o.id, { adminState: 'draining' }, `${reason}: drain ${o.address}`);
     await this.checkpoint();
-    const applied = await waitDataplanesApplied(this.prisma, APPLY_WAIT_MS, () => this.checkpoint());
+    // Traffic moves only where the revision runs: a refused or unconfirmed one stops the deploy
+    // (and rolls back) before any old backend is drained away from a data plane still using it.
+    const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS, () => this.checkpoint());
     const shown = percent >= 100 ? 'all new traffic' : `${percent}% of traffic`;
-    await this.step({
-      name: this.spec.strategy === 'canary' ? `shift ${percent}%` : 'switch',
-      status: applied ? 'done' : 'warning',
-      message: `version ${this.spec.version} gets ${shown}${applied ? '' : `; not every data plane confirmed the change within ${APPLY_WAIT_MS} ms`}`,
-      data: { percent, weights: Object.fromEntries(news.map((n, i) => [backendAddress(n), weights.get(`new-${i}`)])) },
-    });
+    const name = this.spec.strategy === 'canary' ? `shift ${percent}%` : 'switch';
+    const data = { percent, weights: Object.fromEntries(news.map((n, i) => [backendAddress(n), weights.get(`new-${i}`)])) };
+    if (!applied.ok) {
+      await this.step({ name, status: 'failed', message: `version ${this.spec.version} was to get ${shown}, but ${applied.reason}`, data: { ...data, refused: applied.refused } });
+      throw new StopRun(applied.reason, 'failed');
+    }
+    await this.step({ name, status: 'done', message: `version ${this.spec.version} gets ${shown}`, data: { ...data, configVersion: applied.version } });
   }
 
   /** Holds for the step pause, then checks the new version: health (probes and data planes) and error rate. */
@@ -251,7 +255,8 @@ export class DeployExecution {
     const news = await this.news();
     for (const n of news) await patchBackend(this.prisma, this.actor, n.id, { adminState: 'draining' }, `${why}: drain ${backendAddress(n)}`);
     if (news.length) {
-      await waitDataplanesApplied(this.prisma, APPLY_WAIT_MS);
+      const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS);
+      if (!applied.ok) await this.step({ name: 'rollback', status: 'warning', message: `the rollback's drain is not confirmed: ${applied.reason}` });
       await new Promise((r) => setTimeout(r, 1000));
     }
     for (const n of news) await removeBackend(this.prisma, this.actor, n.id, `${why}: remove ${backendAddress(n)}`);

@@ -48,16 +48,42 @@ export function removeBackend(prisma: PrismaClient, actor: Actor, id: string, re
   });
 }
 
-/** Waits until every connected data plane runs the newest revision (or the time is up); returns whether they all did. */
-export async function waitDataplanesApplied(prisma: PrismaClient, timeoutMs: number, shouldStop: () => Promise<void> = async () => {}): Promise<boolean> {
+/** Whether the newest revision runs everywhere, and if not, why: refused (whole, or for the pool) or not confirmed in time. */
+export type RevisionApplied = { ok: true; version: number | null } | { ok: false; refused: boolean; reason: string };
+
+interface RefusedPoolRecord {
+  poolId?: string;
+  pool?: string;
+}
+
+/**
+ * Waits until every connected data plane runs the newest revision, or one refuses it: a nack,
+ * or a partial ack naming `poolId` (its other pools took the revision, that one did not).
+ */
+export async function waitRevisionApplied(prisma: PrismaClient, poolId: string | undefined, timeoutMs: number, shouldStop: () => Promise<void> = async () => {}): Promise<RevisionApplied> {
   const latest = await prisma.configRevision.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
-  if (!latest) return true;
+  if (!latest) return { ok: true, version: null };
   const deadline = Date.now() + timeoutMs;
+  let behind: string[] = [];
   while (Date.now() < deadline) {
-    const behind = await prisma.dataplane.count({ where: { connected: true, OR: [{ appliedConfigVersion: null }, { appliedConfigVersion: { lt: latest.version } }] } });
-    if (behind === 0) return true;
+    const dps = await prisma.dataplane.findMany({ where: { connected: true }, select: { name: true, appliedConfigVersion: true, refusedConfigVersion: true, refusedPools: true, lastError: true } });
+    const refusals = dps.filter((d) => {
+      if (d.refusedConfigVersion === null || d.refusedConfigVersion < latest.version) return false;
+      if (d.refusedPools === null) return true;
+      return poolId !== undefined && (d.refusedPools as RefusedPoolRecord[]).some((p) => p.poolId === poolId);
+    });
+    if (refusals.length) {
+      return { ok: false, refused: true, reason: `config ${latest.version} refused by ${refusals.map((d) => `data plane ${d.name} (${d.lastError ?? 'no reason given'})`).join(', ')}` };
+    }
+    behind = dps.filter((d) => (d.appliedConfigVersion ?? -1) < latest.version).map((d) => d.name);
+    if (behind.length === 0) return { ok: true, version: latest.version };
     await shouldStop();
     await new Promise((r) => setTimeout(r, 100));
   }
-  return false;
+  return { ok: false, refused: false, reason: `data plane(s) ${behind.join(', ')} did not confirm config ${latest.version} within ${timeoutMs} ms` };
+}
+
+/** Waits until every connected data plane runs the newest revision (or the time is up); returns whether they all did. */
+export async function waitDataplanesApplied(prisma: PrismaClient, timeoutMs: number, shouldStop: () => Promise<void> = async () => {}): Promise<boolean> {
+  return (await waitRevisionApplied(prisma, undefined, timeoutMs, shouldStop)).ok;
 }

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { THealthCheck, TPoolProtocol } from '@fulcrum/protocol';
+import { type THealthCheck, type TPoolProtocol, healthCheckType } from '@fulcrum/protocol';
 
 export interface ProbeTarget {
   host: string;
@@ -8,13 +8,13 @@ export interface ProbeTarget {
 }
 
 /**
- * One active health check of a backend, as the pool's data planes would run it (HTTP path and
- * expected status, or a TCP connect). Deploys and the autoscaler probe new backends themselves
+ * One active health check of a backend, as the pool's data planes run it (HTTP path and
+ * expected status, or a TCP connect: the same healthCheckType answer). Deploys and the autoscaler probe new backends themselves
  * before any traffic reaches them.
  */
 export function probeBackend(target: ProbeTarget, check: THealthCheck, protocol: TPoolProtocol): Promise<{ ok: boolean; detail: string }> {
   const timeoutMs = check.timeoutMs;
-  if (check.type === 'tcp' || protocol === 'tcp') {
+  if (healthCheckType({ protocol, healthCheck: check }) === 'tcp') {
     return new Promise((resolve) => {
       const socket = connect({ host: target.host, port: target.port });
       const done = (ok: boolean, detail: string) => {
