@@ -251,3 +251,17 @@ export function checkProfileParams(parameters: readonly TProfileParameter[], par
 /** A profile as the rule form shows it in its picker (no spec details needed there). */
 export const ZProfileRef = z.object({ id: z.string(), name: z.string(), kind: z.enum(['process', 'docker', 'kubernetes', 'webhook']) });
 export type TProfileRef = z.infer<typeof ZProfileRef>;
+
+/** What a profile runs or calls, in one line (dashboard and fulcrumctl tables). */
+export function describeProfileTarget(spec: TProviderProfileSpec): string {
+  switch (spec.kind) {
+    case 'process':
+      return spec.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    case 'docker':
+      return `${spec.image} via ${spec.baseUrl ?? spec.socketPath ?? '/var/run/docker.sock'}`;
+    case 'kubernetes':
+      return `${spec.apiUrl} ${spec.namespace}/${spec.deployment}`;
+    case 'webhook':
+      return spec.url;
+  }
+}

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
@@ -7,7 +7,7 @@ import { ProcessProvider } from '../../scaling/providers';
 import { json, startFakeApi } from '../../scaling/providers/fake-api-server';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from '../../scaling/providers/webhook-provider';
 import { ScalingEvaluator } from '../../scaling/scaling-evaluator';
-import { BACKEND_SCRIPT, type SystemHarness, eventually, startSystem } from '../deploys/system-harness';
+import { BACKEND_SCRIPT, FULCRUMCTL, type SystemHarness, eventually, startSystem } from '../deploys/system-harness';
 import { createApiToken } from '../tokens/api-tokens';
 
 let sys: SystemHarness;
@@ -204,4 +204,35 @@ describe('provider profiles', () => {
     expect(spare.status).toBe(200);
     expect((await as('admin', 'DELETE', `/provider-profiles/${spare.json.id}?expectedVersion=1`)).status).toBe(200);
   });
+
+  it('fulcrumctl profiles: admins create, update and delete from a file; operators list without the secret and cannot write', async () => {
+    const file = path.join(dir, 'cluster.json');
+    writeFileSync(file, JSON.stringify({ name: 'cluster', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', namespace: 'shop', deployment: 'web', servicePort: 80 }, secret: 'k8s-token-77' }));
+    const ctl = (who: keyof typeof tokens, ...args: string[]) => sys.run([FULCRUMCTL, ...args], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: tokens[who] });
+
+    const denied = await ctl('operator', 'profiles', 'create', '--file', file);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/this needs the admin role; you have operator \(HTTP 403\)/);
+    const created = await ctl('admin', 'profiles', 'create', '--file', file);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toMatch(/^added provider profile cluster \(kubernetes, id \S+\)/);
+
+    const listed = await ctl('operator', 'profiles', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/cluster\s+kubernetes\s+https:\/\/k8s\.internal:6443 shop\/web\s+set/);
+    const json = await ctl('viewer', '--json', 'profiles', 'show', 'cluster');
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'cluster', hasSecret: true, spec: { deployment: 'web' } });
+    expect(json.stdout + listed.stdout).not.toContain('k8s-token-77');
+
+    // Replaced without a secret in the file: the stored one stays.
+    writeFileSync(file, JSON.stringify({ name: 'cluster', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', namespace: 'shop', deployment: 'api', servicePort: 80 } }));
+    expect((await ctl('operator', 'profiles', 'update', 'cluster', '--file', file)).code).toBe(1);
+    const updated = await ctl('admin', 'profiles', 'update', 'cluster', '--file', file);
+    expect(updated.stdout).toMatch(/saved provider profile cluster \(version 2\)/);
+    expect((await as('viewer', 'GET', '/provider-profiles/cluster')).json).toMatchObject({ hasSecret: true, spec: { deployment: 'api' } });
+    expect((await ctl('operator', 'profiles', 'delete', 'cluster')).code).toBe(1);
+    expect((await ctl('admin', 'profiles', 'delete', 'cluster')).stdout).toMatch(/deleted provider profile cluster/);
+    expect((await as('viewer', 'GET', '/provider-profiles/cluster')).status).toBe(404);
+    // Each fulcrumctl run starts node with tsx: seconds apiece on a busy machine. This only bounds a hang.
+  }, 300_000);
 });
