@@ -4,28 +4,15 @@ import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { createApiToken } from '../services/tokens/api-tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually, startSystem } from '../services/deploys/system-harness';
-import { ProcessProvider } from './providers';
-import { ScalingEvaluator } from './scaling-evaluator';
+import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually } from '../services/deploys/system-harness';
+import { startScalingSystem } from './scaling-harness';
 
 let sys: SystemHarness;
-let evaluator: ScalingEvaluator;
 let adminToken: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scaling-'));
 
 beforeAll(async () => {
-  sys = await startSystem({
-    onStarted: async ({ prisma, databaseUrl }) => {
-      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs: 500 });
-      evaluator.start();
-      return async () => {
-        const ids = (await prisma.scalingRule.findMany()).map((r) => r.id);
-        const providers = ids.map((id) => evaluator.providerOf(id));
-        await evaluator.stop();
-        for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
-      };
-    },
-  });
+  sys = await startScalingSystem(500);
   await sys.startDataplane();
   adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });

@@ -3,15 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessProvider } from '../../scaling/providers';
 import { json, startFakeApi } from '../../scaling/providers/fake-api-server';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from '../../scaling/providers/webhook-provider';
-import { ScalingEvaluator } from '../../scaling/scaling-evaluator';
-import { BACKEND_SCRIPT, FULCRUMCTL, type SystemHarness, eventually, startSystem } from '../deploys/system-harness';
+import { startScalingSystem } from '../../scaling/scaling-harness';
+import { BACKEND_SCRIPT, FULCRUMCTL, type SystemHarness, eventually } from '../deploys/system-harness';
 import { createApiToken } from '../tokens/api-tokens';
 
 let sys: SystemHarness;
-let evaluator: ScalingEvaluator;
 const tokens = { admin: '', operator: '', viewer: '' };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-profiles-'));
 /** The file the old exploit wrote through `sh -c`: it must never appear. */
@@ -19,17 +17,7 @@ const marker = path.join(dir, 'pwned');
 const HOOK_SECRET = 'hook-secret-5f1c9a';
 
 beforeAll(async () => {
-  sys = await startSystem({
-    onStarted: async ({ prisma, databaseUrl }) => {
-      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs: 300 });
-      evaluator.start();
-      return async () => {
-        const providers = (await prisma.scalingRule.findMany()).map((r) => evaluator.providerOf(r.id));
-        await evaluator.stop();
-        for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
-      };
-    },
-  });
+  sys = await startScalingSystem(300);
   tokens.operator = sys.operatorToken;
   tokens.admin = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
   tokens.viewer = (await createApiToken(sys.db.prisma, { name: 'viewer', role: 'viewer' })).token;
