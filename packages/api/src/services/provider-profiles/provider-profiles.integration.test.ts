@@ -60,6 +60,9 @@ async function processProfile() {
 describe('provider profiles', () => {
   it('are declared by admins only; operators and viewers read them, nobody reads the secret', async () => {
     const hook = { name: 'hook', spec: { kind: 'webhook', url: 'http://127.0.0.1:9/scale' }, secret: HOOK_SECRET };
+    const doc = (await as('nobody', 'GET', '/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/provider-profiles'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/provider-profiles/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
     expect((await as('nobody', 'GET', '/provider-profiles')).status).toBe(401);
     expect((await as('operator', 'POST', '/provider-profiles', hook)).status).toBe(403);
     expect((await as('viewer', 'POST', '/provider-profiles', hook)).status).toBe(403);
