@@ -196,6 +196,32 @@ describe('provider profiles', () => {
     expect((await as('admin', 'DELETE', `/provider-profiles/${spare.json.id}?expectedVersion=1`)).status).toBe(200);
   });
 
+  it('a rule from before profiles is listed with what it ran (never its secret), never runs, and runs again once it picks a profile', async () => {
+    const pool = await sys.db.prisma.pool.findFirstOrThrow({ where: { name: 'web' } });
+    // As the migration leaves it: disabled, no profile, the old inline provider moved aside.
+    const legacy = await sys.db.prisma.scalingRule.create({
+      data: {
+        poolId: pool.id,
+        name: 'old-hook',
+        enabled: false,
+        metric: 'rps_per_backend',
+        config: { name: 'old-hook', enabled: false, ...ruleBase },
+        legacyProvider: { kind: 'webhook', url: 'http://127.0.0.1:9/old', secret: 'legacy-secret-31' },
+      },
+    });
+    const listed = await as('viewer', 'GET', '/pools/web/scaling-rules');
+    const row = (listed.json as { name: string }[]).find((r) => r.name === 'old-hook');
+    expect(row).toMatchObject({ enabled: false, profile: null, config: { provider: null }, legacyProvider: { kind: 'webhook', target: 'http://127.0.0.1:9/old' } });
+    expect(listed.text).not.toContain('legacy-secret-31');
+    // Switching it on needs a profile: the database refuses it even behind the API's back.
+    await expect(sys.db.prisma.scalingRule.update({ where: { id: legacy.id }, data: { enabled: true } })).rejects.toThrow();
+
+    const picked = await as('operator', 'PUT', `/scaling-rules/${legacy.id}`, { id: legacy.id, expectedVersion: legacy.version, rule: { name: 'old-hook', ...ruleBase, provider: { profile: 'hook', params: { tier: 'silver' } } } });
+    expect(picked.status).toBe(200);
+    expect(picked.json).toMatchObject({ enabled: true, profile: { name: 'hook' }, legacyProvider: null, config: { provider: { params: { tier: 'silver' } } } });
+    expect((await as('operator', 'DELETE', `/scaling-rules/${legacy.id}?expectedVersion=${picked.json.version}`)).status).toBe(200);
+  });
+
   it('fulcrumctl profiles: admins create, update and delete from a file; operators list without the secret and cannot write', async () => {
     const file = path.join(dir, 'cluster.json');
     writeFileSync(file, JSON.stringify({ name: 'cluster', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', namespace: 'shop', deployment: 'web', servicePort: 80 }, secret: 'k8s-token-77' }));
