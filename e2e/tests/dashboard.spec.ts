@@ -300,7 +300,7 @@ test('live traffic: the charts and the backends table move, drain stops a backen
   expect(traffic.seen.two).toBeGreaterThan(0);
 });
 
-test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, evaluated, acts and is listed with its state', async ({ page }) => {
+test('scaling rules: an admin declares a webhook profile; an invalid rule saves nothing; a rule on the profile is saved, evaluated, acts and is listed with its state', async ({ page }) => {
   // The autoscaler's webhook receiver: remembers what it was asked and runs no instances itself.
   const calls: { pool: string; rule: string; desired: number; current: number }[] = [];
   const hook = await startServer((req, res) => {
@@ -313,6 +313,27 @@ test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, eva
     });
   });
   await signIn(page, ADMIN);
+  // What scaling may call is declared by an admin, as a provider profile; a rule can only pick one.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const profiles = page.locator('section.card', { has: page.getByRole('heading', { name: 'Provider profiles', exact: true }) });
+  await expect(profiles.getByText('No provider profiles yet.')).toBeVisible();
+  await profiles.getByRole('button', { name: 'New provider profile' }).click();
+  const profileForm = profiles.getByRole('form', { name: 'New provider profile' });
+  await profileForm.getByLabel('Profile name').fill('scaler');
+  await profileForm.getByLabel('Kind').selectOption('webhook');
+  await profileForm.getByLabel('Webhook URL').fill('file:///etc/passwd');
+  await profileForm.getByRole('button', { name: 'Add profile' }).click();
+  await expect(profileForm.locator('[data-field="spec.url"] .field-error')).toContainText('http(s) URL');
+  await profileForm.getByLabel('Webhook URL').fill(`http://127.0.0.1:${hook.port}/scale`);
+  await profileForm.getByLabel('Signing secret').fill('e2e-signing-secret');
+  await profileForm.getByRole('button', { name: 'Add profile' }).click();
+  await expect(page.getByText('Provider profile scaler added')).toBeVisible();
+  const profileRow = profiles.locator('tr[data-profile="scaler"]');
+  await expect(profileRow).toContainText(`http://127.0.0.1:${hook.port}/scale`);
+  await expect(profileRow).toContainText('set');
+  expect(JSON.stringify(await trpcGet(page, 'providerProfiles.list', {}))).not.toContain('e2e-signing-secret');
+
+  await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('link', { name: 'shop' }).click();
   const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Scaling rules', exact: true }) });
   await expect(section.getByText('No scaling rules yet')).toBeVisible();
@@ -326,8 +347,10 @@ test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, eva
   await form.getByLabel('Cooldown (ms)').fill('0');
   await form.getByLabel('Min instances').fill('4');
   await form.getByLabel('Max instances').fill('2');
-  await form.getByLabel('Provider').selectOption('webhook');
-  await form.getByLabel('Webhook URL').fill(`http://127.0.0.1:${hook.port}/scale`);
+  await form.getByRole('button', { name: 'Add rule' }).click();
+  // No profile picked yet: refused beside the picker.
+  await expect(form.locator('[data-field="provider.profile"] .field-error')).toContainText('pick a provider profile');
+  await form.getByLabel('Provider profile').selectOption({ label: 'scaler (webhook)' });
   await form.getByRole('button', { name: 'Add rule' }).click();
   await expect(form.locator('[data-field="maxInstances"] .field-error')).toContainText('minInstances must not exceed maxInstances');
   // A threshold left out is refused too, beside its field.
@@ -345,7 +368,7 @@ test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, eva
   await expect(row).toContainText('requests/s per backend');
   await expect(row).toContainText('500 / 1');
   await expect(row).toContainText('1–2, step 1');
-  await expect(row).toContainText('webhook');
+  await expect(row.locator('.rule-provider')).toHaveText('scaler (webhook)');
   await expect(row.locator('.rule-enabled')).toHaveText('yes');
 
   // The evaluator brings the pool up to the minimum through the webhook, then holds there.
@@ -363,7 +386,7 @@ test('scaling rules: an invalid rule saves nothing; a webhook rule is saved, eva
   // Edit: switch the rule off; it stays listed and stops acting.
   await row.getByRole('button', { name: 'Edit' }).click();
   const edit = section.getByRole('form', { name: 'Edit rule rps' });
-  await expect(edit.getByLabel('Webhook URL')).toHaveValue(`http://127.0.0.1:${hook.port}/scale`);
+  await expect(edit.getByLabel('Provider profile').locator('option:checked')).toHaveText('scaler (webhook)');
   await edit.getByLabel('Max instances').fill('0');
   await edit.getByRole('button', { name: 'Save rule' }).click();
   await expect(edit.locator('[data-field="maxInstances"] .field-error')).toBeVisible();

@@ -1,6 +1,6 @@
 'use client';
 
-import { type TScalingMetric, type TScalingProvider, type TScalingRuleConfig, ZScalingRuleConfig } from '@fulcrum/protocol';
+import { type TProviderKind, type TProviderProfileRecord, type TScalingMetric, type TScalingRuleConfig, type TScalingRuleRecord, ZScalingRuleConfig } from '@fulcrum/protocol';
 import { useState } from 'react';
 import { numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
@@ -13,58 +13,25 @@ export const METRIC_LABELS: Record<TScalingMetric, string> = {
   error_rate: 'error rate (0–1)',
 };
 
-type ProviderKind = TScalingProvider['kind'];
-export const PROVIDER_LABELS: Record<ProviderKind, string> = {
+export const PROVIDER_LABELS: Record<TProviderKind, string> = {
   process: 'local process',
   docker: 'Docker Engine',
   kubernetes: 'Kubernetes Deployment',
   webhook: 'webhook',
 };
 
-/** The fields each provider needs: [schema key, label, input type, hint]. */
-const PROVIDER_FIELDS: Record<ProviderKind, [key: string, label: string, type: 'text' | 'number' | 'password', hint?: string][]> = {
-  process: [
-    ['command', 'Command', 'text', '{port} is replaced by the new instance’s port'],
-    ['host', 'Instance address', 'text', 'Where the started process listens'],
-    ['portRangeStart', 'First port', 'number'],
-    ['portRangeEnd', 'Last port', 'number'],
-  ],
-  docker: [
-    ['image', 'Image', 'text'],
-    ['containerPort', 'Container port', 'number'],
-    ['socketPath', 'Docker socket', 'text'],
-    ['baseUrl', 'Engine API URL', 'text', 'Instead of the socket'],
-    ['network', 'Network', 'text'],
-  ],
-  kubernetes: [
-    ['apiUrl', 'Kubernetes API URL', 'text'],
-    ['namespace', 'Namespace', 'text'],
-    ['deployment', 'Deployment', 'text'],
-    ['servicePort', 'Service port', 'number'],
-    ['token', 'Bearer token', 'password', 'Write-only; leave as is to keep the stored one'],
-  ],
-  webhook: [
-    ['url', 'Webhook URL', 'text', 'Receives POST { pool, rule, desired, current }'],
-    ['secret', 'Signing secret', 'password', 'Write-only; leave as is to keep the stored one'],
-  ],
-};
-
-const PROVIDER_DEFAULTS: Record<ProviderKind, Record<string, string | number>> = {
-  process: { host: '127.0.0.1' },
-  docker: { socketPath: '/var/run/docker.sock' },
-  kubernetes: { namespace: 'default' },
-  webhook: {},
-};
-
-const NUMERIC = new Set(Object.values(PROVIDER_FIELDS).flatMap((fields) => fields.filter((f) => f[2] === 'number').map((f) => f[0])));
-
 const RULE_NUMBERS = ['scaleUpThreshold', 'scaleDownThreshold', 'windowMs', 'minInstances', 'maxInstances', 'step', 'cooldownMs'] as const;
 
-/** Reads the form into the shape ZScalingRuleConfig validates, so the server and the form agree. */
+/**
+ * Reads the form into the shape ZScalingRuleConfig validates, so the server and the form agree.
+ * The provider is a profile an admin declared plus values for its parameters, nothing else.
+ */
 function readForm(form: FormData): unknown {
-  const kind = (textOf(form.get('provider.kind')) ?? 'webhook') as ProviderKind;
-  const provider: Record<string, unknown> = { kind };
-  for (const [key] of PROVIDER_FIELDS[kind]) provider[key] = NUMERIC.has(key) ? numberOf(form.get(`provider.${key}`)) : textOf(form.get(`provider.${key}`));
+  const params: Record<string, string> = {};
+  for (const [key, value] of form.entries()) {
+    if (key.startsWith('provider.params.') && value !== '') params[key.slice('provider.params.'.length)] = String(value);
+  }
+  const provider = { profile: textOf(form.get('provider.profile')) ?? '', params };
   return {
     name: String(form.get('name') ?? ''),
     enabled: form.get('enabled') === 'on',
@@ -77,7 +44,10 @@ function readForm(form: FormData): unknown {
 export interface ScalingRuleFormProps {
   /** Names the form for assistive technology (and tests): "New scaling rule", "Edit rule cpu". */
   label: string;
-  initial?: TScalingRuleConfig;
+  /** A stored rule's settings; its provider is null when it was made before provider profiles. */
+  initial?: TScalingRuleRecord['config'];
+  /** What an admin declared; a rule can only pick one of these. */
+  profiles: TProviderProfileRecord[];
   submitLabel: string;
   disabled?: boolean;
   pending?: boolean;
@@ -87,18 +57,16 @@ export interface ScalingRuleFormProps {
 }
 
 /** A scaling rule with its provider, validated with the same schema as the API before it is sent. */
-export function ScalingRuleForm({ label, initial, submitLabel, disabled, pending, serverErrors, onSubmit, onCancel }: ScalingRuleFormProps) {
+export function ScalingRuleForm({ label, initial, profiles, submitLabel, disabled, pending, serverErrors, onSubmit, onCancel }: ScalingRuleFormProps) {
   const { clientErrors, submit } = useSchemaSubmit(ZScalingRuleConfig, readForm, onSubmit);
-  const [kind, setKind] = useState<ProviderKind>(initial?.provider.kind ?? 'webhook');
+  const [profileId, setProfileId] = useState<string>(initial?.provider?.profile ?? '');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
+  const profile = profiles.find((p) => p.id === profileId || p.name === profileId);
+  const paramValue = (name: string) => (initial?.provider && (initial.provider.profile === profile?.id) ? initial.provider.params[name] : undefined);
 
   const input = (name: string, value: string | number | undefined, type = 'text') => (
     <input name={name} type={type} defaultValue={value ?? ''} aria-invalid={Boolean(errors[name])} step={type === 'number' ? 'any' : undefined} />
   );
-  const providerValue = (key: string) => {
-    const stored = initial?.provider.kind === kind ? (initial.provider as Record<string, unknown>)[key] : undefined;
-    return (stored as string | number | undefined) ?? PROVIDER_DEFAULTS[kind][key];
-  };
 
   return (
     <form className="rule-form" aria-label={label} onSubmit={submit} noValidate>
@@ -150,19 +118,27 @@ export function ScalingRuleForm({ label, initial, submitLabel, disabled, pending
       </fieldset>
       <fieldset disabled={disabled}>
         <legend>Provider</legend>
+        {profiles.length === 0 && <p className="muted">No provider profiles yet: an admin declares what scaling may run or call under Settings → Provider profiles.</p>}
         <div className="grid">
-          <Field label="Provider" name="provider.kind" errors={errors}>
-            <select name="provider.kind" value={kind} onChange={(e) => setKind(e.target.value as ProviderKind)}>
-              {Object.entries(PROVIDER_LABELS).map(([k, text]) => (
-                <option key={k} value={k}>
-                  {text}
+          <Field label="Provider profile" name="provider.profile" errors={errors} hint={profile ? `${PROVIDER_LABELS[profile.kind]}${profile.description ? ` — ${profile.description}` : ''}` : 'Declared by an admin'}>
+            <select name="provider.profile" value={profile?.id ?? ''} onChange={(e) => setProfileId(e.target.value)}>
+              <option value="">choose a profile…</option>
+              {profiles.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({PROVIDER_LABELS[p.kind]})
                 </option>
               ))}
             </select>
           </Field>
-          {PROVIDER_FIELDS[kind].map(([key, text, type, hint]) => (
-            <Field key={`${kind}.${key}`} label={text} name={`provider.${key}`} errors={errors} hint={hint}>
-              {input(`provider.${key}`, providerValue(key), type)}
+          {profile?.spec.parameters.map((p) => (
+            <Field
+              key={`${profile.id}.${p.name}`}
+              label={p.name}
+              name={`provider.params.${p.name}`}
+              errors={errors}
+              hint={[p.description, p.type === 'string' ? `matches ${p.pattern}` : `${p.min}–${p.max}`].filter(Boolean).join('; ')}
+            >
+              {input(`provider.params.${p.name}`, paramValue(p.name) ?? (p.default === undefined ? undefined : String(p.default)), p.type === 'integer' ? 'number' : 'text')}
             </Field>
           ))}
         </div>

@@ -32,6 +32,7 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
   // The evaluator updates each rule's state every second; two is fresh enough to read.
   const rules = useQuery({ ...trpc.scaling.list.queryOptions({ poolId }), refetchInterval: 2000 });
+  const profiles = useQuery(trpc.providerProfiles.list.queryOptions({}));
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.scaling.list.queryKey({ poolId }) });
   const close = () => {
     setOpen(null);
@@ -109,7 +110,15 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
                     {r.config.minInstances}–{r.config.maxInstances}, step {r.config.step}
                   </td>
                   <td>{formatDuration(r.config.cooldownMs)}</td>
-                  <td>{PROVIDER_LABELS[r.config.provider.kind]}</td>
+                  <td className="rule-provider">
+                    {r.profile ? (
+                      <>
+                        {r.profile.name} <span className="muted">({PROVIDER_LABELS[r.profile.kind]})</span>
+                      </>
+                    ) : (
+                      <span className="warning">none: made before provider profiles</span>
+                    )}
+                  </td>
                   <td className="rule-enabled">{r.enabled ? 'yes' : 'no'}</td>
                   <td className="rule-value">{r.state?.lastValue == null ? '—' : round(r.state.lastValue)}</td>
                   <td className="rule-instances">{r.state ? r.state.instances : '—'}</td>
@@ -134,10 +143,17 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
         <div>
           <h3>Edit rule {selected.name}</h3>
           <StaleNotice error={update.error} what="rule" onReload={() => void rules.refetch().then(() => update.reset())} />
+          {selected.legacyProvider && (
+            <p className="notice" role="status">
+              Before provider profiles this rule ran a {selected.legacyProvider.kind} provider (<code>{selected.legacyProvider.target}</code>) that any operator could set. It is
+              disabled and that provider is never run again; pick a profile an admin declared to use the rule.
+            </p>
+          )}
           <ScalingRuleForm
             key={`${selected.id}@${selected.version}`}
             label={`Edit rule ${selected.name}`}
             initial={selected.config}
+            profiles={profiles.data ?? []}
             submitLabel="Save rule"
             disabled={!canWrite}
             pending={update.isPending}
@@ -156,7 +172,7 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
       {open?.mode === 'new' ? (
         <div>
           <h3>New scaling rule</h3>
-          <ScalingRuleForm label="New scaling rule" submitLabel="Add rule" disabled={!canWrite} pending={create.isPending} serverErrors={serverErrors} onSubmit={(rule) => create.mutate({ poolId, rule })} onCancel={close} />
+          <ScalingRuleForm label="New scaling rule" profiles={profiles.data ?? []} submitLabel="Add rule" disabled={!canWrite} pending={create.isPending} serverErrors={serverErrors} onSubmit={(rule) => create.mutate({ poolId, rule })} onCancel={close} />
         </div>
       ) : (
         <div>

@@ -4,6 +4,7 @@ import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
 import { poolsRouter } from './routers/pools';
+import { providerProfilesRouter } from './routers/provider-profiles';
 import { revisionsRouter } from './routers/revisions';
 import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
@@ -22,6 +23,7 @@ export const appRouter = router({
   dataplanes: dataplanesRouter,
   deploys: deploysRouter,
   scaling: scalingRouter,
+  providerProfiles: providerProfilesRouter,
   stats: statsRouter,
 });
 

@@ -24,6 +24,7 @@ export interface Flags {
   limit?: string;
   message?: string;
   reason?: string;
+  file?: string;
   json?: boolean;
 }
 

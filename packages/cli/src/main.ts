@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
 import { poolsList } from './commands/pools';
+import { profilesCreate, profilesDelete, profilesList, profilesShow, profilesUpdate } from './commands/profiles';
 import { revisionsList, revisionsRollback } from './commands/revisions';
 import type { Command, Flags, Io } from './context';
 import { cliEnv } from './env';
@@ -26,6 +27,11 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   deploy list     --pool P
   revisions list  [--limit N]
   revisions rollback VERSION [--message TEXT]
+  profiles list
+  profiles show   NAME
+  profiles create --file PROFILE.json        (admin; - reads stdin)
+  profiles update NAME --file PROFILE.json   (admin; secret left out is kept)
+  profiles delete NAME                       (admin; only when no rule uses it)
 
   --url / FULCRUM_URL      the control plane, e.g. http://fulcrum.internal:3000
   --token / FULCRUM_TOKEN  an API token (operator role to change things)
@@ -46,9 +52,14 @@ const COMMANDS: Record<string, Command> = {
   'deploy list': deployList,
   'revisions list': revisionsList,
   'revisions rollback': revisionsRollback,
+  'profiles list': profilesList,
+  'profiles show': profilesShow,
+  'profiles create': profilesCreate,
+  'profiles update': profilesUpdate,
+  'profiles delete': profilesDelete,
 };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason'] as const;
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

@@ -8,6 +8,7 @@ export * from './event';
 export * from './ws-messages';
 export * from './auth';
 export * from './revision';
+export * from './provider-profile';
 export * from './scaling';
 export * from './deploy';
 export * from './errors';

@@ -1,45 +1,14 @@
 import { z } from 'zod';
-import { ZId, ZPort, ZSlug, zIntRange, zMillis } from './primitives';
+import { ZId, ZSlug, zIntRange, zMillis } from './primitives';
+import { ZProfileRef, ZScalingRuleProvider } from './provider-profile';
 
 export const ZScalingMetric = z.enum(['p95_latency_ms', 'rps_per_backend', 'active_connections_per_backend', 'error_rate'], {
   error: 'metric must be p95_latency_ms, rps_per_backend, active_connections_per_backend or error_rate',
 });
 export type TScalingMetric = z.infer<typeof ZScalingMetric>;
 
-export const ZProcessProvider = z.object({
-  kind: z.literal('process'),
-  /** Command line with {port} where the new instance's port goes. */
-  command: z.string().min(1).max(2000).refine((c) => c.includes('{port}'), 'command must contain {port}'),
-  host: z.string().default('127.0.0.1'),
-  portRangeStart: ZPort,
-  portRangeEnd: ZPort,
-});
-export const ZDockerProvider = z.object({
-  kind: z.literal('docker'),
-  socketPath: z.string().default('/var/run/docker.sock'),
-  /** Engine API base URL instead of the socket, e.g. for tests. */
-  baseUrl: z.string().url().optional(),
-  image: z.string().min(1),
-  containerPort: ZPort,
-  network: z.string().optional(),
-});
-export const ZKubernetesProvider = z.object({
-  kind: z.literal('kubernetes'),
-  apiUrl: z.string().url(),
-  namespace: z.string().min(1).default('default'),
-  deployment: z.string().min(1),
-  token: z.string().optional(),
-  servicePort: ZPort,
-});
-export const ZWebhookProvider = z.object({
-  kind: z.literal('webhook'),
-  url: z.string().url('url must be a valid URL'),
-  secret: z.string().optional(),
-});
-export const ZScalingProvider = z.discriminatedUnion('kind', [ZProcessProvider, ZDockerProvider, ZKubernetesProvider, ZWebhookProvider]);
-export type TScalingProvider = z.infer<typeof ZScalingProvider>;
-
-export const ZScalingRuleConfig = z
+/** A rule's own settings; its provider is a profile an admin declared (provider-profile.ts). */
+export const ZScalingRuleSettings = z
   .object({
     name: ZSlug,
     enabled: z.boolean().default(true),
@@ -51,8 +20,12 @@ export const ZScalingRuleConfig = z
     maxInstances: zIntRange(1, 1000).default(10),
     step: zIntRange(1, 100).default(1),
     cooldownMs: zMillis(0, 86_400_000).default(60_000),
-    provider: ZScalingProvider,
-  })
+  });
+
+export type TScalingRuleSettings = z.infer<typeof ZScalingRuleSettings>;
+
+export const ZScalingRuleConfig = ZScalingRuleSettings.extend({ provider: ZScalingRuleProvider })
+  .strict()
   .refine((r) => r.minInstances <= r.maxInstances, { message: 'minInstances must not exceed maxInstances', path: ['maxInstances'] })
   .refine((r) => r.scaleDownThreshold < r.scaleUpThreshold, { message: 'scale-down threshold must be below the scale-up threshold', path: ['scaleDownThreshold'] });
 export type TScalingRuleConfig = z.infer<typeof ZScalingRuleConfig>;
@@ -76,7 +49,11 @@ export const ZScalingRuleRecord = z.object({
   name: z.string(),
   enabled: z.boolean(),
   metric: ZScalingMetric,
-  config: ZScalingRuleConfig,
+  /** Null only for a rule made before provider profiles: it stays disabled until it picks one. */
+  config: ZScalingRuleSettings.extend({ provider: ZScalingRuleProvider.nullable() }),
+  profile: ZProfileRef.nullable(),
+  /** What a rule made before provider profiles ran (kind and target, never a secret); it is never run again. */
+  legacyProvider: z.object({ kind: z.string(), target: z.string() }).nullable(),
   state: ZScalingRuleState.nullable(),
   lastActionAt: z.string().nullable(),
   version: z.number().int(),

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button';
 import { Field } from '../../components/field';
+import { ProviderProfilesSection } from '../../components/provider-profiles-section';
 import { useSession } from '../../lib/session';
 import { useToast } from '../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../lib/trpc';
@@ -18,10 +19,11 @@ export default function SettingsPage() {
         <p>
           Signed in as <strong>{user?.email}</strong> ({user?.role}).
         </p>
-        {!isAdmin && <p className="muted">Users and API tokens are managed by admins.</p>}
+        {!isAdmin && <p className="muted">Users, API tokens and provider profiles are managed by admins.</p>}
       </section>
       {isAdmin && <UsersSection />}
       {isAdmin && <TokensSection />}
+      <ProviderProfilesSection />
     </div>
   );
 }

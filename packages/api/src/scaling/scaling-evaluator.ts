@@ -1,7 +1,8 @@
-import type { Backend, Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
-import { type TScalingRuleConfig, type TScalingRuleState, ZScalingRuleConfig, ZScalingRuleState, backendAddress } from '@fulcrum/protocol';
+import type { Backend, Pool, PrismaClient, ProviderProfile, ScalingRule } from '@fulcrum/db';
+import { type TScalingRuleSettings, type TScalingRuleState, ZScalingRuleSettings, ZScalingRuleState, backendAddress, checkProfileParams } from '@fulcrum/protocol';
 import { getHub } from '../hub/dataplane-hub';
 import { recordEvent } from '../services/events/events';
+import { profileSpec } from '../services/provider-profiles/provider-profiles';
 import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
 import { waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
@@ -21,9 +22,12 @@ export interface ScalingEvaluatorOptions {
 
 interface RuleRuntime {
   provider: ScalingProvider;
-  configKey: string;
+  /** What the provider was built from: the profile (at its version) and the rule's parameter values. */
+  providerKey: string;
   busy: boolean;
 }
+
+type LiveRule = ScalingRule & { pool: Pool; profile: ProviderProfile | null };
 
 export const scalingTag = (ruleId: string) => `scaling:${ruleId}`;
 
@@ -72,11 +76,18 @@ export class ScalingEvaluator {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
     try {
-      const rules = await this.prisma.scalingRule.findMany({ where: { enabled: true }, include: { pool: true } });
+      // Only rules that drive an admin's profile ever run; a rule from before profiles has none.
+      const rules = await this.prisma.scalingRule.findMany({ where: { enabled: true, profileId: { not: null } }, include: { pool: true, profile: true } });
       const live = new Set(rules.map((r) => r.id));
       for (const id of this.locks.heldIds()) if (!live.has(id)) await this.locks.release(id);
       for (const rule of rules) {
-        const rt = this.runtime(rule);
+        let rt: RuleRuntime;
+        try {
+          rt = this.runtime(rule);
+        } catch (err) {
+          this.log(`scaling rule ${rule.name}: ${err instanceof Error ? err.message : String(err)}`);
+          continue;
+        }
         if (rt.busy || !(await this.locks.acquire(rule.id))) continue;
         rt.busy = true;
         void this.evaluate(rule, rt)
@@ -90,21 +101,25 @@ export class ScalingEvaluator {
     }
   }
 
-  private runtime(rule: ScalingRule & { pool: Pool }): RuleRuntime {
-    const key = JSON.stringify(rule.config);
+  private runtime(rule: LiveRule): RuleRuntime {
+    const profile = rule.profile;
+    if (!profile) throw new Error('has no provider profile');
+    const key = JSON.stringify([profile.id, profile.version, rule.params]);
     const existing = this.runtimes.get(rule.id);
-    if (existing && existing.configKey === key) return existing;
-    const config = ZScalingRuleConfig.parse(rule.config);
-    const provider = existing && JSON.stringify((JSON.parse(existing.configKey) as TScalingRuleConfig).provider) === JSON.stringify(config.provider)
-      ? existing.provider
-      : createProvider(config.provider, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
-    const rt: RuleRuntime = { provider, configKey: key, busy: existing?.busy ?? false };
+    if (existing && existing.providerKey === key) return existing;
+    const spec = profileSpec(profile);
+    // Checked again here: the profile may have changed since the rule was saved.
+    const { values, errors } = checkProfileParams(spec.parameters, (rule.params ?? {}) as Record<string, string>);
+    const first = Object.entries(errors)[0];
+    if (first) throw new Error(`${first[0]}: ${first[1][0]}`);
+    const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
+    const rt: RuleRuntime = { provider, providerKey: key, busy: existing?.busy ?? false };
     this.runtimes.set(rule.id, rt);
     return rt;
   }
 
-  private async evaluate(rule: ScalingRule & { pool: Pool }, rt: RuleRuntime): Promise<void> {
-    const config = ZScalingRuleConfig.parse(rule.config);
+  private async evaluate(rule: LiveRule, rt: RuleRuntime): Promise<void> {
+    const config: TScalingRuleSettings = ZScalingRuleSettings.parse(rule.config);
     const deploying = await this.prisma.deploy.count({ where: { poolId: rule.poolId, status: { in: ['pending', 'running'] } } });
     if (deploying) return;
     const state: TScalingRuleState = ZScalingRuleState.parse(rule.state ?? {});

@@ -1,20 +1,38 @@
-import type { PrismaClient, ScalingRule } from '@fulcrum/db';
-import { type TScalingRuleConfig, type TScalingRuleRecord, ZScalingRuleConfig, ZScalingRuleState } from '@fulcrum/protocol';
+import { Prisma, type PrismaClient, type ProviderProfile, type ScalingRule } from '@fulcrum/db';
+import { type TScalingRuleConfig, type TScalingRuleRecord, ZScalingRuleSettings, ZScalingRuleState, checkProfileParams } from '@fulcrum/protocol';
 import { AppError } from '../errors';
 import { findPoolRow } from '../services/pools/find-pool';
 import { staleError } from '../services/pools/pools';
+import { findProfileRow, profileSpec } from '../services/provider-profiles/provider-profiles';
 
-const REDACTED = '(set)';
+type RuleRow = ScalingRule & { profile: Pick<ProviderProfile, 'id' | 'name' | 'kind'> | null };
+const withProfile = { profile: { select: { id: true, name: true, kind: true } } } as const;
 
-export function toScalingRuleRecord(row: ScalingRule): TScalingRuleRecord {
+/** What a pre-profile rule ran, for an admin to review: the target only, never a secret or token. */
+function legacySummary(raw: unknown): TScalingRuleRecord['legacyProvider'] {
+  if (!raw || typeof raw !== 'object') return null;
+  const p = raw as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === 'string' ? v : '');
+  const target =
+    p.kind === 'process' ? s(p.command)
+    : p.kind === 'docker' ? `${s(p.image)} via ${s(p.baseUrl) || s(p.socketPath) || '/var/run/docker.sock'}`
+    : p.kind === 'kubernetes' ? `${s(p.apiUrl)} ${s(p.namespace)}/${s(p.deployment)}`
+    : s(p.url);
+  return { kind: s(p.kind) || 'unknown', target };
+}
+
+export function toScalingRuleRecord(row: RuleRow): TScalingRuleRecord {
   const state = row.state ? ZScalingRuleState.safeParse(row.state) : null;
+  const settings = ZScalingRuleSettings.parse(row.config);
   return {
     id: row.id,
     poolId: row.poolId,
     name: row.name,
     enabled: row.enabled,
     metric: row.metric as TScalingRuleRecord['metric'],
-    config: ZScalingRuleConfig.parse(row.config),
+    config: { ...settings, enabled: row.enabled, provider: row.profileId ? { profile: row.profileId, params: (row.params ?? {}) as Record<string, string> } : null },
+    profile: row.profile ? { id: row.profile.id, name: row.profile.name, kind: row.profile.kind as 'process' } : null,
+    legacyProvider: legacySummary(row.legacyProvider),
     state: state?.success ? state.data : null,
     lastActionAt: row.lastActionAt?.toISOString() ?? null,
     version: row.version,
@@ -25,47 +43,39 @@ export function toScalingRuleRecord(row: ScalingRule): TScalingRuleRecord {
 
 export async function listScalingRules(prisma: PrismaClient, poolIdOrName: string): Promise<TScalingRuleRecord[]> {
   const pool = await findPoolRow(prisma, poolIdOrName);
-  const rows = await prisma.scalingRule.findMany({ where: { poolId: pool.id }, orderBy: { name: 'asc' } });
+  const rows = await prisma.scalingRule.findMany({ where: { poolId: pool.id }, include: withProfile, orderBy: { name: 'asc' } });
   return rows.map(toScalingRuleRecord);
 }
 
-/** The webhook secret and Kubernetes token are write-only: lists show that one is set, never its value. */
-export function redactRule(r: TScalingRuleRecord): TScalingRuleRecord {
-  const p = r.config.provider;
-  if (p.kind === 'webhook' && p.secret) return { ...r, config: { ...r.config, provider: { ...p, secret: REDACTED } } };
-  if (p.kind === 'kubernetes' && p.token) return { ...r, config: { ...r.config, provider: { ...p, token: REDACTED } } };
-  return r;
-}
-
-function columns(rule: TScalingRuleConfig) {
-  return { name: rule.name, enabled: rule.enabled, metric: rule.metric, config: rule as never };
+/**
+ * The columns a rule is stored as. The provider is only ever a profile an admin declared and
+ * values for its declared parameters, each checked against its type and pattern here.
+ */
+async function columns(prisma: PrismaClient, rule: TScalingRuleConfig) {
+  const profile = await findProfileRow(prisma, rule.provider.profile);
+  const { errors } = checkProfileParams(profileSpec(profile).parameters, rule.provider.params, 'rule.provider.params.');
+  const first = Object.entries(errors)[0];
+  if (first) throw new AppError('BAD_REQUEST', `${first[0]}: ${first[1][0]}`, errors);
+  const { provider, ...settings } = rule;
+  return { name: rule.name, enabled: rule.enabled, metric: rule.metric, config: settings, profileId: profile.id, params: provider.params };
 }
 
 export async function createScalingRule(prisma: PrismaClient, { poolId, rule }: { poolId: string; rule: TScalingRuleConfig }): Promise<TScalingRuleRecord> {
   const pool = await findPoolRow(prisma, poolId);
-  return toScalingRuleRecord(await prisma.scalingRule.create({ data: { poolId: pool.id, ...columns(rule) } }));
+  const data = await columns(prisma, rule);
+  return toScalingRuleRecord(await prisma.scalingRule.create({ data: { poolId: pool.id, ...data }, include: withProfile }));
 }
 
-/** A form sends back the redacted placeholder when the operator left the secret alone. */
-async function keepSecrets(prisma: PrismaClient, id: string, rule: TScalingRuleConfig): Promise<TScalingRuleConfig> {
-  const p = rule.provider;
-  if (!((p.kind === 'webhook' && p.secret === REDACTED) || (p.kind === 'kubernetes' && p.token === REDACTED))) return rule;
-  const stored = await prisma.scalingRule.findUnique({ where: { id } });
-  const old = stored ? ZScalingRuleConfig.parse(stored.config).provider : undefined;
-  if (p.kind === 'webhook') return { ...rule, provider: { ...p, secret: old?.kind === 'webhook' ? old.secret : undefined } };
-  if (p.kind === 'kubernetes') return { ...rule, provider: { ...p, token: old?.kind === 'kubernetes' ? old.token : undefined } };
-  return rule;
-}
-
-export async function updateScalingRule(prisma: PrismaClient, { id, expectedVersion, rule: input }: { id: string; expectedVersion: number; rule: TScalingRuleConfig }): Promise<TScalingRuleRecord> {
-  const rule = await keepSecrets(prisma, id, input);
-  const res = await prisma.scalingRule.updateMany({ where: { id, version: expectedVersion }, data: { ...columns(rule), version: { increment: 1 } } });
+/** A rule made before profiles gets one here; its old inline provider is dropped once replaced. */
+export async function updateScalingRule(prisma: PrismaClient, { id, expectedVersion, rule }: { id: string; expectedVersion: number; rule: TScalingRuleConfig }): Promise<TScalingRuleRecord> {
+  const data = await columns(prisma, rule);
+  const res = await prisma.scalingRule.updateMany({ where: { id, version: expectedVersion }, data: { ...data, legacyProvider: Prisma.DbNull, version: { increment: 1 } } });
   if (res.count === 0) {
     const still = await prisma.scalingRule.findUnique({ where: { id } });
     if (!still) throw new AppError('NOT_FOUND', `no scaling rule ${id}`);
     throw staleError('scaling rule', still.version);
   }
-  return toScalingRuleRecord(await prisma.scalingRule.findUniqueOrThrow({ where: { id } }));
+  return toScalingRuleRecord(await prisma.scalingRule.findUniqueOrThrow({ where: { id }, include: withProfile }));
 }
 
 /** Deleting a rule stops its evaluation; the instances it started keep serving as ordinary backends. */

@@ -2,29 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { createApiToken } from '../services/tokens/api-tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually, startSystem } from '../services/deploys/system-harness';
-import { ProcessProvider } from './providers';
-import { ScalingEvaluator } from './scaling-evaluator';
+import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually } from '../services/deploys/system-harness';
+import { startScalingSystem } from './scaling-harness';
 
 let sys: SystemHarness;
-let evaluator: ScalingEvaluator;
+let adminToken: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scaling-'));
 
 beforeAll(async () => {
-  sys = await startSystem({
-    onStarted: async ({ prisma, databaseUrl }) => {
-      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs: 500 });
-      evaluator.start();
-      return async () => {
-        const ids = (await prisma.scalingRule.findMany()).map((r) => r.id);
-        const providers = ids.map((id) => evaluator.providerOf(id));
-        await evaluator.stop();
-        for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
-      };
-    },
-  });
+  sys = await startScalingSystem(500);
   await sys.startDataplane();
+  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });
 
 afterAll(async () => {
@@ -35,16 +25,32 @@ afterAll(async () => {
 
 describe('autoscaling with the process provider', () => {
   it('refuses a rule with min above max, naming the field', async () => {
-    const bad = await sys.call('POST', '/pools/none/scaling-rules', { poolId: 'none', rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { kind: 'webhook', url: 'nope' } } });
+    const bad = await sys.call('POST', '/pools/none/scaling-rules', { poolId: 'none', rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { profile: '' } } });
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.maxInstances', 'rule.scaleDownThreshold', 'rule.provider.url']));
+    expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.maxInstances', 'rule.scaleDownThreshold', 'rule.provider.profile']));
   });
 
-  it('scales a slow pool up under load within min/max, and back down to min when idle', async () => {
+  it('scales a slow pool up under load within min/max through an admin’s process profile, and back down to min when idle', async () => {
     const script = path.join(dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
     const listenPort = await freePort();
     const portStart = await freePort();
+    // The admin declares what may run; the operator's rule only picks it and sets the delay.
+    const profile = await fetch(`${sys.api}/provider-profiles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'slow-node',
+        spec: {
+          kind: 'process',
+          argv: [process.execPath, script, '{port}', 'scaled', 'slow={delay}'],
+          portRangeStart: portStart,
+          portRangeEnd: portStart + 40,
+          parameters: [{ name: 'delay', type: 'integer', min: 0, max: 1000 }],
+        },
+      }),
+    });
+    expect(profile.status).toBe(200);
     expect((await sys.call('POST', '/pools', { name: 'api', listenHost: '127.0.0.1', listenPort, algorithm: 'least_connections', drainTimeoutMs: 5000, healthCheck: { path: '/health', intervalMs: 200, rise: 1 } })).status).toBe(200);
     const rule = {
       name: 'busy',
@@ -56,7 +62,7 @@ describe('autoscaling with the process provider', () => {
       minInstances: 1,
       maxInstances: 3,
       step: 1,
-      provider: { kind: 'process', command: `${process.execPath} ${script} {port} scaled slow=300`, portRangeStart: portStart, portRangeEnd: portStart + 40 },
+      provider: { profile: 'slow-node', params: { delay: '300' } },
     };
     const created = await sys.call('POST', '/pools/api/scaling-rules', { poolId: 'api', rule });
     expect(created.status).toBe(200);
@@ -104,5 +110,6 @@ describe('autoscaling with the process provider', () => {
     expect(downs.every((e) => typeof e.data.value === 'number' && e.data.value < 0.5)).toBe(true);
     const listed = (await sys.call('GET', '/pools/api/scaling-rules')).json as { state: { instances: number } }[];
     expect(listed[0]?.state?.instances).toBe(1);
-  });
+    // Its own waits add up to over two minutes on a busy machine; this only bounds a hang.
+  }, 240_000);
 });

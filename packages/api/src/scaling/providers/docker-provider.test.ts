@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ZScalingProvider } from '@fulcrum/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerProvider } from './docker-provider';
 import { json, startFakeApi } from './fake-api-server';
@@ -59,9 +58,7 @@ describe('docker provider against a local Engine API', () => {
     const socketPath = path.join(dir, 'docker.sock');
     const engine = await startFakeApi(fakeEngine(), socketPath);
     try {
-      const config = ZScalingProvider.parse({ kind: 'docker', socketPath, image: 'ghcr.io/acme/web:1.2', containerPort: 8080 });
-      if (config.kind !== 'docker') throw new Error('parsed the wrong kind');
-      const p = new DockerProvider(config, { pool: 'web', rule: 'latency' });
+      const p = new DockerProvider({ socketPath, image: 'ghcr.io/acme/web:1.2', containerPort: 8080 }, { pool: 'web', rule: 'latency' });
 
       const up = await p.scaleTo(2);
       expect(up).toHaveLength(2);
@@ -91,7 +88,7 @@ describe('docker provider against a local Engine API', () => {
   it('reports the engine message when it refuses, via a base URL', async () => {
     const engine = await startFakeApi((_req, res) => json(res, 404, { message: 'No such image: nope:latest' }));
     try {
-      const p = new DockerProvider({ kind: 'docker', socketPath: '/nonexistent', baseUrl: engine.url, image: 'nope', containerPort: 80 }, { pool: 'web', rule: 'r' });
+      const p = new DockerProvider({ baseUrl: engine.url, image: 'nope', containerPort: 80 }, { pool: 'web', rule: 'r' });
       await expect(p.scaleTo(1)).rejects.toThrow(/No such image/);
     } finally {
       await engine.close();

@@ -1,8 +1,11 @@
-import type { TScalingProvider } from '@fulcrum/protocol';
+import type { TDockerProfileSpec } from '@fulcrum/protocol';
 import { expectStatus, httpJson } from './http-json';
 import { type Instance, type ProviderScope, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
 
-type DockerConfig = Extract<TScalingProvider, { kind: 'docker' }>;
+/** A docker profile with its image's placeholders already filled from the rule's checked parameters. */
+export type DockerTarget = Omit<TDockerProfileSpec, 'kind' | 'parameters'>;
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** Engine API version these request shapes follow. */
 export const DOCKER_API_VERSION = 'v1.43';
@@ -31,7 +34,7 @@ export class DockerProvider implements ScalingProvider {
   readonly kind = 'docker';
 
   constructor(
-    private readonly config: DockerConfig,
+    private readonly config: DockerTarget,
     private readonly scope: ProviderScope,
   ) {}
 
@@ -44,7 +47,7 @@ export class DockerProvider implements ScalingProvider {
     return httpJson({
       method,
       url: this.config.baseUrl ? `${this.config.baseUrl.replace(/\/+$/, '')}${url}` : url,
-      socketPath: this.config.baseUrl ? undefined : this.config.socketPath,
+      socketPath: this.config.baseUrl ? undefined : (this.config.socketPath ?? DEFAULT_DOCKER_SOCKET),
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -55,7 +58,7 @@ export class DockerProvider implements ScalingProvider {
   }
 
   private async address(id: string): Promise<Instance> {
-    const res = await this.call('GET', `/containers/${id}/json`);
+    const res = await this.call('GET', `/containers/${encodeURIComponent(id)}/json`);
     expectStatus(res, [200], `inspect container ${id}`);
     const info = res.json as ContainerInspect;
     if (this.config.network) {
@@ -77,8 +80,8 @@ export class DockerProvider implements ScalingProvider {
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
     const current = await this.list();
     for (const victim of pickForRemoval(current, current.length - desired, opts.remove)) {
-      expectStatus(await this.call('POST', `/containers/${victim.id}/stop?t=10`), [204, 304, 404], `stop container ${victim.id}`);
-      expectStatus(await this.call('DELETE', `/containers/${victim.id}?force=true`), [204, 404], `remove container ${victim.id}`);
+      expectStatus(await this.call('POST', `/containers/${encodeURIComponent(victim.id)}/stop?t=10`), [204, 304, 404], `stop container ${victim.id}`);
+      expectStatus(await this.call('DELETE', `/containers/${encodeURIComponent(victim.id)}?force=true`), [204, 404], `remove container ${victim.id}`);
     }
     for (let n = current.length; n < desired; n++) {
       const create = await this.call('POST', `/containers/create`, {
@@ -93,7 +96,7 @@ export class DockerProvider implements ScalingProvider {
       });
       expectStatus(create, [201], `create a container of ${this.config.image}`);
       const id = (create.json as { Id: string }).Id;
-      expectStatus(await this.call('POST', `/containers/${id}/start`), [204, 304], `start container ${id}`);
+      expectStatus(await this.call('POST', `/containers/${encodeURIComponent(id)}/start`), [204, 304], `start container ${id}`);
     }
     return this.list();
   }

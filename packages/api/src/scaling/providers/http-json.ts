@@ -17,7 +17,12 @@ export interface HttpJsonResult {
   text: string;
 }
 
-/** One HTTP request with a JSON answer; works over a unix socket too (the Docker Engine API), which fetch cannot. */
+/**
+ * One HTTP request with a JSON answer; works over a unix socket too (the Docker Engine API), which
+ * fetch cannot. It goes to the given target only: a redirect is an answer like any other (a 3xx
+ * that the caller refuses), never followed, so a profile's target cannot bounce the control plane
+ * to another address.
+ */
 export function httpJson(opts: HttpJsonOptions): Promise<HttpJsonResult> {
   return new Promise((resolve, reject) => {
     const target = opts.socketPath ? { socketPath: opts.socketPath, path: opts.url } : undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { dbEnv } from '@fulcrum/db';
-import type { TScalingProvider } from '@fulcrum/protocol';
+import { IMAGE_REFERENCE, type TProviderProfileSpec, fillTemplate } from '@fulcrum/protocol';
 import { DockerProvider } from './docker-provider';
 import { KubernetesProvider } from './kubernetes-provider';
 import { ProcessProvider } from './process-provider';
@@ -10,15 +10,27 @@ import { WebhookProvider } from './webhook-provider';
 export type { Instance, ProviderScope, ScaleOptions, ScalingProvider } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
 
-export function createProvider(config: TScalingProvider, scope: ProviderScope, log?: (line: string) => void): ScalingProvider {
-  switch (config.kind) {
+/** What a rule drives: its admin-declared profile, the profile's secret, and the rule's checked parameter values. */
+export interface ProviderLaunch {
+  spec: TProviderProfileSpec;
+  secret: string | null;
+  params: Record<string, string>;
+}
+
+/** Builds the provider from the profile alone: nothing of the target comes from the rule but declared parameter values. */
+export function createProvider({ spec, secret, params }: ProviderLaunch, scope: ProviderScope, log?: (line: string) => void): ScalingProvider {
+  switch (spec.kind) {
     case 'process':
-      return new ProcessProvider(config, log, path.join(dbEnv.dataDir, 'scaling', (scope.ruleId ?? `${scope.pool}.${scope.rule}`).replace(/[^\w.-]/g, '_')));
-    case 'docker':
-      return new DockerProvider(config, scope);
+      return new ProcessProvider({ spec, params }, log, path.join(dbEnv.dataDir, 'scaling', (scope.ruleId ?? `${scope.pool}.${scope.rule}`).replace(/[^\w.-]/g, '_')));
+    case 'docker': {
+      const { kind: _k, parameters: _p, ...target } = spec;
+      const image = fillTemplate(spec.image, params);
+      if (!IMAGE_REFERENCE.test(image)) throw new Error(`the image ${JSON.stringify(image)} is not an image reference`);
+      return new DockerProvider({ ...target, image }, scope);
+    }
     case 'kubernetes':
-      return new KubernetesProvider(config);
+      return new KubernetesProvider({ ...spec, token: secret ?? undefined });
     case 'webhook':
-      return new WebhookProvider(config, scope);
+      return new WebhookProvider({ url: spec.url, secret: secret ?? undefined, params }, scope);
   }
 }

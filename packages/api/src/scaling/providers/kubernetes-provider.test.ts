@@ -15,7 +15,7 @@ describe('kubernetes provider against a local apps/v1 API', () => {
       json(res, 200, { kind: 'Deployment', spec: { replicas }, status: { replicas, readyReplicas: replicas } });
     });
     try {
-      const p = new KubernetesProvider({ kind: 'kubernetes', apiUrl: api.url, namespace: 'shop', deployment: 'web', token: 'k8s-token', servicePort: 80 });
+      const p = new KubernetesProvider({ apiUrl: api.url, namespace: 'shop', deployment: 'web', token: 'k8s-token', servicePort: 80 });
       expect(await p.list()).toHaveLength(2);
       expect(await p.replicas()).toEqual({ desired: 2, ready: 2 });
       expect(await p.scaleTo(5)).toHaveLength(5);
@@ -23,7 +23,7 @@ describe('kubernetes provider against a local apps/v1 API', () => {
       expect(JSON.parse(patch.body)).toEqual({ spec: { replicas: 5 } });
       expect(replicas).toBe(5);
 
-      const wrong = new KubernetesProvider({ kind: 'kubernetes', apiUrl: api.url, namespace: 'shop', deployment: 'web', token: 'stale', servicePort: 80 });
+      const wrong = new KubernetesProvider({ apiUrl: api.url, namespace: 'shop', deployment: 'web', token: 'stale', servicePort: 80 });
       await expect(wrong.scaleTo(1)).rejects.toThrow(/401.*Unauthorized/);
       expect(replicas).toBe(5);
     } finally {

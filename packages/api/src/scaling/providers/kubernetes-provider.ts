@@ -1,8 +1,9 @@
-import type { TScalingProvider } from '@fulcrum/protocol';
+import type { TKubernetesProfileSpec } from '@fulcrum/protocol';
 import { expectStatus, httpJson } from './http-json';
 import type { Instance, ScalingProvider } from './provider';
 
-type KubernetesConfig = Extract<TScalingProvider, { kind: 'kubernetes' }>;
+/** A kubernetes profile and its bearer token (the profile's write-only secret). */
+export type KubernetesTarget = Omit<TKubernetesProfileSpec, 'kind' | 'parameters'> & { token?: string };
 
 interface DeploymentBody {
   spec?: { replicas?: number };
@@ -17,7 +18,7 @@ interface DeploymentBody {
 export class KubernetesProvider implements ScalingProvider {
   readonly kind = 'kubernetes';
 
-  constructor(private readonly config: KubernetesConfig) {}
+  constructor(private readonly config: KubernetesTarget) {}
 
   private get url(): string {
     const { apiUrl, namespace, deployment } = this.config;

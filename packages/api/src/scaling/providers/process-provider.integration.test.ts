@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@fulcrum/db/testing';
 import { ProcessProvider } from './process-provider';
 
-const server = `node -e "require('http').createServer((q,s)=>s.end('port '+process.argv[1])).listen(+process.argv[1],'127.0.0.1')" {port}`;
+const server = [process.execPath, '-e', "require('http').createServer((q,s)=>s.end('port '+process.argv[1])).listen(+process.argv[1],'127.0.0.1')", '{port}'];
 let provider: ProcessProvider | undefined;
 afterAll(() => provider?.stopAll());
 
@@ -35,7 +35,7 @@ async function refused(port: number): Promise<boolean> {
 describe('process provider', () => {
   it('starts real processes on free ports of its range and stops the chosen ones', async () => {
     const start = await freePort();
-    provider = new ProcessProvider({ kind: 'process', command: server, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 });
+    provider = new ProcessProvider({ spec: { argv: server, env: {}, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 } });
     const up = await provider.scaleTo(3);
     expect(up).toHaveLength(3);
     expect(new Set(up.map((i) => i.port)).size).toBe(3);
@@ -52,14 +52,14 @@ describe('process provider', () => {
   it('takes back the instances it recorded when a restarted control plane creates it again', async () => {
     const start = await freePort();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-process-state-'));
-    const config = { kind: 'process' as const, command: server, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 };
+    const config = { spec: { argv: server, env: {}, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 } };
     const before = new ProcessProvider(config, undefined, dir);
     const after = new ProcessProvider(config, undefined, dir);
     try {
       const up = await before.scaleTo(2);
       for (const i of up) expect(await get(i.port!)).toBe(`port ${i.port}`);
       // A record whose process is gone (or whose pid now runs something else) is dropped.
-      writeFileSync(path.join(dir, `${start + 20}.json`), JSON.stringify({ pid: process.pid, port: start + 20, command: server }));
+      writeFileSync(path.join(dir, `${start + 20}.json`), JSON.stringify({ pid: process.pid, port: start + 20, argv: server }));
 
       // The control plane restarted: a new provider over the same records sees the same two.
       expect((await after.list()).map((i) => i.port).sort()).toEqual(up.map((i) => i.port).sort());
@@ -79,12 +79,44 @@ describe('process provider', () => {
 
   it('says so when the range has no free port', async () => {
     const port = await freePort();
-    const p = new ProcessProvider({ kind: 'process', command: server, host: '127.0.0.1', portRangeStart: port, portRangeEnd: port });
+    const p = new ProcessProvider({ spec: { argv: server, env: {}, host: '127.0.0.1', portRangeStart: port, portRangeEnd: port } });
     try {
       await p.scaleTo(1);
       await expect(p.scaleTo(2)).rejects.toThrow(/no free port/);
     } finally {
       await p.stopAll();
+    }
+  });
+
+  it('passes values as single argv elements with no shell, fills placeholders once, and keeps its own environment to itself', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-argv-'));
+    const script = path.join(dir, 'echo-args.cjs');
+    // Writes what it was given, then serves, so the provider sees a healthy instance.
+    writeFileSync(
+      script,
+      `require('fs').writeFileSync(process.argv[2] + '.json', JSON.stringify({ argv: process.argv.slice(3), env: process.env, cwd: process.cwd() }));
+       require('http').createServer((q, s) => s.end('ok')).listen(+process.argv[3], '127.0.0.1');`,
+    );
+    const start = await freePort();
+    const hostile = `x; touch ${dir}/pwned-semicolon $(touch ${dir}/pwned-subshell) \`touch ${dir}/pwned-backtick\` {port}`;
+    const p = new ProcessProvider({
+      spec: { argv: [process.execPath, script, path.join(dir, 'out'), '{port}', '--label={label}', '{label}'], cwd: dir, env: { GREETING: 'hi' }, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 },
+      params: { label: hostile },
+    });
+    try {
+      const [inst] = await p.scaleTo(1);
+      expect(await get(inst!.port!)).toBe('ok');
+      const seen = JSON.parse(readFileSync(path.join(dir, 'out.json'), 'utf8')) as { argv: string[]; env: Record<string, string>; cwd: string };
+      // Each value is one element, verbatim: `{port}` inside a value is not filled a second time.
+      expect(seen.argv).toEqual([String(inst!.port), `--label=${hostile}`, hostile]);
+      expect(readdirSync(dir).filter((f) => f.startsWith('pwned'))).toEqual([]);
+      expect(existsSync(path.join(dir, 'pwned-subshell'))).toBe(false);
+      expect(seen.cwd).toBe(dir);
+      expect(seen.env.GREETING).toBe('hi');
+      expect(Object.keys(seen.env).filter((k) => k !== 'GREETING' && k !== 'PATH')).toEqual([]);
+    } finally {
+      await p.stopAll();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

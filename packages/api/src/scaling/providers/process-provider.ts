@@ -2,13 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { TScalingProvider } from '@fulcrum/protocol';
+import { type TProcessProfileSpec, fillTemplate } from '@fulcrum/protocol';
 import { type Instance, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
 
-type ProcessConfig = Extract<TScalingProvider, { kind: 'process' }>;
+/** What to run: an admin's profile and a rule's checked values for its declared parameters. */
+export interface ProcessLaunch {
+  spec: Omit<TProcessProfileSpec, 'kind' | 'parameters'> & Partial<Pick<TProcessProfileSpec, 'parameters'>>;
+  params?: Record<string, string>;
+}
 
 interface Running extends Required<Instance> {
-  /** The `sh -c` leader; its process group is the instance. */
+  /** The program we spawned; its process group is the instance. */
   pid: number;
   exited: Promise<void>;
 }
@@ -17,7 +21,7 @@ interface Running extends Required<Instance> {
 interface InstanceRecord {
   pid: number;
   port: number;
-  command: string;
+  argv: string[];
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -33,14 +37,18 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The pid still runs the command we started (and is not a reused pid of something else). */
-function runs(pid: number, command: string): boolean {
+/** The pid still runs the argv we started (and is not a reused pid of something else). */
+function runs(pid: number, argv: unknown): boolean {
+  if (!Array.isArray(argv) || !argv.length) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `/bin/sh\0-c\0${command}\0`;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `${argv.join('\0')}\0`;
   } catch {
     return false;
   }
 }
+
+// The control plane's own environment (database URL, secrets) is not the instances' business.
+const BASE_ENV = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
 
 function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -51,9 +59,10 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Local backend processes from a command template (`node server.js --port {port}`), one per port of
- * the configured range. Run through `sh -c` in their own process group so a shell wrapper and its
- * children stop together.
+ * Local backend processes from an admin's argv template (`["node", "server.js", "--port", "{port}"]`),
+ * one per port of the profile's range. Spawned directly, never through a shell: `{port}` and the
+ * declared parameters fill argv elements and nothing else. Each runs in its own process group so
+ * a program and its children stop together.
  */
 export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
@@ -64,11 +73,17 @@ export class ProcessProvider implements ScalingProvider {
    * `stateDir` keeps one record per running instance: without it, a control plane that restarts
    * would not know the processes it started, and would start more beyond the rule's maximum.
    */
+  private readonly config: ProcessLaunch['spec'];
+  private readonly params: Record<string, string>;
+
   constructor(
-    private readonly config: ProcessConfig,
+    launch: ProcessLaunch,
     private readonly log: (line: string) => void = () => {},
     private readonly stateDir?: string,
-  ) {}
+  ) {
+    this.config = launch.spec;
+    this.params = launch.params ?? {};
+  }
 
   async list(): Promise<Instance[]> {
     this.adopt();
@@ -105,8 +120,15 @@ export class ProcessProvider implements ScalingProvider {
 
   private async start(): Promise<Running> {
     const port = await this.freePort();
-    const command = this.config.command.replaceAll('{port}', String(port));
-    const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    // One pass over each element with every value at once: a value holding `{port}` stays literal.
+    const argv = this.config.argv.map((a) => fillTemplate(a, { ...this.params, port: String(port) }));
+    const child = spawn(argv[0]!, argv.slice(1), {
+      shell: false,
+      detached: true,
+      cwd: this.config.cwd,
+      env: { ...BASE_ENV, ...this.config.env } as Record<string, string> as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -114,8 +136,8 @@ export class ProcessProvider implements ScalingProvider {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    const r = this.track({ pid: child.pid!, port, command }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
-    this.log(`started ${r.id}: ${command}`);
+    const r = this.track({ pid: child.pid!, port, argv }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
+    this.log(`started ${r.id}: ${JSON.stringify(argv)}`);
     return r;
   }
 
@@ -160,7 +182,7 @@ export class ProcessProvider implements ScalingProvider {
         rmSync(path.join(this.stateDir, file), { force: true });
         continue;
       }
-      if (!alive(record.pid) || !runs(record.pid, record.command)) {
+      if (!alive(record.pid) || !runs(record.pid, record.argv)) {
         this.forget(record.port);
         continue;
       }

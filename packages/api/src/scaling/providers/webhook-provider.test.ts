@@ -9,7 +9,7 @@ describe('webhook provider', () => {
       json(res, 200, { instances: Array.from({ length: desired }, (_, i) => ({ host: '10.0.0.1', port: 9000 + i })) });
     });
     try {
-      const p = new WebhookProvider({ kind: 'webhook', url: `${hook.url}/scale`, secret: 's3cret' }, { pool: 'web', rule: 'rps' });
+      const p = new WebhookProvider({ url: `${hook.url}/scale`, secret: 's3cret' }, { pool: 'web', rule: 'rps' });
       expect(await p.scaleTo(2)).toEqual([
         { id: '10.0.0.1:9000', host: '10.0.0.1', port: 9000 },
         { id: '10.0.0.1:9001', host: '10.0.0.1', port: 9001 },
@@ -30,7 +30,7 @@ describe('webhook provider', () => {
   it('sends no signature without a secret and fails on a non-2xx answer', async () => {
     const hook = await startFakeApi((_req, res) => json(res, 503, { message: 'busy' }));
     try {
-      const p = new WebhookProvider({ kind: 'webhook', url: hook.url }, { pool: 'web', rule: 'rps' });
+      const p = new WebhookProvider({ url: hook.url }, { pool: 'web', rule: 'rps' });
       await expect(p.scaleTo(3)).rejects.toThrow(/503: busy/);
       expect(hook.requests[0]!.headers[WEBHOOK_SIGNATURE_HEADER]).toBeUndefined();
     } finally {

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import type { TScalingProvider } from '@fulcrum/protocol';
+import type { TWebhookProfileSpec } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { expectStatus, httpJson } from './http-json';
 import type { Instance, ProviderScope, ScalingProvider } from './provider';
 
-type WebhookConfig = Extract<TScalingProvider, { kind: 'webhook' }>;
+/** A webhook profile's URL, its signing secret, and the rule's values for the declared parameters. */
+export type WebhookTarget = Pick<TWebhookProfileSpec, 'url'> & { secret?: string; params?: Record<string, string> };
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-fulcrum-signature';
 
@@ -18,7 +19,7 @@ export function signWebhook(secret: string, body: string): string {
 }
 
 /**
- * POSTs `{ pool, rule, desired, current }` to a URL and lets the receiver act (a CI job, a cloud
+ * POSTs `{ pool, rule, desired, current[, params] }` to the profile's URL and lets the receiver act (a CI job, a cloud
  * autoscaling group…). With a secret, the body's HMAC-SHA256 goes in `X-Fulcrum-Signature`.
  */
 export class WebhookProvider implements ScalingProvider {
@@ -26,7 +27,7 @@ export class WebhookProvider implements ScalingProvider {
   private known: Instance[] = [];
 
   constructor(
-    private readonly config: WebhookConfig,
+    private readonly config: WebhookTarget,
     private readonly scope: ProviderScope,
   ) {}
 
@@ -35,7 +36,8 @@ export class WebhookProvider implements ScalingProvider {
   }
 
   async scaleTo(desired: number): Promise<Instance[]> {
-    const body = JSON.stringify({ pool: this.scope.pool, rule: this.scope.rule, desired, current: this.known.length });
+    const params = this.config.params && Object.keys(this.config.params).length ? { params: this.config.params } : {};
+    const body = JSON.stringify({ pool: this.scope.pool, rule: this.scope.rule, desired, current: this.known.length, ...params });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'fulcrum-autoscaler' };
     if (this.config.secret) headers[WEBHOOK_SIGNATURE_HEADER] = signWebhook(this.config.secret, body);
     const res = await httpJson({ method: 'POST', url: this.config.url, headers, body });
