@@ -10,6 +10,7 @@ import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
+import { guardLogOutput } from './log-output';
 import { LastGoodConfig } from './state/last-good-config';
 
 const SOFTWARE_VERSION = '0.1.0';
@@ -37,6 +38,7 @@ function parseHostPort(v: string): { host: string; port: number } {
 }
 
 async function main(): Promise<void> {
+  guardLogOutput();
   if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
   const { values } = parseArgs({
     options: {

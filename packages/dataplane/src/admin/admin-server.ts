@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
+import { failedLogWrites } from '../log-output';
 import { type MetricsRow, renderMetrics } from './prometheus';
 
 /** What the admin endpoint shows; a single process and a cluster primary both provide it. */
@@ -21,7 +22,7 @@ export async function startAdminServer(src: AdminSource, host: string, port: num
     if (path === '/health') {
       const ok = src.configVersion() !== null;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ status: ok ? 'ok' : 'no config', configVersion: src.configVersion() }));
+      return res.end(JSON.stringify({ status: ok ? 'ok' : 'no config', configVersion: src.configVersion(), failedLogWrites: failedLogWrites() }));
     }
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
