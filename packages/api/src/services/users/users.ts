@@ -76,6 +76,8 @@ export async function deleteUser(prisma: PrismaClient, id: string): Promise<void
     const current = await tx.user.findUnique({ where: { id } });
     if (!current) throw new AppError('NOT_FOUND', 'no such user');
     if (current.role === 'admin') await assertAdminRemains(tx, id);
+    // Their tokens go with them: once the user is gone nothing would cap the tokens' role.
+    await tx.apiToken.updateMany({ where: { createdById: id, revokedAt: null }, data: { revokedAt: new Date() } });
     await tx.user.delete({ where: { id } });
   });
 }
