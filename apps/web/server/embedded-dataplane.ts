@@ -57,8 +57,9 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
   let running: LocalDataplaneRecord | undefined;
   let watching = true;
 
-  const launch = async (): Promise<void> => {
-    const { id: tokenId, token } = await issueLocalDataplaneToken(prisma);
+  /** Starts a new process; the token of the one it replaces is revoked, freeing its data-plane id. */
+  const launch = async (replaces: LocalDataplaneRecord | undefined): Promise<void> => {
+    const { id: tokenId, token } = await issueLocalDataplaneToken(prisma, replaces?.tokenId);
     const fd = openLog(paths.logFile);
     try {
       const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), paths.entry, '--control-plane', controlPlaneUrl, '--name', 'local', '--state-dir', paths.stateDir, '--admin', opts.admin], {
@@ -80,7 +81,7 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
   };
 
   const previous = readRecord(paths.pidFile);
-  if (previous && runsOurDataplane(previous, paths.stateDir)) {
+  if (previous && !previous.stoppedAt && runsOurDataplane(previous, paths.stateDir)) {
     const why =
       previous.controlPlaneUrl !== controlPlaneUrl
         ? `it links to ${previous.controlPlaneUrl}`
@@ -97,13 +98,14 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
       log(`took back the local data plane (pid ${previous.pid}, admin on ${opts.admin}, log in ${paths.logFile})`);
     }
   }
-  if (!running) await launch();
+  if (!running) await launch(previous);
 
   let restarting = false;
   const watch = setInterval(() => {
     const pid = running?.pid;
     if (!watching || restarting || pid === undefined || isRunning(pid)) return;
-    if (readRecord(paths.pidFile)?.pid !== pid) {
+    const record = readRecord(paths.pidFile);
+    if (record?.pid !== pid || record.stoppedAt) {
       log(`local data plane (pid ${pid}) was stopped (pnpm stop); not restarting it`);
       watching = false;
       return;
@@ -111,7 +113,7 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
     restarting = true;
     log(`local data plane (pid ${pid}) exited; restarting in ${RESTART_DELAY_MS / 1000} s (see ${paths.logFile})`);
     setTimeout(() => {
-      const again = watching ? launch() : Promise.resolve();
+      const again = watching ? launch(running) : Promise.resolve();
       again.catch((err) => log(`local data plane did not start: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (restarting = false));
     }, RESTART_DELAY_MS).unref();
   }, WATCH_MS);

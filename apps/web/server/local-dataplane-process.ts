@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 /** Where the local data plane's process is recorded and what it runs, from the web app's env. */
 export interface LocalDataplanePaths {
@@ -18,6 +18,12 @@ export interface LocalDataplaneRecord {
   /** The script it runs: with the state folder, it tells our data plane from a reused pid. */
   entry: string;
   startedAt: string;
+  /**
+   * Set by `pnpm stop`: the record stays so that the next start revokes the stopped process's
+   * token (freeing its data-plane id for the new one), and a supervising control plane knows
+   * the stop was meant.
+   */
+  stoppedAt?: string;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -37,9 +43,6 @@ export function writeRecord(pidFile: string, record: LocalDataplaneRecord): void
   renameSync(`${pidFile}.tmp`, pidFile);
 }
 
-export function removeRecord(pidFile: string): void {
-  rmSync(pidFile, { force: true });
-}
 
 /** Alive and not a zombie (a child that exited but was not reaped yet is gone). */
 export function isRunning(pid: number): boolean {
@@ -64,12 +67,13 @@ export function runsOurDataplane(record: Pick<LocalDataplaneRecord, 'pid' | 'ent
 
 /**
  * Stops the recorded data plane (its whole process group: it leads one), SIGKILL after a grace
- * period. The record goes first: a control plane supervising it then knows the stop was meant
- * and does not start it again.
+ * period. The record is marked stopped first: a control plane supervising it then knows the
+ * stop was meant and does not start it again.
  */
 export async function stopLocalDataplane(paths: Pick<LocalDataplanePaths, 'pidFile' | 'stateDir'>, record = readRecord(paths.pidFile)): Promise<'stopped' | 'not running'> {
-  if (record && readRecord(paths.pidFile)?.pid === record.pid) removeRecord(paths.pidFile);
-  if (!record || !runsOurDataplane(record, paths.stateDir)) return 'not running';
+  if (!record || record.stoppedAt) return 'not running';
+  if (readRecord(paths.pidFile)?.pid === record.pid) writeRecord(paths.pidFile, { ...record, stoppedAt: new Date().toISOString() });
+  if (!runsOurDataplane(record, paths.stateDir)) return 'not running';
   const { pid } = record;
   const signal = (sig: NodeJS.Signals) => {
     try {

@@ -24,7 +24,7 @@ const paths: LocalDataplanePaths = { pidFile: path.join(dataDir, 'dataplane.pid'
 const procs: ChildProcess[] = [];
 const backends: Server[] = [];
 
-async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 60_000): Promise<T> {
+async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 180_000): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const v = await Promise.resolve(check()).catch(() => undefined);
@@ -191,7 +191,39 @@ describe('the local data plane of `pnpm start`', () => {
     await exited(stop);
     expect(said).toMatch(/local data plane stopped/);
     expect(isRunning(pid)).toBe(false);
-    expect(existsSync(paths.pidFile)).toBe(false);
+    expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
     await expect(get(listenPort)).rejects.toThrow();
-  }, 300_000);
+  }, 600_000);
+
+  it('is replaced, not taken back, when its token was revoked; FULCRUM_STOP_DATAPLANE_ON_EXIT=1 stops it with the control plane', async () => {
+    const cp1 = startControlPlane();
+    const started = await eventually('a start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
+      throw new Error(`${e}; control plane said: ${cp1.output()}`);
+    });
+    const first = readRecord(paths.pidFile)!;
+    expect(first.pid).toBe(Number(started[1]));
+    await eventually('linked', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
+    cp1.proc.kill('SIGTERM');
+    await exited(cp1.proc);
+
+    await db.prisma.apiToken.update({ where: { id: first.tokenId }, data: { revokedAt: new Date() } });
+    env = { ...env, FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' };
+    const cp2 = startControlPlane();
+    const replaced = await eventually('the replacement', () => /local data plane started \(pid (\d+)/.exec(cp2.output())).catch((e) => {
+      throw new Error(`${e}; control plane said: ${cp2.output()}`);
+    });
+    expect(cp2.output()).toMatch(new RegExp(`replacing the local data plane \\(pid ${first.pid}\\): its token is revoked`));
+    const second = Number(replaced[1]);
+    expect(second).not.toBe(first.pid);
+    expect(isRunning(first.pid)).toBe(false);
+    // The new token takes the data plane's id over from the revoked one.
+    await eventually('linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected)).catch((e) => {
+      throw new Error(`${e}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-1500)}`);
+    });
+
+    cp2.proc.kill('SIGTERM');
+    await exited(cp2.proc);
+    expect(isRunning(second)).toBe(false);
+    expect(readRecord(paths.pidFile)).toMatchObject({ pid: second, stoppedAt: expect.any(String) });
+  }, 600_000);
 });

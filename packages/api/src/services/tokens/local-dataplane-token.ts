@@ -11,11 +11,13 @@ export async function isDataplaneTokenUsable(prisma: PrismaClient, tokenId: stri
 }
 
 /**
- * A new token for the local data plane, revoking the earlier ones: only the process started
- * with it holds the secret (it is never written to disk), so a new process needs a new token.
+ * A new token for a new local data plane process: only the process started with a token holds
+ * its secret (it is never written to disk). The token of the process it replaces is revoked,
+ * which also frees that data plane's id for the new token; other control planes' local data
+ * planes (replicas on other hosts) keep theirs.
  */
-export async function issueLocalDataplaneToken(prisma: PrismaClient): Promise<{ id: string; token: string }> {
-  await prisma.apiToken.updateMany({ where: { name: LOCAL_DATAPLANE_TOKEN_NAME, revokedAt: null }, data: { revokedAt: new Date() } });
+export async function issueLocalDataplaneToken(prisma: PrismaClient, replacesTokenId?: string): Promise<{ id: string; token: string }> {
+  if (replacesTokenId) await prisma.apiToken.updateMany({ where: { id: replacesTokenId, revokedAt: null }, data: { revokedAt: new Date() } });
   const { id, token } = await createApiToken(prisma, { name: LOCAL_DATAPLANE_TOKEN_NAME, role: 'dataplane' });
   return { id, token };
 }
