@@ -54,7 +54,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: webDir,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '' },
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '', FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => (output += d));

@@ -1,47 +1,134 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createApiToken } from '@fulcrum/api';
+import { isDataplaneTokenUsable, issueLocalDataplaneToken } from '@fulcrum/api';
 import { getPrisma } from '@fulcrum/db';
+import { type LocalDataplanePaths, type LocalDataplaneRecord, isRunning, readRecord, runsOurDataplane, stopLocalDataplane, writeRecord } from './local-dataplane-process';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const bundle = path.join(repoRoot, 'packages/dataplane/dist/fulcrum-dataplane.mjs');
-const TOKEN_NAME = 'local data plane';
+// How often the supervisor looks whether the data plane still runs (it may not be our child).
+const WATCH_MS = 1_000;
+const RESTART_DELAY_MS = 2_000;
+/** The log is moved aside to `.1` at a start when it has grown past this. */
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
+export interface EmbeddedDataplaneOptions {
+  controlPlanePort: number;
+  admin: string;
+  paths: LocalDataplanePaths;
+  /** Node arguments before the entry script (tests run the TypeScript source through tsx). */
+  nodeArgs?: string[];
+  log: (line: string) => void;
+}
+
+export interface EmbeddedDataplane {
+  pid(): number | undefined;
+  /** Stops watching; the data plane keeps serving (a control-plane restart takes it back). */
+  detach(): void;
+  /** Stops the data plane itself (FULCRUM_STOP_DATAPLANE_ON_EXIT). */
+  stop(): Promise<void>;
+}
+
+function openLog(file: string): number {
+  mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    if (statSync(file).size > LOG_ROTATE_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
+  return openSync(file, 'a', 0o600);
+}
 
 /**
- * The one data plane the README's first command runs beside the control plane, as its own
- * process (exactly as a remote one would run), with a fresh data-plane token each start.
+ * The one data plane the README's first command runs beside the control plane, as a process of
+ * its own, exactly as a remote one runs: detached in its own process group, its output in its own
+ * log file, recorded in a pid file. It outlives the control plane (a restart, an upgrade, a
+ * crash), and the next start takes it back when the pid still runs our data plane, for this
+ * control plane, with a token that is still usable; otherwise it is replaced. While the control
+ * plane runs it restarts the data plane if it exits, unless `pnpm stop` removed its record.
  */
-export async function startEmbeddedDataplane(opts: { controlPlanePort: number; stateDir: string; admin: string; log: (line: string) => void }): Promise<(() => void) | undefined> {
-  if (!existsSync(bundle)) {
-    opts.log(`no local data plane: ${bundle} is not built (pnpm --filter @fulcrum/dataplane build)`);
+export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Promise<EmbeddedDataplane | undefined> {
+  const { paths, log } = opts;
+  if (!existsSync(paths.entry)) {
+    log(`no local data plane: ${paths.entry} is not built (pnpm --filter @fulcrum/dataplane build)`);
     return undefined;
   }
   const prisma = getPrisma();
-  await prisma.apiToken.updateMany({ where: { name: TOKEN_NAME, revokedAt: null }, data: { revokedAt: new Date() } });
-  const { token } = await createApiToken(prisma, { name: TOKEN_NAME, role: 'dataplane' });
-  let child: ChildProcess | undefined;
-  let stopping = false;
-  const run = () => {
-    child = spawn(
-      process.execPath,
-      [bundle, '--control-plane', `ws://127.0.0.1:${opts.controlPlanePort}/ws/dataplane`, '--name', 'local', '--state-dir', opts.stateDir, '--admin', opts.admin],
-      { env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const prefix = (d: Buffer) => d.toString().trimEnd().split('\n').forEach((l) => opts.log(`[data plane] ${l}`));
-    child.stdout?.on('data', prefix);
-    child.stderr?.on('data', prefix);
-    child.on('exit', (code) => {
-      if (stopping) return;
-      opts.log(`[data plane] exited (${code}); restarting in 2 s`);
-      setTimeout(run, 2000).unref();
-    });
+  const controlPlaneUrl = `ws://127.0.0.1:${opts.controlPlanePort}/ws/dataplane`;
+  let running: LocalDataplaneRecord | undefined;
+  let watching = true;
+
+  /** Starts a new process; the token of the one it replaces is revoked, freeing its data-plane id. */
+  const launch = async (replaces: LocalDataplaneRecord | undefined): Promise<void> => {
+    const { id: tokenId, token } = await issueLocalDataplaneToken(prisma, replaces?.tokenId);
+    const fd = openLog(paths.logFile);
+    try {
+      const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), paths.entry, '--control-plane', controlPlaneUrl, '--name', 'local', '--state-dir', paths.stateDir, '--admin', opts.admin], {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: token },
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      child.unref();
+      running = { pid: child.pid!, tokenId, controlPlaneUrl, entry: paths.entry, startedAt: new Date().toISOString() };
+    } finally {
+      closeSync(fd);
+    }
+    writeRecord(paths.pidFile, running);
+    log(`local data plane started (pid ${running.pid}, admin on ${opts.admin}, log in ${paths.logFile})`);
   };
-  run();
-  opts.log(`local data plane started (admin on ${opts.admin})`);
-  return () => {
-    stopping = true;
-    child?.kill('SIGTERM');
+
+  const previous = readRecord(paths.pidFile);
+  if (previous && !previous.stoppedAt && runsOurDataplane(previous, paths.stateDir)) {
+    const why =
+      previous.controlPlaneUrl !== controlPlaneUrl
+        ? `it links to ${previous.controlPlaneUrl}`
+        : previous.entry !== paths.entry
+          ? `it runs ${previous.entry}`
+          : !(await isDataplaneTokenUsable(prisma, previous.tokenId))
+            ? 'its token is revoked or expired'
+            : undefined;
+    if (why) {
+      log(`replacing the local data plane (pid ${previous.pid}): ${why}`);
+      await stopLocalDataplane(paths, previous);
+    } else {
+      running = previous;
+      log(`took back the local data plane (pid ${previous.pid}, admin on ${opts.admin}, log in ${paths.logFile})`);
+    }
+  }
+  if (!running) await launch(previous);
+
+  let restarting = false;
+  const watch = setInterval(() => {
+    const pid = running?.pid;
+    if (!watching || restarting || pid === undefined || isRunning(pid)) return;
+    const record = readRecord(paths.pidFile);
+    if (record?.pid !== pid || record.stoppedAt) {
+      log(`local data plane (pid ${pid}) was stopped (pnpm stop); not restarting it`);
+      watching = false;
+      return;
+    }
+    restarting = true;
+    log(`local data plane (pid ${pid}) exited; restarting in ${RESTART_DELAY_MS / 1000} s (see ${paths.logFile})`);
+    setTimeout(() => {
+      const again = watching ? launch(running) : Promise.resolve();
+      again.catch((err) => log(`local data plane did not start: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (restarting = false));
+    }, RESTART_DELAY_MS).unref();
+  }, WATCH_MS);
+  watch.unref();
+
+  const detach = () => {
+    watching = false;
+    clearInterval(watch);
+  };
+  return {
+    pid: () => running?.pid,
+    detach,
+    async stop() {
+      detach();
+      if (running) await stopLocalDataplane(paths, running);
+    },
   };
 }

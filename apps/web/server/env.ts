@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = path.resolve(appDir, '../..');
+const dataDir = path.resolve(process.env.FULCRUM_DATA_DIR || path.join(repoRoot, '.fulcrum'));
 
 // Next reads this itself; set it before Next loads so no build or server ever phones home.
 process.env.NEXT_TELEMETRY_DISABLED ??= '1';
@@ -18,7 +19,23 @@ export const webEnv = {
   /** Run one data plane beside the control plane (the README's first command); 0 turns it off. */
   embeddedDataplane: process.env.FULCRUM_EMBEDDED_DATAPLANE !== '0',
   dataplaneAdmin: process.env.FULCRUM_ADMIN || '127.0.0.1:9901',
-  dataplaneStateDir: path.join(path.resolve(process.env.FULCRUM_DATA_DIR || path.join(repoRoot, '.fulcrum')), 'dataplane'),
+  dataplaneStateDir: path.join(dataDir, 'dataplane'),
+  /** The local data plane is its own process: its pid (and token id) here, its output in the log. */
+  dataplanePidFile: path.join(dataDir, 'dataplane.pid'),
+  dataplaneLogFile: path.join(dataDir, 'dataplane.log'),
+  /** The data plane's bundle (`pnpm start` builds it). */
+  dataplaneBundle: path.join(repoRoot, 'packages/dataplane/dist/fulcrum-dataplane.mjs'),
+  /**
+   * FULCRUM_STOP_DATAPLANE_ON_EXIT=1: stop the local data plane when the control plane stops. By
+   * default it keeps serving through a control-plane restart and only `pnpm stop` stops it.
+   */
+  stopDataplaneOnExit: process.env.FULCRUM_STOP_DATAPLANE_ON_EXIT === '1',
+  /**
+   * FULCRUM_TRUSTED_PROXIES: addresses or CIDR ranges (comma-separated) of reverse proxies in front
+   * of the control plane whose `X-Forwarded-Proto: https` marks a request as HTTPS (session cookies
+   * then get `Secure`). Empty by default: only TLS on the socket itself counts.
+   */
+  trustedProxies: process.env.FULCRUM_TRUSTED_PROXIES ?? '',
   /** Reported by /api/health: the web app's package version, however the server was started. */
   version: (JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { version: string }).version,
 };

@@ -7,6 +7,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
 import { mountDataplaneHub } from './dataplane-ws';
 import { serveHealth } from './health';
+import { parseTrustedProxies, requestIsHttps } from './request-protocol';
 import { WsRoutes } from './ws-routes';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,8 @@ export interface StartOptions {
   /** Serve only the API (no Next), for tests that do not need the pages. */
   apiOnly?: boolean;
   log?: (line: string) => void;
+  /** Proxies whose X-Forwarded-Proto is believed (FULCRUM_TRUSTED_PROXIES's format); none by default. */
+  trustedProxies?: string;
 }
 
 export interface RunningServer {
@@ -51,12 +54,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const wsRoutes = new WsRoutes();
   const unmountHub = mountDataplaneHub(hub, wsRoutes);
 
+  const trusted = parseTrustedProxies(opts.trustedProxies);
+  const isSecure = (req: IncomingMessage) => requestIsHttps(req, trusted);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/api/trpc/',
     createContext: async ({ req, res }) => {
       const resHeaders = new Headers();
-      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma() });
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma(), secure: isSecure(req) });
       // Cookies set by login/logout go out with the response.
       const origWriteHead = res.writeHead.bind(res);
       res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
@@ -69,7 +74,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${procedure ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);
     },
   });
-  const rest = createRestHandler({ prisma: () => getPrisma() });
+  const rest = createRestHandler({ prisma: () => getPrisma(), isSecure });
 
   const nextApp = opts.apiOnly ? undefined : next({ dev: opts.dev ?? false, dir: appDir, hostname: opts.host, port: opts.port });
   const nextHandler = nextApp?.getRequestHandler();

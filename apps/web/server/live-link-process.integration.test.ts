@@ -46,9 +46,9 @@ const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-proc-state-'));
 const procs: ChildProcess[] = [];
 const backends: Server[] = [];
 
-function startDataplaneProcess(url: string, name: string): { proc: ChildProcess; output: () => string } {
+function startDataplaneProcess(url: string, name: string, token = dpToken): { proc: ChildProcess; output: () => string } {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', dpToken, '--name', name, '--state-dir', stateDir, '--admin', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', token, '--name', name, '--state-dir', stateDir, '--admin', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   procs.push(proc);
@@ -170,9 +170,11 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
 
     // A data plane process on replica two (it binds the listeners); on replica one a second data
     // plane speaks the protocol itself, since two processes on one host cannot share the ports.
-    const proc = startDataplaneProcess(`${two.url.replace('http', 'ws')}/ws/dataplane`, 'edge-on-two');
+    // Each data plane its own token: a token speaks for one data plane.
+    const proc = startDataplaneProcess(`${two.url.replace('http', 'ws')}/ws/dataplane`, 'edge-on-two', (await createApiToken(db.prisma, { name: 'edge-on-two', role: 'dataplane' })).token);
+    const oneToken = (await createApiToken(db.prisma, { name: 'edge-on-one', role: 'dataplane' })).token;
     const { default: WebSocket } = await import('ws');
-    const ws = new WebSocket(`${one.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${dpToken}` } });
+    const ws = new WebSocket(`${one.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${oneToken}` } });
     ws.on('error', () => {});
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', dataplaneId: 'edge-on-one', name: 'edge-on-one', softwareVersion: 'test', configVersion: null, configHash: null })));
     ws.on('message', (data) => {

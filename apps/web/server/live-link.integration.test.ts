@@ -16,6 +16,8 @@ let cp1: RunningServer;
 let cp2: RunningServer | undefined;
 let operator: string;
 let dpToken: string;
+/** A second data plane's own token (a token speaks for one data plane). */
+let dpToken2: string;
 const stops: (() => Promise<unknown> | unknown)[] = [];
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-state-'));
 const backendServers: { port: number; close: () => void }[] = [];
@@ -78,6 +80,7 @@ beforeAll(async () => {
   cp1 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
   operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
   dpToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
+  dpToken2 = (await createApiToken(db.prisma, { name: 'edge-2', role: 'dataplane' })).token;
 });
 
 afterAll(async () => {
@@ -151,7 +154,7 @@ describe('live link between control plane and data planes', () => {
     // A second data plane on this host could not bind the same listeners, so this one speaks
     // the link protocol itself: hello, then ack what it is sent.
     const received: number[] = [];
-    const ws = new WebSocket(`${cp2.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${dpToken}` } });
+    const ws = new WebSocket(`${cp2.url.replace('http', 'ws')}/ws/dataplane`, { headers: { authorization: `Bearer ${dpToken2}` } });
     stops.push(() => ws.close());
     let closed = 'still open';
     ws.on('close', (code, reason) => (closed = `closed ${code} ${reason.toString()}`));

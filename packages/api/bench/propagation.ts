@@ -61,8 +61,10 @@ async function main() {
   await until('the data plane process to apply its first config', () => realId() !== undefined, 60_000);
 
   const clients: WebSocket[] = [];
+  // Each link client its own token: a token speaks for one data plane.
+  const clientTokens = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await createApiToken(prisma, { name: `bench-client-${i}`, role: 'dataplane' })).token));
   const addClient = (i: number) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${clientTokens[i]}` }, maxPayload: 64 * 1024 * 1024 });
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', dataplaneId: `client-${i}`, name: `client-${i}`, softwareVersion: 'bench', configVersion: null, configHash: null })));
     ws.on('message', (data) => {
       const msg = JSON.parse(data.toString()) as { type: string; version: number; hash: string; config: unknown };

@@ -8,13 +8,15 @@ export interface CreateContextOptions {
   headers: Headers;
   resHeaders: Headers;
   prisma: PrismaClient;
+  /** The transport's word that the request came over HTTPS (directly or via a trusted proxy). */
+  secure?: boolean;
 }
 
 /**
  * Who is calling: a bearer API token (CI, scripts) or the session cookie (the dashboard).
  * Data-plane tokens authenticate only the WebSocket link, never the API.
  */
-export async function createContext({ headers, resHeaders, prisma }: CreateContextOptions): Promise<Context> {
+export async function createContext({ headers, resHeaders, prisma, secure = false }: CreateContextOptions): Promise<Context> {
   const auth = headers.get('authorization');
   let actor: Actor | null = null;
   const sessionToken = readCookie(headers.get('cookie'), SESSION_COOKIE);
@@ -24,5 +26,5 @@ export async function createContext({ headers, resHeaders, prisma }: CreateConte
     actor = await actorFromSession(prisma, sessionToken);
   }
   if (actor?.role === 'dataplane') actor = null;
-  return { prisma, actor, resHeaders, sessionToken };
+  return { prisma, actor, resHeaders, sessionToken, secure };
 }

@@ -5,6 +5,7 @@ export { AppError, HTTP_STATUS } from './errors';
 export type { Actor, Context } from './trpc';
 export { getCurrentSnapshot, getRevision } from './services/revisions/revisions';
 export { actorFromApiToken, createApiToken } from './services/tokens/api-tokens';
+export { isDataplaneTokenUsable, issueLocalDataplaneToken } from './services/tokens/local-dataplane-token';
 export { recordEvent } from './services/events/events';
 export { headersFromNode } from './node-headers';
 export { DataplaneHub, getHub, setHub, type HubOptions } from './hub/dataplane-hub';

@@ -20,14 +20,14 @@ export function generateOpenApi(baseUrl = REST_BASE) {
 }
 
 /** Handles `/api/v1/*`: the REST face of the same procedures, plus `/api/v1/openapi.json`. */
-export function createRestHandler({ prisma }: { prisma: () => PrismaClient }) {
+export function createRestHandler({ prisma, isSecure = () => false }: { prisma: () => PrismaClient; isSecure?: (req: IncomingMessage) => boolean }) {
   const handler = createOpenApiNodeHttpHandler({
     router: appRouter,
     createContext: async (opts) => {
       const req = opts.req as IncomingMessage;
       const res = opts.res as ServerResponse;
       const resHeaders = new Headers();
-      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: prisma() });
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: prisma(), secure: isSecure(req) });
       resHeaders.forEach((v, k) => res.appendHeader(k, v));
       return ctx;
     },

@@ -1,8 +1,8 @@
 import { type TestDatabase, createTestDatabase } from '@fulcrum/db/testing';
 import type { TRole } from '@fulcrum/protocol';
 import { createCaller } from './root';
+import { hashPassword } from './services/auth/secrets';
 import { createApiToken } from './services/tokens/api-tokens';
-import { createUser } from './services/users/users';
 import type { Actor, Context } from './trpc';
 
 export interface TestApi {
@@ -13,6 +13,11 @@ export interface TestApi {
   context(actor: Actor | null): Context;
   token(role: TRole | 'dataplane'): Promise<string>;
 }
+
+export const TEST_PASSWORD = 'correct horse battery';
+// One scrypt hash per test process, shared by every test user: at N=2^17 a hash takes a moment
+// (much longer on a busy machine), and the tests of roles are not about hashing.
+let testPasswordHash: Promise<string> | undefined;
 
 /** A fresh database and callers for each role, for integration tests of the routers. */
 export async function createTestApi(): Promise<TestApi> {
@@ -26,7 +31,8 @@ export async function createTestApi(): Promise<TestApi> {
     async as(role) {
       let actor = actors.get(role);
       if (!actor) {
-        const user = await createUser(db.prisma, { email: `${role}@example.com`, name: role, password: 'correct horse battery', role });
+        testPasswordHash ??= hashPassword(TEST_PASSWORD);
+        const user = await db.prisma.user.create({ data: { email: `${role}@example.com`, name: role, role, passwordHash: await testPasswordHash } });
         actor = { kind: 'user', id: user.id, name: user.email, role };
         actors.set(role, actor);
       }

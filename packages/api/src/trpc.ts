@@ -19,6 +19,8 @@ export interface Context {
   resHeaders: Headers;
   /** The raw session token from the cookie, for logout. */
   sessionToken?: string;
+  /** The request came over HTTPS (directly or through a trusted proxy): cookies get `Secure`. */
+  secure?: boolean;
 }
 
 const t = initTRPC
@@ -61,7 +63,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(errorMapping);
 
-const ROLE_RANK: Record<TTokenRole, number> = { dataplane: 0, viewer: 1, operator: 2, admin: 3 };
+export const ROLE_RANK: Record<TTokenRole, number> = { dataplane: 0, viewer: 1, operator: 2, admin: 3 };
 
 function requireRole(min: Exclude<TTokenRole, 'dataplane'>) {
   return t.middleware(({ ctx, next }) => {

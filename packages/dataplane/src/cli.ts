@@ -15,6 +15,7 @@ import { ControlPlaneClient } from './control-plane/control-plane-client';
 import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
 import { type FdLimitReport, defaultMaxConnections, raiseFdLimit } from './runtime/fd-limit';
 import { internalErrors } from './runtime/internal-errors';
+import { guardLogOutput } from './log-output';
 import { LastGoodConfig } from './state/last-good-config';
 
 const SOFTWARE_VERSION = '0.1.0';
@@ -67,6 +68,7 @@ function processView(dp: Dataplane, settings: ServeSettings) {
 
 async function main(): Promise<void> {
   internalErrors.install();
+  guardLogOutput();
   if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
   const { values } = parseArgs({
     options: {

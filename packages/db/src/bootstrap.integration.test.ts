@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,4 +117,62 @@ describe('ensureDatabase with the embedded PostgreSQL', () => {
       await again.stop();
     }
   });
+});
+
+describe('the embedded PostgreSQL password', () => {
+  const canConnect = async (port: number, password: string) => {
+    const { default: pgLib } = await import('pg');
+    const client = new pgLib.Client({ host: '127.0.0.1', port, user: 'fulcrum', password, database: 'postgres' });
+    try {
+      await client.connect();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+
+  it('is random, kept in the data folder (0600), and replaces the well-known one of an existing cluster', async () => {
+    const dir = tempDataDir('fulcrum-pg-password-');
+    const port = await freePort();
+    const file = path.join(dir, 'pg-password');
+    const first = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
+    const password = readFileSync(file, 'utf8').trim();
+    try {
+      expect(password).toMatch(/^[0-9a-f]{48}$/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(first.url()).toContain(`:${password}@`);
+      expect(await canConnect(port, 'fulcrum')).toBe(false);
+      expect(await canConnect(port, password)).toBe(true);
+      // As a cluster made before the password file existed: the well-known password, no file.
+      const { default: pgLib } = await import('pg');
+      const admin = new pgLib.Client({ host: '127.0.0.1', port, user: 'fulcrum', password, database: 'postgres' });
+      await admin.connect();
+      await admin.query(`ALTER ROLE fulcrum PASSWORD 'fulcrum'`);
+      await admin.query('CREATE TABLE kept (v int)');
+      await admin.end();
+    } finally {
+      await first.stop();
+    }
+    rmSync(file);
+
+    const second = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
+    try {
+      const migrated = readFileSync(file, 'utf8').trim();
+      expect(migrated).toMatch(/^[0-9a-f]{48}$/);
+      expect(migrated).not.toBe(password);
+      expect(existsSync(`${file}.new`)).toBe(false);
+      expect(await canConnect(port, 'fulcrum')).toBe(false);
+      expect(await canConnect(port, migrated)).toBe(true);
+      expect(second.url()).toContain(`:${migrated}@`);
+      const { default: pgLib } = await import('pg');
+      const client = new pgLib.Client({ host: '127.0.0.1', port, user: 'fulcrum', password: migrated, database: 'postgres' });
+      await client.connect();
+      expect((await client.query(`SELECT to_regclass('kept') AS t`)).rows[0].t).toBe('kept');
+      await client.end();
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
 });

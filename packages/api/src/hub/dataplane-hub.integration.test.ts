@@ -11,7 +11,6 @@ let t: TestApi;
 let hub: DataplaneHub;
 let http: Server;
 let url: string;
-let dpToken: string;
 const sockets: WebSocket[] = [];
 
 /** A link client speaking the protocol by hand, recording what the hub sends. */
@@ -43,7 +42,6 @@ beforeAll(async () => {
   http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`;
-  dpToken = await t.token('dataplane');
   const op = await t.as('operator');
   await op.pools.create({ name: 'web', listenHost: '127.0.0.1', listenPort: 18080, healthCheck: { enabled: false } as never });
 });
@@ -65,22 +63,22 @@ describe('DataplaneHub', () => {
   });
 
   it('closes a connection whose first message is not a valid hello', async () => {
-    const c = link(dpToken);
+    const c = link(await t.token('dataplane'));
     await c.send({ type: 'ack', version: 1, hash: 'x' });
     expect(await c.closed).toMatchObject({ code: WS_CLOSE.badMessage, reason: /hello first/ });
-    const d = link(dpToken);
+    const d = link(await t.token('dataplane'));
     await d.send({ type: 'hello', dataplaneId: '' });
     expect(await d.closed).toMatchObject({ code: WS_CLOSE.badMessage, reason: /bad message/ });
   });
 
   it('sends the current snapshot on hello when behind, and nothing when current', async () => {
-    const behind = link(dpToken);
+    const behind = link(await t.token('dataplane'));
     await behind.send(hello('dp-behind'));
     const snap = await eventually(() => behind.snapshots()[0]);
     expect(snap.version).toBe(1);
     expect(behind.received[0]?.type).toBe('welcome');
 
-    const current = link(dpToken);
+    const current = link(await t.token('dataplane'));
     await current.send(hello('dp-current', snap.version, snap.hash));
     await eventually(() => current.received.some((m) => m.type === 'welcome'));
     await new Promise((r) => setTimeout(r, 300));
@@ -90,7 +88,7 @@ describe('DataplaneHub', () => {
   });
 
   it('records acks in the order the data plane sent them, so the newest applied version is the one kept', async () => {
-    const c = link(dpToken);
+    const c = link(await t.token('dataplane'));
     await c.send(hello('dp-burst', 0, null));
     // Acks sent back to back, as a data plane applying a burst of revisions does.
     for (let v = 1; v <= 30; v++) await c.send({ type: 'ack', version: v, hash: `h${v}` });
@@ -102,8 +100,8 @@ describe('DataplaneHub', () => {
   });
 
   it('pushes every new revision, records acks and nacks, and reports fully applied revisions', async () => {
-    const a = link(dpToken);
-    const b = link(dpToken);
+    const a = link(await t.token('dataplane'));
+    const b = link(await t.token('dataplane'));
     await a.send(hello('dp-a'));
     await b.send(hello('dp-b'));
     const first = await eventually(() => a.snapshots()[0]);
@@ -149,30 +147,34 @@ describe('DataplaneHub', () => {
   });
 
   it('merges stats frames of several data planes and records their events', async () => {
-    const a = link(dpToken);
-    const b = link(dpToken);
+    const a = link(await t.token('dataplane'));
+    const b = link(await t.token('dataplane'));
+    const op = await t.as('operator');
+    const b1 = (await op.backends.create({ poolId: 'web', host: '127.0.0.1', port: 9001 })).id;
     await a.send(hello('dp-s1'));
     await b.send(hello('dp-s2'));
-    const snap = await eventually(() => a.snapshots()[0]);
+    const snap = await eventually(() => a.snapshots().find((s) => (s.config as { pools: { backends: unknown[] }[] }).pools[0]!.backends.length === 1));
     const pool = (snap.config as { pools: { id: string }[] }).pools[0]!;
+    await a.send({ type: 'ack', version: snap.version, hash: snap.hash });
+    await b.send({ type: 'ack', version: snap.version, hash: snap.hash });
     const ts = Date.now() - 5000;
     const frame = (dataplaneId: string, requests: number, p99: number, health: 'healthy' | 'unhealthy'): TStatsFrame => ({
       dataplaneId,
       ts,
       intervalMs: 1000,
       configVersion: snap.version,
-      pools: [{ poolId: pool.id, backends: [{ backendId: 'b1', requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 2, bytesIn: 10, bytesOut: 20, latencyMs: { p50: 1, p95: 2, p99 }, health, ejected: false }] }],
+      pools: [{ poolId: pool.id, backends: [{ backendId: b1, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 2, bytesIn: 10, bytesOut: 20, latencyMs: { p50: 1, p95: 2, p99 }, health, ejected: false }] }],
     });
     await a.send({ type: 'stats', frame: frame('dp-s1', 5, 3, 'healthy') });
     await b.send({ type: 'stats', frame: frame('dp-s2', 7, 9, 'unhealthy') });
     const second = Math.floor(ts / 1000) * 1000;
     const merged = await eventually(() => {
-      const p = hub.stats.secondAt(second)[pool.id]?.b1;
+      const p = hub.stats.secondAt(second)[pool.id]?.[b1];
       return p?.dataplanes === 2 ? p : undefined;
     });
     expect(merged).toMatchObject({ requests: 12, activeConnections: 4, bytesOut: 40, health: 'unhealthy', latencyMs: { p99: 9 } });
 
-    await a.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: 'b1', message: 'b1 is unhealthy', ts: Date.now() } });
+    await a.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: b1, message: 'b1 is unhealthy', ts: Date.now() } });
     const viewer = await t.as('viewer');
     const flip = await eventually(async () => (await viewer.events.list({ kind: 'health_flip', limit: 1 }))[0]);
     expect(flip).toMatchObject({ poolId: pool.id, dataplaneId: 'dp-s1', message: 'dp-s1: b1 is unhealthy' });
@@ -181,7 +183,7 @@ describe('DataplaneHub', () => {
   });
 
   it('terminates a data plane that stops answering heartbeats', async () => {
-    const c = link(dpToken);
+    const c = link(await t.token('dataplane'));
     await c.send(hello('dp-silent'));
     await eventually(() => c.received.some((m) => m.type === 'welcome'));
     // Stop the socket from reading: the automatic pong is never sent, as with a hung peer.
@@ -194,12 +196,15 @@ describe('DataplaneHub', () => {
   });
 
   it('streams merged seconds through the stats.live subscription', async () => {
-    const c = link(dpToken);
+    const c = link(await t.token('dataplane'));
     await c.send(hello('dp-live'));
     const snap = await eventually(() => c.snapshots()[0]);
-    const poolId = (snap.config as { pools: { id: string }[] }).pools[0]!.id;
+    await c.send({ type: 'ack', version: snap.version, hash: snap.hash });
+    const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
+    const poolId = pool.id;
+    const liveBackend = pool.backends[0]!.id;
     const sender = setInterval(() => {
-      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: 'b-live', requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
+      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
       void c.send({ type: 'stats', frame });
     }, 100);
     try {
@@ -213,7 +218,7 @@ describe('DataplaneHub', () => {
       }
       expect(seen[1]!.ts - seen[0]!.ts).toBe(1000);
       // Frames every 100 ms: each complete second holds about ten requests for the backend.
-      expect(seen.slice(1).every((s) => (s.pools[poolId]?.['b-live']?.requests ?? 0) >= 5)).toBe(true);
+      expect(seen.slice(1).every((s) => (s.pools[poolId]?.[liveBackend]?.requests ?? 0) >= 5)).toBe(true);
       expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
     } finally {
       clearInterval(sender);
@@ -226,5 +231,110 @@ describe('DataplaneHub', () => {
     const viewer = await t.as('viewer');
     expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-orphan')?.connected).toBe(false);
     expect((await viewer.stats.applied({ limit: 1 }))[0]?.pending).not.toContain('dp-orphan');
+  });
+});
+
+describe('DataplaneHub: a token speaks only for its own data plane', () => {
+  const welcomed = async (l: ReturnType<typeof link>) => eventually(() => l.received.some((m) => m.type === 'welcome'));
+
+  it("cannot claim another data plane's id, knock it off the link, or change ids with its token", async () => {
+    const victimToken = await t.token('dataplane');
+    const victim = link(victimToken);
+    await victim.send(hello('dp-victim'));
+    await welcomed(victim);
+
+    const attacker = link(await t.token('dataplane'));
+    await attacker.send(hello('dp-victim'));
+    expect(await attacker.closed).toMatchObject({ code: WS_CLOSE.forbidden, reason: /dp-victim belongs to another token/ });
+    expect(victim.ws.readyState).toBe(WebSocket.OPEN);
+    expect(hub.connectedIds()).toContain('dp-victim');
+
+    // The victim's own token may not speak for a second data plane either.
+    const second = link(victimToken);
+    await second.send(hello('dp-victim-2'));
+    expect(await second.closed).toMatchObject({ code: WS_CLOSE.forbidden, reason: /belongs to data plane dp-victim/ });
+    // Nor may a connection change its id after its hello.
+    await victim.send(hello('dp-elsewhere'));
+    expect(await victim.closed).toMatchObject({ code: WS_CLOSE.badMessage, reason: /one hello/ });
+
+    // A reconnect with the same token and id is the data plane itself; after a token rotation
+    // (the old one revoked), a new token takes the id over.
+    const again = link(victimToken);
+    await again.send(hello('dp-victim'));
+    await welcomed(again);
+    const admin = await t.as('admin');
+    const victimRow = (await admin.tokens.list()).find((x) => victimToken.startsWith(x.prefix) && x.role === 'dataplane')!;
+    await admin.tokens.revoke({ id: victimRow.id });
+    const rotated = link(await t.token('dataplane'));
+    await rotated.send(hello('dp-victim'));
+    await welcomed(rotated);
+    expect(await again.closed).toMatchObject({ code: WS_CLOSE.replaced });
+    rotated.ws.close();
+  });
+
+  it('accepts stats and events only for the pools and backends of the config it runs, under its own id, at a bounded rate', async () => {
+    const op = await t.as('operator');
+    const inj = link(await t.token('dataplane'));
+    await inj.send(hello('dp-inject'));
+    const snap = await eventually(() => inj.snapshots()[0]);
+    const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
+    const real = pool.backends[0]?.id ?? (await op.backends.create({ poolId: 'web', host: '127.0.0.1', port: 9002 })).id;
+    const backend = (backendId: string, requests = 1) => ({ backendId, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy' as const, ejected: false });
+    const frame = (ts: number, pools: TStatsFrame['pools']): TStatsFrame => ({ dataplaneId: 'dp-victim', ts, intervalMs: 1000, configVersion: snap.version, pools });
+    const dropped = () => ({ ...hub.reports.dropped });
+    // The hub handles a data plane's messages in order: its pong means all before the ping are handled.
+    const sync = async () => {
+      const ts = Math.random();
+      await inj.send({ type: 'ping', ts });
+      await eventually(() => inj.received.some((m) => m.type === 'pong' && m.ts === ts));
+    };
+    const before = dropped();
+
+    // Before it has applied any config it runs nothing, so it may report on nothing.
+    const early = Date.now() - 30_000;
+    await inj.send({ type: 'stats', frame: frame(early, [{ poolId: pool.id, backends: [backend(real)] }]) });
+    await sync();
+    expect(hub.reports.dropped.pools).toBe(before.pools + 1);
+    expect(hub.stats.secondAt(Math.floor(early / 1000) * 1000)[pool.id]).toBeUndefined();
+
+    const current = await eventually(async () => (await op.revisions.list({ limit: 1 }))[0]);
+    const latest = await eventually(() => inj.snapshots().find((x) => x.version === current.version));
+    await inj.send({ type: 'ack', version: latest.version, hash: latest.hash });
+    const ts = Date.now() - 20_000;
+    await inj.send({ type: 'stats', frame: frame(ts, [{ poolId: pool.id, backends: [backend(real, 3), backend('ghost-backend', 1000)] }, { poolId: 'ghost-pool', backends: [backend('ghost-b', 1000)] }]) });
+    const second = Math.floor(ts / 1000) * 1000;
+    await sync();
+    const merged = hub.stats.secondAt(second)[pool.id]!;
+    expect(Object.keys(merged)).toEqual([real]);
+    expect(merged[real]).toMatchObject({ requests: 3, dataplanes: 1 });
+    expect(hub.stats.secondAt(second)['ghost-pool']).toBeUndefined();
+    expect(dropped()).toMatchObject({ pools: before.pools + 2, backends: before.backends + 1 });
+    const framesBefore = hub.reports.dropped.frames;
+
+    // A frame an hour ahead would push every real second out of the window: dropped whole.
+    await inj.send({ type: 'stats', frame: frame(Date.now() + 3_600_000, [{ poolId: pool.id, backends: [backend(real)] }]) });
+    await sync();
+    expect(hub.reports.dropped.frames).toBeGreaterThan(framesBefore);
+    expect(hub.stats.secondAt(second)[pool.id]).toBeDefined();
+
+    // A burst of frames: a few are taken, the rest dropped and counted.
+    const burstTs = Date.now() - 10_000;
+    for (let i = 0; i < 40; i++) await inj.send({ type: 'stats', frame: frame(burstTs, [{ poolId: pool.id, backends: [backend(real, 1)] }]) });
+    await sync();
+    const taken = hub.stats.secondAt(Math.floor(burstTs / 1000) * 1000)[pool.id]?.[real]?.requests ?? 0;
+    expect(taken).toBeLessThan(40);
+    // (The counters are the hub's: other tests' data planes may add to them, never take away.)
+    expect(hub.reports.dropped.frames).toBeGreaterThanOrEqual(framesBefore + 1 + 40 - taken);
+
+    // Events about pools or backends it does not run are not recorded.
+    const viewer = await t.as('viewer');
+    await inj.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: 'ghost-pool', message: 'forged pool', ts: Date.now() } });
+    await inj.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: 'ghost-backend', message: 'forged backend', ts: Date.now() } });
+    await inj.send({ type: 'event', event: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: real, message: 'real flip', ts: Date.now() } });
+    const flip = await eventually(async () => (await viewer.events.list({ kind: 'health_flip', limit: 5 })).find((e) => e.message.includes('real flip')));
+    expect(flip).toMatchObject({ dataplaneId: 'dp-inject', poolId: pool.id, backendId: real });
+    expect((await viewer.events.list({ kind: 'health_flip', limit: 20 })).filter((e) => e.message.includes('forged'))).toEqual([]);
+    expect(hub.reports.dropped.events).toBe(before.events + 2);
+    inj.ws.close();
   });
 });

@@ -4,7 +4,9 @@ import type { WebSocket } from 'ws';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
+import { bindDataplaneToken } from '../services/tokens/dataplane-binding';
 import { StatsStore } from '../stats/stats-store';
+import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const LAST_SEEN_WRITE_MS = 5_000;
@@ -16,6 +18,7 @@ interface Connection {
   appliedVersion: number | null;
   lastSeenWrite: number;
   alive: boolean;
+  limits: ReportLimits;
   /**
    * The data plane's messages are handled one after another: each may write its row, and two
    * acks racing through different pool connections could leave the older version recorded.
@@ -37,6 +40,8 @@ export interface HubOptions {
  */
 export class DataplaneHub {
   readonly stats = new StatsStore();
+  /** Keeps each data plane's stats and events to its own id and the pools and backends it runs. */
+  readonly reports: ReportGuard;
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -50,6 +55,7 @@ export class DataplaneHub {
     private readonly opts: HubOptions,
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
+    this.reports = new ReportGuard(prisma);
   }
 
   start(databaseUrl: string): void {
@@ -78,13 +84,13 @@ export class DataplaneHub {
   }
 
   /** Checks the bearer token of an upgrade request: only `dataplane` tokens may connect. */
-  async authenticate(authorization: string | undefined): Promise<{ ok: true; tokenName: string } | { ok: false; code: number; reason: string }> {
+  async authenticate(authorization: string | undefined): Promise<{ ok: true; tokenId: string; tokenName: string } | { ok: false; code: number; reason: string }> {
     const token = authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
     if (!token) return { ok: false, code: WS_CLOSE.unauthorized, reason: 'send Authorization: Bearer <dataplane token>' };
     const actor = await actorFromApiToken(this.prisma, token);
     if (!actor) return { ok: false, code: WS_CLOSE.unauthorized, reason: 'unknown, revoked or expired token' };
     if (actor.role !== 'dataplane') return { ok: false, code: WS_CLOSE.forbidden, reason: `token role ${actor.role} may not connect a data plane` };
-    return { ok: true, tokenName: actor.name };
+    return { ok: true, tokenId: actor.id, tokenName: actor.name };
   }
 
   /**
@@ -96,7 +102,7 @@ export class DataplaneHub {
     ws.pause();
     this.authenticate(authorization).then(
       (auth) => {
-        if (auth.ok) this.accept(ws);
+        if (auth.ok) this.accept(ws, auth.tokenId);
         ws.resume();
         if (!auth.ok) ws.close(auth.code, auth.reason);
       },
@@ -107,9 +113,14 @@ export class DataplaneHub {
     );
   }
 
-  /** Takes over an authenticated WebSocket. */
-  accept(ws: WebSocket): void {
+  /**
+   * Takes over a WebSocket authenticated with the token `tokenId`. Its hello is held until the
+   * token is bound to the id it claims (see bindDataplaneToken): a token cannot speak for, or
+   * knock off the link, a data plane that is not its own. Messages wait behind the hello.
+   */
+  accept(ws: WebSocket, tokenId: string): void {
     let conn: Connection | undefined;
+    let helloDone: Promise<boolean> | undefined;
     const helloTimer = setTimeout(() => ws.close(WS_CLOSE.badMessage, 'no hello'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => conn && (conn.alive = true));
     ws.on('message', (data) => {
@@ -123,17 +134,36 @@ export class DataplaneHub {
         return;
       }
       if (msg.type === 'hello') {
+        if (helloDone) return void ws.close(WS_CLOSE.badMessage, 'one hello per connection');
         clearTimeout(helloTimer);
-        const previous = this.conns.get(msg.dataplaneId);
-        if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
-        conn = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true, work: Promise.resolve() };
-        this.conns.set(conn.id, conn);
-        conn.work = this.onHello(conn, msg).catch(() => {});
+        const hello = msg;
+        helloDone = bindDataplaneToken(this.prisma, tokenId, hello.dataplaneId).then(
+          (bound) => {
+            if (!bound.ok) {
+              ws.close(WS_CLOSE.forbidden, bound.reason.slice(0, 120));
+              return false;
+            }
+            if (ws.readyState !== ws.OPEN) return false;
+            const previous = this.conns.get(hello.dataplaneId);
+            if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
+            const c: Connection = { ws, id: hello.dataplaneId, name: hello.name, appliedVersion: hello.configVersion, lastSeenWrite: Date.now(), alive: true, limits: newReportLimits(), work: Promise.resolve() };
+            conn = c;
+            this.conns.set(c.id, c);
+            c.work = this.onHello(c, hello).catch(() => {});
+            return true;
+          },
+          () => {
+            ws.close(1011, 'could not check the token binding');
+            return false;
+          },
+        );
         return;
       }
-      if (!conn) return void ws.close(WS_CLOSE.badMessage, 'hello first');
-      const c = conn;
-      c.work = c.work.then(() => this.onMessage(c, msg)).catch(() => {});
+      if (!helloDone) return void ws.close(WS_CLOSE.badMessage, 'hello first');
+      void helloDone.then((ok) => {
+        const c = conn;
+        if (ok && c) c.work = c.work.then(() => this.onMessage(c, msg)).catch(() => {});
+      });
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
@@ -179,15 +209,18 @@ export class DataplaneHub {
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, refusedConfigVersion: msg.version, refusedPools: Prisma.DbNull, lastSeenAt: new Date() } });
         await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
         return;
-      case 'stats':
-        this.stats.add(msg.frame);
+      case 'stats': {
+        const frame = await this.reports.frame(msg.frame, c.id, c.appliedVersion, c.limits);
+        if (frame) this.stats.add(frame);
         if (Date.now() - c.lastSeenWrite > LAST_SEEN_WRITE_MS) {
           c.lastSeenWrite = Date.now();
           await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastSeenAt: new Date() } });
         }
         return;
+      }
       case 'event': {
-        const e = msg.event;
+        const e = await this.reports.event(msg.event, c.appliedVersion, c.limits);
+        if (!e) return;
         const poolId = e.poolId ? ((await this.prisma.pool.findUnique({ where: { id: e.poolId }, select: { id: true } }))?.id ?? null) : null;
         await recordEvent(this.prisma, { kind: e.kind, severity: e.severity, poolId, backendId: e.backendId ?? null, dataplaneId: c.id, message: `${c.name}: ${e.message}`, data: (e.data ?? undefined) as never });
         return;

@@ -16,7 +16,7 @@ export const authRouter = router({
     .output(ZUserSummary)
     .mutation(async ({ ctx, input }) => {
       const { user, session } = await setupFirstAdmin(ctx.prisma, input);
-      ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt));
+      ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt, ctx.secure));
       return user;
     }),
   login: publicProcedure
@@ -24,12 +24,12 @@ export const authRouter = router({
     .output(ZUserSummary)
     .mutation(async ({ ctx, input }) => {
       const { user, session } = await login(ctx.prisma, input.email, input.password);
-      ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt));
+      ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt, ctx.secure));
       return user;
     }),
   logout: viewerProcedure.input(z.void()).output(ZOk).mutation(async ({ ctx }) => {
     if (ctx.sessionToken) await deleteSession(ctx.prisma, ctx.sessionToken);
-    ctx.resHeaders.append('set-cookie', clearedSessionCookie());
+    ctx.resHeaders.append('set-cookie', clearedSessionCookie(ctx.secure));
     return { ok: true as const };
   }),
 });

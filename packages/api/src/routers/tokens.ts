@@ -1,6 +1,6 @@
 import { ZTokenCreate } from '@fulcrum/protocol';
 import { z } from 'zod';
-import { createApiToken, listApiTokens, revokeApiToken } from '../services/tokens/api-tokens';
+import { createApiToken, listApiTokens, revokeApiToken, tokenOwnerId } from '../services/tokens/api-tokens';
 import { adminProcedure, router } from '../trpc';
 import { ZIdInput, ZOk } from './schemas';
 
@@ -20,7 +20,7 @@ export const tokensRouter = router({
   create: adminProcedure
     .input(ZTokenCreate)
     .output(ZTokenSummary.extend({ token: z.string() }))
-    .mutation(({ ctx, input }) => createApiToken(ctx.prisma, { ...input, createdById: ctx.actor.kind === 'user' ? ctx.actor.id : undefined })),
+    .mutation(async ({ ctx, input }) => createApiToken(ctx.prisma, { ...input, createdById: await tokenOwnerId(ctx.prisma, ctx.actor) })),
   revoke: adminProcedure
     .input(ZIdInput)
     .output(ZOk)

@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
+import { failedLogWrites } from '../log-output';
 import { adminBindRefusal, hasBearer } from './admin-auth';
 import { type ProcessView, renderProcessMetrics } from './process-metrics';
 import { type MetricsRow, renderMetrics } from './prometheus';
@@ -35,7 +36,7 @@ export async function startAdminServer(src: AdminSource, opts: AdminOptions): Pr
     if (path === '/health') {
       const ok = src.configVersion() !== null;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ status: ok ? 'ok' : 'no config', configVersion: src.configVersion() }));
+      return res.end(JSON.stringify({ status: ok ? 'ok' : 'no config', configVersion: src.configVersion(), failedLogWrites: failedLogWrites() }));
     }
     if (opts.token && !hasBearer(req.headers.authorization, opts.token)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });

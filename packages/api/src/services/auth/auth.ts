@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import { type UserSummary, toUserSummary } from '../users/users';
-import { hashPassword, verifyPassword } from './secrets';
+import { hashPassword, needsRehash, verifyPassword } from './secrets';
 import { createSession } from './sessions';
 
 export async function needsSetup(prisma: PrismaClient): Promise<boolean> {
@@ -32,6 +32,11 @@ export async function login(prisma: PrismaClient, email: string, password: strin
   const user = await prisma.user.findUnique({ where: { email } });
   if (!user || !(await verifyPassword(password, user.passwordHash))) {
     throw new AppError('UNAUTHORIZED', 'wrong email or password');
+  }
+  // Hashes made with older, weaker parameters are upgraded while the password is at hand.
+  if (needsRehash(user.passwordHash)) {
+    const upgraded = await hashPassword(password);
+    await prisma.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: upgraded } });
   }
   return { user: toUserSummary(user), session: await createSession(prisma, user.id) };
 }

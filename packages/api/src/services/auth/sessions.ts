@@ -1,9 +1,12 @@
 import { SESSION_COOKIE } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
+import { apiEnv } from '../../env';
 import type { Actor } from '../../trpc';
 import { newSecret, sha256 } from './secrets';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** A session's last use is written at most this often: the idle expiry needs no finer grain. */
+const LAST_SEEN_WRITE_MS = 60_000;
 
 export async function createSession(prisma: PrismaClient, userId: string): Promise<{ token: string; expiresAt: Date }> {
   const token = newSecret('');
@@ -12,9 +15,22 @@ export async function createSession(prisma: PrismaClient, userId: string): Promi
   return { token, expiresAt };
 }
 
-export async function actorFromSession(prisma: PrismaClient, token: string): Promise<Actor | null> {
+/**
+ * The user behind a session cookie, or null when the session is unknown, past its fixed expiry,
+ * or idle longer than the idle timeout (then it is deleted). Each use slides the idle timeout.
+ */
+export async function actorFromSession(prisma: PrismaClient, token: string, idleMs = apiEnv.sessionIdleMs): Promise<Actor | null> {
   const session = await prisma.session.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
-  if (!session || session.expiresAt < new Date()) return null;
+  const now = Date.now();
+  if (!session || session.expiresAt.getTime() < now) return null;
+  if (now - session.lastSeenAt.getTime() > idleMs) {
+    await prisma.session.deleteMany({ where: { id: session.id } });
+    return null;
+  }
+  if (now - session.lastSeenAt.getTime() > LAST_SEEN_WRITE_MS) {
+    // Informative for the slide only; a failed write must not fail the request.
+    await prisma.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date(now) } }).catch(() => {});
+  }
   return { kind: 'user', id: session.user.id, name: session.user.email, role: session.user.role };
 }
 
@@ -22,12 +38,13 @@ export async function deleteSession(prisma: PrismaClient, token: string): Promis
   await prisma.session.deleteMany({ where: { tokenHash: sha256(token) } });
 }
 
-export function sessionCookie(token: string, expiresAt: Date): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}`;
+/** `secure`: the request came over HTTPS (directly or through a trusted proxy), so the cookie never travels in clear. */
+export function sessionCookie(token: string, expiresAt: Date, secure = false): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}${secure ? '; Secure' : ''}`;
 }
 
-export function clearedSessionCookie(): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+export function clearedSessionCookie(secure = false): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
 }
 
 export function readCookie(header: string | null, name: string): string | undefined {

@@ -70,13 +70,13 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     if (req.url !== DATAPLANE_WS_PATH) return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => void hub.authenticate(req.headers.authorization).then((a) => (a.ok ? hub.accept(ws) : ws.close(a.code, a.reason))));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const operatorToken = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
-  const dataplaneToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
   const children: ChildProcess[] = [];
+  const dataplaneTokens = new Map<string, string>();
   const dirs: string[] = [];
 
   const spawnTracked = (cmd: string, args: string[], o: Parameters<typeof spawn>[2]) => {
@@ -97,6 +97,9 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
     async startDataplane(name = 'edge-1') {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-'));
       dirs.push(dir);
+      // Each data plane its own token (a token speaks for one data plane), kept across its restarts.
+      let dataplaneToken = dataplaneTokens.get(name);
+      if (!dataplaneToken) dataplaneTokens.set(name, (dataplaneToken = (await createApiToken(db.prisma, { name, role: 'dataplane' })).token));
       const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${url.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
         cwd: path.join(repoRoot, 'packages/dataplane'),
         env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },

@@ -1,7 +1,7 @@
 import type { TTokenRole } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
-import type { Actor } from '../../trpc';
+import { type Actor, ROLE_RANK } from '../../trpc';
 import { newSecret, sha256 } from '../auth/secrets';
 
 export const TOKEN_PREFIX = 'flc_';
@@ -55,6 +55,15 @@ export async function createApiToken(prisma: PrismaClient, opts: CreateApiTokenO
   return { ...toSummary(row), token };
 }
 
+/**
+ * The user a new token answers to: the signed-in user, or for a token made with a token, that
+ * token's own user (so a token cannot mint tokens that outrank its user's current role).
+ */
+export async function tokenOwnerId(prisma: PrismaClient, actor: Actor): Promise<string | undefined> {
+  if (actor.kind === 'user') return actor.id;
+  return (await prisma.apiToken.findUnique({ where: { id: actor.id }, select: { createdById: true } }))?.createdById ?? undefined;
+}
+
 export async function listApiTokens(prisma: PrismaClient): Promise<TokenSummary[]> {
   const rows = await prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
   return rows.map(toSummary);
@@ -65,12 +74,18 @@ export async function revokeApiToken(prisma: PrismaClient, id: string): Promise<
   if (res.count === 0) throw new AppError('NOT_FOUND', 'no such active token');
 }
 
-/** The actor behind a bearer token, or null when it is unknown, revoked or expired. */
+/**
+ * The actor behind a bearer token, or null when it is unknown, revoked or expired. A token made
+ * by a user acts with at most that user's role now: demoting a user limits their tokens (and
+ * deleting one revokes them, see deleteUser).
+ */
 export async function actorFromApiToken(prisma: PrismaClient, token: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await prisma.apiToken.findUnique({ where: { tokenHash: sha256(token) } });
+  const row = await prisma.apiToken.findUnique({ where: { tokenHash: sha256(token) }, include: { createdBy: { select: { role: true } } } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return null;
   // Last use is informative; a failed update must not fail the request.
   void prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
-  return { kind: 'token', id: row.id, name: `token:${row.name}`, role: row.role };
+  const cap = row.createdBy?.role;
+  const role = row.role === 'dataplane' || !cap || ROLE_RANK[cap] >= ROLE_RANK[row.role] ? row.role : cap;
+  return { kind: 'token', id: row.id, name: `token:${row.name}`, role };
 }

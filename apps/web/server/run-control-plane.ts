@@ -1,0 +1,50 @@
+import { type EmbeddedDataplane, startEmbeddedDataplane } from './embedded-dataplane';
+import { webEnv } from './env';
+import { type RunningServer, startServer } from './http-server';
+
+export interface RunOptions {
+  /** Serve only the API (no Next): the real-process tests, which need no pages. */
+  apiOnly?: boolean;
+  /** Node arguments for the local data plane's process (tests run its source through tsx). */
+  dataplaneNodeArgs?: string[];
+  dataplaneEntry?: string;
+}
+
+/**
+ * `pnpm start`: the control plane, then the local data plane (taken back if one still runs from
+ * an earlier start). On SIGTERM or SIGINT the control plane stops and the data plane keeps
+ * serving, unless FULCRUM_STOP_DATAPLANE_ON_EXIT=1.
+ */
+export async function runControlPlane(opts: RunOptions = {}): Promise<{ running: RunningServer; dataplane: EmbeddedDataplane | undefined }> {
+  const running = await startServer({ port: webEnv.port, host: webEnv.host, dev: webEnv.dev, apiOnly: opts.apiOnly, trustedProxies: webEnv.trustedProxies });
+  console.log(`Fulcrum control plane on ${running.url} (dashboard, /api/trpc, /api/v1, /ws/dataplane)`);
+  const dataplane = webEnv.embeddedDataplane
+    ? await startEmbeddedDataplane({
+        controlPlanePort: running.port,
+        admin: webEnv.dataplaneAdmin,
+        paths: { pidFile: webEnv.dataplanePidFile, logFile: webEnv.dataplaneLogFile, stateDir: webEnv.dataplaneStateDir, entry: opts.dataplaneEntry ?? webEnv.dataplaneBundle },
+        nodeArgs: opts.dataplaneNodeArgs,
+        log: (l) => console.log(l),
+      })
+    : undefined;
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: shutting down${dataplane && !webEnv.stopDataplaneOnExit ? '; the local data plane keeps serving (pnpm stop stops it)' : ''}`);
+      const stopDataplane = webEnv.stopDataplaneOnExit ? (dataplane?.stop() ?? Promise.resolve()) : Promise.resolve(dataplane?.detach());
+      stopDataplane
+        .then(() => running.close())
+        .then(
+          () => process.exit(0),
+          (err) => {
+            console.error(err);
+            process.exit(1);
+          },
+        );
+    });
+  }
+  return { running, dataplane };
+}
