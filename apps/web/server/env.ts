@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +18,4 @@ export const webEnv = {
   embeddedDataplane: process.env.FULCRUM_EMBEDDED_DATAPLANE !== '0',
   dataplaneAdmin: process.env.FULCRUM_ADMIN || '127.0.0.1:9901',
   dataplaneStateDir: path.join(path.resolve(process.env.FULCRUM_DATA_DIR || path.join(repoRoot, '.fulcrum')), 'dataplane'),
-  /** Reported by /api/health: the web app's package version, however the server was started. */
-  version: (JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { version: string }).version,
 };

@@ -76,3 +76,9 @@ export function toPublicError(error: TRPCError): PublicError {
   // tRPC's own refusals (unknown procedure, malformed JSON, wrong method) and role checks.
   return { ...base, message: error.message };
 }
+
+/** The Retry-After header for a response carrying these errors (429 and 503), if any. */
+export function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, string> {
+  const seconds = errors.map((e) => (e.cause instanceof AppError ? e.cause.retryAfterSeconds : undefined)).filter((s): s is number => s !== undefined);
+  return seconds.length ? { 'retry-after': String(Math.max(...seconds)) } : {};
+}
