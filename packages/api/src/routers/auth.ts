@@ -23,7 +23,7 @@ export const authRouter = router({
     .input(zApiInput(ZLogin))
     .output(ZUserSummary)
     .mutation(async ({ ctx, input }) => {
-      const { user, session } = await login(ctx.prisma, input.email, input.password);
+      const { user, session } = await login(ctx.prisma, input.email, input.password, ctx.clientAddress);
       ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt));
       return user;
     }),
