@@ -56,13 +56,10 @@ export function toPublicError(error: TRPCError): PublicError {
   const cause = error.cause;
   const httpStatus = getHTTPStatusCodeFromError(error);
   const base = { code: error.code, httpStatus, fieldErrors: null, requestId: null, retryAfterSeconds: null };
-  if (cause instanceof ZodError) {
-    const fieldErrors = flattenZodIssues(cause.issues);
-    return { ...base, message: describeFields(fieldErrors), fieldErrors };
-  }
   if (cause instanceof AppError) {
     return { ...base, message: cause.message, fieldErrors: cause.fieldErrors ?? null, retryAfterSeconds: cause.retryAfterSeconds ?? null };
   }
+  // Before ZodError: an output that fails its schema is our bug, not the caller's input.
   if (error.code === 'INTERNAL_SERVER_ERROR') {
     let requestId = requestIds.get(error);
     if (!requestId) {
@@ -72,6 +69,10 @@ export function toPublicError(error: TRPCError): PublicError {
       logInternal(`internal error, request ${requestId}: ${detail}`);
     }
     return { ...base, message: `internal error (request ${requestId})`, requestId };
+  }
+  if (cause instanceof ZodError) {
+    const fieldErrors = flattenZodIssues(cause.issues);
+    return { ...base, message: describeFields(fieldErrors), fieldErrors };
   }
   // tRPC's own refusals (unknown procedure, malformed JSON, wrong method) and role checks.
   return { ...base, message: error.message };

@@ -43,7 +43,7 @@ async function readInput(req: IncomingMessage, url: URL, route: RestRoute, pathI
   if (!WITH_BODY.has(route.method)) return { ...fromStringParams(query, route.shape), ...fromPath };
   if (query.size) {
     const [name] = query.keys();
-    throw AppError.field(name!, `${name}: send it in the JSON body, not the query string`);
+    throw AppError.field(name!, `${name}: send it in the JSON body, not in the query string`);
   }
   let parsed: unknown = {};
   if (body.trim()) {
@@ -53,7 +53,7 @@ async function readInput(req: IncomingMessage, url: URL, route: RestRoute, pathI
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('BAD_REQUEST', 'the body must be a JSON object');
   for (const name of route.pathParams) {
-    if (Object.hasOwn(parsed, name)) throw AppError.field(name, `${name} is given in the path; leave it out of the body`);
+    if (Object.hasOwn(parsed, name)) throw AppError.field(name, `${name}: is given in the path; leave it out of the body`);
   }
   return { ...parsed, ...fromPath };
 }
