@@ -2,7 +2,7 @@
 
 import type { AppRouter } from '@fulcrum/api';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { TRPCClientError, createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
 
@@ -15,11 +15,16 @@ export function Providers({ children }: { children: ReactNode }) {
   const [client] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        // Subscriptions (live data pushed by the server) ride server-sent events; everything else is batched.
+        // Subscriptions (live data pushed by the server) ride server-sent events; sign-in and
+        // first-run setup go alone (the server refuses them in a batch); everything else is batched.
         splitLink({
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({ url: '/api/trpc' }),
-          false: httpBatchLink({ url: '/api/trpc' }),
+          false: splitLink({
+            condition: (op) => op.path === 'auth.login' || op.path === 'auth.setup',
+            true: httpLink({ url: '/api/trpc' }),
+            false: httpBatchLink({ url: '/api/trpc' }),
+          }),
         }),
       ],
     }),

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +35,4 @@ export const webEnv = {
    * then get `Secure`). Empty by default: only TLS on the socket itself counts.
    */
   trustedProxies: process.env.FULCRUM_TRUSTED_PROXIES ?? '',
-  /** Reported by /api/health: the web app's package version, however the server was started. */
-  version: (JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { version: string }).version,
 };

@@ -21,7 +21,7 @@ describe('control-plane server', () => {
   it('reports database health', async () => {
     const res = await fetch(`${running.url}/api/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', database: { status: 'up', ok: true, latencyMs: expect.any(Number) }, version: expect.any(String) });
+    expect(await res.json()).toEqual({ status: 'ok', components: { database: 'up' } });
   });
 
   it('serves tRPC with the session cookie from first-run setup', async () => {
@@ -85,7 +85,9 @@ describe('control-plane server without its database', () => {
       await db.drop();
       const res = await fetch(`${server.url}/api/health`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: 'degraded', database: { status: 'down', ok: false, error: expect.any(String) } });
+      // No driver text (it names the host, port and database) for anyone who asks.
+      expect(await res.json()).toEqual({ status: 'degraded', components: { database: 'down' } });
+      expect(res.headers.get('retry-after')).toBe('5');
       // Still serving: the next request is answered too, not a crashed process.
       expect((await fetch(`${server.url}/api/health`)).status).toBe(503);
     } finally {

@@ -1,7 +1,24 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataplaneHub, appRouter, createContext, createRestHandler, headersFromNode, setHub, startControlLoops } from '@fulcrum/api';
+import {
+  BODY_LIMIT_BYTES,
+  DataplaneHub,
+  appRouter,
+  asTRPCError,
+  assertNoBatchedCredentials,
+  createContext,
+  createRestHandler,
+  headersFromNode,
+  prepareTrpcRequest,
+  retryAfterHeaders,
+  sendError,
+  sendJson,
+  setHub,
+  setInternalErrorLog,
+  startControlLoops,
+  toPublicError,
+} from '@fulcrum/api';
 import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fulcrum/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
@@ -33,17 +50,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
 /**
  * One process, one port: the database first, then `/api/health`, tRPC at `/api/trpc`, REST at
  * `/api/v1`, WebSocket endpoints under `/ws/`, and Next for every page.
  */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
+  setInternalErrorLog(log);
   const database = await ensureDatabase({ databaseUrl: opts.databaseUrl, log: undefined });
   log(`database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}${database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''}`);
 
@@ -59,9 +72,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/api/trpc/',
-    createContext: async ({ req, res }) => {
+    // prepareTrpcRequest has already read the body within this limit; this is the second fence.
+    maxBodySize: BODY_LIMIT_BYTES,
+    createContext: async ({ req, res, info }) => {
+      assertNoBatchedCredentials(info);
       const resHeaders = new Headers();
-      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma(), secure: isSecure(req) });
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma(), secure: isSecure(req), clientAddress: req.socket.remoteAddress });
       // Cookies set by login/logout go out with the response.
       const origWriteHead = res.writeHead.bind(res);
       res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
@@ -70,9 +86,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       }) as ServerResponse['writeHead'];
       return ctx;
     },
-    onError: ({ error, path: procedure }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${procedure ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);
-    },
+    // 429 and 503 say when to come back. (Internal errors are logged, with their request id, by the error formatter.)
+    responseMeta: ({ errors }) => ({ headers: retryAfterHeaders(errors) }),
   });
   const rest = createRestHandler({ prisma: () => getPrisma(), isSecure });
 
@@ -87,6 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (url === '/api/health' || url.startsWith('/api/health?')) {
         await serveHealth(res);
       } else if (url.startsWith('/api/trpc/')) {
+        await prepareTrpcRequest(req);
         trpc(req, res);
       } else if (url === '/api/v1' || url.startsWith('/api/v1/') || url.startsWith('/api/v1?')) {
         await rest(req, res);
@@ -96,9 +112,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         sendJson(res, 404, { error: 'not found' });
       }
     } catch (err) {
-      log(`request ${req.method} ${url} failed: ${err instanceof Error ? err.stack : String(err)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
+      // Refused bodies (413, too deep) and anything unexpected: one formatter, no internal text.
+      sendError(res, toPublicError(asTRPCError(err)));
     }
   };
 

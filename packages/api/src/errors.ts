@@ -7,6 +7,8 @@ export class AppError extends Error {
     readonly code: TAppErrorCode,
     message: string,
     readonly fieldErrors?: TFieldErrors,
+    /** For TOO_MANY_REQUESTS and UNAVAILABLE: when to try again (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -24,6 +26,9 @@ export const HTTP_STATUS: Record<TAppErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -34,6 +39,9 @@ const TRPC_CODE: Record<TAppErrorCode, TRPCError['code']> = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -61,8 +69,38 @@ const UNIQUE_MESSAGES: Record<string, { field: string; message: string }> = {
   Deploy_poolId_idempotencyKey_key: { field: 'idempotencyKey', message: 'a deploy with this idempotency key exists' },
 };
 
-/** Turns database errors a user can cause into AppErrors; anything else stays as it is. */
+/** How long a client should wait before retrying while the database is away. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+// Prisma: can't reach (P1001), timed out (P1002, P1008), connection closed (P1017), no pool
+// connection in time (P2024), transaction could not start in time (P2028).
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+// PostgreSQL SQLSTATE classes and codes that mean "not now" rather than "bad request":
+// 08 connection exception, 57 operator intervention (shutdown, statement_timeout), 53300 too many connections.
+const PG_UNAVAILABLE = /^(08|57)|^53300$/;
+// node-postgres raises these as plain Errors (pool and client timeouts, a dropped socket).
+const PG_DRIVER_UNAVAILABLE = /^(Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended)/;
+
+/** True for errors that say the database is unreachable, frozen or overloaded (answer 503, not 500). */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } }; cause?: unknown };
+  if (typeof e.code === 'string' && PRISMA_UNAVAILABLE.has(e.code)) return true;
+  const adapter = e.meta?.driverAdapterError?.cause;
+  if (adapter?.kind && ['DatabaseNotReachable', 'SocketTimeout', 'ConnectionClosed', 'TooManyConnections'].includes(adapter.kind)) return true;
+  if (adapter?.originalCode && PG_UNAVAILABLE.test(adapter.originalCode)) return true;
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && PG_UNAVAILABLE.test(e.code)) return true;
+  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(e.code)) return true;
+  if (typeof e.message === 'string' && PG_DRIVER_UNAVAILABLE.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
+}
+
+/** Turns database errors a user can cause, and database outages, into AppErrors; anything else stays as it is. */
 export function fromDatabaseError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('UNAVAILABLE', 'the database is not answering; try again shortly', undefined, DATABASE_RETRY_AFTER_SECONDS);
+  }
   if (!isPrismaKnownError(err)) return err;
   if (err.code === 'P2002') {
     const index = err.meta?.driverAdapterError?.cause?.constraint?.index ?? '';

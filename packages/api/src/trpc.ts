@@ -1,9 +1,8 @@
-import { type TFieldErrors, type TTokenRole, flattenZodIssues } from '@fulcrum/protocol';
+import type { TTokenRole } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { TRPCError, initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { ZodError } from 'zod';
-import { AppError, fromDatabaseError, toTRPCError } from './errors';
+import { asTRPCError, toPublicError } from './error-format';
 
 export interface Actor {
   kind: 'user' | 'token';
@@ -21,41 +20,26 @@ export interface Context {
   sessionToken?: string;
   /** The request came over HTTPS (directly or through a trusted proxy): cookies get `Secure`. */
   secure?: boolean;
+  /** The connection's peer address (login throttling), when the transport knows it. */
+  clientAddress?: string;
 }
 
 const t = initTRPC
   .context<Context>()
   .meta<OpenApiMeta>()
   .create({
+    // Stacks never leave the process; toPublicError logs them with a request id instead.
+    isDev: false,
     errorFormatter({ shape, error }) {
-      const cause = error.cause;
-      let fieldErrors: TFieldErrors | undefined;
-      if (cause instanceof ZodError) fieldErrors = flattenZodIssues(cause.issues);
-      else if (cause instanceof AppError) fieldErrors = cause.fieldErrors;
-      const message = cause instanceof ZodError ? describeZodError(fieldErrors ?? {}) : shape.message;
-      return { ...shape, message, data: { ...shape.data, fieldErrors: fieldErrors ?? null } };
+      const { code, httpStatus, message, fieldErrors, requestId } = toPublicError(error);
+      return { ...shape, message, data: { code, httpStatus, path: shape.data.path, fieldErrors, requestId } };
     },
   });
 
-/** "listenPort: port must be between 1 and 65535" — the field named first, for API users. */
-function describeZodError(fields: TFieldErrors): string {
-  return (
-    Object.entries(fields)
-      .map(([k, msgs]) => (k === '_' ? msgs.join('; ') : `${k}: ${msgs.join('; ')}`))
-      .join('; ') || 'invalid input'
-  );
-}
-
-/** Maps AppErrors and database errors users can cause to tRPC errors; the rest stay 500s. */
+/** Maps AppErrors, database errors users can cause and database outages to tRPC errors; the rest stay 500s. */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) {
-    const cause = result.error.cause;
-    const mapped = cause instanceof AppError ? cause : fromDatabaseError(cause);
-    if (mapped instanceof AppError) {
-      (result as { error: TRPCError }).error = toTRPCError(mapped);
-    }
-  }
+  if (!result.ok) (result as { error: TRPCError }).error = asTRPCError(result.error);
   return result;
 });
 

@@ -1,7 +1,18 @@
 import type { z } from 'zod';
 
 /** The codes of the one domain error type, mapped once to tRPC codes and HTTP statuses. */
-export const APP_ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'INTERNAL'] as const;
+export const APP_ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_REQUESTS',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
 export type TAppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export type TFieldErrors = Record<string, string[]>;

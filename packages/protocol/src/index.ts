@@ -1,5 +1,6 @@
 export * from './primitives';
 export * from './patch';
+export * from './api-input';
 export * from './pool';
 export * from './backend';
 export * from './snapshot';

@@ -36,3 +36,20 @@ export function mergePatch<T extends Record<string, unknown>>(current: T, patch:
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * A patch merged onto the stored value and validated with the full schema. `changed` is false
+ * when the result equals the stored value (an empty or no-op patch): callers then write nothing,
+ * no revision included.
+ */
+export function applyPatch<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): { success: true; data: z.infer<S>; changed: boolean } | { success: false; error: z.ZodError } {
+  const before = schema.safeParse(current);
+  const after = schema.safeParse(mergePatch(current, patch));
+  if (!after.success) return { success: false, error: after.error };
+  // Both sides went through the same schema, so equal values serialize alike.
+  return { success: true, data: after.data, changed: !before.success || JSON.stringify(before.data) !== JSON.stringify(after.data) };
+}

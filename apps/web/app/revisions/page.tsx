@@ -75,7 +75,7 @@ export default function RevisionsPage() {
                       <button type="button" onClick={() => setPair({ from: revisions.data[i + 1]?.version ?? 0, to: r.version })}>
                         Diff
                       </button>
-                      {i > 0 && <ConfirmButton label="Roll back" confirmLabel={`Restore ${r.version}`} disabled={!canWrite} onConfirm={() => rollback.mutate({ version: r.version })} />}
+                      {i > 0 && <ConfirmButton label="Roll back" confirmLabel={`Restore ${r.version}`} disabled={!canWrite} onConfirm={() => rollback.mutate({ version: r.version, expectedVersion: revisions.data[0]?.version })} />}
                     </td>
                   </tr>
                 ))}

@@ -1,4 +1,4 @@
-import { ZLogin, ZSetupAdmin } from '@fulcrum/protocol';
+import { ZLogin, ZSetupAdmin, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { login, needsSetup, setupFirstAdmin } from '../services/auth/auth';
 import { clearedSessionCookie, deleteSession, sessionCookie } from '../services/auth/sessions';
@@ -12,7 +12,7 @@ export const authRouter = router({
     return { needsSetup: setup, user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null };
   }),
   setup: publicProcedure
-    .input(ZSetupAdmin)
+    .input(zApiInput(ZSetupAdmin))
     .output(ZUserSummary)
     .mutation(async ({ ctx, input }) => {
       const { user, session } = await setupFirstAdmin(ctx.prisma, input);
@@ -20,10 +20,10 @@ export const authRouter = router({
       return user;
     }),
   login: publicProcedure
-    .input(ZLogin)
+    .input(zApiInput(ZLogin))
     .output(ZUserSummary)
     .mutation(async ({ ctx, input }) => {
-      const { user, session } = await login(ctx.prisma, input.email, input.password);
+      const { user, session } = await login(ctx.prisma, input.email, input.password, ctx.clientAddress);
       ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt, ctx.secure));
       return user;
     }),

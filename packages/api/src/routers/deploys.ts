@@ -1,4 +1,4 @@
-import { ZDeployRecord, ZDeployStart } from '@fulcrum/protocol';
+import { ZDeployRecord, ZDeployStart, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { abortDeploy, getDeploy, listDeploys, startDeploy } from '../services/deploys/deploys';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
@@ -10,22 +10,22 @@ const ZPoolRef = z.object({ pool: z.string().min(1, 'pool is required') });
 export const deploysRouter = router({
   start: operatorProcedure
     .meta({ openapi: { method: 'POST', path: '/pools/{pool}/deploys', protect: true, tags, summary: 'Start a rollout of a new version (canary or blue/green); 409 while another runs' } })
-    .input(ZDeployStart.extend(ZPoolRef.shape))
+    .input(zApiInput(ZDeployStart.extend(ZPoolRef.shape)))
     .output(ZDeployRecord)
     .mutation(({ ctx, input: { pool, ...spec } }) => startDeploy(ctx.prisma, { actor: ctx.actor, pool, spec })),
   list: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/pools/{pool}/deploys', protect: true, tags, summary: "A pool's deploys, newest first" } })
-    .input(ZPoolRef.extend({ limit: z.number().int().min(1).max(100).default(20) }))
+    .input(zApiInput(ZPoolRef.extend({ limit: z.number().int().min(1).max(100).default(20) })))
     .output(z.array(ZDeployRecord))
     .query(({ ctx, input }) => listDeploys(ctx.prisma, input.pool, input.limit)),
   get: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/deploys/{id}', protect: true, tags, summary: 'A deploy with its status and every step' } })
-    .input(ZIdInput)
+    .input(zApiInput(ZIdInput))
     .output(ZDeployRecord)
     .query(({ ctx, input }) => getDeploy(ctx.prisma, input.id)),
   abort: operatorProcedure
     .meta({ openapi: { method: 'POST', path: '/deploys/{id}/abort', protect: true, tags, summary: 'Abort a running deploy and roll it back' } })
-    .input(ZIdInput.extend(ZReason.shape))
+    .input(zApiInput(ZIdInput.extend(ZReason.shape)))
     .output(ZDeployRecord)
     .mutation(({ ctx, input }) => abortDeploy(ctx.prisma, { actor: ctx.actor, id: input.id, reason: input.reason })),
 });

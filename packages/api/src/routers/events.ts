@@ -1,4 +1,4 @@
-import { ZEventListInput } from '@fulcrum/protocol';
+import { ZEventListInput, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { listEvents } from '../services/events/events';
 import { router, viewerProcedure } from '../trpc';
@@ -7,7 +7,7 @@ import { ZEventRecord } from './schemas';
 export const eventsRouter = router({
   list: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/events', protect: true, tags: ['events'], summary: 'The event timeline, newest first' } })
-    .input(ZEventListInput)
+    .input(zApiInput(ZEventListInput))
     .output(z.array(ZEventRecord))
     .query(({ ctx, input }) => listEvents(ctx.prisma, input)),
 });

@@ -1,4 +1,4 @@
-import { ZConfigSnapshot, ZRevisionDiffInput, ZRevisionListInput, ZRevisionRollback } from '@fulcrum/protocol';
+import { ZConfigSnapshot, ZRevisionDiffInput, ZRevisionListInput, ZRevisionRollback, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { diffRevisions, getRevision, listRevisions, rollbackToRevision } from '../services/revisions/revisions';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
@@ -9,21 +9,21 @@ const tags = ['revisions'];
 export const revisionsRouter = router({
   list: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/revisions', protect: true, tags, summary: 'Config revisions, newest first' } })
-    .input(ZRevisionListInput)
+    .input(zApiInput(ZRevisionListInput))
     .output(z.array(ZRevisionSummary))
     .query(({ ctx, input }) => listRevisions(ctx.prisma, input)),
   get: viewerProcedure
-    .input(z.object({ version: z.number().int().min(0) }))
+    .input(zApiInput(z.object({ version: z.number().int().min(0) })))
     .output(ZRevisionSummary.extend({ snapshot: ZConfigSnapshot }))
     .query(({ ctx, input }) => getRevision(ctx.prisma, input.version)),
   diff: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/revisions/diff', protect: true, tags, summary: 'What changed between two revisions' } })
-    .input(ZRevisionDiffInput)
+    .input(zApiInput(ZRevisionDiffInput))
     .output(z.object({ from: z.number().int(), to: z.number().int(), changes: z.array(ZSnapshotChange) }))
     .query(({ ctx, input }) => diffRevisions(ctx.prisma, input.from, input.to)),
   rollback: operatorProcedure
     .meta({ openapi: { method: 'POST', path: '/revisions/{version}/rollback', protect: true, tags, summary: 'Restore an earlier revision as a new one' } })
-    .input(ZRevisionRollback)
+    .input(zApiInput(ZRevisionRollback))
     .output(ZRevisionSummary)
     .mutation(({ ctx, input }) => rollbackToRevision(ctx.prisma, { actor: ctx.actor, ...input })),
 });

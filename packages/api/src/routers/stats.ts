@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { getHub } from '../hub/dataplane-hub';
 import { listAppliedRevisions } from '../services/dataplanes/applied-revisions';
@@ -13,7 +14,7 @@ export const statsRouter = router({
    * Once a second, the last complete second of traffic merged across data planes: per pool,
    * per backend. A tRPC subscription (async generator), served over SSE to the dashboard.
    */
-  live: viewerProcedure.input(z.object({ poolId: z.string().min(1).optional() }).optional()).subscription(async function* ({ input, signal }) {
+  live: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).optional() }).optional())).subscription(async function* ({ input, signal }) {
     while (!signal?.aborted) {
       const now = Date.now();
       const wait = 1000 - (now % 1000) + SETTLE_MS;
@@ -25,10 +26,10 @@ export const statsRouter = router({
   }),
   /** A pool's history: 5m from memory at 1 s, 1h at 10 s and 24h at 1 min from the rollups. */
   history: viewerProcedure
-    .input(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) }))
+    .input(zApiInput(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) })))
     .query(({ ctx, input }) => getStatsHistory(ctx.prisma, getHub()?.stats, input.poolId, input.range)),
   /** Which connected data planes applied each of the newest revisions ("fully applied" when all did). */
   applied: viewerProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(20) }).optional())
+    .input(zApiInput(z.object({ limit: z.number().int().min(1).max(200).default(20) }).optional()))
     .query(({ ctx, input }) => listAppliedRevisions(ctx.prisma, input?.limit ?? 20)),
 });

@@ -1,4 +1,4 @@
-import { ZTokenCreate } from '@fulcrum/protocol';
+import { ZTokenCreate, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken, tokenOwnerId } from '../services/tokens/api-tokens';
 import { adminProcedure, router } from '../trpc';
@@ -18,11 +18,11 @@ const ZTokenSummary = z.object({
 export const tokensRouter = router({
   list: adminProcedure.input(z.void()).output(z.array(ZTokenSummary)).query(({ ctx }) => listApiTokens(ctx.prisma)),
   create: adminProcedure
-    .input(ZTokenCreate)
+    .input(zApiInput(ZTokenCreate))
     .output(ZTokenSummary.extend({ token: z.string() }))
     .mutation(async ({ ctx, input }) => createApiToken(ctx.prisma, { ...input, createdById: await tokenOwnerId(ctx.prisma, ctx.actor) })),
   revoke: adminProcedure
-    .input(ZIdInput)
+    .input(zApiInput(ZIdInput))
     .output(ZOk)
     .mutation(async ({ ctx, input }) => {
       await revokeApiToken(ctx.prisma, input.id);

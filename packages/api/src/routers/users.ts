@@ -1,4 +1,4 @@
-import { ZUserCreate, ZUserUpdate } from '@fulcrum/protocol';
+import { ZUserCreate, ZUserUpdate, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { createUser, deleteUser, listUsers, updateUser } from '../services/users/users';
 import { adminProcedure, router } from '../trpc';
@@ -6,10 +6,10 @@ import { ZIdInput, ZOk, ZUserSummary } from './schemas';
 
 export const usersRouter = router({
   list: adminProcedure.input(z.void()).output(z.array(ZUserSummary)).query(({ ctx }) => listUsers(ctx.prisma)),
-  create: adminProcedure.input(ZUserCreate).output(ZUserSummary).mutation(({ ctx, input }) => createUser(ctx.prisma, input)),
-  update: adminProcedure.input(ZUserUpdate).output(ZUserSummary).mutation(({ ctx, input }) => updateUser(ctx.prisma, input)),
+  create: adminProcedure.input(zApiInput(ZUserCreate)).output(ZUserSummary).mutation(({ ctx, input }) => createUser(ctx.prisma, input)),
+  update: adminProcedure.input(zApiInput(ZUserUpdate)).output(ZUserSummary).mutation(({ ctx, input }) => updateUser(ctx.prisma, input)),
   delete: adminProcedure
-    .input(ZIdInput)
+    .input(zApiInput(ZIdInput))
     .output(ZOk)
     .mutation(async ({ ctx, input }) => {
       await deleteUser(ctx.prisma, input.id);

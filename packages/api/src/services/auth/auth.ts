@@ -2,6 +2,7 @@ import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import { type UserSummary, toUserSummary } from '../users/users';
 import { hashPassword, needsRehash, verifyPassword } from './secrets';
+import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from './login-throttle';
 import { createSession } from './sessions';
 
 export async function needsSetup(prisma: PrismaClient): Promise<boolean> {
@@ -28,11 +29,27 @@ export async function setupFirstAdmin(prisma: PrismaClient, opts: SetupAdminOpti
   return { user: toUserSummary(user), session: await createSession(prisma, user.id) };
 }
 
-export async function login(prisma: PrismaClient, email: string, password: string): Promise<{ user: UserSummary; session: { token: string; expiresAt: Date } }> {
+// An unknown email costs the same scrypt as a known one, so timing does not tell them apart.
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Throttled per account and per client address (login-throttle.ts); an unknown account is
+ * checked, counted and timed exactly like a wrong password.
+ */
+export async function login(
+  prisma: PrismaClient,
+  email: string,
+  password: string,
+  clientAddress?: string,
+): Promise<{ user: UserSummary; session: { token: string; expiresAt: Date } }> {
+  await assertLoginAllowed(prisma, email, clientAddress);
   const user = await prisma.user.findUnique({ where: { email } });
-  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await (dummyHash ??= hashPassword('not a password'))));
+  if (!user || !valid) {
+    await recordLoginFailure(prisma, email, clientAddress);
     throw new AppError('UNAUTHORIZED', 'wrong email or password');
   }
+  await recordLoginSuccess(prisma, email);
   // Hashes made with older, weaker parameters are upgraded while the password is at hand.
   if (needsRehash(user.passwordHash)) {
     const upgraded = await hashPassword(password);

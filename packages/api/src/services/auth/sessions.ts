@@ -47,11 +47,20 @@ export function clearedSessionCookie(secure = false): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
 }
 
+/**
+ * A cookie's value, or undefined. A value that does not decode (`fulcrum_session=%`, which any
+ * app on the same host can set) is skipped as if absent: it must not fail the request.
+ */
 export function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // malformed percent-encoding: try the next cookie of that name, if any
+    }
   }
   return undefined;
 }

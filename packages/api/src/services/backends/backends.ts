@@ -1,4 +1,4 @@
-import { type TBackend, type TBackendConfig, type TBackendUpdate, ZBackendConfig, backendAddress, flattenZodIssues, mergePatch } from '@fulcrum/protocol';
+import { type TBackend, type TBackendConfig, type TBackendUpdate, ZBackendConfig, applyPatch, backendAddress, flattenZodIssues } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -37,15 +37,21 @@ export interface UpdateBackendOptions {
   reason?: string;
 }
 
+/** Like updatePool: optimistic, and a patch that changes nothing writes nothing. */
 export async function updateBackend(prisma: PrismaClient, { actor, update, reason }: UpdateBackendOptions): Promise<TBackend> {
   const existing = await prisma.backend.findUnique({ where: { id: update.id }, include: { pool: true } });
   if (!existing) throw new AppError('NOT_FOUND', `no backend ${update.id}`);
+  const preview = applyPatch(ZBackendConfig, toBackend(existing), update.patch);
+  if (preview.success && !preview.changed) {
+    if (existing.version !== update.expectedVersion) throw staleError('backend', existing.version);
+    return toBackend(existing);
+  }
   const what = update.patch.adminState && Object.keys(update.patch).length === 1 ? `set ${update.patch.adminState}` : `update ${Object.keys(update.patch).join(', ')}`;
   const message = reason || `${what} on backend ${backendAddress(existing)} in ${existing.pool.name}`;
   const { result } = await commitChange(prisma, { actor, message, poolId: existing.poolId }, async (tx) => {
     const current = await tx.backend.findUnique({ where: { id: update.id } });
     if (!current) throw new AppError('NOT_FOUND', `no backend ${update.id}`);
-    const merged = ZBackendConfig.safeParse(mergePatch(toBackend(current), update.patch as Partial<TBackend>));
+    const merged = applyPatch(ZBackendConfig, toBackend(current), update.patch);
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid backend', flattenZodIssues(merged.error.issues));
     const m = merged.data;
     if (m.host !== current.host || m.port !== current.port) {

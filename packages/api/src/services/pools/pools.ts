@@ -1,4 +1,4 @@
-import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolConfig, flattenZodIssues, mergePatch } from '@fulcrum/protocol';
+import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolConfig, applyPatch, flattenZodIssues } from '@fulcrum/protocol';
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -34,15 +34,23 @@ export interface UpdatePoolOptions {
   reason?: string;
 }
 
-/** Applies a partial change on top of the stored config; refused when the pool moved on since `expectedVersion`. */
+/**
+ * Applies a partial change on top of the stored config; refused when the pool moved on since
+ * `expectedVersion`. A patch that changes nothing writes nothing and answers the pool as it is.
+ */
 export async function updatePool(prisma: PrismaClient, { actor, update, reason }: UpdatePoolOptions): Promise<TPool> {
   const changed = Object.keys(update.patch).join(', ') || 'nothing';
   // Pools may be named by id or name; the event needs the id.
-  const { id: poolId, name } = await findPoolRow(prisma, update.id);
+  const existing = await findPoolRow(prisma, update.id);
+  const { id: poolId, name } = existing;
+  const preview = applyPatch(ZPoolConfig, toPool(existing), update.patch);
+  if (preview.success && !preview.changed) {
+    if (existing.version !== update.expectedVersion) throw staleError('pool', existing.version);
+    return toPool(existing);
+  }
   const { result } = await commitChange(prisma, { actor, message: reason || `update pool ${name}: ${changed}`, poolId }, async (tx) => {
     const row = await findPoolRow(tx, poolId);
-    const current = toPool(row);
-    const merged = ZPoolConfig.safeParse(mergePatch(current, update.patch as Partial<typeof current>));
+    const merged = applyPatch(ZPoolConfig, toPool(row), update.patch);
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);

@@ -57,16 +57,33 @@ export async function diffRevisions(prisma: PrismaClient, from: number, to: numb
 export interface RollbackOptions {
   actor: Actor;
   version: number;
+  /** The newest revision the caller saw: a rollback decided before someone else's change is refused. */
+  expectedVersion?: number;
   message?: string;
+}
+
+function assertLatest(latest: number, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && latest !== expectedVersion) {
+    throw new AppError('CONFLICT', `the configuration was changed by someone else (now at revision ${latest}); reload and try again`);
+  }
 }
 
 /**
  * Restores the pools and backends of an earlier revision as a new revision (history is never
  * rewritten). Ids are kept, so data planes carry health and counters over for what stays.
+ * Restoring what is already current writes nothing and answers the current revision.
  */
-export async function rollbackToRevision(prisma: PrismaClient, { actor, version, message }: RollbackOptions): Promise<RevisionSummary> {
+export async function rollbackToRevision(prisma: PrismaClient, { actor, version, expectedVersion, message }: RollbackOptions): Promise<RevisionSummary> {
   const target = await getRevision(prisma, version);
-  const { revision } = await commitChange(prisma, { actor, message: message || `roll back to revision ${version}`, rollbackOf: version }, (tx) => restoreSnapshot(tx, target.snapshot));
+  const [latest] = await listRevisions(prisma, { limit: 1 });
+  assertLatest(latest?.version ?? 0, expectedVersion);
+  if (latest && latest.hash === target.hash) return latest;
+  const { revision } = await commitChange(prisma, { actor, message: message || `roll back to revision ${version}`, rollbackOf: version }, async (tx) => {
+    // Checked again under the revision lock, where no other change can slip in.
+    const newest = await tx.configRevision.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
+    assertLatest(newest?.version ?? 0, expectedVersion);
+    await restoreSnapshot(tx, target.snapshot);
+  });
   return (await listRevisions(prisma, { limit: 1, beforeVersion: revision.version + 1 }))[0]!;
 }
 
