@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
+import { type StatsClock, systemClock } from '../stats/complete-seconds';
 import { StatsStore } from '../stats/stats-store';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -27,6 +28,8 @@ export interface HubOptions {
   /** This control-plane replica, recorded on the data planes it holds. */
   controlPlaneId: string;
   heartbeatMs?: number;
+  /** The clock the live stats stream counts its seconds by (tests pass their own). */
+  clock?: StatsClock;
 }
 
 /**
@@ -37,6 +40,7 @@ export interface HubOptions {
  */
 export class DataplaneHub {
   readonly stats = new StatsStore();
+  readonly clock: StatsClock;
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -50,6 +54,7 @@ export class DataplaneHub {
     private readonly opts: HubOptions,
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
+    this.clock = opts.clock ?? systemClock;
   }
 
   start(databaseUrl: string): void {
