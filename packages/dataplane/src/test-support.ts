@@ -1,7 +1,12 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { type TConfigSnapshot, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import type { ApplyResult } from './dataplane';
 
+/**
+ * A port that was free a moment ago. Another process may bind it before the caller does: use
+ * it only through `applyOnFreePort` (which retries), or where a test binds port 0 itself.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createNetServer();
@@ -12,6 +17,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+const PORT_TAKEN = /EADDRINUSE/;
+
+/**
+ * Applies `build(port)` on a free port and returns the port. A listener's port must be in the
+ * snapshot before it is bound, so another process can take it in between (probe, close, bind):
+ * then the snapshot is refused with EADDRINUSE and this tries another port.
+ */
+export async function applyOnFreePort(dp: { applySnapshot(snapshot: TConfigSnapshot): Promise<ApplyResult> }, build: (port: number) => TConfigSnapshot): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const result = await dp.applySnapshot(build(port));
+    if (result.ok) return port;
+    if (!PORT_TAKEN.test(result.error) || attempt >= 5) throw new Error(`snapshot on port ${port} refused: ${result.error}`);
+  }
+}
+
+/** A port nothing listens on (tcpmux, never served here): connecting to it is refused at once. */
+export const REFUSED_PORT = 1;
 
 export interface TestBackend {
   name: string;
@@ -51,6 +75,41 @@ export async function startBackend(name: string, handler: Handler = answerWithNa
   return b;
 }
 
+/**
+ * A backend that holds every request until `release()` (and answers later ones at once), so a
+ * test can keep requests in flight for as long as it needs, however slow the machine is.
+ */
+export async function startHeldBackend(name: string): Promise<TestBackend & { release(): void }> {
+  const held: ServerResponse[] = [];
+  let released = false;
+  const answer = (res: ServerResponse) => res.end(name);
+  const b = await startBackend(name, (req, res) => {
+    req.resume();
+    if (released) answer(res);
+    else held.push(res);
+  });
+  return Object.assign(b, {
+    release() {
+      released = true;
+      held.splice(0).forEach(answer);
+    },
+  });
+}
+
+/**
+ * Sends GETs one at a time until one is held on `held` (with every backend idle, the balancer
+ * may pick any): each is waited for until it reached some backend. Returns the pending requests.
+ */
+export async function holdOne(port: number, held: TestBackend, other: TestBackend): Promise<Promise<unknown>[]> {
+  const pending: Promise<unknown>[] = [];
+  for (let i = 1; i <= 40 && held.hits === 0; i++) {
+    pending.push(get(port));
+    await eventually(() => held.hits + other.hits === i);
+  }
+  if (held.hits !== 1) throw new Error(`${held.name} holds ${held.hits} requests, not one`);
+  return pending;
+}
+
 let version = 0;
 
 /** A snapshot with one pool in front of `backends` (ids are their names). */
@@ -83,8 +142,8 @@ export function tally(values: string[]): Record<string, number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns true or the time runs out. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+/** Polls until `check` returns true; the deadline only bounds a hang (generous for a loaded machine). */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;
