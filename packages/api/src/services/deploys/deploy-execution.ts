@@ -117,8 +117,9 @@ export class DeployExecution {
       }
       pointOfNoReturn = true;
       await this.drainAndRemoveOld();
-      await this.finish('succeeded', null);
+      // The last step before the status: whoever sees `succeeded` sees every step.
       await this.step({ name: 'done', status: 'done', message: `version ${this.spec.version} serves all traffic` });
+      await this.finish('succeeded', null);
     } catch (err) {
       const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
       if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
