@@ -1,17 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer, get } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { type Page, expect, test } from '@playwright/test';
+import { freePort } from '../support/free-port';
 
 test.describe.configure({ mode: 'serial' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every server the tests start; they live until the suite ends, since later tests route to them. */
 const servers: Server[] = [];
