@@ -36,7 +36,7 @@ const api = (base: string) => async (method: string, p: string, body?: unknown) 
   return json as never;
 };
 
-async function eventually(check: () => Promise<boolean> | boolean, ms = 15_000) {
+async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     try {
@@ -90,7 +90,8 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-describe('live link between control plane and data planes', () => {
+// Deadlines only bound a hang: a loaded machine runs the same steps, later.
+describe('live link between control plane and data planes', { timeout: 300_000 }, () => {
   let listenPort: number;
 
   it('pushes config to a connected data plane, and a change reshapes traffic', async () => {
@@ -173,7 +174,7 @@ describe('live link between control plane and data planes', () => {
       const list = (await api(cp2!.url)('GET', '/dataplanes')) as unknown as { name: string; appliedConfigVersion: number; connected: boolean }[];
       return list.filter((d) => d.connected && d.appliedConfigVersion === latest).length === 2;
     });
-  }, 90_000);
+  });
 
   it('keeps serving when the control plane goes away, and serves from disk after a restart without it', async () => {
     await cp2?.close();
