@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const webDir = path.join(repoRoot, 'apps/web');
@@ -14,17 +14,6 @@ function ensureBuilt(artifact: string, what: string, command: string, args: stri
   console.log(`e2e: ${what} is missing; building it (${command} ${args.join(' ')})`);
   const r = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   if (r.status !== 0) throw new Error(`building ${what} failed (${r.status ?? r.signal})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -48,23 +37,36 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 export default async function globalSetup(): Promise<() => Promise<void>> {
   ensureBuilt(path.join(webDir, '.next/BUILD_ID'), 'the dashboard build', 'npx', ['next', 'build'], webDir);
   ensureBuilt(path.join(repoRoot, 'packages/dataplane/dist/fulcrum-dataplane.mjs'), 'the data plane bundle', 'pnpm', ['--filter', '@fulcrum/dataplane', 'build'], repoRoot);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-'));
-  chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: webDir,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '', FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, child, () => output);
-  process.env.FULCRUM_E2E_URL = url;
-  return async () => {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  // Its three ports must be chosen before it starts; when another process took one meanwhile
+  // (EADDRINUSE), start it again on others.
+  for (let attempt = 1; ; attempt++) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-'));
+    chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    let output = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: webDir,
+      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '', FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHealth(url, child, () => output);
+    } catch (err) {
+      await stop();
+      if (attempt >= 3 || !/EADDRINUSE|in use/.test(output)) throw err;
+      continue;
+    }
+    process.env.FULCRUM_E2E_URL = url;
+    return stop;
+  }
 }

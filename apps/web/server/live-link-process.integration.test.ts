@@ -23,7 +23,7 @@ process.on('SIGTERM', () => s.close().then(() => process.exit(0)));`;
   procs.push(proc);
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`control plane did not start: ${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`control plane did not start: ${out}`)), 120_000);
     const onData = (d: Buffer) => {
       out += d;
       const m = /LISTENING (\S+)/.exec(out);
@@ -63,7 +63,7 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode === null) proc.kill('SIGKILL');
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await Promise.resolve(check()).catch(() => false)) return;
@@ -151,7 +151,7 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
     await eventually(async () => Object.keys(await tallyBodies(listenPort, 1)).length > 0);
     expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
     await stopProcess(second.proc);
-  }, 120_000);
+  }, 300_000);
 
   it('two control-plane processes on one database push every revision to the data planes of both', async () => {
     const one = await startControlPlaneProcess(db.url);
@@ -200,5 +200,5 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
       await stopProcess(one.proc);
       await stopProcess(two.proc);
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -7,28 +7,27 @@ import { createApiToken } from '@fulcrum/api';
 import { ControlPlaneClient, Dataplane, LastGoodConfig } from '@fulcrum/dataplane';
 import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
 import { WS_CLOSE } from '@fulcrum/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningServer, startServer } from './http-server';
 
+// Each test has its own database, control plane, data planes and backends: one failure cannot
+// leave the next test a control plane that is gone or a pool in the wrong state.
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let cp1: RunningServer;
-let cp2: RunningServer | undefined;
 let operator: string;
 let dpToken: string;
 /** A second data plane's own token (a token speaks for one data plane). */
 let dpToken2: string;
-const stops: (() => Promise<unknown> | unknown)[] = [];
-const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-state-'));
-const backendServers: { port: number; close: () => void }[] = [];
+/** Torn down after each test, newest first. */
+let stops: (() => Promise<unknown> | unknown)[] = [];
 
 async function httpBackend(name: string) {
   const { createServer: createHttp } = await import('node:http');
   const srv = createHttp((_req, res) => res.end(name));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const b = { port: (srv.address() as { port: number }).port, close: () => srv.close() };
-  backendServers.push(b);
-  return b;
+  stops.push(() => new Promise((r) => srv.close(r)));
+  return { port: (srv.address() as { port: number }).port };
 }
 
 const api = (base: string) => async (method: string, p: string, body?: unknown) => {
@@ -38,7 +37,7 @@ const api = (base: string) => async (method: string, p: string, body?: unknown) 
   return json as never;
 };
 
-async function eventually(check: () => Promise<boolean> | boolean, ms = 15_000) {
+async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     try {
@@ -67,56 +66,82 @@ async function bodies(port: number, n: number): Promise<Record<string, number>> 
   return out;
 }
 
-function startDataplane(base: string, name: string, dir = stateDir) {
+function stateDir() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-state-'));
+  stops.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function startDataplane(base: string, name: string, dir: string) {
   const dp = new Dataplane({ id: name });
   const client = new ControlPlaneClient(dp, { url: `${base.replace('http', 'ws')}/ws/dataplane`, token: dpToken, name, softwareVersion: 'test', lastGood: new LastGoodConfig(dir), backoffBaseMs: 100, backoffMaxMs: 1000 });
   client.start();
-  stops.push(() => client.stop(), () => dp.stop());
+  stops.push(() => dp.stop(), () => client.stop());
   return { dp, client };
 }
 
-beforeAll(async () => {
+/**
+ * Pool `web` in front of backends a and b on a free port, served by data plane edge-1 (three
+ * revisions). The port must be in the pool before the data plane binds it: when another process
+ * took it meanwhile, the pool moves to another.
+ */
+async function servedPool() {
+  const a = await httpBackend('a');
+  const b = await httpBackend('b');
+  const call = api(cp1.url);
+  let pool = (await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort: await freePort(), healthCheck: { enabled: false } })) as { id: string; version: number; listenPort: number };
+  const ba = (await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: a.port })) as { id: string; version: number };
+  await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: b.port });
+  const dir = stateDir();
+  const { dp } = startDataplane(cp1.url, 'edge-1', dir);
+  for (let attempt = 1; ; attempt++) {
+    const listenPort = pool.listenPort;
+    const latest = ((await call('GET', '/revisions?limit=1')) as unknown as { version: number }[])[0]!.version;
+    let taken = false;
+    await eventually(async () => {
+      if (dp.version === latest) return true;
+      const list = (await call('GET', '/dataplanes')) as unknown as { name: string; lastError: string | null }[];
+      taken = Boolean(list.find((d) => d.name === 'edge-1')?.lastError?.includes(`:${listenPort}: EADDRINUSE`));
+      return taken;
+    });
+    if (!taken) return { dp, dir, listenPort, ba };
+    if (attempt >= 5) throw new Error('no free port for pool web');
+    pool = (await call('PATCH', `/pools/web`, { expectedVersion: pool.version, patch: { listenPort: await freePort() } })) as typeof pool;
+  }
+}
+
+beforeEach(async () => {
+  stops = [];
   db = await createTestDatabase();
   cp1 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+  stops.push(() => db.drop(), () => cp1.close().catch(() => {}));
   operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
   dpToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
   dpToken2 = (await createApiToken(db.prisma, { name: 'edge-2', role: 'dataplane' })).token;
 });
 
-afterAll(async () => {
+afterEach(async () => {
   for (const s of stops.reverse()) await s();
-  backendServers.forEach((b) => b.close());
-  await cp2?.close();
-  await cp1.close().catch(() => {});
-  await db.drop();
-  await stopTestServer();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
-describe('live link between control plane and data planes', () => {
-  let listenPort: number;
+afterAll(() => stopTestServer());
 
+describe('live link between control plane and data planes', { timeout: 300_000 }, () => {
   it('pushes config to a connected data plane, and a change reshapes traffic', async () => {
-    const a = await httpBackend('a');
-    const b = await httpBackend('b');
-    listenPort = await freePort();
+    const { dp, listenPort, ba } = await servedPool();
     const call = api(cp1.url);
-    const pool = (await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } })) as { id: string; version: number };
-    const ba = (await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: a.port })) as { id: string; version: number };
-    await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: b.port });
-
-    const { dp } = startDataplane(cp1.url, 'edge-1');
-    await eventually(() => dp.version === 3);
+    const first = dp.version!;
     expect(await bodies(listenPort, 20)).toEqual({ a: 10, b: 10 });
 
+    const pool = (await call('GET', '/pools/web')) as { version: number };
     await call('PATCH', `/pools/web`, { expectedVersion: pool.version, patch: { algorithm: 'weighted_round_robin' } });
     await call('PATCH', `/backends/${ba.id}`, { expectedVersion: ba.version, patch: { weight: 3 } });
-    await eventually(() => dp.version === 5);
+    await eventually(() => dp.version === first + 2);
     expect(await bodies(listenPort, 20)).toEqual({ a: 15, b: 5 });
 
     await eventually(async () => {
       const list = (await call('GET', '/dataplanes')) as unknown as { name: string; connected: boolean; appliedConfigVersion: number; lag: number }[];
-      return list.some((d) => d.name === 'edge-1' && d.connected && d.appliedConfigVersion === 5 && d.lag === 0);
+      return list.some((d) => d.name === 'edge-1' && d.connected && d.appliedConfigVersion === first + 2 && d.lag === 0);
     });
   });
 
@@ -133,6 +158,8 @@ describe('live link between control plane and data planes', () => {
   });
 
   it('shows a nack when a data plane cannot apply a revision, and the old config keeps serving', async () => {
+    const { dp, listenPort } = await servedPool();
+    const serving = dp.version!;
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     stops.push(() => new Promise((r) => blocker.close(r)));
@@ -143,14 +170,14 @@ describe('live link between control plane and data planes', () => {
       return Boolean(list.find((d) => d.name === 'edge-1')?.lastError?.includes('cannot listen'));
     });
     const events = (await api(cp1.url)('GET', '/events?kind=snapshot_refused')) as unknown as { message: string }[];
-    expect(events[0]?.message).toMatch(/refused config 6 and keeps 5/);
+    expect(events[0]?.message).toMatch(new RegExp(`refused config ${serving + 1} and keeps ${serving}`));
     expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
-    const revisions = (await api(cp1.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[];
-    await api(cp1.url)('POST', `/revisions/${revisions[0]!.version - 1}/rollback`, {});
   });
 
   it('keeps two control-plane replicas in sync through PostgreSQL', async () => {
-    cp2 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+    await servedPool();
+    const cp2 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
+    stops.push(() => cp2.close());
     // A second data plane on this host could not bind the same listeners, so this one speaks
     // the link protocol itself: hello, then ack what it is sent.
     const received: number[] = [];
@@ -170,25 +197,25 @@ describe('live link between control plane and data planes', () => {
     await eventually(() => received.length > 0, 40_000).catch((e) => { throw new Error(`no snapshot at all (${closed}): ${e}`); });
     const pool = (await api(cp1.url)('GET', '/pools/web')) as { version: number };
     await api(cp1.url)('PATCH', '/pools/web', { expectedVersion: pool.version, patch: { algorithm: 'round_robin' }, reason: 'through replica one' });
-    const latest = ((await api(cp2!.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[])[0]!.version;
+    const latest = ((await api(cp2.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[])[0]!.version;
     await eventually(() => received.includes(latest)).catch((e) => { throw new Error(`got ${received} want ${latest}: ${e}`); });
     await eventually(async () => {
-      const list = (await api(cp2!.url)('GET', '/dataplanes')) as unknown as { name: string; appliedConfigVersion: number; connected: boolean }[];
+      const list = (await api(cp2.url)('GET', '/dataplanes')) as unknown as { name: string; appliedConfigVersion: number; connected: boolean }[];
       return list.filter((d) => d.connected && d.appliedConfigVersion === latest).length === 2;
     });
-  }, 90_000);
+  });
 
   it('keeps serving when the control plane goes away, and serves from disk after a restart without it', async () => {
-    await cp2?.close();
-    cp2 = undefined;
+    const first = await servedPool();
+    const { listenPort, dir } = first;
     await cp1.close();
     expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
 
     // The first data plane stops; a new one starts with the same state folder and no control plane.
-    while (stops.length) await stops.pop()!();
+    await first.dp.stop();
     const dp = new Dataplane({ id: 'edge-1-restarted' });
     stops.push(() => dp.stop());
-    const saved = new LastGoodConfig(stateDir).load();
+    const saved = new LastGoodConfig(dir).load();
     expect(saved).toBeDefined();
     expect((await dp.applySnapshot(saved)).ok).toBe(true);
     expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);

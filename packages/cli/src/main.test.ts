@@ -25,8 +25,10 @@ describe('fulcrumctl command line', () => {
   });
 
   it('shows the server message and each field error, or JSON with --json', async () => {
+    // An expect inside the handler would throw in the server, not fail the test: record, then assert.
+    const seen: { url?: string; authorization?: string }[] = [];
     const server = createServer((req, res) => {
-      expect(req.headers.authorization).toBe('Bearer tok');
+      seen.push({ url: req.url, authorization: req.headers.authorization });
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Input validation failed', code: 'BAD_REQUEST', data: { fieldErrors: { 'backends.0.port': ['port must be between 1 and 65535'] } } }));
     });
@@ -39,6 +41,10 @@ describe('fulcrumctl command line', () => {
       const json = capture();
       expect(await main(['--json', 'pools', 'list'], json.io, { FULCRUM_URL: `${url}/api/v1/`, FULCRUM_TOKEN: 'tok' })).toBe(1);
       expect(JSON.parse(json.err[0]!)).toEqual({ error: 'Input validation failed', status: 400, fieldErrors: { 'backends.0.port': ['port must be between 1 and 65535'] } });
+      expect(seen).toEqual([
+        { url: '/api/v1/pools', authorization: 'Bearer tok' },
+        { url: '/api/v1/pools', authorization: 'Bearer tok' },
+      ]);
     } finally {
       server.close();
     }

@@ -2,7 +2,7 @@ import { connect, createServer } from 'node:net';
 import type { TDataplaneEvent } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from './dataplane';
-import { eventually, freePort, get, sleep, snapshotFor, startBackend, tally } from './test-support';
+import { applyOnFreePort, eventually, get, sleep, snapshotFor, startBackend, tally } from './test-support';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -41,11 +41,10 @@ describe('data plane', () => {
     const a = await startBackend('a');
     let b = await startBackend('b');
     cleanups.push(() => a.close(), () => b.close());
-    const port = await freePort();
     const { dp, events } = newDataplane();
-    const hc = { enabled: true, type: 'http' as const, path: '/health', intervalMs: 100, timeoutMs: 200, rise: 2, fall: 2 };
-    const snap = () => snapshotFor(port, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { healthCheck: hc, outlierDetection: { enabled: false } });
-    await dp.applySnapshot(snap());
+    // A generous timeout: a busy machine must not fail the live backend's checks; the dead one is refused at once.
+    const hc = { enabled: true, type: 'http' as const, path: '/health', intervalMs: 100, timeoutMs: 2000, rise: 2, fall: 2 };
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { healthCheck: hc, outlierDetection: { enabled: false } }));
 
     const bPort = b.port;
     const statuses = await load(port, 400, 8, async () => {
@@ -69,9 +68,8 @@ describe('data plane', () => {
       res.end('boom');
     });
     cleanups.push(() => good.close(), () => bad.close());
-    const port = await freePort();
     const { dp, events } = newDataplane();
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'good', port: good.port }, { name: 'bad', port: bad.port }], { outlierDetection: { consecutiveErrors: 3, baseEjectionMs: 60_000, maxEjectionPercent: 50 } }));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'good', port: good.port }, { name: 'bad', port: bad.port }], { outlierDetection: { consecutiveErrors: 3, baseEjectionMs: 60_000, maxEjectionPercent: 50 } }));
     const bodies: string[] = [];
     for (let i = 0; i < 20; i++) bodies.push((await get(port)).body);
     expect(tally(bodies).boom).toBe(3);
@@ -81,10 +79,9 @@ describe('data plane', () => {
   it('swaps config under load without failing a request', async () => {
     const backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
     backends.forEach((b) => cleanups.push(() => b.close()));
-    const port = await freePort();
     const { dp } = newDataplane();
     const algorithms = ['round_robin', 'least_connections', 'weighted_round_robin', 'p2c', 'consistent_hash'] as const;
-    await dp.applySnapshot(snapshotFor(port, backends.map((b) => ({ name: b.name, port: b.port }))));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends.map((b) => ({ name: b.name, port: b.port }))));
     const statuses = await load(port, 2000, 16, async () => {
       for (let i = 0; i < 20; i++) {
         await sleep(20);
@@ -100,8 +97,8 @@ describe('data plane', () => {
   it('refuses a bad snapshot with the reason and keeps serving the old one', async () => {
     const a = await startBackend('a');
     cleanups.push(() => a.close());
-    const port = await freePort();
     const { dp, events } = newDataplane();
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }]));
     const good = snapshotFor(port, [{ name: 'a', port: a.port }]);
     await dp.applySnapshot(good);
     const bad = { ...good, version: good.version + 1, pools: [{ ...good.pools[0], algorithm: 'fastest' }] };
@@ -124,8 +121,8 @@ describe('data plane', () => {
   it('skips an identical snapshot', async () => {
     const a = await startBackend('a');
     cleanups.push(() => a.close());
-    const port = await freePort();
     const { dp } = newDataplane();
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }]));
     const snap = snapshotFor(port, [{ name: 'a', port: a.port }]);
     await dp.applySnapshot(snap);
     expect(await dp.applySnapshot({ ...snap, version: snap.version + 1 })).toMatchObject({ ok: true, skipped: true });
@@ -142,9 +139,8 @@ describe('data plane', () => {
       ),
     );
     echoes.forEach((e) => cleanups.push(e.close));
-    const port = await freePort();
     const { dp } = newDataplane();
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'x', port: echoes[0]!.port }, { name: 'y', port: echoes[1]!.port }], { protocol: 'tcp', healthCheck: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'x', port: echoes[0]!.port }, { name: 'y', port: echoes[1]!.port }], { protocol: 'tcp', healthCheck: { enabled: false } }));
     const replies: string[] = [];
     for (let i = 0; i < 4; i++) {
       replies.push(
@@ -164,9 +160,8 @@ describe('data plane', () => {
   it('reports per-backend stats frames with status classes, bytes and latency', async () => {
     const a = await startBackend('a');
     cleanups.push(() => a.close());
-    const port = await freePort();
     const { dp } = newDataplane();
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: a.port }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }]));
     dp.collectFrame();
     for (let i = 0; i < 10; i++) await get(port);
     const frame = dp.collectFrame();

@@ -1,17 +1,64 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { type TConfigSnapshot, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import type { ApplyResult } from './dataplane';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// The same chooser as @fulcrum/db/testing's (the data plane imports only protocol).
+/** The first port of the kernel's ephemeral range (Linux; 32768 elsewhere). */
+function ephemeralStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
+
+/**
+ * A TCP port on 127.0.0.1 that is free now, for a listener whose port must be known before it
+ * binds (wherever the code can, bind port 0 and read the port back instead). Drawn at random
+ * below the kernel's ephemeral range: no port-0 bind and no outgoing connection of any process
+ * is given such a port, so between this probe and the real bind only another explicit chooser
+ * could take it (and callers that can retry on EADDRINUSE do).
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralStart();
+  const low = Math.max(10_000, high - 12_000);
+  for (let i = 0; i < 100; i++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${low}-${high - 1}`);
+}
+
+const PORT_TAKEN = /EADDRINUSE/;
+
+/**
+ * Applies `build(port)` on a free port and returns the port. A listener's port must be in the
+ * snapshot before it is bound, so another process can take it in between (probe, close, bind):
+ * then the snapshot is refused with EADDRINUSE and this tries another port.
+ */
+export async function applyOnFreePort(dp: { applySnapshot(snapshot: TConfigSnapshot): Promise<ApplyResult> }, build: (port: number) => TConfigSnapshot): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const result = await dp.applySnapshot(build(port));
+    // A listener that cannot bind refuses its pool (the rest of the snapshot still applies).
+    if (result.ok && result.refused.length === 0) return port;
+    const error = result.ok ? result.refused.map((r) => r.error).join('; ') : result.error;
+    if (!PORT_TAKEN.test(error) || attempt >= 5) throw new Error(`snapshot on port ${port} refused: ${error}`);
+  }
+}
+
+/** A port nothing listens on (tcpmux, never served here): connecting to it is refused at once. */
+export const REFUSED_PORT = 1;
 
 export interface TestBackend {
   name: string;
@@ -51,6 +98,41 @@ export async function startBackend(name: string, handler: Handler = answerWithNa
   return b;
 }
 
+/**
+ * A backend that holds every request until `release()` (and answers later ones at once), so a
+ * test can keep requests in flight for as long as it needs, however slow the machine is.
+ */
+export async function startHeldBackend(name: string): Promise<TestBackend & { release(): void }> {
+  const held: ServerResponse[] = [];
+  let released = false;
+  const answer = (res: ServerResponse) => res.end(name);
+  const b = await startBackend(name, (req, res) => {
+    req.resume();
+    if (released) answer(res);
+    else held.push(res);
+  });
+  return Object.assign(b, {
+    release() {
+      released = true;
+      held.splice(0).forEach(answer);
+    },
+  });
+}
+
+/**
+ * Sends GETs one at a time until one is held on `held` (with every backend idle, the balancer
+ * may pick any): each is waited for until it reached some backend. Returns the pending requests.
+ */
+export async function holdOne(port: number, held: TestBackend, other: TestBackend): Promise<Promise<unknown>[]> {
+  const pending: Promise<unknown>[] = [];
+  for (let i = 1; i <= 40 && held.hits === 0; i++) {
+    pending.push(get(port));
+    await eventually(() => held.hits + other.hits === i);
+  }
+  if (held.hits !== 1) throw new Error(`${held.name} holds ${held.hits} requests, not one`);
+  return pending;
+}
+
 let version = 0;
 
 /** A snapshot with one pool in front of `backends` (ids are their names). */
@@ -83,8 +165,8 @@ export function tally(values: string[]): Record<string, number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns true or the time runs out. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+/** Polls until `check` returns true; the deadline only bounds a hang (generous for a loaded machine). */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;

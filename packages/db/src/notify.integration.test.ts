@@ -38,7 +38,8 @@ describe('LISTEN/NOTIFY', () => {
         })
         .catch(() => undefined);
       await db.prisma.$transaction(async (tx) => notify(tx, 'fulcrum_test', 'committed'));
-      await c.next(5000);
+      // Notifications arrive in commit order: once 'committed' is in, a rolled-back one would be too.
+      for (let i = 0; i < 600 && !c.got.includes('committed'); i++) await c.next(100);
       expect(c.got).toEqual(['committed']);
     } finally {
       await listener.close();
@@ -59,7 +60,7 @@ describe('LISTEN/NOTIFY', () => {
       expect(cut).toEqual([{ cut: true }]);
       // Notifications sent while it is away are lost (LISTEN/NOTIFY keeps no backlog): send until one
       // arrives, bounded in count and time.
-      for (let i = 0; i < 100 && !c.got.includes('after-cut'); i++) {
+      for (let i = 0; i < 300 && !c.got.includes('after-cut'); i++) {
         await notify(db.prisma, CHANNEL_EVENTS, 'after-cut');
         await c.next(200);
       }

@@ -11,6 +11,12 @@ let t: TestApi;
 let hub: DataplaneHub;
 let http: Server;
 let url: string;
+/** The live stream's clock: virtual time that a sleep moves forward at once, so its seconds are exact. */
+let virtualNow = 0;
+const virtualClock = {
+  now: () => virtualNow,
+  sleep: async (ms: number) => void (virtualNow += ms),
+};
 const sockets: WebSocket[] = [];
 
 /** A link client speaking the protocol by hand, recording what the hub sends. */
@@ -34,7 +40,7 @@ const hello = (id: string, configVersion: number | null = null, configHash: stri
 
 beforeAll(async () => {
   t = await createTestApi();
-  hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 200 });
+  hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 200, clock: virtualClock });
   hub.start(t.db.url);
   setHub(hub);
   const wss = new WebSocketServer({ noServer: true });
@@ -80,9 +86,10 @@ describe('DataplaneHub', () => {
 
     const current = link(await t.token('dataplane'));
     await current.send(hello('dp-current', snap.version, snap.hash));
-    await eventually(() => current.received.some((m) => m.type === 'welcome'));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(current.snapshots()).toHaveLength(0);
+    // The hub handles a data plane's messages in order: the pong comes after the hello was handled.
+    await current.send({ type: 'ping', ts: 42 });
+    await eventually(() => current.received.some((m) => m.type === 'pong'));
+    expect(current.received.map((m) => m.type)).toEqual(['welcome', 'pong']);
     behind.ws.close();
     current.ws.close();
   });
@@ -191,7 +198,7 @@ describe('DataplaneHub', () => {
     const viewer = await t.as('viewer');
     expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected).toBe(true);
     // The hub pings every 200 ms and drops a peer that missed one round.
-    await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === false, 5000);
+    await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === false, 30_000);
     expect(hub.connectedIds()).not.toContain('dp-silent');
   });
 
@@ -203,12 +210,19 @@ describe('DataplaneHub', () => {
     const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
     const poolId = pool.id;
     const liveBackend = pool.backends[0]!.id;
-    const sender = setInterval(() => {
-      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
-      void c.send({ type: 'stats', frame });
-    }, 100);
+    // Two frames in each of three seconds, stamped as a data plane sending every 500 ms would
+    // (six in all: within the hub's limit of ten frames a second from one data plane).
+    const base = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    for (let i = 0; i < 6; i++) {
+      const requests = 5 * (1 + Math.floor(i / 2));
+      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: base + i * 500, intervalMs: 500, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
+      await c.send({ type: 'stats', frame });
+    }
+    await eventually(() => [0, 1, 2].every((s) => hub.stats.secondAt(base + s * 1000)[poolId]?.[liveBackend]?.requests === 10 * (s + 1)));
     try {
       const viewer = await t.as('viewer');
+      // At base + 300 ms the second before has just settled; the stream starts with `base`.
+      virtualNow = base + 300;
       // Leaving the loop returns the generator, which ends the subscription.
       const stream = await viewer.stats.live({ poolId });
       const seen: { ts: number; pools: Record<string, Record<string, { requests: number }>> }[] = [];
@@ -216,12 +230,10 @@ describe('DataplaneHub', () => {
         seen.push(item);
         if (seen.length === 3) break;
       }
-      expect(seen[1]!.ts - seen[0]!.ts).toBe(1000);
-      // Frames every 100 ms: each complete second holds about ten requests for the backend.
-      expect(seen.slice(1).every((s) => (s.pools[poolId]?.[liveBackend]?.requests ?? 0) >= 5)).toBe(true);
+      expect(seen.map((s) => s.ts)).toEqual([base, base + 1000, base + 2000]);
+      expect(seen.map((s) => s.pools[poolId]?.[liveBackend]?.requests)).toEqual([10, 20, 30]);
       expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
     } finally {
-      clearInterval(sender);
       c.ws.close();
     }
   });

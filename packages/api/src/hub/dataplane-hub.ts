@@ -5,6 +5,7 @@ import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
 import { bindDataplaneToken } from '../services/tokens/dataplane-binding';
+import { type StatsClock, systemClock } from '../stats/complete-seconds';
 import { StatsStore } from '../stats/stats-store';
 import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
@@ -30,6 +31,8 @@ export interface HubOptions {
   /** This control-plane replica, recorded on the data planes it holds. */
   controlPlaneId: string;
   heartbeatMs?: number;
+  /** The clock the live stats stream counts its seconds by (tests pass their own). */
+  clock?: StatsClock;
 }
 
 /**
@@ -42,6 +45,7 @@ export class DataplaneHub {
   readonly stats = new StatsStore();
   /** Keeps each data plane's stats and events to its own id and the pools and backends it runs. */
   readonly reports: ReportGuard;
+  readonly clock: StatsClock;
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -56,6 +60,7 @@ export class DataplaneHub {
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
     this.reports = new ReportGuard(prisma);
+    this.clock = opts.clock ?? systemClock;
   }
 
   start(databaseUrl: string): void {

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { getHub } from '../hub/dataplane-hub';
 import { listAppliedRevisions } from '../services/dataplanes/applied-revisions';
 import { getStatsHistory } from '../services/stats/stats-history';
+import { completeSeconds, systemClock } from '../stats/complete-seconds';
 import { router, viewerProcedure } from '../trpc';
 
 // Frames for a second arrive up to a few hundred ms after it ends; yield once they are in.
@@ -15,12 +15,7 @@ export const statsRouter = router({
    * per backend. A tRPC subscription (async generator), served over SSE to the dashboard.
    */
   live: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).optional() }).optional())).subscription(async function* ({ input, signal }) {
-    while (!signal?.aborted) {
-      const now = Date.now();
-      const wait = 1000 - (now % 1000) + SETTLE_MS;
-      await sleep(wait, undefined, { signal }).catch(() => undefined);
-      if (signal?.aborted) return;
-      const ts = Math.floor((Date.now() - SETTLE_MS) / 1000) * 1000 - 1000;
+    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal)) {
       yield { ts, pools: getHub()?.stats.secondAt(ts, input?.poolId) ?? {} };
     }
   }),

@@ -2,11 +2,17 @@ import { type SystemHarness, startSystem } from '../services/deploys/system-harn
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator } from './scaling-evaluator';
 
-/** The test control plane with a scaling evaluator; closing it stops the processes its rules started. */
-export async function startScalingSystem(tickMs: number): Promise<SystemHarness> {
+/**
+ * The test control plane with a scaling evaluator; closing it stops the processes its rules
+ * started. `onTick` hears of every evaluator tick: "it holds" is checked over ticks, which a busy
+ * machine slows down together with the evaluator.
+ */
+export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness> {
   return startSystem({
     onStarted: async ({ prisma, databaseUrl }) => {
       const evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs });
+      const tick = evaluator.tick.bind(evaluator);
+      evaluator.tick = () => (onTick(), tick());
       evaluator.start();
       return async () => {
         const providers = (await prisma.scalingRule.findMany()).map((r) => evaluator.providerOf(r.id));

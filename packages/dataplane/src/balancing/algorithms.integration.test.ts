@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { TPoolConfigInput } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../dataplane';
-import { type TestBackend, freePort, get, sleep, snapshotFor, startBackend, tally } from '../test-support';
+import { type TestBackend, applyOnFreePort, get, holdOne, snapshotFor, startBackend, startHeldBackend, tally } from '../test-support';
 
 // Each algorithm end to end: real backends, a real proxy, real client sockets. The exact
 // sequences and distributions are in the unit tests beside each algorithm; these check that the
@@ -15,21 +15,26 @@ afterEach(async () => {
 
 type BackendSpec = { name: string; weight?: number; delayMs?: number };
 
-async function proxyFor(specs: BackendSpec[], pool: Partial<TPoolConfigInput>) {
+/**
+ * Backends answer in batches: each request is held until `batch` requests are held across all
+ * of them, then all are answered. However slowly requests trickle in on a busy machine, every
+ * batch is in flight at once when the balancer places it, as a concurrent load test means.
+ */
+async function proxyFor(specs: BackendSpec[], pool: Partial<TPoolConfigInput>, batch = 1) {
   const backends: TestBackend[] = [];
+  const held: (() => void)[] = [];
   for (const s of specs) {
     const b = await startBackend(s.name, (req, res, self) => {
       req.resume();
-      setTimeout(() => res.end(self.name), s.delayMs ?? 0);
+      held.push(() => setTimeout(() => res.end(self.name), s.delayMs ?? 0));
+      if (held.length >= batch) held.splice(0).forEach((answer) => answer());
     });
     cleanups.push(() => b.close());
     backends.push(b);
   }
-  const port = await freePort();
   const dp = new Dataplane();
   cleanups.push(() => dp.stop());
-  const applied = await dp.applySnapshot(snapshotFor(port, specs.map((s, i) => ({ name: s.name, port: backends[i]!.port, weight: s.weight })), pool));
-  expect(applied.ok).toBe(true);
+  const port = await applyOnFreePort(dp, (p) => snapshotFor(p, specs.map((s, i) => ({ name: s.name, port: backends[i]!.port, weight: s.weight })), pool));
   return port;
 }
 
@@ -94,10 +99,11 @@ describe('every algorithm through the proxy', () => {
   it('weighted_least_connections fills backends in proportion to their weights under concurrent load', async () => {
     const port = await proxyFor(
       [
-        { name: 'heavy', weight: 3, delayMs: 60 },
-        { name: 'light', weight: 1, delayMs: 60 },
+        { name: 'heavy', weight: 3 },
+        { name: 'light', weight: 1 },
       ],
       { algorithm: 'weighted_least_connections' },
+      8,
     );
     const t = tally(await concurrent(port, 8, 5));
     expect((t.heavy ?? 0) + (t.light ?? 0)).toBe(40);
@@ -108,7 +114,8 @@ describe('every algorithm through the proxy', () => {
   it('least_response_time moves traffic away from a slow backend', async () => {
     const port = await proxyFor(
       [
-        { name: 'slow', delayMs: 120 },
+        // Slow enough that a stall of the machine on a fast answer never makes it look slower.
+        { name: 'slow', delayMs: 500 },
         { name: 'fast', delayMs: 0 },
       ],
       { algorithm: 'least_response_time' },
@@ -120,25 +127,16 @@ describe('every algorithm through the proxy', () => {
 
   it('p2c sends new requests to the less loaded of two', async () => {
     // Two backends: the two choices are always both, so the busy one is always avoided.
-    const stuck = await startBackend('stuck', (req, res) => {
-      req.resume();
-      setTimeout(() => res.end('stuck'), 1500);
-    });
+    const stuck = await startHeldBackend('stuck');
     const idle = await startBackend('idle');
     cleanups.push(() => stuck.close(), () => idle.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'stuck', port: stuck.port }, { name: 'idle', port: idle.port }], { algorithm: 'p2c' }));
-    // Send until one request is held on "stuck" (with both idle, either may get it).
-    const held: Promise<unknown>[] = [];
-    for (let i = 0; i < 40 && stuck.hits < 1; i++) {
-      held.push(get(port));
-      await sleep(20);
-    }
-    expect(stuck.hits).toBeGreaterThanOrEqual(1);
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'stuck', port: stuck.port }, { name: 'idle', port: idle.port }], { algorithm: 'p2c' }));
+    const held = await holdOne(port, stuck, idle);
     const t = tally(await sequential(port, 20));
     expect(t.idle).toBe(20);
+    stuck.release();
     await Promise.all(held);
   });
 
@@ -159,7 +157,7 @@ describe('every algorithm through the proxy', () => {
 
   it('least_connections and round_robin serve every request under concurrency', async () => {
     for (const algorithm of ['least_connections', 'round_robin'] as const) {
-      const port = await proxyFor([{ name: 'a', delayMs: 20 }, { name: 'b', delayMs: 20 }, { name: 'c', delayMs: 20 }], { algorithm });
+      const port = await proxyFor([{ name: 'a' }, { name: 'b' }, { name: 'c' }], { algorithm }, 9);
       const t = tally(await concurrent(port, 9, 4));
       expect(Object.keys(t).sort(), algorithm).toEqual(['a', 'b', 'c']);
       expect(Object.values(t).reduce((a, b) => a + b, 0)).toBe(36);

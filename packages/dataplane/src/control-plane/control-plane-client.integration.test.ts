@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { type TDataplaneToControl, WS_CLOSE } from '@fulcrum/protocol';
+import { type TConfigSnapshot, type TDataplaneToControl, WS_CLOSE } from '@fulcrum/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Dataplane } from '../dataplane';
 import { LastGoodConfig } from '../state/last-good-config';
-import { type TestBackend, eventually, freePort, get, snapshotFor, startBackend } from '../test-support';
+import { type TestBackend, applyOnFreePort, eventually, get, snapshotFor, startBackend } from '../test-support';
 import { ControlPlaneClient } from './control-plane-client';
 
 /** A stand-in control plane on a real WebSocket server: records what data planes send. */
@@ -47,6 +47,29 @@ async function fakeControlPlane(port = 0, token = 'flc_good') {
   };
 }
 
+/**
+ * Pushes `build(port)` on a free port and waits for the data plane's answer; pushes another
+ * port when it could not bind that one (another process took it after it was probed).
+ */
+async function pushOnFreePort(cp: Awaited<ReturnType<typeof fakeControlPlane>>, build: (port: number) => TConfigSnapshot): Promise<TConfigSnapshot> {
+  let pushed: TConfigSnapshot | undefined;
+  await applyOnFreePort(
+    {
+      async applySnapshot(snapshot) {
+        pushed = snapshot;
+        cp.push(snapshot);
+        await eventually(() => cp.received.some((m) => (m.type === 'ack' || m.type === 'nack') && m.version === snapshot.version));
+        const nack = cp.of('nack').find((m) => m.version === snapshot.version);
+        if (nack) return { ok: false, error: nack.error, keptVersion: nack.keptVersion };
+        const ack = cp.of('ack').find((m) => m.version === snapshot.version);
+        return { ok: true, version: snapshot.version, refused: ack?.refused ?? [] };
+      },
+    },
+    build,
+  );
+  return pushed!;
+}
+
 const dirs: string[] = [];
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 const tmpDir = () => {
@@ -84,11 +107,9 @@ describe('ControlPlaneClient', () => {
     expect(cp.auth[0]).toBe('Bearer flc_good');
     expect(cp.of('hello')[0]).toMatchObject({ dataplaneId: 'edge-test', name: 'edge', softwareVersion: '9.9.9', configVersion: null, configHash: null });
 
-    const listenPort = await freePort();
-    const snap = snapshotFor(listenPort, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }]);
-    cp.push(snap);
-    await eventually(() => cp.of('ack').length === 1);
-    expect(cp.of('ack')[0]).toEqual({ type: 'ack', version: snap.version, hash: snap.hash });
+    const snap = await pushOnFreePort(cp, (port) => snapshotFor(port, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }]));
+    const listenPort = snap.pools[0]!.listenPort;
+    expect(cp.of('ack').at(-1)).toEqual({ type: 'ack', version: snap.version, hash: snap.hash });
     expect(dp.version).toBe(snap.version);
     expect((await get(listenPort)).status).toBe(200);
     expect(lastGood.load()).toEqual(snap);
@@ -99,8 +120,8 @@ describe('ControlPlaneClient', () => {
     // A snapshot that fails the shared schema is nacked with the reason; the old one keeps serving.
     const bad = { ...snapshotFor(listenPort, [{ name: 'a', port: a.port }]), pools: [{ name: 'broken' }] };
     cp.push(bad);
-    await eventually(() => cp.of('nack').length === 1);
-    expect(cp.of('nack')[0]).toMatchObject({ version: bad.version, keptVersion: snap.version, error: expect.stringMatching(/pools/) });
+    await eventually(() => cp.of('nack').some((m) => m.version === bad.version));
+    expect(cp.of('nack').find((m) => m.version === bad.version)).toMatchObject({ version: bad.version, keptVersion: snap.version, error: expect.stringMatching(/pools/) });
     expect(dp.version).toBe(snap.version);
     expect(lastGood.load()).toEqual(snap);
     expect((await get(listenPort)).status).toBe(200);
@@ -117,10 +138,8 @@ describe('ControlPlaneClient', () => {
     const port = cp.port;
     const { dp, client } = startClient(cp.url, new LastGoodConfig(tmpDir()));
     await eventually(() => cp.of('hello').length === 1);
-    const listenPort = await freePort();
-    const snap = snapshotFor(listenPort, [{ name: 'only', port: backend.port }]);
-    cp.push(snap);
-    await eventually(() => cp.of('ack').length === 1);
+    const snap = await pushOnFreePort(cp, (port) => snapshotFor(port, [{ name: 'only', port: backend.port }]));
+    const listenPort = snap.pools[0]!.listenPort;
 
     await cp.close();
     await eventually(() => !client.connected);

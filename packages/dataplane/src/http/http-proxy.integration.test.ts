@@ -3,7 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Dataplane } from '../dataplane';
-import { type TestBackend, eventually, freePort, get, sleep, snapshotFor, startBackend, tally } from '../test-support';
+import { REFUSED_PORT, applyOnFreePort, eventually, get, holdOne, snapshotFor, startBackend, startHeldBackend, tally } from '../test-support';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -13,11 +13,9 @@ afterEach(async () => {
 async function setup(names: string[], poolOverrides = {}, backendOverrides: Record<string, object> = {}) {
   const backends = await Promise.all(names.map((n) => startBackend(n)));
   backends.forEach((b) => cleanups.push(() => b.close()));
-  const port = await freePort();
   const dp = new Dataplane();
   cleanups.push(() => dp.stop());
-  const result = await dp.applySnapshot(snapshotFor(port, backends.map((b) => ({ name: b.name, port: b.port, ...backendOverrides[b.name] })), poolOverrides));
-  expect(result.ok).toBe(true);
+  const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends.map((b) => ({ name: b.name, port: b.port, ...backendOverrides[b.name] })), poolOverrides));
   return { dp, port, backends };
 }
 
@@ -41,7 +39,6 @@ describe('HTTP proxy', () => {
       res.end('ok');
     });
     cleanups.push(() => echo.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
     const send = async () => {
@@ -62,7 +59,7 @@ describe('HTTP proxy', () => {
       res.resume();
       return res;
     };
-    expect((await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }]))).ok).toBe(true);
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'echo', port: echo.port }]));
     const res = await send();
     expect(res.headers['x-answer']).toBe('yes');
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
@@ -102,17 +99,15 @@ describe('HTTP proxy', () => {
   });
 
   it('least connections sends new requests away from a backend holding slow ones', async () => {
-    const slow = await startBackend('slow', (req, res) => setTimeout(() => res.end('slow'), 800));
+    const slow = await startHeldBackend('slow');
     const fast = await startBackend('fast');
     cleanups.push(() => slow.close(), () => fast.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port }, { name: 'fast', port: fast.port }], { algorithm: 'least_connections' }));
-    const pending = [get(port), get(port)];
-    await sleep(100);
-    const after = await names(port, 6);
-    expect(tally(after).fast).toBeGreaterThanOrEqual(5);
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'slow', port: slow.port }, { name: 'fast', port: fast.port }], { algorithm: 'least_connections' }));
+    const pending = await holdOne(port, slow, fast);
+    expect(tally(await names(port, 6))).toEqual({ fast: 6 });
+    slow.release();
     await Promise.all(pending);
   });
 
@@ -137,10 +132,9 @@ describe('HTTP proxy', () => {
       });
     });
     cleanups.push(() => echo.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'sink', port: echo.port }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'sink', port: echo.port }]));
 
     const total = 200 * 1024 * 1024;
     const rssBefore = process.memoryUsage().rss;
@@ -182,10 +176,9 @@ describe('HTTP proxy', () => {
       req.on('end', () => res.end('!'));
     });
     cleanups.push(() => echo.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echo.port }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'echo', port: echo.port }]));
     const { body, encoding } = await new Promise<{ body: string; encoding?: string }>((resolve, reject) => {
       const r = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
         let text = '';
@@ -212,10 +205,9 @@ describe('HTTP proxy', () => {
       res.end(req.method === 'HEAD' ? undefined : `ok ${n}`);
     });
     cleanups.push(() => backend.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'ka', port: backend.port }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'ka', port: backend.port }]));
     const head = await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
     expect(head.status).toBe(200);
     const bodies = [];
@@ -235,10 +227,9 @@ describe('HTTP proxy', () => {
     const garbage = createNetServer((s) => s.once('data', () => s.end('NOT HTTP AT ALL\r\n\r\n')));
     await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => garbage.close(r)));
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'failing', port: failing.port }, { name: 'ok', port: ok.port }], { retries: { attempts: 2, on5xx: true, budgetPercent: 20 }, outlierDetection: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'failing', port: failing.port }, { name: 'ok', port: ok.port }], { retries: { attempts: 2, on5xx: true, budgetPercent: 20 }, outlierDetection: { enabled: false } }));
     const results = [];
     for (let i = 0; i < 6; i++) results.push(await get(port));
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(Array(6).fill('200 ok'));
@@ -251,14 +242,14 @@ describe('HTTP proxy', () => {
   });
 
   it('proxies WebSocket upgrades', async () => {
-    const wsPort = await freePort();
-    const wss = new WebSocketServer({ port: wsPort, host: '127.0.0.1' });
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    const wsPort = (wss.address() as { port: number }).port;
     wss.on('connection', (s) => s.on('message', (m) => s.send(`echo:${m.toString()}`)));
     cleanups.push(() => new Promise((r) => wss.close(r)));
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'ws', port: wsPort }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'ws', port: wsPort }]));
     const client = new WebSocket(`ws://127.0.0.1:${port}/chat`);
     const reply = await new Promise<string>((resolve, reject) => {
       client.on('open', () => client.send('hello'));
@@ -270,14 +261,13 @@ describe('HTTP proxy', () => {
   });
 
   it('answers 502, 503 and 504 with a page and a reason header', async () => {
-    const deadPort = await freePort();
+    const deadPort = REFUSED_PORT;
     const hang = await startBackend('hang', () => {});
     cleanups.push(() => hang.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
 
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'dead', port: deadPort }], { retries: { attempts: 0 } }));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'dead', port: deadPort }], { retries: { attempts: 0 } }));
     const bad = await get(port);
     expect(bad.status).toBe(502);
     expect(bad.headers.get('x-fulcrum-error')).toMatch(/connect failed: ECONNREFUSED/);
@@ -297,10 +287,9 @@ describe('HTTP proxy', () => {
   it('retries a refused connection on another backend', async () => {
     const ok = await startBackend('ok');
     cleanups.push(() => ok.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'dead', port: await freePort() }, { name: 'ok', port: ok.port }], { outlierDetection: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'dead', port: REFUSED_PORT }, { name: 'ok', port: ok.port }], { outlierDetection: { enabled: false } }));
     const results = [];
     for (let i = 0; i < 20; i++) results.push(await get(port));
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 ok'));
@@ -326,39 +315,49 @@ describe('HTTP proxy', () => {
   });
 
   it('maxConnections: a full backend is skipped, and all full gives 503', async () => {
-    const slow = await startBackend('slow', (_req, res) => setTimeout(() => res.end('slow'), 600));
+    const slow = await startHeldBackend('slow');
     cleanups.push(() => slow.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port, maxConnections: 2 }]));
-    const results = await Promise.all(Array.from({ length: 4 }, () => get(port)));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'slow', port: slow.port, maxConnections: 2 }]));
+    const answered: number[] = [];
+    const all = Promise.all(Array.from({ length: 4 }, () => get(port).then((r) => (answered.push(r.status), r))));
+    // Two are held at the backend; the other two find it full and are answered at once.
+    await eventually(() => slow.hits === 2 && answered.length === 2);
+    expect(answered).toEqual([503, 503]);
+    slow.release();
+    const results = await all;
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
     expect(results.find((r) => r.status === 503)?.headers.get('x-fulcrum-error')).toMatch(/connection limit/);
   });
 
   it('draining: no new requests, in-flight ones finish', async () => {
-    const slow = await startBackend('slow', (_req, res) => setTimeout(() => res.end('slow'), 700));
+    const slow = await startHeldBackend('slow');
     const other = await startBackend('other');
     cleanups.push(() => slow.close(), () => other.close());
-    const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port }, { name: 'other', port: other.port }]));
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'slow', port: slow.port }, { name: 'other', port: other.port }]));
     const inflight = get(port); // round robin: goes to slow
-    await sleep(100);
+    await eventually(() => slow.hits === 1);
     await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port, adminState: 'draining' }, { name: 'other', port: other.port }]));
     expect(tally(await names(port, 5))).toEqual({ other: 5 });
+    slow.release();
     expect((await inflight).body).toBe('slow');
   });
 
   it('slow start ramps a new backend up from a fraction of its weight', async () => {
-    const { dp, port, backends } = await setup(['a'], { algorithm: 'weighted_round_robin', slowStartMs: 4000 });
-    const b = await startBackend('b');
-    cleanups.push(() => b.close());
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: backends[0]!.port }, { name: 'b', port: b.port }], { algorithm: 'weighted_round_robin', slowStartMs: 4000 }));
+    // The ramp follows the data plane's clock: frozen while requests are counted, then moved on.
+    let now = 1_000_000;
+    const [a, b] = await Promise.all(['a', 'b'].map((n) => startBackend(n)));
+    cleanups.push(() => a!.close(), () => b!.close());
+    const dp = new Dataplane({ now: () => now });
+    cleanups.push(() => dp.stop());
+    const pool = { algorithm: 'weighted_round_robin' as const, slowStartMs: 4000 };
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a!.port }], pool));
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: a!.port }, { name: 'b', port: b!.port }], pool));
     const early = tally(await names(port, 40));
-    await sleep(4100);
+    now += 4100;
     const late = tally(await names(port, 40));
     expect(early.b ?? 0).toBeLessThan(12);
     expect(late.b).toBe(20);

@@ -9,8 +9,9 @@ const server = [process.execPath, '-e', "require('http').createServer((q,s)=>s.e
 let provider: ProcessProvider | undefined;
 afterAll(() => provider?.stopAll());
 
+/** What the instance on `port` answers, waiting up to 60 s for it to listen (a loaded machine starts node slowly). */
 async function get(port: number): Promise<string | null> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       return await (await fetch(`http://127.0.0.1:${port}/`)).text();
     } catch {
@@ -20,8 +21,9 @@ async function get(port: number): Promise<string | null> {
   return null;
 }
 
+/** Whether `port` refuses connections within 60 s (the stopped instance has exited). */
 async function refused(port: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
       await new Promise((r) => setTimeout(r, 100));

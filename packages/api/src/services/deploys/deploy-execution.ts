@@ -117,7 +117,7 @@ export class DeployExecution {
       }
       pointOfNoReturn = true;
       await this.drainAndRemoveOld();
-      // The step first: a reader that sees the deploy finished sees its last step too.
+      // The last step before the status: whoever sees `succeeded` sees every step.
       await this.step({ name: 'done', status: 'done', message: `version ${this.spec.version} serves all traffic` });
       await this.finish('succeeded', null);
     } catch (err) {

@@ -19,15 +19,16 @@ export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs')
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
  * except on /health (so it passes health checks and fails only real traffic), `slow=N` waits N ms.
+ * On port 0 it binds a port of the system's choosing and prints `LISTENING <port>`.
  */
 export const BACKEND_SCRIPT = `
 const [port, name, mode] = process.argv.slice(-3);
 const slow = mode.startsWith('slow=') ? Number(mode.slice(5)) : 0;
-require('http').createServer((req, res) => {
+const server = require('http').createServer((req, res) => {
   if (req.url === '/health') return res.end('ok');
   const answer = () => { res.statusCode = mode === 'fail' ? 500 : 200; res.end(name); };
   slow ? setTimeout(answer, slow) : answer();
-}).listen(Number(port), '127.0.0.1');
+}).listen(Number(port), '127.0.0.1', () => console.log('LISTENING ' + server.address().port));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
@@ -39,19 +40,45 @@ export interface SystemHarness {
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
   startDataplane(name?: string): Promise<ChildProcess>;
   startBackend(name: string, mode?: string): Promise<{ port: number; child: ChildProcess }>;
+  /**
+   * Creates a pool of its own on a free port and waits until the running data plane serves it;
+   * when another process took the port first (the data plane nacks EADDRINUSE), moves the pool
+   * to another port. Needs a data plane started with `startDataplane`.
+   */
+  createPool(config: Record<string, unknown> & { name: string }): Promise<{ id: string; listenPort: number }>;
   /** Runs a command until it exits; resolves with its code and output. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
-async function untilListening(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`process on ${port} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => get({ host: '127.0.0.1', port, path: '/health', agent: false }, (r) => (r.resume(), resolve(true))).on('error', () => resolve(false)));
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
+/** The port a BACKEND_SCRIPT process bound, from its `LISTENING <port>` line. */
+function reportedPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`backend did not report its port within 60 s: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`backend exited with ${code} before listening: ${out}`));
+    });
+  });
+}
+
+/** What answers on `port`: undefined when nothing does, else whether the data plane did (it names its errors). */
+function answerOn(port: number): Promise<{ fromDataplane: boolean } | undefined> {
+  return new Promise((resolve) =>
+    get({ host: '127.0.0.1', port, path: '/', agent: false }, (r) => {
+      r.resume();
+      resolve({ fromDataplane: r.headers['x-fulcrum-error'] !== undefined });
+    }).on('error', () => resolve(undefined)),
+  );
 }
 
 /** A control plane (REST, the data-plane hub, the deploy runner) on a fresh database, and helpers to run real processes beside it. */
@@ -79,6 +106,11 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const dataplaneTokens = new Map<string, string>();
   const dirs: string[] = [];
 
+  const call: SystemHarness['call'] = async (method, p, body) => {
+    const res = await fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: await res.json() };
+  };
+
   const spawnTracked = (cmd: string, args: string[], o: Parameters<typeof spawn>[2]) => {
     const child = spawn(cmd, args, o);
     children.push(child);
@@ -90,10 +122,7 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
     url,
     api: `${url}/api/v1`,
     operatorToken,
-    async call(method, p, body) {
-      const res = await fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, json: await res.json() };
-    },
+    call,
     async startDataplane(name = 'edge-1') {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-'));
       dirs.push(dir);
@@ -108,10 +137,24 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       return child;
     },
     async startBackend(name, mode = 'ok') {
-      const port = await freePort();
-      const child = spawnTracked(process.execPath, ['-e', BACKEND_SCRIPT, String(port), name, mode], { stdio: 'ignore' });
-      await untilListening(port, child);
-      return { port, child };
+      const child = spawnTracked(process.execPath, ['-e', BACKEND_SCRIPT, '0', name, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+      return { port: await reportedPort(child), child };
+    },
+    async createPool(config) {
+      let pool: { id: string; version: number; listenPort: number } | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const listenPort = await freePort();
+        const r = pool ? await call('PATCH', `/pools/${pool.id}`, { expectedVersion: pool.version, patch: { listenPort } }) : await call('POST', '/pools', { listenHost: '127.0.0.1', ...config, listenPort });
+        if (r.status !== 200) throw new Error(`pool ${config.name} on ${listenPort}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+        pool = r.json as { id: string; version: number; listenPort: number };
+        const outcome = await eventually(async () => {
+          if ((await answerOn(listenPort))?.fromDataplane) return 'serving';
+          const dataplanes = (await call('GET', '/dataplanes')).json as { lastError: string | null }[];
+          return dataplanes.some((d) => d.lastError?.includes(`:${listenPort}: EADDRINUSE`)) ? 'taken' : undefined;
+        }, 60_000, `the data plane serving pool ${config.name} on ${listenPort}`);
+        if (outcome === 'serving') return { id: pool.id, listenPort };
+        if (attempt >= 5) throw new Error(`pool ${config.name}: no free port after ${attempt} tries`);
+      }
     },
     run(args, env: Record<string, string> = {}) {
       return new Promise((resolve, reject) => {
