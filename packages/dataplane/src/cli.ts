@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { startAdminServer } from './admin/admin-server';
+import { type AdminSource, startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
@@ -13,7 +13,6 @@ import { ControlPlaneClient } from './control-plane/control-plane-client';
 import { LastGoodConfig } from './state/last-good-config';
 
 const SOFTWARE_VERSION = '0.1.0';
-import type { TStatsFrame } from '@fulcrum/protocol';
 
 const USAGE = `fulcrum-dataplane: the Fulcrum proxy
 
@@ -68,15 +67,8 @@ async function main(): Promise<void> {
     console.error(`config refused: ${result.error}`);
     process.exit(1);
   }
-  let lastFrame: TStatsFrame | undefined;
-  setInterval(() => (lastFrame = dp.collectFrame()), 1000).unref();
-  const source = {
-    id: dp.id,
-    configVersion: () => dp.version,
-    lastFrame: () => lastFrame,
-    rows: () => dp.backendViews(),
-    events: () => dp.recentEvents,
-  };
+  setInterval(() => dp.collectFrame(), 1000).unref();
+  const source = adminSource(dp);
   const adminServer = admin === 'off' ? undefined : await startAdminServer(source, parseHostPort(admin).host, parseHostPort(admin).port);
   console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
   const stop = async () => {
@@ -106,7 +98,7 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   const adminServer =
     admin === 'off'
       ? undefined
-      : await startAdminServer({ id: dp.id, configVersion: () => dp.version, lastFrame: () => undefined, rows: () => dp.backendViews(), events: () => dp.recentEvents }, parseHostPort(admin).host, parseHostPort(admin).port);
+      : await startAdminServer(adminSource(dp), parseHostPort(admin).host, parseHostPort(admin).port);
   const stop = async () => {
     client.stop();
     adminServer?.close();
@@ -115,6 +107,11 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** A single process's admin view; frames are collected once a second (for the control plane, or by the timer without one). */
+function adminSource(dp: Dataplane): AdminSource {
+  return { id: dp.id, configVersion: () => dp.version, lastFrame: () => dp.lastFrame, metrics: () => dp.metricsView(), events: () => dp.recentEvents };
 }
 
 main().catch((err) => {

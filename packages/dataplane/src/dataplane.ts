@@ -6,9 +6,11 @@ import { sendErrorPage } from './http/error-page';
 import { proxyHttpRequest } from './http/http-proxy';
 import { proxyUpgrade } from './http/upgrade-proxy';
 import { UpstreamPool } from './http/upstream/upstream-pool';
+import type { MetricsView } from './admin/prometheus';
 import { BackendState } from './runtime/backend-state';
 import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
+import { PoolStats } from './stats/pool-stats';
 import { proxyTcpConnection } from './tcp/tcp-proxy';
 
 export type ApplyResult = { ok: true; version: number; skipped?: boolean } | { ok: false; error: string; keptVersion: number | null };
@@ -34,6 +36,10 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   readonly id: string;
   private runtime: Runtime | undefined;
   private readonly states = new Map<string, BackendState>();
+  /** Client-side counters per pool id, kept across snapshots like backend states. */
+  private readonly poolStats = new Map<string, PoolStats>();
+  /** The newest frame collected, for /stats. */
+  lastFrame: TStatsFrame | undefined;
   private readonly upstreams = new Map<string, UpstreamPool>();
   private readonly sockets: ListenerManager;
   private readonly health: ActiveHealthChecker;
@@ -59,10 +65,14 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.sockets = new ListenerManager({
       http: (poolId) => (req, res) => {
         const pool = this.runtime?.pools.get(poolId);
-        if (!pool) return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
+        if (!pool) {
+          this.poolStats.get(poolId)?.proxyAnswer(503, 'reconfiguring');
+          return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
+        }
         proxyHttpRequest(pool, req, res, this.outliers);
       },
       idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
+      stats: (poolId) => this.poolStats.get(poolId),
       upgrade: (poolId) => (req, socket, head) => {
         const pool = this.runtime?.pools.get(poolId);
         if (!pool) return socket.destroy();
@@ -154,7 +164,12 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       }
       return { id: b.id, index, weight: b.weight, config: b, state, address, stickyKey: stickyKeyOf(b.id), upstream };
     });
-    return new PoolRuntime(p, backends, { now: this.now, random: this.random });
+    let stats = this.poolStats.get(p.id);
+    if (!stats) {
+      stats = new PoolStats();
+      this.poolStats.set(p.id, stats);
+    }
+    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats });
   }
 
   /** Backends gone from the config: their state goes now, their connections after the drain timeout. */
@@ -162,6 +177,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const keptIds = new Set<string>();
     const keptAddresses = new Set<string>();
     for (const pool of next.pools.values()) for (const b of pool.backends) (keptIds.add(b.id), keptAddresses.add(b.address));
+    for (const id of previous.pools.keys()) if (!next.pools.has(id)) this.poolStats.delete(id);
     for (const pool of previous.pools.values()) {
       for (const b of pool.backends) {
         if (!keptIds.has(b.id)) this.states.delete(b.id);
@@ -173,7 +189,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     }
   }
 
-  /** Per-backend counters since the last frame, plus gauges; once a second for the control plane. */
+  /** Per-pool client counters and per-backend upstream counters since the last frame, plus gauges; once a second for the control plane. */
   collectFrame(): TStatsFrame {
     const ts = Date.now();
     const intervalMs = Math.max(1, ts - this.lastFlush);
@@ -181,6 +197,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const now = this.now();
     const pools = [...(this.runtime?.pools.values() ?? [])].map((pool) => ({
       poolId: pool.config.id,
+      client: pool.stats.flush(),
       backends: pool.backends.map((b) => {
         const s = b.state.stats.flush();
         return {
@@ -192,12 +209,23 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
           bytesIn: s.bytesIn,
           bytesOut: s.bytesOut,
           latencyMs: s.latencyMs,
+          latency: s.latency,
           health: b.state.healthKnown ? (b.state.healthy ? ('healthy' as const) : ('unhealthy' as const)) : ('unknown' as const),
           ejected: b.state.isEjected(now),
         };
       }),
     }));
-    return { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
+    this.lastFrame = { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
+    return this.lastFrame;
+  }
+
+  /** Running totals for /metrics and /stats: per pool what clients got, per backend the upstream attempts. */
+  metricsView(): MetricsView {
+    const pools = [...(this.runtime?.pools.values() ?? [])];
+    return {
+      pools: pools.map((p) => ({ pool: p.config.name, poolId: p.config.id, client: p.stats.totals, latency: p.stats.latencyTotals.toJSON() })),
+      backends: this.backendViews(),
+    };
   }
 
   /** Every backend's running totals and live state, for /stats and /metrics. */
@@ -215,6 +243,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         active: b.state.active,
         ewmaMs: b.state.ewmaMs,
         totals: b.state.stats.totals,
+        latency: b.state.stats.latencyTotals.toJSON(),
       })),
     );
   }

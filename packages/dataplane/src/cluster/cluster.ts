@@ -54,7 +54,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   setInterval(() => (lastFrame = merger.flush(id, snapshot.version)), 1000).unref();
   const admin = opts.admin
     ? await startAdminServer(
-        { id, configVersion: () => snapshot.version, lastFrame: () => lastFrame, rows: () => merger.rows(snapshot, lastFrame), events: () => events },
+        { id, configVersion: () => snapshot.version, lastFrame: () => lastFrame, metrics: () => merger.view(snapshot, lastFrame), events: () => events },
         opts.admin.host,
         opts.admin.port,
       )

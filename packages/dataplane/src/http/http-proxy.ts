@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TProxyCause } from '@fulcrum/protocol';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
@@ -40,7 +41,17 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
         ? req.header(cfg.stickiness.headerName.toLowerCase())
         : undefined;
   const tried = new Set<string>();
-  let lastFailure: { status: 502 | 504; reason: string } | undefined;
+  let lastFailure: { status: 502 | 504; reason: string; cause: TProxyCause } | undefined;
+  // What the client got, counted once when the exchange ends (PoolStats): never per attempt.
+  const t0 = performance.now();
+  let answered = 0;
+  let cause: TProxyCause | undefined;
+  let clientIn = 0;
+  let clientOut = 0;
+  const errorPage = (status: 502 | 503 | 504, reason: string, why: TProxyCause) => {
+    if (!res.headersSent) (answered = status), (cause = why);
+    sendErrorPage(res, status, reason, requestId);
+  };
   let clientGone = false;
   // Set while an attempt is under way: drops its connection if the client leaves first.
   let abandon: (() => void) | undefined;
@@ -55,6 +66,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
   res.onClose((complete) => {
     clientGone = !complete;
     finishRequest();
+    pool.stats.clientResponse(answered, cause, performance.now() - t0, clientIn, clientOut, complete);
     if (clientGone) abandon?.();
   });
 
@@ -63,9 +75,9 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
     if (!backend) {
       finishRequest();
       // After failed attempts, the last failure says more than "nobody left to try".
-      if (lastFailure) return sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
+      if (lastFailure) return errorPage(lastFailure.status, lastFailure.reason, lastFailure.cause);
       const full = pool.allFull();
-      return sendErrorPage(res, 503, full ? 'every backend is at its connection limit' : 'no healthy backend available', requestId);
+      return errorPage(503, full ? 'every backend is at its connection limit' : 'no healthy backend available', full ? 'max_connections' : 'no_healthy_backend');
     }
     tried.add(backend.id);
     forward(backend, n, retrying);
@@ -75,7 +87,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
     const state = backend.state;
     const started = performance.now();
     state.active++;
-    if (retrying) pool.retriesInflight++;
+    if (retrying) pool.retriesInflight++, pool.stats.retry();
     state.stats.request();
     let connected = false;
     let responseStarted = false;
@@ -106,18 +118,21 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
       state.stats.error(kind);
       if (kind === 'connect' || kind === 'timeout') outliers.failure(pool, backend, message);
       if (clientGone) return;
-      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})` };
+      lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: `${message} (${backend.address})`, cause: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect_failed' : 'upstream_failed' };
       // Before the connection is up nothing was sent; after, only a resendable request may go again.
       if (!responseStarted && (!connected || resendable) && n < cfg.retries.attempts && pool.retryAllowed()) return attempt(n + 1, true);
       finishRequest();
-      sendErrorPage(res, lastFailure.status, lastFailure.reason, requestId);
+      errorPage(lastFailure.status, lastFailure.reason, lastFailure.cause);
     };
 
     conn.send(
       {
         connected: () => {
           connected = true;
-          body?.on('data', (c: Buffer) => (bytesIn += c.length));
+          body?.on('data', (c: Buffer) => {
+            bytesIn += c.length;
+            clientIn += c.length;
+          });
         },
         failed: (kind, message) => {
           if (!discarding) fail(kind, message);
@@ -139,7 +154,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
           if (cfg.stickiness.mode === 'cookie' && stickyIn !== backend.stickyKey) {
             out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
           }
-          if (!res.writeHead(status, statusText, out)) {
+          if (res.writeHead(status, statusText, out)) answered = status;
+          else {
             conn.abort();
             fail('reset', 'backend sent an invalid header');
           }
@@ -147,6 +163,7 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
         body: (chunk, last) => {
           if (discarding || released) return;
           bytesOut += chunk.length;
+          clientOut += chunk.length;
           // The last piece of a body of known length goes out with the end: one write, not two.
           if (last) {
             ended = true;

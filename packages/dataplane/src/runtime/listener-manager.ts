@@ -1,12 +1,15 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TSnapshotPool } from '@fulcrum/protocol';
 import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
+import type { PoolStats } from '../stats/pool-stats';
 
 export interface ListenerHandlers {
   http: (poolId: string) => HttpHandlers['request'];
   idleMs: (poolId: string) => number;
   upgrade: (poolId: string) => HttpHandlers['upgrade'];
   tcp: (poolId: string) => (socket: Socket) => void;
+  /** The pool's client-side counters (connections, the listener's own 400/408 answers). */
+  stats: (poolId: string) => PoolStats | undefined;
 }
 
 interface Listener {
@@ -65,6 +68,7 @@ export class ListenerManager {
         request: (req, res) => this.handlers.http(poolId.current)(req, res),
         idleMs: () => this.handlers.idleMs(poolId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
+        stats: () => this.handlers.stats(poolId.current),
       });
       server = http.server;
       close = () => http.close();
@@ -73,6 +77,7 @@ export class ListenerManager {
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }
+    server.on('connection', () => this.handlers.stats(poolId.current)?.connectionAccepted());
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${err.code ?? err.message}`)));
       server.listen({ host: p.listenHost, port: p.listenPort, backlog: 2048 }, () => resolve());

@@ -14,6 +14,8 @@ export interface ConnectionHandlers {
   request(req: ClientRequest, res: ClientResponse): void;
   /** The pool's client idle timeout: the limit on a connection's silence, between requests and during one. */
   idleMs(): number;
+  /** Counts the 408 this connection answers itself. */
+  requestTimedOut?(): void;
   /** Gives the connection to node:http, with the bytes read but not yet served. */
   handOff(socket: Socket, unread: Buffer | undefined): void;
 }
@@ -138,7 +140,10 @@ export class ClientConnection implements ResponseOwner {
   };
 
   private readonly onTimeout = (): void => {
-    if (!this.current && this.unread) this.socket.end(REQUEST_TIMEOUT);
+    if (!this.current && this.unread) {
+      this.handlers.requestTimedOut?.();
+      this.socket.end(REQUEST_TIMEOUT);
+    }
     else this.socket.destroy();
   };
 }

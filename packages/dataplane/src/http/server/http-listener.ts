@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server as HttpServer, createServer as create
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
+import type { PoolStats } from '../../stats/pool-stats';
 import { ClientConnection } from './client-connection';
 
 /**
@@ -16,6 +17,8 @@ export interface HttpHandlers {
   /** The pool's client idle timeout. */
   idleMs(): number;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The pool's client-side counters, for the answers the listener gives itself. */
+  stats?(): PoolStats | undefined;
 }
 
 /**
@@ -33,14 +36,17 @@ export class HttpListener {
     this.full = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, (req, res) => handlers.request(nodeRequest(req), new NodeResponse(res)));
     this.full.on('upgrade', handlers.upgrade);
     this.full.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+      if (socket.writable) {
+        handlers.stats?.()?.proxyAnswer(400, 'bad_request');
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      } else socket.destroy();
     });
     // node:http starts its headers-timeout sweep when it starts listening, which this one never does.
     this.full.emit('listening');
     const connections = {
       request: handlers.request,
       idleMs: handlers.idleMs,
+      requestTimedOut: () => handlers.stats?.()?.proxyAnswer(408, 'request_timeout'),
       handOff: (socket: Socket, unread: Buffer | undefined) => {
         this.full.emit('connection', socket);
         if (unread) socket.emit('data', unread);
