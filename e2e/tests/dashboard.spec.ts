@@ -269,7 +269,7 @@ test('live traffic: the charts and the backends table move, drain stops a backen
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('link', { name: 'shop' }).click();
     for (const i of [0, 1, 2]) await expect(page.locator(`tr[data-backend="${addr(i)}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 20_000 });
-    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
     await shot(page, 'pool-live');
 
     await page.locator(`tr[data-backend="${addr(0)}"]`).getByRole('button', { name: 'Drain' }).click();
@@ -288,11 +288,11 @@ test('live traffic: the charts and the backends table move, drain stops a backen
     await expect(ranges.getByRole('button', { name: '5 min live' })).toHaveAttribute('aria-pressed', 'true');
     await ranges.getByRole('button', { name: '1 h' }).click();
     await expect(ranges.getByRole('button', { name: '1 h' })).toHaveAttribute('aria-pressed', 'true');
-    await expect(page.locator('[data-chart="Requests/s per backend"]')).toHaveCount(0);
-    await expect(page.locator('[data-chart="Requests/s"] .recharts-line').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"]')).toHaveCount(0);
+    await expect(page.locator('[data-chart="Client responses/s"] .recharts-line').first()).toBeVisible({ timeout: 30_000 });
     await shot(page, 'pool-history');
     await ranges.getByRole('button', { name: '5 min live' }).click();
-    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
   } finally {
     await traffic.stop();
   }

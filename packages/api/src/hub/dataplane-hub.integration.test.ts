@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import { stopTestServer } from '@fulcrum/db/testing';
-import { type TControlToDataplane, type TStatsFrame, WS_CLOSE } from '@fulcrum/protocol';
+import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
+import type { LivePool } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
@@ -194,26 +195,38 @@ describe('DataplaneHub', () => {
   });
 
   it('streams merged seconds through the stats.live subscription', async () => {
+    const oneClientError = () => {
+      const c = emptyClientStats();
+      c.responses['5xx'] = 1;
+      c.proxyResponses.no_healthy_backend = 1;
+      return c;
+    };
     const c = link(dpToken);
     await c.send(hello('dp-live'));
     const snap = await eventually(() => c.snapshots()[0]);
     const poolId = (snap.config as { pools: { id: string }[] }).pools[0]!.id;
     const sender = setInterval(() => {
-      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: 'b-live', requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
+      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: Date.now(), intervalMs: 100, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: 'b-live', requests: 1, responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }], client: oneClientError() }] };
       void c.send({ type: 'stats', frame });
     }, 100);
     try {
       const viewer = await t.as('viewer');
       // Leaving the loop returns the generator, which ends the subscription.
       const stream = await viewer.stats.live({ poolId });
-      const seen: { ts: number; pools: Record<string, Record<string, { requests: number }>> }[] = [];
+      const seen: { ts: number; pools: Record<string, LivePool>; dataplanes: { id: string; connected: boolean }[] }[] = [];
       for await (const item of stream) {
         seen.push(item);
         if (seen.length === 3) break;
       }
       expect(seen[1]!.ts - seen[0]!.ts).toBe(1000);
       // Frames every 100 ms: each complete second holds about ten requests for the backend.
-      expect(seen.slice(1).every((s) => (s.pools[poolId]?.['b-live']?.requests ?? 0) >= 5)).toBe(true);
+      expect(seen.slice(1).every((s) => (s.pools[poolId]?.backends['b-live']?.requests ?? 0) >= 5)).toBe(true);
+      // What clients got comes from the client counters: one 503 per frame, so every response an error.
+      const traffic = seen[2]!.pools[poolId]!.traffic;
+      expect(traffic.responses).toBeGreaterThanOrEqual(5);
+      expect(traffic).toMatchObject({ responses5xx: traffic.responses, causes: { no_healthy_backend: traffic.responses }, clientSide: true });
+      expect(seen[2]!.pools[poolId]!.reporters).toEqual(['dp-live']);
+      expect(seen[2]!.dataplanes.find((d) => d.id === 'dp-live')).toMatchObject({ connected: true });
       expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
     } finally {
       clearInterval(sender);

@@ -44,6 +44,8 @@ export class DataplaneHub {
   /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
   private newestPushed = -1;
   private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
+  /** Data planes this replica has heard from: when their last frame came, and whether the link is up (for "no data since … (why)"). */
+  private readonly seen = new Map<string, { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number }>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -128,6 +130,7 @@ export class DataplaneHub {
         if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
         conn = { ws, id: msg.dataplaneId, name: msg.name, appliedVersion: msg.configVersion, lastSeenWrite: Date.now(), alive: true, work: Promise.resolve() };
         this.conns.set(conn.id, conn);
+        this.seen.set(conn.id, { id: conn.id, name: conn.name, connected: true, lastFrameAt: this.seen.get(conn.id)?.lastFrameAt ?? null, since: Date.now() });
         conn.work = this.onHello(conn, msg).catch(() => {});
         return;
       }
@@ -172,13 +175,16 @@ export class DataplaneHub {
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, lastSeenAt: new Date() } });
         await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
         return;
-      case 'stats':
+      case 'stats': {
         this.stats.add(msg.frame);
+        const seen = this.seen.get(c.id);
+        if (seen) seen.lastFrameAt = Date.now();
         if (Date.now() - c.lastSeenWrite > LAST_SEEN_WRITE_MS) {
           c.lastSeenWrite = Date.now();
           await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastSeenAt: new Date() } });
         }
         return;
+      }
       case 'event': {
         const e = msg.event;
         const poolId = e.poolId ? ((await this.prisma.pool.findUnique({ where: { id: e.poolId }, select: { id: true } }))?.id ?? null) : null;
@@ -193,6 +199,8 @@ export class DataplaneHub {
   }
 
   private async markGone(c: Connection): Promise<void> {
+    const seen = this.seen.get(c.id);
+    if (seen) Object.assign(seen, { connected: false, since: Date.now() });
     await this.prisma.dataplane.update({ where: { id: c.id }, data: { connected: false, lastSeenAt: new Date() } }).catch(() => {});
     await recordEvent(this.prisma, { kind: 'dataplane_leave', severity: 'warning', dataplaneId: c.id, message: `data plane ${c.name} disconnected` }).catch(() => {});
   }
@@ -213,6 +221,11 @@ export class DataplaneHub {
   onAck(listener: (dataplaneId: string, version: number) => void): () => void {
     this.ackListeners.add(listener);
     return () => this.ackListeners.delete(listener);
+  }
+
+  /** The data planes this replica has heard from, for the dashboard's freshness notes. */
+  dataplaneLinks(): { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number }[] {
+    return [...this.seen.values()].map((d) => ({ ...d }));
   }
 
   connectedIds(): string[] {

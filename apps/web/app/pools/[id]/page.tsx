@@ -8,6 +8,7 @@ import { ConfirmButton } from '../../../components/confirm-button';
 import { DeploysPanel } from '../../../components/deploys-panel';
 import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
+import { LiveSummary } from '../../../components/live-summary';
 import { PoolForm } from '../../../components/pool-form';
 import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
 import { StaleNotice } from '../../../components/stale-notice';
@@ -63,11 +64,12 @@ export default function PoolPage() {
           <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
         </div>
         <h2>Backends</h2>
-        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest} />
+        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest?.backends ?? {}} stale={live.freshness.stale} />
       </section>
       <section className="card">
         <h2>Live traffic</h2>
-        <LiveCharts poolId={p.id} seconds={live.seconds} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
+        <LiveSummary latest={live.latest} freshness={live.freshness} />
+        <LiveCharts poolId={p.id} seconds={live.seconds} untilTs={live.untilTs} freshness={live.freshness} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
       </section>
       <section className="card">
         <h2>Configuration</h2>
