@@ -132,15 +132,30 @@ describe('DataplaneHub', () => {
     });
     expect(rows.da).toMatchObject({ connected: true, lag: 0, lastError: null });
     expect(rows.db).toMatchObject({ connected: true, appliedConfigVersion: 1, lag: 1, lastError: /cannot listen/ });
-    const refused = await viewer.events.list({ kind: 'snapshot_refused', limit: 5 });
-    expect(refused[0]?.message).toMatch(/dp-b refused config 2 and keeps 1/);
+    // The refusal is an event of the pool the revision changed, with the reason.
+    const refused = await eventually(async () => (await viewer.events.list({ kind: 'snapshot_refused', poolId: pool.id, limit: 5 }))[0]);
+    expect(refused.message).toMatch(/dp-b refused revision 2: cannot listen on 127\.0\.0\.1:18080 \(keeps 1\)/);
 
     const applied = await viewer.stats.applied({ limit: 2 });
-    expect(applied[0]).toMatchObject({ version: 2, appliedBy: ['dp-a'], pending: ['dp-b'], fullyApplied: false });
+    expect(applied[0]).toMatchObject({ version: 2, appliedBy: ['dp-a'], running: ['dp-a'], pending: [], refused: [{ dataplane: 'dp-b', version: 2 }], fullyApplied: false });
+    expect(applied[0]!.refused[0]!.error).toMatch(/cannot listen/);
     expect(applied[1]).toMatchObject({ version: 1, fullyApplied: true });
+    expect(await viewer.revisions.poolStatus({ poolId: pool.id })).toMatchObject({ version: 2, running: ['dp-a'], pending: [], refused: [{ dataplane: 'dp-b' }], previousVersion: 1 });
 
-    await b.send({ type: 'ack', version: 2, hash: pushedA.hash });
-    await eventually(async () => (await viewer.stats.applied({ limit: 1 }))[0]?.fullyApplied);
+    // A newer revision both apply does not cover the refused one.
+    const again = await op.pools.get({ id: 'web' });
+    await op.pools.update({ id: pool.id, expectedVersion: again.version, patch: { algorithm: 'round_robin' } });
+    const third = await eventually(() => b.snapshots().find((s) => s.version === 3));
+    await eventually(() => a.snapshots().find((s) => s.version === 3));
+    await a.send({ type: 'ack', version: 3, hash: third.hash });
+    await b.send({ type: 'ack', version: 3, hash: third.hash });
+    const after = await eventually(async () => {
+      const list = await viewer.stats.applied({ limit: 3 });
+      return list[0]?.fullyApplied ? list : undefined;
+    });
+    expect(after[0]).toMatchObject({ version: 3, running: expect.arrayContaining(['dp-a', 'dp-b']), refused: [] });
+    expect(after[1]).toMatchObject({ version: 2, appliedBy: ['dp-a'], refused: [{ dataplane: 'dp-b' }], fullyApplied: false });
+    expect(await viewer.revisions.poolStatus({ poolId: pool.id })).toMatchObject({ version: 3, pending: [], refused: [] });
 
     a.ws.close();
     b.ws.close();

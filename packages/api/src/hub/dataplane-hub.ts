@@ -1,6 +1,7 @@
 import { CHANNEL_REVISION, type PgListener, type PrismaClient, createPgListener } from '@fulcrum/db';
 import { type TControlToDataplane, type TDataplaneToControl, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
+import { recordApplyResult } from '../services/dataplanes/apply-results';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
@@ -170,10 +171,16 @@ export class DataplaneHub {
         c.appliedVersion = msg.version;
         for (const l of this.ackListeners) l(c.id, msg.version);
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { appliedConfigVersion: msg.version, lastError: null, lastSeenAt: new Date() } });
+        await recordApplyResult(this.prisma, { dataplaneId: c.id, dataplaneName: c.name, version: msg.version, state: 'applied' });
         return;
       case 'nack':
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, lastSeenAt: new Date() } });
-        await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+        if (msg.version !== null) {
+          // Per revision and per pool: the refusal stays visible whatever is applied later.
+          await recordApplyResult(this.prisma, { dataplaneId: c.id, dataplaneName: c.name, version: msg.version, state: 'refused', error: `${msg.error} (keeps ${msg.keptVersion ?? 'none'})` });
+        } else {
+          await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused a config it could not read and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+        }
         return;
       case 'stats': {
         this.stats.add(msg.frame);
