@@ -14,6 +14,11 @@ describe('freshness', () => {
     expect(f).toEqual({ stale: true, note: 'no data since 14:22:05 (data plane edge-1 disconnected)' });
   });
 
+  it('names a connected data plane whose frames stopped (a frozen process)', () => {
+    const f = freshness({ ...base, now: 110_000, lastPushAt: 109_900, links: [{ id: 'dp-1', name: 'edge-1', connected: true, silentMs: 9000 }] });
+    expect(f.note).toBe('no data since 14:22:05 (data plane edge-1 stopped reporting)');
+  });
+
   it('says the control plane is unreachable when nothing at all arrives', () => {
     expect(freshness({ ...base, now: base.lastPushAt + 10_000 }).note).toBe('no data since 14:22:05 (control plane unreachable)');
   });

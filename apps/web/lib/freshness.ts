@@ -5,6 +5,8 @@ export interface DataplaneLink {
   id: string;
   name: string;
   connected: boolean;
+  /** How long since its last stats frame, on the control plane's clock (null: none yet). */
+  silentMs?: number | null;
 }
 
 export interface FreshnessInput {
@@ -45,8 +47,11 @@ export function freshness(i: FreshnessInput): Freshness {
   let reason: string;
   if (i.lastPushAt === null || i.now - i.lastPushAt > STALE_AFTER_MS) reason = 'control plane unreachable';
   else {
-    const gone = i.links.filter((l) => !l.connected && (i.reporters.length === 0 || i.reporters.includes(l.id)));
+    const mine = (l: DataplaneLink) => i.reporters.length === 0 || i.reporters.includes(l.id);
+    const gone = i.links.filter((l) => !l.connected && mine(l));
+    const silent = i.links.filter((l) => l.connected && mine(l) && (l.silentMs ?? 0) > STALE_AFTER_MS);
     if (gone.length > 0) reason = `data plane ${gone.map((l) => l.name).join(', ')} disconnected`;
+    else if (silent.length > 0) reason = `data plane ${silent.map((l) => l.name).join(', ')} stopped reporting`;
     else if (!i.links.some((l) => l.connected)) reason = 'no data plane connected';
     else reason = 'its data planes send no stats for it';
   }

@@ -231,8 +231,10 @@ export class DataplaneHub {
   }
 
   /** The data planes this replica has heard from, for the dashboard's freshness notes. */
-  dataplaneLinks(): { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number }[] {
-    return [...this.seen.values()].map((d) => ({ ...d }));
+  dataplaneLinks(): { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number; silentMs: number | null }[] {
+    const now = Date.now();
+    // silentMs on this replica's clock, so the browser need not compare clocks.
+    return [...this.seen.values()].map((d) => ({ ...d, silentMs: d.lastFrameAt === null ? null : now - d.lastFrameAt }));
   }
 
   connectedIds(): string[] {

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { ApplyStatus } from '../../../components/apply-status';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { DeploysPanel } from '../../../components/deploys-panel';
@@ -25,13 +26,16 @@ export default function PoolPage() {
   const toast = useToast();
   const { canWrite } = useSession();
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
+  const [justSaved, setJustSaved] = useState(false);
   const pool = useQuery(trpc.pools.get.queryOptions({ id }));
   const live = useLivePool(pool.data?.id ?? id);
   const update = useMutation(
     trpc.pools.update.mutationOptions({
       onSuccess: async () => {
         setServerErrors({});
-        toast('ok', 'Pool saved');
+        setJustSaved(true);
+        // Saved is not applied: the status beside the form says whether the data planes run it.
+        toast('ok', 'Pool saved as a new revision');
         await qc.invalidateQueries();
       },
       onError: (err) => {
@@ -63,6 +67,7 @@ export default function PoolPage() {
           </h1>
           <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
         </div>
+        <ApplyStatus poolId={p.id} justSaved={false} canWrite={canWrite} />
         <h2>Backends</h2>
         <BackendsTable poolId={p.id} backends={p.backends} live={live.latest?.backends ?? {}} stale={live.freshness.stale} />
       </section>
@@ -74,6 +79,7 @@ export default function PoolPage() {
       <section className="card">
         <h2>Configuration</h2>
         <StaleNotice error={update.error} what="pool" onReload={() => void pool.refetch().then(() => update.reset())} />
+        {justSaved && <ApplyStatus poolId={p.id} justSaved canWrite={canWrite} />}
         <PoolForm
           key={p.version}
           initial={p}
