@@ -142,9 +142,11 @@ describe('DataplaneHub', () => {
     expect(applied[1]).toMatchObject({ version: 1, fullyApplied: true });
     expect(await viewer.revisions.poolStatus({ poolId: pool.id })).toMatchObject({ version: 2, running: ['dp-a'], pending: [], refused: [{ dataplane: 'dp-b' }], previousVersion: 1 });
 
-    // A newer revision both apply does not cover the refused one.
-    const again = await op.pools.get({ id: 'web' });
-    await op.pools.update({ id: pool.id, expectedVersion: again.version, patch: { algorithm: 'round_robin' } });
+    // The operator rolls back; the rollback is an event of the pool, and once both data planes
+    // apply it, the refused revision still shows as refused, never as applied.
+    await op.revisions.rollback({ version: 1 });
+    const rolledBack = await eventually(async () => (await viewer.events.list({ kind: 'config_revision', poolId: pool.id, limit: 1 }))[0]);
+    expect(rolledBack.message).toMatch(/revision 3 .* rolls this pool back to revision 1/);
     const third = await eventually(() => b.snapshots().find((s) => s.version === 3));
     await eventually(() => a.snapshots().find((s) => s.version === 3));
     await a.send({ type: 'ack', version: 3, hash: third.hash });

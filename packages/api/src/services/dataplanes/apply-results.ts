@@ -1,7 +1,6 @@
 import type { Prisma, PrismaClient } from '@fulcrum/db';
-import { type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum/protocol';
 import { recordEvent } from '../events/events';
-import { canonicalJson } from '../revisions/snapshot-compiler';
+import { poolsChangedBy } from '../revisions/pools-changed';
 
 /** A data plane's answer to one revision. `partial`: applied except for `refusedPools`. */
 export type TApplyState = 'applied' | 'refused' | 'partial';
@@ -14,20 +13,6 @@ export interface ApplyResult {
   error?: string | null;
   /** For a partial apply: the pools it could not apply, each with its reason. */
   refusedPools?: { poolId: string; error: string }[];
-}
-
-/** Pools whose config differs between a revision and the one before it (all of them for the first). */
-async function poolsChangedBy(prisma: PrismaClient, version: number): Promise<string[]> {
-  const rows = await prisma.configRevision.findMany({ where: { version: { in: [version - 1, version] } }, select: { version: true, snapshot: true } });
-  const parse = (v: number) => {
-    const raw = rows.find((r) => r.version === v)?.snapshot;
-    const parsed = raw ? ZConfigSnapshot.safeParse(raw) : undefined;
-    return parsed?.success ? parsed.data : undefined;
-  };
-  const after = parse(version);
-  if (!after) return [];
-  const before = new Map((parse(version - 1)?.pools ?? []).map((p) => [p.id, canonicalJson(p)]));
-  return after.pools.filter((p: TConfigSnapshot['pools'][number]) => before.get(p.id) !== canonicalJson(p)).map((p) => p.id);
 }
 
 /**

@@ -3,7 +3,7 @@ import { type RefusalView, listRefusals } from './apply-results';
 import { STALE_AFTER_MS } from './list-dataplanes';
 
 export interface PoolApplyStatus {
-  /** The newest revision that changed this pool (its own changes, or a rollback); null before any. */
+  /** The newest revision that changed this pool (its own changes, or a rollback that changed it); null before any. */
   version: number | null;
   /** Connected data planes serving that revision or a newer one without refusing it. */
   running: string[];
@@ -21,12 +21,10 @@ export interface PoolApplyStatus {
  * operator saved.
  */
 export async function getPoolApplyStatus(prisma: PrismaClient, poolId: string): Promise<PoolApplyStatus> {
-  const [own, rollback] = await Promise.all([
-    prisma.event.findFirst({ where: { kind: 'config_revision', poolId }, orderBy: { createdAt: 'desc' }, select: { data: true } }),
-    prisma.configRevision.findFirst({ where: { rollbackOf: { not: null } }, orderBy: { version: 'desc' }, select: { version: true } }),
-  ]);
-  const ownVersion = typeof (own?.data as { version?: unknown } | null)?.version === 'number' ? ((own!.data as { version: number }).version) : null;
-  const version = Math.max(ownVersion ?? -1, rollback?.version ?? -1);
+  // Its own changes and the rollbacks that changed it are events of the pool.
+  const own = await prisma.event.findFirst({ where: { kind: 'config_revision', poolId }, orderBy: { createdAt: 'desc' }, select: { data: true } });
+  const v = (own?.data as { version?: unknown } | null)?.version;
+  const version = typeof v === 'number' ? v : -1;
   if (version < 0) return { version: null, running: [], pending: [], refused: [], previousVersion: null };
   const [dataplanes, refused, previous] = await Promise.all([
     prisma.dataplane.findMany({ where: { connected: true, lastSeenAt: { gte: new Date(Date.now() - STALE_AFTER_MS) } }, select: { name: true, appliedConfigVersion: true } }),
