@@ -49,7 +49,10 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
   let clientIn = 0;
   let clientOut = 0;
   const errorPage = (status: 502 | 503 | 504, reason: string, why: TProxyCause) => {
-    if (!res.headersSent) (answered = status), (cause = why);
+    if (!res.headersSent) {
+      answered = status;
+      cause = why;
+    }
     sendErrorPage(res, status, reason, requestId);
   };
   let clientGone = false;
@@ -87,7 +90,10 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
     const state = backend.state;
     const started = performance.now();
     state.active++;
-    if (retrying) pool.retriesInflight++, pool.stats.retry();
+    if (retrying) {
+      pool.retriesInflight++;
+      pool.stats.retry();
+    }
     state.stats.request();
     let connected = false;
     let responseStarted = false;
