@@ -4,7 +4,7 @@ import { PROXY_CAUSE_LABEL, type TPoolTraffic, type TProxyCause, clientErrorRate
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { type DataplaneLink, type Freshness, freshness } from './freshness';
+import { type DataplaneLink, type Freshness, STALE_AFTER_MS, freshness } from './freshness';
 import { type LiveSecond, mergeWindow } from './live-window';
 import { useTRPC } from './trpc';
 
@@ -50,13 +50,20 @@ export function causeList(t: Pick<TPoolTraffic, 'causes'>): LivePoolSummary['cau
     .map(([cause, count]) => ({ cause, count, label: PROXY_CAUSE_LABEL[cause] }));
 }
 
-/** Re-renders every `ms` so ages and staleness move on even when nothing arrives. */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+/**
+ * The browser's clock, re-read exactly when the first of `deadlines` (ms, browser clock) passes:
+ * staleness flips the moment a number is STALE_AFTER_MS old, even when nothing arrives, without
+ * re-rendering on a timer otherwise (the note shows since when, not a ticking age).
+ */
+export function useNowAt(deadlines: readonly (number | null)[]): number {
+  const [, bump] = useState(0);
+  const now = Date.now();
+  const next = Math.min(...deadlines.filter((d): d is number => d !== null && d > now));
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
+    if (!Number.isFinite(next)) return;
+    const t = setTimeout(() => bump((n) => n + 1), next - Date.now() + 5);
+    return () => clearTimeout(t);
+  }, [next]);
   return now;
 }
 
@@ -66,7 +73,7 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
   const [latest, setLatest] = useState<Record<string, LivePoolSummary>>({});
   const [links, setLinks] = useState<DataplaneLink[]>([]);
   const lastPushAt = useRef<number | null>(null);
-  const now = useNow();
+  const now = useNowAt([lastPushAt.current === null ? null : lastPushAt.current + STALE_AFTER_MS + 1, ...Object.values(latest).map((s) => s.receivedAt + STALE_AFTER_MS + 1)]);
   const sub = useSubscription(
     trpc.stats.live.subscriptionOptions(undefined, {
       onData: (frame) => {
@@ -116,7 +123,8 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
   const [links, setLinks] = useState<DataplaneLink[]>([]);
   const marks = useRef<{ lastPushAt: number | null; lastDataAt: number | null; reporters: string[] }>({ lastPushAt: null, lastDataAt: null, reporters: [] });
   const starts = useRef(0);
-  const now = useNow();
+  const m = marks.current;
+  const now = useNowAt([m.lastPushAt === null ? null : m.lastPushAt + STALE_AFTER_MS + 1, m.lastDataAt === null ? null : m.lastDataAt + STALE_AFTER_MS + 1]);
   useSubscription(
     trpc.stats.live.subscriptionOptions(
       { poolId },
