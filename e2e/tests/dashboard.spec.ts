@@ -1,4 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer, get } from 'node:http';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { type Page, expect, test } from '@playwright/test';
 import { freePort } from '../support/free-port';
 
@@ -260,7 +262,7 @@ test('live traffic: the charts and the backends table move, drain stops a backen
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('link', { name: 'shop' }).click();
     for (const i of [0, 1, 2]) await expect(page.locator(`tr[data-backend="${addr(i)}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 60_000 });
-    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
     await shot(page, 'pool-live');
 
     await page.locator(`tr[data-backend="${addr(0)}"]`).getByRole('button', { name: 'Drain' }).click();
@@ -279,11 +281,11 @@ test('live traffic: the charts and the backends table move, drain stops a backen
     await expect(ranges.getByRole('button', { name: '5 min live' })).toHaveAttribute('aria-pressed', 'true');
     await ranges.getByRole('button', { name: '1 h' }).click();
     await expect(ranges.getByRole('button', { name: '1 h' })).toHaveAttribute('aria-pressed', 'true');
-    await expect(page.locator('[data-chart="Requests/s per backend"]')).toHaveCount(0);
-    await expect(page.locator('[data-chart="Requests/s"] .recharts-line').first()).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"]')).toHaveCount(0);
+    await expect(page.locator('[data-chart="Client responses/s"] .recharts-line').first()).toBeVisible({ timeout: 60_000 });
     await shot(page, 'pool-history');
     await ranges.getByRole('button', { name: '5 min live' }).click();
-    await expect(page.locator('[data-chart="Requests/s per backend"] .recharts-line').first()).toBeVisible();
+    await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
   } finally {
     await traffic.stop();
   }
@@ -518,4 +520,100 @@ test('the main pages at desktop and phone width, without sideways scrolling', as
     await expect(page.getByRole('heading', { name: /shop/ })).toBeVisible();
     await shot(page, `pool${suffix}`);
   }
+});
+
+/** A tRPC mutation over plain HTTP with the page's session. */
+const trpcPost = async <T>(page: Page, path: string, input: unknown): Promise<T> => {
+  const res = await page.request.post(`/api/trpc/${path}`, { data: input });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
+  return body.result.data;
+};
+
+/** The local data plane the control plane under test started: found by its bundle and this control plane's port, never by name alone. */
+function localDataplanePid(): number {
+  const cpPort = new URL(process.env.FULCRUM_E2E_URL!).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue;
+    }
+    if (cmd.includes('fulcrum-dataplane.mjs') && cmd.includes(`ws://127.0.0.1:${cpPort}/ws/dataplane`)) return Number(entry);
+  }
+  throw new Error('the local data plane process was not found');
+}
+
+test('monitoring: all backends down shows ~100 % client errors with the 503 cause; a stopped data plane greys out as stale', async ({ page }) => {
+  test.setTimeout(300_000);
+  await signIn(page, ADMIN);
+  const port = await freePort();
+  const pair = [await startServer((req, res) => (req.resume(), res.end('a'))), await startServer((req, res) => (req.resume(), res.end('b')))];
+  const healthCheck = { enabled: true, type: 'http', path: '/', intervalMs: 200, timeoutMs: 150, rise: 1, fall: 1 };
+  const pool = await trpcPost<{ id: string }>(page, 'pools.create', { name: 'outage', listenHost: '127.0.0.1', listenPort: port, healthCheck });
+  for (const b of pair) await trpcPost(page, 'backends.create', { poolId: pool.id, host: '127.0.0.1', port: b.port });
+
+  // Bounded traffic: two loops, one request at a time each, for at most three minutes (a busy machine makes the steps slow).
+  let stop = false;
+  const statuses: number[] = [];
+  const deadline = Date.now() + 180_000;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const req = get({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
+        statuses.push(res.statusCode ?? 0);
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve());
+    });
+  const loop = async () => {
+    while (!stop && Date.now() < deadline) {
+      await once();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const traffic = Promise.all([loop(), loop()]);
+  let frozen: number | undefined;
+  try {
+    await page.goto('/');
+    const row = page.locator('tr[data-pool="outage"]');
+    await expect(row.locator('td.errors')).toHaveText(/^0\.0%/, { timeout: 30_000 });
+    await expect(row.locator('td.rps')).not.toHaveText(/^0/);
+
+    for (const { server } of pair) {
+      server.closeAllConnections();
+      server.close();
+    }
+    const down = Date.now();
+    await expect(row.locator('td.errors')).toHaveText(/^(9\d|100)\.\d%/, { timeout: 20_000 });
+    await expect(row.locator('[data-cause="no_healthy_backend"]')).toContainText('503 no healthy backend', { timeout: 20_000 });
+    console.log(`e2e: overview showed ~100 % client errors with the 503 cause ${Date.now() - down} ms after the last backend stopped`);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    await shot(page, 'overview-outage');
+
+    // The pool page says the same, from the client's side.
+    await page.getByRole('link', { name: 'outage' }).click();
+    await expect(page.locator('[data-live-summary] [data-figure="errors"]')).toHaveText(/^(9\d|100)\.\d %/, { timeout: 20_000 });
+    await expect(page.locator('[data-live-summary] [data-cause="no_healthy_backend"]')).toContainText('no healthy backend');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect(row.locator('td.errors')).toHaveText(/^(9\d|100)\.\d%/, { timeout: 20_000 });
+
+    // Freeze the data plane: its numbers stop, and the overview greys them out with since when and why.
+    frozen = localDataplanePid();
+    process.kill(frozen, 'SIGSTOP');
+    const stopped = Date.now();
+    await expect(row).toHaveAttribute('data-stale', 'true', { timeout: 20_000 });
+    await expect(row.locator('[data-stale-note]')).toContainText(/no data since \d\d:\d\d:\d\d \(data plane local (stopped reporting|disconnected)\)/, { timeout: 20_000 });
+    console.log(`e2e: overview marked the pool stale ${Date.now() - stopped} ms after the data plane stopped`);
+    await shot(page, 'overview-stale');
+  } finally {
+    if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
+    stop = true;
+    await traffic;
+  }
+  // Back: the row is live again.
+  await expect(page.locator('tr[data-pool="outage"]')).not.toHaveAttribute('data-stale', 'true', { timeout: 60_000 });
 });

@@ -2,8 +2,10 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { PROXY_CAUSE_STATUS } from '@fulcrum/protocol';
 import { EventsList } from '../components/events-list';
-import { useLiveStats } from '../lib/live-stats';
+import { StaleNote } from '../components/live-summary';
+import { LIVE_WINDOW_LABEL, useLiveStats } from '../lib/live-stats';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
 
@@ -40,7 +42,7 @@ export default function OverviewPage() {
                   <th>Listener</th>
                   <th>Algorithm</th>
                   <th>Req/s</th>
-                  <th>Errors</th>
+                  <th>Client errors ({LIVE_WINDOW_LABEL})</th>
                   <th>p99 ms</th>
                   <th>Healthy</th>
                 </tr>
@@ -48,8 +50,10 @@ export default function OverviewPage() {
               <tbody>
                 {pools.data.map((p) => {
                   const s = live.pools[p.id];
+                  const fresh = live.freshness(p.id);
+                  const stale = fresh.stale ? ' stale' : '';
                   return (
-                  <tr key={p.id}>
+                  <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined}>
                     <td>
                       <Link href={`/pools/${p.id}`}>{p.name}</Link>
                     </td>
@@ -59,10 +63,20 @@ export default function OverviewPage() {
                     <td>{p.algorithm.replaceAll('_', ' ')}</td>
                     {s ? (
                       <>
-                        <td className="rps">{s.rps}</td>
-                        <td>{(s.errorRate * 100).toFixed(1)}%</td>
-                        <td>{s.p99}</td>
-                        <td>
+                        <td className={`rps${stale}`}>
+                          {s.rps}
+                          <StaleNote freshness={fresh} />
+                        </td>
+                        <td className={`errors${stale}${s.errorRate > 0 ? ' error-rate-high' : ''}`} data-error-rate={s.errorRate}>
+                          {(s.errorRate * 100).toFixed(1)}%
+                          {s.causes.map((c) => (
+                            <span key={c.cause} className="cause" data-cause={c.cause}>
+                              {PROXY_CAUSE_STATUS[c.cause]} {c.label} ×{c.count}
+                            </span>
+                          ))}
+                        </td>
+                        <td className={stale.trim() || undefined}>{s.rps > 0 ? s.p99 : '—'}</td>
+                        <td className={stale.trim() || undefined}>
                           {s.healthy}/{p.backendCount}
                         </td>
                       </>

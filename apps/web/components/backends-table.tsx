@@ -11,7 +11,7 @@ import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
 
 /** A pool's backends with their admin actions; live health and traffic join in beside them. */
-export function BackendsTable({ poolId, backends, live }: { poolId: string; backends: TBackend[]; live: Record<string, LivePoint> }) {
+export function BackendsTable({ poolId, backends, live, stale = false }: { poolId: string; backends: TBackend[]; live: Record<string, LivePoint>; stale?: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const toast = useToast();
@@ -72,7 +72,7 @@ export function BackendsTable({ poolId, backends, live }: { poolId: string; back
               <th>State</th>
               <th>Health</th>
               <th>Active</th>
-              <th>Req/s</th>
+              <th>Attempts/s</th>
               <th>p99 ms</th>
               <th>Weight</th>
               <th>Backup</th>
@@ -97,10 +97,15 @@ export function BackendsTable({ poolId, backends, live }: { poolId: string; back
                 <td>
                   <span className={`state state-${b.adminState}`}>{b.adminState}</span>
                 </td>
-                <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}`}>{live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}</td>
-                <td className="active">{live[b.id]?.activeConnections ?? '—'}</td>
-                <td className="rps">{live[b.id]?.requests ?? '—'}</td>
-                <td>{live[b.id] ? live[b.id]!.latencyMs.p99 : '—'}</td>
+                <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}${stale ? ' stale' : ''}`}>{live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}</td>
+                <td className={`active${stale ? ' stale' : ''}`}>{live[b.id]?.activeConnections ?? '—'}</td>
+                <td className={`rps${stale ? ' stale' : ''}`} title="upstream attempts/s, retries included">
+                  {live[b.id]?.requests ?? '—'}
+                  {!!live[b.id] && live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset > 0 && (
+                    <span className="upstream-failed"> ({live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset} failed)</span>
+                  )}
+                </td>
+                <td className={stale ? 'stale' : undefined}>{live[b.id] && live[b.id]!.requests > 0 ? live[b.id]!.latencyMs.p99 : '—'}</td>
                 <td>
                   <input
                     key={b.version /* deploys and the autoscaler change weights too */}

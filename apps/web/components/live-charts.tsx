@@ -2,7 +2,10 @@
 
 import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { type LivePoint, type LiveSecond, type THistoryRange, usePoolHistory } from '../lib/live-stats';
+import { PROXY_CAUSE_LABEL, type TProxyCause, ZProxyCause, clientErrorRate } from '@fulcrum/protocol';
+import { clockTime } from '../lib/freshness';
+import { type Freshness, type LiveSecond, type THistoryRange, usePoolHistory } from '../lib/live-stats';
+import { type TimelineSecond, withGaps } from '../lib/live-window';
 import { historyRates } from '../lib/traffic-rates';
 
 type TRange = '5m' | THistoryRange;
@@ -13,16 +16,20 @@ const RANGES: { value: TRange; label: string; ms: number; tickMs: number }[] = [
   { value: '24h', label: '24 h', ms: 86_400_000, tickMs: 4 * 3600_000 },
 ];
 
-const COLORS = ['#4aa3ff', '#3fb950', '#d29922', '#f85149', '#a371f7', '#39c5cf', '#ff7b72', '#e3b341'];
+const COLORS = ['#4aa3ff', '#3fb950', '#d29922', '#a371f7', '#39c5cf', '#e3b341', '#8b97a3'];
+/** Colours by meaning where a series has one: errors red, latency percentiles from light to dark. */
+const MEANING: Record<string, string> = { '2xx': '#3fb950', '3xx': '#39c5cf', '4xx': '#d29922', '5xx': '#f85149', p50: '#4aa3ff', p95: '#a371f7', p99: '#f85149' };
 
-function Chart({ title, data, series, range }: { title: string; data: Record<string, number>[]; series: { key: string; label: string }[]; range: TRange }) {
+type Series = { key: string; label: string; color?: string };
+
+function Chart({ title, data, series, range }: { title: string; data: Record<string, number | undefined>[]; series: Series[]; range: TRange }) {
   const { ms, tickMs } = RANGES.find((r) => r.value === range)!;
   // The axis spans the whole range up to the newest point (the server's clock, not the browser's),
   // so a pool with ten minutes of history shows it at the right end of the day.
   const newest = data[data.length - 1]?.ts ?? 0;
   const ticks: number[] = [];
   for (let t = Math.ceil((newest - ms) / tickMs) * tickMs; t <= newest; t += tickMs) ticks.push(t);
-  const time = (ts: number) => new Date(ts).toLocaleTimeString([], range === '5m' ? { minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+  const time = (ts: number) => (range === '24h' ? clockTime(ts).slice(0, 5) : clockTime(ts));
   return (
     <figure className="chart" data-chart={title}>
       <figcaption>{title}</figcaption>
@@ -34,7 +41,8 @@ function Chart({ title, data, series, range }: { title: string; data: Record<str
           <Tooltip labelFormatter={(v) => time(Number(v))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {series.map((s, i) => (
-            <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} />
+            // connectNulls off: a second nobody reported is a gap, never a line carried across it.
+            <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -42,27 +50,42 @@ function Chart({ title, data, series, range }: { title: string; data: Record<str
   );
 }
 
-/** The live five minutes, per second: requests/s and connections per backend, latency percentiles, errors by kind. */
-function LiveRange({ seconds, names }: { seconds: LiveSecond[]; names: Record<string, string> }) {
-  if (!seconds.some((s) => Object.keys(s.backends).length > 0)) return <p className="muted">No traffic data yet: stats appear once a data plane serves this pool.</p>;
+/** A timeline second's values, or nothing for a gap (recharts breaks the line there). */
+function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number>): Record<string, number | undefined> {
+  return t.data ? { ts: t.ts, ...values(t.data) } : { ts: t.ts };
+}
+
+/**
+ * The live five minutes, per second, every second of it (gaps where no data plane reported): what
+ * clients got (responses by class, error rate, the proxy's own answers by cause, latency from the
+ * merged histogram), and apart from it the upstream side (attempts per backend, failed attempts).
+ */
+function LiveRange({ seconds, untilTs, names }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string> }) {
+  if (!seconds.some((s) => Object.keys(s.backends).length > 0 || s.traffic)) return <p className="muted">No traffic data yet: stats appear once a data plane serves this pool.</p>;
+  const timeline = withGaps(seconds, untilTs);
   const ids = Object.keys(names);
-  const rps = seconds.map((s) => ({ ts: s.ts, ...Object.fromEntries(ids.map((id) => [id, s.backends[id]?.requests ?? 0])) }));
-  const latency = seconds.map((s) => {
-    const pts = Object.values(s.backends);
-    return { ts: s.ts, p50: Math.max(0, ...pts.map((p) => p.latencyMs.p50)), p95: Math.max(0, ...pts.map((p) => p.latencyMs.p95)), p99: Math.max(0, ...pts.map((p) => p.latencyMs.p99)) };
-  });
-  const errors = seconds.map((s) => {
-    const pts = Object.values(s.backends);
-    const sum = (f: (p: LivePoint) => number) => pts.reduce((a, p) => a + f(p), 0);
-    return { ts: s.ts, '5xx': sum((p) => p.responses['5xx']), connect: sum((p) => p.errors.connect), timeout: sum((p) => p.errors.timeout), reset: sum((p) => p.errors.reset) };
-  });
-  const active = seconds.map((s) => ({ ts: s.ts, ...Object.fromEntries(ids.map((id) => [id, s.backends[id]?.activeConnections ?? 0])) }));
+  const causes = ZProxyCause.options.filter((c) => seconds.some((s) => (s.traffic?.causes[c] ?? 0) > 0));
+  const responses = timeline.map((t) => row(t, (s) => ({ responses: s.traffic?.responses ?? 0, '5xx': s.traffic?.responses5xx ?? 0 })));
+  const errorRate = timeline.map((t) => row(t, (s) => ({ errorPct: s.traffic ? Math.round(clientErrorRate(s.traffic) * 1000) / 10 : 0 })));
+  const byCause = timeline.map((t) => row(t, (s) => Object.fromEntries(causes.map((c) => [c, s.traffic?.causes[c] ?? 0]))));
+  const latency = timeline.map((t) => row(t, (s) => ({ p50: s.traffic?.p50Ms ?? 0, p95: s.traffic?.p95Ms ?? 0, p99: s.traffic?.p99Ms ?? 0 })));
+  const attempts = timeline.map((t) => row(t, (s) => Object.fromEntries(ids.map((id) => [id, s.backends[id]?.requests ?? 0]))));
+  const failed = timeline.map((t) =>
+    row(t, (s) => ({
+      ...Object.fromEntries(ids.map((id) => [id, (s.backends[id]?.errors.connect ?? 0) + (s.backends[id]?.errors.timeout ?? 0) + (s.backends[id]?.errors.reset ?? 0)])),
+      retries: s.traffic?.retries ?? 0,
+    })),
+  );
+  const active = timeline.map((t) => row(t, (s) => Object.fromEntries(ids.map((id) => [id, s.backends[id]?.activeConnections ?? 0]))));
   const perBackend = ids.map((id) => ({ key: id, label: names[id]! }));
   return (
     <div className="charts">
-      <Chart range="5m" title="Requests/s per backend" data={rps} series={perBackend} />
-      <Chart range="5m" title="Latency (ms)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
-      <Chart range="5m" title="Errors/s by kind" data={errors} series={['5xx', 'connect', 'timeout', 'reset'].map((k) => ({ key: k, label: k }))} />
+      <Chart range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
+      <Chart range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
+      <Chart range="5m" title="Client latency (ms, merged histogram)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
+      <Chart range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
+      <Chart range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
       <Chart range="5m" title="Active connections" data={active} series={perBackend} />
     </div>
   );
@@ -77,16 +100,17 @@ function HistoryRange({ poolId, range }: { poolId: string; range: THistoryRange 
   if (points.length === 0) return <p className="muted">No stored history yet: the control plane keeps traffic in 10-second rollups once a data plane serves this pool.</p>;
   return (
     <div className="charts">
-      <Chart range={range} title="Requests/s" data={points} series={[{ key: 'rps', label: 'requests/s' }]} />
-      <Chart range={range} title="p99 latency (ms)" data={points} series={[{ key: 'p99', label: 'worst backend p99' }]} />
-      <Chart range={range} title="Errors/s" data={points} series={[{ key: '5xx', label: '5xx' }, { key: 'connection', label: 'connect/timeout/reset' }]} />
+      <Chart range={range} title="Client responses/s" data={points} series={[{ key: 'rps', label: 'responses/s', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
+      <Chart range={range} title="Client latency (ms)" data={points} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
+      <Chart range={range} title="Failed upstream attempts/s and retries" data={points} series={[{ key: 'upstream', label: 'failed attempts', color: '#d29922' }, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
       <Chart range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
     </div>
   );
 }
 
 /** A pool's traffic: the live five minutes, or the last hour or day from stored history. */
-export function LiveCharts({ poolId, seconds, names }: { poolId: string; seconds: LiveSecond[]; names: Record<string, string> }) {
+export function LiveCharts({ poolId, seconds, untilTs, names, freshness }: { poolId: string; seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; freshness: Freshness }) {
   const [range, setRange] = useState<TRange>('5m');
   return (
     <>
@@ -97,7 +121,13 @@ export function LiveCharts({ poolId, seconds, names }: { poolId: string; seconds
           </button>
         ))}
       </div>
-      {range === '5m' ? <LiveRange seconds={seconds} names={names} /> : <HistoryRange poolId={poolId} range={range} />}
+      {range === '5m' ? (
+        <div className={freshness.stale ? 'stale' : undefined} data-stale={freshness.stale || undefined}>
+          <LiveRange seconds={seconds} untilTs={untilTs} names={names} />
+        </div>
+      ) : (
+        <HistoryRange poolId={poolId} range={range} />
+      )}
     </>
   );
 }

@@ -1,9 +1,10 @@
 'use client';
 
-import { failureRate, sumPoolTraffic } from '@fulcrum/protocol';
+import { PROXY_CAUSE_LABEL, type TPoolTraffic, type TProxyCause, clientErrorRate } from '@fulcrum/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { type DataplaneLink, type Freshness, STALE_AFTER_MS, freshness } from './freshness';
 import { type LiveSecond, mergeWindow } from './live-window';
 import { useTRPC } from './trpc';
 
@@ -11,55 +12,119 @@ import { useTRPC } from './trpc';
  * The dashboard's one seam for traffic numbers. Live numbers are pushed: the `stats.live`
  * subscription (server-sent events, see ./trpc) delivers every complete second; the pool view's
  * five minutes start from `stats.history` and grow with each push. Longer ranges read the stored
- * rollups. Until a data plane reports, the hooks return empty data and pages show "no data yet".
+ * rollups. Every live number carries its freshness: after STALE_AFTER_MS without a new second it
+ * is stale, with since when and why.
  */
 
 export type { LivePoint, LiveSecond } from './live-window';
+export type { Freshness } from './freshness';
+
+/** The window every live number on screen covers (the last complete second). */
+export const LIVE_WINDOW_LABEL = 'last 1 s';
 
 export interface LivePoolSummary {
+  /** Responses to clients per second. */
   rps: number;
+  /** Client responses >= 500 over client responses (0..1). */
   errorRate: number;
+  /** The proxy's own answers in the second, most frequent first, e.g. "503 no healthy backend". */
+  causes: { cause: TProxyCause; label: string; count: number }[];
   p99: number;
+  /** Upstream attempts that failed (retried or not), apart from client errors. */
+  upstreamErrors: number;
   /** Backends reported healthy and not ejected. */
   healthy: number;
   /** Backends the data planes reported on at all. */
   reported: number;
+  /** Start of the second (control plane's clock). */
+  ts: number;
+  /** Browser clock when it arrived. */
+  receivedAt: number;
+  reporters: string[];
 }
 
-// A pool missing from a few pushed seconds (its frames came late) keeps its last numbers this
-// long before the overview says "no data yet".
-const SUMMARY_KEPT_MS = 5000;
-
-/** Every pool's newest complete second, keyed by pool id (the overview). */
-export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loading: boolean } {
-  const trpc = useTRPC();
-  const [latest, setLatest] = useState<Record<string, LivePoolSummary & { ts: number }>>({});
-  const sub = useSubscription(
-    trpc.stats.live.subscriptionOptions(undefined, {
-      onData: (frame) =>
-        setLatest((prev) => {
-          const next: Record<string, LivePoolSummary & { ts: number }> = {};
-          for (const [poolId, s] of Object.entries(prev)) if (s.ts > frame.ts - SUMMARY_KEPT_MS) next[poolId] = s;
-          for (const [poolId, backends] of Object.entries(frame.pools)) {
-            const t = sumPoolTraffic(Object.values(backends));
-            next[poolId] = { ts: frame.ts, rps: t.requests, errorRate: failureRate(t), p99: t.p99Ms, healthy: t.healthy, reported: t.reported };
-          }
-          return next;
-        }),
-    }),
-  );
-  return { pools: latest, loading: sub.status === 'connecting' && sub.data === undefined };
+export function causeList(t: Pick<TPoolTraffic, 'causes'>): LivePoolSummary['causes'] {
+  return (Object.entries(t.causes) as [TProxyCause, number][])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cause, count]) => ({ cause, count, label: PROXY_CAUSE_LABEL[cause] }));
 }
 
 /**
- * The pool's last five minutes, one second per backend: the stored seconds first, then each
- * pushed second appended (and the oldest dropped) as it arrives.
+ * The browser's clock, re-read exactly when the first of `deadlines` (ms, browser clock) passes:
+ * staleness flips the moment a number is STALE_AFTER_MS old, even when nothing arrives, without
+ * re-rendering on a timer otherwise (the note shows since when, not a ticking age).
  */
-export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: LiveSecond['backends']; loading: boolean } {
+export function useNowAt(deadlines: readonly (number | null)[]): number {
+  const [, bump] = useState(0);
+  const now = Date.now();
+  const next = Math.min(...deadlines.filter((d): d is number => d !== null && d > now));
+  useEffect(() => {
+    if (!Number.isFinite(next)) return;
+    const t = setTimeout(() => bump((n) => n + 1), next - Date.now() + 5);
+    return () => clearTimeout(t);
+  }, [next]);
+  return now;
+}
+
+/** Every pool's newest complete second, keyed by pool id (the overview), with each pool's freshness. */
+export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loading: boolean; freshness: (poolId: string) => Freshness } {
+  const trpc = useTRPC();
+  const [latest, setLatest] = useState<Record<string, LivePoolSummary>>({});
+  const [links, setLinks] = useState<DataplaneLink[]>([]);
+  const lastPushAt = useRef<number | null>(null);
+  const now = useNowAt([lastPushAt.current === null ? null : lastPushAt.current + STALE_AFTER_MS + 1, ...Object.values(latest).map((s) => s.receivedAt + STALE_AFTER_MS + 1)]);
+  const sub = useSubscription(
+    trpc.stats.live.subscriptionOptions(undefined, {
+      onData: (frame) => {
+        const receivedAt = Date.now();
+        lastPushAt.current = receivedAt;
+        setLinks(frame.dataplanes);
+        setLatest((prev) => {
+          // A pool missing from this push keeps its last second (greyed out as stale, with its time).
+          const next = { ...prev };
+          for (const [poolId, p] of Object.entries(frame.pools)) {
+            const t = p.traffic;
+            next[poolId] = {
+              ts: frame.ts,
+              receivedAt,
+              rps: t.responses,
+              errorRate: clientErrorRate(t),
+              causes: causeList(t),
+              p99: t.p99Ms,
+              upstreamErrors: t.upstreamErrors,
+              healthy: t.healthy,
+              reported: t.reported,
+              reporters: p.reporters,
+            };
+          }
+          return next;
+        });
+      },
+    }),
+  );
+  const fresh = (poolId: string) => {
+    const s = latest[poolId];
+    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links });
+  };
+  return { pools: latest, loading: sub.status === 'connecting' && sub.data === undefined, freshness: fresh };
+}
+
+/**
+ * The pool's last five minutes, one second per backend plus what clients got: the stored seconds
+ * first, then each pushed second appended (and the oldest dropped) as it arrives. `untilTs` is the
+ * newest second pushed at all, so seconds without this pool show as gaps up to it.
+ */
+export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: LiveSecond | undefined; untilTs: number; loading: boolean; freshness: Freshness } {
   const trpc = useTRPC();
   const history = useQuery(trpc.stats.history.queryOptions({ poolId, range: '5m' }));
   const [pushed, setPushed] = useState<LiveSecond[]>([]);
+  const [untilTs, setUntilTs] = useState(0);
+  const [links, setLinks] = useState<DataplaneLink[]>([]);
+  const marks = useRef<{ lastPushAt: number | null; lastDataAt: number | null; reporters: string[] }>({ lastPushAt: null, lastDataAt: null, reporters: [] });
   const starts = useRef(0);
+  const m = marks.current;
+  const now = useNowAt([m.lastPushAt === null ? null : m.lastPushAt + STALE_AFTER_MS + 1, m.lastDataAt === null ? null : m.lastDataAt + STALE_AFTER_MS + 1]);
   useSubscription(
     trpc.stats.live.subscriptionOptions(
       { poolId },
@@ -68,16 +133,28 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
         onStarted: () => {
           if (starts.current++ > 0) void history.refetch();
         },
-        onData: (frame) => setPushed((prev) => mergeWindow(prev, [{ ts: frame.ts, backends: frame.pools[poolId] ?? {} }])),
+        onData: (frame) => {
+          const at = Date.now();
+          marks.current.lastPushAt = at;
+          setLinks(frame.dataplanes);
+          setUntilTs(frame.ts);
+          const p = frame.pools[poolId];
+          if (!p) return;
+          marks.current.lastDataAt = at;
+          marks.current.reporters = p.reporters;
+          setPushed((prev) => mergeWindow(prev, [{ ts: frame.ts, backends: Object.fromEntries(Object.entries(p.backends).map(([id, b]) => [id, { ...b, ts: frame.ts }])), traffic: p.traffic }]));
+        },
       },
     ),
   );
   const seconds = useMemo(() => {
     // The store's newest second was still filling in when it was read; its push completes it.
-    const stored = (history.data?.points ?? []).slice(0, -1).map((p) => ({ ts: p.ts, backends: p.backends ?? {} }));
+    const stored = (history.data?.points ?? []).slice(0, -1).map((p) => ({ ts: p.ts, backends: p.backends ?? {}, traffic: p }));
     return mergeWindow(stored, pushed);
   }, [history.data, pushed]);
-  return { seconds, latest: seconds[seconds.length - 1]?.backends ?? {}, loading: history.isLoading };
+  const latest = seconds[seconds.length - 1];
+  const fresh = freshness({ now, lastPushAt: marks.current.lastPushAt, lastDataAt: marks.current.lastDataAt, lastDataTs: latest?.ts ?? null, reporters: marks.current.reporters, links });
+  return { seconds, latest, untilTs, loading: history.isLoading, freshness: fresh };
 }
 
 export type THistoryRange = '1h' | '24h';

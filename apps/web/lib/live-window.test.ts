@@ -1,6 +1,6 @@
 import { emptyBackendStats } from '@fulcrum/protocol';
 import { describe, expect, it } from 'vitest';
-import { type LivePoint, LIVE_WINDOW_MS, type LiveSecond, mergeWindow } from './live-window';
+import { type LivePoint, LIVE_WINDOW_MS, type LiveSecond, mergeWindow, withGaps } from './live-window';
 
 const point = (ts: number, requests: number): LivePoint => ({ ...emptyBackendStats(), ts, requests, health: 'healthy' });
 const second = (ts: number, requests = 1): LiveSecond => ({ ts, backends: { b1: point(ts, requests) } });
@@ -25,5 +25,27 @@ describe('mergeWindow', () => {
   it('fills seconds missed while reconnecting from a fresh read of the store', () => {
     const pushed = [second(1000), second(4000)];
     expect(mergeWindow([second(2000), second(3000)], pushed).map((s) => s.ts)).toEqual([1000, 2000, 3000, 4000]);
+  });
+});
+
+describe('withGaps', () => {
+  it('has every second up to the newest push, with null where the pool was not reported', () => {
+    const t = withGaps([second(1000), second(2000), second(5000)], 7000);
+    expect(t.map((s) => [s.ts, s.data === null])).toEqual([
+      [1000, false],
+      [2000, false],
+      [3000, true],
+      [4000, true],
+      [5000, false],
+      [6000, true],
+      [7000, true],
+    ]);
+  });
+
+  it('is empty without data, and never longer than the window', () => {
+    expect(withGaps([], 5000)).toEqual([]);
+    const t = withGaps([second(0)], LIVE_WINDOW_MS * 2);
+    expect(t).toHaveLength(LIVE_WINDOW_MS / 1000);
+    expect(t.every((s) => s.data === null)).toBe(true);
   });
 });

@@ -1,12 +1,20 @@
-import type { TBackendStats } from '@fulcrum/protocol';
+import type { TBackendStats, TPoolTraffic } from '@fulcrum/protocol';
 
 /** One backend's merged second as the control plane pushes it. */
-export type LivePoint = Omit<TBackendStats, 'backendId'> & { ts: number };
+export type LivePoint = Omit<TBackendStats, 'backendId' | 'latency'> & { ts: number };
 
-/** A pool's second: every backend a data plane reported on. */
+/** A pool's second: what its clients got, and every backend a data plane reported on. */
 export interface LiveSecond {
   ts: number;
   backends: Record<string, LivePoint>;
+  /** Absent for seconds from data planes without client counters. */
+  traffic?: Omit<TPoolTraffic, 'healthy' | 'reported'>;
+}
+
+/** A second of the chart's timeline: `data` is null where no data plane reported (drawn as a gap). */
+export interface TimelineSecond {
+  ts: number;
+  data: LiveSecond | null;
 }
 
 export const LIVE_WINDOW_MS = 5 * 60_000;
@@ -25,4 +33,19 @@ export function mergeWindow(older: readonly LiveSecond[], newer: readonly LiveSe
   const seconds = [...byTs.values()].sort((a, b) => a.ts - b.ts);
   const newest = seconds[seconds.length - 1]?.ts ?? 0;
   return seconds.filter((s) => s.ts > newest - LIVE_WINDOW_MS);
+}
+
+/**
+ * Every second from the window's start up to `untilTs` (the newest second the control plane
+ * pushed, with or without this pool in it), with null where nothing was reported: charts draw a
+ * gap there rather than a line carried forward or a drop to zero.
+ */
+export function withGaps(seconds: readonly LiveSecond[], untilTs: number): TimelineSecond[] {
+  const last = Math.max(untilTs, seconds[seconds.length - 1]?.ts ?? 0);
+  if (seconds.length === 0) return [];
+  const byTs = new Map(seconds.map((s) => [s.ts, s]));
+  const first = Math.max(seconds[0]!.ts, last - LIVE_WINDOW_MS + 1000);
+  const out: TimelineSecond[] = [];
+  for (let ts = first; ts <= last; ts += 1000) out.push({ ts, data: byTs.get(ts) ?? null });
+  return out;
 }

@@ -6,9 +6,17 @@ type HistoryPoint = inferRouterOutputs<AppRouter>['stats']['history']['points'][
 
 export type RatePoint = {
   ts: number;
+  /** Client responses per second. */
   rps: number;
+  /** Client responses >= 500 per second. */
   '5xx': number;
-  connection: number;
+  /** Client 5xx over client responses, in percent. */
+  errorPct: number;
+  /** Failed upstream attempts per second (retried or not). */
+  upstream: number;
+  retries: number;
+  p50: number;
+  p95: number;
   p99: number;
   active: number;
 };
@@ -20,5 +28,16 @@ export type RatePoint = {
  */
 export function historyRates(points: readonly HistoryPoint[], resolutionSeconds: number): RatePoint[] {
   const per = (n: number) => Math.round((n / resolutionSeconds) * 100) / 100;
-  return points.map((p) => ({ ts: p.ts, rps: per(p.requests), '5xx': per(p.responses5xx), connection: per(p.errors), p99: p.p99Ms, active: p.activeConnections }));
+  return points.map((p) => ({
+    ts: p.ts,
+    rps: per(p.responses),
+    '5xx': per(p.responses5xx),
+    errorPct: p.responses > 0 ? Math.round((Math.min(1, p.responses5xx / p.responses) * 1000)) / 10 : 0,
+    upstream: per(p.upstreamErrors),
+    retries: per(p.retries),
+    p50: p.p50Ms,
+    p95: p.p95Ms,
+    p99: p.p99Ms,
+    active: p.activeConnections,
+  }));
 }

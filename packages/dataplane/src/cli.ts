@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import type { TStatsFrame } from '@fulcrum/protocol';
 import { adminBindRefusal } from './admin/admin-auth';
 import { type AdminSource, startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
@@ -119,17 +118,8 @@ async function main(): Promise<void> {
     console.error(`config refused: ${result.error}`);
     process.exit(1);
   }
-  let lastFrame: TStatsFrame | undefined;
-  setInterval(() => (lastFrame = dp.collectFrame()), 1000).unref();
-  const source: AdminSource = {
-    id: dp.id,
-    configVersion: () => dp.version,
-    lastFrame: () => lastFrame,
-    rows: () => dp.backendViews(),
-    events: () => dp.recentEvents,
-    process: processView(dp, settings),
-  };
-  const adminServer = admin ? await startAdminServer(source, admin) : undefined;
+  setInterval(() => dp.collectFrame(), 1000).unref();
+  const adminServer = admin ? await startAdminServer(adminSource(dp, settings), admin) : undefined;
   console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
   const stop = async () => {
     adminServer?.close();
@@ -158,12 +148,7 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   }
   const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
   client.start();
-  const adminServer = settings.admin
-    ? await startAdminServer(
-        { id: dp.id, configVersion: () => dp.version, lastFrame: () => undefined, rows: () => dp.backendViews(), events: () => dp.recentEvents, process: processView(dp, settings) },
-        settings.admin,
-      )
-    : undefined;
+  const adminServer = settings.admin ? await startAdminServer(adminSource(dp, settings), settings.admin) : undefined;
   const stop = async () => {
     client.stop();
     adminServer?.close();
@@ -172,6 +157,11 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** A single process's admin view; frames are collected once a second (for the control plane, or by the timer without one). */
+function adminSource(dp: Dataplane, settings: ServeSettings): AdminSource {
+  return { id: dp.id, configVersion: () => dp.version, lastFrame: () => dp.lastFrame, metrics: () => dp.metricsView(), events: () => dp.recentEvents, process: processView(dp, settings) };
 }
 
 main().catch((err) => {

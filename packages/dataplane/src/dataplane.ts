@@ -6,10 +6,12 @@ import { sendErrorPage } from './http/error-page';
 import { proxyHttpRequest } from './http/http-proxy';
 import { proxyUpgrade } from './http/upgrade-proxy';
 import { UpstreamPool } from './http/upstream/upstream-pool';
+import type { MetricsView } from './admin/prometheus';
 import { BackendState } from './runtime/backend-state';
 import { internalErrors } from './runtime/internal-errors';
 import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
+import { PoolStats } from './stats/pool-stats';
 import { proxyTcpConnection } from './tcp/tcp-proxy';
 
 /**
@@ -46,6 +48,10 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   readonly id: string;
   private runtime: Runtime | undefined;
   private readonly states = new Map<string, BackendState>();
+  /** Client-side counters per pool id, kept across snapshots like backend states. */
+  private readonly poolStats = new Map<string, PoolStats>();
+  /** The newest frame collected, for /stats. */
+  lastFrame: TStatsFrame | undefined;
   private readonly upstreams = new Map<string, UpstreamPool>();
   private readonly sockets: ListenerManager;
   private readonly health: ActiveHealthChecker;
@@ -71,11 +77,15 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.sockets = new ListenerManager({
       http: (poolId) => (req, res) => {
         const pool = this.runtime?.pools.get(poolId);
-        if (!pool) return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
+        if (!pool) {
+          this.poolStats.get(poolId)?.proxyAnswer(503, 'reconfiguring');
+          return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
+        }
         proxyHttpRequest(pool, req, res, this.outliers);
       },
       idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
       settings: (poolId) => this.runtime?.pools.get(poolId)?.config.http ?? HTTP_SETTINGS_DEFAULTS,
+      stats: (poolId) => this.poolStats.get(poolId),
       upgrade: (poolId) => (req, socket, head) => {
         const pool = this.runtime?.pools.get(poolId);
         if (!pool) return socket.destroy();
@@ -236,7 +246,12 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       }
       return { id: b.id, index, weight: b.weight, config: b, state, address, stickyKey: stickyKeyOf(b.id), upstream };
     });
-    return new PoolRuntime(p, backends, { now: this.now, random: this.random });
+    let stats = this.poolStats.get(p.id);
+    if (!stats) {
+      stats = new PoolStats();
+      this.poolStats.set(p.id, stats);
+    }
+    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats });
   }
 
   /** Backends gone from the config (or only in a refused pool's new config) lose their state now. */
@@ -250,6 +265,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private retireRemoved(previous: Runtime, next: Runtime): void {
     const keptAddresses = new Set<string>();
     for (const pool of next.pools.values()) for (const b of pool.backends) keptAddresses.add(b.address);
+    for (const id of previous.pools.keys()) if (!next.pools.has(id)) this.poolStats.delete(id);
     for (const pool of previous.pools.values()) {
       for (const b of pool.backends) {
         if (!keptAddresses.has(b.address) && this.upstreams.get(b.address) === b.upstream) {
@@ -260,7 +276,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     }
   }
 
-  /** Per-backend counters since the last frame, plus gauges; once a second for the control plane. */
+  /** Per-pool client counters and per-backend upstream counters since the last frame, plus gauges; once a second for the control plane. */
   collectFrame(): TStatsFrame {
     const ts = Date.now();
     const intervalMs = Math.max(1, ts - this.lastFlush);
@@ -268,6 +284,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const now = this.now();
     const pools = [...(this.runtime?.pools.values() ?? [])].map((pool) => ({
       poolId: pool.config.id,
+      client: pool.stats.flush(),
       backends: pool.backends.map((b) => {
         const s = b.state.stats.flush();
         return {
@@ -279,12 +296,23 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
           bytesIn: s.bytesIn,
           bytesOut: s.bytesOut,
           latencyMs: s.latencyMs,
+          latency: s.latency,
           health: b.state.healthKnown ? (b.state.healthy ? ('healthy' as const) : ('unhealthy' as const)) : ('unknown' as const),
           ejected: b.state.isEjected(now),
         };
       }),
     }));
-    return { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
+    this.lastFrame = { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
+    return this.lastFrame;
+  }
+
+  /** Running totals for /metrics and /stats: per pool what clients got, per backend the upstream attempts. */
+  metricsView(): MetricsView {
+    const pools = [...(this.runtime?.pools.values() ?? [])];
+    return {
+      pools: pools.map((p) => ({ pool: p.config.name, poolId: p.config.id, client: p.stats.totals, latency: p.stats.latencyTotals.toJSON() })),
+      backends: this.backendViews(),
+    };
   }
 
   /** Every backend's running totals and live state, for /stats and /metrics. */
@@ -302,6 +330,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         active: b.state.active,
         ewmaMs: b.state.ewmaMs,
         totals: b.state.stats.totals,
+        latency: b.state.stats.latencyTotals.toJSON(),
       })),
     );
   }

@@ -15,3 +15,4 @@ export * from './deploy';
 export * from './errors';
 export * from './stats-merge';
 export * from './pool-traffic';
+export * from './latency-histogram';

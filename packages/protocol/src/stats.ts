@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZLatencyHistogram } from './latency-histogram';
 import { ZId } from './primitives';
 
 export const ZHealthState = z.enum(['healthy', 'unhealthy', 'unknown']);
@@ -26,12 +27,84 @@ export const ZBackendStats = z.object({
   latencyMs: z.object({ p50: z.number().min(0), p95: z.number().min(0), p99: z.number().min(0) }),
   health: ZHealthState,
   ejected: z.boolean(),
+  /** Upstream attempt latency as mergeable buckets (latencyMs stays for control planes that predate it). */
+  latency: ZLatencyHistogram.optional(),
 });
 export type TBackendStats = z.infer<typeof ZBackendStats>;
+
+const count = z.number().int().min(0);
+const ZStatusClasses = z.object({ '1xx': count, '2xx': count, '3xx': count, '4xx': count, '5xx': count });
+
+/**
+ * Why the proxy answered a client itself instead of relaying a backend's answer. Each cause has
+ * one status (PROXY_CAUSE_STATUS); the answers are also counted in the client status classes.
+ */
+export const ZProxyCause = z.enum([
+  'no_healthy_backend',
+  'max_connections',
+  'connect_failed',
+  'upstream_failed',
+  'timeout',
+  'reconfiguring',
+  'bad_request',
+  'request_timeout',
+  'header_too_large',
+]);
+export type TProxyCause = z.infer<typeof ZProxyCause>;
+
+export const PROXY_CAUSE_STATUS: Record<TProxyCause, number> = {
+  no_healthy_backend: 503,
+  max_connections: 503,
+  connect_failed: 502,
+  upstream_failed: 502,
+  timeout: 504,
+  reconfiguring: 503,
+  bad_request: 400,
+  request_timeout: 408,
+  header_too_large: 431,
+};
+
+/** How an operator reads a cause. */
+export const PROXY_CAUSE_LABEL: Record<TProxyCause, string> = {
+  no_healthy_backend: 'no healthy backend',
+  max_connections: 'every backend at max connections',
+  connect_failed: 'connect failed',
+  upstream_failed: 'backend failed mid-answer',
+  timeout: 'backend timeout',
+  reconfiguring: 'pool being reconfigured',
+  bad_request: 'bad request',
+  request_timeout: 'client request timeout',
+  header_too_large: 'request head too large',
+};
+
+/**
+ * What a pool's clients got over one interval: every response sent to a client (the backends'
+ * relayed and the proxy's own), by status class and, for the proxy's own, by cause; client
+ * connections; retries; bytes; total time as a histogram. Upstream attempts are per backend.
+ */
+export const ZPoolClientStats = z.object({
+  responses: ZStatusClasses,
+  proxyResponses: z.partialRecord(ZProxyCause, count),
+  connections: z.object({
+    accepted: count,
+    /** Closed by the proxy without serving (e.g. a TCP pool with no backend to connect to). */
+    refused: count,
+    /** Exchanges the client abandoned before its answer was complete. */
+    reset: count,
+  }),
+  /** Upstream attempts beyond the first, over all requests. */
+  retries: count,
+  bytesIn: count,
+  bytesOut: count,
+  latency: ZLatencyHistogram,
+});
+export type TPoolClientStats = z.infer<typeof ZPoolClientStats>;
 
 export const ZPoolStats = z.object({
   poolId: ZId,
   backends: z.array(ZBackendStats),
+  /** Absent from data planes that predate client-side counters. */
+  client: ZPoolClientStats.optional(),
 });
 export type TPoolStats = z.infer<typeof ZPoolStats>;
 

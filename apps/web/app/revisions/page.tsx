@@ -1,21 +1,40 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button';
 import { useSession } from '../../lib/session';
-import { useToast } from '../../lib/toast';
-import { describeError, useTRPC } from '../../lib/trpc';
+import { useTRPC } from '../../lib/trpc';
+import { useRollback } from '../../lib/use-rollback';
 
-/** Which connected data planes run this revision; "fully applied" once none is behind. */
-function AppliedCell({ applied }: { applied: { appliedBy: string[]; pending: string[]; fullyApplied: boolean } | undefined }) {
+type Applied = { appliedBy: string[]; running: string[]; pending: string[]; refused: { dataplane: string; error: string }[]; fullyApplied: boolean };
+
+/**
+ * Which data planes run this revision, are still applying it, or refused it and why. A refusal
+ * stays on its revision: a newer revision applied later never turns it into "applied".
+ */
+function AppliedCell({ applied }: { applied: Applied | undefined }) {
   if (!applied) return <span className="muted">—</span>;
-  if (applied.appliedBy.length === 0 && applied.pending.length === 0) return <span className="muted">no data plane connected</span>;
+  if (applied.appliedBy.length === 0 && applied.pending.length === 0 && applied.refused.length === 0) return <span className="muted">no data plane connected</span>;
+  const badge = applied.refused.length > 0 ? (
+    <span className="badge applied-refused">{applied.appliedBy.length > 0 ? 'partly refused' : 'refused'}</span>
+  ) : applied.fullyApplied ? (
+    <span className="badge applied-full">fully applied</span>
+  ) : (
+    <span className="badge applied-pending">applying</span>
+  );
   return (
     <>
-      {applied.fullyApplied ? <span className="badge applied-full">fully applied</span> : <span className="badge applied-pending">applying</span>}
-      {applied.appliedBy.length > 0 && <span> {applied.appliedBy.join(', ')}</span>}
+      {badge}
+      {applied.running.length > 0 && <span> running on {applied.running.join(', ')}</span>}
+      {applied.appliedBy.length > applied.running.length && <span className="muted"> · applied by {applied.appliedBy.filter((n) => !applied.running.includes(n)).join(', ')} (since replaced)</span>}
       {applied.pending.length > 0 && <span className="muted"> · pending: {applied.pending.join(', ')}</span>}
+      {applied.refused.map((r) => (
+        <span key={r.dataplane} className="refusal" data-refused-by={r.dataplane}>
+          {' '}
+          · refused by {r.dataplane}: {r.error}
+        </span>
+      ))}
     </>
   );
 }
@@ -24,23 +43,13 @@ const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 1))
 
 export default function RevisionsPage() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const { canWrite } = useSession();
   const revisions = useQuery(trpc.revisions.list.queryOptions({ limit: 100 }));
   const applied = useQuery({ ...trpc.stats.applied.queryOptions({ limit: 100 }), refetchInterval: 5000 });
   const appliedByVersion = new Map(applied.data?.map((a) => [a.version, a]));
   const [pair, setPair] = useState<{ from: number; to: number } | null>(null);
   const diff = useQuery({ ...trpc.revisions.diff.queryOptions(pair ?? { from: 0, to: 0 }), enabled: pair !== null });
-  const rollback = useMutation(
-    trpc.revisions.rollback.mutationOptions({
-      onSuccess: async (r) => {
-        toast('ok', `Rolled back: revision ${r.version} restores ${r.rollbackOf}`);
-        await qc.invalidateQueries();
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
+  const rollback = useRollback();
 
   return (
     <div className="stack">

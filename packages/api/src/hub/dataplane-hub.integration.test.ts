@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import { stopTestServer } from '@fulcrum/db/testing';
-import { type TControlToDataplane, type TStatsFrame, WS_CLOSE } from '@fulcrum/protocol';
+import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
+import type { LivePool } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
@@ -136,15 +137,32 @@ describe('DataplaneHub', () => {
     });
     expect(rows.da).toMatchObject({ connected: true, lag: 0, lastError: null });
     expect(rows.db).toMatchObject({ connected: true, appliedConfigVersion: 1, lag: 1, lastError: /cannot listen/ });
-    const refused = await viewer.events.list({ kind: 'snapshot_refused', limit: 5 });
-    expect(refused[0]?.message).toMatch(/dp-b refused config 2 and keeps 1/);
+    // The refusal is an event of the pool the revision changed, with the reason.
+    const refused = await eventually(async () => (await viewer.events.list({ kind: 'snapshot_refused', poolId: pool.id, limit: 5 }))[0]);
+    expect(refused.message).toMatch(/dp-b refused revision 2: cannot listen on 127\.0\.0\.1:18080 \(keeps 1\)/);
 
     const applied = await viewer.stats.applied({ limit: 2 });
-    expect(applied[0]).toMatchObject({ version: 2, appliedBy: ['dp-a'], pending: ['dp-b'], fullyApplied: false });
+    expect(applied[0]).toMatchObject({ version: 2, appliedBy: ['dp-a'], running: ['dp-a'], pending: [], refused: [{ dataplane: 'dp-b', version: 2 }], fullyApplied: false });
+    expect(applied[0]!.refused[0]!.error).toMatch(/cannot listen/);
     expect(applied[1]).toMatchObject({ version: 1, fullyApplied: true });
+    expect(await viewer.revisions.poolStatus({ poolId: pool.id })).toMatchObject({ version: 2, running: ['dp-a'], pending: [], refused: [{ dataplane: 'dp-b' }], previousVersion: 1 });
 
-    await b.send({ type: 'ack', version: 2, hash: pushedA.hash });
-    await eventually(async () => (await viewer.stats.applied({ limit: 1 }))[0]?.fullyApplied);
+    // The operator rolls back; the rollback is an event of the pool, and once both data planes
+    // apply it, the refused revision still shows as refused, never as applied.
+    await op.revisions.rollback({ version: 1 });
+    const rolledBack = await eventually(async () => (await viewer.events.list({ kind: 'config_revision', poolId: pool.id, limit: 1 }))[0]);
+    expect(rolledBack.message).toMatch(/revision 3 .* rolls this pool back to revision 1/);
+    const third = await eventually(() => b.snapshots().find((s) => s.version === 3));
+    await eventually(() => a.snapshots().find((s) => s.version === 3));
+    await a.send({ type: 'ack', version: 3, hash: third.hash });
+    await b.send({ type: 'ack', version: 3, hash: third.hash });
+    const after = await eventually(async () => {
+      const list = await viewer.stats.applied({ limit: 3 });
+      return list[0]?.fullyApplied ? list : undefined;
+    });
+    expect(after[0]).toMatchObject({ version: 3, running: expect.arrayContaining(['dp-a', 'dp-b']), refused: [] });
+    expect(after[1]).toMatchObject({ version: 2, appliedBy: ['dp-a'], refused: [{ dataplane: 'dp-b' }], fullyApplied: false });
+    expect(await viewer.revisions.poolStatus({ poolId: pool.id })).toMatchObject({ version: 3, pending: [], refused: [] });
 
     a.ws.close();
     b.ws.close();
@@ -203,6 +221,12 @@ describe('DataplaneHub', () => {
   });
 
   it('streams merged seconds through the stats.live subscription', async () => {
+    const oneClientError = () => {
+      const c = emptyClientStats();
+      c.responses['5xx'] = 1;
+      c.proxyResponses.no_healthy_backend = 1;
+      return c;
+    };
     const c = link(await t.token('dataplane'));
     await c.send(hello('dp-live'));
     const snap = await eventually(() => c.snapshots()[0]);
@@ -215,7 +239,7 @@ describe('DataplaneHub', () => {
     const base = Math.floor(Date.now() / 1000) * 1000 - 5000;
     for (let i = 0; i < 6; i++) {
       const requests = 5 * (1 + Math.floor(i / 2));
-      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: base + i * 500, intervalMs: 500, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }] };
+      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: base + i * 500, intervalMs: 500, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }], client: oneClientError() }] };
       await c.send({ type: 'stats', frame });
     }
     await eventually(() => [0, 1, 2].every((s) => hub.stats.secondAt(base + s * 1000)[poolId]?.[liveBackend]?.requests === 10 * (s + 1)));
@@ -225,13 +249,18 @@ describe('DataplaneHub', () => {
       virtualNow = base + 300;
       // Leaving the loop returns the generator, which ends the subscription.
       const stream = await viewer.stats.live({ poolId });
-      const seen: { ts: number; pools: Record<string, Record<string, { requests: number }>> }[] = [];
+      const seen: { ts: number; pools: Record<string, LivePool>; dataplanes: { id: string; connected: boolean }[] }[] = [];
       for await (const item of stream) {
         seen.push(item);
         if (seen.length === 3) break;
       }
       expect(seen.map((s) => s.ts)).toEqual([base, base + 1000, base + 2000]);
-      expect(seen.map((s) => s.pools[poolId]?.[liveBackend]?.requests)).toEqual([10, 20, 30]);
+      expect(seen.map((s) => s.pools[poolId]?.backends[liveBackend]?.requests)).toEqual([10, 20, 30]);
+      // What clients got comes from the client counters: one 503 per frame, so every response an error.
+      const traffic = seen[2]!.pools[poolId]!.traffic;
+      expect(traffic).toMatchObject({ responses: 2, responses5xx: 2, causes: { no_healthy_backend: 2 }, clientSide: true });
+      expect(seen[2]!.pools[poolId]!.reporters).toEqual(['dp-live']);
+      expect(seen[2]!.dataplanes.find((d) => d.id === 'dp-live')).toMatchObject({ connected: true });
       expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
     } finally {
       c.ws.close();

@@ -1,6 +1,7 @@
 import { CHANNEL_REVISION, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
 import { type TControlToDataplane, type TDataplaneToControl, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
+import { recordApplyResult } from '../services/dataplanes/apply-results';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
@@ -53,6 +54,8 @@ export class DataplaneHub {
   /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
   private newestPushed = -1;
   private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
+  /** Data planes this replica has heard from: when their last frame came, and whether the link is up (for "no data since … (why)"). */
+  private readonly seen = new Map<string, { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number }>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -154,6 +157,7 @@ export class DataplaneHub {
             const c: Connection = { ws, id: hello.dataplaneId, name: hello.name, appliedVersion: hello.configVersion, lastSeenWrite: Date.now(), alive: true, limits: newReportLimits(), work: Promise.resolve() };
             conn = c;
             this.conns.set(c.id, c);
+            this.seen.set(c.id, { id: c.id, name: c.name, connected: true, lastFrameAt: this.seen.get(c.id)?.lastFrameAt ?? null, since: Date.now() });
             c.work = this.onHello(c, hello).catch(() => {});
             return true;
           },
@@ -208,15 +212,31 @@ export class DataplaneHub {
           where: { id: c.id },
           data: { appliedConfigVersion: msg.version, lastError, refusedConfigVersion: refused ? msg.version : null, refusedPools: refused ?? Prisma.DbNull, lastSeenAt: new Date() },
         });
+        await recordApplyResult(this.prisma, {
+          dataplaneId: c.id,
+          dataplaneName: c.name,
+          version: msg.version,
+          state: refused ? 'partial' : 'applied',
+          ...(refused ? { error: lastError ?? undefined, refusedPools: refused.map((x) => ({ poolId: x.poolId, error: x.error })) } : {}),
+        });
         return;
       }
       case 'nack':
         await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastError: msg.error, refusedConfigVersion: msg.version, refusedPools: Prisma.DbNull, lastSeenAt: new Date() } });
-        await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused config ${msg.version ?? '?'} and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+        if (msg.version !== null) {
+          // Per revision and per pool: the refusal stays visible whatever is applied later.
+          await recordApplyResult(this.prisma, { dataplaneId: c.id, dataplaneName: c.name, version: msg.version, state: 'refused', error: `${msg.error} (keeps ${msg.keptVersion ?? 'none'})` });
+        } else {
+          await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused a config it could not read and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+        }
         return;
       case 'stats': {
         const frame = await this.reports.frame(msg.frame, c.id, c.appliedVersion, c.limits);
-        if (frame) this.stats.add(frame);
+        if (frame) {
+          this.stats.add(frame);
+          const seen = this.seen.get(c.id);
+          if (seen) seen.lastFrameAt = Date.now();
+        }
         if (Date.now() - c.lastSeenWrite > LAST_SEEN_WRITE_MS) {
           c.lastSeenWrite = Date.now();
           await this.prisma.dataplane.update({ where: { id: c.id }, data: { lastSeenAt: new Date() } });
@@ -238,6 +258,8 @@ export class DataplaneHub {
   }
 
   private async markGone(c: Connection): Promise<void> {
+    const seen = this.seen.get(c.id);
+    if (seen) Object.assign(seen, { connected: false, since: Date.now() });
     await this.prisma.dataplane.update({ where: { id: c.id }, data: { connected: false, lastSeenAt: new Date() } }).catch(() => {});
     await recordEvent(this.prisma, { kind: 'dataplane_leave', severity: 'warning', dataplaneId: c.id, message: `data plane ${c.name} disconnected` }).catch(() => {});
   }
@@ -258,6 +280,13 @@ export class DataplaneHub {
   onAck(listener: (dataplaneId: string, version: number) => void): () => void {
     this.ackListeners.add(listener);
     return () => this.ackListeners.delete(listener);
+  }
+
+  /** The data planes this replica has heard from, for the dashboard's freshness notes. */
+  dataplaneLinks(): { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number; silentMs: number | null }[] {
+    const now = Date.now();
+    // silentMs on this replica's clock, so the browser need not compare clocks.
+    return [...this.seen.values()].map((d) => ({ ...d, silentMs: d.lastFrameAt === null ? null : now - d.lastFrameAt }));
   }
 
   connectedIds(): string[] {

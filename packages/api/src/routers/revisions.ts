@@ -1,5 +1,6 @@
 import { ZConfigSnapshot, ZRevisionDiffInput, ZRevisionListInput, ZRevisionRollback, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
+import { getPoolApplyStatus } from '../services/dataplanes/pool-apply-status';
 import { diffRevisions, getRevision, listRevisions, rollbackToRevision } from '../services/revisions/revisions';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
 import { ZRevisionSummary, ZSnapshotChange } from './schemas';
@@ -21,6 +22,8 @@ export const revisionsRouter = router({
     .input(zApiInput(ZRevisionDiffInput))
     .output(z.object({ from: z.number().int(), to: z.number().int(), changes: z.array(ZSnapshotChange) }))
     .query(({ ctx, input }) => diffRevisions(ctx.prisma, input.from, input.to)),
+  /** Saved versus running for one pool: which data planes run its newest revision, are pending, or refused it and why. */
+  poolStatus: viewerProcedure.input(z.object({ poolId: z.string().min(1).max(64) })).query(({ ctx, input }) => getPoolApplyStatus(ctx.prisma, input.poolId)),
   rollback: operatorProcedure
     .meta({ openapi: { method: 'POST', path: '/revisions/{version}/rollback', protect: true, tags, summary: 'Restore an earlier revision as a new one' } })
     .input(zApiInput(ZRevisionRollback))

@@ -2,6 +2,7 @@ import { zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { getHub } from '../hub/dataplane-hub';
 import { listAppliedRevisions } from '../services/dataplanes/applied-revisions';
+import { liveSecond } from '../services/stats/live-second';
 import { getStatsHistory } from '../services/stats/stats-history';
 import { completeSeconds, systemClock } from '../stats/complete-seconds';
 import { router, viewerProcedure } from '../trpc';
@@ -11,12 +12,14 @@ const SETTLE_MS = 300;
 
 export const statsRouter = router({
   /**
-   * Once a second, the last complete second of traffic merged across data planes: per pool,
-   * per backend. A tRPC subscription (async generator), served over SSE to the dashboard.
+   * Once a second, the last complete second of traffic merged across data planes: per pool what
+   * clients got, and per backend the upstream attempts. A tRPC subscription (async generator), served over SSE to the dashboard.
    */
   live: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).optional() }).optional())).subscription(async function* ({ input, signal }) {
     for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal)) {
-      yield { ts, pools: getHub()?.stats.secondAt(ts, input?.poolId) ?? {} };
+      const hub = getHub();
+      // The data planes' links come along so a pool without data can say why ("edge-1 disconnected").
+      yield { ts, pools: liveSecond(hub?.stats.poolsAt(ts, input?.poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [] };
     }
   }),
   /** A pool's history: 5m from memory at 1 s, 1h at 10 s and 24h at 1 min from the rollups. */

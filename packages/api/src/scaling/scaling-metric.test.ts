@@ -1,3 +1,4 @@
+import { emptyClientStats } from '@fulcrum/protocol';
 import { describe, expect, it } from 'vitest';
 import type { PoolSecond } from '../stats/stats-store';
 import { type DecideInput, decide, metricValue } from './scaling-metric';
@@ -24,6 +25,16 @@ describe('scaling metric and decision', () => {
     expect(metricValue('p95_latency_ms', s, ['a', 'b'])).toBe(60);
     expect(metricValue('error_rate', s, ['a', 'b'])).toBeCloseTo(3 / 60);
     expect(metricValue('rps_per_backend', [], ['a'])).toBeNull();
+  });
+
+  it('reads the error rate from what clients got when the data planes report it: retried upstream failures are not errors', () => {
+    const s = [second(0, { a: { requests: 30, fail: 3 }, b: { requests: 10 } }), second(1000, { a: { requests: 20 } })];
+    for (const [i, x] of s.entries()) {
+      x.client = emptyClientStats();
+      x.client.responses['2xx'] = i === 0 ? 39 : 20;
+      x.client.responses['5xx'] = i === 0 ? 1 : 0;
+    }
+    expect(metricValue('error_rate', s, ['a', 'b'])).toBeCloseTo(1 / 60);
   });
 
   it('acts only after the breach is held for the window, then respects the cooldown', () => {

@@ -1,4 +1,4 @@
-import type { TScalingMetric } from '@fulcrum/protocol';
+import { type TScalingMetric, clientErrorRate } from '@fulcrum/protocol';
 import type { PoolSecond } from '../stats/stats-store';
 
 /**
@@ -31,8 +31,20 @@ export function metricValue(metric: TScalingMetric, seconds: PoolSecond[], backe
       return connections / n / ids.size;
     case 'p95_latency_ms':
       return p95 / n;
-    case 'error_rate':
+    case 'error_rate': {
+      // What clients got, when every second carries it: a retried upstream failure is no error.
+      if (seconds.every((x) => x.client)) {
+        let responses = 0;
+        let errors = 0;
+        for (const x of seconds) {
+          const r = x.client!.responses;
+          responses += r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'];
+          errors += r['5xx'];
+        }
+        return clientErrorRate({ responses, responses5xx: errors });
+      }
       return requests ? failures / requests : 0;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { stopTestServer } from '@fulcrum/db/testing';
-import type { TBackendStats, TStatsFrame } from '@fulcrum/protocol';
+import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyClientStats, latencyBucket } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatsHistory } from '../services/stats/stats-history';
 import { type TestApi, createTestApi } from '../test-support';
@@ -87,5 +87,46 @@ describe('StatsStore', () => {
     const viewer = await t.as('viewer');
     const day = await viewer.stats.history({ poolId: 'pool-day', range: '24h' });
     expect(day).toMatchObject({ resolutionSeconds: 60, points: [{ ts: minute - 120_000, requests: 1200, activeConnections: 2 }] });
+  });
+
+  it('merges what clients got across data planes, rolls it up per pool once, and reads error rate and percentiles from the merged counts', async () => {
+    const prisma = t.db.prisma;
+    const store = new StatsStore();
+    const client = (ok: number, failed: number, latencyMs: number): TPoolClientStats => {
+      const c = emptyClientStats();
+      c.responses['2xx'] = ok;
+      c.responses['5xx'] = failed;
+      if (failed) c.proxyResponses.no_healthy_backend = failed;
+      c.latency.counts[latencyBucket(latencyMs)] = ok + failed;
+      c.latency.sumMs = latencyMs * (ok + failed);
+      return c;
+    };
+    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
+    for (let i = 0; i < 10; i++) {
+      // One data plane fast and busy, one slow and failing: the pool's p50 is the busy one's.
+      store.add({ ...frame('dp-1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] });
+      store.add({ ...frame('dp-2', bucket + i * 1000, [backend('c1', 0)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 0, { errors: { connect: 3, timeout: 0, reset: 0 } })], client: client(0, 1, 400) }] });
+    }
+    const second = store.poolsAt(bucket)['pool-client']!;
+    expect(second.client).toMatchObject({ responses: { '2xx': 9, '5xx': 1 }, proxyResponses: { no_healthy_backend: 1 } });
+    expect(second.reporters).toEqual(['dp-1', 'dp-2']);
+
+    const recent = await getStatsHistory(prisma, store, 'pool-client', '5m');
+    expect(recent.points[0]).toMatchObject({ responses: 10, responses5xx: 1, causes: { no_healthy_backend: 1 }, upstreamErrors: 3, clientSide: true });
+    expect(recent.points[0]!.p50Ms).toBeLessThanOrEqual(2);
+    expect(recent.points[0]!.p99Ms).toBeGreaterThan(300);
+
+    await store.rollup(prisma, bucket, bucket + 10_000);
+    await store.rollup(prisma, bucket, bucket + 10_000);
+    const rows = await prisma.poolStatsRollup.findMany({ where: { poolId: 'pool-client' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), responses2xx: 90, responses5xx: 10, proxyResponses: { no_healthy_backend: 10 } });
+    expect(rows[0]!.latencyCounts.reduce((a, b) => a + b, 0)).toBe(100);
+
+    const hour = await getStatsHistory(prisma, store, 'pool-client', '1h');
+    expect(hour.points).toHaveLength(1);
+    expect(hour.points[0]).toMatchObject({ ts: bucket, responses: 100, responses5xx: 10, causes: { no_healthy_backend: 10 }, requests: 90, upstreamErrors: 30, clientSide: true });
+    expect(hour.points[0]!.p50Ms).toBeLessThanOrEqual(2);
+    expect(hour.points[0]!.p95Ms).toBeGreaterThan(300);
   });
 });

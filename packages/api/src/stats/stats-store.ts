@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
-import { type TBackendStats, type TStatsFrame, emptyBackendStats, mergeBackendStats } from '@fulcrum/protocol';
+import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyBackendStats, mergeBackendStats, mergeClientStats } from '@fulcrum/protocol';
 
 const WINDOW_SECONDS = 15 * 60;
 /** Buckets of this many seconds are rolled up into Postgres, each once it is over, on a timer of the same period. */
@@ -16,6 +16,10 @@ export interface BackendPoint extends Omit<TBackendStats, 'backendId'> {
 export interface PoolSecond {
   ts: number;
   backends: Record<string, BackendPoint>;
+  /** What the pool's clients got, merged over the data planes that report it (absent from older data planes). */
+  client?: TPoolClientStats;
+  /** Data planes whose frames are in this second. */
+  reporters?: string[];
 }
 
 function emptyPoint(ts: number): BackendPoint {
@@ -70,6 +74,11 @@ export class StatsStore {
         p.dataplanes++;
         mergeBackendStats(p, b);
       }
+      if (pool.client) {
+        if (second.client) mergeClientStats(second.client, pool.client);
+        else second.client = structuredClone(pool.client);
+      }
+      (second.reporters ??= []).includes(frame.dataplaneId) || second.reporters.push(frame.dataplaneId);
       for (const l of this.listeners) l(pool.poolId, second);
     }
   }
@@ -87,6 +96,16 @@ export class StatsStore {
     for (const [id, ring] of this.pools) {
       if (poolId && id !== poolId) continue;
       for (let i = ring.length - 1; i >= 0 && ring[i]!.ts >= ts; i--) if (ring[i]!.ts === ts) out[id] = ring[i]!.backends;
+    }
+    return out;
+  }
+
+  /** Every pool's whole merged second starting at `ts` (or one pool's): backends, client counters, reporters. */
+  poolsAt(ts: number, poolId?: string): Record<string, PoolSecond> {
+    const out: Record<string, PoolSecond> = {};
+    for (const [id, ring] of this.pools) {
+      if (poolId && id !== poolId) continue;
+      for (let i = ring.length - 1; i >= 0 && ring[i]!.ts >= ts; i--) if (ring[i]!.ts === ts) out[id] = ring[i]!;
     }
     return out;
   }
@@ -145,6 +164,7 @@ export class StatsStore {
         }
       }
     }
+    await this.rollupPools(prisma, from, to);
     // One INSERT per chunk with a column array each (unnest): tens of thousands of rows in well
     // under a second, where a row-per-parameter-set insert took seconds.
     for (let i = 0; i < rows.length; i += 10_000) {
@@ -159,5 +179,44 @@ export class StatsStore {
     }
     await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
     return rows.length;
+  }
+
+  /** The pools' client counters per 10 s bucket, histograms added bucket by bucket. */
+  private async rollupPools(prisma: PrismaClient, from: number, to: number): Promise<void> {
+    const rows: { bucket: Date; poolId: string; c: TPoolClientStats }[] = [];
+    for (const [poolId, ring] of this.pools) {
+      const perBucket = new Map<number, TPoolClientStats>();
+      for (const s of ring) {
+        if (s.ts < from || s.ts >= to || !s.client) continue;
+        const bucket = Math.floor(s.ts / 10_000) * 10_000;
+        const c = perBucket.get(bucket);
+        if (c) mergeClientStats(c, s.client);
+        else perBucket.set(bucket, structuredClone(s.client));
+      }
+      for (const [bucket, c] of perBucket) rows.push({ bucket: new Date(bucket), poolId, c });
+    }
+    if (rows.length === 0) return;
+    await prisma.poolStatsRollup.createMany({
+      data: rows.map(({ bucket, poolId, c }) => ({
+        bucket,
+        poolId,
+        responses1xx: c.responses['1xx'],
+        responses2xx: c.responses['2xx'],
+        responses3xx: c.responses['3xx'],
+        responses4xx: c.responses['4xx'],
+        responses5xx: c.responses['5xx'],
+        proxyResponses: c.proxyResponses,
+        connAccepted: c.connections.accepted,
+        connRefused: c.connections.refused,
+        connReset: c.connections.reset,
+        retries: c.retries,
+        bytesIn: BigInt(c.bytesIn),
+        bytesOut: BigInt(c.bytesOut),
+        latencyCounts: c.latency.counts,
+        latencySumMs: c.latency.sumMs,
+      })),
+      skipDuplicates: true,
+    });
+    await prisma.poolStatsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
   }
 }

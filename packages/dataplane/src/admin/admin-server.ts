@@ -1,16 +1,17 @@
 import { type Server, createServer } from 'node:http';
-import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
+import { PROXY_CAUSE_LABEL, type TDataplaneEvent, type TStatsFrame, clientErrorRate, histogramPercentiles, sumPoolTraffic } from '@fulcrum/protocol';
 import { failedLogWrites } from '../log-output';
 import { adminBindRefusal, hasBearer } from './admin-auth';
 import { type ProcessView, renderProcessMetrics } from './process-metrics';
-import { type MetricsRow, renderMetrics } from './prometheus';
+import { type MetricsView, renderMetrics } from './prometheus';
 
 /** What the admin endpoint shows; a single process and a cluster primary both provide it. */
 export interface AdminSource {
   id: string;
   configVersion(): number | null;
   lastFrame(): TStatsFrame | undefined;
-  rows(): MetricsRow[];
+  /** Running totals: per pool what clients got, per backend the upstream attempts. */
+  metrics(): MetricsView;
   events(): TDataplaneEvent[];
   /** Internal errors, connections and the descriptor limit. */
   process(): ProcessView & Record<string, unknown>;
@@ -21,6 +22,33 @@ export interface AdminOptions {
   port: number;
   /** Required for /stats and /metrics when set; the endpoint refuses to bind off loopback without one. */
   token?: string;
+}
+
+/**
+ * `/stats`: the last one-second frame with each pool's client view of it (error rate =
+ * client 5xx over client responses; the proxy's own answers by cause), running totals and
+ * recent events.
+ */
+function statsBody(src: AdminSource) {
+  const frame = src.lastFrame();
+  const view = src.metrics();
+  const names = new Map(view.pools.map((p) => [p.poolId, p.pool]));
+  const lastSecond = (frame?.pools ?? []).map((p) => {
+    const t = sumPoolTraffic(p.backends, p.client);
+    return {
+      pool: names.get(p.poolId) ?? p.poolId,
+      poolId: p.poolId,
+      intervalMs: frame?.intervalMs,
+      responses: t.responses,
+      errorRate: clientErrorRate(t),
+      causes: Object.fromEntries(Object.entries(t.causes).map(([c, n]) => [c, { count: n, label: PROXY_CAUSE_LABEL[c as keyof typeof PROXY_CAUSE_LABEL] }])),
+      retries: t.retries,
+      upstreamErrors: t.upstreamErrors,
+      latencyMs: { p50: t.p50Ms, p95: t.p95Ms, p99: t.p99Ms },
+    };
+  });
+  const pools = view.pools.map((p) => ({ ...p, latencyMs: histogramPercentiles(p.latency) }));
+  return { id: src.id, configVersion: src.configVersion(), lastSecond, lastFrame: frame ?? null, pools, backends: view.backends, events: src.events().slice(-50) };
 }
 
 /**
@@ -44,11 +72,11 @@ export async function startAdminServer(src: AdminSource, opts: AdminOptions): Pr
     }
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(renderMetrics(src.rows(), src.configVersion()) + renderProcessMetrics(src.process()));
+      return res.end(renderMetrics(src.metrics(), src.configVersion()) + renderProcessMetrics(src.process()));
     }
     if (path === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ id: src.id, configVersion: src.configVersion(), lastFrame: src.lastFrame() ?? null, backends: src.rows(), events: src.events().slice(-50), process: src.process() }));
+      return res.end(JSON.stringify({ ...statsBody(src), process: src.process() }));
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found: try /stats, /metrics or /health\n');

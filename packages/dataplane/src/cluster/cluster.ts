@@ -75,7 +75,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
           id,
           configVersion: () => snapshot.version,
           lastFrame: () => lastFrame,
-          rows: () => merger.rows(snapshot, lastFrame),
+          metrics: () => merger.view(snapshot, lastFrame),
           events: () => events,
           process: () => {
             const all = [...connections.values()];

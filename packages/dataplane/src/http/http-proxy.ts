@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { TProxyCause } from '@fulcrum/protocol';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
@@ -72,7 +73,13 @@ class ProxiedRequest implements Exchange {
   private readonly stickyIn: string | undefined;
   private tried: Set<string> | undefined;
   private retries = 0;
-  private lastFailure: { status: 502 | 504; reason: string; backend: string } | undefined;
+  private lastFailure: { status: 502 | 504; reason: string; backend: string; cause: TProxyCause } | undefined;
+  // What the client got, counted once when the exchange ends (PoolStats): never per attempt.
+  private readonly t0 = performance.now();
+  private answered = 0;
+  private cause: TProxyCause | undefined;
+  private clientIn = 0;
+  private clientOut = 0;
   private clientGone = false;
   /** Counted in pool.inflight until the client's answer is settled. */
   private inflight = false;
@@ -135,9 +142,9 @@ class ProxiedRequest implements Exchange {
     if (!backend) {
       // After failed attempts, the last failure says more than "nobody left to try".
       const failure = this.lastFailure;
-      if (failure) return this.answerError(failure.status, failure.reason, failure.backend);
+      if (failure) return this.answerError(failure.status, failure.reason, failure.cause, failure.backend);
       const full = pool.allFull();
-      return this.answerError(503, full ? 'every backend is at its connection limit' : 'no healthy backend available');
+      return this.answerError(503, full ? 'every backend is at its connection limit' : 'no healthy backend available', full ? 'max_connections' : 'no_healthy_backend');
     }
     this.connect(backend);
   }
@@ -149,7 +156,10 @@ class ProxiedRequest implements Exchange {
     this.started = performance.now();
     this.status = 0;
     state.active++;
-    if (this.retrying) this.pool.retriesInflight++;
+    if (this.retrying) {
+      this.pool.retriesInflight++;
+      this.pool.stats.retry();
+    }
     state.stats.request();
     const conn = backend.upstream.acquire();
     this.conn = conn;
@@ -181,7 +191,10 @@ class ProxiedRequest implements Exchange {
     const body = this.req.body;
     if (body && !this.countingBody) {
       this.countingBody = true;
-      body.on('data', (c: Buffer) => (this.bytesIn += c.length));
+      body.on('data', (c: Buffer) => {
+        this.bytesIn += c.length;
+        this.clientIn += c.length;
+      });
     }
   }
 
@@ -207,7 +220,8 @@ class ProxiedRequest implements Exchange {
     if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
       out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
     }
-    if (!this.res.writeHead(status, statusText, out)) {
+    if (this.res.writeHead(status, statusText, out)) this.answered = status;
+    else {
       this.conn!.abort();
       this.failed('reset', 'backend sent an invalid header', true);
     }
@@ -215,6 +229,7 @@ class ProxiedRequest implements Exchange {
 
   body(chunk: Buffer, last: boolean): void {
     this.bytesOut += chunk.length;
+    this.clientOut += chunk.length;
     if (this.phase === Phase.Tunnel) {
       if (!this.upgrade!.socket.write(chunk)) this.pauseUpstream(this.upgrade!.socket);
       return;
@@ -257,9 +272,9 @@ class ProxiedRequest implements Exchange {
       this.phase = Phase.Done;
       return;
     }
-    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: message, backend: backend.address };
+    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: message, backend: backend.address, cause: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect_failed' : 'upstream_failed' };
     if (this.mayRetry(kind, phase, answered)) return this.retry(backend);
-    this.answerError(this.lastFailure.status, this.lastFailure.reason, this.lastFailure.backend);
+    this.answerError(this.lastFailure.status, this.lastFailure.reason, this.lastFailure.cause, this.lastFailure.backend);
   }
 
   private mayRetry(kind: ErrorKind, phase: Phase, answered: boolean): boolean {
@@ -295,9 +310,13 @@ class ProxiedRequest implements Exchange {
   }
 
   /** The answer is the proxy's own (no backend, or the last failure): nothing is held any more. */
-  private answerError(status: 502 | 503 | 504, reason: string, backend?: string): void {
+  private answerError(status: 502 | 503 | 504, reason: string, cause: TProxyCause, backend?: string): void {
     this.phase = Phase.Done;
     this.settle();
+    if (!this.res.headersSent) {
+      this.answered = status;
+      this.cause = cause;
+    }
     if (this.upgrade && this.res.headersSent) this.upgrade.socket.destroy();
     // The backend's address reaches clients only when the pool asks for it (X-Fulcrum-Error).
     else sendErrorPage(this.res, status, reason, this.requestId, backend !== undefined && this.cfg.http.exposeErrorDetails ? backend : undefined);
@@ -311,6 +330,7 @@ class ProxiedRequest implements Exchange {
   }
 
   private clientClosed(complete: boolean): void {
+    this.pool.stats.clientResponse(this.answered, this.cause, performance.now() - this.t0, this.clientIn, this.clientOut, complete);
     this.settle();
     if (complete || this.phase === Phase.Tunnel) return;
     this.clientGone = true;

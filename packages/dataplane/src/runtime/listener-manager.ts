@@ -3,6 +3,7 @@ import type { TPoolProtocol, TSnapshotPool } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
 import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
+import type { PoolStats } from '../stats/pool-stats';
 
 export interface ListenerHandlers {
   http: (poolId: string) => HttpHandlers['request'];
@@ -10,6 +11,8 @@ export interface ListenerHandlers {
   settings: (poolId: string) => HeadSettings;
   upgrade: (poolId: string) => HttpHandlers['upgrade'];
   tcp: (poolId: string) => (socket: Socket) => void;
+  /** The pool's client-side counters (connections, the listener's own 400/408 answers). */
+  stats: (poolId: string) => PoolStats | undefined;
 }
 
 interface Listener {
@@ -109,6 +112,7 @@ export class ListenerManager {
         idleMs: () => this.handlers.idleMs(poolId.current),
         settings: () => this.handlers.settings(poolId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
+        stats: () => this.handlers.stats(poolId.current),
       });
       server = http.server;
       close = () => http.close();
@@ -117,6 +121,7 @@ export class ListenerManager {
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }
+    server.on('connection', () => this.handlers.stats(poolId.current)?.connectionAccepted());
     const connections = this.limits.gate(server, () => poolId.current);
     const deadline = Date.now() + retryMs;
     for (;;) {

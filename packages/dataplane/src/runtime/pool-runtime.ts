@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TSnapshotBackend, TSnapshotPool } from '@fulcrum/protocol';
 import type { UpstreamPool } from '../http/upstream/upstream-pool';
 import { type Balancer, type BalancerBackend, type LoadView, type SelectionContext, createBalancer } from '../balancing';
+import { PoolStats } from '../stats/pool-stats';
 import type { BackendState } from './backend-state';
 
 // Enough that losing one backend under modest load does not turn into errors; the percentage rules under heavy load.
@@ -21,6 +22,8 @@ export interface RuntimeBackend extends BalancerBackend {
 export interface PoolRuntimeDeps {
   now: () => number;
   random: () => number;
+  /** The pool's client-side counters, carried from one runtime to the next. */
+  stats?: PoolStats;
 }
 
 export function stickyKeyOf(backendId: string): string {
@@ -40,12 +43,14 @@ export class PoolRuntime {
   /** Requests in flight and retries among them, for the retry budget. */
   inflight = 0;
   retriesInflight = 0;
+  readonly stats: PoolStats;
 
   constructor(
     readonly config: TSnapshotPool,
     readonly backends: RuntimeBackend[],
     private readonly deps: PoolRuntimeDeps,
   ) {
+    this.stats = deps.stats ?? new PoolStats();
     const index = (list: RuntimeBackend[]) => list.map((b, i) => Object.assign(Object.create(b) as RuntimeBackend, { index: i }));
     this.primaries = index(backends.filter((b) => !b.config.backup));
     this.backups = index(backends.filter((b) => b.config.backup));

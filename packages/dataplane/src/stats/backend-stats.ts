@@ -1,3 +1,4 @@
+import { histogramPercentiles } from '@fulcrum/protocol';
 import { LatencyHistogram } from './latency-histogram';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
@@ -14,11 +15,15 @@ function zeroCounters() {
 }
 export type Counters = ReturnType<typeof zeroCounters>;
 
-/** One backend's counters: an interval (flushed once a second) and running totals (for /metrics). */
+/**
+ * One backend's upstream attempts: an interval (flushed once a second) and running totals (for
+ * /metrics), latency included. What the pool's clients got is counted apart, in PoolStats.
+ */
 export class BackendStats {
   interval = zeroCounters();
   totals = zeroCounters();
   latency = new LatencyHistogram();
+  readonly latencyTotals = new LatencyHistogram();
 
   request(): void {
     this.interval.requests++;
@@ -30,6 +35,7 @@ export class BackendStats {
     this.interval.responses[cls]++;
     this.totals.responses[cls]++;
     this.latency.record(latencyMs);
+    this.latencyTotals.record(latencyMs);
   }
 
   error(kind: ErrorKind): void {
@@ -44,12 +50,10 @@ export class BackendStats {
     this.totals.bytesOut += outBytes;
   }
 
-  /** The interval's counters and percentiles; starts the next interval. */
+  /** The interval's counters, latency histogram and the percentiles read from it; starts the next interval. */
   flush() {
-    const out = {
-      ...this.interval,
-      latencyMs: { p50: this.latency.quantile(0.5), p95: this.latency.quantile(0.95), p99: this.latency.quantile(0.99) },
-    };
+    const latency = this.latency.toJSON();
+    const out = { ...this.interval, latency, latencyMs: histogramPercentiles(latency) };
     this.interval = zeroCounters();
     this.latency.reset();
     return out;

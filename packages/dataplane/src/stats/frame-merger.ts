@@ -1,24 +1,45 @@
-import { type TBackendStats, type TConfigSnapshot, type TStatsFrame, mergeBackendStats } from '@fulcrum/protocol';
-import type { MetricsRow } from '../admin/prometheus';
+import {
+  type TBackendStats,
+  type TConfigSnapshot,
+  type TPoolClientStats,
+  type TStatsFrame,
+  emptyClientStats,
+  emptyHistogram,
+  mergeBackendStats,
+  mergeClientStats,
+  mergeHistogram,
+} from '@fulcrum/protocol';
+import type { MetricsRow, MetricsView } from '../admin/prometheus';
+import type { Counters } from './backend-stats';
+
+const zeroCounters = (): Counters => ({ requests: 0, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, bytesIn: 0, bytesOut: 0 });
 
 /**
- * Merges the frames of several worker processes into one (mergeBackendStats); running totals
- * are kept for /metrics.
+ * Merges the frames of several worker processes into one (mergeBackendStats, mergeClientStats:
+ * histograms add bucket by bucket); running totals are kept for /metrics.
  */
 export class FrameMerger {
   private pending = new Map<string, TStatsFrame>();
-  private totals = new Map<string, MetricsRow['totals']>();
+  private totals = new Map<string, { counters: Counters; latency: MetricsRow['latency'] }>();
+  private poolTotals = new Map<string, TPoolClientStats>();
 
   add(workerId: string, frame: TStatsFrame): void {
     this.pending.set(workerId, frame);
     for (const pool of frame.pools) {
+      if (pool.client) {
+        const p = this.poolTotals.get(pool.poolId) ?? emptyClientStats();
+        mergeClientStats(p, pool.client);
+        this.poolTotals.set(pool.poolId, p);
+      }
       for (const b of pool.backends) {
-        const t = this.totals.get(b.backendId) ?? { requests: 0, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, bytesIn: 0, bytesOut: 0 };
-        t.requests += b.requests;
-        for (const k of Object.keys(t.responses) as (keyof typeof t.responses)[]) t.responses[k] += b.responses[k];
-        for (const k of Object.keys(t.errors) as (keyof typeof t.errors)[]) t.errors[k] += b.errors[k];
-        t.bytesIn += b.bytesIn;
-        t.bytesOut += b.bytesOut;
+        const t = this.totals.get(b.backendId) ?? { counters: zeroCounters(), latency: emptyHistogram() };
+        const c = t.counters;
+        c.requests += b.requests;
+        for (const k of Object.keys(c.responses) as (keyof typeof c.responses)[]) c.responses[k] += b.responses[k];
+        for (const k of Object.keys(c.errors) as (keyof typeof c.errors)[]) c.errors[k] += b.errors[k];
+        c.bytesIn += b.bytesIn;
+        c.bytesOut += b.bytesOut;
+        if (b.latency) mergeHistogram(t.latency, b.latency);
         this.totals.set(b.backendId, t);
       }
     }
@@ -28,15 +49,19 @@ export class FrameMerger {
   flush(dataplaneId: string, configVersion: number | null): TStatsFrame {
     const frames = [...this.pending.values()];
     this.pending.clear();
-    const pools = new Map<string, Map<string, TBackendStats>>();
+    const pools = new Map<string, { backends: Map<string, TBackendStats>; client?: TPoolClientStats }>();
     for (const f of frames) {
       for (const p of f.pools) {
-        const backends = pools.get(p.poolId) ?? new Map<string, TBackendStats>();
-        pools.set(p.poolId, backends);
+        const pool = pools.get(p.poolId) ?? { backends: new Map<string, TBackendStats>() };
+        pools.set(p.poolId, pool);
+        if (p.client) {
+          if (!pool.client) pool.client = structuredClone(p.client);
+          else mergeClientStats(pool.client, p.client);
+        }
         for (const b of p.backends) {
-          const m = backends.get(b.backendId);
+          const m = pool.backends.get(b.backendId);
           if (!m) {
-            backends.set(b.backendId, structuredClone(b));
+            pool.backends.set(b.backendId, structuredClone(b));
             continue;
           }
           mergeBackendStats(m, b);
@@ -48,26 +73,35 @@ export class FrameMerger {
       ts: Date.now(),
       intervalMs: Math.max(1, ...frames.map((f) => f.intervalMs)),
       configVersion,
-      pools: [...pools].map(([poolId, backends]) => ({ poolId, backends: [...backends.values()] })),
+      pools: [...pools].map(([poolId, p]) => ({ poolId, backends: [...p.backends.values()], ...(p.client ? { client: p.client } : {}) })),
     };
   }
 
-  /** Rows for /metrics, named from the snapshot. */
-  rows(snapshot: TConfigSnapshot | undefined, last: TStatsFrame | undefined): MetricsRow[] {
+  /** Running totals for /metrics and /stats, named from the snapshot. */
+  view(snapshot: TConfigSnapshot | undefined, last: TStatsFrame | undefined): MetricsView {
     const live = new Map(last?.pools.flatMap((p) => p.backends.map((b) => [b.backendId, b] as const)) ?? []);
-    return (snapshot?.pools ?? []).flatMap((pool) =>
-      pool.backends.map((b) => {
-        const l = live.get(b.id);
-        return {
-          pool: pool.name,
-          address: `${b.host}:${b.port}`,
-          totals: this.totals.get(b.id) ?? { requests: 0, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, bytesIn: 0, bytesOut: 0 },
-          active: l?.activeConnections ?? 0,
-          healthy: l?.health !== 'unhealthy',
-          ejected: l?.ejected ?? false,
-          ewmaMs: l?.latencyMs.p50 ?? 0,
-        };
+    const pools = snapshot?.pools ?? [];
+    return {
+      pools: pools.map((pool) => {
+        const { latency, ...client } = this.poolTotals.get(pool.id) ?? emptyClientStats();
+        return { pool: pool.name, poolId: pool.id, client, latency };
       }),
-    );
+      backends: pools.flatMap((pool) =>
+        pool.backends.map((b) => {
+          const l = live.get(b.id);
+          const t = this.totals.get(b.id);
+          return {
+            pool: pool.name,
+            address: `${b.host}:${b.port}`,
+            totals: t?.counters ?? zeroCounters(),
+            latency: t?.latency ?? emptyHistogram(),
+            active: l?.activeConnections ?? 0,
+            healthy: l?.health !== 'unhealthy',
+            ejected: l?.ejected ?? false,
+            ewmaMs: l?.latencyMs.p50 ?? 0,
+          };
+        }),
+      ),
+    };
   }
 }

@@ -1,41 +1,42 @@
-/**
- * Latency in fixed memory: log-spaced buckets from 10 µs to ~10 min, each 5% wider than the
- * last, so a percentile is within about 5% of the truth whatever the traffic.
- */
-const MIN_MS = 0.01;
-const GROWTH = 1.05;
-const LOG_GROWTH = Math.log(GROWTH);
-const BUCKETS = Math.ceil(Math.log(600_000 / MIN_MS) / LOG_GROWTH) + 1;
+import { LATENCY_BUCKETS, type TLatencyHistogram, histogramQuantile, latencyBucket } from '@fulcrum/protocol';
 
+/**
+ * Latency in fixed memory, in the shared log buckets (LATENCY_BOUNDS_MS: 0.1 ms … 60 s), so the
+ * frame carries counts that add up across workers, data planes and replicas.
+ */
 export class LatencyHistogram {
-  private readonly counts = new Uint32Array(BUCKETS);
+  private readonly counts = new Float64Array(LATENCY_BUCKETS);
   count = 0;
+  sumMs = 0;
 
   record(ms: number): void {
-    const i = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / LOG_GROWTH));
-    this.counts[i]!++;
+    // A clock step backwards or NaN must not corrupt the sum.
+    const v = ms > 0 ? ms : 0;
+    this.counts[latencyBucket(v)]!++;
     this.count++;
+    this.sumMs += v;
   }
 
-  /** The upper bound of the bucket holding the q-th quantile (0..1); 0 when empty. */
+  /** The counts as the frame carries them. */
+  toJSON(): TLatencyHistogram {
+    return { counts: Array.from(this.counts), sumMs: Math.round(this.sumMs * 1000) / 1000 };
+  }
+
+  /** The q-th quantile (0..1) in ms, interpolated in its bucket; 0 when empty. */
   quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return Math.round(MIN_MS * GROWTH ** i * 1000) / 1000;
-    }
-    return Math.round(MIN_MS * GROWTH ** (BUCKETS - 1));
+    return histogramQuantile(this.toJSON(), q);
   }
 
-  merge(other: LatencyHistogram): void {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
-    this.count += other.count;
+  /** Adds a histogram (this process's interval, or a frame's) into this one. */
+  add(h: TLatencyHistogram): void {
+    for (let i = 0; i < LATENCY_BUCKETS; i++) this.counts[i]! += h.counts[i] ?? 0;
+    this.count += h.counts.reduce((a, b) => a + b, 0);
+    this.sumMs += h.sumMs;
   }
 
   reset(): void {
     this.counts.fill(0);
     this.count = 0;
+    this.sumMs = 0;
   }
 }

@@ -19,7 +19,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
   const attempt = (n: number) => {
     if (clientClosed) return;
     const backend = pool.select(ctx, tried);
-    if (!backend) return client.destroy();
+    if (!backend) {
+      // Nobody to connect to: the client's connection is refused (closed unserved).
+      pool.stats.connectionRefused();
+      return client.destroy();
+    }
     tried.add(backend.id);
     backend.state.active++;
     backend.state.stats.request();
@@ -55,7 +59,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
         release();
         backend.state.stats.error(err.code === 'ETIMEDOUT' ? 'timeout' : 'connect');
         outliers.failure(pool, backend, err.code ?? err.message);
-        if (n < cfg.retries.attempts) return attempt(n + 1);
+        if (n < cfg.retries.attempts) {
+          pool.stats.retry();
+          return attempt(n + 1);
+        }
+        pool.stats.connectionRefused();
         return client.destroy();
       }
       backend.state.stats.error('reset');

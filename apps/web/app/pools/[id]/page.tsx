@@ -3,11 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { ApplyStatus } from '../../../components/apply-status';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { DeploysPanel } from '../../../components/deploys-panel';
 import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
+import { LiveSummary } from '../../../components/live-summary';
 import { PoolForm } from '../../../components/pool-form';
 import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
 import { StaleNotice } from '../../../components/stale-notice';
@@ -24,13 +26,16 @@ export default function PoolPage() {
   const toast = useToast();
   const { canWrite } = useSession();
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
+  const [justSaved, setJustSaved] = useState(false);
   const pool = useQuery(trpc.pools.get.queryOptions({ id }));
   const live = useLivePool(pool.data?.id ?? id);
   const update = useMutation(
     trpc.pools.update.mutationOptions({
       onSuccess: async () => {
         setServerErrors({});
-        toast('ok', 'Pool saved');
+        setJustSaved(true);
+        // Saved is not applied: the status beside the form says whether the data planes run it.
+        toast('ok', 'Pool saved as a new revision');
         await qc.invalidateQueries();
       },
       onError: (err) => {
@@ -62,16 +67,19 @@ export default function PoolPage() {
           </h1>
           <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
         </div>
+        <ApplyStatus poolId={p.id} justSaved={false} canWrite={canWrite} />
         <h2>Backends</h2>
-        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest} />
+        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest?.backends ?? {}} stale={live.freshness.stale} />
       </section>
       <section className="card">
         <h2>Live traffic</h2>
-        <LiveCharts poolId={p.id} seconds={live.seconds} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
+        <LiveSummary latest={live.latest} freshness={live.freshness} />
+        <LiveCharts poolId={p.id} seconds={live.seconds} untilTs={live.untilTs} freshness={live.freshness} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
       </section>
       <section className="card">
         <h2>Configuration</h2>
         <StaleNotice error={update.error} what="pool" onReload={() => void pool.refetch().then(() => update.reset())} />
+        {justSaved && <ApplyStatus poolId={p.id} justSaved canWrite={canWrite} />}
         <PoolForm
           key={p.version}
           initial={p}

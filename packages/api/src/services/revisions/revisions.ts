@@ -3,7 +3,9 @@ import type { Prisma, PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
 import { poolColumns } from '../pools/pool-mapper';
+import { recordEvent } from '../events/events';
 import { type CommittedRevision, commitChange } from './commit-change';
+import { poolsChangedBy } from './pools-changed';
 import { type SnapshotChange, diffSnapshots } from './snapshot-diff';
 
 export interface RevisionSummary {
@@ -84,6 +86,10 @@ export async function rollbackToRevision(prisma: PrismaClient, { actor, version,
     assertLatest(newest?.version ?? 0, expectedVersion);
     await restoreSnapshot(tx, target.snapshot);
   });
+  // A rollback is an event of every pool it changed, so each pool's timeline and its saved-vs-running status see it.
+  for (const poolId of await poolsChangedBy(prisma, revision.version)) {
+    await recordEvent(prisma, { kind: 'config_revision', poolId, message: `revision ${revision.version} by ${actor.name} rolls this pool back to revision ${version}`, data: { version: revision.version, rollbackOf: version } });
+  }
   return (await listRevisions(prisma, { limit: 1, beforeVersion: revision.version + 1 }))[0]!;
 }
 

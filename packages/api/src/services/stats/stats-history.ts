@@ -1,17 +1,14 @@
 import type { PrismaClient } from '@fulcrum/db';
-import { sumPoolTraffic } from '@fulcrum/protocol';
+import { type TLatencyHistogram, type TPoolTraffic, type TProxyCause, emptyHistogram, histogramPercentiles, mergeHistogram, sumPoolTraffic } from '@fulcrum/protocol';
 import { type BackendPoint, ROLLUP_SECONDS, type StatsStore } from '../../stats/stats-store';
 
 export type TStatsRange = '5m' | '1h' | '24h';
 
-export interface HistoryPoint {
+export interface HistoryPoint extends Omit<TPoolTraffic, 'healthy' | 'reported'> {
   /** Start of the point's interval, ms since epoch. */
   ts: number;
+  /** Upstream attempts (retries included). */
   requests: number;
-  responses5xx: number;
-  errors: number;
-  activeConnections: number;
-  p99Ms: number;
   /** Per backend, on the '5m' range only (memory keeps seconds per backend; the rollups are read as pool totals). */
   backends?: Record<string, BackendPoint>;
 }
@@ -42,8 +39,9 @@ export async function getStatsHistory(prisma: PrismaClient, store: StatsStore | 
   const { seconds, resolution } = RANGES[range];
   if (range === '5m') {
     const points = (store?.recent(poolId, seconds) ?? []).map((s) => {
-      const { requests, responses5xx, errors, activeConnections, p99Ms } = sumPoolTraffic(Object.values(s.backends));
-      return { ts: s.ts, requests, responses5xx, errors, activeConnections, p99Ms, backends: s.backends };
+      const { healthy: _h, reported: _r, ...t } = sumPoolTraffic(Object.values(s.backends), s.client);
+      const requests = Object.values(s.backends).reduce((n, b) => n + b.requests, 0);
+      return { ts: s.ts, requests, ...t, backends: s.backends };
     });
     return { poolId, range, resolutionSeconds: resolution, points };
   }
@@ -66,10 +64,44 @@ export async function getStatsHistory(prisma: PrismaClient, store: StatsStore | 
            SUM(requests)::bigint AS requests, SUM(r5)::bigint AS "responses5xx", SUM(errors)::bigint AS errors,
            MAX(active)::bigint AS active, MAX(p99)::float8 AS p99
     FROM per_bucket GROUP BY 1 ORDER BY 1`;
+  const clients = await poolClientPoints(prisma, poolId, since, until, step);
   return {
     poolId,
     range,
     resolutionSeconds: resolution,
-    points: rows.map((r) => ({ ts: r.ts.getTime(), requests: Number(r.requests), responses5xx: Number(r.responses5xx), errors: Number(r.errors), activeConnections: Number(r.active), p99Ms: r.p99 })),
+    points: rows.map((r) => {
+      const ts = r.ts.getTime();
+      const c = clients.get(ts);
+      // Without client counters (older data planes) the backends' answers stand in, as sumPoolTraffic does.
+      const fallback = { responses: Number(r.requests), responses5xx: Number(r.responses5xx), causes: {}, retries: 0, p50Ms: 0, p95Ms: 0, p99Ms: r.p99, clientSide: false };
+      return { ts, requests: Number(r.requests), upstreamErrors: Number(r.errors), activeConnections: Number(r.active), ...(c ?? fallback) };
+    }),
   };
+}
+
+type ClientPoint = Pick<HistoryPoint, 'responses' | 'responses5xx' | 'causes' | 'retries' | 'p50Ms' | 'p95Ms' | 'p99Ms' | 'clientSide'>;
+
+/** The pool's client counters per coarse point, from the 10 s rollups; percentiles from the merged histograms. */
+async function poolClientPoints(prisma: PrismaClient, poolId: string, since: Date, until: Date, step: number): Promise<Map<number, ClientPoint>> {
+  const rows = await prisma.poolStatsRollup.findMany({ where: { poolId, bucket: { gte: since, lt: until } }, orderBy: { bucket: 'asc' } });
+  const acc = new Map<number, { p: ClientPoint; h: TLatencyHistogram }>();
+  for (const r of rows) {
+    const ts = Math.floor(r.bucket.getTime() / step) * step;
+    let a = acc.get(ts);
+    if (!a) {
+      a = { p: { responses: 0, responses5xx: 0, causes: {}, retries: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, clientSide: true }, h: emptyHistogram() };
+      acc.set(ts, a);
+    }
+    a.p.responses += r.responses1xx + r.responses2xx + r.responses3xx + r.responses4xx + r.responses5xx;
+    a.p.responses5xx += r.responses5xx;
+    a.p.retries += r.retries;
+    for (const [k, n] of Object.entries((r.proxyResponses ?? {}) as Record<string, number>)) a.p.causes[k as TProxyCause] = (a.p.causes[k as TProxyCause] ?? 0) + n;
+    if (r.latencyCounts.length === a.h.counts.length) mergeHistogram(a.h, { counts: r.latencyCounts, sumMs: r.latencySumMs });
+  }
+  const out = new Map<number, ClientPoint>();
+  for (const [ts, { p, h }] of acc) {
+    const q = histogramPercentiles(h);
+    out.set(ts, { ...p, p50Ms: q.p50, p95Ms: q.p95, p99Ms: q.p99 });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
 import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
+import type { PoolStats } from '../../stats/pool-stats';
 
 /**
  * How much of an answer may wait in a client socket's buffer before the backend is paused.
@@ -21,6 +22,8 @@ export interface HttpHandlers {
   /** The pool's limits on request heads. */
   settings(): HeadSettings;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The pool's client-side counters, for the answers the listener gives itself. */
+  stats?(): PoolStats | undefined;
 }
 
 /** Properties node:http reads at run time that its typings leave out. */
@@ -31,6 +34,11 @@ function clientErrorStatus(code: string | undefined): number {
   if (code === 'HPE_HEADER_OVERFLOW') return 431;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
   return 400;
+}
+
+/** An answer the listener gives itself, counted as what the client got. */
+function countRefusal(stats: PoolStats | undefined, status: number): void {
+  stats?.proxyAnswer(status, status === 408 ? 'request_timeout' : status === 431 ? 'header_too_large' : 'bad_request');
 }
 
 /** llhttp framed the body on its own: it must be the framing the proxy's check decided. */
@@ -73,7 +81,11 @@ export class HttpListener {
     this.full.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       // As node:http's own handler: an answer already under way cannot be followed by another.
       const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-      if (socket.writable && !current?.headersSent) socket.end(refusalResponse(clientErrorStatus(err.code), 'malformed request'), 'latin1');
+      if (socket.writable && !current?.headersSent) {
+        const status = clientErrorStatus(err.code);
+        countRefusal(handlers.stats?.(), status);
+        socket.end(refusalResponse(status, 'malformed request'), 'latin1');
+      }
       socket.destroy();
     });
     // node:http starts its headers-timeout sweep when it starts listening, which this one never does.
@@ -82,6 +94,7 @@ export class HttpListener {
       request: handlers.request,
       idleMs: handlers.idleMs,
       settings: handlers.settings,
+      refused: (status: number) => countRefusal(handlers.stats?.(), status),
       handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
         // The pool's limits as they are now; node:http reads them per connection and per sweep.
         const s = handlers.settings();
@@ -115,6 +128,7 @@ export class HttpListener {
     const head = this.check(req);
     if (isRefusal(head)) {
       this.refused.add(req.socket);
+      countRefusal(this.handlers.stats?.(), head.status);
       req.resume();
       const body = `${head.status} ${STATUS_CODES[head.status]}: ${head.reason}\n`;
       res.writeHead(head.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
@@ -130,7 +144,10 @@ export class HttpListener {
       this.refused.add(socket);
       socket.on('error', () => {});
       const r = checked && isRefusal(checked) ? checked : { status: 400, reason: 'invalid upgrade request' };
-      if (checked) socket.end(refusalResponse(r.status, r.reason), 'latin1');
+      if (checked) {
+        countRefusal(this.handlers.stats?.(), r.status);
+        socket.end(refusalResponse(r.status, r.reason), 'latin1');
+      }
       else socket.destroy();
       return;
     }

@@ -1,0 +1,61 @@
+/** A live number or chart greys out after this long without a new second for it. */
+export const STALE_AFTER_MS = 3000;
+
+export interface DataplaneLink {
+  id: string;
+  name: string;
+  connected: boolean;
+  /** How long since its last stats frame, on the control plane's clock (null: none yet). */
+  silentMs?: number | null;
+}
+
+export interface FreshnessInput {
+  /** Browser clock now. */
+  now: number;
+  /** Browser clock when the last push of any kind arrived (null: none yet). */
+  lastPushAt: number | null;
+  /** Browser clock when the last second with this pool's data arrived. */
+  lastDataAt: number | null;
+  /** The control plane's start of that second (ms since epoch). */
+  lastDataTs: number | null;
+  /** Data planes whose frames were in it. */
+  reporters: readonly string[];
+  /** The data planes' links as the control plane last told. */
+  links: readonly DataplaneLink[];
+}
+
+export interface Freshness {
+  stale: boolean;
+  /** "no data since 14:22:05 (data plane edge-1 disconnected)", when stale. */
+  note: string | null;
+}
+
+/** HH:MM:SS on the browser's clock face, 24-hour. */
+export function clockTime(ts: number): string {
+  const d = new Date(ts);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/**
+ * Whether a pool's live numbers are current, and if not since when and why: no pushes at all
+ * means the control plane is unreachable; pushes without the pool mean its data planes stopped
+ * reporting (named when the control plane saw their link drop).
+ */
+export function freshness(i: FreshnessInput): Freshness {
+  if (i.lastDataAt !== null && i.now - i.lastDataAt <= STALE_AFTER_MS) return { stale: false, note: null };
+  if (i.lastDataAt === null && i.lastPushAt === null) return { stale: false, note: null };
+  let reason: string;
+  if (i.lastPushAt === null || i.now - i.lastPushAt > STALE_AFTER_MS) reason = 'control plane unreachable';
+  else {
+    const mine = (l: DataplaneLink) => i.reporters.length === 0 || i.reporters.includes(l.id);
+    const gone = i.links.filter((l) => !l.connected && mine(l));
+    const silent = i.links.filter((l) => l.connected && mine(l) && (l.silentMs ?? 0) > STALE_AFTER_MS);
+    if (gone.length > 0) reason = `data plane ${gone.map((l) => l.name).join(', ')} disconnected`;
+    else if (silent.length > 0) reason = `data plane ${silent.map((l) => l.name).join(', ')} stopped reporting`;
+    else if (!i.links.some((l) => l.connected)) reason = 'no data plane connected';
+    else reason = 'its data planes send no stats for it';
+  }
+  // The second's end is when its numbers were last true.
+  const since = i.lastDataTs === null ? 'no data yet' : `no data since ${clockTime(i.lastDataTs + 1000)}`;
+  return { stale: true, note: `${since} (${reason})` };
+}

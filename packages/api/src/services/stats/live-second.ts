@@ -1,0 +1,28 @@
+import { type TPoolTraffic, sumPoolTraffic } from '@fulcrum/protocol';
+import type { BackendPoint, PoolSecond } from '../../stats/stats-store';
+
+/** One backend's second as the dashboard gets it: the percentiles, not the bucket counts. */
+export type LiveBackend = Omit<BackendPoint, 'latency'>;
+
+/** One pool's second as the dashboard gets it. */
+export interface LivePool {
+  backends: Record<string, LiveBackend>;
+  traffic: TPoolTraffic;
+  /** Data planes whose frames are in it. */
+  reporters: string[];
+}
+
+/**
+ * A merged second for the browser: per pool what clients got (sumPoolTraffic over the client
+ * counters; percentiles from the merged histogram) and the backends without their bucket
+ * arrays, which the control plane has already turned into percentiles.
+ */
+export function liveSecond(pools: Record<string, PoolSecond>): Record<string, LivePool> {
+  const out: Record<string, LivePool> = {};
+  for (const [poolId, s] of Object.entries(pools)) {
+    const backends: Record<string, LiveBackend> = {};
+    for (const [id, { latency: _, ...b }] of Object.entries(s.backends)) backends[id] = b;
+    out[poolId] = { backends, traffic: sumPoolTraffic(Object.values(s.backends), s.client), reporters: s.reporters ?? [] };
+  }
+  return out;
+}
