@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { INT32_MAX, zApiInput } from './api-input';
 import { ZBackendUpdate } from './backend';
 import { ZPoolConfig } from './pool';
-import { ZScalingRuleCreate } from './scaling';
+import { ZProviderProfileCreate } from './provider-profile';
 
 const issuesOf = (r: { success: boolean; error?: z.ZodError }) => (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.code}`);
 
@@ -19,11 +19,12 @@ describe('zApiInput', () => {
   });
 
   it('reaches into discriminated unions and keeps their refinements', () => {
-    const schema = zApiInput(ZScalingRuleCreate);
-    const rule = { name: 'r', metric: 'error_rate', scaleUpThreshold: 2, scaleDownThreshold: 1, provider: { kind: 'webhook', url: 'http://127.0.0.1:1/x' } };
-    expect(schema.safeParse({ poolId: 'p', rule }).success).toBe(true);
-    expect(schema.safeParse({ poolId: 'p', rule: { ...rule, provider: { ...rule.provider, extra: 1 } } }).error?.issues[0]?.path).toEqual(['rule', 'provider']);
-    expect(issuesOf(schema.safeParse({ poolId: 'p', rule: { ...rule, scaleDownThreshold: 5 } }))).toEqual(['rule.scaleDownThreshold: custom']);
+    const schema = zApiInput(ZProviderProfileCreate);
+    const spec = { kind: 'webhook', url: 'http://127.0.0.1:1/x', parameters: [] };
+    expect(schema.safeParse({ name: 'hook', spec }).success).toBe(true);
+    expect(schema.safeParse({ name: 'hook', spec: { ...spec, extra: 1 } }).error?.issues[0]?.path).toEqual(['spec']);
+    const process = { kind: 'process', argv: ['/bin/true'], portRangeStart: 20000, portRangeEnd: 20010, parameters: [] };
+    expect(issuesOf(schema.safeParse({ name: 'proc', spec: process }))).toEqual(['spec.argv: custom']);
   });
 
   it('refuses NUL bytes in strings and bounds whole numbers to int4', () => {
