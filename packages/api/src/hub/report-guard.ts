@@ -105,7 +105,8 @@ export class ReportGuard {
         if (!keep) this.dropped.backends++;
         return keep;
       });
-      pools.push({ poolId: p.poolId, backends });
+      // Everything else of the pool (its client-side counters) comes along as the data plane sent it.
+      pools.push({ ...p, backends });
     }
     return { ...frame, dataplaneId, pools };
   }
