@@ -33,7 +33,7 @@ async function waitTicks(n: number): Promise<void> {
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
 describe('autoscaling with the process provider', { timeout: 300_000 }, () => {
   it('refuses a rule with min above max, naming the field', async () => {
-    const bad = await sys.call('POST', '/pools/none/scaling-rules', { poolId: 'none', rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { profile: '' } } });
+    const bad = await sys.call('POST', '/pools/none/scaling-rules', { rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { profile: '' } } });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.maxInstances', 'rule.scaleDownThreshold', 'rule.provider.profile']));
   });
@@ -74,7 +74,7 @@ describe('autoscaling with the process provider', { timeout: 300_000 }, () => {
       step: 1,
       provider: { profile: 'slow-node', params: { delay: '1000' } },
     };
-    const created = await sys.call('POST', '/pools/api/scaling-rules', { poolId: 'api', rule });
+    const created = await sys.call('POST', '/pools/api/scaling-rules', { rule });
     expect(created.status).toBe(200);
 
     let maxSeen = 0;

@@ -63,7 +63,7 @@ export const profilesCreate: Command = async (ctx) => {
 export const profilesUpdate: Command = async (ctx) => {
   const body = readBody(ctx);
   const current = await get(ctx, requireName(ctx));
-  const p = await ctx.api.request('PUT', `/provider-profiles/${current.id}`, ZProviderProfileRecord, { name: current.name, ...body, id: current.id, expectedVersion: current.version });
+  const p = await ctx.api.request('PUT', `/provider-profiles/${current.id}`, ZProviderProfileRecord, { name: current.name, ...body, expectedVersion: current.version });
   ctx.print(p, () => `saved provider profile ${p.name} (version ${p.version})`);
   return 0;
 };

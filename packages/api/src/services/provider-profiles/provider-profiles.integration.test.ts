@@ -81,7 +81,7 @@ describe('provider profiles', () => {
       expect(one.text).not.toContain(HOOK_SECRET);
     }
     const id = created.json.id as string;
-    const replace = { id, expectedVersion: 1, name: 'hook', spec: hook.spec };
+    const replace = { expectedVersion: 1, name: 'hook', spec: hook.spec };
     expect((await as('operator', 'PUT', `/provider-profiles/${id}`, replace)).status).toBe(403);
     expect((await as('operator', 'DELETE', `/provider-profiles/${id}?expectedVersion=1`)).status).toBe(403);
     // Left out, the secret is kept; the version moves on.
@@ -123,7 +123,7 @@ describe('provider profiles', () => {
     expect((await as('operator', 'POST', '/provider-profiles', own)).status).toBe(403);
     expect((await as('admin', 'POST', '/provider-profiles', await processProfile())).status).toBe(200);
     const answers = [];
-    for (const rule of attempts) answers.push(await as('operator', 'POST', '/pools/web/scaling-rules', { poolId: 'web', rule }));
+    for (const rule of attempts) answers.push(await as('operator', 'POST', '/pools/web/scaling-rules', { rule }));
     expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400]);
     expect(Object.keys(answers[2]!.json.data.fieldErrors)).toEqual(['rule.provider.params.version']);
     expect(answers[2]!.json.message).toMatch(/^rule\.provider\.params\.version: version must match/);
@@ -131,7 +131,7 @@ describe('provider profiles', () => {
 
     // The legitimate use: the operator picks the admin's profile and a version. The evaluator runs it
     // (so it was running all along), and the exploit's file is still not there.
-    const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { poolId: 'web', rule: { name: 'app', ...ruleBase, provider: { profile: 'node-app', params: { version: '1.2' } } } });
+    const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { rule: { name: 'app', ...ruleBase, provider: { profile: 'node-app', params: { version: '1.2' } } } });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ profile: { name: 'node-app', kind: 'process' }, config: { provider: { params: { version: '1.2' } } }, legacyProvider: null });
     const backend = await eventually(async () => ((await as('viewer', 'GET', '/pools/web/backends')).json as { host: string; port: number }[])[0], 30_000, 'the profile’s instance as a backend');
@@ -145,7 +145,6 @@ describe('provider profiles', () => {
     const elsewhere = await startFakeApi((req, res) => json(res, 200, {}));
     try {
       const profile = await as('admin', 'PUT', `/provider-profiles/${(await as('admin', 'GET', '/provider-profiles/hook')).json.id}`, {
-        id: (await as('admin', 'GET', '/provider-profiles/hook')).json.id,
         expectedVersion: 2,
         name: 'hook',
         spec: { kind: 'webhook', url: `${target.url}/scale`, parameters: [{ name: 'tier', type: 'string', pattern: 'gold|silver' }] },
@@ -162,11 +161,11 @@ describe('provider profiles', () => {
         { profile: 'hook', params: { tier: `gold@${elsewhere.url}` } },
       ];
       for (const [i, provider] of attempts.entries()) {
-        const res = await as('operator', 'POST', '/pools/web/scaling-rules', { poolId: 'web', rule: { name: `t${i}`, ...ruleBase, provider } });
+        const res = await as('operator', 'POST', '/pools/web/scaling-rules', { rule: { name: `t${i}`, ...ruleBase, provider } });
         expect(res.status, JSON.stringify(provider)).toBe(400);
       }
 
-      const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { poolId: 'web', rule: { name: 'hooked', ...ruleBase, provider: { profile: 'hook', params: { tier: 'gold' } } } });
+      const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { rule: { name: 'hooked', ...ruleBase, provider: { profile: 'hook', params: { tier: 'gold' } } } });
       expect(ok.status).toBe(200);
       const call = await eventually(() => target.requests[0], 20_000, 'the profile’s webhook called');
       expect(JSON.parse(call.body)).toEqual({ pool: 'web', rule: 'hooked', desired: 1, current: 0, params: { tier: 'gold' } });
@@ -185,7 +184,7 @@ describe('provider profiles', () => {
     expect(del.status).toBe(409);
     expect(del.json.message).toMatch(/used by scaling rule\(s\) web\/app/);
     const narrowed = { ...app.spec, parameters: [{ name: 'version', type: 'string', pattern: '2\\.[0-9]+' }] };
-    const change = await as('admin', 'PUT', `/provider-profiles/${app.id}`, { id: app.id, expectedVersion: app.version, name: app.name, spec: narrowed });
+    const change = await as('admin', 'PUT', `/provider-profiles/${app.id}`, { expectedVersion: app.version, name: app.name, spec: narrowed });
     expect(change.status).toBe(400);
     expect(change.json.message).toMatch(/web\/app .* version must match/);
     expect((await as('viewer', 'GET', '/provider-profiles/node-app')).json.version).toBe(app.version);
@@ -216,7 +215,7 @@ describe('provider profiles', () => {
     // Switching it on needs a profile: the database refuses it even behind the API's back.
     await expect(sys.db.prisma.scalingRule.update({ where: { id: legacy.id }, data: { enabled: true } })).rejects.toThrow();
 
-    const picked = await as('operator', 'PUT', `/scaling-rules/${legacy.id}`, { id: legacy.id, expectedVersion: legacy.version, rule: { name: 'old-hook', ...ruleBase, provider: { profile: 'hook', params: { tier: 'silver' } } } });
+    const picked = await as('operator', 'PUT', `/scaling-rules/${legacy.id}`, { expectedVersion: legacy.version, rule: { name: 'old-hook', ...ruleBase, provider: { profile: 'hook', params: { tier: 'silver' } } } });
     expect(picked.status).toBe(200);
     expect(picked.json).toMatchObject({ enabled: true, profile: { name: 'hook' }, legacyProvider: null, config: { provider: { params: { tier: 'silver' } } } });
     expect((await as('operator', 'DELETE', `/scaling-rules/${legacy.id}?expectedVersion=${picked.json.version}`)).status).toBe(200);
