@@ -1,17 +1,7 @@
 import { type ProxyHarness, originForm } from './proxy-harness';
 import { REQUEST_CORPUS } from './request-corpus';
-
-/** mulberry32: small, seedable, good enough to pick mutations reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG as the balancing tests: a fuzz run is reproducible from its seed.
+import { seeded as seededRandom } from '../../balancing/test-support';
 
 /** Bytes and snippets that sit on parser edges. */
 const BYTES = ['\r', '\n', '\0', ' ', '\t', ',', ';', ':', '0', '1', '9', 'a', 'f', 'F', 'x', '-', '+', '"', '/', '?', '#', '@', '*', '\x01', '\x0b', '\x7f', '\x80', '\xff'];
