@@ -104,8 +104,12 @@ describe('deploys through the REST API with a data plane and traffic', { timeout
     // The 500s show as the error rate, and often also as a passive ejection by the data plane.
     expect(final.error).toMatch(/gate 30% failed: .*(error rate|ejected)/);
     const gate = final.steps.find((s) => s.name === 'gate 30%')!;
-    expect(gate.detail.failures).toBeGreaterThan(0);
-    expect(gate.detail.errorRate).toBeGreaterThan(0.05);
+    // A gate failed by the error rate saw the failures; one failed by the data plane ejecting the
+    // backend first may have seen none (the data plane stopped sending it traffic).
+    if (/error rate/.test(final.error)) {
+      expect(gate.detail.failures).toBeGreaterThan(0);
+      expect(gate.detail.errorRate).toBeGreaterThan(0.05);
+    }
     expect(final.steps.find((s) => s.name === 'gate 30%')?.status).toBe('failed');
     expect(final.steps.some((s) => s.name === 'shift 100%')).toBe(false);
     const after = await poolBackends();
