@@ -8,6 +8,7 @@ import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
 import { cookieValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { realClientIp } from './real-client-ip';
 import { selectionContext } from './selection-context';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
@@ -109,7 +110,8 @@ class ProxiedRequest implements Exchange {
     const cfg = (this.cfg = pool.config);
     const method = req.method;
     this.requestId = req.header('x-request-id') || randomUUID();
-    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted: isTrustedPeer(cfg.http.trustedProxies, req.clientIp) };
+    const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
+    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted };
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
     // Framing comes from the proxy's parse of the request, never from the client's own lines.
     headers.push(...req.framing);
@@ -117,7 +119,7 @@ class ProxiedRequest implements Exchange {
     // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
     this.fixedHead = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
-    this.ctx = selectionContext(cfg, req, req.clientIp);
+    this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
       cfg.stickiness.mode === 'cookie'
         ? cookieValue(req.header('cookie'), cfg.stickiness.cookieName)
