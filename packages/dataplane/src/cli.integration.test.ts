@@ -113,6 +113,44 @@ describe('the data plane process', () => {
     expect(dp.child.exitCode).toBeNull();
   });
 
+  it.each([1, 2])('reloads its --config file on SIGHUP with %i worker(s); a bad file is refused with the reason and the running config keeps serving', async (workers) => {
+    const [a, b] = [await startBackend('a'), await startBackend('b')];
+    cleanups.push(() => a.close(), () => b.close());
+    const dir = tmpDir();
+    const file = path.join(dir, 'pools.json');
+    const listenPort = await freePort();
+    const first = snapshotFor(listenPort, [{ name: 'a', port: a.port }]);
+    writeFileSync(file, JSON.stringify(first));
+    const dp = startCli(['--config', file, '--admin', 'off', '--workers', String(workers)]);
+    const answers = async (n: number) => {
+      const seen: string[] = [];
+      for (let i = 0; i < n; i++) seen.push(await fetch(`http://127.0.0.1:${listenPort}/`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text()));
+      return seen;
+    };
+    const allFrom = async (name: string) => (await answers(6).catch(() => ['(no answer)'])).every((x) => x === name);
+    await eventually(async () => {
+      if (dp.child.exitCode !== null) throw new Error(`data plane exited: ${dp.out.text}`);
+      return allFrom('a');
+    }, 60_000);
+
+    // The same version and hash as before, edited by hand: the file's own digest still makes it new.
+    writeFileSync(file, JSON.stringify({ ...snapshotFor(listenPort, [{ name: 'b', port: b.port }]), version: first.version, hash: first.hash }));
+    dp.child.kill('SIGHUP');
+    await eventually(() => allFrom('b'), 60_000);
+    expect(dp.out.text).toMatch(/reloaded .*pools\.json/);
+
+    writeFileSync(file, '{ "version": 3, ');
+    dp.child.kill('SIGHUP');
+    await eventually(() => /reload refused: .*pools\.json: not JSON/.test(dp.out.text), 60_000);
+    const badPath = snapshotFor(listenPort, [{ name: 'a', port: a.port }], { healthCheck: { enabled: true, path: '/health' } });
+    writeFileSync(file, JSON.stringify({ ...badPath, pools: [{ ...badPath.pools[0]!, healthCheck: { ...badPath.pools[0]!.healthCheck, path: '/a b' } }] }));
+    dp.child.kill('SIGHUP');
+    await eventually(() => /reload refused: pools\.0\.healthCheck\.path/.test(dp.out.text), 60_000);
+    expect(await answers(6)).toEqual(Array(6).fill('b'));
+    expect(dp.child.exitCode).toBeNull();
+    expect(dp.child.signalCode).toBeNull();
+  });
+
   it('counts and survives an exception or rejection that reaches the event loop (issue 12, item 4d)', () => {
     const script = `
       import { internalErrors } from ${JSON.stringify(path.join(here, 'runtime/internal-errors.ts'))};

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cluster from 'node:cluster';
@@ -10,6 +9,7 @@ import { type AdminSource, startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
+import { readConfigFile, reloadOnSighup } from './config-file/config-file-reload';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
 import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
 import { type FdLimitReport, defaultMaxConnections, raiseFdLimit } from './runtime/fd-limit';
@@ -24,7 +24,8 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   fulcrum-dataplane --config pools.json [--admin 127.0.0.1:9901] [--workers N]
   fulcrum-dataplane --control-plane ws://host:3000/ws/dataplane --token T [--name N] [--state-dir D]
 
-  --config FILE   a config snapshot (the control plane's compiled format) to serve
+  --config FILE   a config snapshot (the control plane's compiled format) to serve; SIGHUP reads
+                  it again and swaps it in if valid (a refused file leaves the running config)
   --admin H:P     admin endpoint for /stats, /metrics and /health (default ${dataplaneEnv.admin}; "off" to disable)
   --admin-token T bearer token /stats and /metrics require (or FULCRUM_ADMIN_TOKEN, 16+ characters);
                   required when --admin is not a loopback address
@@ -107,9 +108,15 @@ async function main(): Promise<void> {
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
   };
   if (controlPlane) return runLinked(controlPlane, values, settings);
-  const raw = JSON.parse(readFileSync(values.config!, 'utf8')) as unknown;
+  const configFile = values.config!;
+  const first = await readConfigFile(configFile);
+  if (!first.ok) {
+    console.error(`config refused: ${first.error}`);
+    process.exit(1);
+  }
+  const raw = first.raw;
   const workers = Number(values.workers ?? 1);
-  if (workers > 1) return runCluster({ workers, snapshot: raw, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
+  if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
   const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
@@ -120,7 +127,19 @@ async function main(): Promise<void> {
   }
   setInterval(() => dp.collectFrame(), 1000).unref();
   const adminServer = admin ? await startAdminServer(adminSource(dp, settings), admin) : undefined;
-  console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
+  const serving = () => `${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`;
+  console.log(`serving config ${result.version}: ${serving()}`);
+  reloadOnSighup(
+    configFile,
+    async (next) => {
+      const r = await dp.applySnapshot(next);
+      if (!r.ok) return `reload refused: ${r.error}; still serving config ${dp.version}`;
+      if (r.skipped) return `reload: ${configFile} is unchanged; serving config ${r.version}`;
+      const refused = r.refused.map((p) => `${p.pool}: ${p.error}`).join('; ');
+      return `reloaded ${configFile}: serving config ${r.version}: ${serving()}${refused ? ` (refused pools: ${refused})` : ''}`;
+    },
+    (line) => console.log(line),
+  );
   const stop = async () => {
     adminServer?.close();
     await dp.stop();

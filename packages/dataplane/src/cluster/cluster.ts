@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { TConfigSnapshot, TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
 import { startAdminServer } from '../admin/admin-server';
+import { reloadOnSighup } from '../config-file/config-file-reload';
 import { Dataplane } from '../dataplane';
 import type { FdLimitReport } from '../runtime/fd-limit';
 import { type InternalErrorKind, internalErrors } from '../runtime/internal-errors';
@@ -20,6 +21,8 @@ type FromWorker =
 export interface ClusterOptions {
   workers: number;
   snapshot: unknown;
+  /** The file the snapshot came from: SIGHUP reads it again and sends it to every worker. */
+  configFile?: string;
   admin?: { host: string; port: number; token?: string };
   /** Caps per worker (each worker is a process with its own descriptors). */
   limits?: Limits;
@@ -34,9 +37,9 @@ export interface ClusterOptions {
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   if (cluster.isWorker) return runWorker();
-  const parsed = ZConfigSnapshot.safeParse(opts.snapshot);
-  if (!parsed.success) throw new Error(`config refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const snapshot: TConfigSnapshot = parsed.data;
+  const first = validSnapshot(opts.snapshot);
+  if (!first.ok) throw new Error(`config refused: ${first.error}`);
+  let snapshot: TConfigSnapshot = first.snapshot;
   const merger = new FrameMerger();
   const events: TDataplaneEvent[] = [];
   let lastFrame: TStatsFrame | undefined;
@@ -92,6 +95,21 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       )
     : undefined;
   console.log(`serving config ${snapshot.version} with ${opts.workers} workers`);
+  if (opts.configFile) {
+    const file = opts.configFile;
+    reloadOnSighup(
+      file,
+      async (raw) => {
+        const next = validSnapshot(raw);
+        if (!next.ok) return `reload refused: ${next.error}; still serving config ${snapshot.version}`;
+        snapshot = next.snapshot;
+        // Workers validate again and apply per pool; a pool one of them refuses is logged with its worker.
+        for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: 'snapshot', snapshot, limits: opts.limits ?? {} } satisfies ToWorker);
+        return `reloaded ${file}: config ${snapshot.version} sent to ${Object.keys(cluster.workers ?? {}).length} workers`;
+      },
+      (line) => console.log(line),
+    );
+  }
   const stop = () => {
     stopping = true;
     admin?.close();
@@ -100,6 +118,11 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+function validSnapshot(raw: unknown): { ok: true; snapshot: TConfigSnapshot } | { ok: false; error: string } {
+  const parsed = ZConfigSnapshot.safeParse(raw);
+  return parsed.success ? { ok: true, snapshot: parsed.data } : { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ') };
 }
 
 function runWorker(): void {

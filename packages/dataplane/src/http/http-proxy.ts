@@ -206,7 +206,7 @@ class ProxiedRequest implements Exchange {
     const cfg = this.cfg;
     this.status = status;
     const latency = performance.now() - this.started;
-    state.recordLatency(latency);
+    state.recordLatency(latency, cfg.responseTimeAlpha);
     if (status >= 500) this.outliers.failure(this.pool, backend, `status ${status}`);
     else this.outliers.success(backend);
     if (status >= 500 && cfg.retries.on5xx && this.resendable && this.retries < cfg.retries.attempts && this.pool.retryAllowed() && !this.clientGone) {

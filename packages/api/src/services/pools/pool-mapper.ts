@@ -17,6 +17,7 @@ export function toPool(row: Pool): TPool {
     stickiness: row.stickiness,
     http: row.http,
     slowStartMs: row.slowStartMs,
+    responseTimeAlpha: row.responseTimeAlpha,
     drainTimeoutMs: row.drainTimeoutMs,
   });
   return { ...config, id: row.id, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
@@ -38,6 +39,7 @@ export function poolColumns(config: TPoolConfig) {
     stickiness: config.stickiness,
     http: config.http,
     slowStartMs: config.slowStartMs,
+    responseTimeAlpha: config.responseTimeAlpha,
     drainTimeoutMs: config.drainTimeoutMs,
   };
 }
