@@ -8,7 +8,7 @@ import { adminBindRefusal } from './admin/admin-auth';
 import { type AdminSource, startAdminServer } from './admin/admin-server';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
-import { runCluster } from './cluster/cluster';
+import { ClusterPrimary, runCluster, runWorker } from './cluster/cluster';
 import { readConfigFile, reloadOnSighup } from './config-file/config-file-reload';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
 import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
@@ -36,8 +36,10 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
                   (default ~/.fulcrum/dataplane) and served at start when the control plane is away
-  --workers N     N processes sharing the listeners (one per core is the usual); stats and
-                  health are merged by the primary. Default 1 (a single process).
+  --workers N     N processes sharing the listeners (one per core is the usual), with --config or
+                  --control-plane; one data plane to the control plane: health checked once (by
+                  one worker, shared with the rest), stats merged. Connection caps hold per worker.
+                  Default 1 (a single process).
 `;
 
 function parseHostPort(v: string): { host: string; port: number } {
@@ -69,7 +71,7 @@ function processView(dp: Dataplane, settings: ServeSettings) {
 async function main(): Promise<void> {
   internalErrors.install();
   guardLogOutput();
-  if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
+  if (cluster.isWorker) return runWorker();
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -107,7 +109,8 @@ async function main(): Promise<void> {
     maxConnections: positiveInt('--max-connections', values['max-connections'] ?? dataplaneEnv.maxConnections) ?? defaultMaxConnections(fd.nofile),
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
   };
-  if (controlPlane) return runLinked(controlPlane, values, settings);
+  const workers = positiveInt('--workers', values.workers) ?? 1;
+  if (controlPlane) return runLinked(controlPlane, { ...values, workers }, settings);
   const configFile = values.config!;
   const first = await readConfigFile(configFile);
   if (!first.ok) {
@@ -115,11 +118,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const raw = first.raw;
-  const workers = Number(values.workers ?? 1);
   if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
   const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+  const serving = () => `${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`;
+  reloadOnSighup(configFile, dp, serving, (line) => console.log(line));
   const result = await dp.applySnapshot(raw);
   if (!result.ok) {
     console.error(`config refused: ${result.error}`);
@@ -127,19 +131,7 @@ async function main(): Promise<void> {
   }
   setInterval(() => dp.collectFrame(), 1000).unref();
   const adminServer = admin ? await startAdminServer(adminSource(dp, settings), admin) : undefined;
-  const serving = () => `${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`;
   console.log(`serving config ${result.version}: ${serving()}`);
-  reloadOnSighup(
-    configFile,
-    async (next) => {
-      const r = await dp.applySnapshot(next);
-      if (!r.ok) return `reload refused: ${r.error}; still serving config ${dp.version}`;
-      if (r.skipped) return `reload: ${configFile} is unchanged; serving config ${r.version}`;
-      const refused = r.refused.map((p) => `${p.pool}: ${p.error}`).join('; ');
-      return `reloaded ${configFile}: serving config ${r.version}: ${serving()}${refused ? ` (refused pools: ${refused})` : ''}`;
-    },
-    (line) => console.log(line),
-  );
   const stop = async () => {
     adminServer?.close();
     await dp.stop();
@@ -149,17 +141,27 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string }, settings: ServeSettings): Promise<void> {
+async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; workers: number }, settings: ServeSettings): Promise<void> {
   const token = values.token ?? dataplaneEnv.token;
   if (!token) throw new Error('--token (or FULCRUM_DATAPLANE_TOKEN) is required with --control-plane');
   const name = values.name ?? os.hostname();
   const lastGood = new LastGoodConfig(values['state-dir'] ?? path.join(os.homedir(), '.fulcrum', 'dataplane'));
-  const dp = new Dataplane({
-    id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`,
-    maxConnections: settings.maxConnections,
-    maxListenerConnections: settings.maxListenerConnections,
-  });
-  dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+  const id = `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`;
+  const limits = { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections };
+  let dp: Dataplane | ClusterPrimary;
+  let source: AdminSource;
+  if (values.workers > 1) {
+    // One data plane to the control plane (one id, one link, one health checker), N processes serving.
+    const primary = new ClusterPrimary({ workers: values.workers, limits, fd: settings.fd, id });
+    primary.start();
+    dp = primary;
+    source = primary.adminSource(settings.fd);
+  } else {
+    const single = new Dataplane({ id, ...limits });
+    single.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+    dp = single;
+    source = adminSource(single, settings);
+  }
   const saved = lastGood.load();
   if (saved) {
     const r = await dp.applySnapshot(saved);
@@ -167,10 +169,15 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   }
   const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
   client.start();
-  const adminServer = settings.admin ? await startAdminServer(adminSource(dp, settings), settings.admin) : undefined;
+  const adminServer = settings.admin ? await startAdminServer(source, settings.admin) : undefined;
   const stop = async () => {
     client.stop();
     adminServer?.close();
+    if (dp instanceof ClusterPrimary) {
+      dp.stop();
+      setTimeout(() => process.exit(0), 2000).unref();
+      return;
+    }
     await dp.stop();
     process.exit(0);
   };

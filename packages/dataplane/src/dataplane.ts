@@ -36,6 +36,11 @@ export interface DataplaneOptions {
   /** Client connection caps: in total and per listener (see ConnectionLimits). */
   maxConnections?: number;
   maxListenerConnections?: number;
+  /**
+   * Whether this process runs the active health checks (default). A cluster worker that is not
+   * the health leader does not: it takes the leader's results through observeHealth.
+   */
+  runHealthChecks?: boolean;
 }
 
 /**
@@ -60,6 +65,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private readonly random: () => number;
   private lastFlush = Date.now();
   private applying: Promise<unknown> = Promise.resolve();
+  private runHealthChecks: boolean;
   readonly recentEvents: TDataplaneEvent[] = [];
 
   constructor(opts: DataplaneOptions = {}) {
@@ -67,6 +73,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.id = opts.id ?? `dp-${process.pid}`;
     this.now = opts.now ?? (() => performance.now());
     this.random = opts.random ?? Math.random;
+    this.runHealthChecks = opts.runHealthChecks ?? true;
     const emit = (e: TDataplaneEvent) => {
       this.recentEvents.push(e);
       if (this.recentEvents.length > 200) this.recentEvents.shift();
@@ -207,7 +214,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     };
     this.runtime = next;
     this.sockets.commit(this.owners(next));
-    this.health.start(next.pools.values());
+    if (this.runHealthChecks) this.health.start(next.pools.values());
     if (previous) this.retireRemoved(previous, next);
     this.forgetStates(next);
     for (const r of refused) {
@@ -333,6 +340,19 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         latency: b.state.stats.latencyTotals.toJSON(),
       })),
     );
+  }
+
+  /** Starts or stops this process's own active health checks (a cluster hands the role over when its leader exits). */
+  setHealthChecks(run: boolean): void {
+    if (run === this.runHealthChecks) return;
+    this.runHealthChecks = run;
+    if (run && this.runtime) this.health.start(this.runtime.pools.values());
+    else if (!run) this.health.stop();
+  }
+
+  /** A backend's health as another process checked it (unknown backends are ignored). */
+  observeHealth(backendId: string, healthy: boolean): void {
+    this.states.get(backendId)?.observeHealth(healthy, this.now());
   }
 
   /** The port a pool listens on (by id or name). */

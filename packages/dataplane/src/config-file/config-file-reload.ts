@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { ApplyResult } from '../dataplane';
 
 /** What reading a config file gave: the parsed JSON, or why it could not be read. */
 export type ConfigFileRead = { ok: true; raw: unknown } | { ok: false; error: string };
@@ -25,13 +26,27 @@ export async function readConfigFile(file: string): Promise<ConfigFileRead> {
   }
 }
 
+/** What a reload drives: one Dataplane or a cluster's primary. */
+export interface ReloadTarget {
+  readonly version: number | null;
+  applySnapshot(raw: unknown): Promise<ApplyResult>;
+}
+
 /**
  * Reloads on SIGHUP, as NGINX and HAProxy operators expect: the file is read again and goes
  * through the same validate-then-swap as a pushed snapshot, so a bad file is refused with the
  * reason while the running config keeps serving. Reloads never overlap: a SIGHUP during one
- * queues exactly one more.
+ * queues exactly one more. Registered before the first config applies, so an early SIGHUP
+ * never takes its default action (ending the process).
  */
-export function reloadOnSighup(file: string, apply: (raw: unknown) => Promise<string>, log: (line: string) => void): () => void {
+export function reloadOnSighup(file: string, target: ReloadTarget, serving: () => string, log: (line: string) => void): () => void {
+  const apply = async (raw: unknown): Promise<string> => {
+    const r = await target.applySnapshot(raw);
+    if (!r.ok) return `reload refused: ${r.error}; still serving config ${target.version}`;
+    if (r.skipped) return `reload: ${file} is unchanged; serving config ${r.version}`;
+    const refused = r.refused.map((p) => `${p.pool}: ${p.error}`).join('; ');
+    return `reloaded ${file}: serving config ${r.version}: ${serving()}${refused ? ` (refused pools: ${refused})` : ''}`;
+  };
   let running: Promise<void> | undefined;
   let again = false;
   const run = async (): Promise<void> => {

@@ -1,8 +1,21 @@
 import { type TControlToDataplane, type TDataplaneEvent, type TDataplaneToControl, WS_CLOSE, ZControlToDataplane } from '@fulcrum/protocol';
 import WebSocket from 'ws';
-import type { Dataplane } from '../dataplane';
+import type { TConfigSnapshot, TStatsFrame } from '@fulcrum/protocol';
+import type { ApplyResult } from '../dataplane';
 import type { LastGoodConfig } from '../state/last-good-config';
 import { backoffDelay } from './backoff';
+
+/** What the link drives: one Dataplane, or a cluster's primary speaking for its workers. */
+export interface LinkedDataplane {
+  readonly id: string;
+  readonly version: number | null;
+  readonly hash: string | null;
+  readonly snapshot: TConfigSnapshot | undefined;
+  applySnapshot(raw: unknown): Promise<ApplyResult>;
+  collectFrame(): TStatsFrame;
+  on(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
+  off(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
+}
 
 export interface ControlPlaneClientOptions {
   url: string;
@@ -44,7 +57,7 @@ export class ControlPlaneClient {
   lastClose: { code: number; reason: string } | undefined;
 
   constructor(
-    private readonly dp: Dataplane,
+    private readonly dp: LinkedDataplane,
     private readonly opts: ControlPlaneClientOptions,
   ) {
     this.onEvent = (event) => this.send({ type: 'event', event });

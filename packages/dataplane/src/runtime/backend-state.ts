@@ -56,6 +56,16 @@ export class BackendState {
     return undefined;
   }
 
+  /**
+   * Health another process checked (the cluster's health leader): taken as is, a return to
+   * healthy starting slow start as a local flip would.
+   */
+  observeHealth(healthy: boolean, now: number): void {
+    if (healthy && (!this.healthy || !this.healthKnown)) this.healthySince = now;
+    this.healthy = healthy;
+    this.healthKnown = true;
+  }
+
   isEjected(now: number): boolean {
     return this.ejectedUntil > now;
   }
