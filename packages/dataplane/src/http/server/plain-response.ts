@@ -61,6 +61,11 @@ export class PlainResponse implements ClientResponse {
     return this.send('', chunk, '');
   }
 
+  holdsWrites(): boolean {
+    // A write the kernel took whole is done with its buffer; the rest wait, referenced, in the socket.
+    return this.owner.socket.writableLength > 0;
+  }
+
   end(chunk?: Buffer | string): void {
     if (this.done) return;
     if (!this.headersSent) this.writeHead(200, '', []);
