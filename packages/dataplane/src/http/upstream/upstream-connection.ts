@@ -4,16 +4,18 @@ import type { ErrorKind } from '../../stats/backend-stats';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
+ * A body with at least this much still to come is read into a bulk buffer of the connection's
+ * own. Smaller pieces are joined into the client's write (a string) anyway.
+ */
+const BULK_MIN_BYTES = 16 * 1024;
+/**
  * Every upstream socket reads heads and small bodies into this one buffer (reads are handled one
  * at a time), sparing node a fresh 64 KiB allocation and a trip through the stream machinery per
  * read. Its bytes are copied out before anyone sees them: any socket's next read overwrites it.
+ * No larger than a small body, so the first read of a large one (before its head says it is
+ * large) copies little; the rest of it comes through a bulk buffer.
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-/**
- * A body with at least this much still to come is read into a bulk buffer of the connection's
- * own instead. Smaller pieces are joined into the client's write (a string) anyway.
- */
-const BULK_MIN_BYTES = 16 * 1024;
+const READ_BUFFER = Buffer.allocUnsafe(BULK_MIN_BYTES);
 const BULK_BUFFER_BYTES = 64 * 1024;
 /**
  * Bulk buffers no write holds any more, for the next large body on any connection. Reading a
@@ -267,7 +269,11 @@ export class UpstreamConnection {
   private onRead(n: number, buf: Uint8Array): void {
     if (buf === READ_BUFFER) {
       // Copied out first: a queued write or a partial head may keep the bytes past this call.
-      this.onData(Buffer.from(buf.subarray(0, n)));
+      // allocUnsafe (pooled when small, never zero-filled) + copy: Buffer.from zero-fills a large
+      // copy first, which cost as much as the rest of a 1 MiB answer's first read.
+      const copy = Buffer.allocUnsafe(n);
+      READ_BUFFER.copy(copy, 0, 0, n);
+      this.onData(copy);
     } else {
       const exchange = this.exchange;
       // The bulk buffer's bytes as they are; the parser copies any part of a line it keeps.
