@@ -243,6 +243,11 @@ class ProxiedRequest implements Exchange {
     if (!this.res.write(chunk)) this.pauseUpstream(undefined);
   }
 
+  holdsBody(): boolean {
+    // An upgrade's answer (a refusal's body, or a tunnel) is written as it comes: assumed held.
+    return this.upgrade !== undefined || this.res.holdsWrites();
+  }
+
   end(): void {
     const backend = this.releaseAttempt();
     const state = backend.state;
