@@ -113,7 +113,7 @@ describe('fuzz: the indexed table picks what a plain scan in match order picks',
     const rand = prng(16);
     const pickOf = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
     const name = (n: number) => Array.from({ length: n }, () => pickOf(labels)).join('.');
-    for (let round = 0; round < 200; round++) {
+    for (let round = 0; round < 120; round++) {
       const routes = Array.from({ length: 1 + Math.floor(rand() * 12) }, (_, i) => {
         const hosts = Array.from({ length: Math.floor(rand() * 3) }, () => (rand() < 0.4 ? `*.${name(2)}` : name(1 + Math.floor(rand() * 3))));
         const type = pickOf(['prefix', 'exact', 'regex'] as const);
@@ -131,5 +131,5 @@ describe('fuzz: the indexed table picks what a plain scan in match order picks',
         expect(table.match(req)?.route.name, `${rawHost} ${url} in ${JSON.stringify(routes.map((r) => r.match))}`).toBe(expected?.route.name);
       }
     }
-  });
+  }, 120_000); // CPU-bound: the bound only stops a hang on a busy machine
 });
