@@ -12,7 +12,7 @@
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
  *   --only        targets to measure, by name (direct, Fulcrum, "Fulcrum x2", NGINX, HAProxy);
  *                 NGINX is always measured, since the ratios are to it
- *   --scenarios   c50, c200 and/or 1MiB (default all three)
+ *   --scenarios   c50, c200, 1MiB and/or routes (default all four; routes: 100 routes vs one catch-all, bench/routing.ts)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
  *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
  * Each cell also reports the CPU per request of the target's processes (user + system, read
@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
@@ -295,6 +296,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     }
     if (has('Fulcrum')) lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(med('Fulcrum').p99 / ng.p99).toFixed(2)}`, '');
   }
+  if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
   const report = lines.join('\n');
   console.log(`\n${report}`);
   const outDir = path.resolve(pkg, '../../bench-results');

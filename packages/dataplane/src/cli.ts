@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   }
   setInterval(() => dp.collectFrame(), 1000).unref();
   const adminServer = admin ? await startAdminServer(adminSource(dp, settings), admin) : undefined;
-  console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
+  console.log(`serving config ${result.version}: ${dp.snapshot?.listeners.map((l) => `${l.name} on ${l.address}:${l.port} (${l.routes.length} route${l.routes.length === 1 ? '' : 's'})`).join(', ')}`);
   const stop = async () => {
     adminServer?.close();
     await dp.stop();

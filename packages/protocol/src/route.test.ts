@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZConfigSnapshotAny, ZConfigSnapshotV1, ZListenerConfig, ZRouteConfig, ZSnapshotListener, flattenZodIssues, routeRegexProblem } from './index';
+import { ZConfigSnapshot, ZConfigSnapshotV1, ZListenerConfig, ZRouteConfig, ZSnapshotListener, flattenZodIssues, routeRegexProblem } from './index';
 
 const fields = (r: { success: boolean; error?: { issues: Parameters<typeof flattenZodIssues>[0] } }) => flattenZodIssues(r.error!.issues);
 
@@ -73,26 +73,26 @@ describe('snapshot schema 2', () => {
   const v1 = { version: 3, hash: 'h', pools: [{ id: 'p1', name: 'web', listenHost: '127.0.0.1', listenPort: 8080, backends: [{ id: 'b', host: '127.0.0.1', port: 9000 }] }] };
 
   it('upgrades a schema 1 snapshot: each pool becomes a listener on its port with one catch-all route to it', () => {
-    const snap = ZConfigSnapshotAny.parse(v1);
+    const snap = ZConfigSnapshot.parse(v1);
     expect(snap.schema).toBe(2);
     expect(snap.listeners).toHaveLength(1);
     expect(snap.listeners[0]).toMatchObject({ id: 'p1', name: 'web', address: '127.0.0.1', port: 8080, protocol: 'http', routes: [{ id: 'p1', action: { type: 'pool', poolId: 'p1' }, match: { hosts: [], path: { type: 'prefix', value: '/' } } }] });
     expect(snap.pools[0]).not.toHaveProperty('listenPort');
     // An upgraded snapshot reads back the same (stored revisions are parsed again).
-    expect(ZConfigSnapshotAny.parse(snap)).toEqual(snap);
+    expect(ZConfigSnapshot.parse(snap)).toEqual(snap);
   });
 
   it('a data plane that reads only schema 1 refuses a schema 2 snapshot (and keeps its config)', () => {
-    expect(ZConfigSnapshotV1.safeParse(ZConfigSnapshotAny.parse(v1)).success).toBe(false);
+    expect(ZConfigSnapshotV1.safeParse(ZConfigSnapshot.parse(v1)).success).toBe(false);
   });
 
   it('refuses an unknown schema with the reason', () => {
-    const r = ZConfigSnapshotAny.safeParse({ schema: 3, version: 1, hash: 'h', pools: [], listeners: [] });
+    const r = ZConfigSnapshot.safeParse({ schema: 3, version: 1, hash: 'h', pools: [], listeners: [] });
     expect(fields(r).schema?.[0]).toMatch(/snapshot schema 3 is not one this data plane understands/);
   });
 
   it('refuses malformed schema 2 snapshots naming the field', () => {
-    const snap = ZConfigSnapshotAny.parse(v1);
+    const snap = ZConfigSnapshot.parse(v1);
     const route = snap.listeners[0]!.routes[0]!;
     const broken = {
       ...snap,
@@ -102,12 +102,12 @@ describe('snapshot schema 2', () => {
         { ...snap.listeners[0], id: 'l3', name: 'other', port: 8081, routes: [route] },
       ],
     };
-    const f = fields(ZConfigSnapshotAny.safeParse(broken));
+    const f = fields(ZConfigSnapshot.safeParse(broken));
     expect(f['listeners.1.name']?.[0]).toMatch(/appears twice/);
     expect(f['listeners.1.port']?.[0]).toMatch(/already used by listener web/);
     expect(f['listeners.1.routes.0.action.poolId']?.[0]).toMatch(/pool ghost, which is not in the snapshot/);
     expect(f['listeners.2.routes.0.id']?.[0]).toMatch(/route id p1 appears twice/);
     // A schema 1 snapshot's own errors are named on its fields.
-    expect(Object.keys(fields(ZConfigSnapshotAny.safeParse({ ...v1, pools: [{ ...v1.pools[0], listenPort: 0 }] })))).toContain('pools.0.listenPort');
+    expect(Object.keys(fields(ZConfigSnapshot.safeParse({ ...v1, pools: [{ ...v1.pools[0], listenPort: 0 }] })))).toContain('pools.0.listenPort');
   });
 });

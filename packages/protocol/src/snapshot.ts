@@ -21,8 +21,8 @@ export const ZSnapshotPoolV2 = ZPoolConfig.omit({ listenHost: true, listenPort: 
   backends: z.array(ZSnapshotBackend),
 });
 export type TSnapshotPoolV2 = z.infer<typeof ZSnapshotPoolV2>;
-export const ZSnapshotPool = ZSnapshotPoolV1;
-export type TSnapshotPool = TSnapshotPoolV1;
+export const ZSnapshotPool = ZSnapshotPoolV2;
+export type TSnapshotPool = TSnapshotPoolV2;
 
 /** The snapshot schema this code writes. Data planes refuse a schema they do not know, with the reason. */
 export const SNAPSHOT_SCHEMA = 2;
@@ -149,7 +149,7 @@ const isV1 = (raw: unknown) => typeof raw === 'object' && raw !== null && !('sch
  * refused with the reason. A data plane that predates schema 2 refuses a schema 2 snapshot too
  * (its pools lack the listenPort it requires) and keeps serving its last good config.
  */
-export const ZConfigSnapshotAny = z.preprocess((raw, ctx) => {
+export const ZConfigSnapshot = z.preprocess((raw, ctx) => {
   if (!isV1(raw)) return raw;
   const v1 = ZConfigSnapshotV1.safeParse(raw);
   if (v1.success) return upgradeSnapshotV1(v1.data);
@@ -157,7 +157,6 @@ export const ZConfigSnapshotAny = z.preprocess((raw, ctx) => {
   return z.NEVER;
 }, ZConfigSnapshotV2);
 
-// Until the data plane and the control plane run schema 2 (the next commits), schema 1 stays the one they use.
-export const ZConfigSnapshot = ZConfigSnapshotV1;
-export type TConfigSnapshot = TConfigSnapshotV1;
-export type TConfigSnapshotInput = TConfigSnapshotV1Input;
+export type TConfigSnapshot = TConfigSnapshotV2;
+/** What a data plane or a config file may hand in: schema 2, or schema 1 (upgraded on read). */
+export type TConfigSnapshotInput = TConfigSnapshotV2Input | TConfigSnapshotV1Input;
