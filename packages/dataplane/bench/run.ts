@@ -14,7 +14,7 @@
  *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, "Fulcrum x2",
  *                 "Fulcrum baseline", "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
- *   --scenarios   c50, c200 and/or 1MiB (default all three)
+ *   --scenarios   c50, c200, 1MiB and/or routes (default all four; routes: 100 routes vs one catch-all, bench/routing.ts)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
  *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
  *   --semi-space MB  also measures this build run with `node --max-semi-space-size=MB`, as
@@ -34,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
@@ -333,6 +334,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       lines.push('', `${s.label}: Fulcrum ${(f.rps / ng.rps).toFixed(2)}× NGINX's req/s, p99 ${(f.p99 / ng.p99).toFixed(2)}× NGINX's; CPU per ${per} ${cpuOf(f).toFixed(1)} µs beside NGINX's ${cpuOf(ng).toFixed(1)} µs (${(cpuOf(f) / cpuOf(ng)).toFixed(2)}×)`, '');
     }
   }
+  if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
   const report = `${machine}\n${loadLine('at the start', loadBefore)}\n\n${lines.join('\n')}\n${loadLine('at the end', os.loadavg())}`;
   console.log(`\n${report}`);
   const outDir = path.resolve(pkg, '../../bench-results');

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 
   const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
-  const serving = () => `${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`;
+  const serving = () => `${dp.snapshot?.listeners.map((l) => `${l.name} on ${l.address}:${l.port} (${l.routes.length} route${l.routes.length === 1 ? '' : 's'})`).join(', ')}`;
   reloadOnSighup(configFile, dp, serving, (line) => console.log(line));
   const result = await dp.applySnapshot(raw);
   if (!result.ok) {

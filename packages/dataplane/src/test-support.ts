@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { type TConfigSnapshot, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
 import type { ApplyResult } from './dataplane';
 
 // The same chooser as @fulcrum/db/testing's (the data plane imports only protocol).
@@ -46,7 +46,7 @@ const PORT_TAKEN = /EADDRINUSE/;
  * snapshot before it is bound, so another process can take it in between (probe, close, bind):
  * then the snapshot is refused with EADDRINUSE and this tries another port.
  */
-export async function applyOnFreePort(dp: { applySnapshot(snapshot: TConfigSnapshot): Promise<ApplyResult> }, build: (port: number) => TConfigSnapshot): Promise<number> {
+export async function applyOnFreePort<T extends TConfigSnapshotInput>(dp: { applySnapshot(snapshot: T): Promise<ApplyResult> }, build: (port: number) => T): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const result = await dp.applySnapshot(build(port));
@@ -135,13 +135,13 @@ export async function holdOne(port: number, held: TestBackend, other: TestBacken
 
 let version = 0;
 
-/** A snapshot with one pool in front of `backends` (ids are their names). */
+/** A schema 1 snapshot with one pool in front of `backends` (ids are their names); the data plane upgrades it to a listener with a catch-all route. */
 export function snapshotFor(
   listenPort: number,
   backends: { name: string; port: number; weight?: number; backup?: boolean; maxConnections?: number; adminState?: 'active' | 'draining' | 'disabled' }[],
   pool: Partial<TPoolConfigInput> = {},
   poolId = 'pool-1',
-): TConfigSnapshot {
+): TConfigSnapshotV1 {
   version++;
   const config = ZPoolConfig.parse({ name: 'test', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false }, ...pool });
   return {

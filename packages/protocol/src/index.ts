@@ -16,3 +16,6 @@ export * from './errors';
 export * from './stats-merge';
 export * from './pool-traffic';
 export * from './latency-histogram';
+export * from './listener';
+export * from './route';
+export * from './route-table';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { type TConfigSnapshot, type TDataplaneToControl, WS_CLOSE } from '@fulcrum/protocol';
+import { type TConfigSnapshotV1 as TConfigSnapshot, type TDataplaneToControl, WS_CLOSE, ZConfigSnapshot } from '@fulcrum/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Dataplane } from '../dataplane';
@@ -112,7 +112,7 @@ describe('ControlPlaneClient', () => {
     expect(cp.of('ack').at(-1)).toEqual({ type: 'ack', version: snap.version, hash: snap.hash });
     expect(dp.version).toBe(snap.version);
     expect((await get(listenPort)).status).toBe(200);
-    expect(lastGood.load()).toEqual(snap);
+    expect(lastGood.load()).toEqual(ZConfigSnapshot.parse(snap));
 
     await eventually(() => cp.of('stats').some((m) => m.frame.pools.some((p) => p.backends.some((x) => x.requests > 0))));
     expect(cp.of('stats').at(-1)!.frame).toMatchObject({ dataplaneId: 'edge-test', configVersion: snap.version });
@@ -123,7 +123,7 @@ describe('ControlPlaneClient', () => {
     await eventually(() => cp.of('nack').some((m) => m.version === bad.version));
     expect(cp.of('nack').find((m) => m.version === bad.version)).toMatchObject({ version: bad.version, keptVersion: snap.version, error: expect.stringMatching(/pools/) });
     expect(dp.version).toBe(snap.version);
-    expect(lastGood.load()).toEqual(snap);
+    expect(lastGood.load()).toEqual(ZConfigSnapshot.parse(snap));
     expect((await get(listenPort)).status).toBe(200);
 
     // A backend going away is noticed by the passive checks or the proxy and reported as an event.

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { TProxyCause } from '@fulcrum/protocol';
+import type { TProxyCause, TTimeouts } from '@fulcrum/protocol';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { cookieValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { realClientIp } from './real-client-ip';
 import { selectionContext } from './selection-context';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
@@ -22,6 +22,17 @@ export interface UpgradeTarget {
   socket: Duplex;
   /** Bytes the client sent after the request head, already read. */
   early: Buffer;
+}
+
+/** What the route that picked the pool changes about the exchange (routing/route-runtime.ts). */
+export interface RouteEffects {
+  /** The request target sent upstream (after a rewrite). */
+  readonly url: string;
+  /** The pool's timeouts with the route's overrides. */
+  readonly timeouts: TTimeouts;
+  /** Header rules, run after the proxy's own forwarding headers are written. */
+  editRequestHeaders(headers: string[], requestId: string): void;
+  editResponseHeaders(headers: string[], requestId: string): void;
 }
 
 /** A request's life, in order; every event from its connection is read in the light of it. */
@@ -39,8 +50,8 @@ const enum Phase {
  * Proxies one HTTP request through a pool: choose a backend, stream the request body to it
  * once connected, stream the answer back. See `ProxiedRequest` for the retry rules.
  */
-export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector, upgrade?: UpgradeTarget): void {
-  new ProxiedRequest(pool, req, res, outliers, upgrade).start();
+export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector, upgrade?: UpgradeTarget, route?: RouteEffects): void {
+  new ProxiedRequest(pool, req, res, outliers, upgrade, route).start();
 }
 
 /**
@@ -64,6 +75,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
 class ProxiedRequest implements Exchange {
   private phase = Phase.PickingBackend;
   private readonly cfg;
+  private readonly timeouts: TTimeouts;
+  private readonly url: string;
   private readonly requestId: string;
   private readonly headers: string[];
   /** The serialized request head, when it does not depend on the backend (the client sent Host). */
@@ -106,8 +119,11 @@ class ProxiedRequest implements Exchange {
     private readonly res: ClientResponse,
     private readonly outliers: OutlierDetector,
     private readonly upgrade: UpgradeTarget | undefined,
+    private readonly route: RouteEffects | undefined = undefined,
   ) {
     const cfg = (this.cfg = pool.config);
+    this.timeouts = route?.timeouts ?? cfg.timeouts;
+    this.url = route?.url ?? req.url;
     const method = req.method;
     this.requestId = req.header('x-request-id') || randomUUID();
     const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
@@ -115,9 +131,11 @@ class ProxiedRequest implements Exchange {
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
     // Framing comes from the proxy's parse of the request, never from the client's own lines.
     headers.push(...req.framing);
+    route?.editRequestHeaders(headers, this.requestId);
     this.headers = headers;
     // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
-    this.fixedHead = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
+    const hasHost = route ? headerValue(headers, 'host') !== undefined : req.header('host') !== undefined;
+    this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
     this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
@@ -129,7 +147,7 @@ class ProxiedRequest implements Exchange {
   }
 
   start(): void {
-    this.res.setIdleTimeout(this.cfg.timeouts.idleMs);
+    this.res.setIdleTimeout(this.timeouts.idleMs);
     this.pool.inflight++;
     this.inflight = true;
     this.res.onClose((complete) => this.clientClosed(complete));
@@ -166,8 +184,8 @@ class ProxiedRequest implements Exchange {
     const conn = backend.upstream.acquire();
     this.conn = conn;
     const req = this.req;
-    const head = this.fixedHead ?? requestHead(req.method, req.url, [...this.headers, 'Host', backend.address]);
-    conn.send(this, this.cfg.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
+    const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
+    conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
   }
 
   /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
@@ -219,6 +237,7 @@ class ProxiedRequest implements Exchange {
     if (status === 101) return this.openTunnel(statusText, rawHeaders);
     this.phase = Phase.Streaming;
     const out = stripHopByHop(rawHeaders);
+    this.route?.editResponseHeaders(out, this.requestId);
     if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
       out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
     }
