@@ -75,10 +75,10 @@ export function guessConfigFormat(fileName: string, text: string): TConfigFormat
   const base = fileName.toLowerCase().split(/[\\/]/).pop() ?? '';
   if (/haproxy|\.cfg$/.test(base)) return 'haproxy';
   if (/nginx|\.conf$/.test(base) && !/haproxy/.test(base)) {
-    if (!/^\s*(frontend|backend|listen)\s+\S+\s*$/m.test(text)) return 'nginx';
+    if (!/^\s*(frontend|backend|listen)\s+[^\s;{]+\s*$/m.test(text)) return 'nginx';
   }
   const nginx = /^\s*(upstream\s+\S+|server|http|stream|events|location\s+[^{]*)\s*\{/m.test(text);
-  const haproxy = /^\s*(global|defaults|(frontend|backend|listen)\s+[^\s{]+)\s*(#.*)?$/m.test(text);
+  const haproxy = /^\s*(global|defaults|(frontend|backend|listen)\s+[^\s;{]+)\s*(#.*)?$/m.test(text);
   if (nginx === haproxy) return null;
   return nginx ? 'nginx' : 'haproxy';
 }
