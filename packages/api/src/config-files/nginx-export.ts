@@ -36,6 +36,10 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
   if (pool.stickiness.mode !== 'none') lost.push(`stickiness by ${pool.stickiness.mode} (open-source NGINX has no sticky cookie)`);
   if (pool.slowStartMs) lost.push(`slow start ${formatDuration(pool.slowStartMs)} (NGINX Plus only)`);
   if (pool.backends.some((b) => b.adminState === 'draining')) lost.push('draining backends are exported as "down"');
+  // NGINX refuses `backup` under hash, ip_hash and random ("balancing method does not support parameter").
+  const backupAllowed = !['consistent_hash', 'ip_hash', 'random', 'p2c'].includes(pool.algorithm);
+  const servers = backupAllowed ? pool.backends : pool.backends.filter((b) => !b.backup);
+  if (!backupAllowed) for (const b of pool.backends.filter((x) => x.backup)) lost.push(`backup server ${backendAddress(b)} (NGINX's ${method?.split(' ')[0]} method has no backups)`);
   for (const l of lost) out.push(`# Not expressed: ${l}`);
   const od = pool.outlierDetection;
   const fail = od.enabled ? ` max_fails=${od.consecutiveErrors} fail_timeout=${formatDuration(od.baseEjectionMs)}` : ' max_fails=0';
@@ -43,11 +47,11 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
   if (pool.protocol === 'tcp') out.push('stream {');
   out.push(`${indent}upstream ${name} {`);
   if (method) out.push(`${indent}    ${method};`);
-  for (const b of pool.backends) {
+  for (const b of servers) {
     const params = [b.weight !== 1 ? ` weight=${b.weight}` : '', fail, b.maxConnections ? ` max_conns=${b.maxConnections}` : '', b.backup ? ' backup' : '', b.adminState !== 'active' ? ' down' : ''];
     out.push(`${indent}    server ${backendAddress(b)}${params.join('')};`);
   }
-  if (!pool.backends.length) out.push(`${indent}    # no backends yet; NGINX needs at least one server here`);
+  if (!servers.length) out.push(`${indent}    # no backends yet; NGINX needs at least one server here`);
   out.push(`${indent}}`, '', `${indent}server {`, `${indent}    listen ${backendAddress({ host: pool.listenHost, port: pool.listenPort })};`);
   const t = pool.timeouts;
   if (pool.protocol === 'tcp') {
