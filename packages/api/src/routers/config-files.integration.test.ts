@@ -1,29 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopTestServer } from '@fulcrum/db/testing';
 import type { TImportPlan, TPoolExport } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestHandler } from '../rest';
-import { type TestApi, createTestApi } from '../test-support';
+import { FULCRUMCTL } from '../services/deploys/system-harness';
+import { type TestApi, createTestApi, startRestServer } from '../test-support';
 
 let api: TestApi;
-let server: Server;
+let rest: Awaited<ReturnType<typeof startRestServer>>;
 let base: string;
 let operator: string;
 let viewer: string;
 
 beforeAll(async () => {
   api = await createTestApi();
-  const handler = createRestHandler({ prisma: () => api.db.prisma });
-  server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`;
+  rest = await startRestServer(api);
+  base = rest.base;
   operator = await api.token('operator');
   viewer = await api.token('viewer');
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await rest.close();
   await api.db.drop();
   await stopTestServer();
 });
@@ -150,4 +149,54 @@ describe('POST /api/v1/import and GET /api/v1/pools/{id}/export', () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/import', '/pools/{id}/export']));
   });
+
+  it('fulcrumctl import (format guessed from the file, dry run, --apply) and export', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulcrumctl-import-'));
+    const ctl = (token: string, ...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [FULCRUMCTL, ...args], { env: { ...process.env, FULCRUM_URL: base.replace(/\/api\/v1$/, ''), FULCRUM_TOKEN: token } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+        );
+      });
+    try {
+      const file = join(dir, 'nginx.conf');
+      writeFileSync(file, corpus('guide-nginx.conf').replace('listen 80;', 'listen 18510;'));
+      const dry = await ctl(operator, 'import', file);
+      expect(dry.stderr).toBe('');
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(/^nginx\.conf \(nginx\): 1 pool$/m);
+      expect(dry.stdout).toMatch(/\+ pool backend-servers from upstream backend_servers \(line 4\) — create/);
+      expect(dry.stdout).toMatch(/line 5 +least_conn {2}→ {2}algorithm weighted_least_connections/);
+      expect(dry.stdout).toMatch(/Not supported \(not imported\):\n {2}line 27 +location \/static\/: serving files/);
+      expect(dry.stdout).toMatch(/Dry run: nothing changed/);
+      expect(await api.db.prisma.pool.count({ where: { name: 'backend-servers' } })).toBe(0);
+
+      expect((await ctl(viewer, 'import', file, '--apply')).stderr).toMatch(/this needs the operator role; you have viewer \(HTTP 403\)/);
+      const applied = await ctl(operator, 'import', file, '--apply', '--reason', 'from nginx');
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toMatch(/Applied as revision \d+\./);
+      const again = await ctl(operator, 'import', file, '--apply');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/a pool named backend-servers exists; import with replace/);
+      expect((await ctl(operator, 'import', file, '--apply', '--replace')).code).toBe(0);
+
+      const odd = join(dir, 'lb.txt');
+      writeFileSync(odd, 'hello\n');
+      const unsure = await ctl(operator, 'import', odd);
+      expect(unsure.code).toBe(2);
+      expect(unsure.stderr).toMatch(/cannot tell whether .* is NGINX or HAProxy: say --format/);
+      const broken = join(dir, 'broken.cfg');
+      writeFileSync(broken, 'backend b\n  server a 10.0.0.1:80 weight heavy\n');
+      const refused = await ctl(operator, 'import', broken);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/parsing \[broken\.cfg:2\] : 'weight' expects an integer argument, got 'heavy'/);
+
+      const exported = await ctl(viewer, 'export', '--format', 'nginx', '--pool', 'backend-servers');
+      expect(exported.code).toBe(0);
+      expect(exported.stdout).toMatch(/upstream backend_servers \{\n {4}least_conn;\n {4}server 192\.168\.1\.10:8000 weight=3/);
+      expect((await ctl(viewer, 'export', '--pool', 'backend-servers')).stderr).toMatch(/--format nginx or --format haproxy is required/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
