@@ -147,7 +147,7 @@ export function ConfigImportForm() {
                 }}
               />
             </label>
-            {tooLarge && <span className="field-error">The file is larger than {CONFIG_TEXT_LIMIT} bytes.</span>}
+            {tooLarge && <span className="field-error">The file is longer than {CONFIG_TEXT_LIMIT} characters.</span>}
             {error && (
               <span className="field-error" role="alert">
                 {error}

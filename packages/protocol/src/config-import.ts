@@ -13,7 +13,7 @@ export const CONFIG_TEXT_LIMIT = 256 * 1024;
 
 export const ZConfigImportRequest = z.object({
   format: ZConfigFormat,
-  text: z.string().min(1, 'text is empty: send the file contents').max(CONFIG_TEXT_LIMIT, `text is larger than ${CONFIG_TEXT_LIMIT} bytes`),
+  text: z.string().min(1, 'text is empty: send the file contents').max(CONFIG_TEXT_LIMIT, `text is longer than ${CONFIG_TEXT_LIMIT} characters`),
   /** Shown in error messages (`nginx.conf:12`), never opened. */
   fileName: z
     .string()

@@ -8,13 +8,14 @@ import { type NginxDirective, parseNginx } from './nginx-parser';
 type Context = 'http' | 'stream';
 
 /** `proxy_set_header` lines the data plane already honours: it forwards Host and sets these itself. */
-const COVERED_HEADERS: Record<string, RegExp> = {
-  host: /^\$(host|http_host|proxy_host)$/,
-  'x-real-ip': /^\$remote_addr$/,
-  'x-forwarded-for': /^\$(proxy_add_x_forwarded_for|remote_addr)$/,
-  'x-forwarded-proto': /^\$scheme$/,
-  'x-forwarded-host': /^\$(host|http_host)$/,
-};
+// A Map, not an object literal: a header named `__proto__` or `constructor` must find nothing.
+const COVERED_HEADERS = new Map<string, RegExp>([
+  ['host', /^\$(host|http_host|proxy_host)$/],
+  ['x-real-ip', /^\$remote_addr$/],
+  ['x-forwarded-for', /^\$(proxy_add_x_forwarded_for|remote_addr)$/],
+  ['x-forwarded-proto', /^\$scheme$/],
+  ['x-forwarded-host', /^\$(host|http_host)$/],
+]);
 
 /** Why NGINX's own process settings have no place in a pool. */
 const PROCESS_LEVEL = new Set(['user', 'worker_processes', 'pid', 'error_log', 'worker_rlimit_nofile', 'load_module', 'daemon', 'master_process', 'pcre_jit', 'thread_pool', 'env', 'lock_file', 'worker_cpu_affinity', 'worker_priority']);
@@ -393,7 +394,7 @@ function importLocation(s: NginxDirective, timeouts: Timeouts, readProxyPass: (p
 
 function importSetHeader(s: NginxDirective, draft: ImportDraft): void {
   const [name = '', value = ''] = s.args;
-  if (COVERED_HEADERS[name.toLowerCase()]?.test(value)) return;
+  if (COVERED_HEADERS.get(name.toLowerCase())?.test(value)) return;
   draft.unsupport(s.line, `proxy_set_header ${s.args.join(' ')}`, 'custom request headers are not imported; Fulcrum forwards Host and sets X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and X-Real-IP itself');
 }
 

@@ -103,7 +103,7 @@ describe('POST /api/v1/import and GET /api/v1/pools/{id}/export', () => {
       [{ format: 'nginx', text: 'a {'.repeat(50_000) }, /nested deeper than 16 levels/],
       [{ format: 'apache', text: 'x' }, /format must be nginx or haproxy/],
       [{ format: 'nginx', text: '' }, /text is empty/],
-      [{ format: 'nginx', text: 'x'.repeat(300_000) }, /text is larger than 262144 bytes/],
+      [{ format: 'nginx', text: 'x'.repeat(300_000) }, /text is longer than 262144 characters/],
       [{ format: 'nginx', text: 'upstream a { server 10.0.0.1:80; }', aply: true }, /aply/],
       [{ format: 'nginx', text: '# only a comment\n', apply: true }, /no upstream or backend to import/],
     ];

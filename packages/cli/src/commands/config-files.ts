@@ -21,7 +21,7 @@ export const configImport: Command = async ({ api, flags, args, print }) => {
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  if (Buffer.byteLength(text) > CONFIG_TEXT_LIMIT) throw new UsageError(`${file} is larger than ${CONFIG_TEXT_LIMIT} bytes`);
+  if (text.length > CONFIG_TEXT_LIMIT) throw new UsageError(`${file} is longer than ${CONFIG_TEXT_LIMIT} characters`);
   const fileName = file === '-' ? 'stdin' : basename(file);
   const format = formatFlag(flags.format) ?? guessConfigFormat(fileName, text);
   if (!format) throw new UsageError(`cannot tell whether ${file} is NGINX or HAProxy: say --format nginx or --format haproxy`);
