@@ -133,6 +133,15 @@ describe('HAProxy corpus', () => {
   });
 });
 
+describe('HAProxy defaults', () => {
+  it('without any mode line a backend proxies TCP, as HAProxy does', () => {
+    const p = plan('haproxy', 'frontend f\n  bind :5432\n  default_backend db\nbackend db\n  server a 10.0.0.1:5432 check\n');
+    expect(p.pools[0]!.config).toMatchObject({ protocol: 'tcp', listenPort: 5432 });
+    expect(p.pools[0]!.config.healthCheck.type).toBeUndefined();
+    expect(p.pools[0]!.mappings.find((m) => m.directive === 'no mode')?.message).toMatch(/protocol tcp/);
+  });
+});
+
 describe('syntax errors, worded as the tools word them', () => {
   const nginx: [string, RegExp][] = [
     ['upstream a {\n  server 10.0.0.1:80;\n', /^\[emerg\] unexpected end of file, expecting "}" in nginx\.conf:3$/],

@@ -166,6 +166,9 @@ function importProxy(section: HaproxySection, defaults: HaproxySection | null, p
         if (!inherited && !(section.kind === 'listen' && isFrontendKeyword(l))) noteUnsupported(l, section.kind, draft);
     }
   }
+  if (pool.settings.protocol === undefined) {
+    setPool(pool, 'protocol', 'tcp', { line: section.line, directive: 'no mode', becomes: "protocol tcp (HAProxy's mode when none is set)" });
+  }
   importBalance(pool, state, draft);
   importHealthCheck(pool, state, draft);
   return state;
