@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
+import { configFilesRouter } from './routers/config-files';
 import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
@@ -25,6 +26,7 @@ export const appRouter = router({
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
   stats: statsRouter,
+  configFiles: configFilesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,6 +25,9 @@ export interface Flags {
   message?: string;
   reason?: string;
   file?: string;
+  format?: string;
+  apply?: boolean;
+  replace?: boolean;
   json?: boolean;
 }
 

@@ -19,3 +19,4 @@ export * from './latency-histogram';
 export * from './listener';
 export * from './route';
 export * from './route-table';
+export * from './config-import';

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ApplyStatus } from '../../../components/apply-status';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
+import { ConfigExport } from '../../../components/config-export';
 import { DeploysPanel } from '../../../components/deploys-panel';
 import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
@@ -89,6 +90,7 @@ export default function PoolPage() {
           serverErrors={serverErrors}
           onSubmit={(config) => update.mutate({ id: p.id, expectedVersion: p.version, patch: config })}
         />
+        <ConfigExport poolId={p.id} />
       </section>
       <section className="card">
         <h2>Scaling rules</h2>
