@@ -8,6 +8,7 @@ import { providerProfilesRouter } from './routers/provider-profiles';
 import { revisionsRouter } from './routers/revisions';
 import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
+import { tailRouter } from './routers/tail';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
@@ -25,6 +26,7 @@ export const appRouter = router({
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
   stats: statsRouter,
+  tail: tailRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,7 +10,7 @@
  *   apt-get install -y nginx haproxy wrk
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
- *   --only        targets to measure, by name (direct, Fulcrum, "Fulcrum x2", NGINX, HAProxy);
+ *   --only        targets to measure, by name (direct, Fulcrum, Fulcrum+log, "Fulcrum x2", NGINX, HAProxy);
  *                 NGINX is always measured, since the ratios are to it
  *   --scenarios   c50, c200 and/or 1MiB (default all three)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
@@ -197,7 +197,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   );
   const backendsProc = start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
-  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const ports = { fulcrum: await freePort(), fulcrumLog: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), nginx: await freePort(), haproxy: await freePort() };
   const snapshotPort = (listenPort: number) => ({
     version: 1,
     hash: 'bench',
@@ -205,9 +205,12 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   });
   writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
+  writeFileSync(path.join(dir, 'fulcrum-log.json'), JSON.stringify(snapshotPort(ports.fulcrumLog)));
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
   const fulcrumProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
+  // The same proxy writing a JSON access-log line per request to a file: the cost of the access log.
+  const fulcrumLogProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'access.log')], 'fulcrum-log');
   const fulcrum2Proc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
   let baselineProc: ChildProcess | undefined;
   if (values.baseline) {
@@ -248,6 +251,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
   const targets = [
     { name: 'direct', port: backendPorts[0]!, pid: backendsProc.pid },
     { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
+    { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
     ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid }] : []),
     { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
@@ -294,6 +298,12 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), cpu, ratio(ng), ratio(ha), ratio(di)]);
     }
     if (has('Fulcrum')) lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(med('Fulcrum').p99 / ng.p99).toFixed(2)}`, '');
+    if (has('Fulcrum') && has('Fulcrum+log')) {
+      const off = med('Fulcrum');
+      const on = med('Fulcrum+log');
+      const cpu = (m: typeof off) => m.userUs + m.sysUs;
+      lines.push(`${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
+    }
   }
   const report = lines.join('\n');
   console.log(`\n${report}`);

@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { adminBindRefusal } from './admin/admin-auth';
 import { type AdminSource, startAdminServer } from './admin/admin-server';
+import { AccessLogWriter } from './access-log/access-log-writer';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { runCluster } from './cluster/cluster';
@@ -35,6 +36,9 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
                   (default ~/.fulcrum/dataplane) and served at start when the control plane is away
+  --access-log PATH|-  one line per request (and per refused request) to PATH, or "-" for stdout
+                  (FULCRUM_ACCESS_LOG); per-pool format and sampling come with the config.
+                  SIGUSR1 reopens PATH (for logrotate). Lines the disk cannot take are dropped and counted.
   --workers N     N processes sharing the listeners (one per core is the usual); stats and
                   health are merged by the primary. Default 1 (a single process).
 `;
@@ -55,6 +59,7 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 
 export interface ServeSettings {
   admin?: { host: string; port: number; token?: string };
+  accessLog?: AccessLogWriter;
   maxConnections: number;
   maxListenerConnections: number;
   fd: FdLimitReport;
@@ -68,7 +73,7 @@ function processView(dp: Dataplane, settings: ServeSettings) {
 async function main(): Promise<void> {
   internalErrors.install();
   guardLogOutput();
-  if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
+  if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined, workerAccessLog: openAccessLog(dataplaneEnv.accessLog) });
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       name: { type: 'string' },
       'state-dir': { type: 'string' },
+      'access-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,8 +106,17 @@ async function main(): Promise<void> {
   // Before any listener: descriptors are what a proxy runs out of first.
   const fd = raiseFdLimit();
   console.log(`descriptors: ${fd.note}`);
+  const accessLogPath = values['access-log'] ?? dataplaneEnv.accessLog;
+  let accessLog: AccessLogWriter | undefined;
+  try {
+    accessLog = openAccessLog(accessLogPath);
+  } catch (err) {
+    console.error(`--access-log ${accessLogPath}: ${(err as Error).message}`);
+    process.exit(2);
+  }
   const settings: ServeSettings = {
     admin,
+    accessLog,
     fd,
     maxConnections: positiveInt('--max-connections', values['max-connections'] ?? dataplaneEnv.maxConnections) ?? defaultMaxConnections(fd.nofile),
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
@@ -109,9 +124,9 @@ async function main(): Promise<void> {
   if (controlPlane) return runLinked(controlPlane, values, settings);
   const raw = JSON.parse(readFileSync(values.config!, 'utf8')) as unknown;
   const workers = Number(values.workers ?? 1);
-  if (workers > 1) return runCluster({ workers, snapshot: raw, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
+  if (workers > 1) return runCluster({ workers, snapshot: raw, admin, accessLog: accessLogPath, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
-  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
+  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections, accessLog });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
   const result = await dp.applySnapshot(raw);
   if (!result.ok) {
@@ -139,6 +154,7 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
     id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`,
     maxConnections: settings.maxConnections,
     maxListenerConnections: settings.maxListenerConnections,
+    accessLog: settings.accessLog,
   });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
   const saved = lastGood.load();
@@ -157,6 +173,14 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** The access-log writer `--access-log` asks for; SIGUSR1 reopens its file (logrotate). */
+function openAccessLog(destination: string | undefined): AccessLogWriter | undefined {
+  if (!destination) return undefined;
+  const writer = new AccessLogWriter(destination);
+  process.on('SIGUSR1', () => writer.reopen());
+  return writer;
 }
 
 /** A single process's admin view; frames are collected once a second (for the control plane, or by the timer without one). */

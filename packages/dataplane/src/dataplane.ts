@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { HTTP_SETTINGS_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { AccessLog } from './access-log/access-log';
+import type { AccessLogWriter } from './access-log/access-log-writer';
+import { refusalRecord } from './access-log/refusal-record';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
@@ -36,6 +39,8 @@ export interface DataplaneOptions {
   /** Client connection caps: in total and per listener (see ConnectionLimits). */
   maxConnections?: number;
   maxListenerConnections?: number;
+  /** Where access-log lines go (`--access-log`); without it only the live tail sees records. */
+  accessLog?: AccessLogWriter;
 }
 
 /**
@@ -61,12 +66,15 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private lastFlush = Date.now();
   private applying: Promise<unknown> = Promise.resolve();
   readonly recentEvents: TDataplaneEvent[] = [];
+  /** Access-log lines and the live tail's records. */
+  readonly access: AccessLog;
 
   constructor(opts: DataplaneOptions = {}) {
     super();
     this.id = opts.id ?? `dp-${process.pid}`;
     this.now = opts.now ?? (() => performance.now());
     this.random = opts.random ?? Math.random;
+    this.access = new AccessLog(opts.accessLog, this.random);
     const emit = (e: TDataplaneEvent) => {
       this.recentEvents.push(e);
       if (this.recentEvents.length > 200) this.recentEvents.shift();
@@ -86,6 +94,10 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
       settings: (poolId) => this.runtime?.pools.get(poolId)?.config.http ?? HTTP_SETTINGS_DEFAULTS,
       stats: (poolId) => this.poolStats.get(poolId),
+      refused: (poolId, refusal) => {
+        const pool = this.runtime?.pools.get(poolId)?.config;
+        if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
+      },
       upgrade: (poolId) => (req, socket, head) => {
         const pool = this.runtime?.pools.get(poolId);
         if (!pool) return socket.destroy();
@@ -251,7 +263,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       stats = new PoolStats();
       this.poolStats.set(p.id, stats);
     }
-    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats });
+    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats, access: this.access });
   }
 
   /** Backends gone from the config (or only in a refused pool's new config) lose their state now. */
@@ -346,5 +358,6 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     await this.sockets.closeAll();
     for (const u of this.upstreams.values()) u.destroy();
     this.upstreams.clear();
+    await this.access.writer?.close();
   }
 }

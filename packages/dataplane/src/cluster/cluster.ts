@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { TConfigSnapshot, TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
+import type { AccessLogWriter } from '../access-log/access-log-writer';
 import { startAdminServer } from '../admin/admin-server';
 import { Dataplane } from '../dataplane';
 import type { FdLimitReport } from '../runtime/fd-limit';
@@ -24,6 +25,10 @@ export interface ClusterOptions {
   /** Caps per worker (each worker is a process with its own descriptors). */
   limits?: Limits;
   fd?: FdLimitReport;
+  /** `--access-log`: each worker appends to the path (O_APPEND keeps lines whole); SIGUSR1 is passed on. */
+  accessLog?: string;
+  /** A worker's own writer (opened from FULCRUM_ACCESS_LOG, which the primary sets). */
+  workerAccessLog?: AccessLogWriter;
 }
 
 /**
@@ -33,7 +38,7 @@ export interface ClusterOptions {
  */
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  if (cluster.isWorker) return runWorker();
+  if (cluster.isWorker) return runWorker(opts.workerAccessLog);
   const parsed = ZConfigSnapshot.safeParse(opts.snapshot);
   if (!parsed.success) throw new Error(`config refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const snapshot: TConfigSnapshot = parsed.data;
@@ -44,7 +49,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   const connections = new Map<number, ConnectionsView>();
 
   const fork = () => {
-    const w = cluster.fork();
+    const w = cluster.fork(opts.accessLog ? { FULCRUM_ACCESS_LOG: opts.accessLog } : {});
     w.on('message', (m: FromWorker) => {
       // Snapshots go out once the worker listens for them (an earlier message would be lost).
       if (m.type === 'ready') w.send({ type: 'snapshot', snapshot, limits: opts.limits ?? {} } satisfies ToWorker);
@@ -100,9 +105,12 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  process.on('SIGUSR1', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGUSR1');
+  });
 }
 
-function runWorker(): void {
+function runWorker(accessLog: AccessLogWriter | undefined): void {
   const send = (m: FromWorker) => process.send?.(m);
   // Counted here (the log line says which worker) and in the primary, whose /metrics shows them.
   internalErrors.install((line) => {
@@ -114,7 +122,7 @@ function runWorker(): void {
   process.on('message', (m: ToWorker) => {
     if (m.type !== 'snapshot') return;
     if (!dp) {
-      const created = new Dataplane({ id: `dp-${process.pid}`, ...m.limits });
+      const created = new Dataplane({ id: `dp-${process.pid}`, ...m.limits, accessLog });
       created.on('event', (event) => send({ type: 'event', event }));
       setInterval(() => send({ type: 'frame', frame: created.collectFrame(), connections: created.connections() }), 1000).unref();
       process.once('SIGTERM', () => void created.stop().then(() => process.exit(0)));

@@ -1,7 +1,7 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TPoolProtocol, TSnapshotPool } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
-import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
+import { type HttpHandlers, HttpListener, type ListenerRefusal } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 import type { PoolStats } from '../stats/pool-stats';
 
@@ -13,6 +13,8 @@ export interface ListenerHandlers {
   tcp: (poolId: string) => (socket: Socket) => void;
   /** The pool's client-side counters (connections, the listener's own 400/408 answers). */
   stats: (poolId: string) => PoolStats | undefined;
+  /** A request the listener refused itself (400/408/431), for the access log. */
+  refused?: (poolId: string, r: ListenerRefusal) => void;
 }
 
 interface Listener {
@@ -113,6 +115,7 @@ export class ListenerManager {
         settings: () => this.handlers.settings(poolId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
         stats: () => this.handlers.stats(poolId.current),
+        refused: (r) => this.handlers.refused?.(poolId.current, r),
       });
       server = http.server;
       close = () => http.close();

@@ -16,6 +16,7 @@ export function toPool(row: Pool): TPool {
     retries: row.retries,
     stickiness: row.stickiness,
     http: row.http,
+    accessLog: row.accessLog,
     slowStartMs: row.slowStartMs,
     drainTimeoutMs: row.drainTimeoutMs,
   });
@@ -37,6 +38,7 @@ export function poolColumns(config: TPoolConfig) {
     retries: config.retries,
     stickiness: config.stickiness,
     http: config.http,
+    accessLog: config.accessLog,
     slowStartMs: config.slowStartMs,
     drainTimeoutMs: config.drainTimeoutMs,
   };
