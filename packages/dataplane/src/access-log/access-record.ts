@@ -13,6 +13,24 @@ export const TERMINATION_OF_CAUSE: Record<TProxyCause, TTermination> = {
   header_too_large: 'refused',
 };
 
+let isoMs = 0;
+let isoText = '';
+
+/** Now as ISO text; formatted once per millisecond (requests that end together share it). */
+export function logTime(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
+/** A duration to the microsecond: enough for a log, and short numbers print faster than full doubles. */
+export function roundMs(ms: number): number {
+  return ms < 0 ? -1 : Math.round(ms * 1000) / 1000;
+}
+
 /** A line that must always be written, whatever the sample rate: an error or an abnormal end. */
 export function isNoteworthy(r: TAccessRecord): boolean {
   return r.termination !== 'normal' || r.status >= 500;

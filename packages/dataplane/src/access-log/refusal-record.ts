@@ -1,10 +1,11 @@
 import type { TAccessRecord, TSnapshotPool } from '@fulcrum/protocol';
 import type { ListenerRefusal } from '../http/server/http-listener';
+import { logTime } from './access-record';
 
 /** The access record of a request the listener refused itself (400, 408, 431): no backend was tried. */
 export function refusalRecord(pool: TSnapshotPool, r: ListenerRefusal): TAccessRecord {
   return {
-    time: new Date().toISOString(),
+    time: logTime(),
     pool: pool.name,
     poolId: pool.id,
     // Not the forwarded address: a refused request's headers were not believed.

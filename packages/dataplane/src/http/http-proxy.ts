@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TAccessRecord, TProxyCause } from '@fulcrum/protocol';
-import { TERMINATION_OF_CAUSE } from '../access-log/access-record';
+import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';
 import { realClientIp } from '../access-log/real-client-ip';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
@@ -370,7 +370,7 @@ class ProxiedRequest implements Exchange {
           ? TERMINATION_OF_CAUSE[failure.cause]
           : 'client_aborted';
     return {
-      time: new Date().toISOString(),
+      time: logTime(),
       pool: this.cfg.name,
       poolId: this.cfg.id,
       clientIp: realClientIp(this.cfg.http.trustedProxies, req),
@@ -380,10 +380,10 @@ class ProxiedRequest implements Exchange {
       status: this.answered,
       bytesIn: this.clientIn,
       bytesOut: this.clientOut,
-      durationMs,
+      durationMs: roundMs(durationMs),
       upstream: this.upstreamAddress,
-      connectMs: this.connectMs,
-      firstByteMs: this.firstByteMs,
+      connectMs: roundMs(this.connectMs),
+      firstByteMs: roundMs(this.firstByteMs),
       attempts: this.attempts,
       requestId: this.requestId,
       termination,
