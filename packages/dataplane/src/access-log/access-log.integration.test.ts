@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,38 @@ describe('access log', () => {
     await eventually(() => linesOf(file).length === 1);
     expect(linesOf(file)).toEqual(['three']);
     expect(linesOf(`${file}.1`)).toEqual(['one', 'two']);
+  });
+});
+
+describe('access log of TCP pools', () => {
+  it('writes one line per connection: bytes both ways, the backend, its connect time; no backend is no_healthy_backend', async () => {
+    const echo = createNetServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => echo.close(r)));
+    const echoPort = (echo.address() as { port: number }).port;
+    const { file, port, dp } = await logged({ protocol: 'tcp' }, [{ name: 'echo', port: echoPort }]);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => s.write('ping'));
+      s.once('data', (d) => {
+        resolve(d.toString());
+        s.end();
+      });
+      s.on('error', reject);
+    });
+    expect(reply).toBe('ping');
+    await eventually(() => linesOf(file).length === 1);
+    expect(recordsOf(file)[0]).toMatchObject({ pool: 'web', method: '', path: '', status: 0, bytesIn: 4, bytesOut: 4, upstream: `127.0.0.1:${echoPort}`, attempts: 1, termination: 'normal' });
+    expect(recordsOf(file)[0]!.connectMs).toBeGreaterThanOrEqual(0);
+
+    await dp.applySnapshot(snapshotFor(port, [{ name: 'echo', port: echoPort, adminState: 'disabled' }], { name: 'web', protocol: 'tcp' }));
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+      s.resume();
+    });
+    await eventually(() => linesOf(file).length === 2);
+    expect(recordsOf(file)[1]).toMatchObject({ status: 0, upstream: '', attempts: 0, termination: 'no_healthy_backend' });
   });
 });
 
