@@ -66,6 +66,8 @@ test('the live tail shows a request made during the test, filters it and pauses'
   await panel.getByLabel('Status class').selectOption('5xx');
   await expect(panel.locator('tr', { hasText: path })).toHaveCount(0);
   await panel.getByLabel('Status class').selectOption('all');
+  await panel.getByLabel('Path contains').fill('');
+  await panel.getByLabel('Backend').selectOption('');
 
   // Paused: the lines stay, new requests do not arrive.
   await panel.getByRole('button', { name: 'Pause' }).click();
