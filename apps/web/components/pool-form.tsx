@@ -52,6 +52,11 @@ export function readForm(form: FormData): TPoolConfigInput {
       trustedProxies: listOf(form.get('http.trustedProxies')),
       exposeErrorDetails: form.get('http.exposeErrorDetails') === 'on',
     },
+    accessLog: {
+      enabled: form.get('accessLog.enabled') === 'on',
+      sampleRate: numberOf(form.get('accessLog.sampleRate')),
+      format: textOf(form.get('accessLog.format')) as 'json' | undefined,
+    },
   };
 }
 
@@ -248,6 +253,24 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           </Field>
           <Field label="TTL (s)" name="stickiness.ttlSeconds" errors={errors}>
             {input('stickiness.ttlSeconds', d.stickiness.ttlSeconds, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Access log</legend>
+        <p className="muted">Lines go where the data plane's --access-log points; errors are always written, ordinary requests at the sample rate.</p>
+        <div className="grid">
+          <Field label="Enabled" name="accessLog.enabled" errors={errors}>
+            <input name="accessLog.enabled" type="checkbox" defaultChecked={d.accessLog.enabled} />
+          </Field>
+          <Field label="Sample rate (0–1)" name="accessLog.sampleRate" errors={errors}>
+            <input name="accessLog.sampleRate" type="number" step="0.01" min="0" max="1" defaultValue={d.accessLog.sampleRate} aria-invalid={Boolean(errors['accessLog.sampleRate'])} />
+          </Field>
+          <Field label="Format" name="accessLog.format" errors={errors}>
+            <select name="accessLog.format" defaultValue={d.accessLog.format}>
+              <option value="json">JSON</option>
+              <option value="combined">combined (NGINX/Apache)</option>
+            </select>
           </Field>
         </div>
       </fieldset>

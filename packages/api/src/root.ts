@@ -9,6 +9,7 @@ import { providerProfilesRouter } from './routers/provider-profiles';
 import { revisionsRouter } from './routers/revisions';
 import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
+import { tailRouter } from './routers/tail';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
@@ -27,6 +28,7 @@ export const appRouter = router({
   providerProfiles: providerProfilesRouter,
   stats: statsRouter,
   configFiles: configFilesRouter,
+  tail: tailRouter,
 });
 
 export type AppRouter = typeof appRouter;

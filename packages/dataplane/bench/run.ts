@@ -11,7 +11,7 @@
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
  *                   [--baseline B] [--semi-space MB]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
- *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, "Fulcrum x2",
+ *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum x2",
  *                 "Fulcrum baseline", "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
  *   --scenarios   c50, c200, 1MiB and/or routes (default all four; routes: 100 routes vs one catch-all, bench/routing.ts)
@@ -219,7 +219,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   );
   const backendsProc = start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
-  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), semi: await freePort(), pipe: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const ports = { fulcrum: await freePort(), fulcrumLog: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), semi: await freePort(), pipe: await freePort(), nginx: await freePort(), haproxy: await freePort() };
   const snapshotPort = (listenPort: number, protocol: 'http' | 'tcp' = 'http') => ({
     version: 1,
     hash: 'bench',
@@ -227,9 +227,12 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   });
   writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
+  writeFileSync(path.join(dir, 'fulcrum-log.json'), JSON.stringify(snapshotPort(ports.fulcrumLog)));
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
   const fulcrumProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
+  // The same proxy writing a JSON access-log line per request to a file: the cost of the access log.
+  const fulcrumLogProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'access.log')], 'fulcrum-log');
   const fulcrum2Proc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
   writeFileSync(path.join(dir, 'pipe.json'), JSON.stringify(snapshotPort(ports.pipe, 'tcp')));
   const pipeProc = start(process.execPath, [bundle, '--config', path.join(dir, 'pipe.json'), '--admin', 'off'], 'tcp-pipe');
@@ -279,6 +282,7 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     { name: 'direct', port: backendPorts[0]!, pid: backendsProc.pid },
     { name: 'TCP pipe', port: ports.pipe, pid: pipeProc.pid },
     { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
+    { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
     ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid }] : []),
     ...(semiSpace ? [{ name: 'Fulcrum semi-space', port: ports.semi, pid: semiProc?.pid }] : []),
@@ -332,6 +336,12 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       const f = med('Fulcrum');
       const per = s.path === '/' ? 'request' : 'response';
       lines.push('', `${s.label}: Fulcrum ${(f.rps / ng.rps).toFixed(2)}× NGINX's req/s, p99 ${(f.p99 / ng.p99).toFixed(2)}× NGINX's; CPU per ${per} ${cpuOf(f).toFixed(1)} µs beside NGINX's ${cpuOf(ng).toFixed(1)} µs (${(cpuOf(f) / cpuOf(ng)).toFixed(2)}×)`, '');
+    }
+    if (has('Fulcrum') && has('Fulcrum+log')) {
+      const off = med('Fulcrum');
+      const on = med('Fulcrum+log');
+      const cpu = (m: typeof off) => m.userUs + m.sysUs;
+      lines.push(`${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
     }
   }
   if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));

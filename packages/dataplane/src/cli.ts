@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { adminBindRefusal } from './admin/admin-auth';
 import { type AdminSource, startAdminServer } from './admin/admin-server';
+import { AccessLogWriter } from './access-log/access-log-writer';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
 import { ClusterPrimary, runCluster, runWorker } from './cluster/cluster';
@@ -36,6 +37,9 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
                   (default ~/.fulcrum/dataplane) and served at start when the control plane is away
+  --access-log PATH|-  one line per request (and per refused request) to PATH, or "-" for stdout
+                  (FULCRUM_ACCESS_LOG); per-pool format and sampling come with the config.
+                  SIGUSR1 reopens PATH (for logrotate). Lines the disk cannot take are dropped and counted.
   --workers N     N processes sharing the listeners (one per core is the usual), with --config or
                   --control-plane; one data plane to the control plane: health checked once (by
                   one worker, shared with the rest), stats merged. Connection caps hold per worker.
@@ -58,6 +62,9 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 
 export interface ServeSettings {
   admin?: { host: string; port: number; token?: string };
+  accessLog?: AccessLogWriter;
+  /** Where `--access-log` writes (cluster workers open it themselves). */
+  accessLogPath?: string;
   maxConnections: number;
   maxListenerConnections: number;
   fd: FdLimitReport;
@@ -71,7 +78,7 @@ function processView(dp: Dataplane, settings: ServeSettings) {
 async function main(): Promise<void> {
   internalErrors.install();
   guardLogOutput();
-  if (cluster.isWorker) return runWorker();
+  if (cluster.isWorker) return runWorker(openAccessLog(dataplaneEnv.accessLog));
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       name: { type: 'string' },
       'state-dir': { type: 'string' },
+      'access-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,8 +111,18 @@ async function main(): Promise<void> {
   // Before any listener: descriptors are what a proxy runs out of first.
   const fd = raiseFdLimit();
   console.log(`descriptors: ${fd.note}`);
+  const accessLogPath = values['access-log'] ?? dataplaneEnv.accessLog;
+  let accessLog: AccessLogWriter | undefined;
+  try {
+    accessLog = openAccessLog(accessLogPath);
+  } catch (err) {
+    console.error(`--access-log ${accessLogPath}: ${(err as Error).message}`);
+    process.exit(2);
+  }
   const settings: ServeSettings = {
     admin,
+    accessLog,
+    accessLogPath,
     fd,
     maxConnections: positiveInt('--max-connections', values['max-connections'] ?? dataplaneEnv.maxConnections) ?? defaultMaxConnections(fd.nofile),
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
@@ -118,9 +136,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const raw = first.raw;
-  if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
+  if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, accessLog: accessLogPath, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
-  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
+  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections, accessLog });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
   const serving = () => `${dp.snapshot?.listeners.map((l) => `${l.name} on ${l.address}:${l.port} (${l.routes.length} route${l.routes.length === 1 ? '' : 's'})`).join(', ')}`;
   reloadOnSighup(configFile, dp, serving, (line) => console.log(line));
@@ -152,12 +170,12 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   let source: AdminSource;
   if (values.workers > 1) {
     // One data plane to the control plane (one id, one link, one health checker), N processes serving.
-    const primary = new ClusterPrimary({ workers: values.workers, limits, fd: settings.fd, id });
+    const primary = new ClusterPrimary({ workers: values.workers, limits, fd: settings.fd, id, accessLog: settings.accessLogPath });
     primary.start();
     dp = primary;
     source = primary.adminSource(settings.fd);
   } else {
-    const single = new Dataplane({ id, ...limits });
+    const single = new Dataplane({ id, ...limits, accessLog: settings.accessLog });
     single.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
     dp = single;
     source = adminSource(single, settings);
@@ -183,6 +201,14 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** The access-log writer `--access-log` asks for; SIGUSR1 reopens its file (logrotate). */
+function openAccessLog(destination: string | undefined): AccessLogWriter | undefined {
+  if (!destination) return undefined;
+  const writer = new AccessLogWriter(destination);
+  process.on('SIGUSR1', () => writer.reopen());
+  return writer;
 }
 
 /** A single process's admin view; frames are collected once a second (for the control plane, or by the timer without one). */

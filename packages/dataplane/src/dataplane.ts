@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { AccessLog } from './access-log/access-log';
+import type { AccessLogWriter } from './access-log/access-log-writer';
+import { refusalRecord } from './access-log/refusal-record';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
@@ -43,6 +46,8 @@ export interface DataplaneOptions {
    * the health leader does not: it takes the leader's results through observeHealth.
    */
   runHealthChecks?: boolean;
+  /** Where access-log lines go (`--access-log`); without it only the live tail sees records. */
+  accessLog?: AccessLogWriter;
 }
 
 /**
@@ -71,6 +76,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private applying: Promise<unknown> = Promise.resolve();
   private runHealthChecks: boolean;
   readonly recentEvents: TDataplaneEvent[] = [];
+  /** Access-log lines and the live tail's records. */
+  readonly access: AccessLog;
 
   constructor(opts: DataplaneOptions = {}) {
     super();
@@ -78,6 +85,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.now = opts.now ?? (() => performance.now());
     this.random = opts.random ?? Math.random;
     this.runHealthChecks = opts.runHealthChecks ?? true;
+    this.access = new AccessLog(opts.accessLog, this.random);
     const emit = (e: TDataplaneEvent) => {
       this.recentEvents.push(e);
       if (this.recentEvents.length > 200) this.recentEvents.shift();
@@ -94,6 +102,13 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       idleMs: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.idleMs ?? 60_000,
       settings: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.http ?? LISTENER_HTTP_DEFAULTS,
       stats: (listenerId) => this.runtime?.listeners.get(listenerId)?.stats,
+      refused: (listenerId, refusal) => {
+        // A listener's own refusal is logged with the pool its routes send to first.
+        const listener = this.runtime?.listeners.get(listenerId);
+        const poolId = listener?.poolIds()[0];
+        const pool = poolId === undefined ? undefined : this.runtime?.pools.get(poolId)?.config;
+        if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
+      },
       upgrade: (listenerId) => (req, socket, head) => {
         const listener = this.runtime?.listeners.get(listenerId);
         if (!listener) return socket.destroy();
@@ -284,7 +299,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       stats = new PoolStats();
       this.poolStats.set(p.id, stats);
     }
-    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats });
+    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats, access: this.access });
   }
 
   /** Backends gone from the config (or only in a refused pool's new config) lose their state now. */
@@ -402,5 +417,6 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     await this.sockets.closeAll();
     for (const u of this.upstreams.values()) u.destroy();
     this.upstreams.clear();
+    await this.access.writer?.close();
   }
 }

@@ -20,3 +20,4 @@ export * from './listener';
 export * from './route';
 export * from './route-table';
 export * from './config-import';
+export * from './access-log';

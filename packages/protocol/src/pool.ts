@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCESS_LOG_DEFAULTS, ZAccessLogSettings } from './access-log';
 import { zPatch } from './patch';
 import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis, zRequestPath, zToken } from './primitives';
 
@@ -154,6 +155,7 @@ export const ZPoolConfig = z.object({
     .default(0.8),
   drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
   http: ZHttpSettings.default(HTTP_SETTINGS_DEFAULTS),
+  accessLog: ZAccessLogSettings.default(ACCESS_LOG_DEFAULTS),
 });
 export type TPoolConfig = z.infer<typeof ZPoolConfig>;
 export type TPoolConfigInput = z.input<typeof ZPoolConfig>;

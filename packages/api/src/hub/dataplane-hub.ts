@@ -8,6 +8,7 @@ import { actorFromApiToken } from '../services/tokens/api-tokens';
 import { bindDataplaneToken } from '../services/tokens/dataplane-binding';
 import { type StatsClock, systemClock } from '../stats/complete-seconds';
 import { StatsStore } from '../stats/stats-store';
+import { TailRelay } from './live-tail-relay';
 import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -47,6 +48,10 @@ export class DataplaneHub {
   /** Keeps each data plane's stats and events to its own id and the pools and backends it runs. */
   readonly reports: ReportGuard;
   readonly clock: StatsClock;
+  /** Dashboards watching pools' live tails; the data planes are asked for exactly those pools. */
+  readonly tail = new TailRelay((poolIds) => {
+    for (const c of this.conns.values()) this.send(c, { type: 'tail', poolIds });
+  });
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -190,6 +195,8 @@ export class DataplaneHub {
 
   private async onHello(c: Connection, hello: Extract<TDataplaneToControl, { type: 'hello' }>): Promise<void> {
     this.send(c, { type: 'welcome', serverTime: Date.now(), heartbeatMs: this.heartbeatMs });
+    const tailed = this.tail.poolIds();
+    if (tailed.length) this.send(c, { type: 'tail', poolIds: tailed });
     await this.prisma.dataplane.upsert({
       where: { id: c.id },
       create: { id: c.id, name: c.name, softwareVersion: hello.softwareVersion, connected: true, controlPlaneId: this.opts.controlPlaneId, appliedConfigVersion: hello.configVersion },
@@ -248,6 +255,11 @@ export class DataplaneHub {
         if (!e) return;
         const poolId = e.poolId ? ((await this.prisma.pool.findUnique({ where: { id: e.poolId }, select: { id: true } }))?.id ?? null) : null;
         await recordEvent(this.prisma, { kind: e.kind, severity: e.severity, poolId, backendId: e.backendId ?? null, dataplaneId: c.id, message: `${c.name}: ${e.message}`, data: (e.data ?? undefined) as never });
+        return;
+      }
+      case 'tail_lines': {
+        const { lines, dropped } = await this.reports.tailLines(msg, c.appliedVersion, c.limits, (id) => this.tail.isWatched(id));
+        this.tail.deliver(lines, dropped);
         return;
       }
       case 'ping':

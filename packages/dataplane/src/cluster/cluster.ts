@@ -1,7 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import type { TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
+import type { TAccessRecord, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
+import { LiveTail } from '../access-log/live-tail';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
+import type { AccessLogWriter } from '../access-log/access-log-writer';
 import { type AdminSource, startAdminServer } from '../admin/admin-server';
 import { reloadOnSighup } from '../config-file/config-file-reload';
 import type { ApplyResult } from '../dataplane';
@@ -15,13 +17,15 @@ type ConnectionsView = ReturnType<Dataplane['connections']>;
 type ToWorker =
   | { type: 'snapshot'; seq: number; snapshot: TConfigSnapshot; limits: Limits }
   | { type: 'lead'; run: boolean }
-  | { type: 'health'; backendId: string; healthy: boolean };
+  | { type: 'health'; backendId: string; healthy: boolean }
+  | { type: 'tail'; poolIds: string[] };
 type FromWorker =
   | { type: 'ready' }
   | { type: 'frame'; frame: TStatsFrame; connections: ConnectionsView }
   | { type: 'event'; event: TDataplaneEvent }
   | { type: 'applied'; seq: number; result: ApplyResult }
-  | { type: 'internal-error'; kind: InternalErrorKind };
+  | { type: 'internal-error'; kind: InternalErrorKind }
+  | { type: 'tail-lines'; lines: TAccessRecord[]; dropped: number };
 
 export interface ClusterOptions {
   workers: number;
@@ -29,6 +33,8 @@ export interface ClusterOptions {
   limits?: Limits;
   fd?: FdLimitReport;
   id?: string;
+  /** `--access-log`: each worker appends to the path (O_APPEND keeps lines whole); SIGUSR1 is passed on. */
+  accessLog?: string;
   /** How long a snapshot may take to apply in every worker before the apply is answered without the late ones. */
   applyTimeoutMs?: number;
 }
@@ -68,6 +74,19 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   private stopping = false;
   lastFrame: TStatsFrame | undefined;
   readonly recentEvents: TDataplaneEvent[] = [];
+  /** The live tail of all workers together: what to watch goes out to each, their lines come back. */
+  private readonly tail = new LiveTail();
+  private tailPools: string[] = [];
+  readonly access = {
+    tail: {
+      watch: (poolIds: readonly string[]) => {
+        this.tailPools = [...poolIds];
+        this.tail.watch(poolIds);
+        for (const w of this.liveWorkers()) if (this.ready.has(w.id)) this.send(w, { type: 'tail', poolIds: this.tailPools });
+      },
+      take: () => this.tail.take(),
+    },
+  };
 
   constructor(private readonly opts: ClusterOptions) {
     super();
@@ -89,6 +108,10 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   start(): void {
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     for (let i = 0; i < this.opts.workers; i++) this.fork();
+    // logrotate signals the primary; each worker reopens its own file.
+    process.on('SIGUSR1', () => {
+      for (const w of this.liveWorkers()) w.process.kill('SIGUSR1');
+    });
     cluster.on('exit', (w, code) => {
       if (this.stopping) return;
       this.connectionsByWorker.delete(w.id);
@@ -193,7 +216,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   }
 
   private fork(): void {
-    const w = cluster.fork();
+    const w = cluster.fork(this.opts.accessLog ? { FULCRUM_ACCESS_LOG: this.opts.accessLog } : {});
     this.leader ??= w.id;
     w.on('message', (m: FromWorker) => this.onMessage(w, m));
   }
@@ -204,6 +227,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         this.ready.add(w.id);
         if (w.id === this.leader) this.send(w, { type: 'lead', run: true });
         for (const [backendId, healthy] of this.health) this.send(w, { type: 'health', backendId, healthy });
+        if (this.tailPools.length) this.send(w, { type: 'tail', poolIds: this.tailPools });
         // The snapshot being applied if it waits for this worker, else what runs.
         const p = this.pending?.waiting.has(w.id) ? this.pending : undefined;
         const snapshot = p?.snapshot ?? this.current;
@@ -217,6 +241,9 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         return;
       case 'internal-error':
         internalErrors.add(m.kind, 1);
+        return;
+      case 'tail-lines':
+        this.tail.merge(m);
         return;
       case 'applied':
         if (m.seq !== 0) this.settle(w.id, m.result);
@@ -258,7 +285,7 @@ export interface RunClusterOptions extends ClusterOptions {
 
 /** `--config` with `--workers N`: the cluster serves one file, reloaded on SIGHUP. */
 export async function runCluster(opts: RunClusterOptions): Promise<void> {
-  if (cluster.isWorker) return runWorker();
+  if (cluster.isWorker) throw new Error('runCluster runs in the primary');
   const primary = new ClusterPrimary(opts);
   primary.start();
   if (opts.configFile) reloadOnSighup(opts.configFile, primary, () => `${opts.workers} workers`, (line) => console.log(line));
@@ -274,10 +301,13 @@ export async function runCluster(opts: RunClusterOptions): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  process.on('SIGUSR1', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGUSR1');
+  });
 }
 
 /** A worker: one Dataplane, driven by the primary; it runs health checks only while it leads. */
-export function runWorker(): void {
+export function runWorker(accessLog: AccessLogWriter | undefined): void {
   const send = (m: FromWorker) => process.send?.(m);
   // Counted here (the log line says which worker) and in the primary, whose /metrics shows them.
   internalErrors.install((line) => {
@@ -289,6 +319,7 @@ export function runWorker(): void {
   process.on('SIGHUP', () => {});
   let dp: Dataplane | undefined;
   let lead = false;
+  let tailPools: string[] = [];
   /** The leader's word on every backend, applied again after each snapshot (new backends included). */
   const health = new Map<string, boolean>();
   process.on('message', (m: ToWorker) => {
@@ -297,15 +328,25 @@ export function runWorker(): void {
       dp?.setHealthChecks(m.run);
       return;
     }
+    if (m.type === 'tail') {
+      tailPools = m.poolIds;
+      dp?.access.tail.watch(tailPools);
+      return;
+    }
     if (m.type === 'health') {
       health.set(m.backendId, m.healthy);
       dp?.observeHealth(m.backendId, m.healthy);
       return;
     }
     if (!dp) {
-      const created = new Dataplane({ id: `dp-${process.pid}`, runHealthChecks: lead, ...m.limits });
+      const created = new Dataplane({ id: `dp-${process.pid}`, runHealthChecks: lead, ...m.limits, accessLog });
       created.on('event', (event) => send({ type: 'event', event }));
+      created.access.tail.watch(tailPools);
       setInterval(() => send({ type: 'frame', frame: created.collectFrame(), connections: created.connections() }), 1000).unref();
+      setInterval(() => {
+        const batch = created.access.tail.take();
+        if (batch) send({ type: 'tail-lines', ...batch });
+      }, 250).unref();
       process.once('SIGTERM', () => void created.stop().then(() => process.exit(0)));
       dp = created;
     }

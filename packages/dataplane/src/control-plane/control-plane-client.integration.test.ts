@@ -37,6 +37,8 @@ async function fakeControlPlane(port = 0, token = 'flc_good') {
     auth,
     sockets,
     of: <T extends TDataplaneToControl['type']>(type: T) => received.filter((m): m is Extract<TDataplaneToControl, { type: T }> => m.type === type),
+    /** Sends any control-plane message to every linked data plane. */
+    send: (msg: unknown) => sockets.forEach((ws) => ws.send(JSON.stringify(msg))),
     push: (config: { version: number; hash: string } & Record<string, unknown>) => sockets.forEach((ws) => ws.send(JSON.stringify({ type: 'snapshot', version: config.version, hash: config.hash, config }))),
     close: () =>
       new Promise<void>((r) => {
@@ -94,6 +96,35 @@ function startClient(url: string, lastGood: LastGoodConfig, opts: { token?: stri
 describe('ControlPlaneClient', () => {
   let a: TestBackend;
   let b: TestBackend;
+
+  it('sends live-tail records only for the pools the control plane asks for, and stops when told', async () => {
+    const backend = await startBackend('t');
+    cleanup.push(() => backend.close());
+    const cp = await fakeControlPlane();
+    cleanup.push(() => cp.close());
+    const { dp } = startClient(cp.url, new LastGoodConfig(tmpDir()));
+    await eventually(() => cp.of('hello').length === 1);
+    const snap = await pushOnFreePort(cp, (port) => snapshotFor(port, [{ name: 't', port: backend.port }]));
+    const listenPort = snap.pools[0]!.listenPort;
+    const paths = () => cp.of('tail_lines').flatMap((m) => m.lines.map((l) => l.path));
+    await get(listenPort, '/before-watch');
+    cp.send({ type: 'tail', poolIds: ['pool-1'] });
+    // The request after the ask is tailed (asked again until the message has landed).
+    await eventually(async () => {
+      await get(listenPort, '/watched');
+      return paths().includes('/watched');
+    });
+    expect(paths()).not.toContain('/before-watch');
+    const line = cp.of('tail_lines').flatMap((m) => m.lines).find((l) => l.path === '/watched')!;
+    expect(line).toMatchObject({ poolId: 'pool-1', status: 200, upstream: `127.0.0.1:${backend.port}`, termination: 'normal' });
+    cp.send({ type: 'tail', poolIds: [] });
+    await eventually(() => !dp.access.tail.watching('pool-1'));
+    await get(listenPort, '/after-stop');
+    // Stats frames (every 200 ms) as the clock: a tail batch would have gone out (every 250 ms) long before the fifth.
+    const frames = cp.of('stats').length;
+    await eventually(() => cp.of('stats').length >= frames + 5);
+    expect(paths()).not.toContain('/after-stop');
+  });
 
   it('says hello with its token, applies and acks pushed snapshots, saves them, and streams stats and events', async () => {
     a = await startBackend('a');

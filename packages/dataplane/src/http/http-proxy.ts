@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { TProxyCause, TTimeouts } from '@fulcrum/protocol';
+import type { TAccessRecord, TProxyCause, TTimeouts } from '@fulcrum/protocol';
+import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
@@ -112,6 +113,11 @@ class ProxiedRequest implements Exchange {
   private onDrain: (() => void) | undefined;
   /** The last piece of a body of known length: it goes out with the end, in one write. */
   private tail: Buffer | undefined;
+  // For the access log: the last attempt's backend and timings (-1: not reached), and attempts made.
+  private upstreamAddress = '';
+  private connectMs = -1;
+  private firstByteMs = -1;
+  private attempts = 0;
 
   constructor(
     private readonly pool: PoolRuntime,
@@ -175,6 +181,9 @@ class ProxiedRequest implements Exchange {
     this.phase = Phase.Connecting;
     this.started = performance.now();
     this.status = 0;
+    this.upstreamAddress = backend.address;
+    this.connectMs = this.firstByteMs = -1;
+    this.attempts++;
     state.active++;
     if (this.retrying) {
       this.pool.retriesInflight++;
@@ -207,6 +216,7 @@ class ProxiedRequest implements Exchange {
 
   connected(): void {
     this.phase = Phase.WaitingFirstByte;
+    this.connectMs = performance.now() - this.started;
     // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
     const body = this.req.body;
     if (body && !this.countingBody) {
@@ -223,7 +233,7 @@ class ProxiedRequest implements Exchange {
     const state = backend.state;
     const cfg = this.cfg;
     this.status = status;
-    const latency = performance.now() - this.started;
+    const latency = (this.firstByteMs = performance.now() - this.started);
     state.recordLatency(latency, cfg.responseTimeAlpha);
     if (status >= 500) this.outliers.failure(this.pool, backend, `status ${status}`);
     else this.outliers.success(backend);
@@ -356,7 +366,10 @@ class ProxiedRequest implements Exchange {
   }
 
   private clientClosed(complete: boolean): void {
-    this.pool.stats.clientResponse(this.answered, this.cause, performance.now() - this.t0, this.clientIn, this.clientOut, complete);
+    const ms = performance.now() - this.t0;
+    this.pool.stats.clientResponse(this.answered, this.cause, ms, this.clientIn, this.clientOut, complete);
+    const access = this.pool.access;
+    if (access?.wants(this.cfg)) access.record(this.cfg, this.accessRecord(complete, ms));
     this.settle();
     if (complete || this.phase === Phase.Tunnel) return;
     this.clientGone = true;
@@ -366,6 +379,43 @@ class ProxiedRequest implements Exchange {
       this.releaseAttempt();
     }
     this.phase = Phase.Done;
+  }
+
+  /** What the access log says of this exchange, once it is over. */
+  private accessRecord(complete: boolean, durationMs: number): TAccessRecord {
+    const req = this.req;
+    const failure = this.lastFailure;
+    // The proxy's own answer names its cause; a relayed answer cut short was cut by the backend
+    // (the answer was abandoned in failed(), so the phase is Done) or by the client.
+    const termination = this.cause
+      ? TERMINATION_OF_CAUSE[this.cause]
+      : complete
+        ? 'normal'
+        : this.phase === Phase.Done && failure
+          ? TERMINATION_OF_CAUSE[failure.cause]
+          : 'client_aborted';
+    return {
+      time: logTime(),
+      pool: this.cfg.name,
+      poolId: this.cfg.id,
+      // The address balancing used: the real client behind trusted proxies, never a non-IP value.
+      clientIp: this.ctx.clientIp,
+      method: req.method,
+      host: req.header('host') ?? '',
+      path: req.url,
+      status: this.answered,
+      bytesIn: this.clientIn,
+      bytesOut: this.clientOut,
+      durationMs: roundMs(durationMs),
+      upstream: this.upstreamAddress,
+      connectMs: roundMs(this.connectMs),
+      firstByteMs: roundMs(this.firstByteMs),
+      attempts: this.attempts,
+      requestId: this.requestId,
+      termination,
+      userAgent: req.header('user-agent') ?? '',
+      referer: req.header('referer') ?? '',
+    };
   }
 
   /** A 101 to an upgrade request: the client gets it as sent, then bytes flow both ways. */

@@ -1,7 +1,7 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TListenerProtocol, TSnapshotListener } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
-import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
+import { type HttpHandlers, HttpListener, type ListenerRefusal } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 import type { PoolStats } from '../stats/pool-stats';
 
@@ -14,6 +14,8 @@ export interface ListenerHandlers {
   tcp: (listenerId: string) => (socket: Socket) => void;
   /** Client-side counters for connections and the listener's own 400/408 answers. */
   stats: (listenerId: string) => PoolStats | undefined;
+  /** A request the listener refused itself (400/408/431), for the access log. */
+  refused?: (listenerId: string, r: ListenerRefusal) => void;
 }
 
 interface Listener {
@@ -114,6 +116,7 @@ export class ListenerManager {
         settings: () => this.handlers.settings(listenerId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(listenerId.current)(req, socket, head),
         stats: () => this.handlers.stats(listenerId.current),
+        refused: (r) => this.handlers.refused?.(listenerId.current, r),
       });
       server = http.server;
       close = () => http.close();

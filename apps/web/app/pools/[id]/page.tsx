@@ -11,6 +11,7 @@ import { DeploysPanel } from '../../../components/deploys-panel';
 import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
 import { LiveSummary } from '../../../components/live-summary';
+import { LiveTail } from '../../../components/live-tail';
 import { PoolForm } from '../../../components/pool-form';
 import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
 import { StaleNotice } from '../../../components/stale-notice';
@@ -76,6 +77,11 @@ export default function PoolPage() {
         <h2>Live traffic</h2>
         <LiveSummary latest={live.latest} freshness={live.freshness} />
         <LiveCharts poolId={p.id} seconds={live.seconds} untilTs={live.untilTs} freshness={live.freshness} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
+      </section>
+      <section className="card">
+        <h2>Live requests</h2>
+        {/* Client addresses and paths: operators and admins only (the tail.watch procedure says the same). */}
+        {canWrite ? <LiveTail poolId={p.id} backends={p.backends.map((b) => `${b.host}:${b.port}`)} /> : <p className="muted">The live request tail is for operators and admins (it shows client addresses and paths).</p>}
       </section>
       <section className="card">
         <h2>Configuration</h2>
