@@ -58,13 +58,13 @@ export class StatsFeed {
     }
     this.inFlight++;
     const json = JSON.stringify(frame);
-    // One statement: the row and its notification commit together.
+    // One statement: the row and its notification commit together (pg_notify's void stays out of the result, which the client cannot read).
     this.prisma.$queryRaw<{ id: bigint }[]>`
       WITH ins AS (
         INSERT INTO "StatsFrame" ("dataplaneId", "ts", "controlPlaneId", "frame", "receivedAt")
         VALUES (${frame.dataplaneId}, ${new Date(frame.ts)}, ${this.controlPlaneId}, ${json}::jsonb, ${new Date()})
         ON CONFLICT ("dataplaneId", "ts") DO NOTHING RETURNING "id")
-      SELECT "id", pg_notify(${CHANNEL_STATS}, "id"::text || '|' || ${this.controlPlaneId}) FROM ins`
+      SELECT ins."id" FROM ins CROSS JOIN LATERAL (SELECT pg_notify(${CHANNEL_STATS}, ins."id"::text || '|' || ${this.controlPlaneId})) AS sent`
       .then(
         (rows) => {
           for (const r of rows) this.remember(String(r.id));
