@@ -18,17 +18,17 @@ export type TProblem =
  * last check's reason), pools whose clients get 5xx, revisions a data plane refused, data planes
  * that left. Live numbers come from this replica's store, which holds every data plane's frames.
  */
-export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined): Promise<TProblem[]> {
+export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined, now = Date.now()): Promise<TProblem[]> {
   const [pools, dataplanes] = await Promise.all([
     prisma.pool.findMany({ select: { id: true, name: true, backends: { select: { id: true, host: true, port: true, adminState: true } } } }),
     prisma.dataplane.findMany({ orderBy: { name: 'asc' } }),
   ]);
   const problems: TProblem[] = [];
   const down: { poolId: string; pool: string; backendId: string; address: string; state: 'unhealthy' | 'ejected' }[] = [];
-  const current = Math.floor(Date.now() / 1000) * 1000;
+  const current = Math.floor(now / 1000) * 1000;
   for (const pool of pools) {
     // Complete seconds only: the current one is still filling in.
-    const seconds = (store?.recent(pool.id, WINDOW_SECONDS + 1) ?? []).filter((s) => s.ts < current);
+    const seconds = (store?.recent(pool.id) ?? []).filter((s) => s.ts < current && s.ts >= current - WINDOW_SECONDS * 1000);
     const newest = seconds[seconds.length - 1];
     if (!newest) continue;
     for (const b of pool.backends) {
@@ -63,7 +63,7 @@ export async function listProblems(prisma: PrismaClient, store: StatsStore | und
       const refused = Array.isArray(dp.refusedPools) ? (dp.refusedPools as { poolId?: string; pool?: string }[]) : [];
       problems.push({ kind: 'refused_revision', version: dp.refusedConfigVersion, dataplane: dp.name, error: dp.lastError ?? 'refused', pools: refused.map((r) => r.pool ?? names.get(r.poolId ?? '') ?? '?') });
     }
-    if (!dp.connected && Date.now() - dp.lastSeenAt.getTime() < DISCONNECTED_WITHIN_MS) problems.push({ kind: 'dataplane_disconnected', dataplaneId: dp.id, dataplane: dp.name, since: dp.lastSeenAt.toISOString() });
+    if (!dp.connected && now - dp.lastSeenAt.getTime() < DISCONNECTED_WITHIN_MS) problems.push({ kind: 'dataplane_disconnected', dataplaneId: dp.id, dataplane: dp.name, since: dp.lastSeenAt.toISOString() });
   }
   return problems;
 }
