@@ -23,6 +23,9 @@ const COLORS = ['#4aa3ff', '#3fb950', '#d29922', '#a371f7', '#39c5cf', '#e3b341'
 /** Colours by meaning where a series has one: errors red, latency percentiles from light to dark. */
 const MEANING: Record<string, string> = { '2xx': '#3fb950', '3xx': '#39c5cf', '4xx': '#d29922', '5xx': '#f85149', p50: '#4aa3ff', p95: '#a371f7', p99: '#f85149' };
 
+/** Percentiles also differ by dash, for readers who cannot tell the colours apart. */
+const DASH: Record<string, string> = { p50: '2 3', p95: '7 3' };
+
 type Series = { key: string; label: string; color?: string };
 
 function Chart({ title, data, series, range, marks }: { title: string; data: Record<string, number | undefined>[]; series: Series[]; range: TRange; marks: TChartMark[] }) {
@@ -49,7 +52,7 @@ function Chart({ title, data, series, range, marks }: { title: string; data: Rec
           ))}
           {series.map((s, i) => (
             // connectNulls off: a second nobody reported is a gap, never a line carried across it.
-            <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls={false} />
+            <Line key={s.key} type="linear" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} strokeDasharray={DASH[s.key]} strokeWidth={s.key === 'p99' ? 2 : 1.5} dot={false} isAnimationActive={false} connectNulls={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
