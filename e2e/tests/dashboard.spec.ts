@@ -408,6 +408,8 @@ test('a canary deploy started in the dashboard shifts traffic step by step to ne
   await form.getByLabel('New backends').fill(`${v2Addr[0]}\n127.0.0.1`);
   await form.getByLabel('Canary steps (%)').fill('50, 100');
   await form.getByLabel('Pause before each gate (ms)').fill('1000');
+  // No traffic in this test: the gates pass on health checks only when asked to.
+  await form.getByLabel('Minimum requests per gate').fill('0');
   await form.getByLabel('Old version drain (ms)').fill('2000');
   await form.getByRole('button', { name: 'Start deploy' }).click();
   await expect(form.locator('[data-field="backends"] .field-error')).toContainText('line 2: port must be a number');

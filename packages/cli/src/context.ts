@@ -13,6 +13,7 @@ export interface Flags {
   steps?: string;
   pause?: string;
   'max-error-rate'?: string;
+  'min-requests'?: string;
   'healthy-timeout'?: string;
   'drain-timeout'?: string;
   'idempotency-key'?: string;

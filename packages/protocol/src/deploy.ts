@@ -14,6 +14,13 @@ export const ZDeployStart = z.object({
   stepPauseMs: zMillis(0, 3_600_000).default(10_000),
   /** Abort when the new version's error rate (5xx + errors per request) exceeds this during a step. */
   maxErrorRate: z.number().min(0).max(1).default(0.05),
+  /**
+   * Requests the new backends must have answered (their upstream attempts, from every data plane)
+   * before a gate may pass: a gate holds past its pause until they have, for at most
+   * trafficTimeoutMs, then fails. 0 lets a gate pass on health probes alone.
+   */
+  minRequests: zIntRange(0, 1_000_000).default(1),
+  trafficTimeoutMs: zMillis(0, 3_600_000).default(60_000),
   healthyTimeoutMs: zMillis(1000, 3_600_000).default(60_000),
   drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
   idempotencyKey: z.string().trim().max(128).optional(),

@@ -7,13 +7,11 @@ import { ApplyStatus } from '../../../components/apply-status';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { ConfigExport } from '../../../components/config-export';
-import { DeploysPanel } from '../../../components/deploys-panel';
-import { EventsList } from '../../../components/events-list';
 import { LiveCharts } from '../../../components/live-charts';
 import { LiveSummary } from '../../../components/live-summary';
 import { LiveTail } from '../../../components/live-tail';
 import { PoolForm } from '../../../components/pool-form';
-import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
+import { PoolPanels } from '../../../components/pool-panels';
 import { StaleNotice } from '../../../components/stale-notice';
 import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
@@ -98,18 +96,7 @@ export default function PoolPage() {
         />
         <ConfigExport poolId={p.id} />
       </section>
-      <section className="card">
-        <h2>Scaling rules</h2>
-        <ScalingRulesPanel poolId={p.id} />
-      </section>
-      <section className="card">
-        <h2>Deploys</h2>
-        <DeploysPanel poolId={p.id} />
-      </section>
-      <section className="card">
-        <h2>Events</h2>
-        <EventsList poolId={p.id} />
-      </section>
+      <PoolPanels poolId={p.id} />
     </div>
   );
 }

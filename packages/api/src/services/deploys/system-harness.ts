@@ -15,6 +15,7 @@ import { DeployRunner, setDeployRunner } from './deploy-runner';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 export const DATAPLANE_CLI = path.join(repoRoot, 'packages/dataplane/src/cli.ts');
 export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs');
+const REPLICA_SCRIPT = path.join(repoRoot, 'packages/api/src/stats/fixtures/control-plane-replica.ts');
 
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
@@ -38,7 +39,10 @@ export interface SystemHarness {
   api: string;
   operatorToken: string;
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
-  startDataplane(name?: string): Promise<ChildProcess>;
+  /** A data plane process linked to this control plane, or to the one at `controlPlaneUrl` (http://host:port). */
+  startDataplane(name?: string, controlPlaneUrl?: string): Promise<ChildProcess>;
+  /** Another control-plane replica (the hub alone) on the same database, as its own process; resolves with its URL. */
+  startReplica(controlPlaneId: string): Promise<string>;
   startBackend(name: string, mode?: string): Promise<{ port: number; child: ChildProcess }>;
   /**
    * Creates a pool of its own on a free port and waits until the running data plane serves it;
@@ -51,11 +55,11 @@ export interface SystemHarness {
   close(): Promise<void>;
 }
 
-/** The port a BACKEND_SCRIPT process bound, from its `LISTENING <port>` line. */
+/** The port a BACKEND_SCRIPT (or replica) process bound, from its `LISTENING <port>` line. */
 function reportedPort(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`backend did not report its port within 60 s: ${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`process did not report its port within 120 s: ${out}`)), 120_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /LISTENING (\d+)/.exec(out);
@@ -123,18 +127,22 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
     api: `${url}/api/v1`,
     operatorToken,
     call,
-    async startDataplane(name = 'edge-1') {
+    async startDataplane(name = 'edge-1', controlPlaneUrl = url) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-'));
       dirs.push(dir);
       // Each data plane its own token (a token speaks for one data plane), kept across its restarts.
       let dataplaneToken = dataplaneTokens.get(name);
       if (!dataplaneToken) dataplaneTokens.set(name, (dataplaneToken = (await createApiToken(db.prisma, { name, role: 'dataplane' })).token));
-      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${url.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${controlPlaneUrl.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
         cwd: path.join(repoRoot, 'packages/dataplane'),
         env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       return child;
+    },
+    async startReplica(controlPlaneId) {
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], { cwd: path.join(repoRoot, 'packages/api'), stdio: ['ignore', 'pipe', 'inherit'] });
+      return `http://127.0.0.1:${await reportedPort(child)}`;
     },
     async startBackend(name, mode = 'ok') {
       const child = spawnTracked(process.execPath, ['-e', BACKEND_SCRIPT, '0', name, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
