@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { LOCK_ID } from './advisory-locks';
 import { closePrisma, getPrisma } from './client';
 import { connectionParts, withDatabase } from './connection-url';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres';
@@ -97,8 +98,6 @@ async function withAdmin<T>(adminUrl: string, run: (admin: pg.Client) => Promise
   }
 }
 
-// Any fixed number: it serializes building templates across test processes sharing a server.
-const TEMPLATE_LOCK = 0x66756c63;
 const templates = new Map<string, Promise<string>>();
 
 /**
@@ -113,7 +112,7 @@ function templateDatabase(adminUrl: string): Promise<string> {
   let made = templates.get(key);
   if (!made) {
     made = withAdmin(adminUrl, async (admin) => {
-      await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+      await admin.query('SELECT pg_advisory_lock($1)', [LOCK_ID.testTemplate]);
       const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (found.rowCount === 0) {
         // Built under another name and renamed when complete, so a crash never leaves a half template.
