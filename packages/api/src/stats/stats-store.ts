@@ -4,7 +4,6 @@ import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyBacke
 const WINDOW_SECONDS = 15 * 60;
 /** Buckets of this many seconds are rolled up into Postgres, each once it is over, on a timer of the same period. */
 export const ROLLUP_SECONDS = 10;
-const RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface BackendPoint extends Omit<TBackendStats, 'backendId'> {
   /** Second (ms since epoch, floored) this point covers. */
@@ -115,7 +114,7 @@ export class StatsStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Every 10 s, the finished 10-second buckets go to PostgreSQL; rows older than 7 days are pruned. */
+  /** Every 10 s, the finished 10-second buckets go to PostgreSQL (retention/ prunes old ones). */
   startRollups(prisma: PrismaClient): void {
     if (this.rollupTimer) return;
     let lastBucket = Math.floor(Date.now() / 10_000) * 10_000;
@@ -177,7 +176,6 @@ export class StatsStore {
           ${col('bytesOut').map(String)}::bigint[], ${col('activeConnections')}::int[], ${col('p50Ms')}::float8[], ${col('p95Ms')}::float8[], ${col('p99Ms')}::float8[])
         ON CONFLICT ("bucket", "backendId") DO NOTHING`;
     }
-    await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
     return rows.length;
   }
 
@@ -217,6 +215,5 @@ export class StatsStore {
       })),
       skipDuplicates: true,
     });
-    await prisma.poolStatsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
   }
 }
