@@ -16,3 +16,4 @@ export * from './errors';
 export * from './stats-merge';
 export * from './pool-traffic';
 export * from './latency-histogram';
+export * from './api-output';
