@@ -8,7 +8,7 @@ import type { TChartMark } from '../lib/chart-marks';
 export function ChartMarksList({ marks, names }: { marks: TChartMark[]; names: Record<string, string> }) {
   if (marks.length === 0) return null;
   return (
-    <div className="chart-marks" aria-label="Changes on the charts">
+    <div className="chart-marks" role="group" aria-label="Changes on the charts">
       {marks.map((m, i) =>
         m.kind === 'revision' ? (
           <Link key={`r${m.version}`} className="mark-revision" data-mark="revision" href={`/revisions?diff=${m.version}`} title={m.label}>

@@ -27,7 +27,7 @@ export function ConfigExport({ poolId }: { poolId: string }) {
         )}
       </div>
       {file.error && <p className="error">{file.error.message}</p>}
-      {file.data && <pre aria-label={`${file.data.format} config`}>{file.data.text}</pre>}
+      {file.data && <pre role="region" aria-label={`${file.data.format} config`}>{file.data.text}</pre>}
     </details>
   );
 }

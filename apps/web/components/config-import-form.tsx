@@ -25,7 +25,7 @@ function Notes({ title, notes, className }: { title: string; notes: TConfigNote[
 
 function Plan({ plan }: { plan: TImportPlan }) {
   return (
-    <div className="stack" aria-label="Import plan">
+    <div className="stack" role="group" aria-label="Import plan">
       {plan.pools.map((p) => (
         <section key={p.name} className="card" aria-label={`Pool ${p.name}`}>
           <div className="row">

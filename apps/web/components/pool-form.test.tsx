@@ -8,10 +8,10 @@ import { PoolForm, readForm } from './pool-form';
  * (inputs' value, checked checkboxes, selects' selected option, textareas' text), as FormData.
  */
 function submittedDefaults(html: string): FormData {
-  const unescape = (s: string) => s.replaceAll('&quot;', '"').replaceAll('&#x27;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  const decodeEntities = (s: string) => s.replaceAll('&quot;', '"').replaceAll('&#x27;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   const attr = (tag: string, name: string) => {
     const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
-    return m ? unescape(m[1]!) : undefined;
+    return m ? decodeEntities(m[1]!) : undefined;
   };
   const data = new FormData();
   for (const [tag] of html.matchAll(/<input\b[^>]*>/g)) {
@@ -28,7 +28,7 @@ function submittedDefaults(html: string): FormData {
   }
   for (const [, open, body] of html.matchAll(/(<textarea\b[^>]*>)([\s\S]*?)<\/textarea>/g)) {
     const name = attr(open!, 'name');
-    if (name) data.append(name, unescape(body!).replace(/^\n/, ''));
+    if (name) data.append(name, decodeEntities(body!).replace(/^\n/, ''));
   }
   return data;
 }

@@ -5,3 +5,4 @@ export { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres'
 export { notify, createPgListener, CHANNEL_REVISION, CHANNEL_EVENTS, CHANNEL_STATS, type PgListener } from './notify';
 export { connectionParts, withDatabase } from './connection-url';
 export { dbEnv } from './env';
+export { LOCK_ID, LOCK_NAME } from './advisory-locks';

@@ -21,3 +21,4 @@ export * from './route';
 export * from './route-table';
 export * from './config-import';
 export * from './access-log';
+export * from './api-output';

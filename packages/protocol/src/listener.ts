@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ZHttpSettings } from './pool';
 import { ZHost, ZId, ZPort, ZSlug, zMillis } from './primitives';
-import { CATCH_ALL_MATCH, ZSnapshotRoute } from './route';
+import { type CATCH_ALL_MATCH, ZSnapshotRoute } from './route';
 
 export const LISTENER_PROTOCOLS = ['http', 'https', 'tcp'] as const;
 export const ZListenerProtocol = z.enum(LISTENER_PROTOCOLS, { error: 'protocol must be http, https or tcp' });

@@ -3,11 +3,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button';
+import type { TRouterOutputs } from '../../lib/router-outputs';
 import { useSession } from '../../lib/session';
 import { useTRPC } from '../../lib/trpc';
 import { useRollback } from '../../lib/use-rollback';
 
-type Applied = { appliedBy: string[]; running: string[]; pending: string[]; refused: { dataplane: string; error: string }[]; fullyApplied: boolean };
+type Applied = TRouterOutputs['stats']['applied'][number];
 
 /**
  * Which data planes run this revision, are still applying it, or refused it and why. A refusal

@@ -57,6 +57,7 @@ export function importHaproxy(text: string, draft: ImportDraft): void {
           if (!POOL_KEYWORDS.has(keywordOf(l)) && !isFrontendKeyword(l)) noteUnsupported(l, 'defaults', draft);
         }
         break;
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: a listen section with servers goes on as a backend
       case 'listen':
         if (!section.lines.some((l) => l.words[0] === 'server')) {
           draft.unsupport(section.line, `listen ${section.name}`, section.lines.some((l) => l.words[0] === 'stats') ? "HAProxy's stats page; Fulcrum's dashboard and /metrics show the same numbers" : 'a listen section without servers; not imported');

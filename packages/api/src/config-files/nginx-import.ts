@@ -338,6 +338,7 @@ function importServer(d: NginxDirective, context: Context, inherited: Timeouts, 
       case 'proxy_set_header':
         importSetHeader(s, draft);
         break;
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: refuseInclude never returns
       case 'include':
         refuseInclude(s);
       // falls through: refuseInclude never returns

@@ -95,7 +95,7 @@ export function parseNginx(text: string): NginxDirective[] {
         if (i >= n) throw new ConfigSyntaxError(start, 'unexpected end of file, expecting ";" or "}"');
         const q = text[i]!;
         if (q === '\\' && i + 1 < n) {
-          word += unescape(text[i + 1]!);
+          word += unescapeChar(text[i + 1]!);
           if (text[i + 1] === '\n') line++;
           i += 2;
           continue;
@@ -115,7 +115,7 @@ export function parseNginx(text: string): NginxDirective[] {
     while (i < n) {
       const w = text[i]!;
       if (w === '\\' && i + 1 < n && text[i + 1] !== '\n') {
-        word += unescape(text[i + 1]!);
+        word += unescapeChar(text[i + 1]!);
         i += 2;
         continue;
       }
@@ -138,7 +138,7 @@ export function parseNginx(text: string): NginxDirective[] {
   return root;
 }
 
-function unescape(c: string): string {
+function unescapeChar(c: string): string {
   if (c === 't') return '\t';
   if (c === 'r') return '\r';
   if (c === 'n') return '\n';

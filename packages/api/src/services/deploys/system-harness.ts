@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer, get } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
 import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
 import { WebSocketServer } from 'ws';
@@ -12,10 +13,12 @@ import { createRestHandler } from '../../rest';
 import { createApiToken } from '../tokens/api-tokens';
 import { DeployRunner, setDeployRunner } from './deploy-runner';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
-export const DATAPLANE_CLI = path.join(repoRoot, 'packages/dataplane/src/cli.ts');
-export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs');
-const REPLICA_SCRIPT = path.join(repoRoot, 'packages/api/src/stats/fixtures/control-plane-replica.ts');
+// The data plane and fulcrumctl run as processes from their packages (dev dependencies of this one).
+const packageSrc = (name: string) => path.dirname(createRequire(import.meta.url).resolve(name));
+const DATAPLANE_DIR = path.dirname(packageSrc('@fulcrum/dataplane'));
+export const DATAPLANE_CLI = path.join(DATAPLANE_DIR, 'src/cli.ts');
+export const FULCRUMCTL = path.join(path.dirname(packageSrc('@fulcrum/cli')), 'bin/fulcrumctl.mjs');
+const REPLICA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stats/fixtures/control-plane-replica.ts');
 
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
@@ -134,14 +137,14 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       let dataplaneToken = dataplaneTokens.get(name);
       if (!dataplaneToken) dataplaneTokens.set(name, (dataplaneToken = (await createApiToken(db.prisma, { name, role: 'dataplane' })).token));
       const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${controlPlaneUrl.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
-        cwd: path.join(repoRoot, 'packages/dataplane'),
+        cwd: DATAPLANE_DIR,
         env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       return child;
     },
     async startReplica(controlPlaneId) {
-      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], { cwd: path.join(repoRoot, 'packages/api'), stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
       return `http://127.0.0.1:${await reportedPort(child)}`;
     },
     async startBackend(name, mode = 'ok') {
