@@ -15,7 +15,8 @@ export interface ControlPlane {
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
+  // Only bounds a hang: on a loaded machine tsx, Next and initdb together take minutes.
+  const deadline = Date.now() + 420_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`control plane exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     try {
