@@ -15,7 +15,8 @@ area('scaling', () => {
         res.end('{}');
       });
     });
-    const pool = await pools.create();
+    // rps_per_backend needs a backend to divide by (with none the rule has no value to show).
+    const pool = await pools.create({ backends: [await backend('one')] });
     const profile = uniqueName('scaler');
     await signIn(page, users.admin);
     // What scaling may call is declared by an admin, as a provider profile; a rule can only pick one.
