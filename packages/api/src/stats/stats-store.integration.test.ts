@@ -56,7 +56,9 @@ describe('StatsStore', () => {
   it('rolls each data plane up once per 10 s bucket from the stored frames, whichever replica took them; prunes rows older than 7 days; serves history', async () => {
     const prisma = t.db.prisma;
     const store = new StatsStore();
-    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
+    // Three buckets back: history serves buckets that ended 15 s ago or more (ROLLUP_LAG_MS), and
+    // two back was inside that lag for half of every 10 s, whatever second the test started on.
+    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 30_000;
     const frames: { cp: string; f: TStatsFrame }[] = [];
     for (let i = 0; i < 10; i++) {
       frames.push({ cp: 'cp-a', f: frame('dp-1', bucket + i * 1000, [backend('b1', 10, { activeConnections: i, latencyMs: { p50: 1, p95: 2, p99: i } })]) });
@@ -112,7 +114,9 @@ describe('StatsStore', () => {
       c.latency.sumMs = latencyMs * (ok + failed);
       return c;
     };
-    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
+    // Three buckets back: history serves buckets that ended 15 s ago or more (ROLLUP_LAG_MS), and
+    // two back was inside that lag for half of every 10 s, whatever second the test started on.
+    const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 30_000;
     for (let i = 0; i < 10; i++) {
       // One data plane fast and busy, one slow and failing: the pool's p50 is the busy one's.
       frames.push({ cp: 'cp-a', f: { ...frame('dp-c1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] } });
