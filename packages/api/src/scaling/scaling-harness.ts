@@ -7,10 +7,11 @@ import { ScalingEvaluator } from './scaling-evaluator';
  * started. `onTick` hears of every evaluator tick: "it holds" is checked over ticks, which a busy
  * machine slows down together with the evaluator.
  */
-export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness> {
-  return startSystem({
+export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness & { evaluator: ScalingEvaluator }> {
+  let evaluator!: ScalingEvaluator;
+  const sys = await startSystem({
     onStarted: async ({ prisma, databaseUrl }) => {
-      const evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs });
+      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs, log: process.env.FULCRUM_TEST_LOG ? (l) => console.log(`[scaling] ${l}`) : undefined });
       const tick = evaluator.tick.bind(evaluator);
       evaluator.tick = () => (onTick(), tick());
       evaluator.start();
@@ -21,4 +22,5 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
       };
     },
   });
+  return Object.assign(sys, { evaluator });
 }

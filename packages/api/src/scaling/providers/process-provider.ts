@@ -3,7 +3,9 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { type TProcessProfileSpec, fillTemplate } from '@fulcrum/protocol';
-import { type Instance, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
+import { CpuSampler, averageOf } from './cpu-sampler';
+import { cpuMsByProcessGroup } from './proc-stat';
+import { type Instance, type ScaleOptions, type ScalingProvider, type StartOptions, pickForRemoval } from './provider';
 
 /** What to run: an admin's profile and a rule's checked values for its declared parameters. */
 export interface ProcessLaunch {
@@ -11,7 +13,7 @@ export interface ProcessLaunch {
   params?: Record<string, string>;
 }
 
-interface Running extends Required<Instance> {
+interface Running extends Required<Omit<Instance, 'version'>>, Pick<Instance, 'version'> {
   /** The program we spawned; its process group is the instance. */
   pid: number;
   exited: Promise<void>;
@@ -22,13 +24,14 @@ interface InstanceRecord {
   pid: number;
   port: number;
   argv: string[];
+  version?: string;
 }
 
 const STOP_GRACE_MS = 5_000;
 // How often an adopted process (not our child, so no exit event) is checked for being gone.
 const ADOPTED_POLL_MS = 500;
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -68,6 +71,7 @@ export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
   private readonly running = new Map<string, Running>();
   private adopted = false;
+  private readonly cpu = new CpuSampler();
 
   /**
    * `stateDir` keeps one record per running instance: without it, a control plane that restarts
@@ -87,7 +91,33 @@ export class ProcessProvider implements ScalingProvider {
 
   async list(): Promise<Instance[]> {
     this.adopt();
-    return [...this.running.values()].map(({ id, host, port }) => ({ id, host, port }));
+    return [...this.running.values()].map(({ id, host, port, version }) => ({ id, host, port, ...(version === undefined ? {} : { version }) }));
+  }
+
+  /** The pid (and process group) of a running instance, for operators' tools and tests. */
+  pidOf(id: string): number | undefined {
+    return this.running.get(id)?.pid;
+  }
+
+  /** From /proc: each instance's process group (its program and every child) between two calls. */
+  async cpuPercent(): Promise<number | null> {
+    this.adopt();
+    const running = [...this.running.values()];
+    this.cpu.keepOnly(running.map((r) => r.id));
+    const totals = cpuMsByProcessGroup(running.map((r) => r.pid));
+    const at = performance.now();
+    return averageOf(running.map((r) => (totals.has(r.pid) ? this.cpu.sample(r.id, totals.get(r.pid)!, at) : null)));
+  }
+
+  async startOne(overrides: Record<string, string> = {}, opts: StartOptions = {}): Promise<Instance> {
+    this.adopt();
+    const r = await this.start(overrides, opts.avoidPorts);
+    return { id: r.id, host: r.host, port: r.port, ...(r.version === undefined ? {} : { version: r.version }) };
+  }
+
+  async stopInstances(ids: string[]): Promise<void> {
+    this.adopt();
+    await Promise.all(ids.map((id) => this.running.get(id)).filter((r): r is Running => !!r).map((r) => this.stop(r)));
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
@@ -110,18 +140,19 @@ export class ProcessProvider implements ScalingProvider {
     await Promise.all([...this.running.values()].map((r) => this.stop(r)));
   }
 
-  private async freePort(): Promise<number> {
-    const used = new Set([...this.running.values()].map((r) => r.port));
+  private async freePort(avoid: number[] = []): Promise<number> {
+    const used = new Set([...this.running.values()].map((r) => r.port).concat(avoid));
     for (let port = this.config.portRangeStart; port <= this.config.portRangeEnd; port++) {
       if (!used.has(port) && (await portIsFree(this.config.host, port))) return port;
     }
     throw new Error(`no free port in ${this.config.portRangeStart}-${this.config.portRangeEnd} for a new instance`);
   }
 
-  private async start(): Promise<Running> {
-    const port = await this.freePort();
+  private async start(overrides: Record<string, string> = {}, avoidPorts?: number[]): Promise<Running> {
+    const port = await this.freePort(avoidPorts);
+    const values = { ...this.params, ...overrides };
     // One pass over each element with every value at once: a value holding `{port}` stays literal.
-    const argv = this.config.argv.map((a) => fillTemplate(a, { ...this.params, port: String(port) }));
+    const argv = this.config.argv.map((a) => fillTemplate(a, { ...values, port: String(port) }));
     const child = spawn(argv[0]!, argv.slice(1), {
       shell: false,
       detached: true,
@@ -136,7 +167,7 @@ export class ProcessProvider implements ScalingProvider {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    const r = this.track({ pid: child.pid!, port, argv }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
+    const r = this.track({ pid: child.pid!, port, argv, ...(values.version === undefined ? {} : { version: values.version }) }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
     this.log(`started ${r.id}: ${JSON.stringify(argv)}`);
     return r;
   }
@@ -144,7 +175,7 @@ export class ProcessProvider implements ScalingProvider {
   /** Keeps an instance in the running set (and on disk) until it exits. */
   private track(record: InstanceRecord, exited: Promise<void>, why: () => string = () => ''): Running {
     const id = `process-${record.port}`;
-    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited };
+    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited, ...(typeof record.version === 'string' ? { version: record.version } : {}) };
     this.running.set(id, r);
     if (this.stateDir) {
       mkdirSync(this.stateDir, { recursive: true });
@@ -211,6 +242,8 @@ export class ProcessProvider implements ScalingProvider {
       }
     };
     signal('SIGTERM');
+    // A stopped (SIGSTOP) instance only acts on the TERM once it runs again.
+    signal('SIGCONT');
     const timer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
     await r.exited;
     clearTimeout(timer);
