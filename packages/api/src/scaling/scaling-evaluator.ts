@@ -76,6 +76,12 @@ export class ScalingEvaluator {
     return this.runtimes.get(ruleId)?.provider;
   }
 
+  /** The provider a rule drives, built here when no tick has built it yet (a rolling deploy starts instances through it). */
+  async providerFor(ruleId: string): Promise<ScalingProvider | undefined> {
+    const rule = await this.prisma.scalingRule.findUnique({ where: { id: ruleId }, include: { pool: true, profile: true } });
+    return rule ? this.runtime(rule).provider : undefined;
+  }
+
   async tick(): Promise<void> {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
