@@ -187,7 +187,7 @@ export class ScalingEvaluator {
         continue;
       }
       const existing = await this.prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
+      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: inst.version ?? null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
     }
     if (failed.length) await provider.scaleTo(after.length - failed.length, { remove: failed });
   }

@@ -1,6 +1,6 @@
 import { type SystemHarness, startSystem } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
-import { ScalingEvaluator } from './scaling-evaluator';
+import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
 
 /**
  * The test control plane with a scaling evaluator; closing it stops the processes its rules
@@ -15,7 +15,9 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
       const tick = evaluator.tick.bind(evaluator);
       evaluator.tick = () => (onTick(), tick());
       evaluator.start();
+      setScalingEvaluator(evaluator);
       return async () => {
+        setScalingEvaluator(undefined);
         const providers = (await prisma.scalingRule.findMany()).map((r) => evaluator.providerOf(r.id));
         await evaluator.stop();
         for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();

@@ -6,7 +6,7 @@ import { DEPLOY_FINAL_STATUSES, type TDeployRecord } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScalingSystem } from '../../scaling/scaling-harness';
 import { createApiToken } from '../tokens/api-tokens';
-import { BACKEND_SCRIPT, driveTraffic, eventually } from './system-harness';
+import { BACKEND_SCRIPT, FULCRUMCTL, driveTraffic, eventually } from './system-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
 let adminToken: string;
@@ -123,7 +123,7 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
 
   it('rolls back when the new version never passes its health check: the old version serves again', async () => {
     const before = await backends();
-    const d = await deployed({ version: 'sick', maxSurge: 2, maxUnavailable: 1 });
+    const d = await deployed({ version: 'sick', maxSurge: 1, maxUnavailable: 1 });
     expect(d.status).toBe('rolled_back');
     expect(d.error).toMatch(/not healthy/);
     const after = await eventually(async () => {
@@ -131,7 +131,7 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
       return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
     }, 60_000, 'two instances after the rollback');
     expect(after.map((b) => b.versionLabel)).toEqual(['v2', 'v2']);
-    // maxUnavailable 1 took one v2 out first; the rollback started v2 again in its place.
+    // maxUnavailable 1 took one v2 out before the two sick ones started; the rollback started v2 again in its place.
     expect(d.steps.some((s) => s.name === 'retire')).toBe(true);
     expect(before.map((b) => b.versionLabel)).toEqual(['v2', 'v2']);
     expect((await fetch(`http://127.0.0.1:${listenPort}/`)).status).toBe(200);
@@ -152,5 +152,20 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
       return b.length === 2 && b.every((x) => x.versionLabel === 'v2') ? b : undefined;
     }, 60_000, 'only v2 after the rollback');
     expect(after).toHaveLength(2);
+  });
+
+  it('fulcrumctl deploy start --strategy rolling starts the version and follows it to the end', async () => {
+    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v3', '--strategy', 'rolling', '--max-surge', '2', '--pause', '1s', '--drain-timeout', '2s', '--wait', '--interval', '200ms'], {
+      FULCRUM_URL: sys.url,
+      FULCRUM_TOKEN: sys.operatorToken,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/started deploy \S+: rolling of version v3 on roll\n/);
+    expect(res.stdout).toMatch(/succeeded/);
+    expect((await backends()).map((b) => b.versionLabel)).toEqual(['v3', 'v3']);
+    const usage = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v4', '--strategy', 'rolling', '--backend', '127.0.0.1:1'], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: sys.operatorToken });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/leave out --backend/);
   });
 });
