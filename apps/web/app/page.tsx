@@ -5,7 +5,9 @@ import Link from 'next/link';
 import { PROXY_CAUSE_STATUS } from '@fulcrum/protocol';
 import { EventsList } from '../components/events-list';
 import { StaleNote } from '../components/live-summary';
+import { ProblemsStrip } from '../components/problems-strip';
 import { LIVE_WINDOW_LABEL, useLiveStats } from '../lib/live-stats';
+import { useProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
 
@@ -15,8 +17,12 @@ export default function OverviewPage() {
   const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
   const live = useLiveStats();
   const planes = useQuery({ ...trpc.dataplanes.list.queryOptions(), refetchInterval: 5000 });
+  const problems = useProblems();
+  // A pool with a backend down or clients getting errors is a red row.
+  const troubled = new Set(problems.data?.flatMap((p) => (p.kind === 'backend_down' || p.kind === 'client_errors' ? [p.poolId] : [])));
   return (
     <div className="stack">
+      <ProblemsStrip problems={problems.data} error={problems.error?.message ?? null} />
       <section className="card">
         <div className="row">
           <h1>Pools</h1>
@@ -53,7 +59,7 @@ export default function OverviewPage() {
                   const fresh = live.freshness(p.id);
                   const stale = fresh.stale ? ' stale' : '';
                   return (
-                  <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined}>
+                  <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined} data-problem={troubled.has(p.id) || undefined} className={troubled.has(p.id) ? 'row-problem' : undefined}>
                     <td>
                       <Link href={`/pools/${p.id}`}>{p.name}</Link>
                     </td>

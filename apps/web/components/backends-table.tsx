@@ -89,23 +89,28 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                 </td>
               </tr>
             )}
-            {backends.map((b) => (
-              <tr key={b.id} data-backend={`${b.host}:${b.port}`}>
+            {backends.map((b) => {
+              // A backend down or ejected has no numbers worth reading: "—", a red row, and its pill says so.
+              const lp = live[b.id];
+              const dead = !!lp && (lp.health === 'unhealthy' || lp.ejected);
+              return (
+              <tr key={b.id} data-backend={`${b.host}:${b.port}`} data-dead={dead || undefined} className={dead ? 'row-problem' : undefined}>
                 <td className="mono">
                   {b.host}:{b.port}
                 </td>
                 <td>
-                  <span className={`state state-${b.adminState}`}>{b.adminState}</span>
+                  <span className={`state state-${dead && b.adminState === 'active' ? 'down' : b.adminState}`}>{b.adminState}</span>
+                  {dead && <span className="state state-down down-note"> {lp.ejected ? 'ejected' : 'down'}</span>}
                 </td>
                 <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}${stale ? ' stale' : ''}`}>{live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}</td>
-                <td className={`active${stale ? ' stale' : ''}`}>{live[b.id]?.activeConnections ?? '—'}</td>
+                <td className={`active${stale ? ' stale' : ''}`}>{dead ? '—' : (lp?.activeConnections ?? '—')}</td>
                 <td className={`rps${stale ? ' stale' : ''}`} title="upstream attempts/s, retries included">
-                  {live[b.id]?.requests ?? '—'}
+                  {dead ? '—' : (lp?.requests ?? '—')}
                   {!!live[b.id] && live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset > 0 && (
                     <span className="upstream-failed"> ({live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset} failed)</span>
                   )}
                 </td>
-                <td className={stale ? 'stale' : undefined}>{live[b.id] && live[b.id]!.requests > 0 ? live[b.id]!.latencyMs.p99 : '—'}</td>
+                <td className={stale ? 'stale' : undefined}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
                 <td>
                   <input
                     key={b.version /* deploys and the autoscaler change weights too */}
@@ -145,7 +150,8 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                   <ConfirmButton label="Remove" confirmLabel="Remove for good" disabled={!canWrite} onConfirm={() => remove.mutate({ id: b.id, expectedVersion: b.version })} />
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       </div>

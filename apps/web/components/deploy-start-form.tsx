@@ -29,6 +29,7 @@ function readForm(form: FormData, strategy: TDeployStart['strategy']): unknown {
     steps: strategy === 'canary' ? parseNumberList(String(form.get('steps') ?? '')) : undefined,
     stepPauseMs: numberOf(form.get('stepPauseMs')),
     maxErrorRate: numberOf(form.get('maxErrorRate')),
+    minRequests: numberOf(form.get('minRequests')),
     healthyTimeoutMs: numberOf(form.get('healthyTimeoutMs')),
     drainTimeoutMs: numberOf(form.get('drainTimeoutMs')),
     idempotencyKey: textOf(form.get('idempotencyKey')),
@@ -105,6 +106,9 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
           </Field>
           <Field label="Max error rate" name="maxErrorRate" errors={errors} hint="Share of failed requests (0–1) that rolls back">
             <input name="maxErrorRate" type="number" step="any" defaultValue={DEFAULTS.maxErrorRate} />
+          </Field>
+          <Field label="Minimum requests per gate" name="minRequests" errors={errors} hint="A gate waits for this much traffic to the new version; 0 passes on health checks alone">
+            <input name="minRequests" type="number" defaultValue={DEFAULTS.minRequests} />
           </Field>
           <Field label="Healthy within (ms)" name="healthyTimeoutMs" errors={errors} hint="For the new backends to pass the pool's health check">
             <input name="healthyTimeoutMs" type="number" defaultValue={DEFAULTS.healthyTimeoutMs} />

@@ -1,12 +1,15 @@
 'use client';
 
 import { useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { PROXY_CAUSE_LABEL, type TProxyCause, ZProxyCause, clientErrorRate } from '@fulcrum/protocol';
+import { type TChartMark, markColor, useChartMarks } from '../lib/chart-marks';
 import { clockTime } from '../lib/freshness';
 import { type Freshness, type LiveSecond, type THistoryRange, usePoolHistory } from '../lib/live-stats';
 import { type TimelineSecond, withGaps } from '../lib/live-window';
 import { historyRates } from '../lib/traffic-rates';
+import { ChartMarksList } from './chart-marks-list';
+import { HealthTimeline } from './health-timeline';
 
 type TRange = '5m' | THistoryRange;
 
@@ -20,9 +23,12 @@ const COLORS = ['#4aa3ff', '#3fb950', '#d29922', '#a371f7', '#39c5cf', '#e3b341'
 /** Colours by meaning where a series has one: errors red, latency percentiles from light to dark. */
 const MEANING: Record<string, string> = { '2xx': '#3fb950', '3xx': '#39c5cf', '4xx': '#d29922', '5xx': '#f85149', p50: '#4aa3ff', p95: '#a371f7', p99: '#f85149' };
 
+/** Percentiles also differ by dash, for readers who cannot tell the colours apart. */
+const DASH: Record<string, string> = { p50: '2 3', p95: '7 3' };
+
 type Series = { key: string; label: string; color?: string };
 
-function Chart({ title, data, series, range }: { title: string; data: Record<string, number | undefined>[]; series: Series[]; range: TRange }) {
+function Chart({ title, data, series, range, marks }: { title: string; data: Record<string, number | undefined>[]; series: Series[]; range: TRange; marks: TChartMark[] }) {
   const { ms, tickMs } = RANGES.find((r) => r.value === range)!;
   // The axis spans the whole range up to the newest point (the server's clock, not the browser's),
   // so a pool with ten minutes of history shows it at the right end of the day.
@@ -40,9 +46,13 @@ function Chart({ title, data, series, range }: { title: string; data: Record<str
           <YAxis stroke="#8b97a3" fontSize={11} allowDecimals={range !== '5m'} />
           <Tooltip labelFormatter={(v) => time(Number(v))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
+          {/* Config changes and health flips as vertical marks; the list under the charts links each revision to its diff. */}
+          {marks.map((m, i) => (
+            <ReferenceLine key={i} x={m.ts} stroke={markColor(m)} strokeDasharray="4 3" ifOverflow="hidden" label={m.kind === 'revision' ? { value: `r${m.version}`, position: 'insideTopLeft', fill: markColor(m), fontSize: 10 } : undefined} />
+          ))}
           {series.map((s, i) => (
             // connectNulls off: a second nobody reported is a gap, never a line carried across it.
-            <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls={false} />
+            <Line key={s.key} type="linear" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} strokeDasharray={DASH[s.key]} strokeWidth={s.key === 'p99' ? 2 : 1.5} dot={false} isAnimationActive={false} connectNulls={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -60,7 +70,7 @@ function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number
  * clients got (responses by class, error rate, the proxy's own answers by cause, latency from the
  * merged histogram), and apart from it the upstream side (attempts per backend, failed attempts).
  */
-function LiveRange({ seconds, untilTs, names }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string> }) {
+function LiveRange({ seconds, untilTs, names, marks }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; marks: TChartMark[] }) {
   if (!seconds.some((s) => Object.keys(s.backends).length > 0 || s.traffic)) return <p className="muted">No traffic data yet: stats appear once a data plane serves this pool.</p>;
   const timeline = withGaps(seconds, untilTs);
   const ids = Object.keys(names);
@@ -80,19 +90,19 @@ function LiveRange({ seconds, untilTs, names }: { seconds: LiveSecond[]; untilTs
   const perBackend = ids.map((id) => ({ key: id, label: names[id]! }));
   return (
     <div className="charts">
-      <Chart range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
-      <Chart range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
-      <Chart range="5m" title="Client latency (ms, merged histogram)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
-      <Chart range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
-      <Chart range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
-      <Chart range="5m" title="Active connections" data={active} series={perBackend} />
+      <Chart marks={marks} range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
+      <Chart marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
+      <Chart marks={marks} range="5m" title="Client latency (ms, merged histogram)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
+      <Chart marks={marks} range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
+      <Chart marks={marks} range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
+      <Chart marks={marks} range="5m" title="Active connections" data={active} series={perBackend} />
     </div>
   );
 }
 
 /** An hour or a day from the stored rollups, as the pool's totals per second. */
-function HistoryRange({ poolId, range }: { poolId: string; range: THistoryRange }) {
+function HistoryRange({ poolId, range, marks }: { poolId: string; range: THistoryRange; marks: TChartMark[] }) {
   const history = usePoolHistory(poolId, range);
   if (history.isLoading) return <p className="muted">Loading history…</p>;
   if (history.error) return <p className="error">{history.error.message}</p>;
@@ -100,11 +110,11 @@ function HistoryRange({ poolId, range }: { poolId: string; range: THistoryRange 
   if (points.length === 0) return <p className="muted">No stored history yet: the control plane keeps traffic in 10-second rollups once a data plane serves this pool.</p>;
   return (
     <div className="charts">
-      <Chart range={range} title="Client responses/s" data={points} series={[{ key: 'rps', label: 'responses/s', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
-      <Chart range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart range={range} title="Client latency (ms)" data={points} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
-      <Chart range={range} title="Failed upstream attempts/s and retries" data={points} series={[{ key: 'upstream', label: 'failed attempts', color: '#d29922' }, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
-      <Chart range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
+      <Chart marks={marks} range={range} title="Client responses/s" data={points} series={[{ key: 'rps', label: 'responses/s', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart marks={marks} range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
+      <Chart marks={marks} range={range} title="Client latency (ms)" data={points} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
+      <Chart marks={marks} range={range} title="Failed upstream attempts/s and retries" data={points} series={[{ key: 'upstream', label: 'failed attempts', color: '#d29922' }, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
+      <Chart marks={marks} range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
     </div>
   );
 }
@@ -112,6 +122,7 @@ function HistoryRange({ poolId, range }: { poolId: string; range: THistoryRange 
 /** A pool's traffic: the live five minutes, or the last hour or day from stored history. */
 export function LiveCharts({ poolId, seconds, untilTs, names, freshness }: { poolId: string; seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; freshness: Freshness }) {
   const [range, setRange] = useState<TRange>('5m');
+  const marks = useChartMarks(poolId, range).data ?? [];
   return (
     <>
       <div className="segmented" role="group" aria-label="Time range">
@@ -123,11 +134,13 @@ export function LiveCharts({ poolId, seconds, untilTs, names, freshness }: { poo
       </div>
       {range === '5m' ? (
         <div className={freshness.stale ? 'stale' : undefined} data-stale={freshness.stale || undefined}>
-          <LiveRange seconds={seconds} untilTs={untilTs} names={names} />
+          <HealthTimeline poolId={poolId} names={names} />
+          <LiveRange seconds={seconds} untilTs={untilTs} names={names} marks={marks} />
         </div>
       ) : (
-        <HistoryRange poolId={poolId} range={range} />
+        <HistoryRange poolId={poolId} range={range} marks={marks} />
       )}
+      <ChartMarksList marks={marks} names={names} />
     </>
   );
 }

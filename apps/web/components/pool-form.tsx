@@ -2,12 +2,13 @@
 
 import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig } from '@fulcrum/protocol';
 import { useState } from 'react';
-import { numberOf, textOf } from '../lib/form-values';
+import { foldListErrors } from '../lib/field-errors';
+import { listOf, numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
 
 /** Reads the form into the shape ZPoolConfig validates, so the server and the form agree. */
-function readForm(form: FormData): TPoolConfigInput {
+export function readForm(form: FormData): TPoolConfigInput {
   return {
     name: String(form.get('name') ?? ''),
     protocol: textOf(form.get('protocol')) as TPoolConfigInput['protocol'],
@@ -42,7 +43,20 @@ function readForm(form: FormData): TPoolConfigInput {
       maxEjectionPercent: numberOf(form.get('outlierDetection.maxEjectionPercent')),
     },
     slowStartMs: numberOf(form.get('slowStartMs')),
+    responseTimeAlpha: numberOf(form.get('responseTimeAlpha')),
     drainTimeoutMs: numberOf(form.get('drainTimeoutMs')),
+    http: {
+      headTimeoutMs: numberOf(form.get('http.headTimeoutMs')),
+      maxHeadBytes: numberOf(form.get('http.maxHeadBytes')),
+      maxHeaders: numberOf(form.get('http.maxHeaders')),
+      trustedProxies: listOf(form.get('http.trustedProxies')),
+      exposeErrorDetails: form.get('http.exposeErrorDetails') === 'on',
+    },
+    accessLog: {
+      enabled: form.get('accessLog.enabled') === 'on',
+      sampleRate: numberOf(form.get('accessLog.sampleRate')),
+      format: textOf(form.get('accessLog.format')) as 'json' | undefined,
+    },
   };
 }
 
@@ -59,7 +73,7 @@ export interface PoolFormProps {
 export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit }: PoolFormProps) {
   const { clientErrors, submit } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit);
   const [algorithm, setAlgorithm] = useState(initial?.algorithm ?? 'round_robin');
-  const errors = { ...(serverErrors ?? {}), ...clientErrors };
+  const errors = foldListErrors({ ...(serverErrors ?? {}), ...clientErrors }, 'http.trustedProxies', 'line');
   const d = initial ?? ZPoolConfig.parse({ name: 'x', listenPort: 8080 });
 
   const input = (name: string, value: string | number | undefined, type = 'text') => (
@@ -114,8 +128,31 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Slow start (ms)" name="slowStartMs" errors={errors}>
             {input('slowStartMs', d.slowStartMs, 'number')}
           </Field>
+          <Field label="Response-time smoothing" name="responseTimeAlpha" errors={errors} hint="Least response time: weight of the newest sample, above 0 up to 1">
+            <input name="responseTimeAlpha" type="number" step="0.05" min="0.05" max="1" defaultValue={d.responseTimeAlpha} disabled={disabled} aria-invalid={Boolean(errors.responseTimeAlpha)} />
+          </Field>
           <Field label="Drain timeout (ms)" name="drainTimeoutMs" errors={errors}>
             {input('drainTimeoutMs', d.drainTimeoutMs, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>HTTP requests</legend>
+        <div className="grid">
+          <Field label="Head timeout (ms)" name="http.headTimeoutMs" errors={errors} hint="Whole request head, else 408">
+            {input('http.headTimeoutMs', d.http.headTimeoutMs, 'number')}
+          </Field>
+          <Field label="Max head bytes" name="http.maxHeadBytes" errors={errors} hint="Larger heads get 431">
+            {input('http.maxHeadBytes', d.http.maxHeadBytes, 'number')}
+          </Field>
+          <Field label="Max headers" name="http.maxHeaders" errors={errors} hint="More get 431">
+            {input('http.maxHeaders', d.http.maxHeaders, 'number')}
+          </Field>
+          <Field label="Trusted proxies" name="http.trustedProxies" errors={errors} hint="CIDRs whose X-Forwarded-For is believed, one per line">
+            <textarea name="http.trustedProxies" rows={2} defaultValue={d.http.trustedProxies.join('\n')} disabled={disabled} aria-invalid={Boolean(errors['http.trustedProxies'])} />
+          </Field>
+          <Field label="Name the failing backend in X-Fulcrum-Error" name="http.exposeErrorDetails" errors={errors}>
+            <input name="http.exposeErrorDetails" type="checkbox" defaultChecked={d.http.exposeErrorDetails} />
           </Field>
         </div>
       </fieldset>
@@ -216,6 +253,24 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           </Field>
           <Field label="TTL (s)" name="stickiness.ttlSeconds" errors={errors}>
             {input('stickiness.ttlSeconds', d.stickiness.ttlSeconds, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Access log</legend>
+        <p className="muted">Lines go where the data plane's --access-log points; errors are always written, ordinary requests at the sample rate.</p>
+        <div className="grid">
+          <Field label="Enabled" name="accessLog.enabled" errors={errors}>
+            <input name="accessLog.enabled" type="checkbox" defaultChecked={d.accessLog.enabled} />
+          </Field>
+          <Field label="Sample rate (0–1)" name="accessLog.sampleRate" errors={errors}>
+            <input name="accessLog.sampleRate" type="number" step="0.01" min="0" max="1" defaultValue={d.accessLog.sampleRate} aria-invalid={Boolean(errors['accessLog.sampleRate'])} />
+          </Field>
+          <Field label="Format" name="accessLog.format" errors={errors}>
+            <select name="accessLog.format" defaultValue={d.accessLog.format}>
+              <option value="json">JSON</option>
+              <option value="combined">combined (NGINX/Apache)</option>
+            </select>
           </Field>
         </div>
       </fieldset>

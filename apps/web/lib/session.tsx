@@ -3,9 +3,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { type ReactNode, createContext, useContext, useEffect } from 'react';
+import type { TRouterOutputs } from './router-outputs';
 import { useTRPC } from './trpc';
 
-export type SessionUser = { id: string; email: string; name: string; role: string };
+export type SessionUser = NonNullable<TRouterOutputs['auth']['status']['user']>;
 const SessionContext = createContext<SessionUser | null>(null);
 
 /** The signed-in user; operators and admins may change things, viewers only look. */

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isDataplaneTokenUsable, issueLocalDataplaneToken } from '@fulcrum/api';
-import { getPrisma } from '@fulcrum/db';
+import { type PrismaClient, isDataplaneTokenUsable, issueLocalDataplaneToken } from '@fulcrum/api';
 import { type LocalDataplanePaths, type LocalDataplaneRecord, isRunning, readRecord, runsOurDataplane, stopLocalDataplane, writeRecord } from './local-dataplane-process';
 
 // How often the supervisor looks whether the data plane still runs (it may not be our child).
@@ -12,6 +11,8 @@ const RESTART_DELAY_MS = 2_000;
 const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 
 export interface EmbeddedDataplaneOptions {
+  /** The control plane's database, for the local data plane's token (through the tokens service). */
+  prisma: PrismaClient;
   controlPlanePort: number;
   admin: string;
   paths: LocalDataplanePaths;
@@ -47,12 +48,11 @@ function openLog(file: string): number {
  * plane runs it restarts the data plane if it exits, unless `pnpm stop` removed its record.
  */
 export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Promise<EmbeddedDataplane | undefined> {
-  const { paths, log } = opts;
+  const { paths, log, prisma } = opts;
   if (!existsSync(paths.entry)) {
     log(`no local data plane: ${paths.entry} is not built (pnpm --filter @fulcrum/dataplane build)`);
     return undefined;
   }
-  const prisma = getPrisma();
   const controlPlaneUrl = `ws://127.0.0.1:${opts.controlPlanePort}/ws/dataplane`;
   let running: LocalDataplaneRecord | undefined;
   let watching = true;

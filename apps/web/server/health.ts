@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { getPrisma } from '@fulcrum/db';
+import type { ControlPlaneDatabase } from '@fulcrum/api';
 
 type ComponentStatus = 'up' | 'down';
 
@@ -9,34 +9,15 @@ export interface HealthReport {
   components: { database: ComponentStatus };
 }
 
-/** A health check answers within this even when PostgreSQL is frozen (load balancers time out too). */
-const CHECK_TIMEOUT_MS = 5000;
-
-async function databaseStatus(): Promise<ComponentStatus> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('health check timed out')), CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([getPrisma().$queryRaw`SELECT 1`, timeout]);
-    return 'up';
-  } catch {
-    // The reason goes nowhere public: driver text names hosts, ports and users.
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** One round trip to PostgreSQL; the control plane is only as healthy as its database. */
-export async function checkHealth(): Promise<HealthReport> {
-  const database = await databaseStatus();
+export async function checkHealth(db: Pick<ControlPlaneDatabase, 'isUp'>): Promise<HealthReport> {
+  const database: ComponentStatus = (await db.isUp()) ? 'up' : 'down';
   return { status: database === 'up' ? 'ok' : 'degraded', components: { database } };
 }
 
 /** GET /api/health: 200 while the database answers, 503 when it does not (load balancers stop sending). */
-export async function serveHealth(res: ServerResponse): Promise<void> {
-  const report = await checkHealth();
+export async function serveHealth(db: Pick<ControlPlaneDatabase, 'isUp'>, res: ServerResponse): Promise<void> {
+  const report = await checkHealth(db);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (report.status !== 'ok') headers['retry-after'] = '5';
   res.writeHead(report.status === 'ok' ? 200 : 503, headers);

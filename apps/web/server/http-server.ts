@@ -10,6 +10,7 @@ import {
   createContext,
   createRestHandler,
   headersFromNode,
+  openControlPlaneDatabase,
   prepareTrpcRequest,
   retryAfterHeaders,
   sendError,
@@ -18,8 +19,8 @@ import {
   setInternalErrorLog,
   startControlLoops,
   toPublicError,
+  type ControlPlaneDatabase,
 } from '@fulcrum/api';
-import { type DatabaseHandle, closePrisma, ensureDatabase, getPrisma } from '@fulcrum/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
 import { mountDataplaneHub } from './dataplane-ws';
@@ -46,7 +47,7 @@ export interface RunningServer {
   server: Server;
   port: number;
   url: string;
-  database: DatabaseHandle;
+  database: ControlPlaneDatabase;
   close(): Promise<void>;
 }
 
@@ -57,13 +58,14 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   setInternalErrorLog(log);
-  const database = await ensureDatabase({ databaseUrl: opts.databaseUrl, log: undefined });
+  const database = await openControlPlaneDatabase(opts.databaseUrl);
+  const { prisma } = database;
   log(`database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}${database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''}`);
 
-  const hub = new DataplaneHub(getPrisma(), { controlPlaneId: `cp-${process.pid}` });
+  const hub = new DataplaneHub(prisma, { controlPlaneId: `cp-${process.pid}` });
   hub.start(database.url);
   setHub(hub);
-  const stopControlLoops = startControlLoops({ prisma: getPrisma(), databaseUrl: database.url, log });
+  const stopControlLoops = startControlLoops({ prisma, databaseUrl: database.url, log });
   const wsRoutes = new WsRoutes();
   const unmountHub = mountDataplaneHub(hub, wsRoutes);
 
@@ -77,7 +79,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     createContext: async ({ req, res, info }) => {
       assertNoBatchedCredentials(info);
       const resHeaders = new Headers();
-      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma: getPrisma(), secure: isSecure(req), clientAddress: req.socket.remoteAddress });
+      const ctx = await createContext({ headers: headersFromNode(req.headers), resHeaders, prisma, secure: isSecure(req), clientAddress: req.socket.remoteAddress });
       // Cookies set by login/logout go out with the response.
       const origWriteHead = res.writeHead.bind(res);
       res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
@@ -89,7 +91,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // 429 and 503 say when to come back. (Internal errors are logged, with their request id, by the error formatter.)
     responseMeta: ({ errors }) => ({ headers: retryAfterHeaders(errors) }),
   });
-  const rest = createRestHandler({ prisma: () => getPrisma(), isSecure });
+  const rest = createRestHandler({ prisma: () => prisma, isSecure });
 
   const nextApp = opts.apiOnly ? undefined : next({ dev: opts.dev ?? false, dir: appDir, hostname: opts.host, port: opts.port });
   const nextHandler = nextApp?.getRequestHandler();
@@ -100,7 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const url = req.url ?? '/';
     try {
       if (url === '/api/health' || url.startsWith('/api/health?')) {
-        await serveHealth(res);
+        await serveHealth(database, res);
       } else if (url.startsWith('/api/trpc/')) {
         await prepareTrpcRequest(req);
         trpc(req, res);
@@ -144,8 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await nextApp?.close?.();
-      await closePrisma(database.url);
-      await database.stop();
+      await database.close();
     },
   };
 }

@@ -171,7 +171,7 @@ describe('live link between control plane and data planes', { timeout: 300_000 }
     });
     // Only the pool that cannot bind is refused (an event of that pool); the revision applies to the rest.
     const events = (await api(cp1.url)('GET', '/events?kind=snapshot_refused')) as unknown as { message: string }[];
-    expect(events[0]?.message).toMatch(new RegExp(`refused revision ${serving + 1}: pool clash: cannot listen on 127.0.0.1:${taken}`));
+    expect(events[0]?.message).toMatch(new RegExp(`refused revision ${serving + 1}: listener clash: cannot listen on 127.0.0.1:${taken}`));
     await eventually(() => dp.version === serving + 1);
     expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);
   });

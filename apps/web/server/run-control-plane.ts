@@ -20,6 +20,7 @@ export async function runControlPlane(opts: RunOptions = {}): Promise<{ running:
   console.log(`Fulcrum control plane on ${running.url} (dashboard, /api/trpc, /api/v1, /ws/dataplane)`);
   const dataplane = webEnv.embeddedDataplane
     ? await startEmbeddedDataplane({
+        prisma: running.database.prisma,
         controlPlanePort: running.port,
         admin: webEnv.dataplaneAdmin,
         paths: { pidFile: webEnv.dataplanePidFile, logFile: webEnv.dataplaneLogFile, stateDir: webEnv.dataplaneStateDir, entry: opts.dataplaneEntry ?? webEnv.dataplaneBundle },

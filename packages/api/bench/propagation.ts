@@ -16,6 +16,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { DataplaneHub } from '../src/hub/dataplane-hub';
 import { createCaller } from '../src/root';
 import { createApiToken } from '../src/services/tokens/api-tokens';
+import { rollupStore } from '../src/stats/stats-rollups';
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -135,7 +136,7 @@ async function main() {
   const perFrame = (performance.now() - s0) / N;
   console.log(`stats: a frame of 10,000 backends (${(text.length / 1024).toFixed(0)} KiB) parsed, validated and merged in ${fmt(perFrame)} on average over ${N} seconds: ${perFrame < 1000 ? `keeps up (${(1000 / perFrame).toFixed(1)} such frames/s)` : 'falls behind'}`);
   const r1 = performance.now();
-  await hub.stats.rollup(prisma, 0, Date.now() + 60_000);
+  await rollupStore(prisma, hub.stats, 'bench', 0, Date.now() + 60_000);
   console.log(`stats: rollup of ${N} s x 10,000 backends into PostgreSQL ${fmt(performance.now() - r1)}`);
 
   proc.kill('SIGTERM');

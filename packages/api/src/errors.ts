@@ -1,4 +1,4 @@
-import { type TAppErrorCode, type TFieldErrors } from '@fulcrum/protocol';
+import type { TAppErrorCode, TFieldErrors } from '@fulcrum/protocol';
 import { TRPCError } from '@trpc/server';
 
 /** The one domain error. Services throw it; transports map its code once, here. */

@@ -10,6 +10,8 @@ export type { Actor, Context } from './trpc';
 export { getCurrentSnapshot, getRevision } from './services/revisions/revisions';
 export { actorFromApiToken, createApiToken } from './services/tokens/api-tokens';
 export { isDataplaneTokenUsable, issueLocalDataplaneToken } from './services/tokens/local-dataplane-token';
+export { openControlPlaneDatabase, type ControlPlaneDatabase } from './services/database/control-plane-database';
+export type { PrismaClient } from '@fulcrum/db';
 export { recordEvent } from './services/events/events';
 export { headersFromNode } from './node-headers';
 export { DataplaneHub, getHub, setHub, type HubOptions } from './hub/dataplane-hub';

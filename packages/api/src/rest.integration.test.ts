@@ -1,22 +1,18 @@
-import { type Server, createServer } from 'node:http';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestHandler } from './rest';
-import { type TestApi, createTestApi } from './test-support';
+import { type TestApi, createTestApi, startRestServer } from './test-support';
 
 let api: TestApi;
-let server: Server;
+let rest: Awaited<ReturnType<typeof startRestServer>>;
 let base: string;
 
 beforeAll(async () => {
   api = await createTestApi();
-  const handler = createRestHandler({ prisma: () => api.db.prisma });
-  server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`;
+  rest = await startRestServer(api);
+  base = rest.base;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await rest.close();
   await api.db.drop();
   await stopTestServer();
 });

@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
+import { configFilesRouter } from './routers/config-files';
 import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
@@ -8,6 +9,7 @@ import { providerProfilesRouter } from './routers/provider-profiles';
 import { revisionsRouter } from './routers/revisions';
 import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
+import { tailRouter } from './routers/tail';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
@@ -25,6 +27,8 @@ export const appRouter = router({
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
   stats: statsRouter,
+  configFiles: configFilesRouter,
+  tail: tailRouter,
 });
 
 export type AppRouter = typeof appRouter;

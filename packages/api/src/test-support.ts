@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import { type TestDatabase, createTestDatabase } from '@fulcrum/db/testing';
 import type { TRole } from '@fulcrum/protocol';
+import { createRestHandler } from './rest';
 import { createCaller } from './root';
 import { hashPassword } from './services/auth/secrets';
 import { createApiToken } from './services/tokens/api-tokens';
@@ -41,5 +43,16 @@ export async function createTestApi(): Promise<TestApi> {
     async token(role) {
       return (await createApiToken(db.prisma, { name: `${role}-token`, role })).token;
     },
+  };
+}
+
+/** The REST API over real HTTP on a free port of 127.0.0.1, for tests that call it as CI does. */
+export async function startRestServer(api: TestApi): Promise<{ base: string; close(): Promise<void> }> {
+  const handler = createRestHandler({ prisma: () => api.db.prisma });
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`,
+    close: () => new Promise((r) => server.close(() => r())),
   };
 }

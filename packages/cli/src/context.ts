@@ -13,6 +13,7 @@ export interface Flags {
   steps?: string;
   pause?: string;
   'max-error-rate'?: string;
+  'min-requests'?: string;
   'healthy-timeout'?: string;
   'drain-timeout'?: string;
   'idempotency-key'?: string;
@@ -28,6 +29,9 @@ export interface Flags {
   message?: string;
   reason?: string;
   file?: string;
+  format?: string;
+  apply?: boolean;
+  replace?: boolean;
   json?: boolean;
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { configExport, configImport } from './commands/config-files';
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
 import { poolsList } from './commands/pools';
@@ -22,7 +23,7 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
                   [--strategy canary|bluegreen] [--steps 10,50,100] [--pause 10s]
   deploy start    --pool P --version V --strategy rolling [--rule R]
                   [--max-surge 1] [--max-unavailable 0] [--pause 10s]   (the pool's provider starts V)
-                  [--max-error-rate 0.05] [--healthy-timeout 60s] [--drain-timeout 30s]
+                  [--max-error-rate 0.05] [--min-requests 1] [--healthy-timeout 60s] [--drain-timeout 30s]
                   [--idempotency-key K] [--wait [--timeout 30m]]
   deploy status   ID [--wait]
   deploy abort    ID
@@ -34,6 +35,11 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   profiles create --file PROFILE.json        (admin; - reads stdin)
   profiles update NAME --file PROFILE.json   (admin; secret left out is kept)
   profiles delete NAME                       (admin; only when no rule uses it)
+  import FILE     [--format nginx|haproxy] [--apply [--replace]]
+                  an nginx.conf or haproxy.cfg as pools: prints the plan (what becomes
+                  what, warnings, what is not supported, each with its line); --apply
+                  applies it as one revision; --replace replaces pools that exist
+  export          --format nginx|haproxy --pool P   (the pool's config on stdout)
 
   --url / FULCRUM_URL      the control plane, e.g. http://fulcrum.internal:3000
   --token / FULCRUM_TOKEN  an API token (operator role to change things)
@@ -61,7 +67,10 @@ const COMMANDS: Record<string, Command> = {
   'profiles delete': profilesDelete,
 };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file'] as const;
+/** Commands of one word; what follows them are its arguments. */
+const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
+
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
@@ -76,6 +85,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
         backend: { type: 'string', multiple: true },
         backup: { type: 'boolean' },
+        apply: { type: 'boolean' },
+        replace: { type: 'boolean' },
         wait: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -86,12 +97,14 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     return 2;
   }
   const values = parsed.values as Flags & { url?: string; token?: string; help?: boolean };
-  const [group, verb, ...args] = parsed.positionals;
+  const [group, verb, ...rest] = parsed.positionals;
   if (values.help || !group) {
     io.out(USAGE);
     return values.help ? 0 : 2;
   }
-  const command = COMMANDS[`${group} ${verb ?? ''}`];
+  const single = SINGLE_COMMANDS[group];
+  const command = single ?? COMMANDS[`${group} ${verb ?? ''}`];
+  const args = single ? parsed.positionals.slice(1) : rest;
   if (!command) {
     io.err(`unknown command "${[group, verb].filter(Boolean).join(' ')}"\n\n${USAGE}`);
     return 2;

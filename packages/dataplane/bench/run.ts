@@ -9,14 +9,23 @@
  * Needs nginx, haproxy and wrk from Debian (it installs nothing itself):
  *   apt-get install -y nginx haproxy wrk
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
+ *                   [--baseline B] [--semi-space MB]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
- *   --only        targets to measure, by name (direct, Fulcrum, "Fulcrum x2", NGINX, HAProxy);
- *                 NGINX is always measured, since the ratios are to it
- *   --scenarios   c50, c200 and/or 1MiB (default all three)
+ *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum x2",
+ *                 "Fulcrum baseline", "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
+ *                 measured, since the ratios are to it
+ *   --scenarios   c50, c200, 1MiB and/or routes (default all four; routes: 100 routes vs one catch-all, bench/routing.ts)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
  *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
+ *   --semi-space MB  also measures this build run with `node --max-semi-space-size=MB`, as
+ *                 "Fulcrum semi-space": the young generation's size measured, not assumed
  * Each cell also reports the CPU per request of the target's processes (user + system, read
- * from /proc around each wrk run; for "direct", the backends' own).
+ * from /proc around each wrk run; for "direct", the backends' own), and its ratios to NGINX in
+ * the same run: req/s, p99 and CPU. "TCP pipe" is a Fulcrum TCP pool (each client connection
+ * piped to one backend connection, no HTTP at all): the least CPU per request a Node proxy
+ * spends here, the reference for what the HTTP proxy can reach on this machine. The load
+ * average is printed before and after: other work on the machine moves absolute figures, so
+ * read the ratios within one run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -25,13 +34,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
 const { values } = parseArgs({
   // `pnpm bench -- --quick` passes the `--` along.
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' }, scenarios: { type: 'string' }, baseline: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' }, scenarios: { type: 'string' }, baseline: { type: 'string' }, 'semi-space': { type: 'string' } },
 });
 const listed = (v: string | undefined) => (v ? new Set(v.split(',').map((x) => x.trim().toLowerCase())) : undefined);
 const ONLY = listed(values.only);
@@ -86,7 +96,8 @@ process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
 async function waitFor(port: number, pathname = '/'): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  // Only bounds a hang: on a busy machine a process may take many seconds to start.
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}${pathname}`);
@@ -176,6 +187,17 @@ function treeCpu(root: number): { user: number; sys: number } {
   return { user: user / CLOCK_TICKS, sys: sys / CLOCK_TICKS };
 }
 
+/** The CPU model as /proc/cpuinfo names it. */
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+const cpuOf = (x: { userUs: number; sysUs: number }) => x.userUs + x.sysUs;
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -197,18 +219,29 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   );
   const backendsProc = start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
-  const ports = { fulcrum: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), nginx: await freePort(), haproxy: await freePort() };
-  const snapshotPort = (listenPort: number) => ({
+  const ports = { fulcrum: await freePort(), fulcrumLog: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), semi: await freePort(), pipe: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const snapshotPort = (listenPort: number, protocol: 'http' | 'tcp' = 'http') => ({
     version: 1,
     hash: 'bench',
-    pools: [{ id: 'bench', name: 'bench', listenHost: '127.0.0.1', listenPort, algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) }],
+    pools: [{ id: 'bench', name: 'bench', protocol, listenHost: '127.0.0.1', listenPort, algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) }],
   });
   writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
+  writeFileSync(path.join(dir, 'fulcrum-log.json'), JSON.stringify(snapshotPort(ports.fulcrumLog)));
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
   const fulcrumProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
+  // The same proxy writing a JSON access-log line per request to a file: the cost of the access log.
+  const fulcrumLogProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'access.log')], 'fulcrum-log');
   const fulcrum2Proc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
+  writeFileSync(path.join(dir, 'pipe.json'), JSON.stringify(snapshotPort(ports.pipe, 'tcp')));
+  const pipeProc = start(process.execPath, [bundle, '--config', path.join(dir, 'pipe.json'), '--admin', 'off'], 'tcp-pipe');
+  const semiSpace = values['semi-space'];
+  let semiProc: ChildProcess | undefined;
+  if (semiSpace) {
+    writeFileSync(path.join(dir, 'semi.json'), JSON.stringify(snapshotPort(ports.semi)));
+    semiProc = start(process.execPath, [`--max-semi-space-size=${Number(semiSpace)}`, bundle, '--config', path.join(dir, 'semi.json'), '--admin', 'off'], 'fulcrum-semi-space');
+  }
   let baselineProc: ChildProcess | undefined;
   if (values.baseline) {
     writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(snapshotPort(ports.baseline)));
@@ -247,14 +280,20 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
 
   const targets = [
     { name: 'direct', port: backendPorts[0]!, pid: backendsProc.pid },
+    { name: 'TCP pipe', port: ports.pipe, pid: pipeProc.pid },
     { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
+    { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
     ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid }] : []),
+    ...(semiSpace ? [{ name: 'Fulcrum semi-space', port: ports.semi, pid: semiProc?.pid }] : []),
     { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
     { name: 'HAProxy', port: ports.haproxy, pid: haproxyProc.pid },
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
   for (const t of targets) await waitFor(t.port);
-  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved, after a ${WARMUP_SECONDS}s warm-up per target and scenario`);
+  const loadBefore = os.loadavg();
+  const machine = `machine: ${os.cpus().length} cores, ${cpuModel()}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved, after a ${WARMUP_SECONDS}s warm-up per target and scenario${semiSpace ? `; "Fulcrum semi-space": --max-semi-space-size=${semiSpace}` : ''}`;
+  const loadLine = (when: string, l: number[]) => `load average ${when}: ${l.map((x) => x.toFixed(2)).join(' ')}`;
+  console.log(`${machine}\n${loadLine('at the start', loadBefore)}`);
 
   const scenarios = [
     { label: 'c50', conns: 50, path: '/' },
@@ -276,8 +315,8 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
 
   const lines: string[] = [];
   const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
-  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req (user+sys)', 'vs NGINX', 'vs HAProxy', 'vs direct']);
-  row(Array(11).fill('---'));
+  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req (user+sys)', 'req/s vs NGINX', 'p99 vs NGINX', 'CPU vs NGINX', 'req/s vs HAProxy']);
+  row(Array(12).fill('---'));
   for (const s of scenarios) {
     const med = (name: string) => {
       const rs = results.get(`${s.label}|${name}`)!;
@@ -286,16 +325,27 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     const has = (name: string) => targets.some((t) => t.name === name);
     const ng = med('NGINX');
     const ha = has('HAProxy') ? med('HAProxy') : undefined;
-    const di = has('direct') ? med('direct') : undefined;
     for (const t of targets) {
       const m = med(t.name);
-      const ratio = (base: { rps: number } | undefined) => (t.name.startsWith('Fulcrum') && base ? (m.rps / base.rps).toFixed(2) : '');
-      const cpu = Number.isNaN(m.userUs) ? '' : `${(m.userUs + m.sysUs).toFixed(1)} (${m.userUs.toFixed(1)}+${m.sysUs.toFixed(1)})`;
-      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), cpu, ratio(ng), ratio(ha), ratio(di)]);
+      const compared = t.name !== 'NGINX' && t.name !== 'direct';
+      const ratio = (a: number, b: number | undefined) => (compared && b !== undefined ? (a / b).toFixed(2) : '');
+      const cpu = Number.isNaN(m.userUs) ? '' : `${cpuOf(m).toFixed(1)} (${m.userUs.toFixed(1)}+${m.sysUs.toFixed(1)})`;
+      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), cpu, ratio(m.rps, ng.rps), ratio(m.p99, ng.p99), ratio(cpuOf(m), cpuOf(ng)), t.name === 'HAProxy' ? '' : ratio(m.rps, ha?.rps)]);
     }
-    if (has('Fulcrum')) lines.push('', `${s.label}: Fulcrum p99 / NGINX p99 = ${(med('Fulcrum').p99 / ng.p99).toFixed(2)}`, '');
+    if (has('Fulcrum')) {
+      const f = med('Fulcrum');
+      const per = s.path === '/' ? 'request' : 'response';
+      lines.push('', `${s.label}: Fulcrum ${(f.rps / ng.rps).toFixed(2)}× NGINX's req/s, p99 ${(f.p99 / ng.p99).toFixed(2)}× NGINX's; CPU per ${per} ${cpuOf(f).toFixed(1)} µs beside NGINX's ${cpuOf(ng).toFixed(1)} µs (${(cpuOf(f) / cpuOf(ng)).toFixed(2)}×)`, '');
+    }
+    if (has('Fulcrum') && has('Fulcrum+log')) {
+      const off = med('Fulcrum');
+      const on = med('Fulcrum+log');
+      const cpu = (m: typeof off) => m.userUs + m.sysUs;
+      lines.push(`${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
+    }
   }
-  const report = lines.join('\n');
+  if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
+  const report = `${machine}\n${loadLine('at the start', loadBefore)}\n\n${lines.join('\n')}\n${loadLine('at the end', os.loadavg())}`;
   console.log(`\n${report}`);
   const outDir = path.resolve(pkg, '../../bench-results');
   mkdirSync(outDir, { recursive: true });

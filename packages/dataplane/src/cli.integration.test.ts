@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,115 @@ describe('the data plane process', () => {
     const metrics = (await adminGet(adminPort, '/metrics')).text;
     expect(metrics).toMatch(/^fulcrum_internal_errors_total\{kind="uncaught_exception"\} 0$/m);
     expect(metrics).toMatch(/^fulcrum_internal_errors_total\{kind="unhandled_rejection"\} 0$/m);
+    expect(dp.child.exitCode).toBeNull();
+  });
+
+  it.each([1, 2])('reloads its --config file on SIGHUP with %i worker(s); a bad file is refused with the reason and the running config keeps serving', async (workers) => {
+    const [a, b] = [await startBackend('a'), await startBackend('b')];
+    cleanups.push(() => a.close(), () => b.close());
+    const dir = tmpDir();
+    const file = path.join(dir, 'pools.json');
+    const listenPort = await freePort();
+    const first = snapshotFor(listenPort, [{ name: 'a', port: a.port }]);
+    writeFileSync(file, JSON.stringify(first));
+    const dp = startCli(['--config', file, '--admin', 'off', '--workers', String(workers)]);
+    const answers = async (n: number) => {
+      const seen: string[] = [];
+      for (let i = 0; i < n; i++) seen.push(await fetch(`http://127.0.0.1:${listenPort}/`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text()));
+      return seen;
+    };
+    const allFrom = async (name: string) => (await answers(6).catch(() => ['(no answer)'])).every((x) => x === name);
+    await eventually(async () => {
+      if (dp.child.exitCode !== null) throw new Error(`data plane exited: ${dp.out.text}`);
+      return allFrom('a');
+    }, 60_000);
+
+    // The same version and hash as before, edited by hand: the file's own digest still makes it new.
+    writeFileSync(file, JSON.stringify({ ...snapshotFor(listenPort, [{ name: 'b', port: b.port }]), version: first.version, hash: first.hash }));
+    dp.child.kill('SIGHUP');
+    await eventually(() => allFrom('b'), 60_000);
+    expect(dp.out.text).toMatch(/reloaded .*pools\.json/);
+
+    writeFileSync(file, '{ "version": 3, ');
+    dp.child.kill('SIGHUP');
+    await eventually(() => /reload refused: .*pools\.json: not JSON/.test(dp.out.text), 60_000);
+    const badPath = snapshotFor(listenPort, [{ name: 'a', port: a.port }], { healthCheck: { enabled: true, path: '/health' } });
+    writeFileSync(file, JSON.stringify({ ...badPath, pools: [{ ...badPath.pools[0]!, healthCheck: { ...badPath.pools[0]!.healthCheck, path: '/a b' } }] }));
+    dp.child.kill('SIGHUP');
+    await eventually(() => /reload refused: pools\.0\.healthCheck\.path/.test(dp.out.text), 60_000);
+    expect(await answers(6)).toEqual(Array(6).fill('b'));
+    expect(dp.child.exitCode).toBeNull();
+    expect(dp.child.signalCode).toBeNull();
+  });
+
+  it('with --control-plane and --workers 2 is one data plane: one link, snapshots acked once all workers run them, health checked once and shared by every worker', async () => {
+    // Backends that count their health probes; b's health can be turned off.
+    const probes = { a: 0, b: 0 };
+    let bHealthy = true;
+    const backend = async (name: 'a' | 'b') => {
+      const server = createServer((req, res) => {
+        req.resume();
+        if (req.url === '/health') {
+          probes[name]++;
+          res.statusCode = name === 'b' && !bHealthy ? 503 : 200;
+          return void res.end();
+        }
+        res.end(name);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+      return (server.address() as { port: number }).port;
+    };
+    const [aPort, bPort] = [await backend('a'), await backend('b')];
+    const cp = await controlPlane();
+    const [adminPort, listenPort] = [await freePort(), await freePort()];
+    const dp = startCli(['--control-plane', cp.url, '--token', 't', '--name', 'edge', '--state-dir', tmpDir(), '--admin', `127.0.0.1:${adminPort}`, '--workers', '2']);
+    await eventually(() => cp.connected() && cp.received.some((m) => m.type === 'hello'), 60_000);
+    const intervalMs = 200;
+    const snapshot = snapshotFor(
+      listenPort,
+      [
+        { name: 'a', port: aPort },
+        { name: 'b', port: bPort },
+      ],
+      { healthCheck: { enabled: true, path: '/health', intervalMs, timeoutMs: 1000, rise: 1, fall: 1 } },
+    );
+    cp.push(snapshot);
+    await eventually(() => cp.received.some((m) => m.type === 'ack' && m.version === snapshot.version), 60_000);
+    expect(cp.received.filter((m) => m.type === 'hello')).toHaveLength(1);
+    expect(cp.received.filter((m) => m.type === 'ack' || m.type === 'nack')).toHaveLength(1);
+
+    // New connections each time, so the kernel spreads them over both workers.
+    const once = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: listenPort, path: '/', agent: false, timeout: 10_000 }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        });
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', reject);
+        req.end();
+      });
+    const answers = async (n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(await once());
+      return out;
+    };
+    await eventually(async () => new Set(await answers(10)).size === 2, 60_000);
+
+    // One checker: over a window, no more probes than one process at this interval sends
+    // (timers on a busy machine only fire later, never sooner; two checkers would send twice as many).
+    await eventually(() => probes.a >= 10, 60_000);
+    const [from, started] = [probes.a, performance.now()];
+    await eventually(() => performance.now() - started >= 3000, 60_000);
+    const elapsed = performance.now() - started;
+    expect(probes.a - from).toBeLessThanOrEqual(Math.ceil((elapsed / (intervalMs * 0.9)) * 1.1) + 2);
+
+    // b fails its checks: every worker stops sending it traffic, the non-checking one included.
+    bHealthy = false;
+    await eventually(async () => (await answers(20)).every((x) => x === 'a'), 60_000);
+    await eventually(() => cp.received.some((m) => m.type === 'stats' && m.frame.pools.some((p) => p.backends.some((b) => b.backendId === 'b' && b.health === 'unhealthy'))), 60_000);
     expect(dp.child.exitCode).toBeNull();
   });
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { adminBindRefusal } from './admin/admin-auth';
 import { type AdminSource, startAdminServer } from './admin/admin-server';
+import { AccessLogWriter } from './access-log/access-log-writer';
 import { Dataplane } from './dataplane';
 import { dataplaneEnv } from './env';
-import { runCluster } from './cluster/cluster';
+import { ClusterPrimary, runCluster, runWorker } from './cluster/cluster';
+import { readConfigFile, reloadOnSighup } from './config-file/config-file-reload';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
 import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
 import { type FdLimitReport, defaultMaxConnections, raiseFdLimit } from './runtime/fd-limit';
@@ -24,7 +25,8 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   fulcrum-dataplane --config pools.json [--admin 127.0.0.1:9901] [--workers N]
   fulcrum-dataplane --control-plane ws://host:3000/ws/dataplane --token T [--name N] [--state-dir D]
 
-  --config FILE   a config snapshot (the control plane's compiled format) to serve
+  --config FILE   a config snapshot (the control plane's compiled format) to serve; SIGHUP reads
+                  it again and swaps it in if valid (a refused file leaves the running config)
   --admin H:P     admin endpoint for /stats, /metrics and /health (default ${dataplaneEnv.admin}; "off" to disable)
   --admin-token T bearer token /stats and /metrics require (or FULCRUM_ADMIN_TOKEN, 16+ characters);
                   required when --admin is not a loopback address
@@ -35,8 +37,13 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
                   (default ~/.fulcrum/dataplane) and served at start when the control plane is away
-  --workers N     N processes sharing the listeners (one per core is the usual); stats and
-                  health are merged by the primary. Default 1 (a single process).
+  --access-log PATH|-  one line per request (and per refused request) to PATH, or "-" for stdout
+                  (FULCRUM_ACCESS_LOG); per-pool format and sampling come with the config.
+                  SIGUSR1 reopens PATH (for logrotate). Lines the disk cannot take are dropped and counted.
+  --workers N     N processes sharing the listeners (one per core is the usual), with --config or
+                  --control-plane; one data plane to the control plane: health checked once (by
+                  one worker, shared with the rest), stats merged. Connection caps hold per worker.
+                  Default 1 (a single process).
 `;
 
 function parseHostPort(v: string): { host: string; port: number } {
@@ -55,6 +62,9 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 
 export interface ServeSettings {
   admin?: { host: string; port: number; token?: string };
+  accessLog?: AccessLogWriter;
+  /** Where `--access-log` writes (cluster workers open it themselves). */
+  accessLogPath?: string;
   maxConnections: number;
   maxListenerConnections: number;
   fd: FdLimitReport;
@@ -68,7 +78,7 @@ function processView(dp: Dataplane, settings: ServeSettings) {
 async function main(): Promise<void> {
   internalErrors.install();
   guardLogOutput();
-  if (cluster.isWorker) return runCluster({ workers: 0, snapshot: undefined });
+  if (cluster.isWorker) return runWorker(openAccessLog(dataplaneEnv.accessLog));
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -81,6 +91,7 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       name: { type: 'string' },
       'state-dir': { type: 'string' },
+      'access-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,19 +111,37 @@ async function main(): Promise<void> {
   // Before any listener: descriptors are what a proxy runs out of first.
   const fd = raiseFdLimit();
   console.log(`descriptors: ${fd.note}`);
+  const accessLogPath = values['access-log'] ?? dataplaneEnv.accessLog;
+  let accessLog: AccessLogWriter | undefined;
+  try {
+    accessLog = openAccessLog(accessLogPath);
+  } catch (err) {
+    console.error(`--access-log ${accessLogPath}: ${(err as Error).message}`);
+    process.exit(2);
+  }
   const settings: ServeSettings = {
     admin,
+    accessLog,
+    accessLogPath,
     fd,
     maxConnections: positiveInt('--max-connections', values['max-connections'] ?? dataplaneEnv.maxConnections) ?? defaultMaxConnections(fd.nofile),
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
   };
-  if (controlPlane) return runLinked(controlPlane, values, settings);
-  const raw = JSON.parse(readFileSync(values.config!, 'utf8')) as unknown;
-  const workers = Number(values.workers ?? 1);
-  if (workers > 1) return runCluster({ workers, snapshot: raw, admin, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
+  const workers = positiveInt('--workers', values.workers) ?? 1;
+  if (controlPlane) return runLinked(controlPlane, { ...values, workers }, settings);
+  const configFile = values.config!;
+  const first = await readConfigFile(configFile);
+  if (!first.ok) {
+    console.error(`config refused: ${first.error}`);
+    process.exit(1);
+  }
+  const raw = first.raw;
+  if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, accessLog: accessLogPath, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
 
-  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections });
+  const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections, accessLog });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+  const serving = () => `${dp.snapshot?.listeners.map((l) => `${l.name} on ${l.address}:${l.port} (${l.routes.length} route${l.routes.length === 1 ? '' : 's'})`).join(', ')}`;
+  reloadOnSighup(configFile, dp, serving, (line) => console.log(line));
   const result = await dp.applySnapshot(raw);
   if (!result.ok) {
     console.error(`config refused: ${result.error}`);
@@ -120,7 +149,7 @@ async function main(): Promise<void> {
   }
   setInterval(() => dp.collectFrame(), 1000).unref();
   const adminServer = admin ? await startAdminServer(adminSource(dp, settings), admin) : undefined;
-  console.log(`serving config ${result.version}: ${dp.snapshot?.pools.map((p) => `${p.name} on ${p.listenHost}:${p.listenPort}`).join(', ')}`);
+  console.log(`serving config ${result.version}: ${serving()}`);
   const stop = async () => {
     adminServer?.close();
     await dp.stop();
@@ -130,17 +159,27 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string }, settings: ServeSettings): Promise<void> {
+async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; workers: number }, settings: ServeSettings): Promise<void> {
   const token = values.token ?? dataplaneEnv.token;
   if (!token) throw new Error('--token (or FULCRUM_DATAPLANE_TOKEN) is required with --control-plane');
   const name = values.name ?? os.hostname();
   const lastGood = new LastGoodConfig(values['state-dir'] ?? path.join(os.homedir(), '.fulcrum', 'dataplane'));
-  const dp = new Dataplane({
-    id: `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`,
-    maxConnections: settings.maxConnections,
-    maxListenerConnections: settings.maxListenerConnections,
-  });
-  dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+  const id = `${name}-${createHash('sha256').update(url).digest('hex').slice(0, 6)}`;
+  const limits = { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections };
+  let dp: Dataplane | ClusterPrimary;
+  let source: AdminSource;
+  if (values.workers > 1) {
+    // One data plane to the control plane (one id, one link, one health checker), N processes serving.
+    const primary = new ClusterPrimary({ workers: values.workers, limits, fd: settings.fd, id, accessLog: settings.accessLogPath });
+    primary.start();
+    dp = primary;
+    source = primary.adminSource(settings.fd);
+  } else {
+    const single = new Dataplane({ id, ...limits, accessLog: settings.accessLog });
+    single.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));
+    dp = single;
+    source = adminSource(single, settings);
+  }
   const saved = lastGood.load();
   if (saved) {
     const r = await dp.applySnapshot(saved);
@@ -148,15 +187,28 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
   }
   const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
   client.start();
-  const adminServer = settings.admin ? await startAdminServer(adminSource(dp, settings), settings.admin) : undefined;
+  const adminServer = settings.admin ? await startAdminServer(source, settings.admin) : undefined;
   const stop = async () => {
     client.stop();
     adminServer?.close();
+    if (dp instanceof ClusterPrimary) {
+      dp.stop();
+      setTimeout(() => process.exit(0), 2000).unref();
+      return;
+    }
     await dp.stop();
     process.exit(0);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** The access-log writer `--access-log` asks for; SIGUSR1 reopens its file (logrotate). */
+function openAccessLog(destination: string | undefined): AccessLogWriter | undefined {
+  if (!destination) return undefined;
+  const writer = new AccessLogWriter(destination);
+  process.on('SIGUSR1', () => writer.reopen());
+  return writer;
 }
 
 /** A single process's admin view; frames are collected once a second (for the control plane, or by the timer without one). */

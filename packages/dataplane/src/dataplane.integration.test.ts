@@ -2,7 +2,7 @@ import { connect, createServer } from 'node:net';
 import type { TDataplaneEvent } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from './dataplane';
-import { applyOnFreePort, eventually, get, sleep, snapshotFor, startBackend, tally } from './test-support';
+import { applyOnFreePort, eventually, get, snapshotFor, startBackend, tally } from './test-support';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -17,8 +17,8 @@ function newDataplane() {
   return { dp, events };
 }
 
-/** Sends `total` GETs with `concurrency` in flight; returns the statuses seen. */
-async function load(port: number, total: number, concurrency: number, during?: () => Promise<void>): Promise<(number | string)[]> {
+/** Sends `total` GETs with `concurrency` in flight; returns the statuses seen (`during` gets them as they come). */
+async function load(port: number, total: number, concurrency: number, during?: (statuses: readonly (number | string)[]) => Promise<void>): Promise<(number | string)[]> {
   const statuses: (number | string)[] = [];
   let next = 0;
   const worker = async () => {
@@ -32,7 +32,7 @@ async function load(port: number, total: number, concurrency: number, during?: (
       }
     }
   };
-  await Promise.all([...Array.from({ length: concurrency }, worker), during?.()]);
+  await Promise.all([...Array.from({ length: concurrency }, worker), during?.(statuses)]);
   return statuses;
 }
 
@@ -47,8 +47,9 @@ describe('data plane', () => {
     const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { healthCheck: hc, outlierDetection: { enabled: false } }));
 
     const bPort = b.port;
-    const statuses = await load(port, 400, 8, async () => {
-      await sleep(100);
+    // The backend dies mid-load: once a quarter of the requests are answered, whatever the machine's speed.
+    const statuses = await load(port, 400, 8, async (seen) => {
+      await eventually(() => seen.length >= 100);
       await b.close();
     });
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -82,9 +83,10 @@ describe('data plane', () => {
     const { dp } = newDataplane();
     const algorithms = ['round_robin', 'least_connections', 'weighted_round_robin', 'p2c', 'consistent_hash'] as const;
     const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends.map((b) => ({ name: b.name, port: b.port }))));
-    const statuses = await load(port, 2000, 16, async () => {
+    // Twenty swaps spread over the load: one every 80 answered requests, whatever the machine's speed.
+    const statuses = await load(port, 2000, 16, async (seen) => {
       for (let i = 0; i < 20; i++) {
-        await sleep(20);
+        await eventually(() => seen.length >= (i + 1) * 80);
         const subset = backends.slice(0, 1 + (i % 3));
         const result = await dp.applySnapshot(snapshotFor(port, subset.map((b) => ({ name: b.name, port: b.port, weight: 1 + (i % 4) })), { algorithm: algorithms[i % algorithms.length] }));
         expect(result.ok).toBe(true);

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { HTTP_SETTINGS_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { AccessLog } from './access-log/access-log';
+import type { AccessLogWriter } from './access-log/access-log-writer';
+import { refusalRecord } from './access-log/refusal-record';
 import { ActiveHealthChecker } from './health/active-checker';
 import { OutlierDetector } from './health/outlier-detector';
 import { sendErrorPage } from './http/error-page';
-import { proxyHttpRequest } from './http/http-proxy';
 import { proxyUpgrade } from './http/upgrade-proxy';
 import { UpstreamPool } from './http/upstream/upstream-pool';
 import type { MetricsView } from './admin/prometheus';
@@ -11,6 +13,8 @@ import { BackendState } from './runtime/backend-state';
 import { internalErrors } from './runtime/internal-errors';
 import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
+import { ListenerRuntime } from './routing/listener-runtime';
+import { RateLimiter } from './routing/rate-limiter';
 import { PoolStats } from './stats/pool-stats';
 import { proxyTcpConnection } from './tcp/tcp-proxy';
 
@@ -27,6 +31,7 @@ interface Runtime {
   receivedHash: string;
   refused: TRefusedPool[];
   pools: Map<string, PoolRuntime>;
+  listeners: Map<string, ListenerRuntime>;
 }
 
 export interface DataplaneOptions {
@@ -36,6 +41,13 @@ export interface DataplaneOptions {
   /** Client connection caps: in total and per listener (see ConnectionLimits). */
   maxConnections?: number;
   maxListenerConnections?: number;
+  /**
+   * Whether this process runs the active health checks (default). A cluster worker that is not
+   * the health leader does not: it takes the leader's results through observeHealth.
+   */
+  runHealthChecks?: boolean;
+  /** Where access-log lines go (`--access-log`); without it only the live tail sees records. */
+  accessLog?: AccessLogWriter;
 }
 
 /**
@@ -53,6 +65,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   /** The newest frame collected, for /stats. */
   lastFrame: TStatsFrame | undefined;
   private readonly upstreams = new Map<string, UpstreamPool>();
+  /** Rate limiters per route id, kept across snapshots while the route's limit is unchanged. */
+  private limiters = new Map<string, { spec: string; limiter: RateLimiter }>();
   private readonly sockets: ListenerManager;
   private readonly health: ActiveHealthChecker;
   private readonly outliers: OutlierDetector;
@@ -60,13 +74,18 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private readonly random: () => number;
   private lastFlush = Date.now();
   private applying: Promise<unknown> = Promise.resolve();
+  private runHealthChecks: boolean;
   readonly recentEvents: TDataplaneEvent[] = [];
+  /** Access-log lines and the live tail's records. */
+  readonly access: AccessLog;
 
   constructor(opts: DataplaneOptions = {}) {
     super();
     this.id = opts.id ?? `dp-${process.pid}`;
     this.now = opts.now ?? (() => performance.now());
     this.random = opts.random ?? Math.random;
+    this.runHealthChecks = opts.runHealthChecks ?? true;
+    this.access = new AccessLog(opts.accessLog, this.random);
     const emit = (e: TDataplaneEvent) => {
       this.recentEvents.push(e);
       if (this.recentEvents.length > 200) this.recentEvents.shift();
@@ -75,24 +94,28 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.health = new ActiveHealthChecker(this.now, emit);
     this.outliers = new OutlierDetector(this.now, emit);
     this.sockets = new ListenerManager({
-      http: (poolId) => (req, res) => {
-        const pool = this.runtime?.pools.get(poolId);
-        if (!pool) {
-          this.poolStats.get(poolId)?.proxyAnswer(503, 'reconfiguring');
-          return sendErrorPage(res, 503, 'pool is being reconfigured', 'none');
-        }
-        proxyHttpRequest(pool, req, res, this.outliers);
+      http: (listenerId) => (req, res) => {
+        const listener = this.runtime?.listeners.get(listenerId);
+        if (!listener) return sendErrorPage(res, 503, 'listener is being reconfigured', 'none');
+        listener.serve(req, res);
       },
-      idleMs: (poolId) => this.runtime?.pools.get(poolId)?.config.timeouts.idleMs ?? 60_000,
-      settings: (poolId) => this.runtime?.pools.get(poolId)?.config.http ?? HTTP_SETTINGS_DEFAULTS,
-      stats: (poolId) => this.poolStats.get(poolId),
-      upgrade: (poolId) => (req, socket, head) => {
-        const pool = this.runtime?.pools.get(poolId);
-        if (!pool) return socket.destroy();
-        proxyUpgrade(pool, req, socket, head, this.outliers);
+      idleMs: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.idleMs ?? 60_000,
+      settings: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.http ?? LISTENER_HTTP_DEFAULTS,
+      stats: (listenerId) => this.runtime?.listeners.get(listenerId)?.stats,
+      refused: (listenerId, refusal) => {
+        // A listener's own refusal is logged with the pool its routes send to first.
+        const listener = this.runtime?.listeners.get(listenerId);
+        const poolId = listener?.poolIds()[0];
+        const pool = poolId === undefined ? undefined : this.runtime?.pools.get(poolId)?.config;
+        if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
       },
-      tcp: (poolId) => (socket) => {
-        const pool = this.runtime?.pools.get(poolId);
+      upgrade: (listenerId) => (req, socket, head) => {
+        const listener = this.runtime?.listeners.get(listenerId);
+        if (!listener) return socket.destroy();
+        proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
+      },
+      tcp: (listenerId) => (socket) => {
+        const pool = this.runtime?.listeners.get(listenerId)?.tcpPool();
         if (!pool) return socket.destroy();
         proxyTcpConnection(pool, socket, this.outliers);
       },
@@ -160,54 +183,79 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   }
 
   /**
-   * Applies per pool, as Envoy applies per listener: every pool whose runtime builds and whose
-   * listener is ready switches to the new config; a refused one keeps its previous config while
-   * its old listener is still open, or is down, and is named in the result.
+   * Applies per listener, as Envoy does: every pool whose runtime builds and every listener whose
+   * routes compile and whose socket is ready switch to the new config; a refused one keeps its
+   * previous config while its old socket is still open, or is down, and is named in the result
+   * (under the pools its routes send to, which is what the link reports).
    */
   private async applyValid(snapshot: TConfigSnapshot): Promise<ApplyResult> {
     const previous = this.runtime;
     const first = previous === undefined;
-    const failed = new Map<string, string>();
-    const built = new Map<string, PoolRuntime>();
+    const refused: TRefusedPool[] = [];
+    const pools = new Map<string, PoolRuntime>();
     for (const p of snapshot.pools) {
       try {
-        built.set(p.id, this.buildPool(p, first));
+        pools.set(p.id, this.buildPool(p, first));
       } catch (err) {
-        failed.set(p.id, `pool ${p.name}: ${err instanceof Error ? err.message : String(err)}`);
+        const old = previous?.pools.get(p.id);
+        if (old) pools.set(p.id, old);
+        refused.push({ poolId: p.id, pool: p.name, error: `pool ${p.name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 2000), keptPrevious: old !== undefined });
       }
     }
-    const plan = await this.sockets.prepare(snapshot.pools.filter((p) => built.has(p.id)));
+    const limiters = new Map<string, { spec: string; limiter: RateLimiter }>();
+    const limiter = (r: TSnapshotRoute) => {
+      if (!r.rateLimit) return undefined;
+      const spec = JSON.stringify(r.rateLimit);
+      const kept = this.limiters.get(r.id);
+      const entry = kept?.spec === spec ? kept : { spec, limiter: new RateLimiter(r.rateLimit, () => Date.now()) };
+      limiters.set(r.id, entry);
+      return entry.limiter;
+    };
+    const failed = new Map<string, string>();
+    const built = new Map<string, ListenerRuntime>();
+    for (const l of snapshot.listeners) {
+      try {
+        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers }));
+      } catch (err) {
+        failed.set(l.id, `listener ${l.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const plan = await this.sockets.prepare(snapshot.listeners.filter((l) => built.has(l.id)));
     for (const [id, error] of plan.failed) failed.set(id, error);
 
-    const pools = new Map<string, PoolRuntime>();
+    const listeners = new Map<string, ListenerRuntime>();
     const ports = new Set<number>();
-    for (const p of snapshot.pools) {
-      if (failed.has(p.id)) continue;
-      pools.set(p.id, built.get(p.id)!);
-      ports.add(p.listenPort);
+    for (const l of snapshot.listeners) {
+      if (failed.has(l.id)) continue;
+      listeners.set(l.id, built.get(l.id)!);
+      ports.add(l.port);
     }
-    const refused: TRefusedPool[] = [];
-    for (const p of snapshot.pools) {
-      const error = failed.get(p.id);
+    for (const l of snapshot.listeners) {
+      const error = failed.get(l.id);
       if (error === undefined) continue;
-      const old = previous?.pools.get(p.id);
-      const keep = old !== undefined && !ports.has(old.config.listenPort) && this.sockets.serves(old.config);
+      const old = previous?.listeners.get(l.id);
+      const keep = old !== undefined && !ports.has(old.config.port) && this.sockets.serves(old.config);
       if (keep) {
-        pools.set(p.id, old);
-        ports.add(old.config.listenPort);
+        listeners.set(l.id, old);
+        ports.add(old.config.port);
       }
-      refused.push({ poolId: p.id, pool: p.name, error: error.slice(0, 2000), keptPrevious: keep });
+      const under = built.get(l.id)?.poolIds() ?? l.routes.flatMap((r) => (r.action.type === 'pool' ? [r.action.poolId] : []));
+      const names = under.length ? under.map((id) => ({ id, name: snapshot.pools.find((p) => p.id === id)?.name ?? id })) : [{ id: l.id, name: `listener ${l.name}` }];
+      for (const n of names) if (!refused.some((r) => r.poolId === n.id)) refused.push({ poolId: n.id, pool: n.name, error: error.slice(0, 2000), keptPrevious: keep });
     }
-    const ordered = snapshot.pools.filter((p) => pools.has(p.id)).map((p) => pools.get(p.id)!);
+    this.limiters = limiters;
+    const orderedPools = snapshot.pools.filter((p) => pools.has(p.id)).map((p) => pools.get(p.id)!);
+    const orderedListeners = snapshot.listeners.filter((l) => listeners.has(l.id)).map((l) => listeners.get(l.id)!);
     const next: Runtime = {
-      snapshot: { ...snapshot, hash: refused.length ? `${snapshot.hash}~partial` : snapshot.hash, pools: ordered.map((p) => p.config) },
+      snapshot: { ...snapshot, hash: refused.length ? `${snapshot.hash}~partial` : snapshot.hash, pools: orderedPools.map((p) => p.config), listeners: orderedListeners.map((l) => l.config) },
       receivedHash: snapshot.hash,
       refused,
-      pools: new Map(ordered.map((p) => [p.config.id, p])),
+      pools: new Map(orderedPools.map((p) => [p.config.id, p])),
+      listeners: new Map(orderedListeners.map((l) => [l.config.id, l])),
     };
     this.runtime = next;
     this.sockets.commit(this.owners(next));
-    this.health.start(next.pools.values());
+    if (this.runHealthChecks) this.health.start(next.pools.values());
     if (previous) this.retireRemoved(previous, next);
     this.forgetStates(next);
     for (const r of refused) {
@@ -219,9 +267,9 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     return { ok: true, version: snapshot.version, refused };
   }
 
-  /** Which pool each listening port serves in a runtime. */
+  /** Which listener each listening port serves in a runtime. */
   private owners(runtime: Runtime | undefined): Map<number, string> {
-    return new Map([...(runtime?.pools.values() ?? [])].map((p) => [p.config.listenPort, p.config.id]));
+    return new Map([...(runtime?.listeners.values() ?? [])].map((l) => [l.config.port, l.config.id]));
   }
 
   private refused(error: string, raw: unknown): void {
@@ -251,7 +299,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       stats = new PoolStats();
       this.poolStats.set(p.id, stats);
     }
-    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats });
+    return new PoolRuntime(p, backends, { now: this.now, random: this.random, stats, access: this.access });
   }
 
   /** Backends gone from the config (or only in a refused pool's new config) lose their state now. */
@@ -335,10 +383,33 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     );
   }
 
-  /** The port a pool listens on (by id or name). */
-  boundPort(idOrName: string): number | undefined {
+  /** Starts or stops this process's own active health checks (a cluster hands the role over when its leader exits). */
+  setHealthChecks(run: boolean): void {
+    if (run === this.runHealthChecks) return;
+    this.runHealthChecks = run;
+    if (run && this.runtime) this.health.start(this.runtime.pools.values());
+    else if (!run) this.health.stop();
+  }
+
+  /** A backend's health as another process checked it (unknown backends are ignored). */
+  observeHealth(backendId: string, healthy: boolean): void {
+    this.states.get(backendId)?.observeHealth(healthy, this.now());
+  }
+
+
+  /** A running listener by id or name, or else the first one whose routes send to the pool of that id or name. */
+  listener(idOrName: string): ListenerRuntime | undefined {
+    const all = [...(this.runtime?.listeners.values() ?? [])];
+    const direct = this.runtime?.listeners.get(idOrName) ?? all.find((l) => l.config.name === idOrName);
+    if (direct) return direct;
     const pool = this.pool(idOrName);
-    return pool ? this.sockets.boundPort(pool.config) : undefined;
+    return pool ? all.find((l) => l.poolIds().includes(pool.config.id)) : undefined;
+  }
+
+  /** The port a listener is bound to (by id or name, or by the pool it routes to). */
+  boundPort(idOrName: string): number | undefined {
+    const listener = this.listener(idOrName);
+    return listener ? this.sockets.boundPort(listener.config) : undefined;
   }
 
   async stop(): Promise<void> {
@@ -346,5 +417,6 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     await this.sockets.closeAll();
     for (const u of this.upstreams.values()) u.destroy();
     this.upstreams.clear();
+    await this.access.writer?.close();
   }
 }

@@ -6,4 +6,5 @@ export const dataplaneEnv = {
   adminToken: process.env.FULCRUM_ADMIN_TOKEN || undefined,
   maxConnections: process.env.FULCRUM_MAX_CONNECTIONS || undefined,
   maxListenerConnections: process.env.FULCRUM_MAX_LISTENER_CONNECTIONS || undefined,
+  accessLog: process.env.FULCRUM_ACCESS_LOG || undefined,
 };

@@ -1,43 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
-import { type TConfigSnapshot, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import { freePort } from '@fulcrum/test-support';
+import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
 import type { ApplyResult } from './dataplane';
 
-// The same chooser as @fulcrum/db/testing's (the data plane imports only protocol).
-/** The first port of the kernel's ephemeral range (Linux; 32768 elsewhere). */
-function ephemeralStart(): number {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
-  } catch {
-    return 32768;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createNetServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * A TCP port on 127.0.0.1 that is free now, for a listener whose port must be known before it
- * binds (wherever the code can, bind port 0 and read the port back instead). Drawn at random
- * below the kernel's ephemeral range: no port-0 bind and no outgoing connection of any process
- * is given such a port, so between this probe and the real bind only another explicit chooser
- * could take it (and callers that can retry on EADDRINUSE do).
- */
-export async function freePort(): Promise<number> {
-  const high = ephemeralStart();
-  const low = Math.max(10_000, high - 12_000);
-  for (let i = 0; i < 100; i++) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free port in ${low}-${high - 1}`);
-}
+export { freePort };
 
 const PORT_TAKEN = /EADDRINUSE/;
 
@@ -46,7 +12,7 @@ const PORT_TAKEN = /EADDRINUSE/;
  * snapshot before it is bound, so another process can take it in between (probe, close, bind):
  * then the snapshot is refused with EADDRINUSE and this tries another port.
  */
-export async function applyOnFreePort(dp: { applySnapshot(snapshot: TConfigSnapshot): Promise<ApplyResult> }, build: (port: number) => TConfigSnapshot): Promise<number> {
+export async function applyOnFreePort<T extends TConfigSnapshotInput>(dp: { applySnapshot(snapshot: T): Promise<ApplyResult> }, build: (port: number) => T): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const result = await dp.applySnapshot(build(port));
@@ -135,13 +101,13 @@ export async function holdOne(port: number, held: TestBackend, other: TestBacken
 
 let version = 0;
 
-/** A snapshot with one pool in front of `backends` (ids are their names). */
+/** A schema 1 snapshot with one pool in front of `backends` (ids are their names); the data plane upgrades it to a listener with a catch-all route. */
 export function snapshotFor(
   listenPort: number,
   backends: { name: string; port: number; weight?: number; backup?: boolean; maxConnections?: number; adminState?: 'active' | 'draining' | 'disabled' }[],
   pool: Partial<TPoolConfigInput> = {},
   poolId = 'pool-1',
-): TConfigSnapshot {
+): TConfigSnapshotV1 {
   version++;
   const config = ZPoolConfig.parse({ name: 'test', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false }, ...pool });
   return {

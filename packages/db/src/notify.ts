@@ -5,6 +5,8 @@ import { connectionParts } from './connection-url';
 export const CHANNEL_REVISION = 'fulcrum_revision';
 /** An event was recorded; payload: its id. */
 export const CHANNEL_EVENTS = 'fulcrum_events';
+/** A data plane's stats frame was stored; payload: `<row id>|<control-plane id that received it>`. */
+export const CHANNEL_STATS = 'fulcrum_stats';
 
 interface RawExecutor {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): Promise<number>;

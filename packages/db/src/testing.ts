@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@fulcrum/test-support';
 import pg from 'pg';
+import { LOCK_ID } from './advisory-locks';
 import { closePrisma, getPrisma } from './client';
 import { connectionParts, withDatabase } from './connection-url';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres';
@@ -11,39 +12,8 @@ import { dbEnv } from './env';
 import { loadMigrations, migrateDeploy } from './migrate/migrations';
 import type { PrismaClient } from './generated/prisma/client';
 
-/** The first port of the kernel's ephemeral range (Linux; 32768 elsewhere). */
-function ephemeralStart(): number {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
-  } catch {
-    return 32768;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * A TCP port on 127.0.0.1 that is free now, for a listener whose port must be known before it
- * binds (wherever the code can, bind port 0 and read the port back instead). Drawn at random
- * below the kernel's ephemeral range: no port-0 bind and no outgoing connection of any process
- * is given such a port, so between this probe and the real bind only another explicit chooser
- * could take it (and callers that can retry on EADDRINUSE do).
- */
-export async function freePort(): Promise<number> {
-  const high = ephemeralStart();
-  const low = Math.max(10_000, high - 12_000);
-  for (let i = 0; i < 100; i++) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free port in ${low}-${high - 1}`);
-}
+// Re-exported so tests keep importing it from here with the database helpers.
+export { freePort };
 
 let server: Promise<{ adminUrl: string; embedded?: EmbeddedServer; dir?: string }> | undefined;
 
@@ -97,8 +67,6 @@ async function withAdmin<T>(adminUrl: string, run: (admin: pg.Client) => Promise
   }
 }
 
-// Any fixed number: it serializes building templates across test processes sharing a server.
-const TEMPLATE_LOCK = 0x66756c63;
 const templates = new Map<string, Promise<string>>();
 
 /**
@@ -113,7 +81,7 @@ function templateDatabase(adminUrl: string): Promise<string> {
   let made = templates.get(key);
   if (!made) {
     made = withAdmin(adminUrl, async (admin) => {
-      await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+      await admin.query('SELECT pg_advisory_lock($1)', [LOCK_ID.testTemplate]);
       const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (found.rowCount === 0) {
         // Built under another name and renamed when complete, so a crash never leaves a half template.

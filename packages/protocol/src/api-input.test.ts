@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { INT32_MAX, zApiInput } from './api-input';
 import { ZBackendUpdate } from './backend';
 import { ZPoolConfig } from './pool';

@@ -17,6 +17,13 @@ export const ZDeployStartFields = z
     stepPauseMs: zMillis(0, 3_600_000).default(10_000),
     /** Abort when the new version's error rate (5xx + errors per request) exceeds this during a step. */
     maxErrorRate: z.number().min(0).max(1).default(0.05),
+    /**
+     * Requests the new backends must have answered (their upstream attempts, from every data plane)
+     * before a gate may pass: a gate holds past its pause until they have, for at most
+     * trafficTimeoutMs, then fails. 0 lets a gate pass on health probes alone.
+     */
+    minRequests: zIntRange(0, 1_000_000).default(1),
+    trafficTimeoutMs: zMillis(0, 3_600_000).default(60_000),
     healthyTimeoutMs: zMillis(1000, 3_600_000).default(60_000),
     drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
     idempotencyKey: z.string().trim().max(128).optional(),
@@ -39,7 +46,16 @@ export function checkDeployStart(d: z.infer<typeof ZDeployStartFields>, ctx: z.R
   }
 }
 
-export const ZDeployStart = ZDeployStartFields.superRefine(checkDeployStart);
+/** The fields the checks across them read; while one of these is itself invalid they wait (its own error says it). */
+const CHECKED_TOGETHER = new Set<PropertyKey>(['backends', 'maxSurge', 'maxUnavailable', 'rule']);
+
+/**
+ * Runs the checks across fields even when another field (a bad strategy, a missing version) failed,
+ * so one answer names every field that is wrong.
+ */
+export const ZDeployStart = ZDeployStartFields.check(
+  z.superRefine(checkDeployStart, { when: (payload) => payload.issues.every((i) => !CHECKED_TOGETHER.has(i.path?.[0] ?? '')) }),
+);
 export type TDeployStart = z.infer<typeof ZDeployStart>;
 
 export const ZDeployStepRecord = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCESS_LOG_DEFAULTS, ZAccessLogSettings } from './access-log';
 import { zPatch } from './patch';
 import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis, zRequestPath, zToken } from './primitives';
 
@@ -143,8 +144,18 @@ export const ZPoolConfig = z.object({
   retries: ZRetries.default({ attempts: 2, on5xx: false, budgetPercent: 20 }),
   stickiness: ZStickiness.default({ mode: 'none', cookieName: 'FULCRUM_STICKY', headerName: 'x-fulcrum-sticky', ttlSeconds: 3600 }),
   slowStartMs: zMillis(0, 3_600_000).default(0),
+  /**
+   * least_response_time's smoothing: the weight of the newest time-to-first-byte sample in each
+   * backend's moving average (`avg = α·sample + (1−α)·avg`; the guide's 0.8). 1 keeps only the last.
+   */
+  responseTimeAlpha: z
+    .number({ error: 'must be a number' })
+    .gt(0, 'must be more than 0')
+    .max(1, 'must be at most 1')
+    .default(0.8),
   drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
   http: ZHttpSettings.default(HTTP_SETTINGS_DEFAULTS),
+  accessLog: ZAccessLogSettings.default(ACCESS_LOG_DEFAULTS),
 });
 export type TPoolConfig = z.infer<typeof ZPoolConfig>;
 export type TPoolConfigInput = z.input<typeof ZPoolConfig>;

@@ -62,3 +62,15 @@ describe('field validation', () => {
     }
   });
 });
+
+describe('pool responseTimeAlpha', () => {
+  it("defaults to the guide's 0.8 and refuses what is not a number in (0, 1] with the field named", () => {
+    expect(ZPoolConfig.parse({ name: 'p', listenPort: 8080 }).responseTimeAlpha).toBe(0.8);
+    expect(ZPoolConfig.parse({ name: 'p', listenPort: 8080, responseTimeAlpha: 1 }).responseTimeAlpha).toBe(1);
+    for (const bad of [0, -0.5, 1.01, '0.5', null, Number.NaN]) {
+      const r = ZPoolConfig.safeParse({ name: 'p', listenPort: 8080, responseTimeAlpha: bad });
+      expect(r.success, String(bad)).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['responseTimeAlpha']);
+    }
+  });
+});

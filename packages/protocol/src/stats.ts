@@ -49,6 +49,8 @@ export const ZProxyCause = z.enum([
   'bad_request',
   'request_timeout',
   'header_too_large',
+  'rate_limited',
+  'no_route',
 ]);
 export type TProxyCause = z.infer<typeof ZProxyCause>;
 
@@ -62,6 +64,8 @@ export const PROXY_CAUSE_STATUS: Record<TProxyCause, number> = {
   bad_request: 400,
   request_timeout: 408,
   header_too_large: 431,
+  rate_limited: 429,
+  no_route: 404,
 };
 
 /** How an operator reads a cause. */
@@ -75,6 +79,8 @@ export const PROXY_CAUSE_LABEL: Record<TProxyCause, string> = {
   bad_request: 'bad request',
   request_timeout: 'client request timeout',
   header_too_large: 'request head too large',
+  rate_limited: 'rate limited (429)',
+  no_route: 'no route matched (404)',
 };
 
 /**

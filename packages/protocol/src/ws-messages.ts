@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TAIL_MAX_LINES_PER_SECOND, ZAccessRecord } from './access-log';
 import { ZDataplaneEvent } from './event';
 import { ZId } from './primitives';
 import { ZStatsFrame } from './stats';
@@ -56,6 +57,17 @@ export const ZNackMessage = z.object({
 });
 export const ZStatsMessage = z.object({ type: z.literal('stats'), frame: ZStatsFrame });
 export const ZEventMessage = z.object({ type: z.literal('event'), event: ZDataplaneEvent });
+/**
+ * Sampled access records for the live tail, only for the pools the control plane asked for
+ * (`tail`), at most TAIL_MAX_LINES_PER_SECOND a second; `dropped` counts the lines left out
+ * since the previous message (over the bound).
+ */
+export const ZTailLinesMessage = z.object({
+  type: z.literal('tail_lines'),
+  lines: z.array(ZAccessRecord).max(TAIL_MAX_LINES_PER_SECOND),
+  dropped: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type TTailLinesMessage = z.infer<typeof ZTailLinesMessage>;
 export const ZPingMessage = z.object({ type: z.literal('ping'), ts: z.number() });
 export const ZPongMessage = z.object({ type: z.literal('pong'), ts: z.number() });
 
@@ -65,6 +77,7 @@ export const ZDataplaneToControl = z.discriminatedUnion('type', [
   ZNackMessage,
   ZStatsMessage,
   ZEventMessage,
+  ZTailLinesMessage,
   ZPingMessage,
   ZPongMessage,
 ]);
@@ -80,5 +93,8 @@ export const ZSnapshotMessage = z.object({
 });
 export const ZWelcomeMessage = z.object({ type: z.literal('welcome'), serverTime: z.number(), heartbeatMs: z.number().int() });
 
-export const ZControlToDataplane = z.discriminatedUnion('type', [ZSnapshotMessage, ZWelcomeMessage, ZPingMessage, ZPongMessage]);
+/** The pools someone watches the live tail of, now (empty: stop tailing). Replaces the previous set. */
+export const ZTailMessage = z.object({ type: z.literal('tail'), poolIds: z.array(ZId).max(1000) });
+
+export const ZControlToDataplane = z.discriminatedUnion('type', [ZSnapshotMessage, ZWelcomeMessage, ZTailMessage, ZPingMessage, ZPongMessage]);
 export type TControlToDataplane = z.infer<typeof ZControlToDataplane>;

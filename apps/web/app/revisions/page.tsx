@@ -1,13 +1,14 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button';
+import type { TRouterOutputs } from '../../lib/router-outputs';
 import { useSession } from '../../lib/session';
 import { useTRPC } from '../../lib/trpc';
 import { useRollback } from '../../lib/use-rollback';
 
-type Applied = { appliedBy: string[]; running: string[]; pending: string[]; refused: { dataplane: string; error: string }[]; fullyApplied: boolean };
+type Applied = TRouterOutputs['stats']['applied'][number];
 
 /**
  * Which data planes run this revision, are still applying it, or refused it and why. A refusal
@@ -50,6 +51,11 @@ export default function RevisionsPage() {
   const [pair, setPair] = useState<{ from: number; to: number } | null>(null);
   const diff = useQuery({ ...trpc.revisions.diff.queryOptions(pair ?? { from: 0, to: 0 }), enabled: pair !== null });
   const rollback = useRollback();
+  // /revisions?diff=N (from a mark on a pool's charts or the problems strip) opens N's diff against N-1.
+  useEffect(() => {
+    const n = Number(new URLSearchParams(window.location.search).get('diff'));
+    if (Number.isInteger(n) && n > 0) setPair({ from: n - 1, to: n });
+  }, []);
 
   return (
     <div className="stack">

@@ -1,5 +1,5 @@
-import { CHANNEL_REVISION, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
-import { type TControlToDataplane, type TDataplaneToControl, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
+import { CHANNEL_REVISION, CHANNEL_STATS, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
+import { type TControlToDataplane, type TDataplaneToControl, type TStatsFrame, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
 import { recordApplyResult } from '../services/dataplanes/apply-results';
 import { recordEvent } from '../services/events/events';
@@ -7,7 +7,9 @@ import { getCurrentSnapshot } from '../services/revisions/revisions';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
 import { bindDataplaneToken } from '../services/tokens/dataplane-binding';
 import { type StatsClock, systemClock } from '../stats/complete-seconds';
+import { StatsFeed } from '../stats/stats-feed';
 import { StatsStore } from '../stats/stats-store';
+import { TailRelay } from './live-tail-relay';
 import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -40,13 +42,20 @@ export interface HubOptions {
  * The control plane's side of the link: data planes connect with a `dataplane` token and say
  * hello; every committed revision (heard through LISTEN/NOTIFY, so from any replica) is pushed
  * as a full snapshot; acks and nacks are recorded per data plane; stats frames feed the
- * StatsStore; joins, leaves, refusals and the data planes' own events become Events.
+ * StatsStore, and through the StatsFeed every other replica's (and theirs feed this one's);
+ * joins, leaves, refusals and the data planes' own events become Events.
  */
 export class DataplaneHub {
   readonly stats = new StatsStore();
+  /** Frames to and from the other control-plane replicas, through PostgreSQL. */
+  readonly feed: StatsFeed;
   /** Keeps each data plane's stats and events to its own id and the pools and backends it runs. */
   readonly reports: ReportGuard;
   readonly clock: StatsClock;
+  /** Dashboards watching pools' live tails; the data planes are asked for exactly those pools. */
+  readonly tail = new TailRelay((poolIds) => {
+    for (const c of this.conns.values()) this.send(c, { type: 'tail', poolIds });
+  });
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -64,11 +73,19 @@ export class DataplaneHub {
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
     this.reports = new ReportGuard(prisma);
     this.clock = opts.clock ?? systemClock;
+    this.feed = new StatsFeed(prisma, opts.controlPlaneId, (frame, receivedAt) => this.addPeerFrame(frame, receivedAt));
   }
 
   start(databaseUrl: string): void {
-    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION], () => void this.pushCurrent(), { onReconnect: () => void this.pushCurrent() });
-    this.stats.startRollups(this.prisma);
+    const onMessage = (channel: string, payload: string) => (channel === CHANNEL_STATS ? this.feed.heard(payload) : void this.pushCurrent());
+    // After a reconnect: the newest snapshot, and the frames whose notifications were missed.
+    const onReconnect = () => {
+      void this.pushCurrent();
+      void this.feed.catchUp(60).catch(() => {});
+    };
+    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS], onMessage, { onReconnect });
+    void this.listener.ready.then(() => this.feed.catchUp()).catch(() => {});
+    this.feed.startRollups();
     this.heartbeat = setInterval(() => {
       for (const c of this.conns.values()) {
         if (!c.alive) {
@@ -84,7 +101,7 @@ export class DataplaneHub {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.stats.stopRollups();
+    this.feed.stopRollups();
     await this.listener?.close();
     for (const c of this.conns.values()) c.ws.close(WS_CLOSE.shuttingDown, 'control plane shutting down');
     await Promise.all([...this.conns.values()].map((c) => this.markGone(c)));
@@ -190,6 +207,8 @@ export class DataplaneHub {
 
   private async onHello(c: Connection, hello: Extract<TDataplaneToControl, { type: 'hello' }>): Promise<void> {
     this.send(c, { type: 'welcome', serverTime: Date.now(), heartbeatMs: this.heartbeatMs });
+    const tailed = this.tail.poolIds();
+    if (tailed.length) this.send(c, { type: 'tail', poolIds: tailed });
     await this.prisma.dataplane.upsert({
       where: { id: c.id },
       create: { id: c.id, name: c.name, softwareVersion: hello.softwareVersion, connected: true, controlPlaneId: this.opts.controlPlaneId, appliedConfigVersion: hello.configVersion },
@@ -234,6 +253,7 @@ export class DataplaneHub {
         const frame = await this.reports.frame(msg.frame, c.id, c.appliedVersion, c.limits);
         if (frame) {
           this.stats.add(frame);
+          this.feed.publish(frame);
           const seen = this.seen.get(c.id);
           if (seen) seen.lastFrameAt = Date.now();
         }
@@ -250,11 +270,35 @@ export class DataplaneHub {
         await recordEvent(this.prisma, { kind: e.kind, severity: e.severity, poolId, backendId: e.backendId ?? null, dataplaneId: c.id, message: `${c.name}: ${e.message}`, data: (e.data ?? undefined) as never });
         return;
       }
+      case 'tail_lines': {
+        const { lines, dropped } = await this.reports.tailLines(msg, c.appliedVersion, c.limits, (id) => this.tail.isWatched(id));
+        this.tail.deliver(lines, dropped);
+        return;
+      }
       case 'ping':
         return this.send(c, { type: 'pong', ts: msg.ts });
       default:
         return;
     }
+  }
+
+  /** A frame of a data plane linked to another replica (or to this one before it restarted). */
+  private addPeerFrame(frame: TStatsFrame, receivedAt: Date): void {
+    this.stats.add(frame);
+    // When the replica holding the link got it (a frame read on start or after a reconnect is old news).
+    const at = Math.min(Date.now(), receivedAt.getTime());
+    const seen = this.seen.get(frame.dataplaneId);
+    if (seen) {
+      seen.lastFrameAt = Math.max(seen.lastFrameAt ?? 0, at);
+      return;
+    }
+    // Linked elsewhere: shown by id until its name is read; staleness follows its frames.
+    const entry = { id: frame.dataplaneId, name: frame.dataplaneId, connected: true, lastFrameAt: at, since: at };
+    this.seen.set(frame.dataplaneId, entry);
+    void this.prisma.dataplane
+      .findUnique({ where: { id: frame.dataplaneId }, select: { name: true } })
+      .then((d) => d && (entry.name = d.name))
+      .catch(() => {});
   }
 
   private async markGone(c: Connection): Promise<void> {

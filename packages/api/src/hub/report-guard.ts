@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
-import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
+import { TAIL_MAX_LINES_PER_SECOND, type TAccessRecord, type TDataplaneEvent, type TStatsFrame, type TTailLinesMessage } from '@fulcrum/protocol';
 import { getRevision } from '../services/revisions/revisions';
 
 /** Pool id → its backend ids, for one config version. */
@@ -23,6 +23,7 @@ export interface TDroppedReports {
   backends: number;
   events: number;
   eventData: number;
+  tailLines: number;
 }
 
 /** A fixed-window rate bound for one connection. */
@@ -46,10 +47,12 @@ export class WindowLimit {
 export interface ReportLimits {
   frames: WindowLimit;
   events: WindowLimit;
+  /** Live-tail lines: the data plane's own bound, enforced again here. */
+  tail: WindowLimit;
 }
 
 export function newReportLimits(): ReportLimits {
-  return { frames: new WindowLimit(MAX_FRAMES_PER_SECOND, 1000), events: new WindowLimit(MAX_EVENTS_PER_10S, 10_000) };
+  return { frames: new WindowLimit(MAX_FRAMES_PER_SECOND, 1000), events: new WindowLimit(MAX_EVENTS_PER_10S, 10_000), tail: new WindowLimit(TAIL_MAX_LINES_PER_SECOND, 1000) };
 }
 
 /**
@@ -59,7 +62,7 @@ export function newReportLimits(): ReportLimits {
  * gates or autoscaling inputs for pools, backends or data planes that are not its own.
  */
 export class ReportGuard {
-  readonly dropped: TDroppedReports = { frames: 0, pools: 0, backends: 0, events: 0, eventData: 0 };
+  readonly dropped: TDroppedReports = { frames: 0, pools: 0, backends: 0, events: 0, eventData: 0, tailLines: 0 };
   private readonly scopes = new Map<number, { scope: Promise<Scope>; unknownAt?: number }>();
 
   constructor(private readonly prisma: PrismaClient) {}
@@ -131,5 +134,29 @@ export class ReportGuard {
       return { ...event, data: undefined };
     }
     return event;
+  }
+
+  /**
+   * Live-tail lines as they may reach dashboards: only for pools someone here watches and the
+   * data plane runs, at most TAIL_MAX_LINES_PER_SECOND a second whatever the data plane claims.
+   * `dropped` adds the data plane's own count to what was dropped here.
+   */
+  async tailLines(msg: TTailLinesMessage, appliedVersion: number | null, limits: ReportLimits, watched: (poolId: string) => boolean): Promise<{ lines: TAccessRecord[]; dropped: number }> {
+    const scope = await this.scope(appliedVersion);
+    const lines: TAccessRecord[] = [];
+    let dropped = 0;
+    for (const l of msg.lines) {
+      if (!watched(l.poolId) || !scope.has(l.poolId)) {
+        this.dropped.tailLines++;
+        continue;
+      }
+      if (!limits.tail.take()) {
+        this.dropped.tailLines++;
+        dropped++;
+        continue;
+      }
+      lines.push(l);
+    }
+    return { lines, dropped: dropped + msg.dropped };
   }
 }

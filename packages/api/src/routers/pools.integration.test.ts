@@ -47,6 +47,9 @@ describe('pools', () => {
       [{ name: 'algo', listenPort: 18081, algorithm: 'fastest' }, 'algorithm'],
       [{ name: 'Bad Name', listenPort: 18082 }, 'name'],
       [{ name: 'hc', listenPort: 18083, healthCheck: { path: 'nope' } }, 'healthCheck.path'],
+      [{ name: 'al-rate', listenPort: 18084, accessLog: { sampleRate: 1.5 } }, 'accessLog.sampleRate'],
+      [{ name: 'al-rate-text', listenPort: 18085, accessLog: { sampleRate: '0.5' } }, 'accessLog.sampleRate'],
+      [{ name: 'al-format', listenPort: 18086, accessLog: { format: 'common-ish' } }, 'accessLog.format'],
     ];
     for (const [input, field] of cases) {
       const f = await failure(op.pools.create(input as never));
@@ -57,6 +60,18 @@ describe('pools', () => {
     expect(dup.code).toBe('BAD_REQUEST');
     expect(dup.fields.listenPort?.[0]).toMatch(/already listens/);
     expect(await api.db.prisma.configRevision.count()).toBe(before);
+  });
+
+  it("stores a pool's access-log settings, patches them, and compiles them into the snapshot", async () => {
+    const op = await api.as('operator');
+    const pool = await op.pools.create({ name: 'logged', listenPort: 18190, accessLog: { sampleRate: 0.25, format: 'combined' } });
+    expect(pool.accessLog).toEqual({ enabled: true, sampleRate: 0.25, format: 'combined' });
+    const updated = await op.pools.update({ id: pool.id, expectedVersion: pool.version, patch: { accessLog: { enabled: false } } });
+    expect(updated.accessLog).toEqual({ enabled: false, sampleRate: 0.25, format: 'combined' });
+    expect((await op.pools.create({ name: 'plain-log', listenPort: 18191 })).accessLog).toEqual({ enabled: true, sampleRate: 1, format: 'json' });
+    const rev = await api.db.prisma.configRevision.findFirst({ orderBy: { version: 'desc' } });
+    const compiled = (rev!.snapshot as { pools: { name: string; accessLog: unknown }[] }).pools.find((p) => p.name === 'logged');
+    expect(compiled?.accessLog).toEqual({ enabled: false, sampleRate: 0.25, format: 'combined' });
   });
 
   it('updates with optimistic concurrency: a stale version gets CONFLICT, not an overwrite', async () => {

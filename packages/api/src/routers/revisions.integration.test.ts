@@ -54,7 +54,8 @@ describe('config revisions', () => {
       ]),
     );
     const fromEmpty = await op.revisions.diff({ from: 0, to: 1 });
-    expect(fromEmpty.changes).toEqual([expect.objectContaining({ path: 'pools.rev', kind: 'added' })]);
+    // A pool with its own port is a listener with a catch-all route to it: both appear.
+    expect(fromEmpty.changes).toEqual([expect.objectContaining({ path: 'pools.rev', kind: 'added' }), expect.objectContaining({ path: 'listeners.rev', kind: 'added' })]);
   });
 
   it('rolls back to an earlier revision as a new revision, keeping ids', async () => {

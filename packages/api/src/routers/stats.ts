@@ -2,6 +2,9 @@ import { zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { getHub } from '../hub/dataplane-hub';
 import { listAppliedRevisions } from '../services/dataplanes/applied-revisions';
+import { listChartMarks } from '../services/overview/chart-marks';
+import { healthTimeline } from '../services/overview/health-timeline';
+import { listProblems } from '../services/overview/problems';
 import { liveSecond } from '../services/stats/live-second';
 import { getStatsHistory } from '../services/stats/stats-history';
 import { completeSeconds, systemClock } from '../stats/complete-seconds';
@@ -26,6 +29,16 @@ export const statsRouter = router({
   history: viewerProcedure
     .input(zApiInput(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) })))
     .query(({ ctx, input }) => getStatsHistory(ctx.prisma, getHub()?.stats, input.poolId, input.range)),
+  /** What needs the operator now: backends down, pools with client errors, refused revisions, data planes gone. */
+  problems: viewerProcedure.query(({ ctx }) => listProblems(ctx.prisma, getHub()?.stats)),
+  /** Each backend's health second by second over the live five minutes. */
+  healthTimeline: viewerProcedure
+    .input(zApiInput(z.object({ poolId: z.string().min(1) })))
+    .query(({ ctx, input }) => healthTimeline(ctx.prisma, getHub()?.stats, input.poolId)),
+  /** Revisions and health flips of a pool over a range, for marks on its charts. */
+  marks: viewerProcedure
+    .input(zApiInput(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) })))
+    .query(({ ctx, input }) => listChartMarks(ctx.prisma, input.poolId, { '5m': 300, '1h': 3600, '24h': 86_400 }[input.range])),
   /** Which connected data planes applied each of the newest revisions ("fully applied" when all did). */
   applied: viewerProcedure
     .input(zApiInput(z.object({ limit: z.number().int().min(1).max(200).default(20) }).optional()))

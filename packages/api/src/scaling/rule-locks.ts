@@ -1,7 +1,5 @@
+import { LOCK_ID } from '@fulcrum/db';
 import pg from 'pg';
-
-/** Namespace of scaling-rule locks, with the rule id hashed in. */
-const SCALING_LOCK = 7_310_003;
 
 /**
  * Session-level advisory locks on one dedicated connection: a rule is evaluated by the replica
@@ -31,14 +29,14 @@ export class RuleLocks {
   async acquire(ruleId: string): Promise<boolean> {
     if (this.held.has(ruleId) && this.client) return true;
     const c = await this.connection();
-    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [SCALING_LOCK, ruleId]);
+    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_ID.scalingRule, ruleId]);
     if (r.rows[0]?.ok) this.held.add(ruleId);
     return this.held.has(ruleId);
   }
 
   async release(ruleId: string): Promise<void> {
     if (!this.held.delete(ruleId) || !this.client) return;
-    await this.client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SCALING_LOCK, ruleId]).catch(() => {});
+    await this.client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_ID.scalingRule, ruleId]).catch(() => {});
   }
 
   heldIds(): string[] {

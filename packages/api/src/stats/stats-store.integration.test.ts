@@ -3,9 +3,15 @@ import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyClien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatsHistory } from '../services/stats/stats-history';
 import { type TestApi, createTestApi } from '../test-support';
+import { rollupFrames } from './stats-rollups';
 import { StatsStore } from './stats-store';
 
 let t: TestApi;
+
+/** Frames as the replicas holding their links store them (StatsFeed.publish). */
+async function storeFrames(frames: { cp: string; f: TStatsFrame }[]): Promise<void> {
+  await t.db.prisma.statsFrame.createMany({ data: frames.map(({ cp, f }) => ({ dataplaneId: f.dataplaneId, ts: new Date(f.ts), controlPlaneId: cp, frame: f })) });
+}
 
 function backend(backendId: string, requests: number, extra: Partial<TBackendStats> = {}): TBackendStats {
   return { backendId, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 1, bytesIn: 100, bytesOut: 1000, latencyMs: { p50: 1, p95: 2, p99: 3 }, health: 'healthy', ejected: false, ...extra };
@@ -47,28 +53,32 @@ describe('StatsStore', () => {
     expect(store.recent('pool-1').map((s) => s.ts)).toEqual([now - 14 * 60_000, now]);
   });
 
-  it('rolls 1 s points up into 10 s rows in PostgreSQL, prunes rows older than 7 days, and serves history', async () => {
+  it('rolls each data plane up once per 10 s bucket from the stored frames, whichever replica took them; prunes rows older than 7 days; serves history', async () => {
     const prisma = t.db.prisma;
     const store = new StatsStore();
     const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
+    const frames: { cp: string; f: TStatsFrame }[] = [];
     for (let i = 0; i < 10; i++) {
-      store.add(frame('dp-1', bucket + i * 1000, [backend('b1', 10, { activeConnections: i, latencyMs: { p50: 1, p95: 2, p99: i } })]));
-      store.add(frame('dp-2', bucket + i * 1000, [backend('b1', 5, { responses: { '1xx': 0, '2xx': 4, '3xx': 0, '4xx': 0, '5xx': 1 } })]));
+      frames.push({ cp: 'cp-a', f: frame('dp-1', bucket + i * 1000, [backend('b1', 10, { activeConnections: i, latencyMs: { p50: 1, p95: 2, p99: i } })]) });
+      // dp-2 moves from replica b to replica a halfway through the bucket.
+      frames.push({ cp: i < 5 ? 'cp-b' : 'cp-a', f: frame('dp-2', bucket + i * 1000, [backend('b1', 5, { responses: { '1xx': 0, '2xx': 4, '3xx': 0, '4xx': 0, '5xx': 1 } })]) });
     }
-    store.add(frame('dp-1', bucket + 10_000, [backend('b1', 1000)]));
+    frames.push({ cp: 'cp-a', f: frame('dp-1', bucket + 10_000, [backend('b1', 1000)]) });
+    for (const { f } of frames) store.add(f);
+    await storeFrames(frames);
     const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
     await prisma.statsRollup.create({ data: { bucket: old, poolId: 'pool-1', backendId: 'b1', requests: 1, responses2xx: 1, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 } });
 
-    expect(await store.rollup(prisma, bucket, bucket + 10_000)).toBe(1);
-    const rows = await prisma.statsRollup.findMany({ where: { poolId: 'pool-1' } });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), backendId: 'b1', requests: 150, responses2xx: 140, responses5xx: 10, bytesOut: 20_000n, activeConnections: 10, p99Ms: 9 });
-    // A second run over the same bucket does not double it.
-    await store.rollup(prisma, bucket, bucket + 10_000);
-    expect(await prisma.statsRollup.count({ where: { poolId: 'pool-1' } })).toBe(1);
+    // Both replicas roll the bucket up, each twice: one row per data plane, each whole.
+    for (const cp of ['cp-a', 'cp-b', 'cp-a', 'cp-b']) await rollupFrames(prisma, cp, bucket, bucket + 10_000);
+    const rows = await prisma.statsRollup.findMany({ where: { poolId: 'pool-1' }, orderBy: { dataplaneId: 'asc' } });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), dataplaneId: 'dp-1', backendId: 'b1', requests: 100, responses2xx: 100, bytesOut: 10_000n, activeConnections: 9, p99Ms: 9 });
+    expect(rows[1]).toMatchObject({ bucket: new Date(bucket), dataplaneId: 'dp-2', backendId: 'b1', requests: 50, responses2xx: 40, responses5xx: 10, bytesOut: 10_000n });
 
     const hour = await getStatsHistory(prisma, store, 'pool-1', '1h');
     expect(hour).toMatchObject({ resolutionSeconds: 10, points: [{ ts: bucket, requests: 150, responses5xx: 10, activeConnections: 10, p99Ms: 9 }] });
+    expect(await prisma.statsRollup.count({ where: { bucket: old } })).toBe(0);
     const recent = await getStatsHistory(prisma, store, 'pool-1', '5m');
     expect(recent.points).toHaveLength(11);
     expect(recent.points[0]).toMatchObject({ ts: bucket, requests: 15, responses5xx: 1 });
@@ -92,6 +102,7 @@ describe('StatsStore', () => {
   it('merges what clients got across data planes, rolls it up per pool once, and reads error rate and percentiles from the merged counts', async () => {
     const prisma = t.db.prisma;
     const store = new StatsStore();
+    const frames: { cp: string; f: TStatsFrame }[] = [];
     const client = (ok: number, failed: number, latencyMs: number): TPoolClientStats => {
       const c = emptyClientStats();
       c.responses['2xx'] = ok;
@@ -104,24 +115,27 @@ describe('StatsStore', () => {
     const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 20_000;
     for (let i = 0; i < 10; i++) {
       // One data plane fast and busy, one slow and failing: the pool's p50 is the busy one's.
-      store.add({ ...frame('dp-1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] });
-      store.add({ ...frame('dp-2', bucket + i * 1000, [backend('c1', 0)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 0, { errors: { connect: 3, timeout: 0, reset: 0 } })], client: client(0, 1, 400) }] });
+      frames.push({ cp: 'cp-a', f: { ...frame('dp-c1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] } });
+      frames.push({ cp: 'cp-b', f: { ...frame('dp-c2', bucket + i * 1000, [backend('c1', 0)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 0, { errors: { connect: 3, timeout: 0, reset: 0 } })], client: client(0, 1, 400) }] } });
     }
+    for (const { f } of frames) store.add(f);
+    await storeFrames(frames);
     const second = store.poolsAt(bucket)['pool-client']!;
     expect(second.client).toMatchObject({ responses: { '2xx': 9, '5xx': 1 }, proxyResponses: { no_healthy_backend: 1 } });
-    expect(second.reporters).toEqual(['dp-1', 'dp-2']);
+    expect(second.reporters).toEqual(['dp-c1', 'dp-c2']);
 
     const recent = await getStatsHistory(prisma, store, 'pool-client', '5m');
     expect(recent.points[0]).toMatchObject({ responses: 10, responses5xx: 1, causes: { no_healthy_backend: 1 }, upstreamErrors: 3, clientSide: true });
     expect(recent.points[0]!.p50Ms).toBeLessThanOrEqual(2);
     expect(recent.points[0]!.p99Ms).toBeGreaterThan(300);
 
-    await store.rollup(prisma, bucket, bucket + 10_000);
-    await store.rollup(prisma, bucket, bucket + 10_000);
-    const rows = await prisma.poolStatsRollup.findMany({ where: { poolId: 'pool-client' } });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), responses2xx: 90, responses5xx: 10, proxyResponses: { no_healthy_backend: 10 } });
-    expect(rows[0]!.latencyCounts.reduce((a, b) => a + b, 0)).toBe(100);
+    // Before: replica b's rollup of dp-2 collided with replica a's of dp-1 on (bucket, pool) and was dropped.
+    for (const cp of ['cp-a', 'cp-b', 'cp-b']) await rollupFrames(prisma, cp, bucket, bucket + 10_000);
+    const rows = await prisma.poolStatsRollup.findMany({ where: { poolId: 'pool-client' }, orderBy: { dataplaneId: 'asc' } });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ bucket: new Date(bucket), dataplaneId: 'dp-c1', responses2xx: 90, responses5xx: 0 });
+    expect(rows[1]).toMatchObject({ bucket: new Date(bucket), dataplaneId: 'dp-c2', responses2xx: 0, responses5xx: 10, proxyResponses: { no_healthy_backend: 10 } });
+    expect(rows.flatMap((r) => r.latencyCounts).reduce((a, b) => a + b, 0)).toBe(100);
 
     const hour = await getStatsHistory(prisma, store, 'pool-client', '1h');
     expect(hour.points).toHaveLength(1);

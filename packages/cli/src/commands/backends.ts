@@ -1,4 +1,4 @@
-import { type TBackend, ZBackend, backendAddress } from '@fulcrum/protocol';
+import { type TBackend, ZBackend, ZOk, backendAddress } from '@fulcrum/protocol';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../context';
 import { UsageError } from '../errors';
@@ -56,7 +56,7 @@ export const backendsAdd: Command = async (ctx) => {
 export const backendsRemove: Command = async (ctx) => {
   const b = await findBackend(ctx);
   const query = new URLSearchParams({ expectedVersion: String(b.version), ...(ctx.flags.reason ? { reason: ctx.flags.reason } : {}) });
-  const res = await ctx.api.request('DELETE', `/backends/${b.id}?${query}`, z.object({ ok: z.literal(true) }));
+  const res = await ctx.api.request('DELETE', `/backends/${b.id}?${query}`, ZOk);
   ctx.print(res, () => `removed ${backendAddress(b)} from ${ctx.flags.pool}`);
   return 0;
 };

@@ -66,6 +66,7 @@ export const deployStart: Command = async (ctx) => {
     steps: flags.steps === undefined ? undefined : flags.steps.split(',').map((s) => Number(s.trim().replace(/%$/, ''))),
     stepPauseMs: flags.pause === undefined ? undefined : usage(() => parseDuration(flags.pause!, '--pause')),
     maxErrorRate: flags['max-error-rate'] === undefined ? undefined : Number(flags['max-error-rate']),
+    minRequests: flags['min-requests'] === undefined ? undefined : Number(flags['min-requests']),
     healthyTimeoutMs: flags['healthy-timeout'] === undefined ? undefined : usage(() => parseDuration(flags['healthy-timeout']!, '--healthy-timeout')),
     drainTimeoutMs: flags['drain-timeout'] === undefined ? undefined : usage(() => parseDuration(flags['drain-timeout']!, '--drain-timeout')),
     idempotencyKey: flags['idempotency-key'],

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ZPool } from '@fulcrum/protocol';
+import { ZPoolListItem } from '@fulcrum/protocol';
 import type { Command } from '../context';
 import { table } from '../format';
 
-const ZPoolList = z.array(ZPool.extend({ backendCount: z.number() }));
+const ZPoolList = z.array(ZPoolListItem);
 
 export const poolsList: Command = async ({ api, print }) => {
   const pools = await api.request('GET', '/pools', ZPoolList);

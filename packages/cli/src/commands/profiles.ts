@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type TProviderProfileRecord, ZProviderProfileRecord, describeProfileTarget } from '@fulcrum/protocol';
+import { type TProviderProfileRecord, ZOk, ZProviderProfileRecord, describeProfileTarget } from '@fulcrum/protocol';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../context';
 import { UsageError } from '../errors';
@@ -70,7 +70,7 @@ export const profilesUpdate: Command = async (ctx) => {
 
 export const profilesDelete: Command = async (ctx) => {
   const current = await get(ctx, requireName(ctx));
-  const res = await ctx.api.request('DELETE', `/provider-profiles/${current.id}?expectedVersion=${current.version}`, z.object({ ok: z.literal(true) }));
+  const res = await ctx.api.request('DELETE', `/provider-profiles/${current.id}?expectedVersion=${current.version}`, ZOk);
   ctx.print(res, () => `deleted provider profile ${current.name}`);
   return 0;
 };

@@ -1,13 +1,12 @@
+import { ZRevisionSummary } from '@fulcrum/protocol';
 import { z } from 'zod';
 import type { Command } from '../context';
 import { UsageError } from '../errors';
 import { table } from '../format';
 
-const ZSummary = z.object({ version: z.number(), hash: z.string(), author: z.string(), message: z.string(), rollbackOf: z.number().nullable(), createdAt: z.string() });
-
 export const revisionsList: Command = async ({ api, flags, print }) => {
   const limit = flags.limit ?? '20';
-  const list = await api.request('GET', `/revisions?limit=${encodeURIComponent(limit)}`, z.array(ZSummary));
+  const list = await api.request('GET', `/revisions?limit=${encodeURIComponent(limit)}`, z.array(ZRevisionSummary));
   print(list, () =>
     table(
       ['VERSION', 'WHEN', 'AUTHOR', 'MESSAGE'],
@@ -20,7 +19,7 @@ export const revisionsList: Command = async ({ api, flags, print }) => {
 export const revisionsRollback: Command = async ({ api, args, flags, print }) => {
   const version = Number(args[0]);
   if (!Number.isInteger(version) || version < 1) throw new UsageError('give the revision version to restore, e.g. `revisions rollback 12`');
-  const r = await api.request('POST', `/revisions/${version}/rollback`, ZSummary, { message: flags.message ?? flags.reason });
+  const r = await api.request('POST', `/revisions/${version}/rollback`, ZRevisionSummary, { message: flags.message ?? flags.reason });
   print(r, () => `restored revision ${version} as new revision ${r.version}`);
   return 0;
 };

@@ -80,6 +80,35 @@ describe('every algorithm through the proxy', () => {
     expect(owners).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  it('ip_hash behind a trusted proxy keys on the real client address from X-Forwarded-For, and ignores it from anyone else', async () => {
+    const behindProxy = await proxyFor([{ name: 'a' }, { name: 'b' }, { name: 'c' }], { algorithm: 'ip_hash', http: { trustedProxies: ['127.0.0.1'] } });
+    const owners = new Set<string>();
+    for (let host = 1; host <= 24; host++) {
+      const xff = `198.51.100.${host}, 127.0.0.1`;
+      const seen = new Set(await sequential(behindProxy, 3, { 'x-forwarded-for': xff }));
+      expect(seen.size, `client ${xff}`).toBe(1);
+      owners.add([...seen][0]!);
+    }
+    expect(owners).toEqual(new Set(['a', 'b', 'c']));
+
+    // Not a trusted peer: whatever X-Forwarded-For says, the peer address is the key.
+    const direct = await proxyFor([{ name: 'a' }, { name: 'b' }, { name: 'c' }], { algorithm: 'ip_hash' });
+    const answers = new Set<string>();
+    for (let host = 1; host <= 24; host++) answers.add((await get(direct, '/', { 'x-forwarded-for': `198.51.100.${host}` })).body);
+    expect(answers.size).toBe(1);
+  });
+
+  it('consistent_hash by path keys on the whole request URI, query included (as $request_uri)', async () => {
+    const port = await proxyFor([{ name: 'a' }, { name: 'b' }, { name: 'c' }], { algorithm: 'consistent_hash', hashKey: { source: 'path' } });
+    const owners = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const seen = new Set(await sequential(port, 3, {}, `/search?q=${i}`));
+      expect(seen.size).toBe(1);
+      owners.add([...seen][0]!);
+    }
+    expect(owners.size).toBeGreaterThan(1);
+  });
+
   it('consistent_hash by path and by cookie keeps a key on one backend', async () => {
     const byPath = await proxyFor([{ name: 'a' }, { name: 'b' }, { name: 'c' }], { algorithm: 'consistent_hash', hashKey: { source: 'path' } });
     const pathOwners = new Set<string>();

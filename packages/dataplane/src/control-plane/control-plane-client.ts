@@ -1,8 +1,27 @@
 import { type TControlToDataplane, type TDataplaneEvent, type TDataplaneToControl, WS_CLOSE, ZControlToDataplane } from '@fulcrum/protocol';
 import WebSocket from 'ws';
-import type { Dataplane } from '../dataplane';
+import type { TConfigSnapshot, TStatsFrame } from '@fulcrum/protocol';
+import type { LiveTail } from '../access-log/live-tail';
+import type { ApplyResult } from '../dataplane';
 import type { LastGoodConfig } from '../state/last-good-config';
 import { backoffDelay } from './backoff';
+
+/** How often tail records go out: often enough to look live, batched enough to stay cheap. */
+const TAIL_FLUSH_MS = 250;
+
+/** What the link drives: one Dataplane, or a cluster's primary speaking for its workers. */
+export interface LinkedDataplane {
+  readonly id: string;
+  readonly version: number | null;
+  readonly hash: string | null;
+  readonly snapshot: TConfigSnapshot | undefined;
+  /** The live tail the control plane asks for (which pools) and drains (batches). */
+  readonly access: { readonly tail: Pick<LiveTail, 'watch' | 'take'> };
+  applySnapshot(raw: unknown): Promise<ApplyResult>;
+  collectFrame(): TStatsFrame;
+  on(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
+  off(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
+}
 
 export interface ControlPlaneClientOptions {
   url: string;
@@ -35,6 +54,7 @@ export class ControlPlaneClient {
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private tailTimer: NodeJS.Timeout | undefined;
   /** Snapshots received; a retry only runs while no newer one came. */
   private received = 0;
   private lastPong = Date.now();
@@ -44,7 +64,7 @@ export class ControlPlaneClient {
   lastClose: { code: number; reason: string } | undefined;
 
   constructor(
-    private readonly dp: Dataplane,
+    private readonly dp: LinkedDataplane,
     private readonly opts: ControlPlaneClientOptions,
   ) {
     this.onEvent = (event) => this.send({ type: 'event', event });
@@ -60,6 +80,7 @@ export class ControlPlaneClient {
     this.dp.off('event', this.onEvent);
     clearInterval(this.statsTimer);
     clearInterval(this.pingTimer);
+    clearInterval(this.tailTimer);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.retryTimer);
     this.ws?.close(1000, 'data plane stopping');
@@ -84,6 +105,7 @@ export class ControlPlaneClient {
       this.log(`connected to ${this.opts.url}`);
       this.send({ type: 'hello', dataplaneId: this.dp.id, name: this.opts.name, softwareVersion: this.opts.softwareVersion, configVersion: this.dp.version, configHash: this.dp.hash });
       this.statsTimer = setInterval(() => this.send({ type: 'stats', frame: this.dp.collectFrame() }), this.opts.statsIntervalMs ?? 1000);
+      this.tailTimer = setInterval(() => this.sendTail(), TAIL_FLUSH_MS);
       const heartbeatMs = this.opts.heartbeatMs ?? 10_000;
       this.pingTimer = setInterval(() => {
         if (Date.now() - this.lastPong > 3 * heartbeatMs) {
@@ -101,6 +123,9 @@ export class ControlPlaneClient {
       this.lastClose = { code, reason: reason.toString() };
       clearInterval(this.statsTimer);
       clearInterval(this.pingTimer);
+      clearInterval(this.tailTimer);
+      // Nobody is watching through a closed link; the control plane says again who is once back.
+      this.dp.access.tail.watch([]);
       if (this.stopped) return;
       this.log(`link closed (${code}${reason.length ? `: ${reason.toString()}` : ''}); serving config ${this.dp.version ?? 'none'}`);
       if (code === WS_CLOSE.unauthorized || code === WS_CLOSE.forbidden) this.attempt = Math.max(this.attempt, 6);
@@ -126,6 +151,7 @@ export class ControlPlaneClient {
       this.lastPong = Date.now();
       return;
     }
+    if (msg.type === 'tail') return this.dp.access.tail.watch(msg.poolIds);
     if (msg.type !== 'snapshot') return;
     this.received++;
     await this.apply(msg);
@@ -148,6 +174,12 @@ export class ControlPlaneClient {
       this.retryTimer = setTimeout(() => seq === this.received && void this.apply(msg), this.opts.refusedRetryMs ?? 10_000);
       this.retryTimer.unref();
     }
+  }
+
+  /** The live tail's records since the last batch (at most the per-second bound), with how many were dropped. */
+  private sendTail(): void {
+    const batch = this.dp.access.tail.take();
+    if (batch) this.send({ type: 'tail_lines', lines: batch.lines, dropped: batch.dropped });
   }
 
   private saveLastGood(snapshot: unknown): void {

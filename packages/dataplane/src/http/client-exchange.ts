@@ -29,6 +29,11 @@ export interface ClientResponse {
   writeHead(status: number, statusText: string, headers: string[]): boolean;
   /** A body piece; false when the client is behind (wait for `onceDrain`). */
   write(chunk: Buffer): boolean;
+  /**
+   * Whether a buffer written since the last look may still be referenced by a write the socket
+   * has not finished (so its memory must not be reused yet). Errs on the side of yes.
+   */
+  holdsWrites(): boolean;
   end(chunk?: Buffer | string): void;
   onceDrain(fn: () => void): void;
   /** Runs once when the exchange is over: `complete` is false when the client left before the end. */
@@ -83,6 +88,11 @@ export class NodeResponse implements ClientResponse {
 
   write(chunk: Buffer): boolean {
     return this.res.write(chunk);
+  }
+
+  holdsWrites(): boolean {
+    // node:http may queue a piece in the response itself (a pipelined answer waiting its turn).
+    return true;
   }
 
   end(chunk?: Buffer | string): void {

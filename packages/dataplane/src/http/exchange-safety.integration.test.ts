@@ -156,24 +156,33 @@ describe('upgrades', () => {
 
   it('a 101 opens the tunnel, and bytes the client sent right after the handshake arrive in order', async () => {
     let upgraded = false;
+    const heads: string[] = [];
+    // The backend answers only once the client's second early write has left it (no timer to race).
+    let earlySent!: () => void;
+    const early = new Promise<void>((r) => (earlySent = r));
+    let headSeen!: () => void;
+    const seen = new Promise<void>((r) => (headSeen = r));
     const backend = await startRawBackend((socket, head) => {
-      expect(headOf(head, 'upgrade')).toBe('websocket');
-      expect(headOf(head, 'x-forwarded-for')).toBe('127.0.0.1');
-      // Answer only after the client's early bytes have certainly been sent to the proxy.
-      setTimeout(() => {
+      heads.push(head);
+      headSeen();
+      void early.then(() => {
         socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nhello;');
         upgraded = true;
         socket.removeAllListeners('data');
         socket.on('data', (c: Buffer) => socket.write(`echo:${c.toString('latin1')};`));
-      }, 200);
+      });
     });
     cleanups.push(() => backend.close());
     const { port } = await proxyTo([{ name: 'b', port: backend.port }]);
     const client = await rawClient(port);
     cleanups.push(() => void client.socket.destroy());
     client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nEARLY1');
-    setTimeout(() => client.send('EARLY2'), 50);
+    await seen;
+    client.socket.write('EARLY2', 'latin1', () => earlySent());
     await client.until((t) => t.includes('EARLY2;'));
+    expect(heads).toHaveLength(1);
+    expect(headOf(heads[0]!, 'upgrade')).toBe('websocket');
+    expect(headOf(heads[0]!, 'x-forwarded-for')).toBe('127.0.0.1');
     expect(upgraded).toBe(true);
     const text = client.text();
     expect(text.startsWith('HTTP/1.1 101 Switching Protocols\r\n')).toBe(true);

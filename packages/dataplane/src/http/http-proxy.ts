@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { TProxyCause } from '@fulcrum/protocol';
+import type { TAccessRecord, TProxyCause, TTimeouts } from '@fulcrum/protocol';
+import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { cookieValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { realClientIp } from './real-client-ip';
 import { selectionContext } from './selection-context';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
@@ -21,6 +23,17 @@ export interface UpgradeTarget {
   socket: Duplex;
   /** Bytes the client sent after the request head, already read. */
   early: Buffer;
+}
+
+/** What the route that picked the pool changes about the exchange (routing/route-runtime.ts). */
+export interface RouteEffects {
+  /** The request target sent upstream (after a rewrite). */
+  readonly url: string;
+  /** The pool's timeouts with the route's overrides. */
+  readonly timeouts: TTimeouts;
+  /** Header rules, run after the proxy's own forwarding headers are written. */
+  editRequestHeaders(headers: string[], requestId: string): void;
+  editResponseHeaders(headers: string[], requestId: string): void;
 }
 
 /** A request's life, in order; every event from its connection is read in the light of it. */
@@ -38,8 +51,8 @@ const enum Phase {
  * Proxies one HTTP request through a pool: choose a backend, stream the request body to it
  * once connected, stream the answer back. See `ProxiedRequest` for the retry rules.
  */
-export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector, upgrade?: UpgradeTarget): void {
-  new ProxiedRequest(pool, req, res, outliers, upgrade).start();
+export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: ClientResponse, outliers: OutlierDetector, upgrade?: UpgradeTarget, route?: RouteEffects): void {
+  new ProxiedRequest(pool, req, res, outliers, upgrade, route).start();
 }
 
 /**
@@ -63,6 +76,8 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
 class ProxiedRequest implements Exchange {
   private phase = Phase.PickingBackend;
   private readonly cfg;
+  private readonly timeouts: TTimeouts;
+  private readonly url: string;
   private readonly requestId: string;
   private readonly headers: string[];
   /** The serialized request head, when it does not depend on the backend (the client sent Host). */
@@ -98,6 +113,11 @@ class ProxiedRequest implements Exchange {
   private onDrain: (() => void) | undefined;
   /** The last piece of a body of known length: it goes out with the end, in one write. */
   private tail: Buffer | undefined;
+  // For the access log: the last attempt's backend and timings (-1: not reached), and attempts made.
+  private upstreamAddress = '';
+  private connectMs = -1;
+  private firstByteMs = -1;
+  private attempts = 0;
 
   constructor(
     private readonly pool: PoolRuntime,
@@ -105,19 +125,25 @@ class ProxiedRequest implements Exchange {
     private readonly res: ClientResponse,
     private readonly outliers: OutlierDetector,
     private readonly upgrade: UpgradeTarget | undefined,
+    private readonly route: RouteEffects | undefined = undefined,
   ) {
     const cfg = (this.cfg = pool.config);
+    this.timeouts = route?.timeouts ?? cfg.timeouts;
+    this.url = route?.url ?? req.url;
     const method = req.method;
     this.requestId = req.header('x-request-id') || randomUUID();
-    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted: isTrustedPeer(cfg.http.trustedProxies, req.clientIp) };
+    const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
+    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted };
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
     // Framing comes from the proxy's parse of the request, never from the client's own lines.
     headers.push(...req.framing);
+    route?.editRequestHeaders(headers, this.requestId);
     this.headers = headers;
     // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
-    this.fixedHead = req.header('host') === undefined ? undefined : requestHead(method, req.url, headers);
+    const hasHost = route ? headerValue(headers, 'host') !== undefined : req.header('host') !== undefined;
+    this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
-    this.ctx = selectionContext(cfg, req, req.clientIp);
+    this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
       cfg.stickiness.mode === 'cookie'
         ? cookieValue(req.header('cookie'), cfg.stickiness.cookieName)
@@ -127,7 +153,7 @@ class ProxiedRequest implements Exchange {
   }
 
   start(): void {
-    this.res.setIdleTimeout(this.cfg.timeouts.idleMs);
+    this.res.setIdleTimeout(this.timeouts.idleMs);
     this.pool.inflight++;
     this.inflight = true;
     this.res.onClose((complete) => this.clientClosed(complete));
@@ -155,6 +181,9 @@ class ProxiedRequest implements Exchange {
     this.phase = Phase.Connecting;
     this.started = performance.now();
     this.status = 0;
+    this.upstreamAddress = backend.address;
+    this.connectMs = this.firstByteMs = -1;
+    this.attempts++;
     state.active++;
     if (this.retrying) {
       this.pool.retriesInflight++;
@@ -164,8 +193,8 @@ class ProxiedRequest implements Exchange {
     const conn = backend.upstream.acquire();
     this.conn = conn;
     const req = this.req;
-    const head = this.fixedHead ?? requestHead(req.method, req.url, [...this.headers, 'Host', backend.address]);
-    conn.send(this, this.cfg.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
+    const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
+    conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
   }
 
   /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
@@ -187,6 +216,7 @@ class ProxiedRequest implements Exchange {
 
   connected(): void {
     this.phase = Phase.WaitingFirstByte;
+    this.connectMs = performance.now() - this.started;
     // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
     const body = this.req.body;
     if (body && !this.countingBody) {
@@ -203,8 +233,8 @@ class ProxiedRequest implements Exchange {
     const state = backend.state;
     const cfg = this.cfg;
     this.status = status;
-    const latency = performance.now() - this.started;
-    state.recordLatency(latency);
+    const latency = (this.firstByteMs = performance.now() - this.started);
+    state.recordLatency(latency, cfg.responseTimeAlpha);
     if (status >= 500) this.outliers.failure(this.pool, backend, `status ${status}`);
     else this.outliers.success(backend);
     if (status >= 500 && cfg.retries.on5xx && this.resendable && this.retries < cfg.retries.attempts && this.pool.retryAllowed() && !this.clientGone) {
@@ -217,6 +247,7 @@ class ProxiedRequest implements Exchange {
     if (status === 101) return this.openTunnel(statusText, rawHeaders);
     this.phase = Phase.Streaming;
     const out = stripHopByHop(rawHeaders);
+    this.route?.editResponseHeaders(out, this.requestId);
     if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
       out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
     }
@@ -239,6 +270,11 @@ class ProxiedRequest implements Exchange {
       return;
     }
     if (!this.res.write(chunk)) this.pauseUpstream(undefined);
+  }
+
+  holdsBody(): boolean {
+    // An upgrade's answer (a refusal's body, or a tunnel) is written as it comes: assumed held.
+    return this.upgrade !== undefined || this.res.holdsWrites();
   }
 
   end(): void {
@@ -330,7 +366,10 @@ class ProxiedRequest implements Exchange {
   }
 
   private clientClosed(complete: boolean): void {
-    this.pool.stats.clientResponse(this.answered, this.cause, performance.now() - this.t0, this.clientIn, this.clientOut, complete);
+    const ms = performance.now() - this.t0;
+    this.pool.stats.clientResponse(this.answered, this.cause, ms, this.clientIn, this.clientOut, complete);
+    const access = this.pool.access;
+    if (access?.wants(this.cfg)) access.record(this.cfg, this.accessRecord(complete, ms));
     this.settle();
     if (complete || this.phase === Phase.Tunnel) return;
     this.clientGone = true;
@@ -340,6 +379,43 @@ class ProxiedRequest implements Exchange {
       this.releaseAttempt();
     }
     this.phase = Phase.Done;
+  }
+
+  /** What the access log says of this exchange, once it is over. */
+  private accessRecord(complete: boolean, durationMs: number): TAccessRecord {
+    const req = this.req;
+    const failure = this.lastFailure;
+    // The proxy's own answer names its cause; a relayed answer cut short was cut by the backend
+    // (the answer was abandoned in failed(), so the phase is Done) or by the client.
+    const termination = this.cause
+      ? TERMINATION_OF_CAUSE[this.cause]
+      : complete
+        ? 'normal'
+        : this.phase === Phase.Done && failure
+          ? TERMINATION_OF_CAUSE[failure.cause]
+          : 'client_aborted';
+    return {
+      time: logTime(),
+      pool: this.cfg.name,
+      poolId: this.cfg.id,
+      // The address balancing used: the real client behind trusted proxies, never a non-IP value.
+      clientIp: this.ctx.clientIp,
+      method: req.method,
+      host: req.header('host') ?? '',
+      path: req.url,
+      status: this.answered,
+      bytesIn: this.clientIn,
+      bytesOut: this.clientOut,
+      durationMs: roundMs(durationMs),
+      upstream: this.upstreamAddress,
+      connectMs: roundMs(this.connectMs),
+      firstByteMs: roundMs(this.firstByteMs),
+      attempts: this.attempts,
+      requestId: this.requestId,
+      termination,
+      userAgent: req.header('user-agent') ?? '',
+      referer: req.header('referer') ?? '',
+    };
   }
 
   /** A 101 to an upgrade request: the client gets it as sent, then bytes flow both ways. */

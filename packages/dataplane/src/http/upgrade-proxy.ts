@@ -1,10 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { OutlierDetector } from '../health/outlier-detector';
-import type { PoolRuntime } from '../runtime/pool-runtime';
-import { nodeRequest } from './client-exchange';
-import { proxyHttpRequest } from './http-proxy';
+import { type ClientRequest, type ClientResponse, nodeRequest } from './client-exchange';
+import type { UpgradeTarget } from './http-proxy';
 import { PlainResponse } from './server/plain-response';
 
 const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-Error: an upgrade request cannot carry a body\r\nContent-Length: 0\r\n\r\n';
@@ -16,7 +14,7 @@ const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-
  * Any other answer goes to the client as an ordinary response and the connection closes: the
  * client's next bytes never reach a backend unparsed.
  */
-export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Duplex, head: Buffer, outliers: OutlierDetector): void {
+export function proxyUpgrade(serve: (request: ClientRequest, res: ClientResponse, upgrade: UpgradeTarget) => void, req: IncomingMessage, client: Duplex, head: Buffer): void {
   const socket = client as Socket;
   socket.on('error', () => {});
   const request = nodeRequest(req);
@@ -34,5 +32,6 @@ export function proxyUpgrade(pool: PoolRuntime, req: IncomingMessage, client: Du
   const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms) }, false, false);
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
-  proxyHttpRequest(pool, request, res, outliers, { socket, early: head });
+  // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.
+  serve(request, res, { socket, early: head });
 }

@@ -1,5 +1,5 @@
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import type { TConfigSnapshot } from '@fulcrum/protocol';
+import type { TConfigSnapshotV1 as TConfigSnapshot } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../dataplane';
 import { eventually, freePort, get, snapshotFor, startBackend } from '../test-support';
@@ -63,13 +63,13 @@ describe('applying per pool (issue 12, item 5)', () => {
     const held = await holdPort();
     const result = await dp.applySnapshot(twoPools(web(held.port), api(true), 2));
     expect(result).toMatchObject({ ok: true, version: 2, refused: [{ poolId: 'web', pool: 'web', keptPrevious: true }] });
-    expect(result.ok && result.refused[0]!.error).toMatch(new RegExp(`pool web: cannot listen on 127.0.0.1:${held.port}: EADDRINUSE`));
+    expect(result.ok && result.refused[0]!.error).toMatch(new RegExp(`listener web: cannot listen on 127.0.0.1:${held.port}: EADDRINUSE`));
     expect(dp.version).toBe(2);
     const bodies = await Promise.all(Array.from({ length: 20 }, () => get(apiPort).then((r) => r.body)));
     expect(bodies.every((b) => b === 'a2')).toBe(true);
     // web keeps serving its previous config on its previous port.
     expect((await get(webPort)).body).toBe('w');
-    expect(dp.snapshot!.pools.find((p) => p.id === 'web')!.listenPort).toBe(webPort);
+    expect(dp.snapshot!.listeners.find((l) => l.id === 'web')!.port).toBe(webPort);
     expect(dp.refusedPools.map((r) => r.pool)).toEqual(['web']);
 
     // The wedge blocks nothing later: a further api change applies too.
@@ -99,7 +99,7 @@ describe('applying per pool (issue 12, item 5)', () => {
     const anyHost = await dp.applySnapshot(snapshotFor(port, [{ name: 'e', port: echo.port }], { name: 'p', protocol: 'tcp', listenHost: '0.0.0.0' }, 'p'));
     expect(anyHost).toMatchObject({ ok: true, refused: [] });
     expect(await tcpRoundTrip(port, 'again')).toBe('echo:again');
-    expect(dp.snapshot!.pools[0]!.listenHost).toBe('0.0.0.0');
+    expect(dp.snapshot!.listeners[0]!.address).toBe('0.0.0.0');
   });
 
   it('reports a new pool that cannot bind as down, and the pools beside it serve', async () => {
@@ -112,7 +112,8 @@ describe('applying per pool (issue 12, item 5)', () => {
     const result = await dp.applySnapshot(snap);
     expect(result).toMatchObject({ ok: true, refused: [{ pool: 'blocked', keptPrevious: false }] });
     expect((await get(okPort)).body).toBe('w');
-    expect(dp.snapshot!.pools.map((p) => p.name)).toEqual(['fine']);
+    // The pool runs; its listener is the part that is down.
+    expect(dp.snapshot!.listeners.map((l) => l.name)).toEqual(['fine']);
     // What runs is not what was received, so the same snapshot again is tried, not skipped.
     expect(dp.hash).not.toBe(snap.hash);
     expect(await dp.applySnapshot(snap)).toMatchObject({ ok: true, refused: [{ pool: 'blocked' }] });

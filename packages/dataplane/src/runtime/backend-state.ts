@@ -1,6 +1,5 @@
 import { BackendStats } from '../stats/backend-stats';
 
-const EWMA_ALPHA = 0.3;
 const MAX_EJECTION_MULTIPLIER = 10;
 
 /**
@@ -25,8 +24,9 @@ export class BackendState {
 
   constructor(readonly id: string) {}
 
-  recordLatency(ms: number): void {
-    this.ewmaMs = this.ewmaMs === 0 ? ms : this.ewmaMs + EWMA_ALPHA * (ms - this.ewmaMs);
+  /** A time to first byte, into the moving average with weight `alpha` for the newest sample (the first is taken as is). */
+  recordLatency(ms: number, alpha: number): void {
+    this.ewmaMs = this.ewmaMs === 0 ? ms : this.ewmaMs + alpha * (ms - this.ewmaMs);
   }
 
   /** An active check result; returns the new state when it flipped (after rise/fall in a row). */
@@ -54,6 +54,16 @@ export class BackendState {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Health another process checked (the cluster's health leader): taken as is, a return to
+   * healthy starting slow start as a local flip would.
+   */
+  observeHealth(healthy: boolean, now: number): void {
+    if (healthy && (!this.healthy || !this.healthKnown)) this.healthySince = now;
+    this.healthy = healthy;
+    this.healthKnown = true;
   }
 
   isEjected(now: number): boolean {

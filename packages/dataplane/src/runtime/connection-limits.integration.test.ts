@@ -1,6 +1,6 @@
 import { get as httpGet } from 'node:http';
 import { type Socket, connect } from 'node:net';
-import type { TConfigSnapshot } from '@fulcrum/protocol';
+import type { TConfigSnapshotV1 as TConfigSnapshot } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../dataplane';
 import { eventually, freePort, snapshotFor, startBackend } from '../test-support';

@@ -1,33 +1,36 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
-import type { TPoolProtocol, TSnapshotPool } from '@fulcrum/protocol';
+import type { TListenerProtocol, TSnapshotListener } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
-import { type HttpHandlers, HttpListener } from '../http/server/http-listener';
+import { type HttpHandlers, HttpListener, type ListenerRefusal } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 import type { PoolStats } from '../stats/pool-stats';
 
+/** Looked up per connection or request by the id of the listener config that owns the port now. */
 export interface ListenerHandlers {
-  http: (poolId: string) => HttpHandlers['request'];
-  idleMs: (poolId: string) => number;
-  settings: (poolId: string) => HeadSettings;
-  upgrade: (poolId: string) => HttpHandlers['upgrade'];
-  tcp: (poolId: string) => (socket: Socket) => void;
-  /** The pool's client-side counters (connections, the listener's own 400/408 answers). */
-  stats: (poolId: string) => PoolStats | undefined;
+  http: (listenerId: string) => HttpHandlers['request'];
+  idleMs: (listenerId: string) => number;
+  settings: (listenerId: string) => HeadSettings;
+  upgrade: (listenerId: string) => HttpHandlers['upgrade'];
+  tcp: (listenerId: string) => (socket: Socket) => void;
+  /** Client-side counters for connections and the listener's own 400/408 answers. */
+  stats: (listenerId: string) => PoolStats | undefined;
+  /** A request the listener refused itself (400/408/431), for the access log. */
+  refused?: (listenerId: string, r: ListenerRefusal) => void;
 }
 
 interface Listener {
   port: number;
   host: string;
-  protocol: TPoolProtocol;
+  protocol: TListenerProtocol;
   server: NetServer;
   /** Stops accepting at once (the port is free when it returns); resolves when its connections have ended. */
   close: () => Promise<void>;
-  /** The pool this listener serves; a new snapshot may point it at another pool id. */
-  poolId: { current: string };
+  /** The listener config this socket serves; a new snapshot may point it at another id. */
+  listenerId: { current: string };
   connections: ListenerConnections;
 }
 
-/** What `prepare` made of a snapshot's pools: the ones whose listener is not ready, with the reason. */
+/** What `prepare` made of a snapshot's listeners: the ones not ready, with the reason. */
 export interface ListenerPlan {
   failed: Map<string, string>;
 }
@@ -35,12 +38,12 @@ export interface ListenerPlan {
 /** Binds retried this long after closing our own listener on the port (a cluster sibling may still hold it). */
 const REBIND_RETRY_MS = 2000;
 
-const sameAddress = (l: Listener, p: { listenHost: string; protocol: TPoolProtocol }) => l.host === p.listenHost && l.protocol === p.protocol;
+const sameAddress = (l: Listener, p: { address: string; protocol: TListenerProtocol }) => l.host === p.address && l.protocol === p.protocol;
 
 /**
- * The listening sockets, one per port (a snapshot never puts two pools on one port). Each pool's
- * listener is made ready on its own, as Envoy applies per listener: one that cannot bind is
- * reported and leaves the others alone. A listener whose host or protocol changes is closed
+ * The listening sockets, one per port (a snapshot never puts two listeners on one port), bound
+ * from the snapshot's listeners. Each is made ready on its own, as Envoy applies per listener:
+ * one that cannot bind is reported and leaves the others alone. A listener whose host or protocol changes is closed
  * before the new one binds (both cannot hold the port) and reopened when the new one fails.
  */
 export class ListenerManager {
@@ -55,46 +58,46 @@ export class ListenerManager {
   }
 
   /**
-   * Makes a listener ready for every pool that can have one. Listeners that already fit are
-   * kept, new ones are opened (serving from then on whatever pool id they name), nothing is
-   * closed except a listener the same port needs in another shape. `commit` finishes it.
+   * Makes a socket ready for every listener that can have one. Sockets that already fit are
+   * kept, new ones are opened (serving from then on whatever listener id they name), nothing is
+   * closed except a socket the same port needs in another shape. `commit` finishes it.
    */
-  async prepare(pools: TSnapshotPool[]): Promise<ListenerPlan> {
+  async prepare(listeners: TSnapshotListener[]): Promise<ListenerPlan> {
     const failed = new Map<string, string>();
-    for (const p of pools) {
-      const existing = this.listeners.get(p.listenPort);
+    for (const p of listeners) {
+      const existing = this.listeners.get(p.port);
       if (existing && sameAddress(existing, p)) continue;
       if (existing) {
-        this.listeners.delete(p.listenPort);
+        this.listeners.delete(p.port);
         void existing.close();
       }
       try {
-        this.listeners.set(p.listenPort, await this.open(p, p.id, existing ? REBIND_RETRY_MS : 0));
+        this.listeners.set(p.port, await this.open(p, p.id, existing ? REBIND_RETRY_MS : 0));
       } catch (err) {
         failed.set(p.id, err instanceof Error ? err.message : String(err));
         if (!existing) continue;
-        // Put the old shape back so its pool keeps serving; if even that fails, that pool is down.
+        // Put the old shape back so its listener keeps serving; if even that fails, it is down.
         try {
-          this.listeners.set(p.listenPort, await this.open({ name: p.name, listenHost: existing.host, listenPort: existing.port, protocol: existing.protocol }, existing.poolId.current, REBIND_RETRY_MS));
+          this.listeners.set(p.port, await this.open({ name: p.name, address: existing.host, port: existing.port, protocol: existing.protocol }, existing.listenerId.current, REBIND_RETRY_MS));
         } catch {
-          // Reported through `failed`: the pool that owned it will find no listener in `serves`.
+          // Reported through `failed`: the listener that owned it will find no socket in `serves`.
         }
       }
     }
     return { failed };
   }
 
-  /** Whether a listener of this shape is open (a pool that keeps its previous config needs one). */
-  serves(p: { listenHost: string; listenPort: number; protocol: TPoolProtocol }): boolean {
-    const l = this.listeners.get(p.listenPort);
+  /** Whether a socket of this shape is open (a listener that keeps its previous config needs one). */
+  serves(p: { address: string; port: number; protocol: TListenerProtocol }): boolean {
+    const l = this.listeners.get(p.port);
     return l !== undefined && sameAddress(l, p);
   }
 
-  /** Points each listener at the pool that owns its port now; closes the ones no pool owns (in-flight connections finish). */
+  /** Points each socket at the listener that owns its port now; closes the ones no listener owns (in-flight connections finish). */
   commit(owners: Map<number, string>): void {
     for (const [port, l] of this.listeners) {
-      const poolId = owners.get(port);
-      if (poolId) l.poolId.current = poolId;
+      const listenerId = owners.get(port);
+      if (listenerId) l.listenerId.current = listenerId;
       else {
         this.listeners.delete(port);
         void l.close();
@@ -102,38 +105,39 @@ export class ListenerManager {
     }
   }
 
-  private async open(p: Pick<TSnapshotPool, 'name' | 'listenHost' | 'listenPort' | 'protocol'>, poolIdNow: string, retryMs: number): Promise<Listener> {
-    const poolId = { current: poolIdNow };
+  private async open(p: Pick<TSnapshotListener, 'name' | 'address' | 'port' | 'protocol'>, listenerIdNow: string, retryMs: number): Promise<Listener> {
+    const listenerId = { current: listenerIdNow };
     let server: NetServer;
     let close: () => Promise<void>;
-    if (p.protocol === 'http') {
+    if (p.protocol !== 'tcp') {
       const http = new HttpListener({
-        request: (req, res) => this.handlers.http(poolId.current)(req, res),
-        idleMs: () => this.handlers.idleMs(poolId.current),
-        settings: () => this.handlers.settings(poolId.current),
-        upgrade: (req, socket, head) => this.handlers.upgrade(poolId.current)(req, socket, head),
-        stats: () => this.handlers.stats(poolId.current),
+        request: (req, res) => this.handlers.http(listenerId.current)(req, res),
+        idleMs: () => this.handlers.idleMs(listenerId.current),
+        settings: () => this.handlers.settings(listenerId.current),
+        upgrade: (req, socket, head) => this.handlers.upgrade(listenerId.current)(req, socket, head),
+        stats: () => this.handlers.stats(listenerId.current),
+        refused: (r) => this.handlers.refused?.(listenerId.current, r),
       });
       server = http.server;
       close = () => http.close();
     } else {
-      const tcp = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(poolId.current)(socket));
+      const tcp = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(listenerId.current)(socket));
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }
-    server.on('connection', () => this.handlers.stats(poolId.current)?.connectionAccepted());
-    const connections = this.limits.gate(server, () => poolId.current);
+    server.on('connection', () => this.handlers.stats(listenerId.current)?.connectionAccepted());
+    const connections = this.limits.gate(server, () => listenerId.current);
     const deadline = Date.now() + retryMs;
     for (;;) {
       try {
-        await listen(server, p.listenHost, p.listenPort);
+        await listen(server, p.address, p.port);
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' || Date.now() >= deadline) {
           this.limits.forget(connections);
           void close(); // stops node:http's sweep timer of a listener that never listened
-          throw new Error(`pool ${p.name}: cannot listen on ${p.listenHost}:${p.listenPort}: ${code ?? (err as Error).message}`);
+          throw new Error(`listener ${p.name}: cannot listen on ${p.address}:${p.port}: ${code ?? (err as Error).message}`);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -141,12 +145,12 @@ export class ListenerManager {
     server.on('error', () => {
       // A listening socket's later errors (EMFILE on accept is retried by libuv) must not crash the process.
     });
-    return { port: p.listenPort, host: p.listenHost, protocol: p.protocol, server, poolId, connections, close: () => (this.limits.forget(connections), close()) };
+    return { port: p.port, host: p.address, protocol: p.protocol, server, listenerId, connections, close: () => (this.limits.forget(connections), close()) };
   }
 
-  /** The port a pool's listener is bound to. */
-  boundPort(p: TSnapshotPool): number | undefined {
-    const addr = this.listeners.get(p.listenPort)?.server.address();
+  /** The port a listener's socket is bound to. */
+  boundPort(p: Pick<TSnapshotListener, 'port'>): number | undefined {
+    const addr = this.listeners.get(p.port)?.server.address();
     return addr && typeof addr === 'object' ? addr.port : undefined;
   }
 

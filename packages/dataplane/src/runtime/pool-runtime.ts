@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TSnapshotBackend, TSnapshotPool } from '@fulcrum/protocol';
 import type { UpstreamPool } from '../http/upstream/upstream-pool';
 import { type Balancer, type BalancerBackend, type LoadView, type SelectionContext, createBalancer } from '../balancing';
+import type { AccessLog } from '../access-log/access-log';
 import { PoolStats } from '../stats/pool-stats';
 import type { BackendState } from './backend-state';
 
@@ -24,6 +25,8 @@ export interface PoolRuntimeDeps {
   random: () => number;
   /** The pool's client-side counters, carried from one runtime to the next. */
   stats?: PoolStats;
+  /** The data plane's access log and live tail. */
+  access?: AccessLog;
 }
 
 export function stickyKeyOf(backendId: string): string {
@@ -44,6 +47,7 @@ export class PoolRuntime {
   inflight = 0;
   retriesInflight = 0;
   readonly stats: PoolStats;
+  readonly access: AccessLog | undefined;
 
   constructor(
     readonly config: TSnapshotPool,
@@ -51,6 +55,7 @@ export class PoolRuntime {
     private readonly deps: PoolRuntimeDeps,
   ) {
     this.stats = deps.stats ?? new PoolStats();
+    this.access = deps.access;
     const index = (list: RuntimeBackend[]) => list.map((b, i) => Object.assign(Object.create(b) as RuntimeBackend, { index: i }));
     this.primaries = index(backends.filter((b) => !b.config.backup));
     this.backups = index(backends.filter((b) => b.config.backup));

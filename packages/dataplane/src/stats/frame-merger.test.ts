@@ -1,4 +1,4 @@
-import { type TStatsFrame, emptyBackendStats, emptyClientStats, histogramCount, latencyBucket } from '@fulcrum/protocol';
+import { type TStatsFrame, ZConfigSnapshot, emptyBackendStats, emptyClientStats, histogramCount, latencyBucket } from '@fulcrum/protocol';
 import { describe, expect, it } from 'vitest';
 import { snapshotFor } from '../test-support';
 import { FrameMerger } from './frame-merger';
@@ -34,7 +34,7 @@ describe('FrameMerger (workers of one data plane)', () => {
     expect(backend.requests).toBe(90);
 
     m.add('1', workerFrame(5, 0, 1));
-    const view = m.view(snapshotFor(9, [{ name: 'a', port: 1 }]), f);
+    const view = m.view(ZConfigSnapshot.parse(snapshotFor(9, [{ name: 'a', port: 1 }])), f);
     expect(view.pools[0]!.client.responses['2xx']).toBe(95);
     expect(view.pools[0]!.client.responses['5xx']).toBe(10);
     expect(histogramCount(view.pools[0]!.latency)).toBe(105);

@@ -1,6 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
+import { TcpAccess } from '../access-log/tcp-access';
 
 /**
  * An L4 connection through the pool: connect to a backend (retrying on another when the
@@ -14,7 +15,12 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
   client.pause();
   client.on('error', () => {});
   let clientClosed = false;
-  client.once('close', () => (clientClosed = true));
+  // One access-log line per connection, when the pool's log or live tail wants it.
+  const log = pool.access?.wants(cfg) ? new TcpAccess(pool, clientIp) : undefined;
+  client.once('close', () => {
+    clientClosed = true;
+    log?.end();
+  });
 
   const attempt = (n: number) => {
     if (clientClosed) return;
@@ -22,9 +28,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     if (!backend) {
       // Nobody to connect to: the client's connection is refused (closed unserved).
       pool.stats.connectionRefused();
+      if (log) log.termination = tried.size ? log.termination : 'no_healthy_backend';
       return client.destroy();
     }
     tried.add(backend.id);
+    log?.attempt(backend.address);
     backend.state.active++;
     backend.state.stats.request();
     const upstream = connect({ host: backend.config.host, port: backend.config.port, noDelay: true });
@@ -39,6 +47,7 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     upstream.once('connect', () => {
       clearTimeout(timer);
       connected = true;
+      log?.connected();
       outliers.success(backend);
       backend.state.stats.response(200, 0);
       upstream.pipe(client);
@@ -51,14 +60,21 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
       upstream.setTimeout(cfg.timeouts.idleMs, idle);
       client.setTimeout(cfg.timeouts.idleMs, idle);
     });
-    upstream.on('data', (c: Buffer) => backend.state.stats.bytes(0, c.length));
-    client.on('data', (c: Buffer) => backend.state.stats.bytes(c.length, 0));
+    upstream.on('data', (c: Buffer) => {
+      backend.state.stats.bytes(0, c.length);
+      if (log) log.bytesOut += c.length;
+    });
+    client.on('data', (c: Buffer) => {
+      backend.state.stats.bytes(c.length, 0);
+      if (log) log.bytesIn += c.length;
+    });
     upstream.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (!connected) {
         release();
         backend.state.stats.error(err.code === 'ETIMEDOUT' ? 'timeout' : 'connect');
         outliers.failure(pool, backend, err.code ?? err.message);
+        if (log) log.termination = err.code === 'ETIMEDOUT' ? 'upstream_timeout' : 'connect_failed';
         if (n < cfg.retries.attempts) {
           pool.stats.retry();
           return attempt(n + 1);
@@ -67,6 +83,7 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
         return client.destroy();
       }
       backend.state.stats.error('reset');
+      if (log) log.termination = 'upstream_reset';
       client.destroy();
     });
     upstream.once('close', () => {

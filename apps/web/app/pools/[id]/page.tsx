@@ -6,12 +6,12 @@ import { useState } from 'react';
 import { ApplyStatus } from '../../../components/apply-status';
 import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
-import { DeploysPanel } from '../../../components/deploys-panel';
-import { EventsList } from '../../../components/events-list';
+import { ConfigExport } from '../../../components/config-export';
 import { LiveCharts } from '../../../components/live-charts';
 import { LiveSummary } from '../../../components/live-summary';
+import { LiveTail } from '../../../components/live-tail';
 import { PoolForm } from '../../../components/pool-form';
-import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
+import { PoolPanels } from '../../../components/pool-panels';
 import { StaleNotice } from '../../../components/stale-notice';
 import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
@@ -77,6 +77,11 @@ export default function PoolPage() {
         <LiveCharts poolId={p.id} seconds={live.seconds} untilTs={live.untilTs} freshness={live.freshness} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
       </section>
       <section className="card">
+        <h2>Live requests</h2>
+        {/* Client addresses and paths: operators and admins only (the tail.watch procedure says the same). */}
+        {canWrite ? <LiveTail poolId={p.id} backends={p.backends.map((b) => `${b.host}:${b.port}`)} /> : <p className="muted">The live request tail is for operators and admins (it shows client addresses and paths).</p>}
+      </section>
+      <section className="card">
         <h2>Configuration</h2>
         <StaleNotice error={update.error} what="pool" onReload={() => void pool.refetch().then(() => update.reset())} />
         {justSaved && <ApplyStatus poolId={p.id} justSaved canWrite={canWrite} />}
@@ -89,19 +94,9 @@ export default function PoolPage() {
           serverErrors={serverErrors}
           onSubmit={(config) => update.mutate({ id: p.id, expectedVersion: p.version, patch: config })}
         />
+        <ConfigExport poolId={p.id} />
       </section>
-      <section className="card">
-        <h2>Scaling rules</h2>
-        <ScalingRulesPanel poolId={p.id} />
-      </section>
-      <section className="card">
-        <h2>Deploys</h2>
-        <DeploysPanel poolId={p.id} />
-      </section>
-      <section className="card">
-        <h2>Events</h2>
-        <EventsList poolId={p.id} />
-      </section>
+      <PoolPanels poolId={p.id} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { PoolForm } from '../../../components/pool-form';
@@ -31,6 +32,9 @@ export default function NewPoolPage() {
   return (
     <section className="card">
       <h1>New pool</h1>
+      <p className="muted">
+        Coming from NGINX or HAProxy? <Link href="/pools/import">Import your config file</Link>.
+      </p>
       <PoolForm submitLabel="Create pool" disabled={!canWrite} pending={create.isPending} serverErrors={serverErrors} onSubmit={(config) => create.mutate(config)} />
     </section>
   );

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,6 +120,47 @@ describe('process provider', () => {
     } finally {
       await p.stopAll();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts an instance again on another port when another process took its port between the probe and the spawn', async () => {
+    const start = await freePort();
+    // Another process holds the port on 127.0.0.2: the provider's probe (on 127.0.0.1) finds it
+    // free, but an instance listening on every address cannot bind it, and the port still answers.
+    const occupant = createServer();
+    await new Promise<void>((resolve) => occupant.listen(start, '127.0.0.2', resolve));
+    const everyAddress = [process.execPath, '-e', "require('http').createServer((q,s)=>s.end('port '+process.argv[1])).listen(+process.argv[1],'0.0.0.0')", '{port}'];
+    const lines: string[] = [];
+    const p = new ProcessProvider({ spec: { argv: everyAddress, env: {}, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 } }, (l) => lines.push(l));
+    try {
+      const [inst] = await p.scaleTo(1);
+      expect(inst!.port).not.toBe(start);
+      expect(await get(inst!.port!)).toBe(`port ${inst!.port}`);
+      expect((await p.list()).map((i) => i.port)).toEqual([inst!.port]);
+      expect(lines.some((l) => l.includes(`instance on port ${start} could not listen`))).toBe(true);
+    } finally {
+      await p.stopAll();
+      occupant.close();
+    }
+  });
+
+  it('starts an instance again on another port when it exits saying its address is in use', async () => {
+    const start = await freePort();
+    // Stands for a program that lost the race for its port: on the first port it fails the way
+    // node does (EADDRINUSE on stderr, exit 1); elsewhere it serves.
+    const script = `const port = +process.argv[1];
+      if (port === ${start}) { console.error('Error: listen EADDRINUSE: address already in use 0.0.0.0:' + port); process.exit(1); }
+      require('http').createServer((q, s) => s.end('port ' + port)).listen(port, '127.0.0.1');`;
+    const lines: string[] = [];
+    const p = new ProcessProvider({ spec: { argv: [process.execPath, '-e', script, '{port}'], env: {}, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 } }, (l) => lines.push(l));
+    try {
+      const [inst] = await p.scaleTo(1);
+      expect(inst!.port).not.toBe(start);
+      expect(await get(inst!.port!)).toBe(`port ${inst!.port}`);
+      expect(lines.some((l) => l.includes(`instance on port ${start} could not listen`))).toBe(true);
+      expect(lines.some((l) => l.includes('exited on its own'))).toBe(false);
+    } finally {
+      await p.stopAll();
     }
   });
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { type TProcessProfileSpec, fillTemplate } from '@fulcrum/protocol';
 import { CpuSampler, averageOf } from './cpu-sampler';
+import { portOwner } from './port-owner';
 import { cpuMsByProcessGroup } from './proc-stat';
 import { type Instance, type ScaleOptions, type ScalingProvider, type StartOptions, pickForRemoval } from './provider';
 
@@ -28,8 +29,26 @@ interface InstanceRecord {
 }
 
 const STOP_GRACE_MS = 5_000;
+// How long a new instance has to listen on its port before it counts as started anyway (the pool's
+// health checks judge it from then on), and how often its socket is looked for meanwhile.
+const STARTUP_MS = 15_000;
+const STARTUP_POLL_MS = 50;
+// A start whose port was taken between probe and spawn is tried again on another port, this often at most.
+const START_ATTEMPTS = 5;
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
+// At most this long for an exited instance's last stderr lines (its reason) to arrive.
+const STDERR_DRAIN_MS = 2_000;
 // How often an adopted process (not our child, so no exit event) is checked for being gone.
 const ADOPTED_POLL_MS = 500;
+
+/** SIGKILL to a whole instance (its process group); nothing when it is gone already. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 export function alive(pid: number): boolean {
   try {
@@ -140,17 +159,46 @@ export class ProcessProvider implements ScalingProvider {
     await Promise.all([...this.running.values()].map((r) => this.stop(r)));
   }
 
-  private async freePort(avoid: number[] = []): Promise<number> {
-    const used = new Set([...this.running.values()].map((r) => r.port).concat(avoid));
+  private async freePort(skip: ReadonlySet<number>): Promise<number> {
+    const used = new Set([...this.running.values()].map((r) => r.port));
     for (let port = this.config.portRangeStart; port <= this.config.portRangeEnd; port++) {
-      if (!used.has(port) && (await portIsFree(this.config.host, port))) return port;
+      if (!used.has(port) && !skip.has(port) && (await portIsFree(this.config.host, port))) return port;
     }
     throw new Error(`no free port in ${this.config.portRangeStart}-${this.config.portRangeEnd} for a new instance`);
   }
 
-  private async start(overrides: Record<string, string> = {}, avoidPorts?: number[]): Promise<Running> {
-    const port = await this.freePort(avoidPorts);
+  /**
+   * Starts one instance on a free port of the range. The port is probed before the spawn, so
+   * another process can bind it in between: the instance then fails to listen (EADDRINUSE) while
+   * the port still answers, for someone else. An instance counts as started once its own process
+   * group listens on the port; one that exits first saying the address is in use is started
+   * again on the next free port.
+   */
+  private async start(overrides: Record<string, string> = {}, avoidPorts: number[] = []): Promise<Running> {
     const values = { ...this.params, ...overrides };
+    const taken = new Set<number>(avoidPorts);
+    for (let attempt = 1; ; attempt++) {
+      const port = await this.freePort(taken);
+      const launched = await this.spawnOn(port, values);
+      const outcome = await this.settle(launched.pid, port, launched.exited);
+      if (outcome === 'exited') await launched.stderrRead();
+      const portTaken = outcome === 'taken' || (outcome === 'exited' && ADDRESS_IN_USE.test(launched.stderr()));
+      if (portTaken) {
+        killGroup(launched.pid);
+        await launched.exited;
+        if (attempt >= START_ATTEMPTS) throw new Error(`no instance could listen: ${START_ATTEMPTS} ports in a row were taken by other processes after they were probed`);
+        this.log(`instance on port ${port} could not listen there (another process took the port after it was probed); starting it on another port`);
+        taken.add(port);
+        continue;
+      }
+      const why = () => (launched.stderr() ? `: ${launched.stderr().trim().split('\n').pop()}` : '');
+      const r = this.track({ pid: launched.pid, port, argv: launched.argv, ...(values.version === undefined ? {} : { version: values.version }) }, launched.exited, why);
+      this.log(`started ${r.id}: ${JSON.stringify(launched.argv)}${outcome === 'slow' ? ` (not listening on ${port} after ${STARTUP_MS} ms)` : ''}`);
+      return r;
+    }
+  }
+
+  private async spawnOn(port: number, values: Record<string, string>): Promise<{ pid: number; argv: string[]; exited: Promise<void>; stderr: () => string; stderrRead: () => Promise<void> }> {
     // One pass over each element with every value at once: a value holding `{port}` stays literal.
     const argv = this.config.argv.map((a) => fillTemplate(a, { ...values, port: String(port) }));
     const child = spawn(argv[0]!, argv.slice(1), {
@@ -163,13 +211,38 @@ export class ProcessProvider implements ScalingProvider {
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // 'close' comes once stderr is read to its end: an exit's reason is in `stderr` by then (a
+    // grandchild still holding stderr open would delay it, hence the bound where it is awaited).
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    const r = this.track({ pid: child.pid!, port, argv, ...(values.version === undefined ? {} : { version: values.version }) }, exited, () => (stderr ? `: ${stderr.trim().split('\n').pop()}` : ''));
-    this.log(`started ${r.id}: ${JSON.stringify(argv)}`);
-    return r;
+    const stderrRead = () => Promise.race([closed, new Promise<void>((r) => setTimeout(r, STDERR_DRAIN_MS).unref())]);
+    return { pid: child.pid!, argv, exited, stderr: () => stderr, stderrRead };
+  }
+
+  /**
+   * Waits until the instance's process group listens on `port` ('listening'), another process is
+   * found listening there ('taken': the instance cannot bind it), the instance exits, or
+   * STARTUP_MS pass ('slow': left to the pool's health checks).
+   */
+  private async settle(pgid: number, port: number, exited: Promise<void>): Promise<'listening' | 'taken' | 'exited' | 'slow'> {
+    let done = false;
+    const gone = exited.then(() => 'exited' as const);
+    const deadline = Date.now() + STARTUP_MS;
+    const watch = (async () => {
+      while (!done && Date.now() < deadline) {
+        const owner = await portOwner(pgid, port, this.config.host);
+        if (owner === 'group') return 'listening' as const;
+        if (owner === 'other') return 'taken' as const;
+        await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
+      }
+      return 'slow' as const;
+    })();
+    const outcome = await Promise.race([gone, watch]);
+    done = true;
+    return outcome;
   }
 
   /** Keeps an instance in the running set (and on disk) until it exits. */

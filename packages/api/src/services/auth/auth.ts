@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@fulcrum/db';
+import { LOCK_NAME, type PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import { type UserSummary, toUserSummary } from '../users/users';
 import { hashPassword, needsRehash, verifyPassword } from './secrets';
@@ -22,7 +22,7 @@ export interface SetupAdminOptions {
 export async function setupFirstAdmin(prisma: PrismaClient, opts: SetupAdminOptions): Promise<{ user: UserSummary; session: { token: string; expiresAt: Date } }> {
   const passwordHash = await hashPassword(opts.password);
   const user = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('fulcrum_first_admin'))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK_NAME.firstAdmin}))`;
     if ((await tx.user.count()) > 0) throw new AppError('CONFLICT', 'the first admin already exists; sign in instead');
     return tx.user.create({ data: { email: opts.email, name: opts.name, role: 'admin', passwordHash } });
   });

@@ -188,12 +188,24 @@ export class DeployExecution {
     await this.step({ name, status: 'done', message: `version ${this.spec.version} gets ${shown}`, data: { ...data, configVersion: applied.version } });
   }
 
-  /** Holds for the step pause, then checks the new version: health (probes and data planes) and error rate. */
+  /**
+   * Holds for the step pause (and then until the new backends have answered minRequests, for at
+   * most trafficTimeoutMs), then checks the new version: health (probes and data planes) and the
+   * error rate of its real upstream attempts, as every data plane reports them to any replica.
+   * Without traffic the gate fails: health probes alone do not say a version serves.
+   */
   protected async gate(label: string, check: ReturnType<typeof toPool>['healthCheck'], protocol: ReturnType<typeof toPool>['protocol']): Promise<void> {
     const started = Date.now();
     await this.pause(this.spec.stepPauseMs);
     const news = await this.news();
-    const stats = statsOf(this.poolId, news.map((n) => n.id), (Date.now() - started) / 1000);
+    const ids = news.map((n) => n.id);
+    const since = () => (Date.now() - started) / 1000;
+    let stats = statsOf(this.poolId, ids, since());
+    const trafficDeadline = Date.now() + this.spec.trafficTimeoutMs;
+    while (stats.requests < this.spec.minRequests && Date.now() < trafficDeadline) {
+      await this.pause(Math.min(500, trafficDeadline - Date.now()));
+      stats = statsOf(this.poolId, ids, since());
+    }
     const probes = await Promise.all(
       news.map(async (n) => {
         let last = { ok: false, detail: 'not probed' };
@@ -206,7 +218,13 @@ export class DeployExecution {
     if (failing.length) problems.push(`health check fails on ${failing.map((p) => `${p.address} (${p.detail})`).join(', ')}`);
     if (stats.unhealthy.length) problems.push(`data planes report ${stats.unhealthy.length} new backend(s) unhealthy or ejected`);
     if (stats.errorRate > this.spec.maxErrorRate) problems.push(`error rate ${(stats.errorRate * 100).toFixed(1)}% (${stats.failures} of ${stats.requests}) is above ${(this.spec.maxErrorRate * 100).toFixed(1)}%`);
-    const data = { requests: stats.requests, failures: stats.failures, errorRate: stats.errorRate, maxErrorRate: this.spec.maxErrorRate, observed: stats.observed, probes };
+    if (stats.requests < this.spec.minRequests) {
+      problems.push(
+        `no traffic to judge: version ${this.spec.version} answered ${stats.requests} of the ${this.spec.minRequests} request(s) a gate needs in ${Math.round(since())} s` +
+          `${stats.observed ? '' : ' (no data plane reports stats for it)'}; send traffic, or set minRequests 0 to gate on health checks alone`,
+      );
+    }
+    const data = { requests: stats.requests, failures: stats.failures, errorRate: stats.errorRate, maxErrorRate: this.spec.maxErrorRate, minRequests: this.spec.minRequests, observed: stats.observed, probes };
     if (problems.length) {
       const message = problems.join('; ');
       await this.step({ name: `gate ${label}`, status: 'failed', message, data });
@@ -215,7 +233,7 @@ export class DeployExecution {
     await this.step({
       name: `gate ${label}`,
       status: 'passed',
-      message: stats.observed ? `${stats.requests} requests, error rate ${(stats.errorRate * 100).toFixed(1)}%` : 'health checks pass; no live traffic stats on this control plane',
+      message: stats.requests > 0 ? `${stats.requests} requests, error rate ${(stats.errorRate * 100).toFixed(1)}%` : 'health checks pass; no traffic reached the new version (minRequests 0)',
       data,
     });
   }

@@ -51,7 +51,7 @@ describe('a pool whose listener cannot bind', () => {
       return d?.refusedPools ? d : undefined;
     }, 30_000, 'the partial ack recorded');
     expect(row.refusedPools).toEqual([expect.objectContaining({ poolId: shop.id, pool: 'shop', keptPrevious: false })]);
-    expect(row.lastError).toMatch(new RegExp(`pool shop \\(down\\): pool shop: cannot listen on 127.0.0.1:${heldPort}: EADDRINUSE`));
+    expect(row.lastError).toMatch(new RegExp(`pool shop \\(down\\): listener shop: cannot listen on 127.0.0.1:${heldPort}: EADDRINUSE`));
     const latest = await sys.db.prisma.configRevision.findFirst({ orderBy: { version: 'desc' } });
     expect(row.appliedConfigVersion).toBe(latest!.version);
     const listed = (await sys.call('GET', '/dataplanes')).json as { name: string; refusedPools: { pool: string; keptPrevious: boolean }[] }[];

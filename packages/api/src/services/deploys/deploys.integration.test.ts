@@ -182,7 +182,7 @@ describe('fulcrumctl against the control plane', { timeout: 600_000 }, () => {
     const dup = await ctl('backends', 'add', '--pool', pool, '127.0.0.1:9');
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/HTTP 400/);
-    expect(dup.stderr).toMatch(/\n  port: .*already has a backend/);
+    expect(dup.stderr).toMatch(/\n {2}port: .*already has a backend/);
     const badWeight = await ctl('backends', 'add', '--pool', pool, '127.0.0.1:10', '--weight', '0');
     expect(badWeight.stderr).toMatch(/weight: must be at least 1/);
 

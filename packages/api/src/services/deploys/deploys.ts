@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@fulcrum/db';
+import { LOCK_ID, type PrismaClient } from '@fulcrum/db';
 import { type TDeployRecord, type TDeployStart, backendAddress, checkProfileParams } from '@fulcrum/protocol';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -9,8 +9,6 @@ import { recordStep, toDeployRecord } from './deploy-records';
 import { getDeployRunner } from './deploy-runner';
 
 export const ACTIVE_DEPLOY_STATUSES = ['pending', 'running'] as const;
-/** Serializes deploy starts per pool across replicas (with the pool id hashed in). */
-const DEPLOY_START_LOCK = 7_310_002;
 
 export async function getDeploy(prisma: PrismaClient, id: string): Promise<TDeployRecord> {
   const d = await prisma.deploy.findUnique({ where: { id }, include: { steps: true } });
@@ -51,7 +49,7 @@ export async function startDeploy(prisma: PrismaClient, { actor, pool: poolRef, 
     seen.add(addr);
   });
   const deploy = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEPLOY_START_LOCK}, hashtext(${pool.id}))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_ID.deployStart}, hashtext(${pool.id}))`;
     if (spec.idempotencyKey) {
       const same = await tx.deploy.findUnique({ where: { poolId_idempotencyKey: { poolId: pool.id, idempotencyKey: spec.idempotencyKey } } });
       if (same) return { row: same, fresh: false };

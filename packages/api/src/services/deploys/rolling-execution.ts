@@ -1,6 +1,6 @@
 import type { Backend, Prisma } from '@fulcrum/db';
 import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
-import { type Instance, type ScalingProvider } from '../../scaling/providers';
+import type { Instance, ScalingProvider } from '../../scaling/providers';
 import { scalingTag } from '../../scaling/instance-recovery';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer, get } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
 import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
 import { WebSocketServer } from 'ws';
@@ -12,9 +13,12 @@ import { createRestHandler } from '../../rest';
 import { createApiToken } from '../tokens/api-tokens';
 import { DeployRunner, setDeployRunner } from './deploy-runner';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
-export const DATAPLANE_CLI = path.join(repoRoot, 'packages/dataplane/src/cli.ts');
-export const FULCRUMCTL = path.join(repoRoot, 'packages/cli/bin/fulcrumctl.mjs');
+// The data plane and fulcrumctl run as processes from their packages (dev dependencies of this one).
+const packageSrc = (name: string) => path.dirname(createRequire(import.meta.url).resolve(name));
+const DATAPLANE_DIR = path.dirname(packageSrc('@fulcrum/dataplane'));
+export const DATAPLANE_CLI = path.join(DATAPLANE_DIR, 'src/cli.ts');
+export const FULCRUMCTL = path.join(path.dirname(packageSrc('@fulcrum/cli')), 'bin/fulcrumctl.mjs');
+const REPLICA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stats/fixtures/control-plane-replica.ts');
 
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
@@ -39,7 +43,10 @@ export interface SystemHarness {
   api: string;
   operatorToken: string;
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
-  startDataplane(name?: string): Promise<ChildProcess>;
+  /** A data plane process linked to this control plane, or to the one at `controlPlaneUrl` (http://host:port). */
+  startDataplane(name?: string, controlPlaneUrl?: string): Promise<ChildProcess>;
+  /** Another control-plane replica (the hub alone) on the same database, as its own process; resolves with its URL. */
+  startReplica(controlPlaneId: string): Promise<string>;
   startBackend(name: string, mode?: string): Promise<{ port: number; child: ChildProcess }>;
   /**
    * Creates a pool of its own on a free port and waits until the running data plane serves it;
@@ -52,11 +59,11 @@ export interface SystemHarness {
   close(): Promise<void>;
 }
 
-/** The port a BACKEND_SCRIPT process bound, from its `LISTENING <port>` line. */
+/** The port a BACKEND_SCRIPT (or replica) process bound, from its `LISTENING <port>` line. */
 function reportedPort(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`backend did not report its port within 60 s: ${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`process did not report its port within 120 s: ${out}`)), 120_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /LISTENING (\d+)/.exec(out);
@@ -124,18 +131,22 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
     api: `${url}/api/v1`,
     operatorToken,
     call,
-    async startDataplane(name = 'edge-1') {
+    async startDataplane(name = 'edge-1', controlPlaneUrl = url) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-'));
       dirs.push(dir);
       // Each data plane its own token (a token speaks for one data plane), kept across its restarts.
       let dataplaneToken = dataplaneTokens.get(name);
       if (!dataplaneToken) dataplaneTokens.set(name, (dataplaneToken = (await createApiToken(db.prisma, { name, role: 'dataplane' })).token));
-      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${url.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
-        cwd: path.join(repoRoot, 'packages/dataplane'),
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${controlPlaneUrl.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
+        cwd: DATAPLANE_DIR,
         env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       return child;
+    },
+    async startReplica(controlPlaneId) {
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+      return `http://127.0.0.1:${await reportedPort(child)}`;
     },
     async startBackend(name, mode = 'ok') {
       const child = spawnTracked(process.execPath, ['-e', BACKEND_SCRIPT, '0', name, mode], { stdio: ['ignore', 'pipe', 'ignore'] });

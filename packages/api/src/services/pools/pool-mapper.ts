@@ -16,7 +16,9 @@ export function toPool(row: Pool): TPool {
     retries: row.retries,
     stickiness: row.stickiness,
     http: row.http,
+    accessLog: row.accessLog,
     slowStartMs: row.slowStartMs,
+    responseTimeAlpha: row.responseTimeAlpha,
     drainTimeoutMs: row.drainTimeoutMs,
   });
   return { ...config, id: row.id, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
@@ -37,7 +39,9 @@ export function poolColumns(config: TPoolConfig) {
     retries: config.retries,
     stickiness: config.stickiness,
     http: config.http,
+    accessLog: config.accessLog,
     slowStartMs: config.slowStartMs,
+    responseTimeAlpha: config.responseTimeAlpha,
     drainTimeoutMs: config.drainTimeoutMs,
   };
 }

@@ -1,4 +1,4 @@
-import { CHANNEL_REVISION, type PrismaClient, type Prisma, notify } from '@fulcrum/db';
+import { CHANNEL_REVISION, LOCK_ID, type PrismaClient, type Prisma, notify } from '@fulcrum/db';
 import { flattenZodIssues } from '@fulcrum/protocol';
 import { ZodError } from 'zod';
 import { AppError } from '../../errors';
@@ -6,9 +6,6 @@ import type { Actor } from '../../trpc';
 import { compileSnapshot } from './snapshot-compiler';
 
 type Tx = Prisma.TransactionClient;
-
-/** Serializes revision writers across every control-plane replica. */
-const REVISION_LOCK = 7_310_001;
 
 export interface ChangeOptions {
   actor: Pick<Actor, 'name'>;
@@ -31,7 +28,7 @@ export interface CommittedRevision {
 export async function commitChange<T>(prisma: PrismaClient, opts: ChangeOptions, change: (tx: Tx) => Promise<T>): Promise<{ result: T; revision: CommittedRevision }> {
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REVISION_LOCK})`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_ID.revisionCommit})`;
       const result = await change(tx);
       const last = await tx.configRevision.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
       const version = (last?.version ?? 0) + 1;

@@ -1,4 +1,4 @@
-import { type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum/protocol';
+import { SNAPSHOT_SCHEMA, type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma, PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -38,7 +38,7 @@ export async function listRevisions(prisma: PrismaClient, opts: { limit: number;
 /** The snapshot of a version; version 0 is the empty configuration before the first change. */
 export async function getRevision(prisma: PrismaClient, version: number): Promise<RevisionSummary & { snapshot: TConfigSnapshot }> {
   if (version === 0) {
-    return { version: 0, hash: '', author: 'system', message: 'empty configuration', rollbackOf: null, createdAt: new Date(0).toISOString(), snapshot: { version: 0, hash: '', pools: [] } };
+    return { version: 0, hash: '', author: 'system', message: 'empty configuration', rollbackOf: null, createdAt: new Date(0).toISOString(), snapshot: { schema: SNAPSHOT_SCHEMA, version: 0, hash: '', pools: [], listeners: [] } };
   }
   const row = await prisma.configRevision.findUnique({ where: { version } });
   if (!row) throw new AppError('NOT_FOUND', `no revision ${version}`);
@@ -105,7 +105,7 @@ async function restoreSnapshot(tx: Prisma.TransactionClient, snapshot: TConfigSn
   await tx.backend.deleteMany({ where: { poolId: { in: keep } } });
   for (const pool of snapshot.pools) {
     const { id, backends, ...config } = pool;
-    const columns = poolColumns(config);
+    const columns = poolColumns({ ...config, ...poolListenAddress(snapshot, id, pool.name) });
     await tx.pool.upsert({ where: { id }, create: { id, ...columns }, update: { ...columns, version: { increment: 1 } } });
     for (const { id: backendId, ...b } of backends) {
       await tx.backend.create({ data: { id: backendId, poolId: id, ...b, versionLabel: b.versionLabel ?? null } });
@@ -114,3 +114,14 @@ async function restoreSnapshot(tx: Prisma.TransactionClient, snapshot: TConfigSn
 }
 
 export type { CommittedRevision };
+
+/**
+ * Pools are stored with their own listen address until listeners have tables of their own: a
+ * revision's pool takes it from the listener whose routes send to it (every revision compiled
+ * from pool rows has exactly one such listener per pool).
+ */
+function poolListenAddress(snapshot: TConfigSnapshot, poolId: string, name: string): { listenHost: string; listenPort: number } {
+  const listener = snapshot.listeners.find((l) => l.routes.some((r) => r.action.type === 'pool' && r.action.poolId === poolId));
+  if (!listener) throw new AppError('BAD_REQUEST', `revision ${snapshot.version} has pool ${name} on no listener, which this control plane cannot restore yet`);
+  return { listenHost: listener.address, listenPort: listener.port };
+}

@@ -36,8 +36,16 @@ function walk(path: string, a: unknown, b: unknown, out: SnapshotChange[]): void
   if (canonicalJson(a) !== canonicalJson(b)) out.push({ path, kind: 'changed', before: a, after: b });
 }
 
+/** Listeners keyed by name and their routes by name, e.g. `listeners.edge.routes.api.priority`. */
+function keyedListeners(snapshot: TConfigSnapshot): Record<string, unknown> {
+  return Object.fromEntries(
+    snapshot.listeners.map(({ id: _id, routes, ...listener }) => [listener.name, { ...listener, routes: Object.fromEntries(routes.map(({ id: _rid, ...r }) => [r.name, r])) }]),
+  );
+}
+
 export function diffSnapshots(from: TConfigSnapshot, to: TConfigSnapshot): SnapshotChange[] {
   const out: SnapshotChange[] = [];
   walk('pools', keyed(from), keyed(to), out);
+  walk('listeners', keyedListeners(from), keyedListeners(to), out);
   return out;
 }

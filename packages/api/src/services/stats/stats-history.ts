@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { type TLatencyHistogram, type TPoolTraffic, type TProxyCause, emptyHistogram, histogramPercentiles, mergeHistogram, sumPoolTraffic } from '@fulcrum/protocol';
-import { type BackendPoint, ROLLUP_SECONDS, type StatsStore } from '../../stats/stats-store';
+import { type BackendPoint, ROLLUP_SECONDS, ROLLUP_SETTLE_MS, type StatsStore } from '../../stats/stats-store';
 
 export type TStatsRange = '5m' | '1h' | '24h';
 
@@ -20,8 +20,8 @@ export interface StatsHistory {
   points: HistoryPoint[];
 }
 
-// A finished bucket reaches Postgres up to one rollup period after it ends.
-const ROLLUP_LAG_MS = ROLLUP_SECONDS * 1000;
+// A finished bucket reaches Postgres up to the settle time plus one rollup period after it ends.
+const ROLLUP_LAG_MS = ROLLUP_SETTLE_MS + ROLLUP_SECONDS * 1000;
 
 // 5 minutes come from memory at 1 s; longer ranges from the 10 s rollups, coarsened so a chart
 // never gets more than ~360-1440 points.
@@ -46,7 +46,7 @@ export async function getStatsHistory(prisma: PrismaClient, store: StatsStore | 
     return { poolId, range, resolutionSeconds: resolution, points };
   }
   // Whole intervals only: one that began before the range, or whose last 10 s bucket may not be
-  // rolled up yet (a bucket is written up to 10 s after it ends), would read low, a false dip.
+  // rolled up yet (a bucket is written up to 15 s after it ends), would read low, a false dip.
   const step = resolution * 1000;
   const now = Date.now();
   const since = new Date(Math.ceil((now - seconds * 1000) / step) * step);

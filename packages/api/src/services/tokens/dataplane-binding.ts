@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@fulcrum/db';
+import { LOCK_NAME, type PrismaClient } from '@fulcrum/db';
 
 export type TBindingResult = { ok: true } | { ok: false; reason: string };
 
@@ -13,7 +13,7 @@ const usable = (t: { revokedAt: Date | null; expiresAt: Date | null }, now: Date
  */
 export async function bindDataplaneToken(prisma: PrismaClient, tokenId: string, dataplaneId: string): Promise<TBindingResult> {
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('fulcrum_dataplane_binding'))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK_NAME.dataplaneBinding}))`;
     const now = new Date();
     const token = await tx.apiToken.findUnique({ where: { id: tokenId } });
     if (!token || token.role !== 'dataplane' || !usable(token, now)) return { ok: false, reason: 'unknown, revoked or expired token' };

@@ -1,5 +1,5 @@
 import type { TRole } from '@fulcrum/protocol';
-import type { PrismaClient } from '@fulcrum/db';
+import { LOCK_NAME, type PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import { hashPassword } from '../auth/secrets';
 
@@ -44,7 +44,7 @@ export interface UpdateUserOptions {
  * the admin that remains, and both commit.
  */
 async function lockAdmins(tx: Pick<PrismaClient, '$executeRaw'>): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('fulcrum_admins'))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK_NAME.adminRoles}))`;
 }
 
 /** Role changes and deletions never leave the system without an admin (call under lockAdmins). */

@@ -21,7 +21,7 @@ export interface ConnectionHandlers {
   /** Gives the connection to node:http, with the bytes read but not yet served (`ended`: the client has half-closed). */
   handOff(socket: Socket, unread: Buffer[], ended: boolean): void;
   /** Counts an answer this connection gives itself (400, 408, 431, ...). */
-  refused?(status: number): void;
+  refused?(status: number, clientIp: string): void;
 }
 
 /** The answer to a request the proxy will not forward; the connection closes after it. */
@@ -152,7 +152,7 @@ export class ClientConnection implements ResponseOwner {
   private refuse(r: HeadRefusal): void {
     this.refused = true;
     this.reader.drain();
-    this.handlers.refused?.(r.status);
+    this.handlers.refused?.(r.status, this.clientIp);
     this.socket.end(refusalResponse(r.status, r.reason), 'latin1');
     // A client that keeps its side open is not waited on.
     this.arm(Math.min(this.timeoutMs, 5_000));
@@ -197,7 +197,7 @@ export class ClientConnection implements ResponseOwner {
     if (!this.current && this.reader.partial && !this.refused) {
       this.refused = true;
       this.reader.drain();
-      this.handlers.refused?.(408);
+      this.handlers.refused?.(408, this.clientIp);
       this.socket.end(REQUEST_TIMEOUT, 'latin1');
       this.arm(Math.min(this.timeoutMs, 5_000));
     } else this.socket.destroy();

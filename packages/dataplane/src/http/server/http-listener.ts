@@ -1,5 +1,5 @@
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, STATUS_CODES, createServer as createHttpServer } from 'node:http';
-import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
+import { type Server as NetServer, Socket, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
@@ -24,6 +24,16 @@ export interface HttpHandlers {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** The pool's client-side counters, for the answers the listener gives itself. */
   stats?(): PoolStats | undefined;
+  /** An answer the listener gave itself (400/408/431), for the access log. */
+  refused?(r: ListenerRefusal): void;
+}
+
+/** A request the listener refused before any pool handler saw it; method and path when they were read. */
+export interface ListenerRefusal {
+  status: number;
+  clientIp: string;
+  method?: string;
+  path?: string;
 }
 
 /** Properties node:http reads at run time that its typings leave out. */
@@ -36,9 +46,11 @@ function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
-/** An answer the listener gives itself, counted as what the client got. */
-function countRefusal(stats: PoolStats | undefined, status: number): void {
-  stats?.proxyAnswer(status, status === 408 ? 'request_timeout' : status === 431 ? 'header_too_large' : 'bad_request');
+/** An answer the listener gives itself, counted as what the client got, and logged. */
+function countRefusal(handlers: HttpHandlers, r: ListenerRefusal): void {
+  const status = r.status;
+  handlers.stats?.()?.proxyAnswer(status, status === 408 ? 'request_timeout' : status === 431 ? 'header_too_large' : 'bad_request');
+  handlers.refused?.(r);
 }
 
 /** llhttp framed the body on its own: it must be the framing the proxy's check decided. */
@@ -83,7 +95,7 @@ export class HttpListener {
       const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
       if (socket.writable && !current?.headersSent) {
         const status = clientErrorStatus(err.code);
-        countRefusal(handlers.stats?.(), status);
+        countRefusal(handlers, { status, clientIp: socket instanceof Socket ? (socket.remoteAddress ?? '') : '' });
         socket.end(refusalResponse(status, 'malformed request'), 'latin1');
       }
       socket.destroy();
@@ -94,7 +106,7 @@ export class HttpListener {
       request: handlers.request,
       idleMs: handlers.idleMs,
       settings: handlers.settings,
-      refused: (status: number) => countRefusal(handlers.stats?.(), status),
+      refused: (status: number, clientIp: string) => countRefusal(handlers, { status, clientIp }),
       handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
         // The pool's limits as they are now; node:http reads them per connection and per sweep.
         const s = handlers.settings();
@@ -128,7 +140,7 @@ export class HttpListener {
     const head = this.check(req);
     if (isRefusal(head)) {
       this.refused.add(req.socket);
-      countRefusal(this.handlers.stats?.(), head.status);
+      countRefusal(this.handlers, { status: head.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
       req.resume();
       const body = `${head.status} ${STATUS_CODES[head.status]}: ${head.reason}\n`;
       res.writeHead(head.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
@@ -145,7 +157,7 @@ export class HttpListener {
       socket.on('error', () => {});
       const r = checked && isRefusal(checked) ? checked : { status: 400, reason: 'invalid upgrade request' };
       if (checked) {
-        countRefusal(this.handlers.stats?.(), r.status);
+        countRefusal(this.handlers, { status: r.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
         socket.end(refusalResponse(r.status, r.reason), 'latin1');
       }
       else socket.destroy();

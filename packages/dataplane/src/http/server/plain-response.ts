@@ -61,6 +61,11 @@ export class PlainResponse implements ClientResponse {
     return this.send('', chunk, '');
   }
 
+  holdsWrites(): boolean {
+    // A write the kernel took whole is done with its buffer; the rest wait, referenced, in the socket.
+    return this.owner.socket.writableLength > 0;
+  }
+
   end(chunk?: Buffer | string): void {
     if (this.done) return;
     if (!this.headersSent) this.writeHead(200, '', []);
@@ -112,6 +117,8 @@ export class PlainResponse implements ClientResponse {
     if (chunk === undefined) return lead || suffix ? socket.write(lead + suffix, 'latin1') : true;
     // Latin1 maps bytes to chars one to one: a small body joins the head in a single write.
     if (chunk.length <= JOIN_MAX) return socket.write(lead + chunk.toString('latin1') + suffix, 'latin1');
+    // A large piece with nothing to frame it (the head went out): one write, no writev.
+    if (!lead && !suffix) return socket.write(chunk);
     socket.cork();
     if (lead) socket.write(lead, 'latin1');
     let ok = socket.write(chunk);

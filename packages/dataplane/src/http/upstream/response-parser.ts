@@ -1,7 +1,10 @@
 /** What a parsed response reports, in order: one head, body pieces, one end. */
 export interface ResponseEvents {
   head(status: number, statusText: string, rawHeaders: string[]): void;
-  /** `last` is set when the piece completes a body of known length, so it can go out with the end. */
+  /**
+   * `last` is set when the piece completes a body of known length, so it can go out with the end.
+   * The piece may be a view of the connection's read buffer (see `UpstreamConnection`).
+   */
   body(chunk: Buffer, last: boolean): void;
   /** `reusable`: the connection may carry another request (keep-alive, and nothing left over). */
   end(reusable: boolean): void;
@@ -84,6 +87,24 @@ export class ResponseParser {
 
   get idle(): boolean {
     return this.state === State.Done;
+  }
+
+  /**
+   * Body bytes still to come: the rest of a body of known length, Infinity for a chunked or
+   * close-delimited one, 0 outside a body (head, tunnel, done).
+   */
+  get bodyLeft(): number {
+    switch (this.state) {
+      case State.Length:
+        return this.left;
+      case State.ChunkSize:
+      case State.ChunkData:
+      case State.ChunkDataEnd:
+      case State.UntilClose:
+        return Infinity;
+      default:
+        return 0;
+    }
   }
 
   /** Whether any byte of the current response has arrived. */

@@ -4,10 +4,26 @@ import type { ErrorKind } from '../../stats/backend-stats';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
- * Every upstream socket reads into this one buffer (reads are handled one at a time), sparing
- * node a fresh 64 KiB allocation and a trip through the stream machinery per read.
+ * A body with at least this much still to come is read into a bulk buffer of the connection's
+ * own. Smaller pieces are joined into the client's write (a string) anyway.
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const BULK_MIN_BYTES = 16 * 1024;
+/**
+ * Every upstream socket reads heads and small bodies into this one buffer (reads are handled one
+ * at a time), sparing node a fresh 64 KiB allocation and a trip through the stream machinery per
+ * read. Its bytes are copied out before anyone sees them: any socket's next read overwrites it.
+ * No larger than a small body, so the first read of a large one (before its head says it is
+ * large) copies little; the rest of it comes through a bulk buffer.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(BULK_MIN_BYTES);
+const BULK_BUFFER_BYTES = 64 * 1024;
+/**
+ * Bulk buffers no write holds any more, for the next large body on any connection. Reading a
+ * large body into fresh memory (a copy per read, or node's own allocation) cost more CPU than
+ * the proxying itself: a new 64 KiB allocation page-faults and is zeroed (see the README).
+ */
+const spareBulk: Buffer[] = [];
+const MAX_SPARE_BULK = 32;
 
 /**
  * One request/response on a connection, as the proxy sees it. At `end` the connection has
@@ -15,6 +31,12 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
  * takes the same connection at once.
  */
 export interface Exchange extends ResponseEvents {
+  /**
+   * Whether a body piece it got from the last read is still referenced after its call (a client
+   * write the kernel has not taken yet): such a read buffer is left to it and the connection
+   * reads on into another. Asked only of reads into a bulk buffer.
+   */
+  holdsBody(): boolean;
   /** The connection is up (at once for a reused one) and the request head is on its way. */
   connected(): void;
   /**
@@ -28,6 +50,7 @@ export interface Exchange extends ResponseEvents {
 const DISCARD: Exchange = {
   connected() {},
   failed() {},
+  holdsBody: () => false,
   head() {},
   body() {},
   end() {},
@@ -67,6 +90,13 @@ export class UpstreamConnection {
   private detachBody: (() => void) | undefined;
   /** Reading stopped by the current exchange's backpressure (the exchange's, never the connection's next user's). */
   private paused = false;
+  /**
+   * The buffer the socket reads into while a large body comes in (its bytes go to the client's
+   * write without a copy); undefined while heads and small bodies come through READ_BUFFER.
+   */
+  private bulk: Buffer | undefined;
+  /** The next read goes to `bulk`: decided after each read, from what the parser still expects. */
+  private bulkNext = false;
   /** When it went back to the pool's idle list (Date.now()); 0 while in use. Kept by the pool. */
   restingSince = 0;
 
@@ -87,10 +117,10 @@ export class UpstreamConnection {
       keepAlive: true,
       keepAliveInitialDelay: 30_000,
       onread: {
-        buffer: READ_BUFFER,
+        // Asked after each read for where the next one goes.
+        buffer: () => this.nextReadBuffer(),
         callback: (n: number, buf: Uint8Array) => {
-          // Copied out first: a queued write or a partial head may keep the bytes past this call.
-          this.onData(Buffer.from(buf.subarray(0, n)));
+          this.onRead(n, buf);
           return true;
         },
       },
@@ -234,6 +264,34 @@ export class UpstreamConnection {
     if (reusable && this.bodySent && !this.closed) this.owner.release(this);
     else this.destroy();
     exchange?.end(reusable);
+  }
+
+  private onRead(n: number, buf: Uint8Array): void {
+    if (buf === READ_BUFFER) {
+      // Copied out first: a queued write or a partial head may keep the bytes past this call.
+      // allocUnsafe (pooled when small, never zero-filled) + copy: Buffer.from zero-fills a large
+      // copy first, which cost as much as the rest of a 1 MiB answer's first read.
+      const copy = Buffer.allocUnsafe(n);
+      READ_BUFFER.copy(copy, 0, 0, n);
+      this.onData(copy);
+    } else {
+      const exchange = this.exchange;
+      // The bulk buffer's bytes as they are; the parser copies any part of a line it keeps.
+      this.onData((buf as Buffer).subarray(0, n));
+      // Bytes a write still holds: left to it (freed with it), and the next read goes elsewhere.
+      if (exchange?.holdsBody()) this.bulk = undefined;
+    }
+    this.bulkNext = !this.closed && this.exchange !== undefined && this.parser.bodyLeft >= BULK_MIN_BYTES;
+  }
+
+  private nextReadBuffer(): Buffer {
+    if (this.bulkNext) return (this.bulk ??= spareBulk.pop() ?? Buffer.allocUnsafeSlow(BULK_BUFFER_BYTES));
+    // The large body is over: its buffer, which no write holds, serves the next one.
+    if (this.bulk) {
+      if (spareBulk.length < MAX_SPARE_BULK) spareBulk.push(this.bulk);
+      this.bulk = undefined;
+    }
+    return READ_BUFFER;
   }
 
   private onData(chunk: Buffer): void {

@@ -1,0 +1,5 @@
+import type { AppRouter } from '@fulcrum/api';
+import type { inferRouterOutputs } from '@trpc/server';
+
+/** What each procedure answers, inferred from the API's own output schemas (never re-declared here). */
+export type TRouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,0 +1,93 @@
+import { area, expect, shot, signIn, signedInElsewhere, test } from '../support/fixtures';
+import { bodyThrough } from '../support/traffic';
+import { trpcQuery } from '../support/trpc';
+
+area('deploys', () => {
+  test('a canary deploy started in the dashboard shifts traffic step by step to new backends and succeeds; a viewer sees it and cannot start one', async ({ page, browser, users, pools, backend }) => {
+    test.setTimeout(480_000);
+    const v1 = [await backend('v1'), await backend('v1')];
+    const pool = await pools.create({ backends: v1, config: { algorithm: 'least_connections' } });
+    const v2 = [await backend('v2'), await backend('v2')];
+    await signIn(page, users.admin);
+    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
+    await expect(section.getByText('No deploys yet')).toBeVisible();
+    const form = section.getByRole('form', { name: 'Start a deploy' });
+    await form.getByLabel('Version', { exact: true }).fill('v2');
+    await form.getByLabel('New backends').fill(`${v2[0]!.addr}\n127.0.0.1`);
+    await form.getByLabel('Canary steps (%)').fill('50, 100');
+    await form.getByLabel('Pause before each gate (ms)').fill('1000');
+    await form.getByLabel('Old version drain (ms)').fill('2000');
+    // No traffic in this test: the gates pass on health checks only when asked to.
+    await form.getByLabel('Minimum requests per gate').fill('0');
+    await form.getByRole('button', { name: 'Start deploy' }).click();
+    await expect(form.locator('[data-field="backends"] .field-error')).toContainText('line 2: port must be a number');
+
+    // The server knows the pool: least connections ignores weights, so a canary cannot shift traffic.
+    await form.getByLabel('New backends').fill(v2.map((b) => b.addr).join('\n'));
+    await form.getByRole('button', { name: 'Start deploy' }).click();
+    await expect(form.locator('[data-field="strategy"] .field-error')).toContainText('ignores weights');
+    expect(await trpcQuery(page.request, 'deploys.list', { pool: pool.name })).toEqual([]);
+
+    await page.getByLabel('Algorithm').selectOption('weighted_least_connections');
+    await page.getByRole('button', { name: 'Save pool' }).click();
+    await expect(page.getByText('Pool saved')).toBeVisible();
+    await form.getByRole('button', { name: 'Start deploy' }).click();
+    await expect(page.getByText('Deploy of v2 started')).toBeVisible();
+    await expect(section.locator('tr[data-deploy="v2"]')).toBeVisible();
+
+    const detail = section.locator('[data-deploy-detail="v2"]');
+    await expect(detail.locator('[data-step="shift 50%"]')).toBeVisible({ timeout: 60_000 });
+    await expect(detail.locator('.deploy-status')).toHaveText('succeeded', { timeout: 60_000 });
+    for (const step of ['plan', 'healthy', 'gate 50%', 'shift 100%', 'gate 100%', 'drain', 'remove old', 'done']) await expect(detail.locator(`[data-step="${step}"]`)).toBeVisible();
+    await expect(section.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
+    await expect(detail.getByRole('button', { name: 'Abort' })).toHaveCount(0);
+
+    // The new version is in the backends table at its own weight; the old ones are gone.
+    for (const b of v2) {
+      await expect(page.locator(`tr[data-backend="${b.addr}"]`)).toContainText('v2');
+      await expect(page.getByRole('spinbutton', { name: `weight of ${b.addr}` })).toHaveValue('1');
+    }
+    for (const b of v1) await expect(page.locator(`tr[data-backend="${b.addr}"]`)).toHaveCount(0);
+    // And the data plane serves it.
+    await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v2');
+    await shot(page, 'pool-deploys');
+
+    await signedInElsewhere(browser, users.viewer, async (viewer) => {
+      await viewer.getByRole('link', { name: pool.name, exact: true }).click();
+      await expect(viewer.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
+      await expect(viewer.locator('[data-step="done"]')).toBeVisible();
+      await expect(viewer.getByRole('button', { name: 'Start deploy' })).toBeDisabled();
+      await expect(viewer.getByLabel('Version', { exact: true })).toBeDisabled();
+      // The server enforces it as well.
+      const res = await viewer.request.post('/api/trpc/deploys.start', { data: { pool: pool.name, version: 'v3', backends: [{ host: '127.0.0.1', port: 1 }] } });
+      expect(res.status()).toBe(403);
+    });
+  });
+
+  test('aborting a running deploy from the dashboard rolls it back', async ({ page, users, pools, backend }) => {
+    test.setTimeout(480_000);
+    const pool = await pools.create({ backends: [await backend('v1')], config: { algorithm: 'weighted_least_connections' } });
+    const v3 = await backend('v3');
+    await signIn(page, users.admin);
+    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
+    const form = section.getByRole('form', { name: 'Start a deploy' });
+    await form.getByLabel('Version', { exact: true }).fill('v3');
+    await form.getByLabel('New backends').fill(v3.addr);
+    await form.getByLabel('Canary steps (%)').fill('20, 100');
+    // Long enough that the canary is still at 20 % when the abort comes.
+    await form.getByLabel('Pause before each gate (ms)').fill('120000');
+    await form.getByRole('button', { name: 'Start deploy' }).click();
+    const detail = section.locator('[data-deploy-detail="v3"]');
+    await expect(detail.locator('[data-step="shift 20%"]')).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator(`tr[data-backend="${v3.addr}"]`)).toContainText('v3');
+
+    await detail.getByRole('button', { name: 'Abort' }).click();
+    await detail.getByRole('button', { name: 'Abort and roll back' }).click();
+    await expect(detail.locator('.deploy-status')).toHaveText('aborted', { timeout: 60_000 });
+    await expect(detail.locator('[data-step="rollback"]').last()).toContainText('removed 1 new one(s)');
+    await expect(page.locator(`tr[data-backend="${v3.addr}"]`)).toHaveCount(0);
+    await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v1');
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Stats across control-plane replicas (a benchmark, not a test): two hubs on one PostgreSQL,
+ * 3 data planes (link clients) x 10 pools x 3 backends linked to the first, one frame a second
+ * each with histograms and client counters, as real data planes send. Prints the frame size
+ * (against NOTIFY's 8000-byte payload limit), the time from a frame leaving its data plane to
+ * its second being in the other replica's store, and the database writes per second.
+ * Usage: pnpm --filter @fulcrum/api bench:replicas
+ */
+import { type Server, createServer } from 'node:http';
+import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
+import { type TBackendStats, type TPoolStats, type TStatsFrame, emptyClientStats, emptyHistogram, latencyBucket } from '@fulcrum/protocol';
+import WebSocket, { WebSocketServer } from 'ws';
+import { DataplaneHub } from '../src/hub/dataplane-hub';
+import { createCaller } from '../src/root';
+import { createApiToken } from '../src/services/tokens/api-tokens';
+
+const DATAPLANES = 3;
+const POOLS = 10;
+const BACKENDS = 3;
+const SECONDS = 30;
+
+const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+
+async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function listen(hub: DataplaneHub): Promise<{ url: string; close: () => void }> {
+  const wss = new WebSocketServer({ noServer: true });
+  const http: Server = createServer();
+  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return { url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`, close: () => (wss.close(), http.close()) };
+}
+
+function poolStats(poolId: string, backendIds: string[]): TPoolStats {
+  const latency = emptyHistogram();
+  for (const ms of [1, 2, 3, 5, 8, 13, 40, 120]) latency.counts[latencyBucket(ms)] = 12;
+  latency.sumMs = 2300;
+  const backends: TBackendStats[] = backendIds.map((backendId) => ({ backendId, requests: 33, responses: { '1xx': 0, '2xx': 32, '3xx': 0, '4xx': 0, '5xx': 1 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 4, bytesIn: 9000, bytesOut: 90_000, latencyMs: { p50: 3, p95: 40, p99: 120 }, health: 'healthy', ejected: false, latency: structuredClone(latency) }));
+  const client = emptyClientStats();
+  client.responses['2xx'] = 96;
+  client.responses['5xx'] = 3;
+  client.latency = structuredClone(latency);
+  return { poolId, backends, client };
+}
+
+async function main() {
+  const db = await createTestDatabase();
+  const prisma = db.prisma;
+  const first = new DataplaneHub(prisma, { controlPlaneId: 'bench-first' });
+  const second = new DataplaneHub(prisma, { controlPlaneId: 'bench-second' });
+  first.start(db.url);
+  second.start(db.url);
+  const link = await listen(first);
+  const admin = await prisma.user.create({ data: { email: 'bench@example.com', name: 'bench', passwordHash: 'x', role: 'admin' } });
+  const caller = createCaller({ prisma, actor: { kind: 'user', id: admin.id, name: admin.email, role: 'admin' }, resHeaders: new Headers() });
+  const scope: { poolId: string; backendIds: string[] }[] = [];
+  for (let i = 0; i < POOLS; i++) {
+    const pool = await caller.pools.create({ name: `bench-${i}`, listenHost: '127.0.0.1', listenPort: await freePort(), healthCheck: { enabled: false } as never });
+    const backendIds: string[] = [];
+    for (let j = 0; j < BACKENDS; j++) backendIds.push((await caller.backends.create({ poolId: pool.id, host: '127.0.0.1', port: 10_000 + j })).id);
+    scope.push({ poolId: pool.id, backendIds });
+  }
+  const version = (await caller.revisions.list({ limit: 1 }))[0]!.version;
+
+  // Link clients that ack every snapshot, then send a frame a second.
+  const clients: WebSocket[] = [];
+  for (let i = 0; i < DATAPLANES; i++) {
+    const token = (await createApiToken(prisma, { name: `bench-dp-${i}`, role: 'dataplane' })).token;
+    const ws = new WebSocket(link.url, { headers: { authorization: `Bearer ${token}` } });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', dataplaneId: `dp-${i}`, name: `dp-${i}`, softwareVersion: 'bench', configVersion: null, configHash: null })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; version: number; hash: string };
+      if (msg.type === 'snapshot') ws.send(JSON.stringify({ type: 'ack', version: msg.version, hash: msg.hash }));
+    });
+    clients.push(ws);
+  }
+  await until('acks', () => first.connectedIds().length === DATAPLANES);
+  await new Promise((r) => setTimeout(r, 1000));
+
+  // Time from a frame leaving its data plane to its second reaching the other replica's store.
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  second.stats.subscribe((poolId, s) => {
+    for (const dp of s.reporters ?? []) {
+      const key = `${dp}|${s.ts}`;
+      const t = sentAt.get(key);
+      if (t !== undefined && poolId === scope[0]!.poolId) {
+        latencies.push(performance.now() - t);
+        sentAt.delete(key);
+      }
+    }
+  });
+  const rowsBefore = await prisma.statsFrame.count();
+  const sizeBefore = await prisma.$queryRaw<{ b: bigint }[]>`SELECT COALESCE(SUM(pg_column_size("frame")), 0)::bigint AS b FROM "StatsFrame"`;
+  let frameBytes = 0;
+  const start = Math.ceil(Date.now() / 1000) * 1000;
+  for (let s = 0; s < SECONDS; s++) {
+    const ts = start + s * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, ts + 50 - Date.now())));
+    for (const [i, ws] of clients.entries()) {
+      const frame: TStatsFrame = { dataplaneId: `dp-${i}`, ts, intervalMs: 1000, configVersion: version, pools: scope.map((p) => poolStats(p.poolId, p.backendIds)) };
+      const text = JSON.stringify({ type: 'stats', frame });
+      frameBytes = text.length;
+      sentAt.set(`dp-${i}|${ts}`, performance.now());
+      ws.send(text);
+    }
+  }
+  await until('the last frames on the second replica', () => latencies.length >= DATAPLANES * SECONDS, 30_000).catch(() => {});
+  const rows = (await prisma.statsFrame.count()) - rowsBefore;
+  const sizeAfter = await prisma.$queryRaw<{ b: bigint }[]>`SELECT COALESCE(SUM(pg_column_size("frame")), 0)::bigint AS b FROM "StatsFrame"`;
+  const stored = Number(sizeAfter[0]!.b - sizeBefore[0]!.b);
+  console.log(`replicas: ${DATAPLANES} data planes x ${POOLS} pools x ${BACKENDS} backends, ${SECONDS} s`);
+  console.log(`  frame on the wire ${(frameBytes / 1024).toFixed(1)} KiB (NOTIFY payloads stop at 8000 bytes: a frame does not fit one)`);
+  console.log(`  frame -> other replica's store: median ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} of ${DATAPLANES * SECONDS} frames seen)`);
+  console.log(`  database: ${(rows / SECONDS).toFixed(1)} rows/s (one INSERT + NOTIFY per frame), ${(stored / SECONDS / 1024).toFixed(1)} KiB/s of frame data (jsonb, compressed), 15 min kept: ~${((stored / SECONDS) * 900 / 1024 / 1024).toFixed(1)} MiB`);
+  console.log(`  feed counters first: ${JSON.stringify(first.feed.counters)}; second: ${JSON.stringify(second.feed.counters)}`);
+
+  for (const c of clients) c.close();
+  link.close();
+  await first.stop();
+  await second.stop();
+  await db.drop();
+  await stopTestServer();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

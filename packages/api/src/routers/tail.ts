@@ -1,0 +1,30 @@
+import { zApiInput } from '@fulcrum/protocol';
+import { z } from 'zod';
+import { getHub } from '../hub/dataplane-hub';
+import { operatorProcedure, router } from '../trpc';
+
+export const tailRouter = router({
+  /**
+   * A pool's live request tail: sampled access records from the data planes linked to this
+   * replica, at most 200 lines a second per data plane, with the count of lines dropped. Only
+   * while someone subscribes are data planes asked to send them. Operators and admins only:
+   * records carry client addresses and request paths (which may hold tokens in query strings).
+   */
+  watch: operatorProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).max(64) }))).subscription(async function* ({ input, signal }) {
+    const hub = getHub();
+    if (!hub) return;
+    const abort = signal ?? new AbortController().signal;
+    const { watcher, stop } = hub.tail.watch(input.poolId);
+    try {
+      // A first, empty batch says the tail is on (the dashboard shows "waiting for requests").
+      yield { ts: Date.now(), lines: [], dropped: 0 };
+      for (;;) {
+        const batch = await watcher.next(abort);
+        if (!batch) return;
+        yield { ts: Date.now(), ...batch };
+      }
+    } finally {
+      stop();
+    }
+  }),
+});

@@ -1,0 +1,64 @@
+import type { Prisma, PrismaClient } from '@fulcrum/db';
+import type { TConfigImportRequest, TImportPlan } from '@fulcrum/protocol';
+import { buildImportPlan } from '../../config-files/import-plan';
+import { readConfig } from '../../config-files/read-config';
+import { AppError } from '../../errors';
+import type { Actor } from '../../trpc';
+import { poolColumns } from '../pools/pool-mapper';
+import { commitChange } from '../revisions/commit-change';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface ImportConfigOptions {
+  actor: Actor;
+  request: TConfigImportRequest;
+}
+
+async function planAgainst(db: Db, request: TConfigImportRequest): Promise<TImportPlan> {
+  const draft = readConfig(request.format, request.text, request.fileName);
+  const existing = await db.pool.findMany({ select: { name: true, listenPort: true } });
+  return buildImportPlan(request.format, draft, existing, request.replace);
+}
+
+/**
+ * An NGINX or HAProxy file as a plan (what becomes what), and with `apply` the plan applied as
+ * one revision: every pool created or replaced, with its backends, in one transaction. The plan
+ * is computed again inside the transaction, so a pool or port taken meanwhile refuses the apply.
+ */
+export async function importConfig(prisma: PrismaClient, { actor, request }: ImportConfigOptions): Promise<TImportPlan> {
+  const preview = await planAgainst(prisma, request);
+  if (!request.apply) return preview;
+  refuseUnappliable(preview);
+  const { result, revision } = await commitChange(prisma, { actor, message: request.reason || describe(preview, request.fileName) }, async (tx) => {
+    const plan = await planAgainst(tx, request);
+    refuseUnappliable(plan);
+    for (const pool of plan.pools) {
+      let poolId: string;
+      if (pool.action === 'replace') {
+        const row = await tx.pool.findUniqueOrThrow({ where: { name: pool.name } });
+        await tx.pool.update({ where: { id: row.id }, data: { ...poolColumns(pool.config), version: { increment: 1 } } });
+        await tx.backend.deleteMany({ where: { poolId: row.id } });
+        poolId = row.id;
+      } else {
+        poolId = (await tx.pool.create({ data: poolColumns(pool.config) })).id;
+      }
+      await tx.backend.createMany({ data: pool.backends.map((b) => ({ ...b, versionLabel: b.versionLabel ?? null, poolId })) });
+    }
+    return plan;
+  });
+  return { ...result, applied: { revision: revision.version } };
+}
+
+function refuseUnappliable(plan: TImportPlan): void {
+  if (plan.errors.length) {
+    const first = plan.errors[0]!;
+    const more = plan.errors.length > 1 ? ` (and ${plan.errors.length - 1} more; see the dry-run plan)` : '';
+    throw AppError.field('text', `line ${first.line}: ${first.message}${more}`);
+  }
+  if (!plan.pools.length) throw AppError.field('text', 'the file has no upstream or backend to import');
+}
+
+function describe(plan: TImportPlan, fileName?: string): string {
+  const names = plan.pools.map((p) => `${p.action === 'replace' ? 'replace' : 'create'} ${p.name}`).join(', ');
+  return `import ${fileName || plan.format}: ${names}`.slice(0, 500);
+}

@@ -1,0 +1,107 @@
+import { type WriteStream, closeSync, createWriteStream, openSync } from 'node:fs';
+
+/** Lines may wait this much in memory for a slow disk; past it they are dropped and counted. */
+const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/** What the writer needs of stdout or a file stream. */
+interface LineStream {
+  readonly writableLength: number;
+  write(chunk: string): boolean;
+  end(cb?: () => void): void;
+}
+
+/** Where a data plane's access-log lines go: `-` (stdout) or a file. */
+export type AccessLogDestination = '-' | string;
+
+/**
+ * Writes access-log lines without ever making a request wait: lines of one event-loop turn are
+ * joined and handed to the stream once (setImmediate), the stream writes them off the loop, and
+ * when the disk falls behind by more than `maxBufferedBytes` new lines are dropped and counted
+ * instead of growing memory. `reopen` (on SIGUSR1) opens the path again, so logrotate can move
+ * the file away; lines already handed to the old stream finish there.
+ */
+export class AccessLogWriter {
+  /** Lines not written: the disk could not keep up, or the file could not be written. */
+  dropped = 0;
+  written = 0;
+  /** The newest error writing or reopening the file. */
+  lastError: string | undefined;
+  private stream: LineStream;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+  private broken = false;
+
+  constructor(
+    readonly destination: AccessLogDestination,
+    private readonly maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
+  ) {
+    // Opened at once, so a path that cannot be written is reported at start, not lost later.
+    this.stream = destination === '-' ? process.stdout : this.open();
+  }
+
+  write(line: string): void {
+    if (this.broken || this.stream.writableLength + this.pendingBytes > this.maxBufferedBytes) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const lines = this.pending;
+    if (lines.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.written += lines.length;
+    this.stream.write(lines.length === 1 ? lines[0]! : lines.join(''));
+  };
+
+  /** Opens the file again by its path (after logrotate moved it); stdout has nothing to reopen. */
+  reopen(): void {
+    if (this.destination === '-') return;
+    let next: WriteStream;
+    try {
+      next = this.open();
+    } catch (err) {
+      // The old file keeps taking lines: better a rotated file that grows than lost lines.
+      this.lastError = (err as Error).message;
+      return;
+    }
+    this.flush();
+    const old = this.stream;
+    this.stream = next;
+    this.broken = false;
+    old.end();
+  }
+
+  /** Writes what waits and closes the file. */
+  close(): Promise<void> {
+    this.flush();
+    if (this.destination === '-') return Promise.resolve();
+    return new Promise((resolve) => this.stream.end(resolve));
+  }
+
+  private open(): WriteStream {
+    const fd = openSync(this.destination, 'a', 0o640);
+    let stream: WriteStream;
+    try {
+      stream = createWriteStream('', { fd });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    stream.on('error', (err) => {
+      // ENOSPC, EIO: counted, and lines are dropped until the next reopen rather than queued.
+      this.lastError = err.message;
+      if (this.stream === stream) this.broken = true;
+    });
+    return stream;
+  }
+}

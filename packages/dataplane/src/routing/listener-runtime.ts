@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { type RouteRequest, RouteTable, type TSnapshotListener, type TSnapshotRoute, type TTimeouts, normalizeHost, splitTarget } from '@fulcrum/protocol';
+import type { OutlierDetector } from '../health/outlier-detector';
+import type { ClientRequest, ClientResponse } from '../http/client-exchange';
+import { isTrustedPeer } from '../http/headers';
+import { type RouteEffects, type UpgradeTarget, proxyHttpRequest } from '../http/http-proxy';
+import type { PoolRuntime } from '../runtime/pool-runtime';
+import type { PoolStats } from '../stats/pool-stats';
+import { type CompiledRule, type RouteVariables, type Template, applyHeaderRules, compileRules, compileTemplate } from './header-rules';
+import type { RateLimiter } from './rate-limiter';
+import { compileRouteRegex } from './route-regex';
+
+/** One route as it runs: its pool (resolved once), its compiled templates and its rate limiter. */
+class RouteRuntime {
+  readonly requestRules: CompiledRule[];
+  readonly responseRules: CompiledRule[];
+  readonly location: Template | undefined;
+  readonly fixedBody: Buffer | undefined;
+  /** Whether a proxied request needs a RouteEffects at all (most routes change nothing). */
+  readonly changesExchange: boolean;
+
+  constructor(
+    readonly config: TSnapshotRoute,
+    readonly pool: PoolRuntime | undefined,
+    readonly limiter: RateLimiter | undefined,
+  ) {
+    this.requestRules = compileRules(config.headers.request);
+    this.responseRules = compileRules(config.headers.response);
+    this.location = config.action.type === 'redirect' ? compileTemplate(config.action.location) : undefined;
+    this.fixedBody = config.action.type === 'fixed' ? Buffer.from(config.action.body) : undefined;
+    this.changesExchange = this.requestRules.length > 0 || this.responseRules.length > 0 || config.rewrite !== undefined || config.timeouts !== undefined;
+  }
+
+  timeouts(pool: TTimeouts): TTimeouts {
+    const o = this.config.timeouts;
+    return o ? { connectMs: o.connectMs ?? pool.connectMs, firstByteMs: o.firstByteMs ?? pool.firstByteMs, idleMs: o.idleMs ?? pool.idleMs } : pool;
+  }
+
+  /** The request target after the route's rewrite (the query kept as sent). */
+  rewrite(path: string, query: string, original: string): string {
+    const rw = this.config.rewrite;
+    if (!rw) return original;
+    const m = this.config.match.path;
+    const rest = m.type === 'prefix' ? path.slice(m.value.length) : '';
+    let next: string;
+    if (rw.type === 'strip_prefix') next = rest.startsWith('/') ? rest : `/${rest}`;
+    else if (m.type !== 'prefix') next = rw.value;
+    else next = rw.value.endsWith('/') && rest.startsWith('/') ? rw.value + rest.slice(1) : rest === '' || rest.startsWith('/') || rw.value.endsWith('/') ? rw.value + rest : `${rw.value}/${rest}`;
+    return query ? `${next}?${query}` : next;
+  }
+}
+
+/** What one request carries into a route's effects; built only for routes that change the exchange. */
+class RoutedExchange implements RouteEffects {
+  constructor(
+    readonly url: string,
+    readonly timeouts: TTimeouts,
+    private readonly route: RouteRuntime,
+    private readonly vars: RouteVariables,
+  ) {}
+
+  editRequestHeaders(headers: string[], requestId: string): void {
+    if (this.route.requestRules.length === 0) return;
+    this.vars.request_id = requestId;
+    applyHeaderRules(headers, this.route.requestRules, this.vars);
+  }
+
+  editResponseHeaders(headers: string[], requestId: string): void {
+    if (this.route.responseRules.length === 0) return;
+    this.vars.request_id = requestId;
+    applyHeaderRules(headers, this.route.responseRules, this.vars);
+  }
+}
+
+export interface ListenerRuntimeDeps {
+  pools: ReadonlyMap<string, PoolRuntime>;
+  /** The route's limiter, kept across snapshots while its rate limit is unchanged. */
+  limiter: (route: TSnapshotRoute) => RateLimiter | undefined;
+  outliers: OutlierDetector;
+}
+
+
+/**
+ * A listener as it runs: its routes compiled into a table (see route-table.ts for the order)
+ * and each route's action. Built whole from a snapshot, beside the running one; compiling throws
+ * (a regex the linear engine refuses) and the listener is refused with the reason.
+ */
+export class ListenerRuntime {
+  readonly table: RouteTable;
+  private readonly routes = new Map<TSnapshotRoute, RouteRuntime>();
+  /** Connection-level counters (accepted, the listener's own 400/408/431) go to the pool of its first pool route. */
+  readonly stats: PoolStats | undefined;
+  private readonly outliers: OutlierDetector;
+
+  constructor(
+    readonly config: TSnapshotListener,
+    deps: ListenerRuntimeDeps,
+  ) {
+    this.outliers = deps.outliers;
+    this.table = new RouteTable(
+      config.routes,
+      (source) => compileRouteRegex(source),
+    );
+    for (const r of config.routes) this.routes.set(r, new RouteRuntime(r, r.action.type === 'pool' ? deps.pools.get(r.action.poolId) : undefined, deps.limiter(r)));
+    const first = config.routes.find((r) => r.action.type === 'pool');
+    this.stats = first?.action.type === 'pool' ? deps.pools.get(first.action.poolId)?.stats : undefined;
+  }
+
+  /** Pool ids its routes send to (a listener that cannot open is reported under them). */
+  poolIds(): string[] {
+    return [...new Set(this.config.routes.flatMap((r) => (r.action.type === 'pool' ? [r.action.poolId] : [])))];
+  }
+
+  /** The pool a TCP listener forwards to. */
+  tcpPool(): PoolRuntime | undefined {
+    const only = this.config.routes[0];
+    return only ? this.routes.get(only)?.pool : undefined;
+  }
+
+  /** The client address as routes read it: a trusted proxy's X-Real-IP, else the peer. */
+  private clientIp(req: ClientRequest): string {
+    if (!isTrustedPeer(this.config.http.trustedProxies, req.clientIp)) return req.clientIp;
+    const real = req.header('x-real-ip')?.trim();
+    return real || req.clientIp;
+  }
+
+  /** Routes one request and carries out the route's action. */
+  serve(req: ClientRequest, res: ClientResponse, upgrade?: UpgradeTarget): void {
+    const { path, query } = splitTarget(req.url);
+    const host = normalizeHost(req.header('host'));
+    const probe: RouteRequest = { host, path, query, method: req.method, header: (n) => req.header(n) };
+    const matched = this.table.match(probe);
+    if (!matched) {
+      this.stats?.proxyAnswer(404, 'no_route');
+      return answer(req, res, 404, 'text/plain; charset=utf-8', Buffer.from('no route for this request\n'), ['X-Fulcrum-Error', 'no route matches this request']);
+    }
+    const route = this.routes.get(matched.route)!;
+    const pool = route.pool;
+    const limiter = route.limiter;
+    if (limiter) {
+      const k = limiter.config.key;
+      const key = k.source === 'route' ? '' : k.source === 'header' ? (req.header(k.name!.toLowerCase()) ?? '') : this.clientIp(req);
+      const wait = limiter.take(key);
+      if (wait > 0) {
+        pool?.stats.proxyAnswer(429, 'rate_limited');
+        return answer(req, res, 429, 'text/plain; charset=utf-8', Buffer.from('rate limited\n'), ['Retry-After', String(wait)]);
+      }
+    }
+    const action = route.config.action;
+    if (action.type === 'pool') {
+      if (!pool) {
+        this.stats?.proxyAnswer(503, 'reconfiguring');
+        return answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from('pool is being reconfigured\n'), ['X-Fulcrum-Error', 'pool is being reconfigured']);
+      }
+      const effects = route.changesExchange ? new RoutedExchange(route.rewrite(path, query, req.url), route.timeouts(pool.config.timeouts), route, this.variables(req, host, path)) : undefined;
+      return proxyHttpRequest(pool, req, res, this.outliers, upgrade, effects);
+    }
+    if (action.type === 'redirect') {
+      const vars = this.variables(req, host, path);
+      vars.request_id = req.header('x-request-id') || randomUUID();
+      const location = route.location!(vars);
+      // A variable from the client that would break the header line leaves the redirect unsent.
+      if (/[\r\n\0]/.test(location)) return answer(req, res, 400, 'text/plain; charset=utf-8', Buffer.from('bad request\n'), []);
+      return answer(req, res, action.status, 'text/plain; charset=utf-8', Buffer.from(`${location}\n`), ['Location', location]);
+    }
+    const headers = ['X-Request-Id', req.header('x-request-id') || randomUUID()];
+    if (route.responseRules.length) applyHeaderRules(headers, route.responseRules, { ...this.variables(req, host, path), request_id: headers[1]! });
+    return answer(req, res, action.status, action.contentType, route.fixedBody!, headers);
+  }
+
+  private variables(req: ClientRequest, host: string | undefined, path: string): RouteVariables {
+    return { client_ip: this.clientIp(req), host: host ?? '', scheme: 'http', request_id: '', request_uri: req.url, path };
+  }
+}
+
+/** An answer the route gives itself (redirect, fixed response, 404, 429). */
+function answer(req: ClientRequest, res: ClientResponse, status: number, contentType: string, body: Buffer, extra: string[]): void {
+  const headers = ['Content-Type', contentType, 'Content-Length', String(body.length), ...extra];
+  if (!res.writeHead(status, STATUS_CODES[status] ?? 'Unknown', headers)) {
+    res.destroy();
+    return;
+  }
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
