@@ -21,8 +21,11 @@ const foldErrors = (errors: TFieldErrors) => foldListErrors(foldListErrors(error
 function readForm(form: FormData, strategy: TDeployStart['strategy']): unknown {
   return {
     version: String(form.get('version') ?? ''),
-    backends: parseBackendLines(String(form.get('backends') ?? '')),
+    backends: strategy === 'rolling' ? undefined : parseBackendLines(String(form.get('backends') ?? '')),
     strategy,
+    rule: strategy === 'rolling' ? textOf(form.get('rule')) : undefined,
+    maxSurge: strategy === 'rolling' ? numberOf(form.get('maxSurge')) : undefined,
+    maxUnavailable: strategy === 'rolling' ? numberOf(form.get('maxUnavailable')) : undefined,
     steps: strategy === 'canary' ? parseNumberList(String(form.get('steps') ?? '')) : undefined,
     stepPauseMs: numberOf(form.get('stepPauseMs')),
     maxErrorRate: numberOf(form.get('maxErrorRate')),
@@ -68,15 +71,31 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
           <Field label="Version" name="version" errors={errors}>
             <input name="version" placeholder="v2.4.1" />
           </Field>
-          <Field label="New backends" name="backends" errors={errors} hint="address:port, one a line; an optional weight after a space">
-            <textarea name="backends" rows={3} placeholder={'10.0.0.21:8080\n10.0.0.22:8080'} />
-          </Field>
+          {strategy !== 'rolling' && (
+            <Field label="New backends" name="backends" errors={errors} hint="address:port, one a line; an optional weight after a space">
+              <textarea name="backends" rows={3} placeholder={'10.0.0.21:8080\n10.0.0.22:8080'} />
+            </Field>
+          )}
           <Field label="Strategy" name="strategy" errors={errors}>
             <select name="strategy" value={strategy} onChange={(e) => setStrategy(e.target.value as TDeployStart['strategy'])}>
               <option value="canary">canary (shift weight in steps)</option>
               <option value="bluegreen">blue/green (switch at once)</option>
+              <option value="rolling">rolling (the pool's provider starts the new version)</option>
             </select>
           </Field>
+          {strategy === 'rolling' && (
+            <>
+              <Field label="Scaling rule" name="rule" errors={errors} hint="Whose provider profile starts {version}; empty when the pool has one">
+                <input name="rule" />
+              </Field>
+              <Field label="Max surge" name="maxSurge" errors={errors} hint="New instances started at once beyond the current count">
+                <input name="maxSurge" type="number" defaultValue={DEFAULTS.maxSurge} />
+              </Field>
+              <Field label="Max unavailable" name="maxUnavailable" errors={errors} hint="Old instances that may go before their replacements pass health">
+                <input name="maxUnavailable" type="number" defaultValue={DEFAULTS.maxUnavailable} />
+              </Field>
+            </>
+          )}
           {strategy === 'canary' && (
             <Field label="Canary steps (%)" name="steps" errors={errors} hint="Share of traffic at each step, e.g. 10, 50, 100">
               <input name="steps" defaultValue={DEFAULTS.steps.join(', ')} />

@@ -11,6 +11,7 @@ export const METRIC_LABELS: Record<TScalingMetric, string> = {
   p95_latency_ms: 'p95 latency (ms)',
   active_connections_per_backend: 'active connections per backend',
   error_rate: 'error rate (0–1)',
+  cpu_percent: 'CPU % per instance (from the provider)',
 };
 
 export const PROVIDER_LABELS: Record<TProviderKind, string> = {
@@ -37,6 +38,7 @@ function readForm(form: FormData): unknown {
     enabled: form.get('enabled') === 'on',
     metric: textOf(form.get('metric')),
     ...Object.fromEntries(RULE_NUMBERS.map((key) => [key, numberOf(form.get(key))])),
+    recovery: { enabled: form.get('recovery.enabled') === 'on', minHealthy: numberOf(form.get('recovery.minHealthy')), unhealthyAfterMs: numberOf(form.get('recovery.unhealthyAfterMs')) },
     provider,
   };
 }
@@ -113,6 +115,20 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
           </Field>
           <Field label="Cooldown (ms)" name="cooldownMs" errors={errors} hint="Quiet time after each action">
             {input('cooldownMs', initial?.cooldownMs ?? 60_000, 'number')}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset disabled={disabled}>
+        <legend>Recovery</legend>
+        <div className="grid">
+          <Field label="Replace broken instances" name="recovery.enabled" errors={errors} hint="One that exited, or failed the pool's health check for a while, is replaced: new one healthy and joined first">
+            <input name="recovery.enabled" type="checkbox" defaultChecked={initial?.recovery?.enabled ?? true} />
+          </Field>
+          <Field label="Min healthy" name="recovery.minHealthy" errors={errors} hint="Instances kept in service; empty: the minimum above">
+            {input('recovery.minHealthy', initial?.recovery?.minHealthy, 'number')}
+          </Field>
+          <Field label="Unhealthy for (ms)" name="recovery.unhealthyAfterMs" errors={errors} hint="How long an instance fails its health check before it is replaced">
+            {input('recovery.unhealthyAfterMs', initial?.recovery?.unhealthyAfterMs ?? 10_000, 'number')}
           </Field>
         </div>
       </fieldset>

@@ -17,6 +17,9 @@ export interface Flags {
   'healthy-timeout'?: string;
   'drain-timeout'?: string;
   'idempotency-key'?: string;
+  rule?: string;
+  'max-surge'?: string;
+  'max-unavailable'?: string;
   weight?: string;
   backup?: boolean;
   wait?: boolean;

@@ -21,6 +21,8 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   backends drain  --pool P HOST:PORT
   deploy start    --pool P --version V --backend HOST:PORT [--backend ...]
                   [--strategy canary|bluegreen] [--steps 10,50,100] [--pause 10s]
+  deploy start    --pool P --version V --strategy rolling [--rule R]
+                  [--max-surge 1] [--max-unavailable 0] [--pause 10s]   (the pool's provider starts V)
                   [--max-error-rate 0.05] [--min-requests 1] [--healthy-timeout 60s] [--drain-timeout 30s]
                   [--idempotency-key K] [--wait [--timeout 30m]]
   deploy status   ID [--wait]
@@ -68,7 +70,7 @@ const COMMANDS: Record<string, Command> = {
 /** Commands of one word; what follows them are its arguments. */
 const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format'] as const;
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

@@ -4,6 +4,7 @@ export const EVENT_KINDS = [
   'health_flip',
   'ejection',
   'scaling',
+  'recovery',
   'deploy_step',
   'config_revision',
   'dataplane_join',

@@ -2,10 +2,25 @@ import { z } from 'zod';
 import { ZId, ZSlug, zIntRange, zMillis } from './primitives';
 import { ZProfileRef, ZScalingRuleProvider } from './provider-profile';
 
-export const ZScalingMetric = z.enum(['p95_latency_ms', 'rps_per_backend', 'active_connections_per_backend', 'error_rate'], {
-  error: 'metric must be p95_latency_ms, rps_per_backend, active_connections_per_backend or error_rate',
+export const ZScalingMetric = z.enum(['p95_latency_ms', 'rps_per_backend', 'active_connections_per_backend', 'error_rate', 'cpu_percent'], {
+  error: 'metric must be p95_latency_ms, rps_per_backend, active_connections_per_backend, error_rate or cpu_percent',
 });
 export type TScalingMetric = z.infer<typeof ZScalingMetric>;
+
+/**
+ * Automatic recovery of a rule's instances: each tick they are probed with the pool's health check;
+ * one that exited, or failed every probe for `unhealthyAfterMs`, is replaced (start new, passes
+ * health, joins, old drained and removed). `minHealthy` (default: the rule's minInstances) is the
+ * count of passing instances the rule keeps: below it, replacements start even beyond minInstances.
+ */
+export const ZScalingRecovery = z
+  .object({
+    enabled: z.boolean().default(true),
+    minHealthy: zIntRange(0, 1000).optional(),
+    unhealthyAfterMs: zMillis(1000, 3_600_000).default(10_000),
+  })
+  .strict();
+export type TScalingRecovery = z.infer<typeof ZScalingRecovery>;
 
 /** A rule's own settings; its provider is a profile an admin declared (provider-profile.ts). */
 export const ZScalingRuleSettings = z
@@ -20,6 +35,8 @@ export const ZScalingRuleSettings = z
     maxInstances: zIntRange(1, 1000).default(10),
     step: zIntRange(1, 100).default(1),
     cooldownMs: zMillis(0, 86_400_000).default(60_000),
+    // prefault: the inner defaults apply when the whole object is left out (a rule saved before recovery existed).
+    recovery: ZScalingRecovery.prefault({}),
   });
 
 export type TScalingRuleSettings = z.infer<typeof ZScalingRuleSettings>;
@@ -27,7 +44,8 @@ export type TScalingRuleSettings = z.infer<typeof ZScalingRuleSettings>;
 export const ZScalingRuleConfig = ZScalingRuleSettings.extend({ provider: ZScalingRuleProvider })
   .strict()
   .refine((r) => r.minInstances <= r.maxInstances, { message: 'minInstances must not exceed maxInstances', path: ['maxInstances'] })
-  .refine((r) => r.scaleDownThreshold < r.scaleUpThreshold, { message: 'scale-down threshold must be below the scale-up threshold', path: ['scaleDownThreshold'] });
+  .refine((r) => r.scaleDownThreshold < r.scaleUpThreshold, { message: 'scale-down threshold must be below the scale-up threshold', path: ['scaleDownThreshold'] })
+  .refine((r) => r.recovery.minHealthy === undefined || r.recovery.minHealthy <= r.maxInstances, { message: 'minHealthy must not exceed maxInstances', path: ['recovery', 'minHealthy'] });
 export type TScalingRuleConfig = z.infer<typeof ZScalingRuleConfig>;
 
 export const ZScalingRuleCreate = z.object({ poolId: ZId, rule: ZScalingRuleConfig });
@@ -40,6 +58,8 @@ export const ZScalingRuleState = z.object({
   lastValue: z.number().nullable().default(null),
   instances: z.number().int().default(0),
   lastDecision: z.string().nullable().default(null),
+  /** Instances passing the pool's health check at the last tick (null before recovery probed them). */
+  healthy: z.number().int().nullable().default(null),
 });
 export type TScalingRuleState = z.infer<typeof ZScalingRuleState>;
 

@@ -1,4 +1,4 @@
-import { ZDeployRecord, ZDeployStart, zApiInput } from '@fulcrum/protocol';
+import { ZDeployRecord, ZDeployStartFields, checkDeployStart, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { abortDeploy, getDeploy, listDeploys, startDeploy } from '../services/deploys/deploys';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
@@ -9,8 +9,8 @@ const ZPoolRef = z.object({ pool: z.string().min(1, 'pool is required') });
 
 export const deploysRouter = router({
   start: operatorProcedure
-    .meta({ openapi: { method: 'POST', path: '/pools/{pool}/deploys', protect: true, tags, summary: 'Start a rollout of a new version (canary or blue/green); 409 while another runs' } })
-    .input(zApiInput(ZDeployStart.extend(ZPoolRef.shape)))
+    .meta({ openapi: { method: 'POST', path: '/pools/{pool}/deploys', protect: true, tags, summary: 'Start a rollout of a new version (canary, blue/green, or rolling through the pool’s provider); 409 while another runs' } })
+    .input(zApiInput(ZDeployStartFields.extend(ZPoolRef.shape).superRefine(checkDeployStart)))
     .output(ZDeployRecord)
     .mutation(({ ctx, input: { pool, ...spec } }) => startDeploy(ctx.prisma, { actor: ctx.actor, pool, spec })),
   list: viewerProcedure

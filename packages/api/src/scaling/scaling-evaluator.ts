@@ -6,9 +6,13 @@ import { profileSpec } from '../services/provider-profiles/provider-profiles';
 import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
 import { waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
+import { type FailingSince, recoverInstances, scalingTag } from './instance-recovery';
 import { type Instance, type ScalingProvider, createProvider } from './providers';
 import { RuleLocks } from './rule-locks';
 import { decide, metricValue } from './scaling-metric';
+import { waitDrained } from './wait-drained';
+
+export { scalingTag };
 
 /** Complete seconds of stats the metric is read over at each tick (the window is held across ticks). */
 const METRIC_SECONDS = 2;
@@ -25,11 +29,11 @@ interface RuleRuntime {
   /** What the provider was built from: the profile (at its version) and the rule's parameter values. */
   providerKey: string;
   busy: boolean;
+  /** Instances failing their health check, and since when (recovery replaces them after a while). */
+  failing: FailingSince;
 }
 
 type LiveRule = ScalingRule & { pool: Pool; profile: ProviderProfile | null };
-
-export const scalingTag = (ruleId: string) => `scaling:${ruleId}`;
 
 /**
  * Evaluates every enabled scaling rule once a tick on the replica holding the rule's advisory
@@ -70,6 +74,12 @@ export class ScalingEvaluator {
   /** The provider a rule drives in this process (tests reach the process provider through it). */
   providerOf(ruleId: string): ScalingProvider | undefined {
     return this.runtimes.get(ruleId)?.provider;
+  }
+
+  /** The provider a rule drives, built here when no tick has built it yet (a rolling deploy starts instances through it). */
+  async providerFor(ruleId: string): Promise<ScalingProvider | undefined> {
+    const rule = await this.prisma.scalingRule.findUnique({ where: { id: ruleId }, include: { pool: true, profile: true } });
+    return rule ? this.runtime(rule).provider : undefined;
   }
 
   async tick(): Promise<void> {
@@ -113,7 +123,7 @@ export class ScalingEvaluator {
     const first = Object.entries(errors)[0];
     if (first) throw new Error(`${first[0]}: ${first[1][0]}`);
     const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
-    const rt: RuleRuntime = { provider, providerKey: key, busy: existing?.busy ?? false };
+    const rt: RuleRuntime = { provider, providerKey: key, busy: existing?.busy ?? false, failing: existing?.failing ?? new Map() };
     this.runtimes.set(rule.id, rt);
     return rt;
   }
@@ -123,14 +133,17 @@ export class ScalingEvaluator {
     const deploying = await this.prisma.deploy.count({ where: { poolId: rule.poolId, status: { in: ['pending', 'running'] } } });
     if (deploying) return;
     const state: TScalingRuleState = ZScalingRuleState.parse(rule.state ?? {});
+    // Broken instances are replaced before anything is counted: a dead one is no capacity.
+    const recovery = await recoverInstances({ prisma: this.prisma, rule, settings: config, provider: rt.provider, failing: rt.failing, stopping: () => this.stopping, log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`) });
+    if (recovery.acted) {
+      await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: { ...state, instances: (await rt.provider.list()).length, healthy: recovery.healthy, lastDecision: 'replaced broken instances' } } });
+      return;
+    }
     const instances = await rt.provider.list();
-    const inService = await this.prisma.backend.findMany({ where: { poolId: rule.poolId, adminState: 'active' }, select: { id: true } });
-    const current = Math.floor(Date.now() / 1000) * 1000;
-    const seconds = (getHub()?.stats.recent(rule.poolId, METRIC_SECONDS + 1) ?? []).filter((s) => s.ts < current).slice(-METRIC_SECONDS);
-    const value = metricValue(config.metric, seconds, inService.map((b) => b.id));
+    const value = await this.metric(rule.poolId, config, rt.provider);
     const now = Date.now();
     const { decision, breach } = decide({ value, now, current: instances.length, breach: state.breach, lastActionAt: rule.lastActionAt?.getTime() ?? null, rule: config });
-    const next: TScalingRuleState = { breach, lastValue: value, instances: instances.length, lastDecision: decision.reason };
+    const next: TScalingRuleState = { breach, lastValue: value, instances: instances.length, lastDecision: decision.reason, healthy: recovery.healthy };
     if (decision.action === 'hold') {
       await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: next } });
       return;
@@ -149,6 +162,15 @@ export class ScalingEvaluator {
     }
   }
 
+  /** The rule's metric now: CPU from the provider, everything else from the data planes' stats. */
+  private async metric(poolId: string, config: TScalingRuleSettings, provider: ScalingProvider): Promise<number | null> {
+    if (config.metric === 'cpu_percent') return provider.cpuPercent ? provider.cpuPercent() : null;
+    const inService = await this.prisma.backend.findMany({ where: { poolId, adminState: 'active' }, select: { id: true } });
+    const current = Math.floor(Date.now() / 1000) * 1000;
+    const seconds = (getHub()?.stats.recent(poolId, METRIC_SECONDS + 1) ?? []).filter((s) => s.ts < current).slice(-METRIC_SECONDS);
+    return metricValue(config.metric, seconds, inService.map((b) => b.id));
+  }
+
   private async scaleUp(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
     const pool = toPool(rule.pool);
     const actor = systemActor(`autoscaler ${rule.name}`);
@@ -165,7 +187,7 @@ export class ScalingEvaluator {
         continue;
       }
       const existing = await this.prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
+      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: inst.version ?? null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
     }
     if (failed.length) await provider.scaleTo(after.length - failed.length, { remove: failed });
   }
@@ -186,23 +208,11 @@ export class ScalingEvaluator {
     }
     if (drained.length) {
       await waitDataplanesApplied(this.prisma, 15_000);
-      await this.waitDrained(rule.poolId, drained.map((b) => b.id), rule.pool.drainTimeoutMs);
+      await waitDrained(rule.poolId, drained.map((b) => b.id), rule.pool.drainTimeoutMs, () => this.stopping);
       for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
       await waitDataplanesApplied(this.prisma, 15_000);
     }
     await provider.scaleTo(decision.to, { remove: victims.map((v) => v.id) });
-  }
-
-  /** Until the drained backends have had nothing in flight for two seconds, or the pool's drain timeout. */
-  private async waitDrained(poolId: string, ids: string[], timeoutMs: number): Promise<void> {
-    const started = Date.now();
-    const set = new Set(ids);
-    while (Date.now() - started < timeoutMs && !this.stopping) {
-      await new Promise((r) => setTimeout(r, 250));
-      const recent = getHub()?.stats.recent(poolId, 2) ?? [];
-      const busy = recent.some((s) => Object.entries(s.backends).some(([id, p]) => set.has(id) && (p.activeConnections > 0 || p.requests > 0)));
-      if (Date.now() - started >= 2000 && recent.length && !busy) return;
-    }
   }
 }
 

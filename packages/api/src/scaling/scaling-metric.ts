@@ -45,6 +45,9 @@ export function metricValue(metric: TScalingMetric, seconds: PoolSecond[], backe
       }
       return requests ? failures / requests : 0;
     }
+    case 'cpu_percent':
+      // Read from the provider (the instances' processes or containers), not from traffic.
+      return null;
   }
 }
 

@@ -49,8 +49,16 @@ export const deployStart: Command = async (ctx) => {
   const { flags } = ctx;
   if (!flags.pool) throw new UsageError('--pool is required');
   if (!flags.version) throw new UsageError('--version is required (the release label of the new backends)');
-  if (!flags.backend?.length) throw new UsageError('give the new backends with --backend host:port (repeat for more)');
-  const backends = usage(() => flags.backend!.map(parseAddress));
+  const rolling = flags.strategy === 'rolling';
+  if (!rolling && !flags.backend?.length) throw new UsageError('give the new backends with --backend host:port (repeat for more), or --strategy rolling to start them through the pool’s provider');
+  if (rolling && flags.backend?.length) throw new UsageError('a rolling deploy starts the new version through the pool’s provider: leave out --backend');
+  const backends = rolling ? undefined : usage(() => flags.backend!.map(parseAddress));
+  const count = (flag: 'max-surge' | 'max-unavailable') => {
+    const v = flags[flag];
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${flag} is a whole number, not ${JSON.stringify(v)}`);
+    return Number(v);
+  };
   const body = {
     version: flags.version,
     backends,
@@ -62,6 +70,9 @@ export const deployStart: Command = async (ctx) => {
     healthyTimeoutMs: flags['healthy-timeout'] === undefined ? undefined : usage(() => parseDuration(flags['healthy-timeout']!, '--healthy-timeout')),
     drainTimeoutMs: flags['drain-timeout'] === undefined ? undefined : usage(() => parseDuration(flags['drain-timeout']!, '--drain-timeout')),
     idempotencyKey: flags['idempotency-key'],
+    rule: flags.rule,
+    maxSurge: count('max-surge'),
+    maxUnavailable: count('max-unavailable'),
   };
   const d = await ctx.api.request('POST', `/pools/${encodeURIComponent(flags.pool)}/deploys`, ZDeployRecord, body);
   if (!flags.wait) {

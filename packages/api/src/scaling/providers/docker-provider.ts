@@ -1,4 +1,5 @@
 import type { TDockerProfileSpec } from '@fulcrum/protocol';
+import { averageOf } from './cpu-sampler';
 import { expectStatus, httpJson } from './http-json';
 import { type Instance, type ProviderScope, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
 
@@ -15,6 +16,28 @@ interface ContainerSummary {
   Created: number;
   State: string;
   Labels?: Record<string, string>;
+}
+
+/** The part of `GET /containers/{id}/stats?stream=false` that CPU use is computed from. */
+interface ContainerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+}
+
+/**
+ * CPU use of a container as `docker stats` shows it: the container's share of the host's CPU
+ * time between the Engine's two samples, times the CPUs online (100 % = one core busy).
+ */
+export function dockerCpuPercent(stats: ContainerStats): number | null {
+  const total = stats.cpu_stats?.cpu_usage?.total_usage;
+  const preTotal = stats.precpu_stats?.cpu_usage?.total_usage;
+  const system = stats.cpu_stats?.system_cpu_usage;
+  const preSystem = stats.precpu_stats?.system_cpu_usage;
+  const cpus = stats.cpu_stats?.online_cpus ?? 1;
+  if (total === undefined || preTotal === undefined || system === undefined || preSystem === undefined) return null;
+  const systemDelta = system - preSystem;
+  if (systemDelta <= 0) return null;
+  return (Math.max(0, total - preTotal) / systemDelta) * cpus * 100;
 }
 
 interface ContainerInspect {
@@ -75,6 +98,19 @@ export class DockerProvider implements ScalingProvider {
     expectStatus(res, [200], 'list containers');
     const containers = (res.json as ContainerSummary[]).sort((a, b) => a.Created - b.Created);
     return Promise.all(containers.map((c) => this.address(c.Id)));
+  }
+
+  /** Averages the containers' `stats` (one-shot reads: the Engine gives the previous sample with each). */
+  async cpuPercent(): Promise<number | null> {
+    const containers = await this.list();
+    const values = await Promise.all(
+      containers.map(async (c) => {
+        const res = await this.call('GET', `/containers/${encodeURIComponent(c.id)}/stats?stream=false`);
+        expectStatus(res, [200], `stats of container ${c.id}`);
+        return dockerCpuPercent(res.json as ContainerStats);
+      }),
+    );
+    return averageOf(values);
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {

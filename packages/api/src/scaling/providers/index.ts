@@ -7,7 +7,7 @@ import { ProcessProvider } from './process-provider';
 import type { ProviderScope, ScalingProvider } from './provider';
 import { WebhookProvider } from './webhook-provider';
 
-export type { Instance, ProviderScope, ScaleOptions, ScalingProvider } from './provider';
+export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
 
 /** What a rule drives: its admin-declared profile, the profile's secret, and the rule's checked parameter values. */

@@ -1,4 +1,5 @@
 import type { TKubernetesProfileSpec } from '@fulcrum/protocol';
+import { averageOf } from './cpu-sampler';
 import { expectStatus, httpJson } from './http-json';
 import type { Instance, ScalingProvider } from './provider';
 
@@ -6,8 +7,24 @@ import type { Instance, ScalingProvider } from './provider';
 export type KubernetesTarget = Omit<TKubernetesProfileSpec, 'kind' | 'parameters'> & { token?: string };
 
 interface DeploymentBody {
-  spec?: { replicas?: number };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { spec?: { containers?: { resources?: { requests?: { cpu?: string } } }[] } };
+  };
   status?: { replicas?: number; readyReplicas?: number };
+}
+
+interface PodMetricsList {
+  items?: { containers?: { usage?: { cpu?: string } }[] }[];
+}
+
+/** A Kubernetes CPU quantity (`2`, `0.5`, `250m`, `1500u`, `123456789n`) in cores, or null when it is none. */
+export function parseCpuQuantity(q: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(n|u|m)?$/.exec(q.trim());
+  if (!m) return null;
+  const scale = { n: 1e-9, u: 1e-6, m: 1e-3 }[m[2] as 'n' | 'u' | 'm'] ?? 1;
+  return Number(m[1]) * scale;
 }
 
 /**
@@ -46,6 +63,30 @@ export class KubernetesProvider implements ScalingProvider {
     const res = await httpJson({ method: 'GET', url: this.url, headers: this.headers() });
     expectStatus(res, [200], `read deployment ${this.config.namespace}/${this.config.deployment}`);
     return this.toInstances(res.json as DeploymentBody);
+  }
+
+  /**
+   * CPU of the Deployment's pods from the metrics API (metrics.k8s.io, served by metrics-server):
+   * each pod's usage against its CPU requests, as the HorizontalPodAutoscaler measures it
+   * (against one core when the pod template requests none), averaged over the pods.
+   */
+  async cpuPercent(): Promise<number | null> {
+    const res = await httpJson({ method: 'GET', url: this.url, headers: this.headers() });
+    expectStatus(res, [200], `read deployment ${this.config.namespace}/${this.config.deployment}`);
+    const body = res.json as DeploymentBody;
+    const labels = body.spec?.selector?.matchLabels ?? {};
+    if (!Object.keys(labels).length) throw new Error(`deployment ${this.config.namespace}/${this.config.deployment} has no matchLabels selector to find its pods by`);
+    const requested = (body.spec?.template?.spec?.containers ?? []).reduce((sum, c) => sum + (parseCpuQuantity(c.resources?.requests?.cpu ?? '') ?? 0), 0);
+    const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+    const base = this.config.apiUrl.replace(/\/+$/, '');
+    const metrics = await httpJson({ method: 'GET', url: `${base}/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.config.namespace)}/pods?labelSelector=${encodeURIComponent(selector)}`, headers: this.headers() });
+    expectStatus(metrics, [200], `read pod metrics of ${this.config.namespace}/${this.config.deployment}`);
+    const pods = (metrics.json as PodMetricsList).items ?? [];
+    const percents = pods.map((p) => {
+      const used = (p.containers ?? []).reduce((sum, c) => sum + (parseCpuQuantity(c.usage?.cpu ?? '') ?? 0), 0);
+      return (used / (requested > 0 ? requested : 1)) * 100;
+    });
+    return averageOf(percents);
   }
 
   async scaleTo(desired: number): Promise<Instance[]> {

@@ -3,8 +3,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { type TProcessProfileSpec, fillTemplate } from '@fulcrum/protocol';
+import { CpuSampler, averageOf } from './cpu-sampler';
 import { portOwner } from './port-owner';
-import { type Instance, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
+import { cpuMsByProcessGroup } from './proc-stat';
+import { type Instance, type ScaleOptions, type ScalingProvider, type StartOptions, pickForRemoval } from './provider';
 
 /** What to run: an admin's profile and a rule's checked values for its declared parameters. */
 export interface ProcessLaunch {
@@ -12,7 +14,7 @@ export interface ProcessLaunch {
   params?: Record<string, string>;
 }
 
-interface Running extends Required<Instance> {
+interface Running extends Required<Omit<Instance, 'version'>>, Pick<Instance, 'version'> {
   /** The program we spawned; its process group is the instance. */
   pid: number;
   exited: Promise<void>;
@@ -23,6 +25,7 @@ interface InstanceRecord {
   pid: number;
   port: number;
   argv: string[];
+  version?: string;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -47,7 +50,7 @@ function killGroup(pid: number): void {
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -87,6 +90,7 @@ export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
   private readonly running = new Map<string, Running>();
   private adopted = false;
+  private readonly cpu = new CpuSampler();
 
   /**
    * `stateDir` keeps one record per running instance: without it, a control plane that restarts
@@ -106,7 +110,33 @@ export class ProcessProvider implements ScalingProvider {
 
   async list(): Promise<Instance[]> {
     this.adopt();
-    return [...this.running.values()].map(({ id, host, port }) => ({ id, host, port }));
+    return [...this.running.values()].map(({ id, host, port, version }) => ({ id, host, port, ...(version === undefined ? {} : { version }) }));
+  }
+
+  /** The pid (and process group) of a running instance, for operators' tools and tests. */
+  pidOf(id: string): number | undefined {
+    return this.running.get(id)?.pid;
+  }
+
+  /** From /proc: each instance's process group (its program and every child) between two calls. */
+  async cpuPercent(): Promise<number | null> {
+    this.adopt();
+    const running = [...this.running.values()];
+    this.cpu.keepOnly(running.map((r) => r.id));
+    const totals = cpuMsByProcessGroup(running.map((r) => r.pid));
+    const at = performance.now();
+    return averageOf(running.map((r) => (totals.has(r.pid) ? this.cpu.sample(r.id, totals.get(r.pid)!, at) : null)));
+  }
+
+  async startOne(overrides: Record<string, string> = {}, opts: StartOptions = {}): Promise<Instance> {
+    this.adopt();
+    const r = await this.start(overrides, opts.avoidPorts);
+    return { id: r.id, host: r.host, port: r.port, ...(r.version === undefined ? {} : { version: r.version }) };
+  }
+
+  async stopInstances(ids: string[]): Promise<void> {
+    this.adopt();
+    await Promise.all(ids.map((id) => this.running.get(id)).filter((r): r is Running => !!r).map((r) => this.stop(r)));
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
@@ -144,11 +174,12 @@ export class ProcessProvider implements ScalingProvider {
    * group listens on the port; one that exits first saying the address is in use is started
    * again on the next free port.
    */
-  private async start(): Promise<Running> {
-    const taken = new Set<number>();
+  private async start(overrides: Record<string, string> = {}, avoidPorts: number[] = []): Promise<Running> {
+    const values = { ...this.params, ...overrides };
+    const taken = new Set<number>(avoidPorts);
     for (let attempt = 1; ; attempt++) {
       const port = await this.freePort(taken);
-      const launched = await this.spawnOn(port);
+      const launched = await this.spawnOn(port, values);
       const outcome = await this.settle(launched.pid, port, launched.exited);
       if (outcome === 'exited') await launched.stderrRead();
       const portTaken = outcome === 'taken' || (outcome === 'exited' && ADDRESS_IN_USE.test(launched.stderr()));
@@ -161,15 +192,15 @@ export class ProcessProvider implements ScalingProvider {
         continue;
       }
       const why = () => (launched.stderr() ? `: ${launched.stderr().trim().split('\n').pop()}` : '');
-      const r = this.track({ pid: launched.pid, port, argv: launched.argv }, launched.exited, why);
+      const r = this.track({ pid: launched.pid, port, argv: launched.argv, ...(values.version === undefined ? {} : { version: values.version }) }, launched.exited, why);
       this.log(`started ${r.id}: ${JSON.stringify(launched.argv)}${outcome === 'slow' ? ` (not listening on ${port} after ${STARTUP_MS} ms)` : ''}`);
       return r;
     }
   }
 
-  private async spawnOn(port: number): Promise<{ pid: number; argv: string[]; exited: Promise<void>; stderr: () => string; stderrRead: () => Promise<void> }> {
+  private async spawnOn(port: number, values: Record<string, string>): Promise<{ pid: number; argv: string[]; exited: Promise<void>; stderr: () => string; stderrRead: () => Promise<void> }> {
     // One pass over each element with every value at once: a value holding `{port}` stays literal.
-    const argv = this.config.argv.map((a) => fillTemplate(a, { ...this.params, port: String(port) }));
+    const argv = this.config.argv.map((a) => fillTemplate(a, { ...values, port: String(port) }));
     const child = spawn(argv[0]!, argv.slice(1), {
       shell: false,
       detached: true,
@@ -217,7 +248,7 @@ export class ProcessProvider implements ScalingProvider {
   /** Keeps an instance in the running set (and on disk) until it exits. */
   private track(record: InstanceRecord, exited: Promise<void>, why: () => string = () => ''): Running {
     const id = `process-${record.port}`;
-    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited };
+    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited, ...(typeof record.version === 'string' ? { version: record.version } : {}) };
     this.running.set(id, r);
     if (this.stateDir) {
       mkdirSync(this.stateDir, { recursive: true });
@@ -284,6 +315,8 @@ export class ProcessProvider implements ScalingProvider {
       }
     };
     signal('SIGTERM');
+    // A stopped (SIGSTOP) instance only acts on the TERM once it runs again.
+    signal('SIGCONT');
     const timer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
     await r.exited;
     clearTimeout(timer);

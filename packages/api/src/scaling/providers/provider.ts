@@ -3,6 +3,8 @@ export interface Instance {
   id: string;
   host?: string;
   port?: number;
+  /** The `version` parameter it was started with, when the profile declares one. */
+  version?: string;
 }
 
 export interface ScaleOptions {
@@ -10,11 +12,25 @@ export interface ScaleOptions {
   remove?: string[];
 }
 
+export interface StartOptions {
+  /** Ports the new instance must not take: a dead instance's backend still holds its address until it is removed. */
+  avoidPorts?: number[];
+}
+
 /** What the evaluator drives; every provider (process, docker, kubernetes, webhook) is one of these. */
 export interface ScalingProvider {
   readonly kind: string;
   list(): Promise<Instance[]>;
   scaleTo(desired: number, opts?: ScaleOptions): Promise<Instance[]>;
+  /**
+   * Average CPU use of the instances in percent of one core since the previous call (null until
+   * two samples exist, or when the provider cannot tell).
+   */
+  cpuPercent?(): Promise<number | null>;
+  /** Starts one more instance, with parameter values overriding the rule's (a rolling deploy's `version`). */
+  startOne?(overrides?: Record<string, string>, opts?: StartOptions): Promise<Instance>;
+  /** Stops the named instances (recovery and rolling deploys choose exactly which). */
+  stopInstances?(ids: string[]): Promise<void>;
   /** Releases what the provider holds in this process (never stops instances). */
   close?(): Promise<void>;
 }

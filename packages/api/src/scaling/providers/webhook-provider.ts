@@ -14,6 +14,9 @@ const ZWebhookAnswer = z.object({
   instances: z.array(z.object({ id: z.string().optional(), host: z.string(), port: z.number().int().min(1).max(65535) })).optional(),
 });
 
+/** A receiver asked for the rule's metric answers `{ "cpu_percent": <number> }` (or null when it cannot tell). */
+const ZWebhookMetrics = z.object({ cpu_percent: z.number().min(0).max(100_000).nullable() });
+
 export function signWebhook(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
@@ -35,12 +38,29 @@ export class WebhookProvider implements ScalingProvider {
     return this.known;
   }
 
-  async scaleTo(desired: number): Promise<Instance[]> {
+  private post(fields: Record<string, unknown>) {
     const params = this.config.params && Object.keys(this.config.params).length ? { params: this.config.params } : {};
-    const body = JSON.stringify({ pool: this.scope.pool, rule: this.scope.rule, desired, current: this.known.length, ...params });
+    const body = JSON.stringify({ pool: this.scope.pool, rule: this.scope.rule, ...fields, ...params });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'fulcrum-autoscaler' };
     if (this.config.secret) headers[WEBHOOK_SIGNATURE_HEADER] = signWebhook(this.config.secret, body);
-    const res = await httpJson({ method: 'POST', url: this.config.url, headers, body });
+    return httpJson({ method: 'POST', url: this.config.url, headers, body });
+  }
+
+  /**
+   * The receiver is the one that knows its instances' CPU: each tick of a cpu_percent rule POSTs
+   * `{ pool, rule, type: "metrics", metric: "cpu_percent", current }` (signed like a scale call) and
+   * takes `{ "cpu_percent": n }` from the answer. Anything else is refused, never guessed.
+   */
+  async cpuPercent(): Promise<number | null> {
+    const res = await this.post({ type: 'metrics', metric: 'cpu_percent', current: this.known.length });
+    expectStatus(res, [200], `scaling webhook ${this.config.url} (metrics)`);
+    const answer = ZWebhookMetrics.safeParse(res.json);
+    if (!answer.success) throw new Error(`scaling webhook ${this.config.url} answered no cpu_percent: expected {"cpu_percent": number|null}`);
+    return answer.data.cpu_percent;
+  }
+
+  async scaleTo(desired: number): Promise<Instance[]> {
+    const res = await this.post({ desired, current: this.known.length });
     expectStatus(res, [200, 201, 202, 204], `scaling webhook ${this.config.url}`);
     const answer = ZWebhookAnswer.safeParse(res.json ?? {});
     this.known =

@@ -19,7 +19,7 @@ interface OldBackend {
 }
 
 /** Ends a run: a failed gate or health wait (roll back), an operator's abort (roll back), or shutdown (leave it for another replica). */
-class StopRun extends Error {
+export class StopRun extends Error {
   constructor(
     message: string,
     readonly kind: 'failed' | 'aborted' | 'shutdown',
@@ -42,32 +42,32 @@ export const managedTag = (deployId: string) => `deploy:${deployId}`;
  * the old version. A failed gate or an abort restores the old backends and removes the new ones.
  */
 export class DeployExecution {
-  private spec!: TDeployStart;
-  private poolId!: string;
+  protected spec!: TDeployStart;
+  protected poolId!: string;
   private olds: OldBackend[] = [];
   private lastBeat = 0;
   private lastAbortCheck = 0;
-  private readonly actor;
+  protected readonly actor;
 
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly deployId: string,
-    private readonly hooks: ExecutionHooks,
+    protected readonly prisma: PrismaClient,
+    protected readonly deployId: string,
+    protected readonly hooks: ExecutionHooks,
   ) {
     this.actor = systemActor(`deploy ${deployId}`);
   }
 
-  private step(s: Omit<StepInput, 'deployId' | 'poolId'>): Promise<void> {
+  protected step(s: Omit<StepInput, 'deployId' | 'poolId'>): Promise<void> {
     this.hooks.log(`deploy ${this.deployId}: ${s.name} ${s.status}: ${s.message}`);
     return recordStep(this.prisma, { ...s, deployId: this.deployId, poolId: this.poolId });
   }
 
-  private async news(): Promise<Backend[]> {
+  protected async news(): Promise<Backend[]> {
     return this.prisma.backend.findMany({ where: { managedBy: managedTag(this.deployId) }, orderBy: { createdAt: 'asc' } });
   }
 
   /** Heartbeat (so other replicas know the run is alive) and abort check; called often. */
-  private async checkpoint(): Promise<void> {
+  protected async checkpoint(): Promise<void> {
     if (this.hooks.stopping()) throw new StopRun('the control plane is shutting down', 'shutdown');
     const now = Date.now();
     if (now - this.lastBeat > HEARTBEAT_MS) {
@@ -81,7 +81,7 @@ export class DeployExecution {
     }
   }
 
-  private async pause(ms: number): Promise<void> {
+  protected async pause(ms: number): Promise<void> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       await this.checkpoint();
@@ -89,7 +89,7 @@ export class DeployExecution {
     }
   }
 
-  private async finish(status: TDeployStatus, error: string | null): Promise<void> {
+  protected async finish(status: TDeployStatus, error: string | null): Promise<void> {
     await this.prisma.deploy.update({ where: { id: this.deployId }, data: { status, error, finishedAt: new Date() } });
   }
 
@@ -194,7 +194,7 @@ export class DeployExecution {
    * error rate of its real upstream attempts, as every data plane reports them to any replica.
    * Without traffic the gate fails: health probes alone do not say a version serves.
    */
-  private async gate(label: string, check: ReturnType<typeof toPool>['healthCheck'], protocol: ReturnType<typeof toPool>['protocol']): Promise<void> {
+  protected async gate(label: string, check: ReturnType<typeof toPool>['healthCheck'], protocol: ReturnType<typeof toPool>['protocol']): Promise<void> {
     const started = Date.now();
     await this.pause(this.spec.stepPauseMs);
     const news = await this.news();

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { DeployExecution } from './deploy-execution';
+import { RollingExecution } from './rolling-execution';
 
 export interface DeployRunnerOptions {
   tickMs?: number;
@@ -53,8 +54,11 @@ export class DeployRunner {
   }
 
   private launch(id: string, work: (e: DeployExecution) => Promise<void>): void {
-    const execution = new DeployExecution(this.prisma, id, { stopping: () => this.stopping, log: this.log });
-    const run = work(execution)
+    const hooks = { stopping: () => this.stopping, log: this.log };
+    const run = this.prisma.deploy
+      .findUniqueOrThrow({ where: { id }, select: { strategy: true } })
+      // A rolling deploy starts and stops instances through the pool's provider; the others shift traffic between backends CI started.
+      .then(({ strategy }) => work(strategy === 'rolling' ? new RollingExecution(this.prisma, id, hooks) : new DeployExecution(this.prisma, id, hooks)))
       .catch(async (err) => {
         this.log(`deploy ${id} crashed: ${err instanceof Error ? err.stack : String(err)}`);
         await this.prisma.deploy.update({ where: { id }, data: { status: 'failed', error: `internal error: ${err instanceof Error ? err.message : String(err)}`, finishedAt: new Date() } }).catch(() => {});

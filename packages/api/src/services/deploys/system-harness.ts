@@ -22,14 +22,15 @@ const REPLICA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
- * except on /health (so it passes health checks and fails only real traffic), `slow=N` waits N ms.
+ * except on /health (so it passes health checks and fails only real traffic), `sick` answers 503
+ * on /health only (it never passes a health check), `slow=N` waits N ms.
  * On port 0 it binds a port of the system's choosing and prints `LISTENING <port>`.
  */
 export const BACKEND_SCRIPT = `
 const [port, name, mode] = process.argv.slice(-3);
 const slow = mode.startsWith('slow=') ? Number(mode.slice(5)) : 0;
 const server = require('http').createServer((req, res) => {
-  if (req.url === '/health') return res.end('ok');
+  if (req.url === '/health') { res.statusCode = mode === 'sick' ? 503 : 200; return res.end(mode === 'sick' ? 'sick' : 'ok'); }
   const answer = () => { res.statusCode = mode === 'fail' ? 500 : 200; res.end(name); };
   slow ? setTimeout(answer, slow) : answer();
 }).listen(Number(port), '127.0.0.1', () => console.log('LISTENING ' + server.address().port));

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
+import { createApiToken } from '../services/tokens/api-tokens';
+import { ProcessProvider } from './providers';
+import { alive } from './providers/process-provider';
+import { startScalingSystem } from './scaling-harness';
+
+let sys: Awaited<ReturnType<typeof startScalingSystem>>;
+let adminToken: string;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-recovery-'));
+
+beforeAll(async () => {
+  sys = await startScalingSystem(300);
+  await sys.startDataplane();
+  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
+});
+
+afterAll(async () => {
+  await sys?.close();
+  await stopTestServer();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface BackendRow {
+  id: string;
+  host: string;
+  port: number;
+  adminState: string;
+}
+
+// Deadlines only bound a hang: a loaded machine runs the same steps, later.
+describe('automatic recovery with the process provider', { timeout: 300_000 }, () => {
+  it('refuses minHealthy above maxInstances, naming the field', async () => {
+    const bad = await sys.call('POST', '/pools/none/scaling-rules', {
+      rule: { name: 'x', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 1, maxInstances: 2, recovery: { minHealthy: 3, unhealthyAfterMs: 10 }, provider: { profile: 'p' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.recovery.minHealthy', 'rule.recovery.unhealthyAfterMs']));
+  });
+
+  it('replaces an instance killed with SIGKILL and one that stops answering (SIGSTOP): new one healthy and joined before the old one goes', async () => {
+    const script = path.join(dir, 'backend.cjs');
+    writeFileSync(script, BACKEND_SCRIPT);
+    const portStart = await freePort();
+    const profile = await fetch(`${sys.api}/provider-profiles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'heal-node', spec: { kind: 'process', argv: [process.execPath, script, '{port}', 'healed', 'ok'], portRangeStart: portStart, portRangeEnd: portStart + 40 } }),
+    });
+    expect(profile.status).toBe(200);
+    const { listenPort } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+    // Thresholds no traffic here reaches: only recovery changes the instances.
+    const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 4, cooldownMs: 0, recovery: { unhealthyAfterMs: 4000 }, provider: { profile: 'heal-node' } };
+    const created = await sys.call('POST', '/pools/heal/scaling-rules', { rule });
+    expect(created.status).toBe(200);
+    const ruleId = (created.json as { id: string }).id;
+
+    const backends = async () => (await sys.call('GET', '/pools/heal/backends')).json as BackendRow[];
+    const start = await eventually(async () => {
+      const b = await backends();
+      return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
+    }, 120_000, 'two instances');
+    await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the pool serving');
+    const provider = sys.evaluator.providerOf(ruleId);
+    expect(provider).toBeInstanceOf(ProcessProvider);
+    const processes = provider as ProcessProvider;
+    const instances = await processes.list();
+    const pidAt = (port: number) => processes.pidOf(instances.find((i) => i.port === port)!.id)!;
+    const [killed, hung] = start;
+
+    // 1. kill -9: the process is gone, its backend would stay in the pool.
+    process.kill(pidAt(killed!.port), 'SIGKILL');
+    const afterKill = await eventually(async () => {
+      const b = await backends();
+      return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === killed!.port) ? b : undefined;
+    }, 120_000, 'the killed instance replaced');
+    expect(afterKill.some((x) => x.port === hung!.port)).toBe(true);
+
+    // 2. SIGSTOP: the process lives and holds its port, but never answers again.
+    const hungPid = pidAt(hung!.port);
+    process.kill(hungPid, 'SIGSTOP');
+    try {
+      const afterHang = await eventually(async () => {
+        const b = await backends();
+        return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === hung!.port) ? b : undefined;
+      }, 120_000, 'the hung instance replaced');
+      // The hung process was stopped, not left behind.
+      await eventually(() => !alive(hungPid), 60_000, 'the hung process stopped');
+      expect((await processes.list()).map((i) => i.port).sort()).toEqual(afterHang.map((b) => b.port).sort());
+    } finally {
+      if (alive(hungPid)) process.kill(hungPid, 'SIGKILL');
+    }
+    await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 60_000, 'the pool serving after recovery');
+
+    // Each replacement is a sequence of events, in order: detected → started → healthy → joined → (drained) → removed.
+    const events = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+    for (const [port, steps] of [
+      [killed!.port, ['detected', 'started', 'healthy', 'joined', 'drained', 'removed']],
+      [hung!.port, ['detected', 'started', 'healthy', 'joined', 'drained', 'removed']],
+    ] as const) {
+      const mine = events.filter((e) => e.data.old === `127.0.0.1:${port}`).map((e) => e.data.step);
+      expect(mine).toEqual(steps);
+    }
+    expect(events.find((e) => e.data.old === `127.0.0.1:${killed!.port}` && e.data.step === 'detected')?.message).toMatch(/exited/);
+    expect(events.find((e) => e.data.old === `127.0.0.1:${hung!.port}` && e.data.step === 'detected')?.message).toMatch(/failed its health check/);
+    // Nobody else was touched: exactly the two broken instances were replaced.
+    expect(new Set(events.map((e) => e.data.old))).toEqual(new Set([`127.0.0.1:${killed!.port}`, `127.0.0.1:${hung!.port}`]));
+  });
+});

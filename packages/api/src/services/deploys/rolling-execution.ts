@@ -1,0 +1,201 @@
+import type { Backend, Prisma } from '@fulcrum/db';
+import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
+import type { Instance, ScalingProvider } from '../../scaling/providers';
+import { scalingTag } from '../../scaling/instance-recovery';
+import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
+import { waitDrained } from '../../scaling/wait-drained';
+import { toPool } from '../pools/pool-mapper';
+import { DeployExecution, StopRun } from './deploy-execution';
+import { addBackend, patchBackend, removeBackend, waitRevisionApplied } from './managed-backends';
+import { waitHealthy } from './probe-backend';
+
+const APPLY_WAIT_MS = 15_000;
+
+/** An instance of the rule with the backend it serves as; what a step records so a rollback can undo it. */
+interface Member {
+  instanceId: string;
+  backendId: string | null;
+  address: string;
+  version: string | null;
+}
+
+/**
+ * A rolling deploy: the new version is started through the pool's provider (`{version}` in the
+ * profile's command or image), `maxSurge` at a time beyond the current count while up to
+ * `maxUnavailable` old instances may already be out; each new instance must pass the pool's
+ * health check and join, then a gate (health and error rate over `stepPauseMs`) must pass before
+ * as many old ones are drained, removed and stopped. A failed gate or an abort rolls back:
+ * old-version instances are started again for those already stopped, the new ones go.
+ */
+export class RollingExecution extends DeployExecution {
+  private provider!: ScalingProvider;
+  private rule!: Prisma.ScalingRuleGetPayload<{ include: { pool: true } }>;
+  /** New instances that joined, in order (the gate reads their backends). */
+  private joined: Member[] = [];
+  /** Old instances stopped so far (a rollback starts their version again). */
+  private retired: Member[] = [];
+
+  protected override async news(): Promise<Backend[]> {
+    const ids = this.joined.map((m) => m.backendId).filter((id): id is string => !!id);
+    return this.prisma.backend.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+  }
+
+  private async load(): Promise<void> {
+    const d = await this.prisma.deploy.findUniqueOrThrow({ where: { id: this.deployId } });
+    this.poolId = d.poolId;
+    this.spec = ZDeployStart.parse(d.spec);
+    this.rule = await this.prisma.scalingRule.findFirstOrThrow({ where: { poolId: d.poolId, name: this.spec.rule }, include: { pool: true } });
+    const evaluator = getScalingEvaluator();
+    const provider = evaluator ? await evaluator.providerFor(this.rule.id) : undefined;
+    if (!provider?.startOne || !provider.stopInstances) throw new StopRun(`no scaling evaluator in this control plane can start instances for rule ${this.rule.name}`, 'failed');
+    this.provider = provider;
+  }
+
+  override async run(): Promise<void> {
+    try {
+      await this.load();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.poolId) await this.step({ name: 'plan', status: 'failed', message });
+      return this.finish('failed', message);
+    }
+    const version = this.spec.version;
+    const pool = toPool(this.rule.pool);
+    const managed = await this.prisma.backend.findMany({ where: { poolId: this.poolId, managedBy: scalingTag(this.rule.id), adminState: 'active' } });
+    const instances = await this.provider.list();
+    const olds: Member[] = instances
+      .filter((i) => i.host && i.port)
+      .map((i) => {
+        const address = backendAddress({ host: i.host!, port: i.port! });
+        return { instanceId: i.id, backendId: managed.find((b) => backendAddress(b) === address)?.id ?? null, address, version: i.version ?? null };
+      });
+    const { maxSurge, maxUnavailable } = this.spec;
+    await this.step({
+      name: 'plan',
+      status: 'done',
+      message: `replace ${olds.length} instance(s) (${olds.map((o) => `${o.address}${o.version ? ` ${o.version}` : ''}`).join(', ') || 'none'}) with version ${version} through rule ${this.rule.name}, ${maxSurge} surge / ${maxUnavailable} unavailable at a time`,
+      data: { olds, rule: this.rule.name, maxSurge, maxUnavailable },
+    });
+    try {
+      const remaining = [...olds];
+      // No instances yet: the deploy starts as many as the rule's minimum, so the version is there to see.
+      let toStart = olds.length ? 0 : Math.max(1, (this.rule.config as { minInstances?: number }).minInstances ?? 1);
+      let round = 0;
+      while (remaining.length || toStart > 0) {
+        round++;
+        const batch = remaining.length ? Math.min(remaining.length, maxSurge + maxUnavailable) : toStart;
+        // Taken out before their replacements are healthy: at most maxUnavailable.
+        const early = remaining.length ? Math.max(0, batch - maxSurge) : 0;
+        for (const old of remaining.splice(0, early)) await this.retire(old, `round ${round}: make room`);
+        const fresh: Instance[] = [];
+        for (let i = 0; i < batch; i++) fresh.push(await this.launch(round));
+        await this.admit(fresh, round, pool);
+        await this.gate(`round ${round}`, pool.healthCheck, pool.protocol);
+        for (const old of remaining.splice(0, batch - early)) await this.retire(old, `round ${round}: replaced`);
+        toStart = 0;
+      }
+      // Later scale-ups and recoveries start the new version too.
+      await this.prisma.scalingRule.update({ where: { id: this.rule.id }, data: { params: { ...(this.rule.params as Record<string, string>), version } } });
+      await this.step({ name: 'done', status: 'done', message: `version ${version} runs on all ${this.joined.length} instance(s) of rule ${this.rule.name}` });
+      await this.finish('succeeded', null);
+    } catch (err) {
+      const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
+      if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
+      await this.rollback(stop.message);
+      await this.finish(stop.kind === 'aborted' ? 'aborted' : 'rolled_back', stop.message);
+    }
+  }
+
+  private async launch(round: number): Promise<Instance> {
+    await this.checkpoint();
+    const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
+    let inst: Instance;
+    try {
+      inst = await this.provider.startOne!({ version: this.spec.version }, { avoidPorts: taken.map((b) => b.port) });
+    } catch (err) {
+      const message = `could not start an instance of version ${this.spec.version}: ${err instanceof Error ? err.message : String(err)}`;
+      await this.step({ name: `start round ${round}`, status: 'failed', message });
+      throw new StopRun(message, 'failed');
+    }
+    // Recorded at once: a rollback stops it even when it never joins.
+    this.joined.push({ instanceId: inst.id, backendId: null, address: inst.host && inst.port ? backendAddress({ host: inst.host, port: inst.port }) : inst.id, version: this.spec.version });
+    await this.step({ name: `start round ${round}`, status: 'done', message: `started ${this.joined.at(-1)!.address} with version ${this.spec.version}`, data: { instance: inst.id } });
+    return inst;
+  }
+
+  /** Each new instance passes the pool's health check, then joins as a backend; the revision must run on every data plane. */
+  private async admit(fresh: Instance[], round: number, pool: ReturnType<typeof toPool>): Promise<void> {
+    const results = await Promise.all(
+      fresh.map(async (i) => ({
+        instance: i,
+        ...(i.host && i.port
+          ? await waitHealthy({ host: i.host, port: i.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs, async () => {
+              await this.checkpoint();
+              return false;
+            })
+          : { ok: false, detail: 'the provider gave no address' }),
+      })),
+    );
+    const bad = results.filter((r) => !r.ok);
+    const addr = (i: Instance) => (i.host && i.port ? backendAddress({ host: i.host, port: i.port }) : i.id);
+    if (bad.length) {
+      const message = `version ${this.spec.version} not healthy within ${this.spec.healthyTimeoutMs} ms: ${bad.map((b) => `${addr(b.instance)} (${b.detail})`).join(', ')}`;
+      await this.step({ name: `healthy round ${round}`, status: 'failed', message });
+      throw new StopRun(message, 'failed');
+    }
+    await this.step({ name: `healthy round ${round}`, status: 'passed', message: `${fresh.map(addr).join(', ')} pass the pool's health check` });
+    for (const i of fresh) {
+      const b = await addBackend(this.prisma, this.actor, this.poolId, { host: i.host!, port: i.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: this.spec.version }, scalingTag(this.rule.id), `deploy ${this.spec.version}: add ${addr(i)}`);
+      this.joined.find((m) => m.instanceId === i.id)!.backendId = b.id;
+    }
+    const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS, () => this.checkpoint());
+    if (!applied.ok) {
+      await this.step({ name: `join round ${round}`, status: 'failed', message: applied.reason });
+      throw new StopRun(applied.reason, 'failed');
+    }
+    await this.step({ name: `join round ${round}`, status: 'done', message: `${fresh.map(addr).join(', ')} joined the pool`, data: { configVersion: applied.version } });
+  }
+
+  /** Drains an old instance's backend, removes it, stops the instance. */
+  private async retire(old: Member, why: string): Promise<void> {
+    await this.checkpoint();
+    if (old.backendId) {
+      await patchBackend(this.prisma, this.actor, old.backendId, { adminState: 'draining' }, `deploy ${this.spec.version}: drain ${old.address}`);
+      await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS, () => this.checkpoint());
+      await waitDrained(this.poolId, [old.backendId], this.spec.drainTimeoutMs, () => this.hooks.stopping());
+      await removeBackend(this.prisma, this.actor, old.backendId, `deploy ${this.spec.version}: remove ${old.address}`);
+    }
+    await this.provider.stopInstances!([old.instanceId]);
+    this.retired.push(old);
+    await this.step({ name: 'retire', status: 'done', message: `${why}: drained, removed and stopped ${old.address}${old.version ? ` (${old.version})` : ''}`, data: { old } });
+  }
+
+  /** Starts the old version again for every old instance already stopped, then takes the new ones out. */
+  override async rollback(reason: string): Promise<void> {
+    if (!this.provider) await this.load();
+    await this.step({ name: 'rollback', status: 'started', message: reason });
+    const pool = toPool(this.rule.pool);
+    const why = `deploy ${this.spec.version} rolled back`;
+    let restored = 0;
+    for (const old of this.retired) {
+      const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
+      const inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
+      const health = inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
+      if (!health.ok) {
+        await this.provider.stopInstances!([inst.id]);
+        await this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${health.detail}); recovery keeps trying` });
+        continue;
+      }
+      await addBackend(this.prisma, this.actor, this.poolId, { host: inst.host!, port: inst.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: old.version }, scalingTag(this.rule.id), `${why}: restore ${old.version ?? 'old version'}`);
+      restored++;
+    }
+    for (const n of this.joined) if (n.backendId) await patchBackend(this.prisma, this.actor, n.backendId, { adminState: 'draining' }, `${why}: drain ${n.address}`);
+    if (this.joined.some((n) => n.backendId)) {
+      const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS);
+      if (!applied.ok) await this.step({ name: 'rollback', status: 'warning', message: `the rollback's drain is not confirmed: ${applied.reason}` });
+    }
+    for (const n of this.joined) if (n.backendId) await removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`);
+    await this.provider.stopInstances!(this.joined.map((n) => n.instanceId));
+    await this.step({ name: 'rollback', status: 'done', message: `restored ${restored} instance(s) of the old version, stopped ${this.joined.length} of version ${this.spec.version}` });
+  }
+}
