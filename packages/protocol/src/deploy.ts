@@ -50,12 +50,15 @@ export function checkDeployStart(d: z.infer<typeof ZDeployStartFields>, ctx: z.R
 const CHECKED_TOGETHER = new Set<PropertyKey>(['backends', 'maxSurge', 'maxUnavailable', 'rule']);
 
 /**
- * Runs the checks across fields even when another field (a bad strategy, a missing version) failed,
- * so one answer names every field that is wrong.
+ * A deploy request's schema with the checks across its fields, run even when another field (a bad
+ * strategy, a missing version) failed, so one answer names every field that is wrong. An API
+ * route that extends the fields (the pool in the path) adds the checks the same way.
  */
-export const ZDeployStart = ZDeployStartFields.check(
-  z.superRefine(checkDeployStart, { when: (payload) => payload.issues.every((i) => !CHECKED_TOGETHER.has(i.path?.[0] ?? '')) }),
-);
+export function withDeployChecks<T extends z.ZodType<z.infer<typeof ZDeployStartFields>>>(schema: T): T {
+  return schema.check(z.superRefine(checkDeployStart, { when: (payload) => payload.issues.every((i) => !CHECKED_TOGETHER.has(i.path?.[0] ?? '')) }));
+}
+
+export const ZDeployStart = withDeployChecks(ZDeployStartFields);
 export type TDeployStart = z.infer<typeof ZDeployStart>;
 
 export const ZDeployStepRecord = z.object({

@@ -1,4 +1,4 @@
-import { ZDeployRecord, ZDeployStartFields, checkDeployStart, zApiInput } from '@fulcrum/protocol';
+import { ZDeployRecord, ZDeployStartFields, withDeployChecks, zApiInput } from '@fulcrum/protocol';
 import { z } from 'zod';
 import { abortDeploy, getDeploy, listDeploys, startDeploy } from '../services/deploys/deploys';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
@@ -10,7 +10,7 @@ const ZPoolRef = z.object({ pool: z.string().min(1, 'pool is required') });
 export const deploysRouter = router({
   start: operatorProcedure
     .meta({ openapi: { method: 'POST', path: '/pools/{pool}/deploys', protect: true, tags, summary: 'Start a rollout of a new version (canary, blue/green, or rolling through the pool’s provider); 409 while another runs' } })
-    .input(zApiInput(ZDeployStartFields.extend(ZPoolRef.shape).superRefine(checkDeployStart)))
+    .input(zApiInput(withDeployChecks(ZDeployStartFields.extend(ZPoolRef.shape))))
     .output(ZDeployRecord)
     .mutation(({ ctx, input: { pool, ...spec } }) => startDeploy(ctx.prisma, { actor: ctx.actor, pool, spec })),
   list: viewerProcedure

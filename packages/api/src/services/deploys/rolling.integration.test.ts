@@ -155,7 +155,7 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
   });
 
   it('fulcrumctl deploy start --strategy rolling starts the version and follows it to the end', async () => {
-    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v3', '--strategy', 'rolling', '--max-surge', '2', '--pause', '1s', '--drain-timeout', '2s', '--wait', '--interval', '200ms'], {
+    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v3', '--strategy', 'rolling', '--max-surge', '2', '--pause', '1s', '--drain-timeout', '2s', '--min-requests', '0', '--wait', '--interval', '200ms'], {
       FULCRUM_URL: sys.url,
       FULCRUM_TOKEN: sys.operatorToken,
     });
