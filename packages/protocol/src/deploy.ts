@@ -37,6 +37,8 @@ export const ZDeployStartFields = z
 
 /** The checks across a deploy request's fields: a rolling deploy starts its own instances, the others bring theirs. */
 export function checkDeployStart(d: z.infer<typeof ZDeployStartFields>, ctx: z.RefinementCtx): void {
+  // Tools that walk the schema (the OpenAPI generator) may call a check without a parsed value.
+  if (d === undefined || d === null) return;
   if (d.strategy === 'rolling') {
     if (d.backends.length) ctx.addIssue({ code: 'custom', path: ['backends'], message: 'a rolling deploy starts the new version through the pool’s provider; leave backends out' });
     if (d.maxSurge === 0 && d.maxUnavailable === 0) ctx.addIssue({ code: 'custom', path: ['maxSurge'], message: 'maxSurge and maxUnavailable cannot both be 0' });
