@@ -42,7 +42,7 @@ area('users, sessions and tokens', () => {
 
     await signedInElsewhere(browser, viewer, async (viewerPage) => {
       await expect(viewerPage.getByRole('button', { name: 'New pool' })).toBeDisabled();
-      await viewerPage.getByRole('link', { name: pool.name, exact: true }).click();
+      await viewerPage.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await expect(viewerPage.getByRole('button', { name: 'Save pool' })).toBeDisabled();
       await expect(viewerPage.getByRole('button', { name: 'Add backend' })).toBeDisabled();
       await expect(viewerPage.locator(`tr[data-backend="${b.addr}"]`).getByRole('button', { name: 'Drain' })).toBeDisabled();

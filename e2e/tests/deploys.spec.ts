@@ -9,7 +9,7 @@ area('deploys', () => {
     const pool = await pools.create({ backends: v1, config: { algorithm: 'least_connections' } });
     const v2 = [await backend('v2'), await backend('v2')];
     await signIn(page, users.admin);
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
     await expect(section.getByText('No deploys yet')).toBeVisible();
     const form = section.getByRole('form', { name: 'Start a deploy' });
@@ -54,7 +54,7 @@ area('deploys', () => {
     await shot(page, 'pool-deploys');
 
     await signedInElsewhere(browser, users.viewer, async (viewer) => {
-      await viewer.getByRole('link', { name: pool.name, exact: true }).click();
+      await viewer.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await expect(viewer.locator('tr[data-deploy="v2"] .deploy-status')).toHaveText('succeeded');
       await expect(viewer.locator('[data-step="done"]')).toBeVisible();
       await expect(viewer.getByRole('button', { name: 'Start deploy' })).toBeDisabled();
@@ -70,7 +70,7 @@ area('deploys', () => {
     const pool = await pools.create({ backends: [await backend('v1')], config: { algorithm: 'weighted_least_connections' } });
     const v3 = await backend('v3');
     await signIn(page, users.admin);
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
     const form = section.getByRole('form', { name: 'Start a deploy' });
     await form.getByLabel('Version', { exact: true }).fill('v3');

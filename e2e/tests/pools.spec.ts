@@ -30,7 +30,7 @@ area('pools and revisions', () => {
     const b = await backend('one');
     const pool = await pools.create({ backends: [b] });
     await signIn(page, users.admin);
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     const newest = async () => (await trpcQuery<{ version: number }[]>(page.request, 'revisions.list', { limit: 1 }))[0]?.version;
     const before = await newest();
 
@@ -51,7 +51,7 @@ area('pools and revisions', () => {
     const bs = [await backend('one'), await backend('two')];
     const pool = await pools.create({ backends: bs });
     await signIn(page, users.admin);
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     await page.locator(`tr[data-backend="${bs[1]!.addr}"]`).getByRole('button', { name: 'Drain' }).click();
     await expect(page.locator(`tr[data-backend="${bs[1]!.addr}"] .state`)).toHaveText('draining');
     // The drain is the newest revision; restore the one just before it.
@@ -70,18 +70,18 @@ area('pools and revisions', () => {
     await expect(rollback.locator('.applied')).toContainText('fully applied', { timeout: 60_000 });
     await expect(rollback.locator('.applied')).toContainText('local');
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     await expect(page.locator(`tr[data-backend="${bs[1]!.addr}"] .state`)).toHaveText('active');
   });
 
   test('a stale edit is refused: "Someone else changed this — reload"', async ({ page, browser, users, pools }) => {
     const pool = await pools.create();
     await signIn(page, users.admin);
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     await expect(page.getByRole('button', { name: 'Save pool' })).toBeEnabled();
 
     await signedInElsewhere(browser, users.admin, async (other) => {
-      await other.getByRole('link', { name: pool.name, exact: true }).click();
+      await other.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await other.getByLabel('Slow start (ms)').fill('5000');
       await other.getByRole('button', { name: 'Save pool' }).click();
       await expect(other.getByText('Pool saved')).toBeVisible();
@@ -119,7 +119,7 @@ area('pools and revisions', () => {
         await shot(page, `${name}${suffix}`);
       }
       await page.goto('/');
-      await page.getByRole('link', { name: pool.name, exact: true }).click();
+      await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await expect(page.getByRole('heading', { name: new RegExp(pool.name) })).toBeVisible();
       await shot(page, `pool${suffix}`);
     }

@@ -39,7 +39,7 @@ area('scaling', () => {
     expect(JSON.stringify(await trpcQuery(page.request, 'providerProfiles.list', {}))).not.toContain('e2e-signing-secret');
 
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.getByRole('link', { name: pool.name, exact: true }).click();
+    await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
     const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Scaling rules', exact: true }) });
     await expect(section.getByText('No scaling rules yet')).toBeVisible();
     await section.getByRole('button', { name: 'New scaling rule' }).click();
@@ -91,7 +91,7 @@ area('scaling', () => {
 
     // A viewer sees the rule and its history but cannot change it.
     await signedInElsewhere(browser, users.viewer, async (viewer) => {
-      await viewer.getByRole('link', { name: pool.name, exact: true }).click();
+      await viewer.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       const viewed = viewer.locator('tr[data-rule="rps"]');
       await expect(viewed).toContainText('webhook');
       await expect(viewed.getByRole('button', { name: 'Edit' })).toBeDisabled();

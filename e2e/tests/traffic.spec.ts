@@ -35,7 +35,7 @@ area('live traffic and monitoring', () => {
     const traffic = sendTraffic(pool.listenPort, 300_000);
     try {
       await page.getByRole('link', { name: 'Overview' }).click();
-      await page.getByRole('link', { name: pool.name, exact: true }).click();
+      await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       for (const b of bs) await expect(page.locator(`tr[data-backend="${b.addr}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 60_000 });
       await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
       await shot(page, 'pool-live');
@@ -92,7 +92,7 @@ area('live traffic and monitoring', () => {
       await shot(page, 'overview-outage');
 
       // The pool page says the same, from the client's side.
-      await page.getByRole('link', { name: pool.name, exact: true }).click();
+      await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await expect(page.locator('[data-live-summary] [data-figure="errors"]')).toHaveText(/^(9\d|100)\.\d %/, { timeout: 60_000 });
       await expect(page.locator('[data-live-summary] [data-cause="no_healthy_backend"]')).toContainText('no healthy backend');
       await page.getByRole('link', { name: 'Overview' }).click();
