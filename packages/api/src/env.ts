@@ -1,5 +1,7 @@
 /** The one place @fulcrum/api reads the environment. */
 export const apiEnv = {
+  /** FULCRUM_SECRET_KEY: the key that seals secrets at rest (secrets/secret-box.ts); unset: a key file in the data folder. */
+  secretKey: process.env.FULCRUM_SECRET_KEY,
   /**
    * FULCRUM_SESSION_IDLE_HOURS, default 12: a dashboard session unused this long has ended (each
    * use slides it), within the fixed 7-day cap.
