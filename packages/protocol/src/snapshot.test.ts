@@ -34,6 +34,24 @@ describe('ZConfigSnapshot', () => {
   });
 });
 
+describe('snapshot secrets', () => {
+  const base = () => ZConfigSnapshot.parse({ version: 1, hash: 'h', pools: [pool('web', 8080, [])] });
+
+  it('carries secrets by reference and refuses a malformed reference or an oversized value', () => {
+    const ok = ZConfigSnapshot.parse({ ...base(), secrets: { 'certificate/c1/key': 'PEM', 'credential/db-1': 'pw' } });
+    expect(ok.secrets?.['certificate/c1/key']).toBe('PEM');
+    for (const ref of ['../etc/passwd', 'Certificate/c1', 'certificate/', 'certificate/a/b/c', 'constructor']) {
+      const bad = ZConfigSnapshot.safeParse({ ...base(), secrets: { [ref]: 'x' } });
+      expect(bad.success, ref).toBe(false);
+    }
+    expect(ZConfigSnapshot.safeParse({ ...base(), secrets: { 'certificate/c1/key': 'x'.repeat(1_048_577) } }).success).toBe(false);
+    // A `__proto__` key off the wire is dropped, never made the prototype.
+    const proto = ZConfigSnapshot.parse({ ...base(), secrets: JSON.parse('{"__proto__": {"polluted": "yes"}, "credential/db-1": "pw"}') });
+    expect(Object.getPrototypeOf(proto.secrets)).toBe(Object.prototype);
+    expect(Object.keys(proto.secrets ?? {})).toEqual(['credential/db-1']);
+  });
+});
+
 describe('field validation', () => {
   it.each([
     [{ name: 'web', listenPort: 70000 }, 'listenPort'],

@@ -103,6 +103,10 @@ export function upgradeSnapshotV1(v1: TConfigSnapshotV1): TConfigSnapshotV2 {
   return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners };
 }
 
+/** A secret's reference inside a snapshot, e.g. `certificate/<id>/key`. */
+export const ZSecretRef = z.string().regex(/^[a-z][a-z-]*\/[\w.-]{1,128}(\/[\w.-]{1,64})?$/, 'a secret reference reads <kind>/<id> or <kind>/<id>/<part>');
+export const ZSnapshotSecrets = z.record(ZSecretRef, z.string().max(1_048_576, 'a secret is at most 1 MiB'));
+
 /** Snapshot schema 2: listeners with their routes, and the pools they send to. */
 export const ZConfigSnapshotV2 = z
   .object({
@@ -113,6 +117,12 @@ export const ZConfigSnapshotV2 = z
     createdAt: z.string().optional(),
     pools: z.array(ZSnapshotPoolV2),
     listeners: z.array(ZSnapshotListener).max(10_000),
+    /**
+     * Secret material the configuration names by reference (a certificate's private key, a
+     * database health check's password), keyed `<kind>/<id>/<part>`. Attached by the control
+     * plane as it sends a snapshot over the link; stored revisions, exports and APIs never carry it.
+     */
+    secrets: ZSnapshotSecrets.optional(),
   })
   .superRefine((snap, ctx) => {
     checkPools(snap, ctx);

@@ -1,9 +1,10 @@
 import { CHANNEL_REVISION, CHANNEL_STATS, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
-import { type TControlToDataplane, type TDataplaneToControl, type TStatsFrame, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
+import { type TConfigSnapshot, type TControlToDataplane, type TDataplaneToControl, type TStatsFrame, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
 import { recordApplyResult } from '../services/dataplanes/apply-results';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
+import { withSecrets } from '../secrets/snapshot-secrets';
 import { actorFromApiToken } from '../services/tokens/api-tokens';
 import { bindDataplaneToken } from '../services/tokens/dataplane-binding';
 import { type StatsClock, systemClock } from '../stats/complete-seconds';
@@ -216,7 +217,20 @@ export class DataplaneHub {
     });
     await recordEvent(this.prisma, { kind: 'dataplane_join', dataplaneId: c.id, message: `data plane ${c.name} connected (running config ${hello.configVersion ?? 'none'})` });
     const current = await getCurrentSnapshot(this.prisma);
-    if (current && current.hash !== hello.configHash) this.send(c, { type: 'snapshot', version: current.version, hash: current.hash, config: current });
+    if (!current || current.hash === hello.configHash) return;
+    const config = await this.forLink(current);
+    if (config) this.send(c, { type: 'snapshot', version: config.version, hash: config.hash, config });
+  }
+
+  /** The snapshot with the secrets it names, or null (and an event saying why) when one cannot be opened. */
+  private async forLink(snapshot: TConfigSnapshot): Promise<TConfigSnapshot | null> {
+    try {
+      return await withSecrets(this.prisma, snapshot);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await recordEvent(this.prisma, { kind: 'config_revision', severity: 'error', message: `revision ${snapshot.version} was not sent to data planes: ${reason}` }).catch(() => {});
+      return null;
+    }
   }
 
   private async onMessage(c: Connection, msg: TDataplaneToControl): Promise<void> {
@@ -313,7 +327,9 @@ export class DataplaneHub {
     const current = await getCurrentSnapshot(this.prisma);
     if (!current || current.version < this.newestPushed) return;
     this.newestPushed = current.version;
-    const msg: TControlToDataplane = { type: 'snapshot', version: current.version, hash: current.hash, config: current };
+    const config = await this.forLink(current);
+    if (!config) return;
+    const msg: TControlToDataplane = { type: 'snapshot', version: config.version, hash: config.hash, config };
     const payload = JSON.stringify(msg);
     for (const c of this.conns.values()) {
       if (c.appliedVersion !== current.version && c.ws.readyState === c.ws.OPEN) c.ws.send(payload);

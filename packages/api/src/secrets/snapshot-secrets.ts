@@ -1,0 +1,37 @@
+import type { PrismaClient } from '@fulcrum/db';
+import type { TConfigSnapshot } from '@fulcrum/protocol';
+
+/**
+ * One kind of secret a snapshot can name (TLS private keys, database credentials): which
+ * references a snapshot needs, and how to open them. Each kind registers itself in
+ * SECRET_SOURCES; nothing else knows where secrets live.
+ */
+export interface SecretSource {
+  kind: string;
+  /** The references (`<kind>/<id>/<part>`) this snapshot needs from this source. */
+  refs(snapshot: TConfigSnapshot): string[];
+  /** Opens them (SecretBox); throws with an operator-readable reason when one cannot be. */
+  resolve(prisma: PrismaClient, refs: string[]): Promise<Record<string, string>>;
+}
+
+export const SECRET_SOURCES: SecretSource[] = [];
+
+/**
+ * The snapshot as it goes over the link to a data plane: the stored revision plus the secrets it
+ * references. Revisions are stored without secrets, so what the database, exports and APIs hold
+ * never includes a private key or password in the clear.
+ */
+export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapshot, sources: readonly SecretSource[] = SECRET_SOURCES): Promise<TConfigSnapshot> {
+  const secrets: Record<string, string> = {};
+  for (const source of sources) {
+    const refs = [...new Set(source.refs(snapshot))];
+    if (!refs.length) continue;
+    const opened = await source.resolve(prisma, refs);
+    for (const ref of refs) {
+      const value = opened[ref];
+      if (value === undefined) throw new Error(`the secret ${ref} that revision ${snapshot.version} names is missing`);
+      secrets[ref] = value;
+    }
+  }
+  return Object.keys(secrets).length ? { ...snapshot, secrets } : snapshot;
+}
