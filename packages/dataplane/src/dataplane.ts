@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, ZConfigSnapshot, backendAddress } from '@fulcrum/protocol';
+import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, backendAddress, readSnapshot } from '@fulcrum/protocol';
 import { AccessLog } from './access-log/access-log';
 import type { AccessLogWriter } from './access-log/access-log-writer';
 import { refusalRecord } from './access-log/refusal-record';
@@ -158,13 +158,13 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
 
   private async applyNow(raw: unknown): Promise<ApplyResult> {
     const keptVersion = this.version;
-    const parsed = ZConfigSnapshot.safeParse(raw);
-    if (!parsed.success) {
-      const error = parsed.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ');
+    const parsed = readSnapshot(raw);
+    if (!parsed.ok) {
+      const { error } = parsed;
       this.refused(error, raw);
       return { ok: false, error, keptVersion };
     }
-    const snapshot = parsed.data;
+    const { snapshot } = parsed;
     // The same snapshot again is skipped, unless some of its pools were refused: those get another try.
     if (this.runtime && snapshot.hash === this.runtime.receivedHash && this.runtime.refused.length === 0) {
       this.runtime = { ...this.runtime, snapshot: { ...this.runtime.snapshot, version: snapshot.version } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZBackendConfig, ZConfigSnapshot, ZPoolConfig, flattenZodIssues } from './index';
+import { ZBackendConfig, ZConfigSnapshot, ZPoolConfig, flattenZodIssues, readSnapshot } from './index';
 
 const pool = (name: string, listenPort: number, backends: { id: string; host: string; port: number }[]) => ({
   ...ZPoolConfig.parse({ name, listenPort }),
@@ -31,6 +31,16 @@ describe('ZConfigSnapshot', () => {
     const fields = flattenZodIssues(result.error!.issues);
     expect(fields['pools.1.listenPort']?.[0]).toMatch(/already used by pool a/);
     expect(fields['pools.0.backends.1']?.[0]).toMatch(/duplicate backend 127.0.0.1:9001/);
+  });
+});
+
+describe('readSnapshot', () => {
+  it('gives the snapshot, or one reason naming every wrong field', () => {
+    const ok = readSnapshot({ version: 1, hash: 'h', pools: [pool('web', 8080, [])] });
+    expect(ok.ok && ok.snapshot.listeners[0]?.port).toBe(8080);
+    const bad = readSnapshot({ schema: 2, version: -1, hash: '', pools: [], listeners: [] });
+    expect(bad).toEqual({ ok: false, error: expect.stringMatching(/^version: .*; hash: /) });
+    expect(readSnapshot(null)).toEqual({ ok: false, error: expect.stringMatching(/^snapshot: /) });
   });
 });
 

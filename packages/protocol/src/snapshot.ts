@@ -170,3 +170,10 @@ export const ZConfigSnapshot = z.preprocess((raw, ctx) => {
 export type TConfigSnapshot = TConfigSnapshotV2;
 /** What a data plane or a config file may hand in: schema 2, or schema 1 (upgraded on read). */
 export type TConfigSnapshotInput = TConfigSnapshotV2Input | TConfigSnapshotV1Input;
+
+/** Reads a snapshot as a data plane does: the snapshot, or why it is refused (every wrong field named, `path: message; …`). */
+export function readSnapshot(raw: unknown): { ok: true; snapshot: TConfigSnapshot } | { ok: false; error: string } {
+  const parsed = ZConfigSnapshot.safeParse(raw);
+  if (parsed.success) return { ok: true, snapshot: parsed.data };
+  return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ') };
+}

@@ -2,8 +2,6 @@ import type { PrismaClient } from '@fulcrum/db';
 import { type TPoolClientStats, ZStatsFrame, mergeClientStats } from '@fulcrum/protocol';
 import { StatsStore } from './stats-store';
 
-const RETENTION_MS = 7 * 24 * 3600 * 1000;
-
 /** One backend's 10-second bucket of one data plane, as stored in StatsRollup. */
 interface RollupRow {
   bucket: Date;
@@ -50,8 +48,6 @@ export async function rollupFrames(prisma: PrismaClient, controlPlaneId: string,
   }
   let written = 0;
   for (const [dataplaneId, store] of perDataplane) written += await rollupStore(prisma, store, dataplaneId, from, to);
-  await prisma.statsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
-  await prisma.poolStatsRollup.deleteMany({ where: { bucket: { lt: new Date(Date.now() - RETENTION_MS) } } });
   return written;
 }
 

@@ -53,7 +53,7 @@ describe('StatsStore', () => {
     expect(store.recent('pool-1').map((s) => s.ts)).toEqual([now - 14 * 60_000, now]);
   });
 
-  it('rolls each data plane up once per 10 s bucket from the stored frames, whichever replica took them; prunes rows older than 7 days; serves history', async () => {
+  it('rolls each data plane up once per 10 s bucket from the stored frames, whichever replica took them; serves history (retention/ prunes old rollups)', async () => {
     const prisma = t.db.prisma;
     const store = new StatsStore();
     // Three buckets back: history serves buckets that ended 15 s ago or more (ROLLUP_LAG_MS), and
@@ -68,8 +68,6 @@ describe('StatsStore', () => {
     frames.push({ cp: 'cp-a', f: frame('dp-1', bucket + 10_000, [backend('b1', 1000)]) });
     for (const { f } of frames) store.add(f);
     await storeFrames(frames);
-    const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
-    await prisma.statsRollup.create({ data: { bucket: old, poolId: 'pool-1', backendId: 'b1', requests: 1, responses2xx: 1, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 } });
 
     // Both replicas roll the bucket up, each twice: one row per data plane, each whole.
     for (const cp of ['cp-a', 'cp-b', 'cp-a', 'cp-b']) await rollupFrames(prisma, cp, bucket, bucket + 10_000);
@@ -80,7 +78,6 @@ describe('StatsStore', () => {
 
     const hour = await getStatsHistory(prisma, store, 'pool-1', '1h');
     expect(hour).toMatchObject({ resolutionSeconds: 10, points: [{ ts: bucket, requests: 150, responses5xx: 10, activeConnections: 10, p99Ms: 9 }] });
-    expect(await prisma.statsRollup.count({ where: { bucket: old } })).toBe(0);
     const recent = await getStatsHistory(prisma, store, 'pool-1', '5m');
     expect(recent.points).toHaveLength(11);
     expect(recent.points[0]).toMatchObject({ ts: bucket, requests: 15, responses5xx: 1 });

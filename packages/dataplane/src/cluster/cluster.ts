@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { TAccessRecord, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
 import { LiveTail } from '../access-log/live-tail';
-import { ZConfigSnapshot } from '@fulcrum/protocol';
+import { readSnapshot } from '@fulcrum/protocol';
 import type { AccessLogWriter } from '../access-log/access-log-writer';
 import { type AdminSource, startAdminServer } from '../admin/admin-server';
 import { reloadOnSighup } from '../config-file/config-file-reload';
@@ -131,12 +131,12 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   }
 
   private applyNow(raw: unknown): Promise<ApplyResult> {
-    const parsed = ZConfigSnapshot.safeParse(raw);
-    if (!parsed.success) {
-      const error = parsed.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ');
+    const parsed = readSnapshot(raw);
+    if (!parsed.ok) {
+      const { error } = parsed;
       return Promise.resolve({ ok: false, error, keptVersion: this.version });
     }
-    const snapshot = parsed.data;
+    const { snapshot } = parsed;
     const workers = this.liveWorkers();
     return new Promise<ApplyResult>((resolve) => {
       const seq = ++this.seq;
