@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net';
+import { type Socket, connect, createServer } from 'node:net';
 import type { TDataplaneEvent } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from './dataplane';
@@ -39,24 +39,28 @@ async function load(port: number, total: number, concurrency: number, during?: (
 describe('data plane', () => {
   it('keeps idempotent requests succeeding when a backend dies, marks it unhealthy, and takes it back after rise checks', async () => {
     const a = await startBackend('a');
-    let b = await startBackend('b');
+    const b = await startBackend('b');
     cleanups.push(() => a.close(), () => b.close());
+    // b "dies" by resetting every connection while it keeps its port: closing it and binding the
+    // same port again later could find the port taken by another process on a busy machine.
+    let bDead = false;
+    b.server.prependListener('connection', (socket: Socket) => bDead && socket.destroy());
     const { dp, events } = newDataplane();
     // A generous timeout: a busy machine must not fail the live backend's checks; the dead one is refused at once.
     const hc = { enabled: true, type: 'http' as const, path: '/health', intervalMs: 100, timeoutMs: 2000, rise: 2, fall: 2 };
     const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { healthCheck: hc, outlierDetection: { enabled: false } }));
 
-    const bPort = b.port;
     // The backend dies mid-load: once a quarter of the requests are answered, whatever the machine's speed.
     const statuses = await load(port, 400, 8, async (seen) => {
       await eventually(() => seen.length >= 100);
-      await b.close();
+      bDead = true;
+      b.server.closeAllConnections();
     });
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     await eventually(() => events.some((e) => e.kind === 'health_flip' && e.backendId === 'b' && /unhealthy/.test(e.message)));
     expect(dp.collectFrame().pools[0]!.backends.find((x) => x.backendId === 'b')!.health).toBe('unhealthy');
 
-    b = await startBackend('b', undefined, bPort);
+    bDead = false;
     await eventually(() => events.some((e) => e.kind === 'health_flip' && e.backendId === 'b' && / is healthy/.test(e.message)));
     const after = tally(await Promise.all(Array.from({ length: 20 }, () => get(port).then((r) => r.body))));
     expect(after.b).toBeGreaterThan(0);

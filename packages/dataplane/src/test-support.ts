@@ -45,7 +45,8 @@ const answerWithName: Handler = (req, res, b) => {
 };
 
 /** A real HTTP backend on 127.0.0.1 that answers with its name (or runs `handler`). */
-export async function startBackend(name: string, handler: Handler = answerWithName, port = 0): Promise<TestBackend> {
+/** A backend on a port of its own (port 0, read back). */
+export async function startBackend(name: string, handler: Handler = answerWithName): Promise<TestBackend> {
   const b = { name, port: 0, hits: 0 } as TestBackend;
   const server = createServer((req, res) => {
     if (req.url !== '/health') b.hits++;
@@ -53,7 +54,7 @@ export async function startBackend(name: string, handler: Handler = answerWithNa
     handler(req, res, b);
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   b.server = server;
   b.port = (server.address() as { port: number }).port;
   b.close = () =>

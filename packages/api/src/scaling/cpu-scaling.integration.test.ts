@@ -4,13 +4,11 @@ import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
-import { createApiToken } from '../services/tokens/api-tokens';
 import { BURNER_SCRIPT } from './cpu-burner';
 import { ProcessProvider } from './providers';
 import { startScalingSystem } from './scaling-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-let adminToken: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cpu-'));
 const script = path.join(dir, 'burner.cjs');
 writeFileSync(script, BURNER_SCRIPT);
@@ -18,7 +16,6 @@ writeFileSync(script, BURNER_SCRIPT);
 beforeAll(async () => {
   sys = await startScalingSystem(500);
   await sys.startDataplane();
-  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });
 
 afterAll(async () => {
@@ -63,13 +60,7 @@ describe('cpu_percent', { timeout: 300_000 }, () => {
   });
 
   it('a rule scales up above its CPU threshold and back down below the lower one, with the reading in its events', async () => {
-    const portStart = await freePort();
-    const profile = await fetch(`${sys.api}/provider-profiles`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'burner', spec: { kind: 'process', argv: [process.execPath, script, '{port}'], portRangeStart: portStart, portRangeEnd: portStart + 40 } }),
-    });
-    expect(profile.status).toBe(200);
+    await sys.createProcessProfile('burner', [process.execPath, script, '{port}']);
     await sys.createPool({ name: 'cpu', healthCheck: { path: '/', intervalMs: 300, timeoutMs: 3000, rise: 1 }, drainTimeoutMs: 2000 });
     // The guide's thresholds are 80 % and 20 % (the README's example). On this shared machine a
     // spinning process gets a few percent of a core, so the test scales at 10 % and 3 %.

@@ -1,22 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
-import { createApiToken } from '../services/tokens/api-tokens';
 import { ProcessProvider } from './providers';
 import { alive } from './providers/process-provider';
 import { startScalingSystem } from './scaling-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-let adminToken: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-recovery-'));
 
 beforeAll(async () => {
   sys = await startScalingSystem(300);
   await sys.startDataplane();
-  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });
 
 afterAll(async () => {
@@ -45,13 +42,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
   it('replaces an instance killed with SIGKILL and one that stops answering (SIGSTOP): new one healthy and joined before the old one goes', async () => {
     const script = path.join(dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
-    const portStart = await freePort();
-    const profile = await fetch(`${sys.api}/provider-profiles`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'heal-node', spec: { kind: 'process', argv: [process.execPath, script, '{port}', 'healed', 'ok'], portRangeStart: portStart, portRangeEnd: portStart + 40 } }),
-    });
-    expect(profile.status).toBe(200);
+    await sys.createProcessProfile('heal-node', [process.execPath, script, '{port}', 'healed', 'ok']);
     const { listenPort } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
     // Thresholds no traffic here reaches: only recovery changes the instances.
     const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 4, cooldownMs: 0, recovery: { unhealthyAfterMs: 4000 }, provider: { profile: 'heal-node' } };

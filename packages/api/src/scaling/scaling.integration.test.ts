@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopTestServer } from '@fulcrum/db/testing';
-import { createApiToken } from '../services/tokens/api-tokens';
+import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually } from '../services/deploys/system-harness';
 import { startScalingSystem } from './scaling-harness';
 
 let sys: SystemHarness;
-let adminToken: string;
 /** Evaluator ticks so far. */
 let ticks = 0;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scaling-'));
@@ -16,7 +14,6 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scaling-'));
 beforeAll(async () => {
   sys = await startScalingSystem(500, () => ticks++);
   await sys.startDataplane();
-  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });
 
 afterAll(async () => {
@@ -42,23 +39,8 @@ describe('autoscaling with the process provider', { timeout: 300_000 }, () => {
     const script = path.join(dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
     // The provider probes each port of its range before it starts an instance there.
-    const portStart = await freePort();
     // The admin declares what may run; the operator's rule only picks it and sets the delay.
-    const profile = await fetch(`${sys.api}/provider-profiles`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'slow-node',
-        spec: {
-          kind: 'process',
-          argv: [process.execPath, script, '{port}', 'scaled', 'slow={delay}'],
-          portRangeStart: portStart,
-          portRangeEnd: portStart + 40,
-          parameters: [{ name: 'delay', type: 'integer', min: 0, max: 1000 }],
-        },
-      }),
-    });
-    expect(profile.status).toBe(200);
+    await sys.createProcessProfile('slow-node', [process.execPath, script, '{port}', 'scaled', 'slow={delay}'], { parameters: [{ name: 'delay', type: 'integer', min: 0, max: 1000 }] });
     const { listenPort } = await sys.createPool({ name: 'api', algorithm: 'least_connections', drainTimeoutMs: 5000, healthCheck: { path: '/health', intervalMs: 200, rise: 1 } });
     const rule = {
       name: 'busy',

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHub } from '../hub/dataplane-hub';
 import { BACKEND_SCRIPT, type SystemHarness, driveTraffic, eventually } from '../services/deploys/system-harness';
-import { createApiToken } from '../services/tokens/api-tokens';
 import { startScalingSystem } from '../scaling/scaling-harness';
 
 /**
@@ -14,14 +13,12 @@ import { startScalingSystem } from '../scaling/scaling-harness';
  * evaluator, and no data plane. Its gates and rules must see the traffic all the same.
  */
 let sys: SystemHarness;
-let adminToken: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-replicas-'));
 
 beforeAll(async () => {
   sys = await startScalingSystem(300);
   const first = await sys.startReplica('cp-first');
   await sys.startDataplane('edge-first', first);
-  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
 });
 
 afterAll(async () => {
@@ -92,13 +89,7 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
   it("a scaling rule evaluated on the second replica scales on the first replica's data plane's traffic", async () => {
     const script = path.join(dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
-    const portStart = await freePort();
-    const profile = await fetch(`${sys.api}/provider-profiles`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'node-backend', spec: { kind: 'process', argv: [process.execPath, script, '{port}', 'scaled', 'ok'], portRangeStart: portStart, portRangeEnd: portStart + 40, parameters: [] } }),
-    });
-    expect(profile.status).toBe(200);
+    await sys.createProcessProfile('node-backend', [process.execPath, script, '{port}', 'scaled', 'ok']);
     const { listenPort } = await sys.createPool({ name: 'api', algorithm: 'round_robin', healthCheck: { path: '/health', intervalMs: 200, rise: 1 } });
     // Any traffic at all is over 1 request/s per backend: the rule scales up once it sees it.
     const rule = { name: 'rps', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 0, windowMs: 1000, cooldownMs: 1000, minInstances: 1, maxInstances: 2, step: 1, provider: { profile: 'node-backend' } };

@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { stopTestServer } from '@fulcrum/db/testing';
 import { DEPLOY_FINAL_STATUSES, type TDeployRecord } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScalingSystem } from '../../scaling/scaling-harness';
-import { createApiToken } from '../tokens/api-tokens';
 import { BACKEND_SCRIPT, FULCRUMCTL, driveTraffic, eventually } from './system-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-let adminToken: string;
 let listenPort: number;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-rolling-'));
 
@@ -22,20 +20,10 @@ interface BackendRow {
 beforeAll(async () => {
   sys = await startScalingSystem(300);
   await sys.startDataplane();
-  adminToken = (await createApiToken(sys.db.prisma, { name: 'admin', role: 'admin' })).token;
   const script = path.join(dir, 'backend.cjs');
   writeFileSync(script, BACKEND_SCRIPT);
-  const portStart = await freePort();
   // The version is the backend's name and its mode: `sick` never passes health, `fail` answers 500.
-  const profile = await fetch(`${sys.api}/provider-profiles`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'versioned',
-      spec: { kind: 'process', argv: [process.execPath, script, '{port}', '{version}', '{version}'], portRangeStart: portStart, portRangeEnd: portStart + 60, parameters: [{ name: 'version', type: 'string', pattern: '[a-z0-9.]{1,16}' }] },
-    }),
-  });
-  expect(profile.status).toBe(200);
+  await sys.createProcessProfile('versioned', [process.execPath, script, '{port}', '{version}', '{version}'], { ports: 60, parameters: [{ name: 'version', type: 'string', pattern: '[a-z0-9.]{1,16}' }] });
   ({ listenPort } = await sys.createPool({ name: 'roll', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 }));
   const rule = { name: 'fleet', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 6, provider: { profile: 'versioned', params: { version: 'v1' } } };
   expect((await sys.call('POST', '/pools/roll/scaling-rules', { rule })).status).toBe(200);

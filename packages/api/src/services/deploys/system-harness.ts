@@ -54,6 +54,11 @@ export interface SystemHarness {
    * to another port. Needs a data plane started with `startDataplane`.
    */
   createPool(config: Record<string, unknown> & { name: string }): Promise<{ id: string; listenPort: number }>;
+  /**
+   * Declares a `process` provider profile as an admin would (argv with `{port}` and the profile's
+   * parameters), on a range of `ports` free ports from one found free; throws unless it is stored.
+   */
+  createProcessProfile(name: string, argv: string[], opts?: { ports?: number; parameters?: unknown[] }): Promise<void>;
   /** Runs a command until it exits; resolves with its code and output. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -111,6 +116,7 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const operatorToken = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
   const children: ChildProcess[] = [];
+  let adminToken: string | undefined;
   const dataplaneTokens = new Map<string, string>();
   const dirs: string[] = [];
 
@@ -167,6 +173,13 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
         if (outcome === 'serving') return { id: pool.id, listenPort };
         if (attempt >= 5) throw new Error(`pool ${config.name}: no free port after ${attempt} tries`);
       }
+    },
+    async createProcessProfile(name, argv, opts = {}) {
+      adminToken ??= (await createApiToken(db.prisma, { name: 'harness-admin', role: 'admin' })).token;
+      const portRangeStart = await freePort();
+      const spec = { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + (opts.ports ?? 40), ...(opts.parameters ? { parameters: opts.parameters } : {}) };
+      const res = await fetch(`${url}/api/v1/provider-profiles`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, spec }) });
+      if (res.status !== 200) throw new Error(`provider profile ${name}: HTTP ${res.status} ${await res.text()}`);
     },
     run(args, env: Record<string, string> = {}) {
       return new Promise((resolve, reject) => {
