@@ -163,6 +163,42 @@ describe('data plane', () => {
     expect(replies.sort()).toEqual(['x:ping', 'x:ping', 'y:ping', 'y:ping']);
   });
 
+  it('retries a TCP connection whose backend refuses it on another backend, and counts its bytes once, to that backend', async () => {
+    const echo = await new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
+      const srv = createServer((s) => s.on('data', (d) => s.write(`live:${d.toString()}`)));
+      srv.listen(0, '127.0.0.1', () => resolve({ port: (srv.address() as { port: number }).port, close: () => new Promise((r) => srv.close(() => r())) }));
+    });
+    cleanups.push(echo.close);
+    const { dp } = newDataplane();
+    // Port 1 on loopback: nothing listens there, every connect is refused at once.
+    const backends = [
+      { name: 'dead', port: 1 },
+      { name: 'live', port: echo.port },
+    ];
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends, { protocol: 'tcp', healthCheck: { enabled: false }, outlierDetection: { enabled: false }, retries: { attempts: 1 } }));
+    dp.collectFrame();
+    const replies: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      replies.push(
+        await new Promise<string>((resolve, reject) => {
+          const s = connect(port, '127.0.0.1', () => s.write('ping'));
+          s.once('data', (d) => {
+            resolve(d.toString());
+            s.destroy();
+          });
+          s.once('close', () => resolve('closed unanswered'));
+          s.once('error', reject);
+        }),
+      );
+    }
+    expect(replies).toEqual(Array(6).fill('live:ping'));
+    const frame = dp.collectFrame().pools[0]!;
+    const by = (id: string) => frame.backends.find((b) => b.backendId === id)!;
+    expect(by('live').bytesIn).toBe(6 * 'ping'.length);
+    expect(by('dead').bytesIn).toBe(0);
+    expect(by('dead').errors.connect).toBeGreaterThan(0);
+  });
+
   it('reports per-backend stats frames with status classes, bytes and latency', async () => {
     const a = await startBackend('a');
     cleanups.push(() => a.close());

@@ -21,6 +21,13 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     clientClosed = true;
     log?.end();
   });
+  // The client's bytes count once, toward the backend it is connected to: a connect that failed
+  // and was retried on another backend must not have left a listener of its own behind.
+  let connectedTo: ReturnType<PoolRuntime['select']>;
+  client.on('data', (c: Buffer) => {
+    connectedTo?.state.stats.bytes(c.length, 0);
+    if (log) log.bytesIn += c.length;
+  });
 
   const attempt = (n: number) => {
     if (clientClosed) return;
@@ -47,6 +54,7 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     upstream.once('connect', () => {
       clearTimeout(timer);
       connected = true;
+      connectedTo = backend;
       log?.connected();
       outliers.success(backend);
       backend.state.stats.response(200, 0);
@@ -63,10 +71,6 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     upstream.on('data', (c: Buffer) => {
       backend.state.stats.bytes(0, c.length);
       if (log) log.bytesOut += c.length;
-    });
-    client.on('data', (c: Buffer) => {
-      backend.state.stats.bytes(c.length, 0);
-      if (log) log.bytesIn += c.length;
     });
     upstream.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -88,7 +92,8 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     });
     upstream.once('close', () => {
       release();
-      client.destroy();
+      // A connect that failed has already retried or closed the client (its error comes first).
+      if (connected) client.destroy();
     });
     client.once('close', () => upstream.destroy());
   };
