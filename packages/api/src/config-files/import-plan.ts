@@ -5,6 +5,8 @@ import type { ImportDraft, PoolDraft } from './import-draft';
 export interface ExistingPool {
   name: string;
   listenPort: number;
+  /** Backends a scaling rule or a deploy runs: a replace keeps them (the file cannot describe them). */
+  managed?: { host: string; port: number; managedBy: string }[];
 }
 
 /** Where a pool no server or frontend listens for gets its port: the first free one from here. */
@@ -75,6 +77,10 @@ export function buildImportPlan(format: TConfigFormat, draft: ImportDraft, exist
     }
     const backends: TBackendConfig[] = [];
     const seen = new Map<string, number>();
+    const managed = new Map((before && replace ? (before.managed ?? []) : []).map((m) => [backendAddress(m), m.managedBy]));
+    if (managed.size) {
+      warnings.push({ line: d.from.line, directive: d.from.block, message: `keeps ${managed.size} backend(s) that scaling or a deploy manages (${[...managed.keys()].slice(0, 5).join(', ')}${managed.size > 5 ? ', …' : ''}); the file's servers replace the others` });
+    }
     for (const b of d.backends) {
       const r = ZBackendConfig.safeParse(b.config);
       if (!r.success) {
@@ -88,6 +94,10 @@ export function buildImportPlan(format: TConfigFormat, draft: ImportDraft, exist
         continue;
       }
       seen.set(address, b.line);
+      if (managed.has(address)) {
+        warnings.push({ line: b.line, directive: `server ${address}`, message: `${address} is managed by ${managed.get(address)}; it stays as it is` });
+        continue;
+      }
       backends.push(r.data);
       mappings.push({ line: b.line, directive: `server ${address}`, message: describeBackend(r.data) });
     }

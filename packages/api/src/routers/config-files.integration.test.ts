@@ -86,6 +86,30 @@ describe('POST /api/v1/import and GET /api/v1/pools/{id}/export', () => {
     expect(row.backends.map((b) => `${b.host}:${b.port}`)).toEqual(['10.9.0.2:81']);
   });
 
+  it('a replace keeps the backends scaling or a deploy manages, and says so in the plan', async () => {
+    const text = 'upstream keep_managed {\n  server 10.9.1.1:80;\n}\nserver { listen 18503; location / { proxy_pass http://keep_managed; } }\n';
+    expect((await call(operator, 'POST', '/import', { format: 'nginx', text, apply: true })).status).toBe(200);
+    const pool = await api.db.prisma.pool.findUniqueOrThrow({ where: { name: 'keep-managed' } });
+    await api.db.prisma.backend.createMany({
+      data: [
+        { poolId: pool.id, host: '10.9.1.50', port: 8000, managedBy: 'scaling:rule-1' },
+        { poolId: pool.id, host: '10.9.1.51', port: 8000, managedBy: 'deploy:d-1' },
+      ],
+    });
+    // The new file names one managed address itself: that one stays as scaling made it.
+    const next = text.replace('server 10.9.1.1:80;', 'server 10.9.1.2:80;\n  server 10.9.1.50:8000 weight=5;');
+    const plan = (await (await call(operator, 'POST', '/import', { format: 'nginx', text: next, replace: true })).json()) as TImportPlan;
+    expect(plan.errors).toEqual([]);
+    expect(plan.warnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^keeps 2 backend\(s\) that scaling or a deploy manages \(10\.9\.1\.50:8000, 10\.9\.1\.51:8000\)/), '10.9.1.50:8000 is managed by scaling:rule-1; it stays as it is']));
+    expect((await call(operator, 'POST', '/import', { format: 'nginx', text: next, apply: true, replace: true })).status).toBe(200);
+    const backends = await api.db.prisma.backend.findMany({ where: { poolId: pool.id }, orderBy: { host: 'asc' } });
+    expect(backends.map((b) => [`${b.host}:${b.port}`, b.managedBy, b.weight])).toEqual([
+      ['10.9.1.2:80', null, 1],
+      ['10.9.1.50:8000', 'scaling:rule-1', 1],
+      ['10.9.1.51:8000', 'deploy:d-1', 1],
+    ]);
+  });
+
   it('a port another pool holds blocks the apply, and nothing is written', async () => {
     await call(operator, 'POST', '/pools', { name: 'holder', listenPort: 18502 });
     const before = await revisionCount();

@@ -16,7 +16,8 @@ export interface ImportConfigOptions {
 
 async function planAgainst(db: Db, request: TConfigImportRequest): Promise<TImportPlan> {
   const draft = readConfig(request.format, request.text, request.fileName);
-  const existing = await db.pool.findMany({ select: { name: true, listenPort: true } });
+  const pools = await db.pool.findMany({ select: { name: true, listenPort: true, backends: { where: { managedBy: { not: null } }, select: { host: true, port: true, managedBy: true } } } });
+  const existing = pools.map(({ backends, ...p }) => ({ ...p, managed: backends.map((b) => ({ host: b.host, port: b.port, managedBy: b.managedBy ?? '' })) }));
   return buildImportPlan(request.format, draft, existing, request.replace);
 }
 
@@ -37,7 +38,8 @@ export async function importConfig(prisma: PrismaClient, { actor, request }: Imp
       if (pool.action === 'replace') {
         const row = await tx.pool.findUniqueOrThrow({ where: { name: pool.name } });
         await tx.pool.update({ where: { id: row.id }, data: { ...poolColumns(pool.config), version: { increment: 1 } } });
-        await tx.backend.deleteMany({ where: { poolId: row.id } });
+        // What scaling or a deploy runs stays: its instances would otherwise run on with no backend.
+        await tx.backend.deleteMany({ where: { poolId: row.id, managedBy: null } });
         poolId = row.id;
       } else {
         poolId = (await tx.pool.create({ data: poolColumns(pool.config) })).id;
