@@ -1,6 +1,10 @@
-import { area, expect, shot, signIn, signedInElsewhere, test } from '../support/fixtures';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { area, expect, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
+import { freePort } from '../support/free-port';
 import { bodyThrough } from '../support/traffic';
-import { trpcQuery } from '../support/trpc';
+import { trpcMutation, trpcQuery } from '../support/trpc';
 
 area('deploys', () => {
   test('a canary deploy started in the dashboard shifts traffic step by step to new backends and succeeds; a viewer sees it and cannot start one', async ({ page, browser, users, pools, backend }) => {
@@ -89,5 +93,62 @@ area('deploys', () => {
     await expect(detail.locator('[data-step="rollback"]').last()).toContainText('removed 1 new one(s)');
     await expect(page.locator(`tr[data-backend="${v3.addr}"]`)).toHaveCount(0);
     await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v1');
+  });
+
+  test('a rolling deploy started in the dashboard starts the new version through the process provider, each healthy before an old one goes', async ({ page, users, pools, api }) => {
+    test.setTimeout(480_000);
+    // A backend that answers its version; the process provider starts it as `{port} {version}`.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-rolling-'));
+    const script = path.join(dir, 'versioned.cjs');
+    writeFileSync(script, "const [port, version] = process.argv.slice(2);\nrequire('http').createServer((req, res) => res.end(version)).listen(Number(port), '127.0.0.1');\nprocess.on('SIGTERM', () => process.exit(0));\n");
+    try {
+      const profile = uniqueName('versioned');
+      const portStart = await freePort();
+      await trpcMutation(api, 'providerProfiles.create', {
+        name: profile,
+        spec: { kind: 'process', argv: [process.execPath, script, '{port}', '{version}'], portRangeStart: portStart, portRangeEnd: portStart + 40, parameters: [{ name: 'version', type: 'string', pattern: 'v[0-9]+' }] },
+      });
+      const pool = await pools.create({ config: { healthCheck: { path: '/', intervalMs: 500, rise: 1 }, drainTimeoutMs: 2000 } });
+      const rule = { name: 'fleet', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 2, maxInstances: 4, provider: { profile, params: { version: 'v1' } } };
+      const created = await trpcMutation<{ id: string; version: number }>(api, 'scaling.create', { poolId: pool.id, rule });
+      const versions = async () =>
+        (await trpcQuery<{ versionLabel: string | null }[]>(api, 'backends.list', { poolId: pool.id }))
+          .map((b) => b.versionLabel ?? 'none')
+          .sort()
+          .join(',');
+      // The rule's minimum starts two v1 instances.
+      await expect.poll(versions, { timeout: 120_000 }).toBe('v1,v1');
+      await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v1');
+
+      await signIn(page, users.admin);
+      await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+      const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Deploys', exact: true }) });
+      const form = section.getByRole('form', { name: 'Start a deploy' });
+      await form.getByLabel('Strategy').selectOption('rolling');
+      await expect(form.getByLabel('New backends')).toHaveCount(0);
+      // The profile's pattern guards what {version} may become.
+      await form.getByLabel('Version', { exact: true }).fill('latest; rm -rf /');
+      await form.getByLabel('Pause before each gate (ms)').fill('1000');
+      await form.getByLabel('Old version drain (ms)').fill('2000');
+      await form.getByLabel('Minimum requests per gate').fill('0');
+      await form.getByRole('button', { name: 'Start deploy' }).click();
+      await expect(form.locator('[data-field="version"] .field-error')).toContainText('must match');
+
+      await form.getByLabel('Version', { exact: true }).fill('v2');
+      await form.getByLabel('Max surge').fill('1');
+      await form.getByRole('button', { name: 'Start deploy' }).click();
+      await expect(page.getByText('Deploy of v2 started')).toBeVisible();
+      const detail = section.locator('[data-deploy-detail="v2"]');
+      await expect(detail.locator('.deploy-status')).toHaveText('succeeded', { timeout: 240_000 });
+      for (const step of ['plan', 'start round 1', 'healthy round 1', 'join round 1', 'gate round 1', 'retire', 'done']) await expect(detail.locator(`[data-step="${step}"]`).first()).toBeVisible();
+      await expect.poll(versions, { timeout: 60_000 }).toBe('v2,v2');
+      await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v2');
+      await shot(page, 'pool-rolling-deploy');
+      const rules = await trpcQuery<{ id: string; version: number }[]>(api, 'scaling.list', { poolId: pool.id });
+      const current = rules.find((r) => r.id === created.id);
+      if (current) await trpcMutation(api, 'scaling.delete', { id: current.id, expectedVersion: current.version });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
