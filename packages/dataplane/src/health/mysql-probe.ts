@@ -46,7 +46,7 @@ function errPacket(r: ByteReader): string {
   const code = r.u16le();
   let text = r.rest().toString('utf8');
   if (text.startsWith('#')) text = text.slice(6); // '#' and the SQLSTATE
-  return serverText(`${text} (${code})`);
+  return `${serverText(text)} (${code})`;
 }
 
 /** A length-encoded integer; null for the NULL marker (0xfb) in a row. */
