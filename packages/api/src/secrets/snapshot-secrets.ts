@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
 import type { TConfigSnapshot } from '@fulcrum/protocol';
+import { credentialSecrets } from './credential-secrets';
 
 /**
  * One kind of secret a snapshot can name (TLS private keys, database credentials): which
@@ -14,7 +15,7 @@ export interface SecretSource {
   resolve(prisma: PrismaClient, refs: string[]): Promise<Record<string, string>>;
 }
 
-export const SECRET_SOURCES: SecretSource[] = [];
+export const SECRET_SOURCES: SecretSource[] = [credentialSecrets];
 
 /**
  * The snapshot as it goes over the link to a data plane: the stored revision plus the secrets it

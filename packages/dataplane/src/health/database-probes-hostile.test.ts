@@ -213,7 +213,7 @@ describe('database checks against mutated transcripts (fuzz)', () => {
 
   it('PostgreSQL: 300 mutated answers each end in facts or a WireError, never another error or a hang', async () => {
     const rand = rng(17);
-    let current = PG_TRANSCRIPT;
+    let current: Buffer = PG_TRANSCRIPT;
     const port = await hostile((s, r) => r.length === 1 && s.end(current));
     for (let i = 0; i < 300; i++) {
       current = mutate(PG_TRANSCRIPT, rand);
@@ -227,7 +227,7 @@ describe('database checks against mutated transcripts (fuzz)', () => {
 
   it('MySQL: 300 mutated answers each end in facts or a WireError, never another error or a hang', async () => {
     const rand = rng(42);
-    let greeting = HANDSHAKE;
+    let greeting: Buffer = HANDSHAKE;
     let answers: Buffer[] = [];
     // The last answer closes the connection, so a probe left waiting ends at once rather than at its timeout.
     const port = await hostile(
