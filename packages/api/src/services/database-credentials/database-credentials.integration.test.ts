@@ -1,11 +1,12 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { hasPostgres, psqlAsync, startPostgresPair } from '@fulcrum/dataplane/testing/databases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../secrets/secret-box';
 import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
-import { type SystemHarness, callAs, eventually, startSystem } from '../deploys/system-harness';
+import { FULCRUMCTL, type SystemHarness, callAs, eventually, startSystem } from '../deploys/system-harness';
 import { createApiToken } from '../tokens/api-tokens';
 
 /**
@@ -76,6 +77,32 @@ describe('database credentials', () => {
     const taken = await as('admin', 'POST', '/credentials', { name: 'pg-check', user: 'u', password: 'p' });
     expect(taken.status).toBe(400);
     expect(taken.text).toContain('a database credential with this name already exists');
+  });
+
+  it('are managed with fulcrumctl credentials, the password read from a file, never printed', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cred-cli-'));
+    try {
+      const file = path.join(dir, 'pw');
+      writeFileSync(file, 'cli secret 93ab\n', { mode: 0o600 });
+      const ctl = (...args: string[]) => sys.run([FULCRUMCTL, '--url', sys.url, '--token', tokens.admin, 'credentials', ...args]);
+      const created = await ctl('create', 'cli-db', '--user', 'reader', '--password-file', file);
+      expect(created, created.stderr).toMatchObject({ code: 0 });
+      expect(created.stdout).toMatch(/added database credential cli-db \(id \S+\)/);
+      const row = await sys.db.prisma.databaseCredential.findUniqueOrThrow({ where: { name: 'cli-db' } });
+      expect(controlPlaneSecrets().open(row.password, `credential:${row.id}:password`)).toBe('cli secret 93ab');
+      const list = await ctl('list');
+      expect(list.stdout).toMatch(/cli-db\s+\S+\s+reader\s+-/);
+      writeFileSync(file, 'rotated 5d2f\n');
+      expect((await ctl('update', 'cli-db', '--password-file', file)).stdout).toContain('saved database credential cli-db (version 2)');
+      const after = await sys.db.prisma.databaseCredential.findUniqueOrThrow({ where: { name: 'cli-db' } });
+      expect(controlPlaneSecrets().open(after.password, `credential:${row.id}:password`)).toBe('rotated 5d2f');
+      const shown = await ctl('show', 'cli-db', '--json');
+      expect(shown.stdout).not.toContain('rotated');
+      expect((await ctl('create', 'no-pw', '--user', 'u')).stderr).toContain('--password-file is required');
+      expect((await ctl('delete', 'cli-db')).stdout).toContain('deleted database credential cli-db');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!hasPostgres())('reach a real data plane with the snapshot only, which then routes the primary and replicas pools to the right servers', async () => {
