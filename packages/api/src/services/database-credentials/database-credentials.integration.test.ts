@@ -77,6 +77,15 @@ describe('database credentials', () => {
     const taken = await as('admin', 'POST', '/credentials', { name: 'pg-check', user: 'u', password: 'p' });
     expect(taken.status).toBe(400);
     expect(taken.text).toContain('a database credential with this name already exists');
+    const pool = await as('operator', 'POST', '/pools', {
+      name: 'no-cred',
+      protocol: 'tcp',
+      listenHost: '127.0.0.1',
+      listenPort: await freePort(),
+      healthCheck: { type: 'postgres', database: { role: 'primary', user: 'u', credentialId: 'nope' } },
+    });
+    expect(pool.status, pool.text).toBe(400);
+    expect(pool.json.data.fieldErrors).toMatchObject({ 'healthCheck.database.credentialId': [expect.stringContaining('no database credential nope')] });
   });
 
   it('are managed with fulcrumctl credentials, the password read from a file, never printed', async () => {

@@ -1,5 +1,5 @@
-import type { DatabaseCredential, PrismaClient } from '@fulcrum/db';
-import type { TDatabaseCredentialCreate, TDatabaseCredentialRecord, TDatabaseCredentialUpdate } from '@fulcrum/protocol';
+import type { DatabaseCredential, Prisma, PrismaClient } from '@fulcrum/db';
+import type { TDatabaseCredentialCreate, TDatabaseCredentialRecord, TDatabaseCredentialUpdate, THealthCheck } from '@fulcrum/protocol';
 import { AppError } from '../../errors';
 import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
 import type { SecretBox } from '../../secrets/secret-box';
@@ -68,13 +68,25 @@ export async function updateDatabaseCredential(prisma: PrismaClient, input: TDat
 /** A credential a pool's check logs in with cannot go: the next snapshot could not be sent. */
 export async function deleteDatabaseCredential(prisma: PrismaClient, { id, expectedVersion }: { id: string; expectedVersion: number }): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const current = await tx.databaseCredential.findUnique({ where: { id } });
+    // Locked first: a pool saved meanwhile (which locks it FOR SHARE) is either seen below or refused.
+    const [current] = await tx.$queryRaw<DatabaseCredential[]>`SELECT * FROM "DatabaseCredential" WHERE id = ${id} FOR UPDATE`;
     if (!current) throw new AppError('NOT_FOUND', `no database credential ${id}`);
     const users = (await usersOf(tx, [id])).get(id) ?? [];
     if (users.length) throw new AppError('CONFLICT', `database credential ${current.name} is used by the health check of pool(s) ${users.join(', ')}; point them at another credential first`);
     const res = await tx.databaseCredential.deleteMany({ where: { id, version: expectedVersion } });
     if (res.count === 0) throw staleError('database credential', current.version);
   });
+}
+
+/**
+ * A pool's database check must name a credential that exists (else its next snapshot could not be
+ * sent); the row stays locked until the pool's change commits, so it cannot be deleted meanwhile.
+ */
+export async function assertCredentialUsable(tx: Prisma.TransactionClient, healthCheck: Pick<THealthCheck, 'database'>): Promise<void> {
+  const id = healthCheck.database?.credentialId;
+  if (id === undefined) return;
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "DatabaseCredential" WHERE id = ${id} FOR SHARE`;
+  if (!rows.length) throw AppError.field('healthCheck.database.credentialId', `no database credential ${id}; an admin adds it (fulcrumctl credentials create)`);
 }
 
 /** Opens the passwords of these credentials (for the snapshot the hub sends); throws naming one that cannot be opened. */
