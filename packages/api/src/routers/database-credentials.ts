@@ -27,7 +27,7 @@ export const databaseCredentialsRouter = router({
     .meta({ openapi: { method: 'PUT', path: '/credentials/{id}', protect: true, tags, summary: 'Replace a database credential (admin; send the version you read; leave password out to keep it)' } })
     .input(zApiInput(ZDatabaseCredentialUpdate))
     .output(ZDatabaseCredentialRecord)
-    .mutation(({ ctx, input }) => updateDatabaseCredential(ctx.prisma, input)),
+    .mutation(({ ctx, input }) => updateDatabaseCredential(ctx.prisma, input, { actor: ctx.actor })),
   delete: adminProcedure
     .meta({ openapi: { method: 'DELETE', path: '/credentials/{id}', protect: true, tags, summary: 'Remove a database credential no pool uses (admin)' } })
     .input(zApiInput(z.object({ id: z.string().min(1).max(64), expectedVersion: z.number().int().min(1).max(2_147_483_647) }).strict()))

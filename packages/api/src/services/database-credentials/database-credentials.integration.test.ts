@@ -140,17 +140,28 @@ describe('database credentials', () => {
     expect(await psqlAsync(ports.primary, 'create table t (x int); insert into t values (1); select count(*) from t')).toBe('1');
     expect(await psqlAsync(ports.replicas, 'insert into t values (2)')).toMatch(/read-only transaction/);
 
+    // Rotating the password: on the server first (the checks now fail and the pool has no backend),
+    // then in the credential, whose revision carries the new password to the data plane.
+    pair.primary.sql("alter role checker password 'rotated pw'");
+    await eventually(async () => (await psqlAsync(ports.primary, 'select 1')).startsWith('error'), 60_000, 'the primary pool dropping its server after the password changed');
+    const before = (await as('admin', 'GET', '/credentials/pg-check')).json as { id: string; version: number };
+    const rotated = await as('admin', 'PUT', `/credentials/${before.id}`, { name: 'pg-check', user: 'checker', password: 'rotated pw', expectedVersion: before.version });
+    expect(rotated.status, rotated.text).toBe(200);
+    expect(rotated.text).not.toContain('rotated pw');
+    await eventually(async () => (await psqlAsync(ports.primary, 'select pg_is_in_recovery()')) === 'f', 60_000, 'the primary pool back once the credential has the new password');
+
     const used = await as('viewer', 'GET', '/credentials/pg-check');
     expect(used.json.usedBy).toEqual(['primary', 'replicas']);
-    const busy = await as('admin', 'DELETE', `/credentials/${credential.id}?expectedVersion=${credential.version}`);
+    const busy = await as('admin', 'DELETE', `/credentials/${credential.id}?expectedVersion=${used.json.version}`);
     expect(busy.status).toBe(409);
     expect(busy.text).toContain('used by the health check of pool(s) primary, replicas');
 
     // The password went to the data plane only: not into stored revisions; the data plane's copy is owner-only.
-    const revisions = await sys.db.prisma.configRevision.findMany();
-    expect(JSON.stringify(revisions.map((r) => r.snapshot))).not.toContain(PASSWORD);
+    const revisions = await sys.db.prisma.configRevision.findMany({ orderBy: { version: 'asc' } });
+    expect(revisions.at(-1)?.message).toBe('new password for database credential pg-check, used by pool(s) primary, replicas');
+    for (const secret of [PASSWORD, 'rotated pw']) expect(JSON.stringify(revisions.map((r) => r.snapshot))).not.toContain(secret);
     const file = path.join(stateDir, readdirSync(stateDir).find((f) => f.endsWith('.json'))!);
-    expect(readFileSync(file, 'utf8')).toContain(PASSWORD);
+    expect(readFileSync(file, 'utf8')).toContain('rotated pw');
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

@@ -3,7 +3,9 @@ import type { TDatabaseCredentialCreate, TDatabaseCredentialRecord, TDatabaseCre
 import { AppError } from '../../errors';
 import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
 import type { SecretBox } from '../../secrets/secret-box';
+import type { Actor } from '../../trpc';
 import { staleError } from '../pools/pools';
+import { commitChange } from '../revisions/commit-change';
 
 /** What a sealed password is bound to: a value copied into another row does not open there. */
 export const credentialPasswordContext = (id: string) => `credential:${id}:password`;
@@ -52,16 +54,27 @@ export async function createDatabaseCredential(prisma: PrismaClient, input: TDat
   return toRecord(row, []);
 }
 
-export async function updateDatabaseCredential(prisma: PrismaClient, input: TDatabaseCredentialUpdate, box: SecretBox = controlPlaneSecrets()): Promise<TDatabaseCredentialRecord> {
-  const res = await prisma.databaseCredential.updateMany({
-    where: { id: input.id, version: input.expectedVersion },
-    data: { name: input.name, user: input.user, ...(input.password === undefined ? {} : { password: box.seal(input.password, credentialPasswordContext(input.id)) }), version: { increment: 1 } },
-  });
-  if (res.count === 0) {
-    const current = await prisma.databaseCredential.findUnique({ where: { id: input.id } });
+/**
+ * Replaces a credential. A new password for a credential in use is committed with a revision, so
+ * every data plane gets it at once (the snapshot it is sent carries the new password and so a new
+ * hash); without one they would keep logging in with the old password until the next change.
+ */
+export async function updateDatabaseCredential(prisma: PrismaClient, input: TDatabaseCredentialUpdate, opts: { actor: Pick<Actor, 'name'>; box?: SecretBox }): Promise<TDatabaseCredentialRecord> {
+  const box = opts.box ?? controlPlaneSecrets();
+  const write = async (db: Prisma.TransactionClient | PrismaClient) => {
+    const res = await db.databaseCredential.updateMany({
+      where: { id: input.id, version: input.expectedVersion },
+      data: { name: input.name, user: input.user, ...(input.password === undefined ? {} : { password: box.seal(input.password, credentialPasswordContext(input.id)) }), version: { increment: 1 } },
+    });
+    if (res.count > 0) return;
+    const current = await db.databaseCredential.findUnique({ where: { id: input.id } });
     if (!current) throw new AppError('NOT_FOUND', `no database credential ${input.id}`);
     throw staleError('database credential', current.version);
-  }
+  };
+  const users = (await usersOf(prisma, [input.id])).get(input.id) ?? [];
+  if (input.password !== undefined && users.length) {
+    await commitChange(prisma, { actor: opts.actor, message: `new password for database credential ${input.name}, used by pool(s) ${users.join(', ')}` }, write);
+  } else await write(prisma);
   return getDatabaseCredential(prisma, input.id);
 }
 
