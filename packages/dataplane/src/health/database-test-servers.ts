@@ -87,8 +87,18 @@ export interface PostgresServer {
 
 const PG_SETTINGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=replica', '-c', 'max_wal_senders=5', '-c', 'hot_standby=on', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=20'];
 
+/** A port chosen in advance can be taken before the server binds it: then another port is tried. */
 async function startPostgresIn(dataDir: string, owner: { uid: number; gid: number } | undefined): Promise<PostgresServer> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPostgresOnce(dataDir, owner, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !/could not bind|Address already in use/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startPostgresOnce(dataDir: string, owner: { uid: number; gid: number } | undefined, port: number): Promise<PostgresServer> {
   const child = spawn(path.join(PG_BIN!, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, ...PG_SETTINGS], { stdio: ['ignore', 'ignore', 'pipe'], cwd: os.tmpdir(), ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
