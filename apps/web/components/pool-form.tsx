@@ -167,6 +167,8 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
               <option value="">Follow the protocol (HTTP or TCP connect)</option>
               <option value="http">HTTP</option>
               <option value="tcp">TCP connect</option>
+              <option value="postgres">PostgreSQL role (login set through the API: healthCheck.database)</option>
+              <option value="mysql">MySQL/MariaDB role (login set through the API: healthCheck.database)</option>
             </select>
           </Field>
           <Field label="Path" name="healthCheck.path" errors={errors}>

@@ -65,6 +65,7 @@ const UNIQUE_MESSAGES: Record<string, { field: string; message: string }> = {
   Backend_poolId_host_port_key: { field: 'port', message: 'this pool already has a backend at this host and port' },
   User_email_key: { field: 'email', message: 'a user with this email already exists' },
   ProviderProfile_name_key: { field: 'name', message: 'a provider profile with this name already exists' },
+  DatabaseCredential_name_key: { field: 'name', message: 'a database credential with this name already exists' },
   ScalingRule_poolId_name_key: { field: 'name', message: 'this pool already has a scaling rule with this name' },
   Deploy_poolId_idempotencyKey_key: { field: 'idempotencyKey', message: 'a deploy with this idempotency key exists' },
 };

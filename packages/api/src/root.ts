@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
 import { configFilesRouter } from './routers/config-files';
+import { databaseCredentialsRouter } from './routers/database-credentials';
 import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
@@ -26,6 +27,7 @@ export const appRouter = router({
   deploys: deploysRouter,
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
+  databaseCredentials: databaseCredentialsRouter,
   stats: statsRouter,
   configFiles: configFilesRouter,
   tail: tailRouter,

@@ -30,6 +30,8 @@ export interface Flags {
   reason?: string;
   file?: string;
   format?: string;
+  user?: string;
+  'password-file'?: string;
   apply?: boolean;
   replace?: boolean;
   json?: boolean;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { configExport, configImport } from './commands/config-files';
+import { credentialsCreate, credentialsDelete, credentialsList, credentialsShow, credentialsUpdate } from './commands/credentials';
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
 import { poolsList } from './commands/pools';
@@ -35,6 +36,11 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   profiles create --file PROFILE.json        (admin; - reads stdin)
   profiles update NAME --file PROFILE.json   (admin; secret left out is kept)
   profiles delete NAME                       (admin; only when no rule uses it)
+  credentials list                           database logins for postgres/mysql health checks
+  credentials show   NAME
+  credentials create NAME --user U --password-file FILE   (admin; - reads stdin)
+  credentials update NAME [--user U] [--password-file FILE]  (admin)
+  credentials delete NAME                    (admin; only when no pool's check uses it)
   import FILE     [--format nginx|haproxy] [--apply [--replace]]
                   an nginx.conf or haproxy.cfg as pools: prints the plan (what becomes
                   what, warnings, what is not supported, each with its line); --apply
@@ -65,12 +71,17 @@ const COMMANDS: Record<string, Command> = {
   'profiles create': profilesCreate,
   'profiles update': profilesUpdate,
   'profiles delete': profilesDelete,
+  'credentials list': credentialsList,
+  'credentials show': credentialsShow,
+  'credentials create': credentialsCreate,
+  'credentials update': credentialsUpdate,
+  'credentials delete': credentialsDelete,
 };
 
 /** Commands of one word; what follows them are its arguments. */
 const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format'] as const;
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

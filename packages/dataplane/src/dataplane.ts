@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, backendAddress, readSnapshot } from '@fulcrum/protocol';
+import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, backendAddress, healthCheckSecretRefs, readSnapshot } from '@fulcrum/protocol';
 import { AccessLog } from './access-log/access-log';
 import type { AccessLogWriter } from './access-log/access-log-writer';
 import { refusalRecord } from './access-log/refusal-record';
@@ -195,7 +195,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const pools = new Map<string, PoolRuntime>();
     for (const p of snapshot.pools) {
       try {
-        pools.set(p.id, this.buildPool(p, first));
+        pools.set(p.id, this.buildPool(p, first, snapshot.secrets));
       } catch (err) {
         const old = previous?.pools.get(p.id);
         if (old) pools.set(p.id, old);
@@ -255,7 +255,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     };
     this.runtime = next;
     this.sockets.commit(this.owners(next));
-    if (this.runHealthChecks) this.health.start(next.pools.values());
+    if (this.runHealthChecks) this.health.start(next.pools.values(), next.snapshot.secrets);
     if (previous) this.retireRemoved(previous, next);
     this.forgetStates(next);
     for (const r of refused) {
@@ -277,7 +277,11 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     this.emit('event', { kind: 'snapshot_refused', severity: 'error', message: `snapshot ${String(version ?? '?')} refused: ${error}`, data: { error }, ts: Date.now() });
   }
 
-  private buildPool(p: TConfigSnapshot['pools'][number], first: boolean): PoolRuntime {
+  private buildPool(p: TConfigSnapshot['pools'][number], first: boolean, secrets: TConfigSnapshot['secrets']): PoolRuntime {
+    // A check that cannot log in would mark every backend down: the pool keeps its previous config instead.
+    for (const ref of healthCheckSecretRefs(p)) {
+      if (!secrets || !Object.hasOwn(secrets, ref)) throw new Error(`its health check names the secret ${ref}, which the snapshot does not carry`);
+    }
     const backends: RuntimeBackend[] = p.backends.map((b, index) => {
       let state = this.states.get(b.id);
       if (!state) {
@@ -387,7 +391,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   setHealthChecks(run: boolean): void {
     if (run === this.runHealthChecks) return;
     this.runHealthChecks = run;
-    if (run && this.runtime) this.health.start(this.runtime.pools.values());
+    if (run && this.runtime) this.health.start(this.runtime.pools.values(), this.runtime.snapshot.secrets);
     else if (!run) this.health.stop();
   }
 

@@ -22,3 +22,4 @@ export * from './route-table';
 export * from './config-import';
 export * from './access-log';
 export * from './api-output';
+export * from './database-credential';

@@ -40,11 +40,38 @@ export const ZHashKey = z.object({
 });
 export type THashKey = z.infer<typeof ZHashKey>;
 
+export const HEALTH_CHECK_TYPES = ['http', 'tcp', 'postgres', 'mysql'] as const;
+export type THealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
+
+// A name the server compares as it is: printable, no control characters (the wire format ends strings at NUL).
+const zDbName = (what: string) =>
+  z
+    .string({ error: `${what} must be text` })
+    .min(1, `${what} is required`)
+    .max(63, `${what} is at most 63 characters`)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${what} must not contain control characters`);
+
+/**
+ * What a `postgres` or `mysql` check logs in as and which role the pool wants. The password is not
+ * here: `credentialId` names a stored database credential, whose password the control plane
+ * attaches to the snapshot it sends (`secrets['credential/<id>/password']`), never to a revision.
+ */
+export const ZDatabaseCheck = z.object({
+  /** `primary`: only the writable server is healthy; `replica`: only read-only ones within maxLagSeconds. */
+  role: z.enum(['primary', 'replica'], { error: 'role must be primary or replica' }),
+  /** How far behind the primary a replica may be (replicas only). */
+  maxLagSeconds: zIntRange(0, 86_400).default(30),
+  user: zDbName('user'),
+  database: zDbName('database').optional(),
+  credentialId: ZId,
+});
+export type TDatabaseCheck = z.infer<typeof ZDatabaseCheck>;
+
 export const ZHealthCheck = z
   .object({
     enabled: z.boolean().default(true),
     /** Absent: follows the pool's protocol (see healthCheckType). */
-    type: z.enum(['http', 'tcp'], { error: 'type must be http or tcp' }).optional(),
+    type: z.enum(HEALTH_CHECK_TYPES, { error: `type must be one of: ${HEALTH_CHECK_TYPES.join(', ')}` }).optional(),
     path: zRequestPath('path').default('/'),
     expectedStatusMin: zIntRange(100, 599).default(200),
     expectedStatusMax: zIntRange(100, 599).default(399),
@@ -53,10 +80,17 @@ export const ZHealthCheck = z
     timeoutMs: zMillis(50, 60_000).default(1000),
     rise: zIntRange(1, 100).default(2),
     fall: zIntRange(1, 100).default(3),
+    /** Login and role for `postgres` and `mysql` checks. */
+    database: ZDatabaseCheck.optional(),
   })
   .refine((h) => h.expectedStatusMin <= h.expectedStatusMax, {
     message: 'expected status minimum must not exceed the maximum',
     path: ['expectedStatusMax'],
+  })
+  .superRefine((h, ctx) => {
+    const isDb = h.type === 'postgres' || h.type === 'mysql';
+    if (isDb && !h.database) ctx.addIssue({ code: 'custom', path: ['database'], message: `a ${h.type} check needs database settings: role, user and credentialId` });
+    if (!isDb && h.database) ctx.addIssue({ code: 'custom', path: ['database'], message: 'database settings belong to postgres or mysql checks only' });
   });
 export type THealthCheck = z.infer<typeof ZHealthCheck>;
 
@@ -64,9 +98,17 @@ export type THealthCheck = z.infer<typeof ZHealthCheck>;
  * The check a pool's backends get: the one set, else the pool's protocol (a TCP pool's backends
  * need not speak HTTP). The data plane, deploys and the autoscaler all use this one answer.
  */
-export function healthCheckType(pool: { protocol: TPoolProtocol; healthCheck: Pick<THealthCheck, 'type'> }): 'http' | 'tcp' {
+export function healthCheckType(pool: { protocol: TPoolProtocol; healthCheck: Pick<THealthCheck, 'type'> }): THealthCheckType {
   return pool.healthCheck.type ?? (pool.protocol === 'tcp' ? 'tcp' : 'http');
 }
+
+/** The secret references a pool's health check needs from the snapshot (a database check's password). */
+export function healthCheckSecretRefs(pool: { healthCheck: Pick<THealthCheck, 'enabled' | 'database'> }): string[] {
+  const db = pool.healthCheck.database;
+  return pool.healthCheck.enabled && db ? [credentialPasswordRef(db.credentialId)] : [];
+}
+
+export const credentialPasswordRef = (credentialId: string) => `credential/${credentialId}/password`;
 
 export const ZOutlierDetection = z.object({
   enabled: z.boolean().default(true),

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -47,6 +47,16 @@ export class SecretBox {
     } catch {
       throw new SecretBoxError('altered', 'the stored secret does not open: it was altered or belongs to another record');
     }
+  }
+
+  /**
+   * A keyed digest (HMAC-SHA-256 under a key derived from this one, 16 hex digits): equal for equal
+   * text under one key, so replicas sharing a key agree, and it tells nothing about a secret to
+   * anyone without the key (a plain hash of a password could be brute-forced).
+   */
+  digest(text: string): string {
+    const key = createHmac('sha256', this.key).update('fulcrum secret digest v1').digest();
+    return createHmac('sha256', key).update(text).digest('hex').slice(0, 16);
   }
 
   open(sealed: string, context: string): string {

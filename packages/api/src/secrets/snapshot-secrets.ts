@@ -1,5 +1,8 @@
 import type { PrismaClient } from '@fulcrum/db';
 import type { TConfigSnapshot } from '@fulcrum/protocol';
+import { controlPlaneSecrets } from './control-plane-secrets';
+import { credentialSecrets } from './credential-secrets';
+import type { SecretBox } from './secret-box';
 
 /**
  * One kind of secret a snapshot can name (TLS private keys, database credentials): which
@@ -14,14 +17,14 @@ export interface SecretSource {
   resolve(prisma: PrismaClient, refs: string[]): Promise<Record<string, string>>;
 }
 
-export const SECRET_SOURCES: SecretSource[] = [];
+export const SECRET_SOURCES: SecretSource[] = [credentialSecrets];
 
 /**
  * The snapshot as it goes over the link to a data plane: the stored revision plus the secrets it
  * references. Revisions are stored without secrets, so what the database, exports and APIs hold
  * never includes a private key or password in the clear.
  */
-export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapshot, sources: readonly SecretSource[] = SECRET_SOURCES): Promise<TConfigSnapshot> {
+export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapshot, sources: readonly SecretSource[] = SECRET_SOURCES, box: () => SecretBox = controlPlaneSecrets): Promise<TConfigSnapshot> {
   const secrets: Record<string, string> = {};
   for (const source of sources) {
     const refs = [...new Set(source.refs(snapshot))];
@@ -33,5 +36,9 @@ export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapsho
       secrets[ref] = value;
     }
   }
-  return Object.keys(secrets).length ? { ...snapshot, secrets } : snapshot;
+  if (!Object.keys(secrets).length) return snapshot;
+  // A changed secret (a rotated password) changes the hash, so data planes apply it rather than skip
+  // the config as unchanged; the keyed digest reveals nothing of the secrets themselves.
+  const digest = box().digest(JSON.stringify(Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : 1))));
+  return { ...snapshot, secrets, hash: `${snapshot.hash}.s${digest}` };
 }

@@ -3,15 +3,22 @@ import { connect } from 'node:net';
 import { type TDataplaneEvent, healthCheckType } from '@fulcrum/protocol';
 import { internalErrors } from '../runtime/internal-errors';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
+import { checkDatabase } from './database-check';
 
 const MAX_BODY = 64 * 1024;
 
+/** The secrets of the running snapshot (a database check's password), by reference. */
+export type SnapshotSecrets = Readonly<Record<string, string>> | undefined;
+
 /**
- * One probe: HTTP (status in range, optional body substring) or a TCP connect. Never rejects: a
- * check that cannot even be sent (node:http throws on some paths) is a failed check with the reason.
+ * One probe: HTTP (status in range, optional body substring), a TCP connect, or a database's role
+ * (postgres, mysql). Never rejects: a check that cannot even be sent (node:http throws on some
+ * paths) is a failed check with the reason.
  */
-export function probe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boolean; reason: string }> {
-  return startProbe(pool, b).catch((err: unknown) => ({ ok: false, reason: `check not sent: ${err instanceof Error ? err.message : String(err)}` }));
+export function probe(pool: PoolRuntime, b: RuntimeBackend, secrets?: SnapshotSecrets): Promise<{ ok: boolean; reason: string }> {
+  const type = healthCheckType(pool.config);
+  const run = type === 'postgres' || type === 'mysql' ? checkDatabase(type, pool.config, b.config, secrets) : startProbe(pool, b);
+  return run.catch((err: unknown) => ({ ok: false, reason: `check not sent: ${err instanceof Error ? err.message : String(err)}` }));
 }
 
 function startProbe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boolean; reason: string }> {
@@ -74,7 +81,7 @@ export class ActiveHealthChecker {
     private readonly emit: (e: TDataplaneEvent) => void,
   ) {}
 
-  start(pools: Iterable<PoolRuntime>): void {
+  start(pools: Iterable<PoolRuntime>, secrets?: SnapshotSecrets): void {
     this.stop();
     const gen = ++this.generation;
     for (const pool of pools) {
@@ -83,7 +90,7 @@ export class ActiveHealthChecker {
       for (const b of pool.backends) {
         const key = `${pool.config.id}/${b.id}`;
         const run = async () => {
-          const result = await probe(pool, b);
+          const result = await probe(pool, b, secrets);
           if (gen !== this.generation) return;
           try {
             this.record(pool, b, result);

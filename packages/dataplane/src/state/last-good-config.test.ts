@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +26,14 @@ describe('LastGoodConfig', () => {
     writeFileSync(path.join(dir, 'last-good-config.json'), '{"version": 1, "po');
     expect(store.load()).toBeUndefined();
     expect(existsSync(dir)).toBe(true);
+  });
+
+  it('is readable by its owner only, since a snapshot carries secrets (also over a leftover world-readable temp file)', () => {
+    const dir = path.join(root, 'private');
+    const store = new LastGoodConfig(dir);
+    store.save({ version: 1, hash: 'a', pools: [] });
+    writeFileSync(path.join(dir, `last-good-config.json.${process.pid}.tmp`), '{}', { mode: 0o644 });
+    store.save({ version: 2, hash: 'b', pools: [], secrets: { 'credential/c1/password': 'pw' } });
+    expect(statSync(path.join(dir, 'last-good-config.json')).mode & 0o777).toBe(0o600);
   });
 });

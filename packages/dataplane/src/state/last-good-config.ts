@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const FILE = 'last-good-config.json';
@@ -14,7 +14,9 @@ export class LastGoodConfig {
   save(snapshot: unknown): void {
     mkdirSync(this.dir, { recursive: true });
     const tmp = path.join(this.dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(snapshot));
+    // The snapshot carries its secrets (database passwords, private keys): owner-only, even over a leftover temp file.
+    writeFileSync(tmp, JSON.stringify(snapshot), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
     renameSync(tmp, path.join(this.dir, FILE));
   }
 

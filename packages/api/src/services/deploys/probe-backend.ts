@@ -14,7 +14,8 @@ export interface ProbeTarget {
  */
 export function probeBackend(target: ProbeTarget, check: THealthCheck, protocol: TPoolProtocol): Promise<{ ok: boolean; detail: string }> {
   const timeoutMs = check.timeoutMs;
-  if (healthCheckType({ protocol, healthCheck: check }) === 'tcp') {
+  // A database check's role needs the credential the data planes hold: here a connect is the probe.
+  if (healthCheckType({ protocol, healthCheck: check }) !== 'http') {
     return new Promise((resolve) => {
       const socket = connect({ host: target.host, port: target.port });
       const done = (ok: boolean, detail: string) => {

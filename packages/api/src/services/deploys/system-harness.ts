@@ -209,6 +209,15 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   };
 }
 
+/** A REST call with a bearer token (none: unauthenticated), keeping the raw text to check what an answer must not hold. */
+export async function callAs(api: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${api}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
+}
+
 /** Sends requests one after another for `ms` (bounded in count) and tallies bodies and failures. */
 export function driveTraffic(port: number) {
   const tally = { ok: 0, failed: 0, bodies: {} as Record<string, number>, statuses: {} as Record<string, number> };

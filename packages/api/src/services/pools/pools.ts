@@ -2,6 +2,7 @@ import { type TBackend, type TPool, type TPoolConfig, type TPoolUpdate, ZPoolCon
 import type { PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
+import { assertCredentialUsable } from '../database-credentials/database-credentials';
 import { commitChange } from '../revisions/commit-change';
 import { findPoolRow } from './find-pool';
 import { poolColumns, toBackend, toPool } from './pool-mapper';
@@ -24,7 +25,10 @@ export interface CreatePoolOptions {
 }
 
 export async function createPool(prisma: PrismaClient, { actor, config, reason }: CreatePoolOptions): Promise<TPool> {
-  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}` }, (tx) => tx.pool.create({ data: poolColumns(config) }));
+  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}` }, async (tx) => {
+    await assertCredentialUsable(tx, config.healthCheck);
+    return tx.pool.create({ data: poolColumns(config) });
+  });
   return toPool(result);
 }
 
@@ -52,6 +56,7 @@ export async function updatePool(prisma: PrismaClient, { actor, update, reason }
     const row = await findPoolRow(tx, poolId);
     const merged = applyPatch(ZPoolConfig, toPool(row), update.patch);
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));
+    await assertCredentialUsable(tx, merged.data.healthCheck);
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);
     return tx.pool.findUniqueOrThrow({ where: { id: row.id } });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startFakeApi } from '../../scaling/providers/fake-api-server';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from '../../scaling/providers/webhook-provider';
 import { startScalingSystem } from '../../scaling/scaling-harness';
-import { BACKEND_SCRIPT, FULCRUMCTL, type SystemHarness, eventually } from '../deploys/system-harness';
+import { BACKEND_SCRIPT, FULCRUMCTL, type SystemHarness, callAs, eventually } from '../deploys/system-harness';
 import { createApiToken } from '../tokens/api-tokens';
 
 let sys: SystemHarness;
@@ -32,13 +32,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function as(who: keyof typeof tokens | 'nobody', method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (who !== 'nobody') headers.authorization = `Bearer ${tokens[who]}`;
-  const res = await fetch(`${sys.api}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
+const as = (who: keyof typeof tokens | 'nobody', method: string, p: string, body?: unknown) => callAs(sys.api, who === 'nobody' ? undefined : tokens[who], method, p, body);
 
 const ruleBase = { metric: 'rps_per_backend', scaleUpThreshold: 1000, scaleDownThreshold: 0, windowMs: 1000, cooldownMs: 0, minInstances: 1, maxInstances: 1 };
 
