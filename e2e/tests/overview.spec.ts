@@ -89,7 +89,7 @@ test('a dead backend leads the overview with since when and why; the pool page s
     await expect(doomedRow.locator('td.health')).toHaveText('healthy', { timeout: 60_000 });
     await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="healthy"]`).first()).toBeVisible({ timeout: 30_000 });
     // Chart axes read as clock times.
-    await expect(page.locator('[data-chart="Client responses/s"] .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
+    await expect(page.locator('[data-chart="Client responses/s"] .chart-tick').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
 
     doomed.server.closeAllConnections();
     doomed.server.close();

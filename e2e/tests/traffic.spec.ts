@@ -37,7 +37,7 @@ area('live traffic and monitoring', () => {
       await page.getByRole('link', { name: 'Overview' }).click();
       await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       for (const b of bs) await expect(page.locator(`tr[data-backend="${b.addr}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 60_000 });
-      await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
+      await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .chart-line').first()).toBeVisible();
       await shot(page, 'pool-live');
 
       await page.locator(`tr[data-backend="${bs[0]!.addr}"]`).getByRole('button', { name: 'Drain' }).click();
@@ -56,10 +56,10 @@ area('live traffic and monitoring', () => {
       await ranges.getByRole('button', { name: '1 h' }).click();
       await expect(ranges.getByRole('button', { name: '1 h' })).toHaveAttribute('aria-pressed', 'true');
       await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"]')).toHaveCount(0);
-      await expect(page.locator('[data-chart="Client responses/s"] .recharts-line').first()).toBeVisible({ timeout: 60_000 });
+      await expect(page.locator('[data-chart="Client responses/s"] .chart-line').first()).toBeVisible({ timeout: 60_000 });
       await shot(page, 'pool-history');
       await ranges.getByRole('button', { name: '5 min live' }).click();
-      await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .recharts-line').first()).toBeVisible();
+      await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .chart-line').first()).toBeVisible();
     } finally {
       await traffic.stop();
     }

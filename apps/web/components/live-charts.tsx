@@ -1,7 +1,6 @@
 'use client';
 
-import { useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useMemo, useState } from 'react';
 import { PROXY_CAUSE_LABEL, type TProxyCause, ZProxyCause, clientErrorRate } from '@fulcrum/protocol';
 import { type TChartMark, markColor, useChartMarks } from '../lib/chart-marks';
 import { clockTime } from '../lib/freshness';
@@ -10,6 +9,7 @@ import { type TimelineSecond, withGaps } from '../lib/live-window';
 import { historyRates } from '../lib/traffic-rates';
 import { ChartMarksList } from './chart-marks-list';
 import { HealthTimeline } from './health-timeline';
+import { type ChartRow, LineChart } from './line-chart';
 
 type TRange = '5m' | THistoryRange;
 
@@ -28,40 +28,24 @@ const DASH: Record<string, string> = { p50: '2 3', p95: '7 3' };
 
 type Series = { key: string; label: string; color?: string };
 
-function Chart({ title, data, series, range, marks }: { title: string; data: Record<string, number | undefined>[]; series: Series[]; range: TRange; marks: TChartMark[] }) {
+const timeOf = (range: TRange) => (range === '24h' ? (ts: number) => clockTime(ts).slice(0, 5) : clockTime);
+const TIME_LABEL: Record<TRange, (ts: number) => string> = { '5m': timeOf('5m'), '1h': timeOf('1h'), '24h': timeOf('24h') };
+
+/** `counts`: per-second counts, whole numbers on the live axis. */
+function Chart({ title, data, series, range, marks, counts = false }: { title: string; data: readonly ChartRow[]; series: Series[]; range: TRange; marks: TChartMark[]; counts?: boolean }) {
   const { ms, tickMs } = RANGES.find((r) => r.value === range)!;
   // The axis spans the whole range up to the newest point (the server's clock, not the browser's),
   // so a pool with ten minutes of history shows it at the right end of the day.
   const newest = data[data.length - 1]?.ts ?? 0;
   const ticks: number[] = [];
   for (let t = Math.ceil((newest - ms) / tickMs) * tickMs; t <= newest; t += tickMs) ticks.push(t);
-  const time = (ts: number) => (range === '24h' ? clockTime(ts).slice(0, 5) : clockTime(ts));
-  return (
-    <figure className="chart" data-chart={title}>
-      <figcaption>{title}</figcaption>
-      <ResponsiveContainer width="100%" height={180}>
-        <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
-          <CartesianGrid stroke="#8b97a3" strokeOpacity={0.3} strokeDasharray="3 3" />
-          <XAxis dataKey="ts" type="number" domain={[newest - ms, newest]} ticks={ticks} tickFormatter={time} stroke="#8b97a3" fontSize={11} />
-          <YAxis stroke="#8b97a3" fontSize={11} allowDecimals={range !== '5m'} />
-          <Tooltip labelFormatter={(v) => time(Number(v))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          {/* Config changes and health flips as vertical marks; the list under the charts links each revision to its diff. */}
-          {marks.map((m, i) => (
-            <ReferenceLine key={i} x={m.ts} stroke={markColor(m)} strokeDasharray="4 3" ifOverflow="hidden" label={m.kind === 'revision' ? { value: `r${m.version}`, position: 'insideTopLeft', fill: markColor(m), fontSize: 10 } : undefined} />
-          ))}
-          {series.map((s, i) => (
-            // connectNulls off: a second nobody reported is a gap, never a line carried across it.
-            <Line key={s.key} type="linear" dataKey={s.key} name={s.label} stroke={s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]} strokeDasharray={DASH[s.key]} strokeWidth={s.key === 'p99' ? 2 : 1.5} dot={false} isAnimationActive={false} connectNulls={false} />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
-    </figure>
-  );
+  const lines = useMemo(() => marks.map((m) => ({ ts: m.ts, color: markColor(m), label: m.kind === 'revision' ? `r${m.version}` : undefined })), [marks]);
+  const drawn = series.map((s, i) => ({ key: s.key, label: s.label, color: s.color ?? MEANING[s.key] ?? COLORS[i % COLORS.length]!, dash: DASH[s.key], width: s.key === 'p99' ? 2 : 1.5 }));
+  return <LineChart title={title} rows={data} series={drawn} from={newest - ms} to={newest} ticks={ticks} tickLabel={TIME_LABEL[range]} marks={lines} integers={counts && range === '5m'} />;
 }
 
-/** A timeline second's values, or nothing for a gap (recharts breaks the line there). */
-function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number>): Record<string, number | undefined> {
+/** A timeline second's values, or nothing for a gap (the chart breaks the line there). */
+function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number>): ChartRow {
   return t.data ? { ts: t.ts, ...values(t.data) } : { ts: t.ts };
 }
 
@@ -70,7 +54,7 @@ function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number
  * clients got (responses by class, error rate, the proxy's own answers by cause, latency from the
  * merged histogram), and apart from it the upstream side (attempts per backend, failed attempts).
  */
-function LiveRange({ seconds, untilTs, names, marks }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; marks: TChartMark[] }) {
+const LiveRange = memo(function LiveRange({ seconds, untilTs, names, marks }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; marks: TChartMark[] }) {
   if (!seconds.some((s) => Object.keys(s.backends).length > 0 || s.traffic)) return <p className="muted">No traffic data yet: stats appear once a data plane serves this pool.</p>;
   const timeline = withGaps(seconds, untilTs);
   const ids = Object.keys(names);
@@ -90,16 +74,16 @@ function LiveRange({ seconds, untilTs, names, marks }: { seconds: LiveSecond[]; 
   const perBackend = ids.map((id) => ({ key: id, label: names[id]! }));
   return (
     <div className="charts">
-      <Chart marks={marks} range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart counts marks={marks} range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
       <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
+      <Chart counts marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
       <Chart marks={marks} range="5m" title="Client latency (ms, merged histogram)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
-      <Chart marks={marks} range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
-      <Chart marks={marks} range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
-      <Chart marks={marks} range="5m" title="Active connections" data={active} series={perBackend} />
+      <Chart counts marks={marks} range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
+      <Chart counts marks={marks} range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
+      <Chart counts marks={marks} range="5m" title="Active connections" data={active} series={perBackend} />
     </div>
   );
-}
+});
 
 /** An hour or a day from the stored rollups, as the pool's totals per second. */
 function HistoryRange({ poolId, range, marks }: { poolId: string; range: THistoryRange; marks: TChartMark[] }) {

@@ -2,11 +2,25 @@
 
 import type { TAccessRecord } from '@fulcrum/protocol';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { clockTime } from '../lib/freshness';
 import { NO_FILTER, TAIL_KEEP, type TailFilter, appendTail, matchesTail } from '../lib/tail-filter';
 import { useTRPC } from '../lib/trpc';
 
-const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+// clockTime, not toLocaleTimeString: that builds a formatter per call, and was most of the tail's cost at ~60 lines/s.
+const clock = (iso: string) => clockTime(Date.parse(iso));
+
+/** A line as the tail keeps it: numbered on arrival, so a row keeps its key (and its DOM) as newer lines push in above it. */
+interface TailLine {
+  n: number;
+  r: TAccessRecord;
+}
+
+/** The newest matching lines drawn; the rest of the TAIL_KEEP kept are there for the filters. */
+const TAIL_SHOWN = 100;
+
+/** Lines arrive in batches four times a second; the table takes them at most once a second, and not at all while the tab is hidden. */
+const DRAW_EVERY_MS = 1000;
 
 /**
  * A pool's live request tail: the sampled access records the data planes send while this panel
@@ -16,22 +30,45 @@ const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour12: fa
 export function LiveTail({ poolId, backends }: { poolId: string; backends: string[] }) {
   const trpc = useTRPC();
   const [running, setRunning] = useState(true);
-  const [lines, setLines] = useState<TAccessRecord[]>([]);
+  const [lines, setLines] = useState<TailLine[]>([]);
   const [dropped, setDropped] = useState(0);
+  const queued = useRef<{ lines: TailLine[]; dropped: number }>({ lines: [], dropped: 0 });
+  const numbered = useRef(0);
+  useEffect(() => {
+    const draw = () => {
+      const q = queued.current;
+      if (document.hidden || (q.lines.length === 0 && q.dropped === 0)) return;
+      queued.current = { lines: [], dropped: 0 };
+      if (q.lines.length) setLines((kept) => appendTail(kept, q.lines));
+      if (q.dropped) setDropped((n) => n + q.dropped);
+    };
+    const timer = setInterval(draw, DRAW_EVERY_MS);
+    document.addEventListener('visibilitychange', draw);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', draw);
+    };
+  }, []);
   const [filter, setFilter] = useState<TailFilter>(NO_FILTER);
+  const [coverage, setCoverage] = useState<{ here: string[]; elsewhere: string[] } | null>(null);
   const sub = useSubscription(
     trpc.tail.watch.subscriptionOptions(
       { poolId },
       {
         enabled: running,
         onData: (batch) => {
-          if (batch.lines.length) setLines((kept) => appendTail(kept, batch.lines));
-          if (batch.dropped) setDropped((n) => n + batch.dropped);
+          const q = queued.current;
+          // Bounded while hidden too: only the newest TAIL_KEEP could ever be shown.
+          for (const r of batch.lines) q.lines.push({ n: numbered.current++, r });
+          if (q.lines.length > TAIL_KEEP) q.lines = q.lines.slice(-TAIL_KEEP);
+          q.dropped += batch.dropped;
+          setCoverage((old) => (old && JSON.stringify(old) === JSON.stringify(batch.coverage) ? old : batch.coverage));
         },
       },
     ),
   );
-  const shown = useMemo(() => lines.filter((l) => matchesTail(l, filter)), [lines, filter]);
+  const matching = useMemo(() => lines.filter((l) => matchesTail(l.r, filter)), [lines, filter]);
+  const shown = matching.length > TAIL_SHOWN ? matching.slice(0, TAIL_SHOWN) : matching;
   const set = (patch: Partial<TailFilter>) => setFilter((f) => ({ ...f, ...patch }));
 
   return (
@@ -59,14 +96,16 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
           <option value="proxy">answered by the proxy / failed</option>
         </select>
         <span className="muted">
-          {running ? (sub.status === 'pending' || sub.status === 'connecting' ? 'connecting…' : 'live') : 'paused'} · {shown.length} of {lines.length} lines (newest {TAIL_KEEP} kept)
+          {running ? (sub.status === 'pending' || sub.status === 'connecting' ? 'connecting…' : 'live') : 'paused'} · {matching.length} of {lines.length} lines match{matching.length > TAIL_SHOWN ? `, newest ${TAIL_SHOWN} shown` : ''} (newest {TAIL_KEEP} kept)
           {dropped > 0 && <> · <span className="error">{dropped} dropped over the bound (200 lines/s per data plane)</span></>}
         </span>
       </div>
       {sub.error && <p className="error">{sub.error.message}</p>}
+      {coverage && <TailCoverage here={coverage.here} elsewhere={coverage.elsewhere} />}
       {shown.length === 0 ? (
         <p className="muted">{running ? 'Waiting for requests…' : 'Paused.'}</p>
       ) : (
+        <div className="tail-scroll">
         <table className="tail-table">
           <thead>
             <tr>
@@ -80,22 +119,50 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
             </tr>
           </thead>
           <tbody>
-            {shown.map((l, i) => (
-              <tr key={`${l.requestId}-${l.time}-${i}`} className={l.status >= 500 || l.termination !== 'normal' ? 'bad' : undefined}>
-                <td>{clock(l.time)}</td>
-                <td>{l.status || '—'}</td>
-                <td className="tail-path">
-                  {l.method} {l.path}
-                </td>
-                <td>{l.upstream || '—'}</td>
-                <td>{l.durationMs.toFixed(1)}</td>
-                <td>{l.clientIp}</td>
-                <td>{l.termination}</td>
-              </tr>
+            {shown.map((l) => (
+              <TailRow key={l.n} r={l.r} />
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );
 }
+
+/**
+ * Which data planes the tail covers: lines come only from those linked to the control-plane
+ * replica this browser talks to; the others are named, so a quiet tail is never mistaken for no traffic.
+ */
+function TailCoverage({ here, elsewhere }: { here: string[]; elsewhere: string[] }) {
+  return (
+    <p className="muted" data-tail-coverage>
+      {here.length ? <>Lines from {here.join(', ')} (linked to this control-plane replica).</> : <>No data plane is linked to this control-plane replica.</>}
+      {elsewhere.length > 0 && (
+        <>
+          {' '}
+          <span className="warn" data-tail-uncovered>
+            Not covered: {elsewhere.join(', ')}, linked to another control-plane replica; their requests show only in a dashboard opened through that replica.
+          </span>
+        </>
+      )}
+    </p>
+  );
+}
+
+/** One line; never re-rendered once drawn (its record does not change). */
+const TailRow = memo(function TailRow({ r }: { r: TAccessRecord }) {
+  return (
+    <tr className={r.status >= 500 || r.termination !== 'normal' ? 'bad' : undefined}>
+      <td>{clock(r.time)}</td>
+      <td>{r.status || '—'}</td>
+      <td className="tail-path">
+        {r.method} {r.path}
+      </td>
+      <td>{r.upstream || '—'}</td>
+      <td>{r.durationMs.toFixed(1)}</td>
+      <td>{r.clientIp}</td>
+      <td>{r.termination}</td>
+    </tr>
+  );
+});

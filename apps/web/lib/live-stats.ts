@@ -123,6 +123,23 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
   const [links, setLinks] = useState<DataplaneLink[]>([]);
   const marks = useRef<{ lastPushAt: number | null; lastDataAt: number | null; reporters: string[] }>({ lastPushAt: null, lastDataAt: null, reporters: [] });
   const starts = useRef(0);
+  // Seconds pushed while the tab is hidden wait here and are drawn at once when it shows again:
+  // a hidden page does no rendering work for them.
+  const hiddenQueue = useRef<LiveSecond[]>([]);
+  const hiddenPush = useRef<{ ts: number; dataplanes: DataplaneLink[] } | null>(null);
+  useEffect(() => {
+    const onVisible = () => {
+      const push = hiddenPush.current;
+      if (document.hidden || !push) return;
+      hiddenPush.current = null;
+      const queued = hiddenQueue.current.splice(0);
+      setLinks(push.dataplanes);
+      setUntilTs(push.ts);
+      if (queued.length) setPushed((prev) => mergeWindow(prev, queued));
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, []);
   const m = marks.current;
   const now = useNowAt([m.lastPushAt === null ? null : m.lastPushAt + STALE_AFTER_MS + 1, m.lastDataAt === null ? null : m.lastDataAt + STALE_AFTER_MS + 1]);
   useSubscription(
@@ -136,13 +153,21 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
         onData: (frame) => {
           const at = Date.now();
           marks.current.lastPushAt = at;
+          const p = frame.pools[poolId];
+          if (p) {
+            marks.current.lastDataAt = at;
+            marks.current.reporters = p.reporters;
+          }
+          const second: LiveSecond | undefined = p && { ts: frame.ts, backends: Object.fromEntries(Object.entries(p.backends).map(([id, b]) => [id, { ...b, ts: frame.ts }])), traffic: p.traffic };
+          if (document.hidden) {
+            if (second) hiddenQueue.current.push(second);
+            hiddenPush.current = { ts: frame.ts, dataplanes: frame.dataplanes };
+            return;
+          }
+          // One render per push: React batches these state updates together.
           setLinks(frame.dataplanes);
           setUntilTs(frame.ts);
-          const p = frame.pools[poolId];
-          if (!p) return;
-          marks.current.lastDataAt = at;
-          marks.current.reporters = p.reporters;
-          setPushed((prev) => mergeWindow(prev, [{ ts: frame.ts, backends: Object.fromEntries(Object.entries(p.backends).map(([id, b]) => [id, { ...b, ts: frame.ts }])), traffic: p.traffic }]));
+          if (second) setPushed((prev) => mergeWindow(prev, [...hiddenQueue.current.splice(0), second]));
         },
       },
     ),

@@ -27,7 +27,7 @@ export function matchesTail(r: TAccessRecord, f: TailFilter): boolean {
 }
 
 /** New lines first, at most TAIL_KEEP in all. */
-export function appendTail(kept: TAccessRecord[], incoming: TAccessRecord[]): TAccessRecord[] {
+export function appendTail<T>(kept: T[], incoming: T[]): T[] {
   if (incoming.length === 0) return kept;
   const next = [...incoming].reverse().concat(kept);
   return next.length > TAIL_KEEP ? next.slice(0, TAIL_KEEP) : next;

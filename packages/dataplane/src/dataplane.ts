@@ -15,6 +15,7 @@ import { ListenerManager } from './runtime/listener-manager';
 import { PoolRuntime, type RuntimeBackend, stickyKeyOf } from './runtime/pool-runtime';
 import { ListenerRuntime } from './routing/listener-runtime';
 import { RateLimiter } from './routing/rate-limiter';
+import { ListenerStats } from './stats/listener-stats';
 import { PoolStats } from './stats/pool-stats';
 import { proxyTcpConnection } from './tcp/tcp-proxy';
 
@@ -62,6 +63,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   private readonly states = new Map<string, BackendState>();
   /** Client-side counters per pool id, kept across snapshots like backend states. */
   private readonly poolStats = new Map<string, PoolStats>();
+  /** What each listener answered itself, per listener id, kept across snapshots. */
+  private readonly listenerStats = new Map<string, ListenerStats>();
   /** The newest frame collected, for /stats. */
   lastFrame: TStatsFrame | undefined;
   private readonly upstreams = new Map<string, UpstreamPool>();
@@ -215,7 +218,9 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const built = new Map<string, ListenerRuntime>();
     for (const l of snapshot.listeners) {
       try {
-        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers }));
+        let answers = this.listenerStats.get(l.id);
+        if (!answers) this.listenerStats.set(l.id, (answers = new ListenerStats(l.id)));
+        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers, answers, access: this.access }));
       } catch (err) {
         failed.set(l.id, `listener ${l.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -318,6 +323,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const keptAddresses = new Set<string>();
     for (const pool of next.pools.values()) for (const b of pool.backends) keptAddresses.add(b.address);
     for (const id of previous.pools.keys()) if (!next.pools.has(id)) this.poolStats.delete(id);
+    for (const id of previous.listeners.keys()) if (!next.listeners.has(id)) this.listenerStats.delete(id);
     for (const pool of previous.pools.values()) {
       for (const b of pool.backends) {
         if (!keptAddresses.has(b.address) && this.upstreams.get(b.address) === b.upstream) {
@@ -354,7 +360,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         };
       }),
     }));
-    this.lastFrame = { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools };
+    const listeners = [...(this.runtime?.listeners.values() ?? [])].flatMap((l) => l.answers.flush() ?? []);
+    this.lastFrame = { dataplaneId: this.id, ts, intervalMs, configVersion: this.version, pools, ...(listeners.length ? { listeners } : {}) };
     return this.lastFrame;
   }
 
@@ -363,6 +370,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     const pools = [...(this.runtime?.pools.values() ?? [])];
     return {
       pools: pools.map((p) => ({ pool: p.config.name, poolId: p.config.id, client: p.stats.totals, latency: p.stats.latencyTotals.toJSON() })),
+      listeners: [...(this.runtime?.listeners.values() ?? [])].map((l) => ({ listener: l.config.name, ...l.answers.totals })),
       backends: this.backendViews(),
     };
   }

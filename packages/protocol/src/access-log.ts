@@ -71,6 +71,8 @@ export const ZAccessRecord = z.object({
   termination: ZTermination,
   userAgent: z.string().max(512),
   referer: z.string().max(1024),
+  /** Set when the listener answered itself (no route, a redirect, a fixed response, a route's rate limit): which one; pool is then empty unless the route sends to one. */
+  listener: z.string().max(128).optional(),
 });
 export type TAccessRecord = z.infer<typeof ZAccessRecord>;
 

@@ -1,5 +1,5 @@
 import { emptyHistogram, histogramPercentiles, mergeHistogram } from './latency-histogram';
-import type { TBackendStats, TPoolClientStats, TProxyCause } from './stats';
+import type { TBackendStats, TListenerAnswer, TListenerStats, TPoolClientStats, TProxyCause } from './stats';
 
 /**
  * Adds one backend's interval into an accumulator: counters and gauges add up, latency
@@ -69,4 +69,15 @@ export function mergeClientStats(into: TPoolClientStats, from: TPoolClientStats)
   into.bytesIn += from.bytesIn;
   into.bytesOut += from.bytesOut;
   mergeHistogram(into.latency, from.latency);
+}
+
+/** A listener's answers with nothing counted yet. */
+export function emptyListenerStats(listenerId: string): TListenerStats {
+  return { listenerId, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, answers: {} };
+}
+
+/** Adds one listener's interval into an accumulator (workers on a data plane, data planes on the control plane). */
+export function mergeListenerStats(into: TListenerStats, from: TListenerStats): void {
+  for (const k of Object.keys(into.responses) as (keyof TListenerStats['responses'])[]) into.responses[k] += from.responses[k];
+  for (const [k, n] of Object.entries(from.answers) as [TListenerAnswer, number][]) into.answers[k] = (into.answers[k] ?? 0) + n;
 }

@@ -114,6 +114,33 @@ export const ZPoolStats = z.object({
 });
 export type TPoolStats = z.infer<typeof ZPoolStats>;
 
+/**
+ * Answers a listener gives itself, before or instead of any pool: no route matched (404), a
+ * route's redirect or fixed response, a rate limit on a route that sends to no pool, a route
+ * whose pool is not running here (503), a redirect whose variables would break its header (400).
+ * A rate limit on a route to a pool is that pool's (ZProxyCause `rate_limited`).
+ */
+export const ZListenerAnswer = z.enum(['no_route', 'redirect', 'fixed', 'rate_limited', 'reconfiguring', 'bad_redirect']);
+export type TListenerAnswer = z.infer<typeof ZListenerAnswer>;
+
+/** How an operator reads a listener's own answer. */
+export const LISTENER_ANSWER_LABEL: Record<TListenerAnswer, string> = {
+  no_route: 'no route matched (404)',
+  redirect: 'redirect',
+  fixed: 'fixed response',
+  rate_limited: 'rate limited (429)',
+  reconfiguring: 'pool being reconfigured (503)',
+  bad_redirect: 'redirect refused: bad variable (400)',
+};
+
+/** A listener's own answers over one interval: by status class (what clients got) and by kind. */
+export const ZListenerStats = z.object({
+  listenerId: ZId,
+  responses: ZStatusClasses,
+  answers: z.partialRecord(ZListenerAnswer, count),
+});
+export type TListenerStats = z.infer<typeof ZListenerStats>;
+
 /** What a data plane reports once a second. */
 export const ZStatsFrame = z.object({
   dataplaneId: ZId,
@@ -122,5 +149,7 @@ export const ZStatsFrame = z.object({
   intervalMs: z.number().int().min(1),
   configVersion: z.number().int().min(0).nullable(),
   pools: z.array(ZPoolStats),
+  /** Listeners that answered anything themselves in the interval; absent from data planes that predate them. */
+  listeners: z.array(ZListenerStats).max(10_000).optional(),
 });
 export type TStatsFrame = z.infer<typeof ZStatsFrame>;

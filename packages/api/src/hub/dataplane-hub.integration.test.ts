@@ -7,6 +7,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
 import { type TestApi, createTestApi } from '../test-support';
 import { DataplaneHub, setHub } from './dataplane-hub';
+import { newReportLimits } from './report-guard';
 
 let t: TestApi;
 let hub: DataplaneHub;
@@ -352,6 +353,12 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     expect(merged[real]).toMatchObject({ requests: 3, dataplanes: 1 });
     expect(hub.stats.secondAt(second)['ghost-pool']).toBeUndefined();
     expect(dropped()).toMatchObject({ pools: before.pools + 2, backends: before.backends + 1 });
+    // A listener's own answers pass only for listeners of the version it runs, each once.
+    const listenerId = (latest.config as { listeners: { id: string }[] }).listeners[0]!.id;
+    const answers = (id: string) => ({ listenerId: id, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 5, '5xx': 0 }, answers: { no_route: 5 } });
+    const guarded = await hub.reports.frame({ ...frame(Date.now(), []), listeners: [answers(listenerId), answers('ghost-listener'), answers(listenerId)] }, 'dp-inject', latest.version, newReportLimits());
+    expect(guarded?.listeners).toEqual([answers(listenerId)]);
+    expect(hub.reports.dropped.listeners).toBe(before.listeners + 2);
     const framesBefore = hub.reports.dropped.frames;
 
     // A frame an hour ahead would push every real second out of the window: dropped whole.

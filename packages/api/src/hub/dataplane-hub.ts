@@ -14,6 +14,14 @@ import { TailRelay } from './live-tail-relay';
 import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** A data plane linked to another replica counts as serving while its frames are this recent. */
+const TAIL_PEER_RECENT_MS = 10_000;
+
+/** Data planes (by name) whose requests a live tail on this replica shows, and those it cannot. */
+export interface TTailCoverage {
+  here: string[];
+  elsewhere: string[];
+}
 const LAST_SEEN_WRITE_MS = 5_000;
 
 interface Connection {
@@ -351,6 +359,19 @@ export class DataplaneHub {
 
   connectedIds(): string[] {
     return [...this.conns.keys()];
+  }
+
+  /**
+   * Whose requests a live tail on this replica shows: the data planes linked here. Data planes
+   * linked to other replicas (known by their frames of the last TAIL_PEER_RECENT_MS) are named
+   * apart, so the dashboard can say the tail does not cover them: their lines never cross replicas.
+   */
+  tailCoverage(): TTailCoverage {
+    const here = [...this.conns.values()].map((c) => c.name);
+    const elsewhere = this.dataplaneLinks()
+      .filter((d) => !this.conns.has(d.id) && d.silentMs !== null && d.silentMs < TAIL_PEER_RECENT_MS)
+      .map((d) => d.name);
+    return { here: here.sort(), elsewhere: elsewhere.sort() };
   }
 }
 

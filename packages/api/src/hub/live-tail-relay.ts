@@ -30,13 +30,20 @@ export class TailWatcher {
     this.wake?.();
   }
 
-  /** Resolves once something waits (or the signal aborts); returns it and starts over. */
-  async next(signal: AbortSignal): Promise<TailBatch | undefined> {
+  /**
+   * Resolves once something waits (or the signal aborts: undefined); returns it and starts over.
+   * After `idleMs` with nothing, resolves with an empty batch (the caller re-says what it covers).
+   */
+  async next(signal: AbortSignal, idleMs = Number.POSITIVE_INFINITY): Promise<TailBatch | undefined> {
+    const deadline = Date.now() + idleMs;
     while (this.lines.length === 0 && this.dropped === 0) {
       if (signal.aborted) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) return { lines: [], dropped: 0 };
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
+        this.wake = () => (clearTimeout(timer), resolve());
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
       });
       this.wake = undefined;
     }

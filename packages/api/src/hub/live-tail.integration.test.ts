@@ -101,6 +101,21 @@ describe('live tail through the hub', () => {
     dp.ws.close();
   });
 
+  it('says in every batch which data planes the tail covers: those linked to this replica', async () => {
+    const dp = await dataplane('dp-cover');
+    const op = await t.as('operator');
+    const stream = await op.tail.watch({ poolId });
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value).toMatchObject({ lines: [], coverage: { here: expect.arrayContaining(['dp-cover']), elsewhere: [] } });
+    await eventually(() => dp.tails().at(-1)?.poolIds.includes(poolId) === true);
+    dp.send({ type: 'tail_lines', lines: [line({ path: '/covered' })], dropped: 0 });
+    const next = await it.next();
+    expect(next.value).toMatchObject({ lines: [expect.objectContaining({ path: '/covered' })], coverage: { here: expect.arrayContaining(['dp-cover']) } });
+    await it.return?.(undefined);
+    dp.ws.close();
+  });
+
   it('enforces the 200 lines/s bound itself and passes on the dropped count', async () => {
     const dp = await dataplane('dp-flood');
     const op = await t.as('operator');

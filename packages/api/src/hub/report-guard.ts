@@ -3,7 +3,12 @@ import { TAIL_MAX_LINES_PER_SECOND, type TAccessRecord, type TDataplaneEvent, ty
 import { getRevision } from '../services/revisions/revisions';
 
 /** Pool id → its backend ids, for one config version. */
-type Scope = Map<string, Set<string>>;
+/** What a config version runs: pools with their backend ids, and listener ids. */
+interface Scope {
+  pools: Map<string, Set<string>>;
+  listeners: Set<string>;
+}
+const emptyScope = (): Scope => ({ pools: new Map(), listeners: new Set() });
 
 // Versions are immutable, so their scopes are kept; an unknown version is asked again only after a while.
 const SCOPE_CACHE_SIZE = 16;
@@ -21,6 +26,8 @@ export interface TDroppedReports {
   frames: number;
   pools: number;
   backends: number;
+  /** Listener counters for listeners not in the applied version. */
+  listeners: number;
   events: number;
   eventData: number;
   tailLines: number;
@@ -62,21 +69,21 @@ export function newReportLimits(): ReportLimits {
  * gates or autoscaling inputs for pools, backends or data planes that are not its own.
  */
 export class ReportGuard {
-  readonly dropped: TDroppedReports = { frames: 0, pools: 0, backends: 0, events: 0, eventData: 0, tailLines: 0 };
+  readonly dropped: TDroppedReports = { frames: 0, pools: 0, backends: 0, listeners: 0, events: 0, eventData: 0, tailLines: 0 };
   private readonly scopes = new Map<number, { scope: Promise<Scope>; unknownAt?: number }>();
 
   constructor(private readonly prisma: PrismaClient) {}
 
   private scope(version: number | null): Promise<Scope> {
-    if (version === null) return Promise.resolve(new Map());
+    if (version === null) return Promise.resolve(emptyScope());
     const cached = this.scopes.get(version);
     if (cached && (cached.unknownAt === undefined || Date.now() - cached.unknownAt < UNKNOWN_VERSION_RETRY_MS)) return cached.scope;
-    const entry: { scope: Promise<Scope>; unknownAt?: number } = { scope: Promise.resolve(new Map()) };
+    const entry: { scope: Promise<Scope>; unknownAt?: number } = { scope: Promise.resolve(emptyScope()) };
     entry.scope = getRevision(this.prisma, version).then(
-      (r) => new Map(r.snapshot.pools.map((p) => [p.id, new Set(p.backends.map((b) => b.id))])),
+      (r) => ({ pools: new Map(r.snapshot.pools.map((p) => [p.id, new Set(p.backends.map((b) => b.id))])), listeners: new Set(r.snapshot.listeners.map((l) => l.id)) }),
       () => {
         entry.unknownAt = Date.now();
-        return new Map();
+        return emptyScope();
       },
     );
     this.scopes.delete(version);
@@ -95,7 +102,7 @@ export class ReportGuard {
     const pools: TStatsFrame['pools'] = [];
     const seenPools = new Set<string>();
     for (const p of frame.pools) {
-      const backendIds = scope.get(p.poolId);
+      const backendIds = scope.pools.get(p.poolId);
       if (!backendIds || seenPools.has(p.poolId)) {
         this.dropped.pools++;
         continue;
@@ -111,7 +118,16 @@ export class ReportGuard {
       // Everything else of the pool (its client-side counters) comes along as the data plane sent it.
       pools.push({ ...p, backends });
     }
-    return { ...frame, dataplaneId, pools };
+    // A listener's own answers only for listeners of that version, each once.
+    const seenListeners = new Set<string>();
+    const listeners = (frame.listeners ?? []).filter((l) => {
+      const keep = scope.listeners.has(l.listenerId) && !seenListeners.has(l.listenerId);
+      seenListeners.add(l.listenerId);
+      if (!keep) this.dropped.listeners++;
+      return keep;
+    });
+    const { listeners: _sent, ...rest } = frame;
+    return { ...rest, dataplaneId, pools, ...(listeners.length ? { listeners } : {}) };
   }
 
   /** The event as it may be recorded, or null to drop it. */
@@ -122,8 +138,8 @@ export class ReportGuard {
     }
     if (event.poolId || event.backendId) {
       const scope = await this.scope(appliedVersion);
-      const backendIds = event.poolId ? scope.get(event.poolId) : undefined;
-      const inScope = event.poolId ? backendIds !== undefined && (!event.backendId || backendIds.has(event.backendId)) : [...scope.values()].some((s) => s.has(event.backendId!));
+      const backendIds = event.poolId ? scope.pools.get(event.poolId) : undefined;
+      const inScope = event.poolId ? backendIds !== undefined && (!event.backendId || backendIds.has(event.backendId)) : [...scope.pools.values()].some((s) => s.has(event.backendId!));
       if (!inScope) {
         this.dropped.events++;
         return null;
@@ -146,7 +162,7 @@ export class ReportGuard {
     const lines: TAccessRecord[] = [];
     let dropped = 0;
     for (const l of msg.lines) {
-      if (!watched(l.poolId) || !scope.has(l.poolId)) {
+      if (!watched(l.poolId) || !scope.pools.has(l.poolId)) {
         this.dropped.tailLines++;
         continue;
       }

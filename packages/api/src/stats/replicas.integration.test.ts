@@ -51,6 +51,8 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
       await eventually(() => getHub()!.stats.recent(poolId, 10).some((s) => Object.values(s.backends).some((b) => b.requests > 0)), 60_000, 'the second replica seeing traffic');
       // Its name is read from the database after its first frame arrives here (shown by id until then).
       await eventually(() => getHub()!.dataplaneLinks().some((d) => d.name === 'edge-first'), 60_000, 'the second replica naming the data plane');
+      // Tail lines do not cross replicas: a tail opened here says it does not cover that data plane.
+      expect(getHub()!.tailCoverage()).toEqual({ here: [], elsewhere: ['edge-first'] });
 
       const v2 = await sys.startBackend('v2');
       const started = await sys.call('POST', '/pools/shop/deploys', { version: 'v2', backends: [{ host: '127.0.0.1', port: v2.port }], strategy: 'canary', steps: [50, 100], stepPauseMs: 2000, drainTimeoutMs: 2000 });

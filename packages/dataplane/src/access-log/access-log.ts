@@ -1,4 +1,4 @@
-import type { TAccessRecord, TSnapshotPool } from '@fulcrum/protocol';
+import type { TAccessLogSettings, TAccessRecord, TSnapshotPool } from '@fulcrum/protocol';
 import { combinedLine, isNoteworthy, jsonLine } from './access-record';
 import type { AccessLogWriter } from './access-log-writer';
 import { LiveTail } from './live-tail';
@@ -24,11 +24,19 @@ export class AccessLog {
 
   /** One finished exchange: written when the pool's settings and sample rate say so, and offered to the tail. */
   record(pool: TSnapshotPool, r: TAccessRecord): void {
-    const settings = pool.accessLog;
+    this.write(pool.accessLog, r);
+    if (this.tail.watching(pool.id)) this.tail.offer(r);
+  }
+
+  /** An answer a listener gave itself (no pool's): written under the settings given, never tailed (the tail is a pool's). */
+  recordAnswer(settings: TAccessLogSettings, r: TAccessRecord): void {
+    this.write(settings, r);
+  }
+
+  private write(settings: TAccessLogSettings, r: TAccessRecord): void {
     const writer = this.writer;
     if (writer && settings.enabled && (settings.sampleRate >= 1 || isNoteworthy(r) || this.random() < settings.sampleRate)) {
       writer.write(settings.format === 'combined' ? combinedLine(r) : jsonLine(r));
     }
-    if (this.tail.watching(pool.id)) this.tail.offer(r);
   }
 }

@@ -77,6 +77,6 @@ export function combinedLine(r: TAccessRecord): string {
   const secs = (ms: number) => (ms < 0 ? '-' : (ms / 1000).toFixed(3));
   return (
     `${r.clientIp || '-'} - - [${clfTime(r.time)}] ${quoted(request)} ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}` +
-    ` rt=${secs(r.durationMs)} uct=${secs(r.connectMs)} uht=${secs(r.firstByteMs)} ua=${quoted(r.upstream)} attempts=${r.attempts} term=${r.termination} pool=${r.pool} rid=${quoted(r.requestId)} host=${quoted(r.host)} in=${r.bytesIn}\n`
+    ` rt=${secs(r.durationMs)} uct=${secs(r.connectMs)} uht=${secs(r.firstByteMs)} ua=${quoted(r.upstream)} attempts=${r.attempts} term=${r.termination} pool=${r.pool} rid=${quoted(r.requestId)} host=${quoted(r.host)} in=${r.bytesIn}${r.listener === undefined ? '' : ` listener=${quoted(r.listener)}`}\n`
   );
 }

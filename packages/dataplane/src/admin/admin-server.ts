@@ -48,7 +48,10 @@ function statsBody(src: AdminSource) {
     };
   });
   const pools = view.pools.map((p) => ({ ...p, latencyMs: histogramPercentiles(p.latency) }));
-  return { id: src.id, configVersion: src.configVersion(), lastSecond, lastFrame: frame ?? null, pools, backends: view.backends, events: src.events().slice(-50) };
+  // What listeners answered themselves (no route, redirects, fixed responses): apart from every pool.
+  const listenerNames = new Map((view.listeners ?? []).map((l) => [l.listenerId, l.listener]));
+  const listenersLastSecond = (frame?.listeners ?? []).map((l) => ({ listener: listenerNames.get(l.listenerId) ?? l.listenerId, ...l }));
+  return { id: src.id, configVersion: src.configVersion(), lastSecond, listenersLastSecond, lastFrame: frame ?? null, pools, listeners: view.listeners ?? [], backends: view.backends, events: src.events().slice(-50) };
 }
 
 /**

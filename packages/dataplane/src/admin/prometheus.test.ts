@@ -17,6 +17,7 @@ function view(): MetricsView {
   backendLatency.sumMs = 8;
   return {
     pools: [{ pool: 'we"b\\1', poolId: 'p1', client, latency }],
+    listeners: [{ listener: 'edge', listenerId: 'l1', responses: { '1xx': 0, '2xx': 1, '3xx': 2, '4xx': 1, '5xx': 0 }, answers: { no_route: 1, redirect: 2, fixed: 1 } }],
     backends: [
       {
         pool: 'we"b\\1',

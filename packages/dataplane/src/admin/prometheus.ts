@@ -1,4 +1,4 @@
-import { LATENCY_BOUNDS_MS, PROXY_CAUSE_STATUS, type TLatencyHistogram, type TProxyCause } from '@fulcrum/protocol';
+import { LATENCY_BOUNDS_MS, PROXY_CAUSE_STATUS, type TLatencyHistogram, type TListenerStats, type TProxyCause, ZListenerAnswer } from '@fulcrum/protocol';
 import type { Counters } from '../stats/backend-stats';
 import type { ClientCounters } from '../stats/pool-stats';
 
@@ -22,8 +22,15 @@ export interface MetricsRow {
   ewmaMs: number;
 }
 
+/** A listener's running totals: what it answered itself (no route, redirects, fixed responses). */
+export interface ListenerMetricsRow extends TListenerStats {
+  listener: string;
+}
+
 export interface MetricsView {
   pools: PoolMetricsRow[];
+  /** Absent where nothing tracks listeners (a view built before they existed). */
+  listeners?: ListenerMetricsRow[];
   backends: MetricsRow[];
 }
 
@@ -94,6 +101,21 @@ export function renderMetrics(view: MetricsView, configVersion: number | null): 
   metric('fulcrum_pool_bytes_in_total', 'counter', 'Request body bytes received from clients.', pools.map((p) => [pool(p), p.client.bytesIn]));
   metric('fulcrum_pool_bytes_out_total', 'counter', 'Response body bytes sent to clients.', pools.map((p) => [pool(p), p.client.bytesOut]));
   histogram('fulcrum_pool_request_duration_seconds', 'Time from a request to the end of its answer, as clients saw it.', pools.map((p) => [pool(p), p.latency]));
+
+  // A listener's own answers are nobody's pool: a 404 with no route, a redirect, a fixed response.
+  const listeners = view.listeners ?? [];
+  metric(
+    'fulcrum_listener_responses_total',
+    'counter',
+    'Answers a listener gave clients itself (no route matched, redirects, fixed responses, rate limits of routes without a pool), by status class.',
+    listeners.flatMap((l) => Object.entries(l.responses).map(([code, n]) => [{ listener: l.listener, code }, n] as [Labels, number])),
+  );
+  metric(
+    'fulcrum_listener_answers_total',
+    'counter',
+    "A listener's own answers by kind (no_route, redirect, fixed, rate_limited, reconfiguring, bad_redirect).",
+    listeners.flatMap((l) => ZListenerAnswer.options.map((answer) => [{ listener: l.listener, answer }, l.answers[answer] ?? 0] as [Labels, number])),
+  );
 
   const rows = view.backends;
   const base = (r: MetricsRow) => ({ pool: r.pool, backend: r.address });

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { type RouteRequest, RouteTable, type TSnapshotListener, type TSnapshotRoute, type TTimeouts, normalizeHost, splitTarget } from '@fulcrum/protocol';
+import {
+  ACCESS_LOG_DEFAULTS,
+  type RouteRequest,
+  RouteTable,
+  type TAccessRecord,
+  type TListenerAnswer,
+  type TSnapshotListener,
+  type TSnapshotPool,
+  type TSnapshotRoute,
+  type TTimeouts,
+  normalizeHost,
+  splitTarget,
+} from '@fulcrum/protocol';
+import type { AccessLog } from '../access-log/access-log';
+import { logTime, roundMs } from '../access-log/access-record';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { ClientRequest, ClientResponse } from '../http/client-exchange';
 import { isTrustedPeer } from '../http/headers';
 import { type RouteEffects, type UpgradeTarget, proxyHttpRequest } from '../http/http-proxy';
 import type { PoolRuntime } from '../runtime/pool-runtime';
+import type { ListenerStats } from '../stats/listener-stats';
 import type { PoolStats } from '../stats/pool-stats';
 import { type CompiledRule, type RouteVariables, type Template, applyHeaderRules, compileRules, compileTemplate } from './header-rules';
 import type { RateLimiter } from './rate-limiter';
@@ -78,6 +93,9 @@ export interface ListenerRuntimeDeps {
   /** The route's limiter, kept across snapshots while its rate limit is unchanged. */
   limiter: (route: TSnapshotRoute) => RateLimiter | undefined;
   outliers: OutlierDetector;
+  /** The listener's own answers, kept per listener id across snapshots. */
+  answers: ListenerStats;
+  access?: AccessLog;
 }
 
 
@@ -92,19 +110,28 @@ export class ListenerRuntime {
   /** Connection-level counters (accepted, the listener's own 400/408/431) go to the pool of its first pool route. */
   readonly stats: PoolStats | undefined;
   private readonly outliers: OutlierDetector;
+  /** What the listener answered itself (no route, redirects, fixed responses): never a pool's. */
+  readonly answers: ListenerStats;
+  private readonly access: AccessLog | undefined;
+  /** Whose access-log settings the listener's own answers follow: its first pool's (as its refusals), else the defaults. */
+  private readonly logPool: TSnapshotPool | undefined;
 
   constructor(
     readonly config: TSnapshotListener,
     deps: ListenerRuntimeDeps,
   ) {
     this.outliers = deps.outliers;
+    this.answers = deps.answers;
+    this.access = deps.access;
     this.table = new RouteTable(
       config.routes,
       (source) => compileRouteRegex(source),
     );
     for (const r of config.routes) this.routes.set(r, new RouteRuntime(r, r.action.type === 'pool' ? deps.pools.get(r.action.poolId) : undefined, deps.limiter(r)));
     const first = config.routes.find((r) => r.action.type === 'pool');
-    this.stats = first?.action.type === 'pool' ? deps.pools.get(first.action.poolId)?.stats : undefined;
+    const firstPool = first?.action.type === 'pool' ? deps.pools.get(first.action.poolId) : undefined;
+    this.stats = firstPool?.stats;
+    this.logPool = firstPool?.config;
   }
 
   /** Pool ids its routes send to (a listener that cannot open is reported under them). */
@@ -127,13 +154,14 @@ export class ListenerRuntime {
 
   /** Routes one request and carries out the route's action. */
   serve(req: ClientRequest, res: ClientResponse, upgrade?: UpgradeTarget): void {
+    const t0 = performance.now();
     const { path, query } = splitTarget(req.url);
     const host = normalizeHost(req.header('host'));
     const probe: RouteRequest = { host, path, query, method: req.method, header: (n) => req.header(n) };
     const matched = this.table.match(probe);
     if (!matched) {
-      this.stats?.proxyAnswer(404, 'no_route');
-      return answer(req, res, 404, 'text/plain; charset=utf-8', Buffer.from('no route for this request\n'), ['X-Fulcrum-Error', 'no route matches this request']);
+      answer(req, res, 404, 'text/plain; charset=utf-8', Buffer.from('no route for this request\n'), ['X-Fulcrum-Error', 'no route matches this request']);
+      return this.answered(req, t0, 404, 'no_route', undefined, '');
     }
     const route = this.routes.get(matched.route)!;
     const pool = route.pool;
@@ -143,15 +171,20 @@ export class ListenerRuntime {
       const key = k.source === 'route' ? '' : k.source === 'header' ? (req.header(k.name!.toLowerCase()) ?? '') : this.clientIp(req);
       const wait = limiter.take(key);
       if (wait > 0) {
-        pool?.stats.proxyAnswer(429, 'rate_limited');
-        return answer(req, res, 429, 'text/plain; charset=utf-8', Buffer.from('rate limited\n'), ['Retry-After', String(wait)]);
+        answer(req, res, 429, 'text/plain; charset=utf-8', Buffer.from('rate limited\n'), ['Retry-After', String(wait)]);
+        // A route to a pool limits that pool's clients: the pool counts and logs it; any other route's limit is the listener's.
+        if (pool) {
+          pool.stats.proxyAnswer(429, 'rate_limited');
+          return this.logged(pool.config, req, t0, 429, 'rate_limited', '');
+        }
+        return this.answered(req, t0, 429, 'rate_limited', 'rate_limited', '');
       }
     }
     const action = route.config.action;
     if (action.type === 'pool') {
       if (!pool) {
-        this.stats?.proxyAnswer(503, 'reconfiguring');
-        return answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from('pool is being reconfigured\n'), ['X-Fulcrum-Error', 'pool is being reconfigured']);
+        answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from('pool is being reconfigured\n'), ['X-Fulcrum-Error', 'pool is being reconfigured']);
+        return this.answered(req, t0, 503, 'reconfiguring', 'reconfiguring', '');
       }
       const effects = route.changesExchange ? new RoutedExchange(route.rewrite(path, query, req.url), route.timeouts(pool.config.timeouts), route, this.variables(req, host, path)) : undefined;
       return proxyHttpRequest(pool, req, res, this.outliers, upgrade, effects);
@@ -161,12 +194,58 @@ export class ListenerRuntime {
       vars.request_id = req.header('x-request-id') || randomUUID();
       const location = route.location!(vars);
       // A variable from the client that would break the header line leaves the redirect unsent.
-      if (/[\r\n\0]/.test(location)) return answer(req, res, 400, 'text/plain; charset=utf-8', Buffer.from('bad request\n'), []);
-      return answer(req, res, action.status, 'text/plain; charset=utf-8', Buffer.from(`${location}\n`), ['Location', location]);
+      if (/[\r\n\0]/.test(location)) {
+        answer(req, res, 400, 'text/plain; charset=utf-8', Buffer.from('bad request\n'), []);
+        return this.answered(req, t0, 400, 'bad_redirect', 'refused', vars.request_id);
+      }
+      const body = Buffer.from(`${location}\n`);
+      answer(req, res, action.status, 'text/plain; charset=utf-8', body, ['Location', location]);
+      return this.answered(req, t0, action.status, 'redirect', 'normal', vars.request_id, body.length);
     }
     const headers = ['X-Request-Id', req.header('x-request-id') || randomUUID()];
     if (route.responseRules.length) applyHeaderRules(headers, route.responseRules, { ...this.variables(req, host, path), request_id: headers[1]! });
-    return answer(req, res, action.status, action.contentType, route.fixedBody!, headers);
+    answer(req, res, action.status, action.contentType, route.fixedBody!, headers);
+    this.answered(req, t0, action.status, 'fixed', 'normal', headers[1]!, route.fixedBody!.length);
+  }
+
+  /** Counts an answer the listener gave itself and logs it (under its first pool's access-log settings). */
+  private answered(req: ClientRequest, t0: number, status: number, kind: TListenerAnswer, termination: TAccessRecord['termination'] | undefined, requestId: string, bytesOut = 0): void {
+    this.answers.answered(status, kind);
+    const access = this.access;
+    if (!access?.writer) return;
+    const settings = this.logPool?.accessLog ?? ACCESS_LOG_DEFAULTS;
+    access.recordAnswer(settings, this.record(req, t0, status, termination ?? (kind === 'no_route' ? 'no_route' : 'normal'), requestId, bytesOut, undefined));
+  }
+
+  /** A route's answer on a pool's behalf (its rate limit): logged and tailed as the pool's. */
+  private logged(pool: TSnapshotPool, req: ClientRequest, t0: number, status: number, termination: TAccessRecord['termination'], requestId: string): void {
+    const access = this.access;
+    if (access?.wants(pool)) access.record(pool, this.record(req, t0, status, termination, requestId, 0, pool));
+  }
+
+  private record(req: ClientRequest, t0: number, status: number, termination: TAccessRecord['termination'], requestId: string, bytesOut: number, pool: TSnapshotPool | undefined): TAccessRecord {
+    return {
+      time: logTime(),
+      pool: pool?.name ?? '',
+      poolId: pool?.id ?? '',
+      clientIp: this.clientIp(req).slice(0, 64),
+      method: req.method,
+      host: req.header('host') ?? '',
+      path: req.url,
+      status,
+      bytesIn: 0,
+      bytesOut,
+      durationMs: roundMs(performance.now() - t0),
+      upstream: '',
+      connectMs: -1,
+      firstByteMs: -1,
+      attempts: 0,
+      requestId: requestId || (req.header('x-request-id') ?? ''),
+      termination,
+      userAgent: req.header('user-agent') ?? '',
+      referer: req.header('referer') ?? '',
+      listener: this.config.name,
+    };
   }
 
   private variables(req: ClientRequest, host: string | undefined, path: string): RouteVariables {

@@ -40,4 +40,22 @@ describe('FrameMerger (workers of one data plane)', () => {
     expect(histogramCount(view.pools[0]!.latency)).toBe(105);
     expect(histogramCount(view.backends[0]!.latency)).toBe(95);
   });
+
+  it("adds the workers' listener answers into one frame and the listener's running totals", () => {
+    const m = new FrameMerger();
+    const answers = (n: number, redirects: number): TStatsFrame => ({
+      ...workerFrame(0, 0, 1),
+      listeners: [{ listenerId: 'pool-1', responses: { '1xx': 0, '2xx': 0, '3xx': redirects, '4xx': n, '5xx': 0 }, answers: { no_route: n, ...(redirects ? { redirect: redirects } : {}) } }],
+    });
+    m.add('1', answers(3, 0));
+    m.add('2', answers(4, 2));
+    const f = m.flush('dp', 1);
+    expect(f.listeners).toEqual([{ listenerId: 'pool-1', responses: { '1xx': 0, '2xx': 0, '3xx': 2, '4xx': 7, '5xx': 0 }, answers: { no_route: 7, redirect: 2 } }]);
+    // A second with no listener answers carries none.
+    m.add('1', workerFrame(1, 0, 1));
+    expect(m.flush('dp', 1).listeners).toBeUndefined();
+    const snapshot = ZConfigSnapshot.parse(snapshotFor(9, [{ name: 'a', port: 1 }]));
+    const view = m.view(snapshot, f);
+    expect(view.listeners).toEqual([expect.objectContaining({ listenerId: 'pool-1', answers: { no_route: 7, redirect: 2 } })]);
+  });
 });

@@ -1,13 +1,16 @@
 import {
   type TBackendStats,
   type TConfigSnapshot,
+  type TListenerStats,
   type TPoolClientStats,
   type TStatsFrame,
   emptyClientStats,
   emptyHistogram,
+  emptyListenerStats,
   mergeBackendStats,
   mergeClientStats,
   mergeHistogram,
+  mergeListenerStats,
 } from '@fulcrum/protocol';
 import type { MetricsRow, MetricsView } from '../admin/prometheus';
 import type { Counters } from './backend-stats';
@@ -22,9 +25,15 @@ export class FrameMerger {
   private pending = new Map<string, TStatsFrame>();
   private totals = new Map<string, { counters: Counters; latency: MetricsRow['latency'] }>();
   private poolTotals = new Map<string, TPoolClientStats>();
+  private listenerTotals = new Map<string, TListenerStats>();
 
   add(workerId: string, frame: TStatsFrame): void {
     this.pending.set(workerId, frame);
+    for (const l of frame.listeners ?? []) {
+      const t = this.listenerTotals.get(l.listenerId) ?? emptyListenerStats(l.listenerId);
+      mergeListenerStats(t, l);
+      this.listenerTotals.set(l.listenerId, t);
+    }
     for (const pool of frame.pools) {
       if (pool.client) {
         const p = this.poolTotals.get(pool.poolId) ?? emptyClientStats();
@@ -68,12 +77,21 @@ export class FrameMerger {
         }
       }
     }
+    const listeners = new Map<string, TListenerStats>();
+    for (const f of frames) {
+      for (const l of f.listeners ?? []) {
+        const m = listeners.get(l.listenerId);
+        if (m) mergeListenerStats(m, l);
+        else listeners.set(l.listenerId, structuredClone(l));
+      }
+    }
     return {
       dataplaneId,
       ts: Date.now(),
       intervalMs: Math.max(1, ...frames.map((f) => f.intervalMs)),
       configVersion,
       pools: [...pools].map(([poolId, p]) => ({ poolId, backends: [...p.backends.values()], ...(p.client ? { client: p.client } : {}) })),
+      ...(listeners.size ? { listeners: [...listeners.values()] } : {}),
     };
   }
 
@@ -86,6 +104,7 @@ export class FrameMerger {
         const { latency, ...client } = this.poolTotals.get(pool.id) ?? emptyClientStats();
         return { pool: pool.name, poolId: pool.id, client, latency };
       }),
+      listeners: (snapshot?.listeners ?? []).map((l) => ({ listener: l.name, ...(this.listenerTotals.get(l.id) ?? emptyListenerStats(l.id)) })),
       backends: pools.flatMap((pool) =>
         pool.backends.map((b) => {
           const l = live.get(b.id);

@@ -4,16 +4,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ApplyStatus } from '../../../components/apply-status';
-import { BackendsTable } from '../../../components/backends-table';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { ConfigExport } from '../../../components/config-export';
-import { LiveCharts } from '../../../components/live-charts';
-import { LiveSummary } from '../../../components/live-summary';
 import { LiveTail } from '../../../components/live-tail';
 import { PoolForm } from '../../../components/pool-form';
+import { PoolLive } from '../../../components/pool-live';
 import { PoolPanels } from '../../../components/pool-panels';
 import { StaleNotice } from '../../../components/stale-notice';
-import { useLivePool } from '../../../lib/live-stats';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
@@ -28,7 +25,6 @@ export default function PoolPage() {
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
   const [justSaved, setJustSaved] = useState(false);
   const pool = useQuery(trpc.pools.get.queryOptions({ id }));
-  const live = useLivePool(pool.data?.id ?? id);
   const update = useMutation(
     trpc.pools.update.mutationOptions({
       onSuccess: async () => {
@@ -60,22 +56,21 @@ export default function PoolPage() {
   const p = pool.data!;
   return (
     <div className="stack">
-      <section className="card">
-        <div className="row">
-          <h1>
-            {p.name} <span className="muted">:{p.listenPort}</span>
-          </h1>
-          <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
-        </div>
-        <ApplyStatus poolId={p.id} justSaved={false} canWrite={canWrite} />
-        <h2>Backends</h2>
-        <BackendsTable poolId={p.id} backends={p.backends} live={live.latest?.backends ?? {}} stale={live.freshness.stale} />
-      </section>
-      <section className="card">
-        <h2>Live traffic</h2>
-        <LiveSummary latest={live.latest} freshness={live.freshness} />
-        <LiveCharts poolId={p.id} seconds={live.seconds} untilTs={live.untilTs} freshness={live.freshness} names={Object.fromEntries(p.backends.map((b) => [b.id, `${b.host}:${b.port}`]))} />
-      </section>
+      {/* The live numbers re-render on their own every second; the rest of the page does not. */}
+      <PoolLive
+        pool={p}
+        header={
+          <>
+            <div className="row">
+              <h1>
+                {p.name} <span className="muted">:{p.listenPort}</span>
+              </h1>
+              <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
+            </div>
+            <ApplyStatus poolId={p.id} justSaved={false} canWrite={canWrite} />
+          </>
+        }
+      />
       <section className="card">
         <h2>Live requests</h2>
         {/* Client addresses and paths: operators and admins only (the tail.watch procedure says the same). */}
