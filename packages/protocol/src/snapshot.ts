@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZBackendConfig, backendAddress } from './backend';
+import { ZSnapshotCertificate } from './certificate';
 import { ZSnapshotListener, type TSnapshotListener } from './listener';
 import { ZPoolConfig } from './pool';
 import { ZId } from './primitives';
@@ -117,6 +118,8 @@ export const ZConfigSnapshotV2 = z
     createdAt: z.string().optional(),
     pools: z.array(ZSnapshotPoolV2),
     listeners: z.array(ZSnapshotListener).max(10_000),
+    /** The certificates https listeners serve: public chain and names; their keys travel in `secrets`. */
+    certificates: z.array(ZSnapshotCertificate).max(10_000).optional(),
     /**
      * Secret material the configuration names by reference (a certificate's private key, a
      * database health check's password), keyed `<kind>/<id>/<part>`. Attached by the control
@@ -131,7 +134,15 @@ export const ZConfigSnapshotV2 = z
     const names = new Set<string>();
     const ports = new Map<number, string>();
     const routeIds = new Set<string>();
+    const certificates = new Set<string>();
+    snap.certificates?.forEach((c, ci) => {
+      if (certificates.has(c.id)) ctx.addIssue({ code: 'custom', path: ['certificates', ci, 'id'], message: `certificate id ${c.id} appears twice` });
+      certificates.add(c.id);
+    });
     snap.listeners.forEach((l, li) => {
+      l.tls?.certificateIds.forEach((id, i) => {
+        if (!certificates.has(id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'tls', 'certificateIds', i], message: `listener ${l.name} names certificate ${id}, which is not in the snapshot` });
+      });
       if (ids.has(l.id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'id'], message: `listener id ${l.id} appears twice` });
       if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'name'], message: `listener name ${l.name} appears twice` });
       ids.add(l.id);

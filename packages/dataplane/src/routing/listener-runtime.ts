@@ -10,6 +10,7 @@ import type { PoolStats } from '../stats/pool-stats';
 import { type CompiledRule, type RouteVariables, type Template, applyHeaderRules, compileRules, compileTemplate } from './header-rules';
 import type { RateLimiter } from './rate-limiter';
 import { compileRouteRegex } from './route-regex';
+import type { ListenerCertificates } from '../tls/listener-certificates';
 
 /** One route as it runs: its pool (resolved once), its compiled templates and its rate limiter. */
 class RouteRuntime {
@@ -78,6 +79,8 @@ export interface ListenerRuntimeDeps {
   /** The route's limiter, kept across snapshots while its rate limit is unchanged. */
   limiter: (route: TSnapshotRoute) => RateLimiter | undefined;
   outliers: OutlierDetector;
+  /** An https listener's certificates, built from the snapshot (throws when one is missing or unusable). */
+  certificates?: (listener: TSnapshotListener) => ListenerCertificates | undefined;
 }
 
 
@@ -92,12 +95,16 @@ export class ListenerRuntime {
   /** Connection-level counters (accepted, the listener's own 400/408/431) go to the pool of its first pool route. */
   readonly stats: PoolStats | undefined;
   private readonly outliers: OutlierDetector;
+  /** https only: the certificates its handshakes choose from. */
+  readonly certificates: ListenerCertificates | undefined;
 
   constructor(
     readonly config: TSnapshotListener,
     deps: ListenerRuntimeDeps,
   ) {
     this.outliers = deps.outliers;
+    this.certificates = config.protocol === 'https' ? deps.certificates?.(config) : undefined;
+    if (config.protocol === 'https' && !this.certificates) throw new Error('an https listener needs its certificates');
     this.table = new RouteTable(
       config.routes,
       (source) => compileRouteRegex(source),
@@ -170,7 +177,7 @@ export class ListenerRuntime {
   }
 
   private variables(req: ClientRequest, host: string | undefined, path: string): RouteVariables {
-    return { client_ip: this.clientIp(req), host: host ?? '', scheme: 'http', request_id: '', request_uri: req.url, path };
+    return { client_ip: this.clientIp(req), host: host ?? '', scheme: req.secure ? 'https' : 'http', request_id: '', request_uri: req.url, path };
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +26,13 @@ describe('LastGoodConfig', () => {
     writeFileSync(path.join(dir, 'last-good-config.json'), '{"version": 1, "po');
     expect(store.load()).toBeUndefined();
     expect(existsSync(dir)).toBe(true);
+  });
+
+  it('is readable by its owner only: it holds the certificates\' private keys', () => {
+    const dir = path.join(root, 'private');
+    const store = new LastGoodConfig(dir);
+    store.save({ version: 1, hash: 'a', pools: [], secrets: { 'certificate/c/key': '-----BEGIN PRIVATE KEY-----' } });
+    expect(statSync(path.join(dir, 'last-good-config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });
