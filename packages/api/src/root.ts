@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
+import { certificatesRouter } from './routers/certificates';
 import { configFilesRouter } from './routers/config-files';
 import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
@@ -26,6 +27,7 @@ export const appRouter = router({
   deploys: deploysRouter,
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
+  certificates: certificatesRouter,
   stats: statsRouter,
   configFiles: configFilesRouter,
   tail: tailRouter,

@@ -30,6 +30,9 @@ export interface Flags {
   reason?: string;
   file?: string;
   format?: string;
+  /** certs upload/rotate: the PEM chain file and the PEM key file. */
+  cert?: string;
+  key?: string;
   apply?: boolean;
   replace?: boolean;
   json?: boolean;

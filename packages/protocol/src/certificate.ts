@@ -39,10 +39,19 @@ export const ZCertificate = z.object({
   issuer: z.string(),
   version: z.number().int(),
   chain: z.string(),
+  /** Listeners of the current configuration that serve it (a used certificate cannot be deleted). */
+  usedBy: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type TCertificate = z.infer<typeof ZCertificate>;
+
+/** Deleting: the version read, so a rotation in between is not deleted unseen. */
+export const ZCertificateDelete = z.object({ id: ZId, expectedVersion: z.number().int().min(1).max(2_147_483_647) });
+export type TCertificateDelete = z.infer<typeof ZCertificateDelete>;
+
+/** Days before notAfter when the control plane records that a certificate is about to expire. */
+export const CERTIFICATE_EXPIRY_NOTICE_DAYS = 14;
 
 /** A certificate as a snapshot carries it: public parts only. Its key travels as `certificate/<id>/key` in the snapshot's secrets. */
 export const ZSnapshotCertificate = z.object({

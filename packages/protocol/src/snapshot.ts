@@ -64,6 +64,8 @@ export const ZConfigSnapshotV1 = z
     hash: z.string().min(1).max(256),
     createdAt: z.string().optional(),
     pools: z.array(ZSnapshotPoolV1),
+    /** Carried over to schema 2 as they are (the control plane compiles pools in this shape until listeners have tables). */
+    certificates: z.array(ZSnapshotCertificate).max(10_000).optional(),
   })
   .superRefine((snap, ctx) => {
     checkPools(snap, ctx);
@@ -101,7 +103,7 @@ export function upgradeSnapshotV1(v1: TConfigSnapshotV1): TConfigSnapshotV2 {
     routes: [{ id: p.id, name: p.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: p.id }, headers: { request: [], response: [] } }],
   }));
   const pools = v1.pools.map(({ listenHost: _h, listenPort: _p, ...pool }) => pool);
-  return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners };
+  return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners, ...(v1.certificates ? { certificates: v1.certificates } : {}) };
 }
 
 /** A secret's reference inside a snapshot, e.g. `certificate/<id>/key`. */
