@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main as fulcrumctl } from '@fulcrum/cli';
 import type { Prisma } from '@fulcrum/db';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { type TConfigSnapshot, certificateKeyRef } from '@fulcrum/protocol';
@@ -161,5 +165,35 @@ describe('certificates', () => {
     expect((await call('admin', 'PUT', `/certificates/${soonRow.id}`, { chain: soon.chain, key: soon.key })).json.version).toBe(2);
     await recordCertificateExpiry(api.db.prisma, now);
     expect(await tally()).toEqual(['error 1 old', 'error 1 soon', 'warning 1 soon', 'warning 2 soon']);
+  });
+
+  it('fulcrumctl certs: upload from files, list with days left, show, rotate, delete; the key is never printed', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-certs-cli-'));
+    try {
+      const files = (leaf: TestLeaf, n: string) => {
+        writeFileSync(path.join(dir, `${n}.pem`), leaf.chain);
+        writeFileSync(path.join(dir, `${n}.key`), leaf.key);
+        return ['--cert', path.join(dir, `${n}.pem`), '--key', path.join(dir, `${n}.key`)];
+      };
+      const run = async (who: keyof typeof tokens, ...argv: string[]) => {
+        const out: string[] = [];
+        const code = await fulcrumctl(['--url', rest.base, '--token', tokens[who], ...argv], { out: (l) => out.push(l), err: (l) => out.push(l) }, {} as NodeJS.ProcessEnv);
+        const text = out.join('\n');
+        expect(leaks(text, ecdsa, other)).toBe(false);
+        return { code, text };
+      };
+      expect(await run('admin', 'certs', 'upload', 'cli', ...files(ecdsa, 'a'))).toMatchObject({ code: 0, text: expect.stringMatching(/uploaded certificate cli for api.example.com \(ec P-256, expires .* \(29 days\)\)/) });
+      expect((await run('operator', 'certs', 'upload', 'cli2', ...files(ecdsa, 'a'))).code).toBe(1);
+      expect((await run('admin', 'certs', 'upload', 'cli3', '--cert', path.join(dir, 'missing.pem'), '--key', path.join(dir, 'a.key'))).code).toBe(2);
+      expect((await run('viewer', 'certs', 'list')).text).toMatch(/cli\s+api.example.com\s+ec P-256\s+\S+ \(29 days\)\s+1\s+-/);
+      expect((await run('viewer', 'certs', 'show', 'cli')).text).toMatch(/key:\s+ec P-256 \(never shown\)/);
+      expect((await run('admin', 'certs', 'rotate', 'cli', ...files(other, 'b'))).text).toMatch(/rotated certificate cli to version 2 \(other.example.com/);
+      const bad = await run('admin', 'certs', 'rotate', 'cli', '--cert', path.join(dir, 'a.pem'), '--key', path.join(dir, 'b.key'));
+      expect(bad.code).toBe(1);
+      expect(bad.text).toMatch(/key does not belong/);
+      expect((await run('admin', 'certs', 'delete', 'cli')).text).toBe('deleted certificate cli');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
