@@ -121,6 +121,9 @@ describe('certificates', () => {
     const after = (await getCurrentSnapshot(api.db.prisma))!;
     expect(after.hash).not.toBe(current.hash);
     expect(after.certificates!.find((c) => c.id === app.id)?.version).toBe(2);
+    const diff = await call('viewer', 'GET', `/revisions/diff?from=${current.version}&to=${after.version}`);
+    expect(diff.json.changes).toEqual(expect.arrayContaining([{ path: 'certificates.app.version', kind: 'changed', before: 1, after: 2 }]));
+    expect(leaks(diff.text, rsa, other)).toBe(false);
     // The old revision's chain and the new key do not belong together: the send is stopped with the reason.
     await expect(withSecrets(api.db.prisma, https)).rejects.toThrow(/certificate app is at version 2, revision \d+ carries version 1/);
     expect((await call('admin', 'PUT', `/certificates/${app.id}`, { chain: rsa.chain, key: other.key })).status).toBe(400);
