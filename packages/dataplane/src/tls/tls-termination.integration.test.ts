@@ -169,6 +169,8 @@ describe('https listeners', () => {
     await eventually(() => dp.connections().tlsHandshakeFailures >= 3);
     const r = await handshake(port, 'app.example.com');
     expect(r).not.toHaveProperty('error');
+    // Every connection, failed or served, is let go of: the per-listener cap counts open ones only.
+    await eventually(() => dp.connections().open === 0);
   });
 
   it('refuse a listener whose certificate key is not in the snapshot, naming the secret; its previous config keeps serving', async () => {
