@@ -9,6 +9,7 @@ import { useTRPC } from '../lib/trpc';
 const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/dataplanes', label: 'Data planes' },
+  { href: '/certificates', label: 'Certificates' },
   { href: '/revisions', label: 'Revisions' },
   { href: '/events', label: 'Events' },
   { href: '/settings', label: 'Settings' },

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { apiEnv } from './env';
 import { RetentionPruner } from './retention/retention-pruner';
+import { CertificateExpiryWatcher } from './services/certificates/certificate-expiry';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling/scaling-evaluator';
 import { DeployRunner, setDeployRunner } from './services/deploys/deploy-runner';
 
@@ -12,8 +13,8 @@ export interface ControlLoopsOptions {
 }
 
 /**
- * The control plane's background work: the deploy runner, the scaling evaluator and retention.
- * Every replica runs all three; deploys are claimed atomically, rules are held by advisory locks
+ * The control plane's background work: the deploy runner, the scaling evaluator, retention and
+ * certificate expiry notices. Every replica runs all four (expiry notices are claimed per row); deploys are claimed atomically, rules are held by advisory locks
  * and one replica at a time prunes, so each is carried out once. Returns the stop function.
  */
 export function startControlLoops({ prisma, databaseUrl, log }: ControlLoopsOptions): () => Promise<void> {
@@ -21,14 +22,16 @@ export function startControlLoops({ prisma, databaseUrl, log }: ControlLoopsOpti
   const evaluator = new ScalingEvaluator(prisma, { databaseUrl, log });
   const { intervalMinutes, ...kept } = apiEnv.retention;
   const pruner = new RetentionPruner(prisma, { databaseUrl, settings: { ...kept, sessionIdleMs: apiEnv.sessionIdleMs }, intervalMs: intervalMinutes * 60_000, log });
+  const expiry = new CertificateExpiryWatcher(prisma, { log });
   runner.start();
   evaluator.start();
   pruner.start();
+  expiry.start();
   setDeployRunner(runner);
   setScalingEvaluator(evaluator);
   return async () => {
     setDeployRunner(undefined);
     setScalingEvaluator(undefined);
-    await Promise.all([runner.stop(), evaluator.stop(), pruner.stop()]);
+    await Promise.all([runner.stop(), evaluator.stop(), pruner.stop(), expiry.stop()]);
   };
 }

@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
+import { certificatesRouter } from './routers/certificates';
 import { configFilesRouter } from './routers/config-files';
 import { databaseCredentialsRouter } from './routers/database-credentials';
 import { dataplanesRouter } from './routers/dataplanes';
@@ -28,6 +29,7 @@ export const appRouter = router({
   scaling: scalingRouter,
   providerProfiles: providerProfilesRouter,
   databaseCredentials: databaseCredentialsRouter,
+  certificates: certificatesRouter,
   stats: statsRouter,
   configFiles: configFilesRouter,
   tail: tailRouter,

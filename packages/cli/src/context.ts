@@ -32,6 +32,9 @@ export interface Flags {
   format?: string;
   user?: string;
   'password-file'?: string;
+  /** certs upload/rotate: the PEM chain file and the PEM key file. */
+  cert?: string;
+  key?: string;
   apply?: boolean;
   replace?: boolean;
   json?: boolean;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { configExport, configImport } from './commands/config-files';
 import { credentialsCreate, credentialsDelete, credentialsList, credentialsShow, credentialsUpdate } from './commands/credentials';
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
+import { certsDelete, certsList, certsRotate, certsShow, certsUpload } from './commands/certs';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
 import { poolsList } from './commands/pools';
 import { profilesCreate, profilesDelete, profilesList, profilesShow, profilesUpdate } from './commands/profiles';
@@ -41,6 +42,11 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   credentials create NAME --user U --password-file FILE   (admin; - reads stdin)
   credentials update NAME [--user U] [--password-file FILE]  (admin)
   credentials delete NAME                    (admin; only when no pool's check uses it)
+  certs list                                 (TLS certificates, days left, listeners serving them)
+  certs show   NAME
+  certs upload NAME --cert CHAIN.pem --key KEY.pem   (admin; chain leaf first; the key is never shown again)
+  certs rotate NAME --cert CHAIN.pem --key KEY.pem   (admin; same id, new connections get it)
+  certs delete NAME                          (admin; only when no listener serves it)
   import FILE     [--format nginx|haproxy] [--apply [--replace]]
                   an nginx.conf or haproxy.cfg as pools: prints the plan (what becomes
                   what, warnings, what is not supported, each with its line); --apply
@@ -76,12 +82,17 @@ const COMMANDS: Record<string, Command> = {
   'credentials create': credentialsCreate,
   'credentials update': credentialsUpdate,
   'credentials delete': credentialsDelete,
+  'certs list': certsList,
+  'certs show': certsShow,
+  'certs upload': certsUpload,
+  'certs rotate': certsRotate,
+  'certs delete': certsDelete,
 };
 
 /** Commands of one word; what follows them are its arguments. */
 const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file'] as const;
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file', 'cert', 'key'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

@@ -1,3 +1,4 @@
+import { ListenerCertificates, SecureContextCache } from './tls/listener-certificates';
 import { EventEmitter } from 'node:events';
 import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, backendAddress, healthCheckSecretRefs, readSnapshot } from '@fulcrum/protocol';
 import { AccessLog } from './access-log/access-log';
@@ -71,6 +72,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   /** Rate limiters per route id, kept across snapshots while the route's limit is unchanged. */
   private limiters = new Map<string, { spec: string; limiter: RateLimiter }>();
   private readonly sockets: ListenerManager;
+  /** TLS contexts per certificate version, reused while a snapshot leaves a certificate alone. */
+  private readonly contexts = new SecureContextCache();
   private readonly health: ActiveHealthChecker;
   private readonly outliers: OutlierDetector;
   private readonly now: () => number;
@@ -117,6 +120,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
         if (!listener) return socket.destroy();
         proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
       },
+      certificates: (listenerId) => this.runtime?.listeners.get(listenerId)?.certificates,
       tcp: (listenerId) => (socket) => {
         const pool = this.runtime?.listeners.get(listenerId)?.tcpPool();
         if (!pool) return socket.destroy();
@@ -220,7 +224,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       try {
         let answers = this.listenerStats.get(l.id);
         if (!answers) this.listenerStats.set(l.id, (answers = new ListenerStats(l.id)));
-        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers, answers, access: this.access }));
+        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers, answers, access: this.access, certificates: (c) => (c.tls ? new ListenerCertificates(c.tls, snapshot, this.contexts) : undefined) }));
       } catch (err) {
         failed.set(l.id, `listener ${l.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -249,6 +253,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       for (const n of names) if (!refused.some((r) => r.poolId === n.id)) refused.push({ poolId: n.id, pool: n.name, error: error.slice(0, 2000), keptPrevious: keep });
     }
     this.limiters = limiters;
+    this.contexts.settle();
     const orderedPools = snapshot.pools.filter((p) => pools.has(p.id)).map((p) => pools.get(p.id)!);
     const orderedListeners = snapshot.listeners.filter((l) => listeners.has(l.id)).map((l) => listeners.get(l.id)!);
     const next: Runtime = {

@@ -10,6 +10,8 @@ export const EVENT_KINDS = [
   'dataplane_join',
   'dataplane_leave',
   'snapshot_refused',
+  /** A TLS certificate within 14 days of its end, or past it (once per certificate version). */
+  'certificate_expiry',
 ] as const;
 export const ZEventKind = z.enum(EVENT_KINDS);
 export type TEventKind = z.infer<typeof ZEventKind>;

@@ -17,6 +17,7 @@ export * from './stats-merge';
 export * from './pool-traffic';
 export * from './latency-histogram';
 export * from './listener';
+export * from './certificate';
 export * from './route';
 export * from './route-table';
 export * from './config-import';

@@ -12,12 +12,14 @@ export const ZListenerHttp = ZHttpSettings.pick({ headTimeoutMs: true, maxHeadBy
 export type TListenerHttp = z.infer<typeof ZListenerHttp>;
 export const LISTENER_HTTP_DEFAULTS: TListenerHttp = ZListenerHttp.parse({});
 
-/** Reserved for TLS termination (certificates by SNI, HTTP/2 through ALPN): refused until it is built. */
+/** TLS termination on an https listener: the certificates it serves by SNI (the first is the default), and the lowest version it accepts. */
 export const ZListenerTls = z.object({
   certificateIds: z.array(ZId).max(100).default([]),
+  /** HTTP/2 through ALPN: not built yet, refused while true. */
   http2: z.boolean().default(false),
-  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'minVersion must be TLSv1.2 or TLSv1.3' }).default('TLSv1.2'),
 });
+export type TListenerTls = z.infer<typeof ZListenerTls>;
 
 const listenerFields = {
   name: ZSlug,
@@ -30,14 +32,19 @@ const listenerFields = {
   tls: ZListenerTls.optional(),
 };
 
-/** https and TLS settings are part of the model already so that configs can name them; a data plane cannot serve them yet. */
-function refuseUnbuilt(l: { protocol: TListenerProtocol; tls?: unknown }, ctx: z.RefinementCtx): void {
-  if (l.protocol === 'https') ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'https listeners are not yet supported (TLS termination is not built yet): use http or tcp' });
-  if (l.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings are not yet supported (TLS termination is not built yet)' });
+/** An https listener serves at least one certificate; TLS settings belong to https listeners only. */
+function checkTls(l: { protocol: TListenerProtocol; tls?: { certificateIds: string[]; http2: boolean } | undefined }, ctx: z.RefinementCtx): void {
+  if (l.protocol !== 'https') {
+    if (l.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings apply to https listeners only' });
+    return;
+  }
+  if (!l.tls?.certificateIds.length) ctx.addIssue({ code: 'custom', path: ['tls', 'certificateIds'], message: 'an https listener needs at least one certificate (the first is its default)' });
+  if (l.tls && new Set(l.tls.certificateIds).size !== l.tls.certificateIds.length) ctx.addIssue({ code: 'custom', path: ['tls', 'certificateIds'], message: 'a certificate is named twice' });
+  if (l.tls?.http2) ctx.addIssue({ code: 'custom', path: ['tls', 'http2'], message: 'HTTP/2 is not yet supported on https listeners: set http2 to false' });
 }
 
 /** Everything an operator sets on a listener (its routes are objects of their own). */
-export const ZListenerConfig = z.object(listenerFields).superRefine(refuseUnbuilt);
+export const ZListenerConfig = z.object(listenerFields).superRefine(checkTls);
 export type TListenerConfig = z.infer<typeof ZListenerConfig>;
 export type TListenerConfigInput = z.input<typeof ZListenerConfig>;
 
@@ -47,7 +54,7 @@ const isCatchAll = (m: (typeof CATCH_ALL_MATCH)) =>
 export const ZSnapshotListener = z
   .object({ ...listenerFields, id: ZId, routes: z.array(ZSnapshotRoute).max(1000, 'at most 1000 routes per listener') })
   .superRefine((l, ctx) => {
-    refuseUnbuilt(l, ctx);
+    checkTls(l, ctx);
     const names = new Set<string>();
     l.routes.forEach((r, ri) => {
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', ri, 'name'], message: `route name ${r.name} appears twice on listener ${l.name}` });

@@ -54,11 +54,13 @@ describe('ZRouteConfig', () => {
 });
 
 describe('listeners', () => {
-  it('refuses https and tls as not yet supported, naming the field', () => {
-    const r = ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'] } });
-    expect(r.success).toBe(false);
-    expect(fields(r).protocol?.[0]).toMatch(/https listeners are not yet supported/);
-    expect(fields(r).tls?.[0]).toMatch(/not yet supported/);
+  it('an https listener needs a certificate; tls belongs to https only; HTTP/2 is refused until built', () => {
+    expect(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'] } }).success).toBe(true);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https' }))['tls.certificateIds']?.[0]).toMatch(/at least one certificate/);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c', 'c'] } }))['tls.certificateIds']?.[0]).toMatch(/named twice/);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 80, protocol: 'http', tls: { certificateIds: ['c'] } })).tls?.[0]).toMatch(/https listeners only/);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], http2: true } }))['tls.http2']?.[0]).toMatch(/not yet supported/);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], minVersion: 'TLSv1.1' } }))['tls.minVersion']?.[0]).toMatch(/TLSv1.2 or TLSv1.3/);
   });
 
   it('a tcp listener has exactly one catch-all route to a pool', () => {

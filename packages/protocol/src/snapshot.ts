@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZBackendConfig, backendAddress } from './backend';
+import { ZSnapshotCertificate } from './certificate';
 import { ZSnapshotListener, type TSnapshotListener } from './listener';
 import { ZPoolConfig } from './pool';
 import { ZId } from './primitives';
@@ -63,6 +64,8 @@ export const ZConfigSnapshotV1 = z
     hash: z.string().min(1).max(256),
     createdAt: z.string().optional(),
     pools: z.array(ZSnapshotPoolV1),
+    /** Carried over to schema 2 as they are (the control plane compiles pools in this shape until listeners have tables). */
+    certificates: z.array(ZSnapshotCertificate).max(10_000).optional(),
   })
   .superRefine((snap, ctx) => {
     checkPools(snap, ctx);
@@ -100,7 +103,7 @@ export function upgradeSnapshotV1(v1: TConfigSnapshotV1): TConfigSnapshotV2 {
     routes: [{ id: p.id, name: p.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: p.id }, headers: { request: [], response: [] } }],
   }));
   const pools = v1.pools.map(({ listenHost: _h, listenPort: _p, ...pool }) => pool);
-  return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners };
+  return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners, ...(v1.certificates ? { certificates: v1.certificates } : {}) };
 }
 
 /** A secret's reference inside a snapshot, e.g. `certificate/<id>/key`. */
@@ -117,6 +120,8 @@ export const ZConfigSnapshotV2 = z
     createdAt: z.string().optional(),
     pools: z.array(ZSnapshotPoolV2),
     listeners: z.array(ZSnapshotListener).max(10_000),
+    /** The certificates https listeners serve: public chain and names; their keys travel in `secrets`. */
+    certificates: z.array(ZSnapshotCertificate).max(10_000).optional(),
     /**
      * Secret material the configuration names by reference (a certificate's private key, a
      * database health check's password), keyed `<kind>/<id>/<part>`. Attached by the control
@@ -131,7 +136,15 @@ export const ZConfigSnapshotV2 = z
     const names = new Set<string>();
     const ports = new Map<number, string>();
     const routeIds = new Set<string>();
+    const certificates = new Set<string>();
+    snap.certificates?.forEach((c, ci) => {
+      if (certificates.has(c.id)) ctx.addIssue({ code: 'custom', path: ['certificates', ci, 'id'], message: `certificate id ${c.id} appears twice` });
+      certificates.add(c.id);
+    });
     snap.listeners.forEach((l, li) => {
+      l.tls?.certificateIds.forEach((id, i) => {
+        if (!certificates.has(id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'tls', 'certificateIds', i], message: `listener ${l.name} names certificate ${id}, which is not in the snapshot` });
+      });
       if (ids.has(l.id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'id'], message: `listener id ${l.id} appears twice` });
       if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'name'], message: `listener name ${l.name} appears twice` });
       ids.add(l.id);

@@ -1,1 +1,2 @@
 export { freePort } from './free-port';
+export { TestPki, type TestLeaf, type LeafOptions } from './test-pki';

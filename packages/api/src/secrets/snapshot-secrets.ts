@@ -3,6 +3,7 @@ import type { TConfigSnapshot } from '@fulcrum/protocol';
 import { controlPlaneSecrets } from './control-plane-secrets';
 import { credentialSecrets } from './credential-secrets';
 import type { SecretBox } from './secret-box';
+import { certificateSecretSource } from '../services/certificates/certificate-secrets';
 
 /**
  * One kind of secret a snapshot can name (TLS private keys, database credentials): which
@@ -13,11 +14,11 @@ export interface SecretSource {
   kind: string;
   /** The references (`<kind>/<id>/<part>`) this snapshot needs from this source. */
   refs(snapshot: TConfigSnapshot): string[];
-  /** Opens them (SecretBox); throws with an operator-readable reason when one cannot be. */
-  resolve(prisma: PrismaClient, refs: string[]): Promise<Record<string, string>>;
+  /** Opens them (SecretBox); throws with an operator-readable reason when one cannot be. `snapshot`: the one being sent. */
+  resolve(prisma: PrismaClient, refs: string[], snapshot?: TConfigSnapshot): Promise<Record<string, string>>;
 }
 
-export const SECRET_SOURCES: SecretSource[] = [credentialSecrets];
+export const SECRET_SOURCES: SecretSource[] = [credentialSecrets, certificateSecretSource];
 
 /**
  * The snapshot as it goes over the link to a data plane: the stored revision plus the secrets it
@@ -29,7 +30,7 @@ export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapsho
   for (const source of sources) {
     const refs = [...new Set(source.refs(snapshot))];
     if (!refs.length) continue;
-    const opened = await source.resolve(prisma, refs);
+    const opened = await source.resolve(prisma, refs, snapshot);
     for (const ref of refs) {
       const value = opened[ref];
       if (value === undefined) throw new Error(`the secret ${ref} that revision ${snapshot.version} names is missing`);

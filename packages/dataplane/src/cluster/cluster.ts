@@ -188,7 +188,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         const sum = (f: (c: ConnectionsView) => number) => all.reduce((n, c) => n + f(c), 0);
         return {
           internalErrors: internalErrors.counts,
-          connections: { maxConnections: sum((c) => c.maxConnections), open: sum((c) => c.open), refused: sum((c) => c.refused), workers: all },
+          connections: { maxConnections: sum((c) => c.maxConnections), open: sum((c) => c.open), refused: sum((c) => c.refused), tlsHandshakeFailures: sum((c) => c.tlsHandshakeFailures), workers: all },
           fdLimit: fd?.nofile ?? null,
           fdLimitNote: fd?.note,
         };

@@ -13,6 +13,8 @@ export interface ClientRequest {
   /** Header name/value pairs as received. */
   readonly rawHeaders: string[];
   readonly clientIp: string;
+  /** The request came over TLS (an https listener): X-Forwarded-Proto and `$scheme` say https. */
+  readonly secure?: boolean;
   /** The first value of a header, by lower-case name. */
   header(lowerName: string): string | undefined;
   /** The request body, when there is one. */
@@ -58,6 +60,7 @@ export function nodeRequest(req: IncomingMessage, head?: RequestHead): ClientReq
     url: head?.url ?? req.url ?? '/',
     rawHeaders: req.rawHeaders,
     clientIp: req.socket.remoteAddress ?? '',
+    secure: (req.socket as { encrypted?: boolean }).encrypted === true,
     header: (name) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;

@@ -133,7 +133,7 @@ class ProxiedRequest implements Exchange {
     const method = req.method;
     this.requestId = req.header('x-request-id') || randomUUID();
     const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
-    const fwd = { clientIp: req.clientIp, proto: 'http' as const, requestId: this.requestId, trusted };
+    const fwd = { clientIp: req.clientIp, proto: req.secure ? ('https' as const) : ('http' as const), requestId: this.requestId, trusted };
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
     // Framing comes from the proxy's parse of the request, never from the client's own lines.
     headers.push(...req.framing);

@@ -25,6 +25,7 @@ import type { PoolStats } from '../stats/pool-stats';
 import { type CompiledRule, type RouteVariables, type Template, applyHeaderRules, compileRules, compileTemplate } from './header-rules';
 import type { RateLimiter } from './rate-limiter';
 import { compileRouteRegex } from './route-regex';
+import type { ListenerCertificates } from '../tls/listener-certificates';
 
 /** One route as it runs: its pool (resolved once), its compiled templates and its rate limiter. */
 class RouteRuntime {
@@ -96,6 +97,8 @@ export interface ListenerRuntimeDeps {
   /** The listener's own answers, kept per listener id across snapshots. */
   answers: ListenerStats;
   access?: AccessLog;
+  /** An https listener's certificates, built from the snapshot (throws when one is missing or unusable). */
+  certificates?: (listener: TSnapshotListener) => ListenerCertificates | undefined;
 }
 
 
@@ -115,6 +118,8 @@ export class ListenerRuntime {
   private readonly access: AccessLog | undefined;
   /** Whose access-log settings the listener's own answers follow: its first pool's (as its refusals), else the defaults. */
   private readonly logPool: TSnapshotPool | undefined;
+  /** https only: the certificates its handshakes choose from. */
+  readonly certificates: ListenerCertificates | undefined;
 
   constructor(
     readonly config: TSnapshotListener,
@@ -123,6 +128,8 @@ export class ListenerRuntime {
     this.outliers = deps.outliers;
     this.answers = deps.answers;
     this.access = deps.access;
+    this.certificates = config.protocol === 'https' ? deps.certificates?.(config) : undefined;
+    if (config.protocol === 'https' && !this.certificates) throw new Error('an https listener needs its certificates');
     this.table = new RouteTable(
       config.routes,
       (source) => compileRouteRegex(source),
@@ -249,7 +256,7 @@ export class ListenerRuntime {
   }
 
   private variables(req: ClientRequest, host: string | undefined, path: string): RouteVariables {
-    return { client_ip: this.clientIp(req), host: host ?? '', scheme: 'http', request_id: '', request_uri: req.url, path };
+    return { client_ip: this.clientIp(req), host: host ?? '', scheme: req.secure ? 'https' : 'http', request_id: '', request_uri: req.url, path };
   }
 }
 

@@ -20,6 +20,8 @@ export class ConnectionLimits {
   readonly maxPerListener: number;
   open = 0;
   refused = 0;
+  /** TLS handshakes that failed, timed out or were abandoned (https listeners). */
+  tlsHandshakeFailures = 0;
   private readonly listeners = new Set<ListenerConnections>();
 
   constructor(opts: { total?: number; perListener?: number } = {}) {
@@ -62,6 +64,7 @@ export class ConnectionLimits {
       maxConnectionsPerListener: this.maxPerListener,
       open: this.open,
       refused: this.refused,
+      tlsHandshakeFailures: this.tlsHandshakeFailures,
       listeners: [...this.listeners].map((c) => ({ poolId: c.poolId(), open: c.open, refused: c.refused })),
     };
   }

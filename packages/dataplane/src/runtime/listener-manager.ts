@@ -4,6 +4,8 @@ import type { HeadSettings } from '../http/server/client-connection';
 import { type HttpHandlers, HttpListener, type ListenerRefusal } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 import type { PoolStats } from '../stats/pool-stats';
+import type { ListenerCertificates } from '../tls/listener-certificates';
+import { terminateTls } from '../tls/tls-termination';
 
 /** Looked up per connection or request by the id of the listener config that owns the port now. */
 export interface ListenerHandlers {
@@ -12,6 +14,8 @@ export interface ListenerHandlers {
   settings: (listenerId: string) => HeadSettings;
   upgrade: (listenerId: string) => HttpHandlers['upgrade'];
   tcp: (listenerId: string) => (socket: Socket) => void;
+  /** An https listener's certificates, looked up per handshake (so a rotation serves the next one). */
+  certificates: (listenerId: string) => ListenerCertificates | undefined;
   /** Client-side counters for connections and the listener's own 400/408 answers. */
   stats: (listenerId: string) => PoolStats | undefined;
   /** A request the listener refused itself (400/408/431), for the access log. */
@@ -110,7 +114,7 @@ export class ListenerManager {
     let server: NetServer;
     let close: () => Promise<void>;
     if (p.protocol !== 'tcp') {
-      const http = new HttpListener({
+      const http: HttpListener = new HttpListener({
         request: (req, res) => this.handlers.http(listenerId.current)(req, res),
         idleMs: () => this.handlers.idleMs(listenerId.current),
         settings: () => this.handlers.settings(listenerId.current),
@@ -118,8 +122,24 @@ export class ListenerManager {
         stats: () => this.handlers.stats(listenerId.current),
         refused: (r) => this.handlers.refused?.(listenerId.current, r),
       });
-      server = http.server;
-      close = () => http.close();
+      if (p.protocol === 'https') {
+        const raw = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+          terminateTls(socket, {
+            certificates: () => this.handlers.certificates(listenerId.current),
+            handshakeMs: () => this.handlers.settings(listenerId.current).headTimeoutMs,
+            secure: (tls) => http.accept(tls),
+            failed: () => {
+              this.limits.tlsHandshakeFailures++;
+              this.handlers.stats(listenerId.current)?.connectionRefused();
+            },
+          }),
+        );
+        server = raw;
+        close = () => Promise.all([new Promise<void>((resolve) => raw.close(() => resolve())), http.close()]).then(() => undefined);
+      } else {
+        server = http.server;
+        close = () => http.close();
+      }
     } else {
       const tcp = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(listenerId.current)(socket));
       server = tcp;

@@ -33,7 +33,8 @@ describe('LastGoodConfig', () => {
     const store = new LastGoodConfig(dir);
     store.save({ version: 1, hash: 'a', pools: [] });
     writeFileSync(path.join(dir, `last-good-config.json.${process.pid}.tmp`), '{}', { mode: 0o644 });
-    store.save({ version: 2, hash: 'b', pools: [], secrets: { 'credential/c1/password': 'pw' } });
+    store.save({ version: 2, hash: 'b', pools: [], secrets: { 'credential/c1/password': 'pw', 'certificate/c/key': '-----BEGIN PRIVATE KEY-----' } });
     expect(statSync(path.join(dir, 'last-good-config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

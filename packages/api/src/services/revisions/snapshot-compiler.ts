@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type TConfigSnapshot, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
+import { type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma } from '@fulcrum/db';
 import { toBackend, toPool } from '../pools/pool-mapper';
 
@@ -35,6 +35,16 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
       }),
     };
   });
+  // Public parts only: keys are attached as the snapshot goes over the link (snapshot-secrets.ts).
+  const certificates: TSnapshotCertificate[] = (await tx.certificate.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, version: true, names: true, chainPem: true } })).map((c) => ({
+    id: c.id,
+    name: c.name,
+    version: c.version,
+    names: c.names,
+    chain: c.chainPem,
+  }));
+  // A rotation changes the hash (data planes skip a snapshot whose hash they run); without certificates it is the pools' hash as before.
+  const hash = certificates.length ? createHash('sha256').update(canonicalJson({ pools, certificates })).digest('hex') : hashPools(pools);
   // Validation here catches a rule the database cannot express (e.g. a duplicate listener).
-  return ZConfigSnapshot.parse({ version, hash: hashPools(pools), createdAt: new Date().toISOString(), pools });
+  return ZConfigSnapshot.parse({ version, hash, createdAt: new Date().toISOString(), pools, ...(certificates.length ? { certificates } : {}) });
 }

@@ -43,9 +43,15 @@ function keyedListeners(snapshot: TConfigSnapshot): Record<string, unknown> {
   );
 }
 
+/** Certificates keyed by name: a rotation reads `certificates.app.version: 1 → 2` (the chain itself is left out: long, and the fingerprint is in the API). */
+function keyedCertificates(snapshot: TConfigSnapshot): Record<string, unknown> {
+  return Object.fromEntries((snapshot.certificates ?? []).map(({ id: _id, chain: _chain, ...c }) => [c.name, c]));
+}
+
 export function diffSnapshots(from: TConfigSnapshot, to: TConfigSnapshot): SnapshotChange[] {
   const out: SnapshotChange[] = [];
   walk('pools', keyed(from), keyed(to), out);
   walk('listeners', keyedListeners(from), keyedListeners(to), out);
+  walk('certificates', keyedCertificates(from), keyedCertificates(to), out);
   return out;
 }

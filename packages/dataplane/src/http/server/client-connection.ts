@@ -53,6 +53,8 @@ export class ClientConnection implements ResponseOwner {
   /** Set while a head is partly read: fires at the pool's head deadline. */
   private headTimer: NodeJS.Timeout | undefined;
   private readonly clientIp: string;
+  /** A TLS socket (https listener). */
+  private readonly secure: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -60,6 +62,7 @@ export class ClientConnection implements ResponseOwner {
     private readonly gone: (c: ClientConnection) => void,
   ) {
     this.clientIp = socket.remoteAddress ?? '';
+    this.secure = (socket as { encrypted?: boolean }).encrypted === true;
     this.arm(handlers.idleMs());
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -129,7 +132,7 @@ export class ClientConnection implements ResponseOwner {
       }
       const res = new PlainResponse(this, req.method === 'HEAD', !req.close && !this.closing);
       this.current = res;
-      this.handlers.request(new PlainRequest(req, this.clientIp), res);
+      this.handlers.request(new PlainRequest(req, this.clientIp, this.secure), res);
     }
     this.dispatching = false;
   }

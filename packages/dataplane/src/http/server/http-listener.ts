@@ -122,10 +122,16 @@ export class HttpListener {
         if (ended) socket.emit('end');
       },
     };
-    this.server = createNetServer({ allowHalfOpen: true, noDelay: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => {
-      const c = new ClientConnection(socket, connections, (gone) => this.plain.delete(gone));
-      this.plain.add(c);
-    });
+    this.connections = connections;
+    this.server = createNetServer({ allowHalfOpen: true, noDelay: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => this.accept(socket));
+  }
+
+  private readonly connections: ConstructorParameters<typeof ClientConnection>[1];
+
+  /** Serves a connection: one this listener accepted, or a TLS socket an https listener has finished the handshake on. */
+  accept(socket: Socket): void {
+    const c = new ClientConnection(socket, this.connections, (gone) => this.plain.delete(gone));
+    this.plain.add(c);
   }
 
   private check(req: IncomingMessage): RequestHead | HeadRefusal {

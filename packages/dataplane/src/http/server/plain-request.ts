@@ -32,6 +32,7 @@ export class PlainRequest implements ClientRequest {
   constructor(
     head: RequestHead,
     readonly clientIp: string,
+    readonly secure = false,
   ) {
     this.method = head.method;
     this.url = head.url;

@@ -1,0 +1,7 @@
+'use client';
+
+import { CertificatesSection } from '../../components/certificates-section';
+
+export default function CertificatesPage() {
+  return <CertificatesSection />;
+}

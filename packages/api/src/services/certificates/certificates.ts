@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Certificate, Prisma, PrismaClient } from '@fulcrum/db';
+import type { TCertificate, TCertificateDelete, TCertificateRotate, TCertificateUpload, TConfigSnapshot } from '@fulcrum/protocol';
+import { AppError } from '../../errors';
+import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
+import type { Actor } from '../../trpc';
+import { commitChange } from '../revisions/commit-change';
+import { getCurrentSnapshot } from '../revisions/revisions';
+import { parseCertificateUpload } from './parse-certificate';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** The SecretBox context a certificate's key is sealed under: a sealed key copied into another row does not open. */
+export const certificateKeyContext = (id: string) => `certificate:${id}:key`;
+
+/** Names of the listeners in a configuration that serve a certificate. */
+export function listenersUsing(snapshot: Pick<TConfigSnapshot, 'listeners'> | null, certificateId: string): string[] {
+  return (snapshot?.listeners ?? []).filter((l) => l.tls?.certificateIds.includes(certificateId)).map((l) => l.name);
+}
+
+/** The API's view: facts and the public chain; the sealed key never leaves this module. */
+function toRecord(row: Certificate, usedBy: string[]): TCertificate {
+  return {
+    id: row.id,
+    name: row.name,
+    names: row.names,
+    notBefore: row.notBefore.toISOString(),
+    notAfter: row.notAfter.toISOString(),
+    fingerprint: row.fingerprint,
+    keyType: row.keyType,
+    issuer: row.issuer,
+    version: row.version,
+    chain: row.chainPem,
+    usedBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+async function findRow(db: Db, idOrName: string): Promise<Certificate> {
+  const row = await db.certificate.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] } });
+  if (!row) throw AppError.field('id', `no certificate ${idOrName}`, 'NOT_FOUND');
+  return row;
+}
+
+export async function listCertificates(prisma: PrismaClient): Promise<TCertificate[]> {
+  const [rows, snapshot] = await Promise.all([prisma.certificate.findMany({ orderBy: { name: 'asc' } }), getCurrentSnapshot(prisma)]);
+  return rows.map((r) => toRecord(r, listenersUsing(snapshot, r.id)));
+}
+
+export async function getCertificate(prisma: PrismaClient, idOrName: string): Promise<TCertificate> {
+  const row = await findRow(prisma, idOrName);
+  return toRecord(row, listenersUsing(await getCurrentSnapshot(prisma), row.id));
+}
+
+/**
+ * Uploads a certificate: checked (see parseCertificateUpload), its key sealed under the row's
+ * own context, and committed as a revision, so data planes get it (with the key, over the link)
+ * as soon as a listener names it.
+ */
+export async function uploadCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateUpload }): Promise<TCertificate> {
+  const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
+  const id = randomUUID();
+  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(id));
+  const { result } = await commitChange(prisma, { actor: opts.actor, message: `upload certificate ${opts.input.name} (${parsed.names.join(', ')})` }, async (tx) => {
+    if (await tx.certificate.findUnique({ where: { name: opts.input.name } })) throw AppError.field('name', `a certificate named ${opts.input.name} exists already; rotate it, or pick another name`, 'CONFLICT');
+    return tx.certificate.create({ data: { id, name: opts.input.name, chainPem: parsed.chain, keySealed, names: parsed.names, notBefore: parsed.notBefore, notAfter: parsed.notAfter, fingerprint: parsed.fingerprint, keyType: parsed.keyType, issuer: parsed.issuer } });
+  });
+  return toRecord(result, []);
+}
+
+/**
+ * Replaces a certificate's chain and key under the same id (listeners keep naming it) and bumps
+ * its version: data planes build a new TLS context for new handshakes, open connections stay.
+ */
+export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateRotate }): Promise<TCertificate> {
+  const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
+  const current = await findRow(prisma, opts.input.id);
+  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(current.id));
+  const { result } = await commitChange(prisma, { actor: opts.actor, message: `rotate certificate ${current.name} (${parsed.names.join(', ')}, until ${parsed.notAfter.toISOString().slice(0, 10)})` }, (tx) =>
+    tx.certificate.update({
+      where: { id: current.id },
+      data: { chainPem: parsed.chain, keySealed, names: parsed.names, notBefore: parsed.notBefore, notAfter: parsed.notAfter, fingerprint: parsed.fingerprint, keyType: parsed.keyType, issuer: parsed.issuer, version: { increment: 1 } },
+    }),
+  );
+  return toRecord(result, listenersUsing(await getCurrentSnapshot(prisma), result.id));
+}
+
+/** Deletes a certificate no listener serves; one in use is refused, naming the listeners. */
+export async function deleteCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateDelete }): Promise<void> {
+  const row = await findRow(prisma, opts.input.id);
+  await commitChange(prisma, { actor: opts.actor, message: `delete certificate ${row.name}` }, async (tx) => {
+    // Read under the revision lock: no listener can start using it between this check and the delete.
+    const users = listenersUsing(await getCurrentSnapshot(tx as PrismaClient), row.id);
+    if (users.length) throw AppError.field('id', `certificate ${row.name} is served by listener${users.length > 1 ? 's' : ''} ${users.join(', ')}: take it off ${users.length > 1 ? 'them' : 'it'} first`, 'CONFLICT');
+    const res = await tx.certificate.deleteMany({ where: { id: row.id, version: opts.input.expectedVersion } });
+    if (res.count === 0) throw new AppError('PRECONDITION_FAILED', `certificate ${row.name} changed since you read it (now version ${row.version}); reload and try again`);
+  });
+}
