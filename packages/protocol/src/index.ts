@@ -22,3 +22,5 @@ export * from './route-table';
 export * from './config-import';
 export * from './access-log';
 export * from './api-output';
+export * from './listener-api';
+export * from './route-explain';

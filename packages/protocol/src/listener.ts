@@ -30,8 +30,11 @@ const listenerFields = {
   tls: ZListenerTls.optional(),
 };
 
+/** A listener's fields without the checks across them (patches are built from this). */
+export const ZListenerFields = z.object(listenerFields);
+
 /** https and TLS settings are part of the model already so that configs can name them; a data plane cannot serve them yet. */
-function refuseUnbuilt(l: { protocol: TListenerProtocol; tls?: unknown }, ctx: z.RefinementCtx): void {
+export function refuseUnbuilt(l: { protocol: TListenerProtocol; tls?: unknown }, ctx: z.RefinementCtx): void {
   if (l.protocol === 'https') ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'https listeners are not yet supported (TLS termination is not built yet): use http or tcp' });
   if (l.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings are not yet supported (TLS termination is not built yet)' });
 }

@@ -44,6 +44,22 @@ export function routeRegexProblem(source: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Compiles a route's path regex for V8's linear-time engine (the `l` flag): no pattern can make
+ * matching backtrack. The process must have enabled `--enable-experimental-regexp-engine`
+ * (the data plane's and the control plane's route-regex modules do); without it this throws,
+ * so a regex is refused rather than run by a backtracking engine.
+ */
+export function compileLinearRegex(source: string): RegExp {
+  const problem = routeRegexProblem(source);
+  if (problem) throw new Error(problem);
+  try {
+    return new RegExp(source, 'l');
+  } catch (err) {
+    throw new Error(`regex ${JSON.stringify(source)} cannot run in linear time: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export const ZPathMatch = z.discriminatedUnion(
   'type',
   [
@@ -197,8 +213,11 @@ const routeFields = {
   timeouts: ZRouteTimeouts.optional(),
 };
 
+/** A route's fields without the checks across them (patches are built from this). */
+export const ZRouteFields = z.object(routeFields);
+
 type RouteShape = { match: TRouteMatch; action: TRouteAction; rewrite?: TRewrite; timeouts?: unknown; headers: THeaderRules };
-function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
+export function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
   if (r.action.type !== 'pool') {
     if (r.rewrite) ctx.addIssue({ code: 'custom', path: ['rewrite'], message: 'a rewrite needs a pool action' });
     if (r.timeouts) ctx.addIssue({ code: 'custom', path: ['timeouts'], message: 'timeouts need a pool action' });

@@ -4,10 +4,11 @@ import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
 import { commitChange } from '../revisions/commit-change';
 import { findPoolRow } from './find-pool';
-import { poolColumns, toBackend, toPool } from './pool-mapper';
+import { refuseIfRoutedTo, syncOwnListener } from './own-listener';
+import { POOL_INCLUDE, poolColumns, toBackend, toPool } from './pool-mapper';
 
 export async function listPools(prisma: PrismaClient): Promise<(TPool & { backendCount: number })[]> {
-  const rows = await prisma.pool.findMany({ orderBy: { name: 'asc' }, include: { _count: { select: { backends: true } } } });
+  const rows = await prisma.pool.findMany({ orderBy: { name: 'asc' }, include: { ...POOL_INCLUDE, _count: { select: { backends: true } } } });
   return rows.map((r) => ({ ...toPool(r), backendCount: r._count.backends }));
 }
 
@@ -24,7 +25,12 @@ export interface CreatePoolOptions {
 }
 
 export async function createPool(prisma: PrismaClient, { actor, config, reason }: CreatePoolOptions): Promise<TPool> {
-  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}` }, (tx) => tx.pool.create({ data: poolColumns(config) }));
+  const made = config.listenPort === undefined ? '' : ` with listener ${config.name} on port ${config.listenPort}`;
+  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}${made}` }, async (tx) => {
+    const row = await tx.pool.create({ data: poolColumns(config) });
+    await syncOwnListener(tx, row.id, config);
+    return tx.pool.findUniqueOrThrow({ where: { id: row.id }, include: POOL_INCLUDE });
+  });
   return toPool(result);
 }
 
@@ -54,7 +60,8 @@ export async function updatePool(prisma: PrismaClient, { actor, update, reason }
     if (!merged.success) throw new AppError('BAD_REQUEST', 'invalid pool configuration', flattenZodIssues(merged.error.issues));
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);
-    return tx.pool.findUniqueOrThrow({ where: { id: row.id } });
+    await syncOwnListener(tx, row.id, merged.data);
+    return tx.pool.findUniqueOrThrow({ where: { id: row.id }, include: POOL_INCLUDE });
   });
   return toPool(result);
 }
@@ -68,7 +75,8 @@ export interface DeletePoolOptions {
 
 export async function deletePool(prisma: PrismaClient, { actor, id, expectedVersion, reason }: DeletePoolOptions): Promise<void> {
   const row = await findPoolRow(prisma, id);
-  await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}` }, async (tx) => {
+  await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}${row.ownListener ? ' and its listener' : ''}` }, async (tx) => {
+    await refuseIfRoutedTo(tx, row.id, row.name);
     const res = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
     if (res.count === 0) {
       const still = await tx.pool.findUnique({ where: { id: row.id } });

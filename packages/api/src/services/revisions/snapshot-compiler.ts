@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type TConfigSnapshot, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
+import { SNAPSHOT_SCHEMA, type TConfigSnapshot, type TSnapshotListener, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma } from '@fulcrum/db';
+import { toListener, toRoute, toSnapshotListener } from '../listeners/listener-mapper';
 import { toBackend, toPool } from '../pools/pool-mapper';
 
 type Tx = Prisma.TransactionClient;
@@ -17,15 +18,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function hashPools(pools: TSnapshotPool[]): string {
-  return createHash('sha256').update(canonicalJson(pools)).digest('hex');
+/** What data planes compare to skip an identical snapshot: pools and listeners with their routes. */
+export function hashConfig(pools: TSnapshotPool[], listeners: TSnapshotListener[]): string {
+  return createHash('sha256').update(canonicalJson({ pools, listeners })).digest('hex');
 }
 
 /** Compiles the whole configuration, as data planes run it, from the current rows. */
 export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigSnapshot> {
   const rows = await tx.pool.findMany({ orderBy: { name: 'asc' }, include: { backends: { orderBy: [{ host: 'asc' }, { port: 'asc' }] } } });
   const pools: TSnapshotPool[] = rows.map((row) => {
-    const { id, version: _v, createdAt: _c, updatedAt: _u, ...config } = toPool(row);
+    const { id, version: _v, createdAt: _c, updatedAt: _u, listenHost: _h, listenPort: _p, ...config } = toPool(row);
     return {
       ...config,
       id,
@@ -35,6 +37,9 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
       }),
     };
   });
-  // Validation here catches a rule the database cannot express (e.g. a duplicate listener).
-  return ZConfigSnapshot.parse({ version, hash: hashPools(pools), createdAt: new Date().toISOString(), pools });
+  const listenerRows = await tx.listener.findMany({ orderBy: { name: 'asc' }, include: { routes: { orderBy: { name: 'asc' } } } });
+  const listeners = listenerRows.map((l) => toSnapshotListener(toListener(l), l.routes.map(toRoute)));
+  // Validation here catches a rule the database cannot express (a route to a pool that is
+  // missing, a tcp listener with HTTP routes, ...).
+  return ZConfigSnapshot.parse({ schema: SNAPSHOT_SCHEMA, version, hash: hashConfig(pools, listeners), createdAt: new Date().toISOString(), pools, listeners });
 }
