@@ -45,7 +45,7 @@ export const ZWhichRouteInput = z.object({
     .max(8192, 'url is at most 8192 characters')
     .refine((u) => u.startsWith('/') || /^https?:\/\/[^/?#\s]+/i.test(u), 'url must be a path starting with / or an http(s):// URL')
     .refine((u) => !/[\s\0-\x1f\x7f]/.test(u), 'url may not hold spaces or control characters'),
-  method: zToken('method').transform((m) => m.toUpperCase()).default('GET'),
+  method: zToken('method').overwrite((m) => m.toUpperCase()).default('GET'),
   /** Request headers by name; a Host here wins over the URL's host. */
   headers: z.record(zToken('header name'), z.string().max(8192, 'a header value is at most 8192 characters')).default({}),
 });

@@ -130,7 +130,7 @@ export const ZPoolConfig = z.object({
    * the pool on this address and port, with one catch-all route to it. Absent: the pool is
    * reached only through routes of other listeners.
    */
-  listenHost: ZHost.optional(),
+  listenHost: ZHost.default('0.0.0.0'),
   listenPort: ZPort.optional(),
   algorithm: ZAlgorithm.default('round_robin'),
   hashKey: ZHashKey.default({ source: 'client_ip' }),

@@ -1,7 +1,8 @@
--- Listeners and routes (#16): a pool no longer listens by itself. Every pool's listen address
--- becomes a listener named after the pool, made with it in one step (poolId), with one
--- catch-all route to it; both take the pool's id, as the data plane's schema-1 upgrade does, so
--- the compiled snapshot serves the same ports with the same head limits and idle timeout.
+-- Listeners and routes (#16): a pool no longer listens by itself. The listen address of every
+-- pool becomes a listener named after the pool, made with it in one step (poolId), with one
+-- catch-all route to it. Both take the id of the pool, as the schema-1 upgrade of data planes
+-- does, so the compiled snapshot serves the same ports with the same head limits and idle timeout.
+-- (No semicolons or quotes in these comments: the migration runner splits statements on them.)
 
 CREATE TYPE "ListenerProtocol" AS ENUM ('http', 'https', 'tcp');
 
@@ -49,8 +50,8 @@ CREATE UNIQUE INDEX "Route_listenerId_name_key" ON "Route"("listenerId", "name")
 
 ALTER TABLE "Listener" ADD CONSTRAINT "Listener_poolId_fkey" FOREIGN KEY ("poolId") REFERENCES "Pool"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "Route" ADD CONSTRAINT "Route_listenerId_fkey" FOREIGN KEY ("listenerId") REFERENCES "Listener"("id") ON DELETE CASCADE ON UPDATE CASCADE;
--- NO ACTION (checked at the end of the statement): deleting a pool takes its own listener and
--- that listener's route to it along, but a route on another listener keeps the pool from going.
+-- NO ACTION: a pool that a route sends to cannot be deleted from under it. Deleting a pool
+-- deletes its own listener (and so the route of that listener) first.
 ALTER TABLE "Route" ADD CONSTRAINT "Route_poolId_fkey" FOREIGN KEY ("poolId") REFERENCES "Pool"("id") ON DELETE NO ACTION ON UPDATE CASCADE;
 
 -- The listener takes what a pool read before any route was known: the head limits and trusted

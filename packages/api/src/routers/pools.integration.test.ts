@@ -58,7 +58,7 @@ describe('pools', () => {
     }
     const dup = await failure(op.pools.create({ name: 'web-2', listenPort: 18080 }));
     expect(dup.code).toBe('BAD_REQUEST');
-    expect(dup.fields.listenPort?.[0]).toMatch(/already listens/);
+    expect(dup.fields.listenPort?.[0]).toMatch(/port 18080 is already used by listener web/);
     expect(await api.db.prisma.configRevision.count()).toBe(before);
   });
 

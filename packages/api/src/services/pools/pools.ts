@@ -77,8 +77,11 @@ export async function deletePool(prisma: PrismaClient, { actor, id, expectedVers
   const row = await findPoolRow(prisma, id);
   await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}${row.ownListener ? ' and its listener' : ''}` }, async (tx) => {
     await refuseIfRoutedTo(tx, row.id, row.name);
-    const res = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
-    if (res.count === 0) {
+    const current = await tx.pool.count({ where: { id: row.id, version: expectedVersion } });
+    // Its own listener first: the route of that listener holds the pool until it goes.
+    if (current === 1) await tx.listener.deleteMany({ where: { poolId: row.id } });
+    const deleted = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
+    if (deleted.count === 0) {
       const still = await tx.pool.findUnique({ where: { id: row.id } });
       if (!still) throw new AppError('NOT_FOUND', `no pool ${id}`);
       throw staleError('pool', still.version);
