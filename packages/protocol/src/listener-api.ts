@@ -13,7 +13,14 @@ import { ZRouteFields, checkRoute } from './route';
 const ZRef = (what: string) => z.string().trim().min(1, `${what} is required`).max(64, `${what} is at most 64 characters`);
 const ZExpectedVersion = z.number().int().min(1);
 
-export const ZListenerCreate = ZListenerFields.extend({ reason: ZChangeReason }).superRefine(refuseUnbuilt);
+export const ZListenerCreate = ZListenerFields.extend({
+  /** A pool to send everything to: the listener starts with one catch-all route to it (a tcp listener needs one). */
+  pool: ZRef('pool').optional(),
+  reason: ZChangeReason,
+}).superRefine((l, ctx) => {
+  refuseUnbuilt(l, ctx);
+  if (l.protocol === 'tcp' && l.pool === undefined) ctx.addIssue({ code: 'custom', path: ['pool'], message: 'a tcp listener forwards every connection to one pool: name it' });
+});
 export type TListenerCreate = z.infer<typeof ZListenerCreate>;
 export const ZListenerUpdate = z.object({ id: ZRef('listener'), expectedVersion: ZExpectedVersion, patch: zPatch(ZListenerFields), reason: ZChangeReason });
 export type TListenerUpdate = z.infer<typeof ZListenerUpdate>;

@@ -1,11 +1,11 @@
-import { RouteTable, type TListener, type TListenerCreate, type TListenerListItem, type TListenerUpdate, type TListenerWithRoutes, type TRoute, ZListenerConfig, applyPatch, flattenZodIssues } from '@fulcrum/protocol';
+import { CATCH_ALL_MATCH, RouteTable, type TListener, type TListenerCreate, type TListenerListItem, type TListenerUpdate, type TListenerWithRoutes, type TRoute, ZListenerConfig, applyPatch, flattenZodIssues } from '@fulcrum/protocol';
 import type { Prisma, PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
 import { staleError } from '../pools/pools';
 import { commitChange } from '../revisions/commit-change';
 import { findListenerRow } from './find-listener';
-import { listenerColumns, toListener, toRoute, toSnapshotRoute } from './listener-mapper';
+import { listenerColumns, routeColumns, toListener, toRoute, toSnapshotRoute } from './listener-mapper';
 import { compileRouteRegex } from './route-regex';
 
 type Tx = Prisma.TransactionClient;
@@ -42,7 +42,7 @@ async function refuseTaken(tx: Tx, config: { name: string; port: number }, self?
 /** A tcp listener forwards connections, not requests: it takes one catch-all route to a pool. */
 async function refuseTcpWithHttpRoutes(tx: Tx, listenerId: string, name: string): Promise<void> {
   const routes = await tx.route.findMany({ where: { listenerId }, select: { name: true, action: true, match: true } });
-  const catchAll = (m: unknown) => JSON.stringify(m) === JSON.stringify({ hosts: [], path: { type: 'prefix', value: '/' }, methods: [], headers: [], query: [] });
+  const catchAll = (m: unknown) => JSON.stringify(m) === JSON.stringify(CATCH_ALL_MATCH);
   const bad = routes.find((r) => !catchAll(r.match) || (r.action as { type?: string }).type !== 'pool');
   if (routes.length > 1 || bad) throw AppError.field('protocol', `listener ${name} has HTTP routes (${(bad ?? routes[1]!).name}); a tcp listener takes one catch-all route to a pool`);
 }
@@ -53,10 +53,17 @@ export interface CreateListenerOptions {
   reason?: string;
 }
 
-export async function createListener(prisma: PrismaClient, { actor, config, reason }: CreateListenerOptions): Promise<TListener> {
-  const { result } = await commitChange(prisma, { actor, message: reason || `create listener ${config.name} on port ${config.port}` }, async (tx) => {
+export async function createListener(prisma: PrismaClient, { actor, config: { pool, ...config }, reason }: CreateListenerOptions): Promise<TListener> {
+  const to = pool === undefined ? '' : ` to pool ${pool}`;
+  const { result } = await commitChange(prisma, { actor, message: reason || `create listener ${config.name} on port ${config.port}${to}` }, async (tx) => {
     await refuseTaken(tx, config);
-    return tx.listener.create({ data: listenerColumns(config) });
+    const row = await tx.listener.create({ data: listenerColumns(config) });
+    if (pool !== undefined) {
+      const target = await tx.pool.findFirst({ where: { OR: [{ id: pool }, { name: pool }] }, select: { id: true, name: true } });
+      if (!target) throw AppError.field('pool', `no pool ${pool}`);
+      await tx.route.create({ data: { listenerId: row.id, ...routeColumns({ name: target.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: target.id }, headers: { request: [], response: [] } }) } });
+    }
+    return row;
   });
   return toListener(result);
 }

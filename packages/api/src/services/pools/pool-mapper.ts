@@ -30,7 +30,7 @@ export function toPool(row: PoolRow): TPool {
 }
 
 /** The columns a full pool config is stored in (its listen address belongs to its own listener: see ownListenerOf). */
-export function poolColumns(config: TPoolConfig) {
+export function poolColumns(config: Omit<TPoolConfig, 'listenHost' | 'listenPort'>) {
   return {
     name: config.name,
     protocol: config.protocol,
