@@ -1,8 +1,7 @@
 import { stopTestServer } from '@fulcrum/db/testing';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, createTestApi, startRestServer } from '../test-support';
+import { type TestApi, createTestApi, startRestServer, trpcFailure as failure } from '../test-support';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -12,20 +11,6 @@ afterAll(async () => {
   await api.db.drop();
   await stopTestServer();
 });
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; fields: Record<string, string[]> }> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(TRPCError);
-    const e = err as TRPCError;
-    const cause = e.cause as { fieldErrors?: Record<string, string[]>; issues?: { path: PropertyKey[]; message: string }[] } | undefined;
-    const fields: Record<string, string[]> = { ...(cause?.fieldErrors ?? {}) };
-    for (const i of cause?.issues ?? []) (fields[i.path.map(String).join('.')] ??= []).push(i.message);
-    return { code: e.code, message: e.message, fields };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function latestSnapshot() {
   const row = await api.db.prisma.configRevision.findFirstOrThrow({ orderBy: { version: 'desc' } });

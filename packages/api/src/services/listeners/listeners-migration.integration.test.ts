@@ -1,40 +1,15 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { connectionParts, getPrisma, closePrisma, withDatabase } from '@fulcrum/db';
-import { migrateDeploy, migrationsDir } from '@fulcrum/db/migrate';
-import { stopTestServer, testServer } from '@fulcrum/db/testing';
+import { closePrisma, getPrisma } from '@fulcrum/db';
+import { databaseBefore, sqlAt as sql, stopTestServer, testServer } from '@fulcrum/db/testing';
 import { ZConfigSnapshot, ZSnapshotPoolV1 } from '@fulcrum/protocol';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileSnapshot } from '../revisions/snapshot-compiler';
 import type { Actor } from '../../trpc';
 import { deletePool, getPool } from '../pools/pools';
+import { compileSnapshot } from '../revisions/snapshot-compiler';
 
 const MIGRATION = '20261130210000_listeners_and_routes';
-const dirs: string[] = [];
 afterAll(async () => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
   await stopTestServer();
 });
-
-/** The project's migrations up to (not including) the one under test. */
-function migrationsBefore(name: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-mig-before-'));
-  dirs.push(dir);
-  for (const entry of readdirSync(migrationsDir)) if (entry < name || !/^\d{14}_/.test(entry)) cpSync(path.join(migrationsDir, entry), path.join(dir, entry), { recursive: true });
-  return dir;
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client(connectionParts(url));
-  await c.connect();
-  try {
-    return (await c.query<T>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 // Pools as a database before listeners held them: one with its own head limits, idle timeout
 // and address, one tcp, one all defaults (empty JSON columns).
@@ -46,12 +21,9 @@ const pools = [
 
 describe(`migration ${MIGRATION}`, () => {
   it('turns every pool port into a listener with a catch-all route: the compiled snapshot serves the same ports as before', async () => {
-    const { adminUrl } = await testServer();
-    const name = `fulcrum_mig_${process.pid}_${Date.now()}`;
-    await sql(adminUrl, `CREATE DATABASE "${name}"`);
-    const url = withDatabase(adminUrl, name);
+    const db = await databaseBefore((await testServer()).adminUrl, MIGRATION);
+    const { url } = db;
     try {
-      await migrateDeploy(url, { migrationsDir: migrationsBefore(MIGRATION) });
       for (const p of pools) {
         await sql(
           url,
@@ -70,7 +42,7 @@ describe(`migration ${MIGRATION}`, () => {
         ),
       });
 
-      expect(await migrateDeploy(url)).toContain(MIGRATION);
+      expect(await db.migrate()).toContain(MIGRATION);
 
       const prisma = getPrisma(url);
       try {
@@ -94,7 +66,7 @@ describe(`migration ${MIGRATION}`, () => {
         await closePrisma(url);
       }
     } finally {
-      await sql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await db.drop();
     }
   });
 });
