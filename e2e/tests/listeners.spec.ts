@@ -39,7 +39,7 @@ area('listeners and routes', () => {
         const routeForm = page.getByRole('form', { name: 'Add route' });
         await routeForm.getByLabel('Route name').fill(route);
         await routeForm.getByLabel('Hosts').fill(host);
-        await routeForm.getByLabel('Pool').selectOption({ label: pool.name });
+        await routeForm.locator('select[name="action.poolId"]').selectOption({ label: pool.name });
         await routeForm.getByRole('button', { name: 'Add route' }).click();
         await expect(page.locator(`tr[data-route="${route}"]`)).toBeVisible();
       }
