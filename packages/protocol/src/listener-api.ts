@@ -54,7 +54,10 @@ export const ZWhichRouteInput = z.object({
     .refine((u) => !/[\s\0-\x1f\x7f]/.test(u), 'url may not hold spaces or control characters'),
   method: zToken('method').overwrite((m) => m.toUpperCase()).default('GET'),
   /** Request headers by name; a Host here wins over the URL's host. */
-  headers: z.record(zToken('header name'), z.string().max(8192, 'a header value is at most 8192 characters')).default({}),
+  headers: z
+    .record(zToken('header name'), z.string().max(8192, 'a header value is at most 8192 characters'))
+    .refine((h) => Object.keys(h).length <= 100, 'at most 100 headers')
+    .default({}),
 });
 export type TWhichRouteInput = z.infer<typeof ZWhichRouteInput>;
 

@@ -112,6 +112,22 @@ describe('listeners and routes', () => {
     expect(await failure(op.pools.delete({ id: 'db', expectedVersion: db.version }))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/used by route (db|api) on listener/) });
   });
 
+  it('tests URLs against regex routes in linear time, and bounds what a test may send', async () => {
+    const op = await api.as('operator');
+    await op.pools.create({ name: 'regex-pool' });
+    await op.listeners.create({ name: 'regex-edge', port: 18250 });
+    await op.routes.create({ listener: 'regex-edge', name: 'as', match: { path: { type: 'regex', value: '^/(a+)+$' } }, action: { type: 'pool', poolId: 'regex-pool' } });
+    // A backtracking engine takes 2^40 steps on this path (it would hang the control plane); the data plane's engine answers at once.
+    const hostile = await op.listeners.whichRoute({ listener: 'regex-edge', url: `/${'a'.repeat(40)}!` });
+    expect(hostile.route).toBeNull();
+    expect(hostile.checks.at(-1)?.reasons.at(-1)).toMatch(/does not match/);
+    expect((await op.listeners.whichRoute({ listener: 'regex-edge', url: '/aaaa' })).route?.name).toBe('as');
+    const headers = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`x-h${i}`, 'v']));
+    expect((await failure(op.listeners.whichRoute({ listener: 'regex-edge', url: '/', headers }))).fields.headers?.[0]).toMatch(/at most 100 headers/);
+    expect((await failure(op.listeners.whichRoute({ listener: 'regex-edge', url: 'ftp://x/' }))).fields.url?.[0]).toMatch(/path starting with \//);
+    expect((await failure(op.listeners.whichRoute({ listener: 'nope', url: '/' }))).code).toBe('NOT_FOUND');
+  });
+
   it('a pool with a port makes its listener and catch-all route in one revision; they follow the pool and go with it', async () => {
     const op = await api.as('operator');
     const before = await api.db.prisma.configRevision.count();

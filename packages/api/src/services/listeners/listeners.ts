@@ -6,7 +6,7 @@ import { staleError } from '../pools/pools';
 import { commitChange } from '../revisions/commit-change';
 import { findListenerRow } from './find-listener';
 import { listenerColumns, routeColumns, toListener, toRoute, toSnapshotRoute } from './listener-mapper';
-import { compileRouteRegex } from './route-regex';
+import { compileRouteRegexOrNever } from './route-regex';
 
 type Tx = Prisma.TransactionClient;
 
@@ -18,7 +18,7 @@ export async function listListeners(prisma: PrismaClient): Promise<TListenerList
 /** Routes in the data plane's match order (route-table.ts), and every place of that order. */
 export function routeOrder(routes: TRoute[]): Pick<TListenerWithRoutes, 'routes' | 'order'> {
   const byId = new Map(routes.map((r) => [r.id, r]));
-  const table = new RouteTable(routes.map(toSnapshotRoute), compileRouteRegex);
+  const table = new RouteTable(routes.map(toSnapshotRoute), compileRouteRegexOrNever);
   const order = table.ordered.map((e) => ({ routeId: e.route.id, route: e.route.name, host: e.exactHost ?? (e.suffix === undefined ? null : `*.${e.suffix}`) }));
   const seen = new Set<string>();
   const ordered = order.filter((o) => (seen.has(o.routeId) ? false : (seen.add(o.routeId), true))).map((o) => byId.get(o.routeId)!);

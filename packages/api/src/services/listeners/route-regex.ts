@@ -6,3 +6,16 @@ import { compileLinearRegex } from '@fulcrum/protocol';
 setFlagsFromString('--enable-experimental-regexp-engine');
 
 export const compileRouteRegex: (source: string) => RegExp = compileLinearRegex;
+
+/**
+ * For showing and testing a saved table: a regex this engine cannot run (a route stored before
+ * a check, or restored from an old revision) matches nothing here instead of failing the page;
+ * the data plane refuses that listener with the reason.
+ */
+export function compileRouteRegexOrNever(source: string): { test(s: string): boolean } {
+  try {
+    return compileLinearRegex(source);
+  } catch {
+    return { test: () => false };
+  }
+}

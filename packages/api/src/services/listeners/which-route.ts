@@ -2,7 +2,7 @@ import { RouteTable, type TWhichRouteAnswer, type TWhichRouteInput, explainRoute
 import type { PrismaClient } from '@fulcrum/db';
 import { findListenerRow } from './find-listener';
 import { toRoute, toSnapshotRoute } from './listener-mapper';
-import { compileRouteRegex } from './route-regex';
+import { compileRouteRegexOrNever } from './route-regex';
 
 /**
  * Which route of a listener a request would take, and why: decided by the data plane's own
@@ -12,7 +12,7 @@ import { compileRouteRegex } from './route-regex';
 export async function whichRoute(prisma: PrismaClient, input: TWhichRouteInput): Promise<TWhichRouteAnswer> {
   const listener = await findListenerRow(prisma, input.listener);
   const routes = (await prisma.route.findMany({ where: { listenerId: listener.id }, orderBy: { name: 'asc' } })).map(toRoute);
-  const table = new RouteTable(routes.map(toSnapshotRoute), compileRouteRegex);
+  const table = new RouteTable(routes.map(toSnapshotRoute), compileRouteRegexOrNever);
   const absolute = /^https?:\/\/([^/?#]+)/i.exec(input.url);
   const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
   if (absolute && !headers.has('host')) headers.set('host', absolute[1]!.replace(/^.*@/, ''));
@@ -23,7 +23,7 @@ export async function whichRoute(prisma: PrismaClient, input: TWhichRouteInput):
   const checks: TWhichRouteAnswer['checks'] = [];
   for (const e of table.ordered) {
     const place = e.exactHost ?? (e.suffix === undefined ? null : `*.${e.suffix}`);
-    const why = explainRoute(e.route, place, req, compileRouteRegex);
+    const why = explainRoute(e.route, place, req, compileRouteRegexOrNever);
     checks.push({ routeId: e.route.id, route: e.route.name, host: place, ...why });
     if (matched && e.route === matched.route && why.matched) break;
   }
