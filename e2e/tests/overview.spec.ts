@@ -87,7 +87,7 @@ test('a dead backend leads the overview with since when and why; the pool page s
     await page.goto(`/pools/${pool.id}`);
     const doomedRow = page.locator(`tr[data-backend="${doomedAddr}"]`);
     await expect(doomedRow.locator('td.health')).toHaveText('healthy', { timeout: 60_000 });
-    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="healthy"]`).first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="healthy"]`).first()).toBeVisible({ timeout: 60_000 });
     // Chart axes read as clock times.
     await expect(page.locator('[data-chart="Client responses/s"] .chart-tick').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
 
@@ -96,19 +96,19 @@ test('a dead backend leads the overview with since when and why; the pool page s
     const killed = Date.now();
 
     // The pool page: a red row with "—" for its numbers, red on the timeline, a mark on the charts.
-    await expect(doomedRow).toHaveAttribute('data-dead', 'true', { timeout: 20_000 });
+    await expect(doomedRow).toHaveAttribute('data-dead', 'true', { timeout: 60_000 });
     await expect(doomedRow).toHaveClass(/row-problem/);
     await expect(doomedRow.locator('td.active')).toHaveText('—');
     await expect(doomedRow.locator('td.rps')).toHaveText(/^—/);
     await expect(doomedRow.locator('.down-note')).toBeVisible();
-    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="unhealthy"], [data-health-timeline="${doomedAddr}"] [data-state="ejected"]`).first()).toBeVisible({ timeout: 20_000 });
-    await expect(page.locator('.chart-marks [data-mark="unhealthy"], .chart-marks [data-mark="ejected"]', { hasText: doomedAddr }).first()).toBeVisible({ timeout: 20_000 });
+    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="unhealthy"], [data-health-timeline="${doomedAddr}"] [data-state="ejected"]`).first()).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator('.chart-marks [data-mark="unhealthy"], .chart-marks [data-mark="ejected"]', { hasText: doomedAddr }).first()).toBeVisible({ timeout: 60_000 });
 
     // The overview: the problem first, with since when and the last check's result; the pool's row red.
     await page.getByRole('link', { name: 'Overview' }).click();
     const onOverview = Date.now();
     const problem = page.locator('[data-problem="backend_down"]', { hasText: doomedAddr });
-    await expect(problem).toContainText(new RegExp(`in ${name} is (down|ejected) since \\d\\d:\\d\\d:\\d\\d`), { timeout: 20_000 });
+    await expect(problem).toContainText(new RegExp(`in ${name} is (down|ejected) since \\d\\d:\\d\\d:\\d\\d`), { timeout: 60_000 });
     await expect(problem).toContainText('last check:');
     console.log(`e2e: the overview named ${doomedAddr} down ${Date.now() - onOverview} ms after it opened (${Date.now() - killed} ms after the backend stopped): "${(await problem.innerText()).trim()}"`);
     await expect(page.locator(`tr[data-pool="${name}"]`)).toHaveClass(/row-problem/);
@@ -117,7 +117,7 @@ test('a dead backend leads the overview with since when and why; the pool page s
     // A config change is a mark on the charts that opens the revision's diff.
     await page.locator(`tr[data-pool="${name}"]`).getByRole('link', { name }).click();
     const mark = page.locator('.chart-marks [data-mark="revision"]').last();
-    await expect(mark).toBeVisible({ timeout: 20_000 });
+    await expect(mark).toBeVisible({ timeout: 60_000 });
     const version = Number(/revision (\d+)/.exec(await mark.innerText())![1]);
 
     // CPU the live pool page costs over 30 s of live updates: the renderer's CPU time (SystemInfo,

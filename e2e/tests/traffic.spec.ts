@@ -80,7 +80,7 @@ area('live traffic and monitoring', () => {
     try {
       await page.goto('/');
       const row = page.locator(`tr[data-pool="${pool.name}"]`);
-      await expect(row.locator('td.errors')).toHaveText(/^0\.0%/, { timeout: 30_000 });
+      await expect(row.locator('td.errors')).toHaveText(/^0\.0%/, { timeout: 60_000 });
       await expect(row.locator('td.rps')).not.toHaveText(/^0/);
 
       for (const b of pair) await b.stop();

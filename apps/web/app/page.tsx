@@ -64,7 +64,7 @@ export default function OverviewPage() {
                       <Link href={`/pools/${p.id}`}>{p.name}</Link>
                     </td>
                     <td className="mono">
-                      {p.protocol}://{p.listenHost}:{p.listenPort}
+                      {p.listenPort === undefined ? <span className="muted">routed</span> : `${p.protocol}://${p.listenHost}:${p.listenPort}`}
                     </td>
                     <td>{p.algorithm.replaceAll('_', ' ')}</td>
                     {s ? (

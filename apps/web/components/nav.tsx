@@ -8,6 +8,7 @@ import { useTRPC } from '../lib/trpc';
 
 const LINKS = [
   { href: '/', label: 'Overview' },
+  { href: '/listeners', label: 'Listeners' },
   { href: '/dataplanes', label: 'Data planes' },
   { href: '/certificates', label: 'Certificates' },
   { href: '/revisions', label: 'Revisions' },
@@ -37,7 +38,7 @@ export function Nav() {
       </Link>
       <nav aria-label="main">
         {LINKS.map((l) => (
-          <Link key={l.href} href={l.href} className={pathname === l.href ? 'active' : undefined}>
+          <Link key={l.href} href={l.href} className={pathname === l.href || (l.href !== '/' && pathname.startsWith(`${l.href}/`)) ? 'active' : undefined}>
             {l.label}
           </Link>
         ))}

@@ -13,7 +13,7 @@ export function readForm(form: FormData): TPoolConfigInput {
     name: String(form.get('name') ?? ''),
     protocol: textOf(form.get('protocol')) as TPoolConfigInput['protocol'],
     listenHost: textOf(form.get('listenHost')),
-    listenPort: numberOf(form.get('listenPort')) as number,
+    listenPort: numberOf(form.get('listenPort')),
     algorithm: textOf(form.get('algorithm')) as TPoolConfigInput['algorithm'],
     hashKey: { source: textOf(form.get('hashKey.source')) as 'client_ip', name: textOf(form.get('hashKey.name')) },
     healthCheck: {
@@ -97,7 +97,7 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Listen address" name="listenHost" errors={errors}>
             {input('listenHost', d.listenHost)}
           </Field>
-          <Field label="Listen port" name="listenPort" errors={errors}>
+          <Field label="Listen port" name="listenPort" errors={errors} hint="Makes the pool's own listener with one catch-all route; leave empty to reach it through a listener's routes">
             {input('listenPort', initial?.listenPort, 'number')}
           </Field>
         </div>

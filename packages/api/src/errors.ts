@@ -60,7 +60,9 @@ function isPrismaKnownError(err: unknown): err is PrismaKnownError {
 
 /** Unique indexes a user can run into -> the input field a form should mark, and what to say. */
 const UNIQUE_MESSAGES: Record<string, { field: string; message: string }> = {
-  Pool_listenPort_key: { field: 'listenPort', message: 'another pool already listens on this port' },
+  Listener_port_key: { field: 'port', message: 'another listener already uses this port' },
+  Listener_name_key: { field: 'name', message: 'a listener with this name already exists' },
+  Route_listenerId_name_key: { field: 'name', message: 'this listener already has a route with this name' },
   Pool_name_key: { field: 'name', message: 'a pool with this name already exists' },
   Backend_poolId_host_port_key: { field: 'port', message: 'this pool already has a backend at this host and port' },
   User_email_key: { field: 'email', message: 'a user with this email already exists' },

@@ -6,9 +6,11 @@ import { databaseCredentialsRouter } from './routers/database-credentials';
 import { dataplanesRouter } from './routers/dataplanes';
 import { deploysRouter } from './routers/deploys';
 import { eventsRouter } from './routers/events';
+import { listenersRouter } from './routers/listeners';
 import { poolsRouter } from './routers/pools';
 import { providerProfilesRouter } from './routers/provider-profiles';
 import { revisionsRouter } from './routers/revisions';
+import { routesRouter } from './routers/routes';
 import { scalingRouter } from './routers/scaling';
 import { statsRouter } from './routers/stats';
 import { tailRouter } from './routers/tail';
@@ -19,6 +21,8 @@ import { createCallerFactory, router } from './trpc';
 export const appRouter = router({
   auth: authRouter,
   pools: poolsRouter,
+  listeners: listenersRouter,
+  routes: routesRouter,
   backends: backendsRouter,
   revisions: revisionsRouter,
   events: eventsRouter,

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { TRPCError } from '@trpc/server';
 import { type TestDatabase, createTestDatabase } from '@fulcrum/db/testing';
 import type { TRole } from '@fulcrum/protocol';
 import { createRestHandler } from './rest';
@@ -55,4 +56,19 @@ export async function startRestServer(api: TestApi): Promise<{ base: string; clo
     base: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/** The tRPC error a call failed with, with the field errors the formatter would send. */
+export async function trpcFailure(p: Promise<unknown>): Promise<{ code: string; message: string; fields: Record<string, string[]> }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof TRPCError)) throw err;
+    const e = err as TRPCError;
+    const cause = e.cause as { fieldErrors?: Record<string, string[]>; issues?: { path: PropertyKey[]; message: string }[] } | undefined;
+    const fields: Record<string, string[]> = { ...(cause?.fieldErrors ?? {}) };
+    for (const i of cause?.issues ?? []) (fields[i.path.map(String).join('.')] ??= []).push(i.message);
+    return { code: e.code, message: e.message, fields };
+  }
+  throw new Error('expected the call to fail');
 }

@@ -38,6 +38,19 @@ export interface Flags {
   apply?: boolean;
   replace?: boolean;
   json?: boolean;
+  listener?: string;
+  port?: string;
+  address?: string;
+  protocol?: string;
+  host?: string[];
+  path?: string;
+  'path-type'?: string;
+  method?: string[];
+  header?: string[];
+  priority?: string;
+  redirect?: string;
+  status?: string;
+  body?: string;
 }
 
 /** What every command gets: the API, the parsed flags, its positional words and where to print. */

@@ -4,9 +4,11 @@ import { credentialsCreate, credentialsDelete, credentialsList, credentialsShow,
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
 import { certsDelete, certsList, certsRotate, certsShow, certsUpload } from './commands/certs';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
+import { listenersCreate, listenersDelete, listenersList, listenersShow } from './commands/listeners';
 import { poolsList } from './commands/pools';
 import { profilesCreate, profilesDelete, profilesList, profilesShow, profilesUpdate } from './commands/profiles';
 import { revisionsList, revisionsRollback } from './commands/revisions';
+import { routesAdd, routesDelete, routesList, routesTest, routesUpdate } from './commands/routes';
 import type { Command, Flags, Io } from './context';
 import { cliEnv } from './env';
 import { ApiError, UsageError } from './errors';
@@ -17,6 +19,19 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   fulcrumctl [--url URL] [--token T] [--json] COMMAND
 
   pools list
+  listeners list
+  listeners show   NAME                      (its routes in match order)
+  listeners create NAME --port N [--address A] [--protocol http|tcp] [--pool P]
+                   (--pool: one catch-all route to P; a tcp listener needs it)
+  listeners delete NAME
+  routes list   --listener L
+  routes add    --listener L NAME [--host H ...] [--path /p [--path-type prefix|exact|regex]]
+                [--method M ...] [--priority N] [--file ROUTE.json]
+                (--pool P | --redirect URL [--status 308] | --status N [--body TEXT])
+  routes update --listener L NAME [the same flags: only what is given changes]
+  routes delete --listener L NAME
+  routes test   --listener L URL [--method M] [--header "Name: value" ...]
+                which route the URL takes and why (exit 1: none, the proxy answers 404)
   backends list   --pool P
   backends add    --pool P HOST:PORT [--weight N] [--version LABEL] [--backup]
   backends remove --pool P HOST:PORT
@@ -62,6 +77,15 @@ Exit codes: 0 ok, 1 failed (a deploy that did not succeed, an API error), 2 usag
 
 const COMMANDS: Record<string, Command> = {
   'pools list': poolsList,
+  'listeners list': listenersList,
+  'listeners show': listenersShow,
+  'listeners create': listenersCreate,
+  'listeners delete': listenersDelete,
+  'routes list': routesList,
+  'routes add': routesAdd,
+  'routes update': routesUpdate,
+  'routes delete': routesDelete,
+  'routes test': routesTest,
   'backends list': backendsList,
   'backends add': backendsAdd,
   'backends remove': backendsRemove,
@@ -92,7 +116,7 @@ const COMMANDS: Record<string, Command> = {
 /** Commands of one word; what follows them are its arguments. */
 const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file', 'cert', 'key'] as const;
+const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file', 'cert', 'key', 'listener', 'port', 'address', 'protocol', 'path', 'path-type', 'priority', 'redirect', 'status', 'body'] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
@@ -106,6 +130,9 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       options: {
         ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
         backend: { type: 'string', multiple: true },
+        host: { type: 'string', multiple: true },
+        method: { type: 'string', multiple: true },
+        header: { type: 'string', multiple: true },
         backup: { type: 'boolean' },
         apply: { type: 'boolean' },
         replace: { type: 'boolean' },

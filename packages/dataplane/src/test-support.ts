@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { freePort } from '@fulcrum/test-support';
-import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZSnapshotPoolV1 } from '@fulcrum/protocol';
 import type { ApplyResult } from './dataplane';
 
 export { freePort };
@@ -110,7 +110,7 @@ export function snapshotFor(
   poolId = 'pool-1',
 ): TConfigSnapshotV1 {
   version++;
-  const config = ZPoolConfig.parse({ name: 'test', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false }, ...pool });
+  const config = ZSnapshotPoolV1.omit({ id: true, backends: true }).parse({ name: 'test', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false }, ...pool });
   return {
     version,
     hash: `h${version}-${Math.random()}`,

@@ -29,8 +29,8 @@ function tempDataDir(prefix: string): string {
   return dir;
 }
 
-const poolRow = (name: string, listenPort: number) => ({
-  data: { name, listenPort, hashKey: {}, healthCheck: {}, outlierDetection: {}, timeouts: {}, retries: {}, stickiness: {} },
+const poolRow = (name: string, drainTimeoutMs: number) => ({
+  data: { name, drainTimeoutMs, hashKey: {}, healthCheck: {}, outlierDetection: {}, timeouts: {}, retries: {}, stickiness: {} },
 });
 
 function isAlive(pid: number): boolean {
@@ -84,7 +84,7 @@ describe('ensureDatabase with the embedded PostgreSQL', () => {
     try {
       expect(second.appliedMigrations).toEqual([]);
       const pool = await getPrisma(second.url).pool.findUnique({ where: { name: 'survivor' } });
-      expect(pool?.listenPort).toBe(18080);
+      expect(pool?.drainTimeoutMs).toBe(18080);
     } finally {
       await closePrisma(second.url);
       await second.stop();
@@ -112,7 +112,7 @@ describe('ensureDatabase with the embedded PostgreSQL', () => {
     try {
       expect(isAlive(postmaster)).toBe(false);
       const pool = await getPrisma(again.url).pool.findUnique({ where: { name: 'before-crash' } });
-      expect(pool?.listenPort).toBe(18081);
+      expect(pool?.drainTimeoutMs).toBe(18081);
     } finally {
       await closePrisma(again.url);
       await again.stop();

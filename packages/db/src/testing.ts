@@ -120,3 +120,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+export { databaseBefore, sqlAt, type DatabaseBefore } from './migrate/migration-testing';

@@ -24,3 +24,5 @@ export * from './config-import';
 export * from './access-log';
 export * from './api-output';
 export * from './database-credential';
+export * from './listener-api';
+export * from './route-explain';

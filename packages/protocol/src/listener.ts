@@ -32,8 +32,11 @@ const listenerFields = {
   tls: ZListenerTls.optional(),
 };
 
+/** A listener's fields without the checks across them (patches are built from this). */
+export const ZListenerFields = z.object(listenerFields);
+
 /** An https listener serves at least one certificate; TLS settings belong to https listeners only. */
-function checkTls(l: { protocol: TListenerProtocol; tls?: { certificateIds: string[]; http2: boolean } | undefined }, ctx: z.RefinementCtx): void {
+export function checkTls(l: { protocol: TListenerProtocol; tls?: { certificateIds: string[]; http2: boolean } | undefined }, ctx: z.RefinementCtx): void {
   if (l.protocol !== 'https') {
     if (l.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings apply to https listeners only' });
     return;

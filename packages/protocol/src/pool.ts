@@ -163,12 +163,17 @@ export const ZHttpSettings = z.object({
 export type THttpSettings = z.infer<typeof ZHttpSettings>;
 export const HTTP_SETTINGS_DEFAULTS: THttpSettings = ZHttpSettings.parse({});
 
-/** Everything an operator sets on a pool. Defaults make `{name, protocol, listenPort}` enough. */
+/** Everything an operator sets on a pool. Defaults make `{name}` enough (`listenPort` gives it its own listener). */
 export const ZPoolConfig = z.object({
   name: ZSlug,
   protocol: ZPoolProtocol.default('http'),
+  /**
+   * A pool's own listener, made with it in one step (the common case): a listener named after
+   * the pool on this address and port, with one catch-all route to it. Absent: the pool is
+   * reached only through routes of other listeners.
+   */
   listenHost: ZHost.default('0.0.0.0'),
-  listenPort: ZPort,
+  listenPort: ZPort.optional(),
   algorithm: ZAlgorithm.default('round_robin'),
   hashKey: ZHashKey.default({ source: 'client_ip' }),
   healthCheck: ZHealthCheck.default({

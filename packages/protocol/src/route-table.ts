@@ -96,7 +96,7 @@ function routeTest(route: TSnapshotRoute, compileRegex: RegexCompiler): (req: Ro
 }
 
 /** First value per name; a malformed %-escape leaves the raw text (never throws). */
-function parseQuery(raw: string): Map<string, string> {
+export function parseQuery(raw: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!raw) return out;
   for (const part of raw.split('&', 256)) {

@@ -21,7 +21,7 @@ export const ZHostPattern = z
   .trim()
   .min(1, 'host is required')
   .max(253, 'host is at most 253 characters')
-  .transform((h) => h.toLowerCase().replace(/\.$/, ''))
+  .overwrite((h) => h.toLowerCase().replace(/\.$/, ''))
   .refine((h) => (h.startsWith('*.') ? isHostname(h.slice(2)) && h.slice(2).includes('.') : !h.includes('*') && isHostname(h)), 'host must be a name such as api.example.com or a wildcard such as *.example.com (only a leading *. and at least two labels after it)');
 
 /** Regexes are matched by a linear-time engine (see the data plane's route-regex.ts); these constructs need backtracking. */
@@ -42,6 +42,22 @@ export function routeRegexProblem(source: string): string | undefined {
     return `regex does not compile: ${err instanceof Error ? err.message : String(err)}`;
   }
   return undefined;
+}
+
+/**
+ * Compiles a route's path regex for V8's linear-time engine (the `l` flag): no pattern can make
+ * matching backtrack. The process must have enabled `--enable-experimental-regexp-engine`
+ * (the data plane's and the control plane's route-regex modules do); without it this throws,
+ * so a regex is refused rather than run by a backtracking engine.
+ */
+export function compileLinearRegex(source: string): RegExp {
+  const problem = routeRegexProblem(source);
+  if (problem) throw new Error(problem);
+  try {
+    return new RegExp(source, 'l');
+  } catch (err) {
+    throw new Error(`regex ${JSON.stringify(source)} cannot run in linear time: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export const ZPathMatch = z.discriminatedUnion(
@@ -68,7 +84,7 @@ const zMatchValue = (what: string) =>
     .refine((v) => !/[\0-\x1f\x7f]/.test(v), `${what} may not hold control characters`);
 
 export const ZHeaderMatch = z.object({
-  name: zToken('header name').transform((n) => n.toLowerCase()),
+  name: zToken('header name').overwrite((n) => n.toLowerCase()),
   /** Absent: the header only has to be present. Compared exactly with the first value. */
   value: zMatchValue('header value').optional(),
 });
@@ -83,7 +99,7 @@ export const ZRouteMatch = z.object({
   hosts: z.array(ZHostPattern).max(64, 'at most 64 hosts').default([]),
   path: ZPathMatch.default({ type: 'prefix', value: '/' }),
   /** Any of these methods; empty: any method. */
-  methods: z.array(zToken('method').transform((m) => m.toUpperCase())).max(16, 'at most 16 methods').default([]),
+  methods: z.array(zToken('method').overwrite((m) => m.toUpperCase())).max(16, 'at most 16 methods').default([]),
   /** Every one of these must match. */
   headers: z.array(ZHeaderMatch).max(16, 'at most 16 header conditions').default([]),
   query: z.array(ZQueryMatch).max(16, 'at most 16 query conditions').default([]),
@@ -197,8 +213,11 @@ const routeFields = {
   timeouts: ZRouteTimeouts.optional(),
 };
 
+/** A route's fields without the checks across them (patches are built from this). */
+export const ZRouteFields = z.object(routeFields);
+
 type RouteShape = { match: TRouteMatch; action: TRouteAction; rewrite?: TRewrite; timeouts?: unknown; headers: THeaderRules };
-function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
+export function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
   if (r.action.type !== 'pool') {
     if (r.rewrite) ctx.addIssue({ code: 'custom', path: ['rewrite'], message: 'a rewrite needs a pool action' });
     if (r.timeouts) ctx.addIssue({ code: 'custom', path: ['timeouts'], message: 'timeouts need a pool action' });

@@ -3,7 +3,7 @@ import { ZBackendConfig, backendAddress } from './backend';
 import { ZSnapshotCertificate } from './certificate';
 import { ZSnapshotListener, type TSnapshotListener } from './listener';
 import { ZPoolConfig } from './pool';
-import { ZId } from './primitives';
+import { ZHost, ZId, ZPort } from './primitives';
 import { CATCH_ALL_MATCH } from './route';
 
 export const ZSnapshotBackend = ZBackendConfig.extend({ id: ZId });
@@ -11,6 +11,8 @@ export type TSnapshotBackend = z.infer<typeof ZSnapshotBackend>;
 
 /** A pool as snapshot schema 1 carried it: its own listener (listenHost, listenPort, protocol). */
 export const ZSnapshotPoolV1 = ZPoolConfig.extend({
+  listenHost: ZHost.default('0.0.0.0'),
+  listenPort: ZPort,
   id: ZId,
   backends: z.array(ZSnapshotBackend),
 });

@@ -4,7 +4,8 @@ import type { ImportDraft, PoolDraft } from './import-draft';
 
 export interface ExistingPool {
   name: string;
-  listenPort: number;
+  /** Absent: a pool reached only through other listeners' routes. */
+  listenPort: number | undefined;
   /** Backends a scaling rule or a deploy runs: a replace keeps them (the file cannot describe them). */
   managed?: { host: string; port: number; managedBy: string }[];
 }
@@ -33,7 +34,7 @@ export function buildImportPlan(format: TConfigFormat, draft: ImportDraft, exist
   }
   // Ports held by pools this import leaves alone; a replaced pool's port is free for the file.
   const held = new Map<number, string>();
-  for (const p of existing) if (!(replace && names.has(p.name))) held.set(p.listenPort, p.name);
+  for (const p of existing) if (p.listenPort !== undefined && !(replace && names.has(p.name))) held.set(p.listenPort, p.name);
   const usedByFile = new Map<number, string>();
   for (const { d, name } of planned) if (d.listen) usedByFile.set(d.listen.port, name);
   let next = FIRST_ASSIGNED_PORT;
@@ -51,13 +52,14 @@ export function buildImportPlan(format: TConfigFormat, draft: ImportDraft, exist
     if (before && !replace) errors.push({ line: d.from.line, directive: d.from.block, message: `a pool named ${name} exists; import with replace (--replace) to replace its settings and backends` });
     let listen = d.listen;
     if (!listen) {
-      const port = before && replace ? before.listenPort : freePort();
-      if (!(before && replace)) usedByFile.set(port, name);
+      const keep = before && replace ? before.listenPort : undefined;
+      const port = keep ?? freePort();
+      if (keep === undefined) usedByFile.set(port, name);
       listen = { host: '0.0.0.0', port, line: d.from.line };
       warnings.push({
         line: d.from.line,
         directive: d.from.block,
-        message: before && replace ? `nothing in the file listens for it; it keeps port ${port}` : `nothing in the file listens for it; it gets port ${port} (change it before or after applying)`,
+        message: keep !== undefined ? `nothing in the file listens for it; it keeps port ${port}` : `nothing in the file listens for it; it gets port ${port} (change it before or after applying)`,
       });
     }
     const holder = held.get(listen.port);

@@ -52,7 +52,7 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
     out.push(`${indent}    server ${backendAddress(b)}${params.join('')};`);
   }
   if (!servers.length) out.push(`${indent}    # no backends yet; NGINX needs at least one server here`);
-  out.push(`${indent}}`, '', `${indent}server {`, `${indent}    listen ${backendAddress({ host: pool.listenHost, port: pool.listenPort })};`);
+  out.push(`${indent}}`, '', `${indent}server {`, pool.listenPort === undefined ? `${indent}    # Not expressed: this pool has no port of its own (listeners route to it)` : `${indent}    listen ${backendAddress({ host: pool.listenHost ?? '0.0.0.0', port: pool.listenPort })};`);
   const t = pool.timeouts;
   if (pool.protocol === 'tcp') {
     out.push(`${indent}    proxy_pass ${name};`, `${indent}    proxy_connect_timeout ${formatDuration(t.connectMs)};`, `${indent}    proxy_timeout ${formatDuration(t.idleMs)};`, `${indent}}`, '}');

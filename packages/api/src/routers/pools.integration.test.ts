@@ -1,7 +1,6 @@
 import { stopTestServer } from '@fulcrum/db/testing';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, createTestApi } from '../test-support';
+import { type TestApi, createTestApi, trpcFailure as failure } from '../test-support';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -11,21 +10,6 @@ afterAll(async () => {
   await api.db.drop();
   await stopTestServer();
 });
-
-/** The tRPC error a call failed with, with the field errors the formatter would send. */
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; fields: Record<string, string[]> }> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(TRPCError);
-    const e = err as TRPCError;
-    const cause = e.cause as { fieldErrors?: Record<string, string[]>; issues?: { path: PropertyKey[]; message: string }[] } | undefined;
-    const fields: Record<string, string[]> = { ...(cause?.fieldErrors ?? {}) };
-    for (const i of cause?.issues ?? []) (fields[i.path.map(String).join('.')] ??= []).push(i.message);
-    return { code: e.code, message: e.message, fields };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('pools', () => {
   it('creates with defaults, reads by id and by name, lists with backend counts', async () => {
@@ -58,7 +42,7 @@ describe('pools', () => {
     }
     const dup = await failure(op.pools.create({ name: 'web-2', listenPort: 18080 }));
     expect(dup.code).toBe('BAD_REQUEST');
-    expect(dup.fields.listenPort?.[0]).toMatch(/already listens/);
+    expect(dup.fields.listenPort?.[0]).toMatch(/port 18080 is already used by listener web/);
     expect(await api.db.prisma.configRevision.count()).toBe(before);
   });
 

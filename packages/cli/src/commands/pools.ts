@@ -11,7 +11,7 @@ export const poolsList: Command = async ({ api, print }) => {
     pools.length
       ? table(
           ['NAME', 'PROTOCOL', 'LISTEN', 'ALGORITHM', 'BACKENDS', 'VERSION'],
-          pools.map((p) => [p.name, p.protocol, `${p.listenHost}:${p.listenPort}`, p.algorithm, p.backendCount, p.version]),
+          pools.map((p) => [p.name, p.protocol, p.listenPort === undefined ? '-' : `${p.listenHost}:${p.listenPort}`, p.algorithm, p.backendCount, p.version]),
         )
       : 'no pools',
   );

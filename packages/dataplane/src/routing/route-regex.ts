@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { routeRegexProblem } from '@fulcrum/protocol';
+import { compileLinearRegex } from '@fulcrum/protocol';
 
 // V8's automaton-based engine (the `l` flag) matches in time linear in the subject whatever the
 // pattern: no catastrophic backtracking is possible, and what it cannot run (backreferences,
@@ -7,12 +7,4 @@ import { routeRegexProblem } from '@fulcrum/protocol';
 setFlagsFromString('--enable-experimental-regexp-engine');
 
 /** Compiles a route's path regex once, for the linear-time engine; throws with the reason when it cannot. */
-export function compileRouteRegex(source: string): RegExp {
-  const problem = routeRegexProblem(source);
-  if (problem) throw new Error(problem);
-  try {
-    return new RegExp(source, 'l');
-  } catch (err) {
-    throw new Error(`regex ${JSON.stringify(source)} cannot run in linear time: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+export const compileRouteRegex: (source: string) => RegExp = compileLinearRegex;

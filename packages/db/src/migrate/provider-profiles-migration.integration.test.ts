@@ -1,36 +1,10 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectionParts, withDatabase } from '../connection-url';
-import { stopTestServer, testServer } from '../testing';
-import { migrateDeploy, migrationsDir } from './migrations';
+import { databaseBefore, sqlAt as sql, stopTestServer, testServer } from '../testing';
 
 const PROFILES_MIGRATION = '20261130164127_provider_profiles';
-const dirs: string[] = [];
 afterAll(async () => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
   await stopTestServer();
 });
-
-/** The project's migrations up to (not including) the one under test. */
-function migrationsBefore(name: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-mig-before-'));
-  dirs.push(dir);
-  for (const entry of readdirSync(migrationsDir)) if (entry < name || !/^\d{14}_/.test(entry)) cpSync(path.join(migrationsDir, entry), path.join(dir, entry), { recursive: true });
-  return dir;
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client(connectionParts(url));
-  await c.connect();
-  try {
-    return (await c.query<T>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 const settings = { metric: 'p95_latency_ms', scaleUpThreshold: 200, scaleDownThreshold: 20, windowMs: 30000, minInstances: 1, maxInstances: 4, step: 1, cooldownMs: 60000 };
 const legacy = {
@@ -41,12 +15,9 @@ const legacy = {
 
 describe(`migration ${PROFILES_MIGRATION}`, () => {
   it('keeps every existing rule whole but disabled, its inline provider moved aside where nothing runs it', async () => {
-    const { adminUrl } = await testServer();
-    const name = `fulcrum_mig_${process.pid}_${Date.now()}`;
-    await sql(adminUrl, `CREATE DATABASE "${name}"`);
-    const url = withDatabase(adminUrl, name);
+    const db = await databaseBefore((await testServer()).adminUrl, PROFILES_MIGRATION);
+    const { url } = db;
     try {
-      await migrateDeploy(url, { migrationsDir: migrationsBefore(PROFILES_MIGRATION) });
       await sql(url, `INSERT INTO "Pool" (id, name, "listenPort", "hashKey", "healthCheck", "outlierDetection", timeouts, retries, stickiness, "updatedAt") VALUES ('p1', 'web', 8080, '{}', '{}', '{}', '{}', '{}', '{}', now())`);
       const rows = [
         ['r1', 'exploit', true, legacy.exploit],
@@ -57,7 +28,7 @@ describe(`migration ${PROFILES_MIGRATION}`, () => {
         await sql(url, `INSERT INTO "ScalingRule" (id, "poolId", name, enabled, metric, config, version, "updatedAt") VALUES ($1, 'p1', $2, $3, 'p95_latency_ms', $4, 3, now())`, [id, rule, enabled, JSON.stringify({ name: rule, enabled, ...settings, provider })]);
       }
 
-      expect(await migrateDeploy(url)).toContain(PROFILES_MIGRATION);
+      expect(await db.migrate()).toContain(PROFILES_MIGRATION);
 
       const after = await sql<{ id: string; enabled: boolean; profileId: string | null; params: unknown; legacyProvider: unknown; config: Record<string, unknown>; version: number }>(
         url,
@@ -77,7 +48,7 @@ describe(`migration ${PROFILES_MIGRATION}`, () => {
       await sql(url, `UPDATE "ScalingRule" SET "profileId" = 'pp1', enabled = true WHERE id = 'r2'`);
       await expect(sql(url, `DELETE FROM "ProviderProfile" WHERE id = 'pp1'`)).rejects.toThrow(/ScalingRule_profileId_fkey/);
     } finally {
-      await sql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await db.drop();
     }
   });
 });

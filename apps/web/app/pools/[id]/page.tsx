@@ -63,7 +63,7 @@ export default function PoolPage() {
           <>
             <div className="row">
               <h1>
-                {p.name} <span className="muted">:{p.listenPort}</span>
+                {p.name} {p.listenPort !== undefined && <span className="muted">:{p.listenPort}</span>}
               </h1>
               <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
             </div>

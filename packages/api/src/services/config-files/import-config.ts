@@ -1,9 +1,10 @@
 import type { Prisma, PrismaClient } from '@fulcrum/db';
 import type { TConfigImportRequest, TImportPlan } from '@fulcrum/protocol';
-import { buildImportPlan } from '../../config-files/import-plan';
+import { type ExistingPool, buildImportPlan } from '../../config-files/import-plan';
 import { readConfig } from '../../config-files/read-config';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
+import { syncOwnListener } from '../pools/own-listener';
 import { poolColumns } from '../pools/pool-mapper';
 import { commitChange } from '../revisions/commit-change';
 
@@ -16,8 +17,12 @@ export interface ImportConfigOptions {
 
 async function planAgainst(db: Db, request: TConfigImportRequest): Promise<TImportPlan> {
   const draft = readConfig(request.format, request.text, request.fileName);
-  const pools = await db.pool.findMany({ select: { name: true, listenPort: true, backends: { where: { managedBy: { not: null } }, select: { host: true, port: true, managedBy: true } } } });
-  const existing = pools.map(({ backends, ...p }) => ({ ...p, managed: backends.map((b) => ({ host: b.host, port: b.port, managedBy: b.managedBy ?? '' })) }));
+  // Ports are held by listeners: a pool's own (replaceable with the pool) or one of routes.
+  const listeners = await db.listener.findMany({ select: { name: true, port: true, pool: { select: { name: true } } } });
+  const managedRows = await db.backend.findMany({ where: { managedBy: { not: null } }, select: { host: true, port: true, managedBy: true, pool: { select: { name: true } } } });
+  const managed = (pool: string) => managedRows.filter((b) => b.pool.name === pool).map((b) => ({ host: b.host, port: b.port, managedBy: b.managedBy ?? '' }));
+  const existing: ExistingPool[] = listeners.map((l) => ({ name: l.pool?.name ?? `listener ${l.name}`, listenPort: l.port, managed: l.pool ? managed(l.pool.name) : [] }));
+  for (const p of await db.pool.findMany({ where: { ownListener: null }, select: { name: true } })) existing.push({ name: p.name, listenPort: undefined, managed: managed(p.name) });
   return buildImportPlan(request.format, draft, existing, request.replace);
 }
 
@@ -38,11 +43,13 @@ export async function importConfig(prisma: PrismaClient, { actor, request }: Imp
       if (pool.action === 'replace') {
         const row = await tx.pool.findUniqueOrThrow({ where: { name: pool.name } });
         await tx.pool.update({ where: { id: row.id }, data: { ...poolColumns(pool.config), version: { increment: 1 } } });
+        await syncOwnListener(tx, row.id, pool.config);
         // What scaling or a deploy runs stays: its instances would otherwise run on with no backend.
         await tx.backend.deleteMany({ where: { poolId: row.id, managedBy: null } });
         poolId = row.id;
       } else {
         poolId = (await tx.pool.create({ data: poolColumns(pool.config) })).id;
+        await syncOwnListener(tx, poolId, pool.config);
       }
       await tx.backend.createMany({ data: pool.backends.map((b) => ({ ...b, versionLabel: b.versionLabel ?? null, poolId })) });
     }

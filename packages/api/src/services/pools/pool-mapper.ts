@@ -1,13 +1,18 @@
 import { type TBackend, type TPool, type TPoolConfig, ZPoolConfig } from '@fulcrum/protocol';
-import type { Backend, Pool } from '@fulcrum/db';
+import type { Backend, Listener, Pool } from '@fulcrum/db';
+
+/** Read a pool with this, so that its listen address (its own listener's) comes along. */
+export const POOL_INCLUDE = { ownListener: { select: { address: true, port: true } } } as const;
+/** Without ownListener (callers that need only the balancing settings) the listen address is absent. */
+export type PoolRow = Pool & { ownListener?: Pick<Listener, 'address' | 'port'> | null };
 
 /** A pool row as the API shows it; JSON columns are re-read through the shared schema. */
-export function toPool(row: Pool): TPool {
+export function toPool(row: PoolRow): TPool {
   const config = ZPoolConfig.parse({
     name: row.name,
     protocol: row.protocol,
-    listenHost: row.listenHost,
-    listenPort: row.listenPort,
+    listenHost: row.ownListener?.address,
+    listenPort: row.ownListener?.port,
     algorithm: row.algorithm,
     hashKey: row.hashKey,
     healthCheck: row.healthCheck,
@@ -24,13 +29,11 @@ export function toPool(row: Pool): TPool {
   return { ...config, id: row.id, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
-/** The columns a full pool config is stored in. */
-export function poolColumns(config: TPoolConfig) {
+/** The columns a full pool config is stored in (its listen address belongs to its own listener: see ownListenerOf). */
+export function poolColumns(config: Omit<TPoolConfig, 'listenHost' | 'listenPort'>) {
   return {
     name: config.name,
     protocol: config.protocol,
-    listenHost: config.listenHost,
-    listenPort: config.listenPort,
     algorithm: config.algorithm,
     hashKey: config.hashKey,
     healthCheck: config.healthCheck,

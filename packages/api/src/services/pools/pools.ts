@@ -5,10 +5,11 @@ import type { Actor } from '../../trpc';
 import { assertCredentialUsable } from '../database-credentials/database-credentials';
 import { commitChange } from '../revisions/commit-change';
 import { findPoolRow } from './find-pool';
-import { poolColumns, toBackend, toPool } from './pool-mapper';
+import { refuseIfRoutedTo, syncOwnListener } from './own-listener';
+import { POOL_INCLUDE, poolColumns, toBackend, toPool } from './pool-mapper';
 
 export async function listPools(prisma: PrismaClient): Promise<(TPool & { backendCount: number })[]> {
-  const rows = await prisma.pool.findMany({ orderBy: { name: 'asc' }, include: { _count: { select: { backends: true } } } });
+  const rows = await prisma.pool.findMany({ orderBy: { name: 'asc' }, include: { ...POOL_INCLUDE, _count: { select: { backends: true } } } });
   return rows.map((r) => ({ ...toPool(r), backendCount: r._count.backends }));
 }
 
@@ -25,9 +26,12 @@ export interface CreatePoolOptions {
 }
 
 export async function createPool(prisma: PrismaClient, { actor, config, reason }: CreatePoolOptions): Promise<TPool> {
-  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}` }, async (tx) => {
+  const made = config.listenPort === undefined ? '' : ` with listener ${config.name} on port ${config.listenPort}`;
+  const { result } = await commitChange(prisma, { actor, message: reason || `create pool ${config.name}${made}` }, async (tx) => {
     await assertCredentialUsable(tx, config.healthCheck);
-    return tx.pool.create({ data: poolColumns(config) });
+    const row = await tx.pool.create({ data: poolColumns(config) });
+    await syncOwnListener(tx, row.id, config);
+    return tx.pool.findUniqueOrThrow({ where: { id: row.id }, include: POOL_INCLUDE });
   });
   return toPool(result);
 }
@@ -59,7 +63,8 @@ export async function updatePool(prisma: PrismaClient, { actor, update, reason }
     await assertCredentialUsable(tx, merged.data.healthCheck);
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);
-    return tx.pool.findUniqueOrThrow({ where: { id: row.id } });
+    await syncOwnListener(tx, row.id, merged.data);
+    return tx.pool.findUniqueOrThrow({ where: { id: row.id }, include: POOL_INCLUDE });
   });
   return toPool(result);
 }
@@ -73,9 +78,13 @@ export interface DeletePoolOptions {
 
 export async function deletePool(prisma: PrismaClient, { actor, id, expectedVersion, reason }: DeletePoolOptions): Promise<void> {
   const row = await findPoolRow(prisma, id);
-  await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}` }, async (tx) => {
-    const res = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
-    if (res.count === 0) {
+  await commitChange(prisma, { actor, message: reason || `delete pool ${row.name}${row.ownListener ? ' and its listener' : ''}` }, async (tx) => {
+    await refuseIfRoutedTo(tx, row.id, row.name);
+    const current = await tx.pool.count({ where: { id: row.id, version: expectedVersion } });
+    // Its own listener first: the route of that listener holds the pool until it goes.
+    if (current === 1) await tx.listener.deleteMany({ where: { poolId: row.id } });
+    const deleted = await tx.pool.deleteMany({ where: { id: row.id, version: expectedVersion } });
+    if (deleted.count === 0) {
       const still = await tx.pool.findUnique({ where: { id: row.id } });
       if (!still) throw new AppError('NOT_FOUND', `no pool ${id}`);
       throw staleError('pool', still.version);

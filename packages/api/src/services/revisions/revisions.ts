@@ -2,6 +2,7 @@ import { SNAPSHOT_SCHEMA, type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum
 import type { Prisma, PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
+import { listenerColumns, routeColumns } from '../listeners/listener-mapper';
 import { poolColumns } from '../pools/pool-mapper';
 import { recordEvent } from '../events/events';
 import { type CommittedRevision, commitChange } from './commit-change';
@@ -71,7 +72,7 @@ function assertLatest(latest: number, expectedVersion: number | undefined): void
 }
 
 /**
- * Restores the pools and backends of an earlier revision as a new revision (history is never
+ * Restores the pools, backends, listeners and routes of an earlier revision as a new revision (history is never
  * rewritten). Ids are kept, so data planes carry health and counters over for what stays.
  * Restoring what is already current writes nothing and answers the current revision.
  */
@@ -93,35 +94,47 @@ export async function rollbackToRevision(prisma: PrismaClient, { actor, version,
   return (await listRevisions(prisma, { limit: 1, beforeVersion: revision.version + 1 }))[0]!;
 }
 
+/**
+ * Makes the rows say what a snapshot says: pools with their backends, listeners with their
+ * routes. Surviving rows keep their ids and count their versions on. A listener whose id is a
+ * pool's is that pool's own (made with it in one step, as the migration and syncOwnListener
+ * give them), so it goes with the pool again.
+ */
 async function restoreSnapshot(tx: Prisma.TransactionClient, snapshot: TConfigSnapshot): Promise<void> {
-  const keep = snapshot.pools.map((p) => p.id);
-  await tx.pool.deleteMany({ where: { id: { notIn: keep } } });
-  // Park surviving pools on placeholder ports and names first so that swapped ports or names
-  // never collide with each other's unique constraints midway.
-  const existing = await tx.pool.findMany({ where: { id: { in: keep } }, select: { id: true } });
-  for (const [i, p] of existing.entries()) {
-    await tx.pool.update({ where: { id: p.id }, data: { listenPort: -(i + 1), name: `__restoring_${i}` } });
-  }
-  await tx.backend.deleteMany({ where: { poolId: { in: keep } } });
+  const routeIds = snapshot.listeners.flatMap((l) => l.routes.map((r) => r.id));
+  const listenerIds = snapshot.listeners.map((l) => l.id);
+  const poolIds = snapshot.pools.map((p) => p.id);
+  // Routes and listeners first, so that no route holds on to a pool that goes; survivors are
+  // parked on placeholder names and ports so that swaps never collide midway.
+  await tx.route.deleteMany({ where: { id: { notIn: routeIds } } });
+  await tx.listener.deleteMany({ where: { id: { notIn: listenerIds } } });
+  const parkedRoutes = await tx.route.findMany({ select: { id: true } });
+  for (const [i, r] of parkedRoutes.entries()) await tx.route.update({ where: { id: r.id }, data: { name: `__restoring_${i}`, poolId: null } });
+  const parkedListeners = await tx.listener.findMany({ select: { id: true } });
+  for (const [i, l] of parkedListeners.entries()) await tx.listener.update({ where: { id: l.id }, data: { name: `__restoring_${i}`, port: -(i + 1), poolId: null } });
+
+  await tx.pool.deleteMany({ where: { id: { notIn: poolIds } } });
+  const existing = await tx.pool.findMany({ where: { id: { in: poolIds } }, select: { id: true } });
+  for (const [i, p] of existing.entries()) await tx.pool.update({ where: { id: p.id }, data: { name: `__restoring_${i}` } });
+  await tx.backend.deleteMany({ where: { poolId: { in: poolIds } } });
   for (const pool of snapshot.pools) {
     const { id, backends, ...config } = pool;
-    const columns = poolColumns({ ...config, ...poolListenAddress(snapshot, id, pool.name) });
+    const columns = poolColumns(config);
     await tx.pool.upsert({ where: { id }, create: { id, ...columns }, update: { ...columns, version: { increment: 1 } } });
     for (const { id: backendId, ...b } of backends) {
       await tx.backend.create({ data: { id: backendId, poolId: id, ...b, versionLabel: b.versionLabel ?? null } });
     }
   }
+
+  const pools = new Set(poolIds);
+  for (const { id, routes, ...listener } of snapshot.listeners) {
+    const columns = { ...listenerColumns(listener), poolId: pools.has(id) ? id : null };
+    await tx.listener.upsert({ where: { id }, create: { id, ...columns }, update: { ...columns, version: { increment: 1 } } });
+    for (const { id: routeId, ...route } of routes) {
+      const routeCols = { listenerId: id, ...routeColumns(route) };
+      await tx.route.upsert({ where: { id: routeId }, create: { id: routeId, ...routeCols }, update: { ...routeCols, version: { increment: 1 } } });
+    }
+  }
 }
 
 export type { CommittedRevision };
-
-/**
- * Pools are stored with their own listen address until listeners have tables of their own: a
- * revision's pool takes it from the listener whose routes send to it (every revision compiled
- * from pool rows has exactly one such listener per pool).
- */
-function poolListenAddress(snapshot: TConfigSnapshot, poolId: string, name: string): { listenHost: string; listenPort: number } {
-  const listener = snapshot.listeners.find((l) => l.routes.some((r) => r.action.type === 'pool' && r.action.poolId === poolId));
-  if (!listener) throw new AppError('BAD_REQUEST', `revision ${snapshot.version} has pool ${name} on no listener, which this control plane cannot restore yet`);
-  return { listenHost: listener.address, listenPort: listener.port };
-}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
+import { SNAPSHOT_SCHEMA, type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotListener, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma } from '@fulcrum/db';
+import { toListener, toRoute, toSnapshotListener } from '../listeners/listener-mapper';
 import { toBackend, toPool } from '../pools/pool-mapper';
 
 type Tx = Prisma.TransactionClient;
@@ -17,15 +18,19 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function hashPools(pools: TSnapshotPool[]): string {
-  return createHash('sha256').update(canonicalJson(pools)).digest('hex');
+/**
+ * What data planes compare to skip an identical snapshot: pools, listeners with their routes, and
+ * certificates when there are any (a rotation must not look unchanged).
+ */
+export function hashConfig(pools: TSnapshotPool[], listeners: TSnapshotListener[], certificates: TSnapshotCertificate[] = []): string {
+  return createHash('sha256').update(canonicalJson(certificates.length ? { pools, listeners, certificates } : { pools, listeners })).digest('hex');
 }
 
 /** Compiles the whole configuration, as data planes run it, from the current rows. */
 export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigSnapshot> {
   const rows = await tx.pool.findMany({ orderBy: { name: 'asc' }, include: { backends: { orderBy: [{ host: 'asc' }, { port: 'asc' }] } } });
   const pools: TSnapshotPool[] = rows.map((row) => {
-    const { id, version: _v, createdAt: _c, updatedAt: _u, ...config } = toPool(row);
+    const { id, version: _v, createdAt: _c, updatedAt: _u, listenHost: _h, listenPort: _p, ...config } = toPool(row);
     return {
       ...config,
       id,
@@ -35,6 +40,8 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
       }),
     };
   });
+  const listenerRows = await tx.listener.findMany({ orderBy: { name: 'asc' }, include: { routes: { orderBy: { name: 'asc' } } } });
+  const listeners = listenerRows.map((l) => toSnapshotListener(toListener(l), l.routes.map(toRoute)));
   // Public parts only: keys are attached as the snapshot goes over the link (snapshot-secrets.ts).
   const certificates: TSnapshotCertificate[] = (await tx.certificate.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, version: true, names: true, chainPem: true } })).map((c) => ({
     id: c.id,
@@ -43,8 +50,7 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
     names: c.names,
     chain: c.chainPem,
   }));
-  // A rotation changes the hash (data planes skip a snapshot whose hash they run); without certificates it is the pools' hash as before.
-  const hash = certificates.length ? createHash('sha256').update(canonicalJson({ pools, certificates })).digest('hex') : hashPools(pools);
-  // Validation here catches a rule the database cannot express (e.g. a duplicate listener).
-  return ZConfigSnapshot.parse({ version, hash, createdAt: new Date().toISOString(), pools, ...(certificates.length ? { certificates } : {}) });
+  // Validation here catches a rule the database cannot express (a route to a pool that is
+  // missing, a tcp listener with HTTP routes, an https listener without its certificate, ...).
+  return ZConfigSnapshot.parse({ schema: SNAPSHOT_SCHEMA, version, hash: hashConfig(pools, listeners, certificates), createdAt: new Date().toISOString(), pools, listeners, ...(certificates.length ? { certificates } : {}) });
 }
