@@ -78,7 +78,8 @@ describe('listeners and routes', () => {
       [() => op.routes.create({ listener: 'bad-edge', name: 'ghost', action: { type: 'pool', poolId: 'no-such-pool' } }), 'action.poolId', /no pool no-such-pool/],
       [() => op.listeners.create({ name: 'twin', port: 18210 }), 'port', /port 18210 is already used by listener bad-edge/],
       [() => op.listeners.create({ name: 'bad-edge', port: 18212 }), 'name', /already exists/],
-      [() => op.listeners.create({ name: 'secure', port: 18213, protocol: 'https' }), 'protocol', /not yet supported/],
+      [() => op.listeners.create({ name: 'secure', port: 18213, protocol: 'https' }), 'tls.certificateIds', /needs at least one certificate/],
+      [() => op.listeners.create({ name: 'plain', port: 18213, protocol: 'http', tls: { certificateIds: [] } }), 'tls', /https listeners only/],
       [() => op.listeners.create({ name: 'odd', port: 18214, protocol: 'smtp' } as never), 'protocol', /http, https or tcp/],
       [() => op.listeners.create({ name: 'pg2', port: 18215, protocol: 'tcp' }), 'pool', /forwards every connection to one pool/],
       [() => op.listeners.create({ name: 'pg3', port: 18216, protocol: 'tcp', pool: 'nope' }), 'pool', /no pool nope/],
@@ -97,6 +98,10 @@ describe('listeners and routes', () => {
         expect(f.fields[field]!.join(' '), field).toMatch(message);
       } else expect(f.message).toMatch(message);
     }
+    // An https listener serves certificates that exist: a missing one is the operator's mistake, not a 500.
+    const noCert = await failure(op.listeners.create({ name: 'secure', port: 18213, protocol: 'https', tls: { certificateIds: ['no-such-cert'] } }));
+    expect(noCert.code).toBe('BAD_REQUEST');
+    expect(JSON.stringify(noCert)).toMatch(/certificate no-such-cert/);
     // A pool with a port cannot take a port a listener holds, nor the name of a listener.
     expect((await failure(op.pools.create({ name: 'other', listenPort: 18210 }))).fields.listenPort?.[0]).toMatch(/already used by listener bad-edge/);
     expect((await failure(op.pools.create({ name: 'bad-edge', listenPort: 18219 }))).fields.name?.[0]).toMatch(/a listener named bad-edge exists/);
