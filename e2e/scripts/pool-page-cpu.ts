@@ -32,7 +32,10 @@ function hottest(p: Profile, n: number): string[] {
     const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber}:${f.columnNumber}`;
     self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   });
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${k}`);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${k}`);
 }
 const ADMIN = { email: 'admin@example.com', name: 'Ada Admin', password: 'correct horse battery' };
 
@@ -89,7 +92,11 @@ async function main() {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const BREAKDOWN = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration'] as const;
-    const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.filter((m) => (BREAKDOWN as readonly string[]).includes(m.name)).map((m) => [m.name, m.value])) as Record<(typeof BREAKDOWN)[number], number>;
+    const metrics = async () =>
+      Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.filter((m) => (BREAKDOWN as readonly string[]).includes(m.name)).map((m) => [m.name, m.value])) as Record<
+        (typeof BREAKDOWN)[number],
+        number
+      >;
     const taskSeconds = async () => (await metrics()).TaskDuration;
     if (PROFILE) {
       await cdp.send('Profiler.enable');

@@ -45,7 +45,17 @@ export async function startControlPlane(): Promise<ControlPlane> {
     let output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: webDir,
-      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_PG_PORT: String(await freePort()), FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, DATABASE_URL: '', FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        FULCRUM_DATA_DIR: dataDir,
+        FULCRUM_PG_PORT: String(await freePort()),
+        FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`,
+        DATABASE_URL: '',
+        FULCRUM_STOP_DATAPLANE_ON_EXIT: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));

@@ -100,13 +100,22 @@ area('deploys', () => {
     // A backend that answers its version; the process provider starts it as `{port} {version}`.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-e2e-rolling-'));
     const script = path.join(dir, 'versioned.cjs');
-    writeFileSync(script, "const [port, version] = process.argv.slice(2);\nrequire('http').createServer((req, res) => res.end(version)).listen(Number(port), '127.0.0.1');\nprocess.on('SIGTERM', () => process.exit(0));\n");
+    writeFileSync(
+      script,
+      "const [port, version] = process.argv.slice(2);\nrequire('http').createServer((req, res) => res.end(version)).listen(Number(port), '127.0.0.1');\nprocess.on('SIGTERM', () => process.exit(0));\n",
+    );
     try {
       const profile = uniqueName('versioned');
       const portStart = await freePort();
       await trpcMutation(api, 'providerProfiles.create', {
         name: profile,
-        spec: { kind: 'process', argv: [process.execPath, script, '{port}', '{version}'], portRangeStart: portStart, portRangeEnd: portStart + 40, parameters: [{ name: 'version', type: 'string', pattern: 'v[0-9]+' }] },
+        spec: {
+          kind: 'process',
+          argv: [process.execPath, script, '{port}', '{version}'],
+          portRangeStart: portStart,
+          portRangeEnd: portStart + 40,
+          parameters: [{ name: 'version', type: 'string', pattern: 'v[0-9]+' }],
+        },
       });
       const pool = await pools.create({ config: { healthCheck: { path: '/', intervalMs: 500, rise: 1 }, drainTimeoutMs: 2000 } });
       const rule = { name: 'fleet', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 2, maxInstances: 4, provider: { profile, params: { version: 'v1' } } };

@@ -35,7 +35,10 @@ area('listeners and routes', () => {
       await expect(page.getByRole('heading', { name: new RegExp(`^${name}`) })).toBeVisible();
       await expect(page.getByText('No routes: every request gets 404.')).toBeVisible();
 
-      for (const [route, host, pool] of [['to-a', 'a.example.test', pa], ['to-b', '*.b.example.test', pb]] as const) {
+      for (const [route, host, pool] of [
+        ['to-a', 'a.example.test', pa],
+        ['to-b', '*.b.example.test', pb],
+      ] as const) {
         const routeForm = page.getByRole('form', { name: 'Add route' });
         await routeForm.getByLabel('Route name').fill(route);
         await routeForm.getByLabel('Hosts').fill(host);

@@ -69,7 +69,9 @@ function sendTraffic(port: number) {
   };
 }
 
-test('a dead backend leads the overview with since when and why; the pool page shows it as "—", on a health timeline and as marks on the charts; the pool page stays cheap while live', async ({ page }) => {
+test('a dead backend leads the overview with since when and why; the pool page shows it as "—", on a health timeline and as marks on the charts; the pool page stays cheap while live', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await signInAdmin(page);
   const name = `ov-${randomUUID().slice(0, 8)}`;
@@ -101,7 +103,9 @@ test('a dead backend leads the overview with since when and why; the pool page s
     await expect(doomedRow.locator('td.active')).toHaveText('—');
     await expect(doomedRow.locator('td.rps')).toHaveText(/^—/);
     await expect(doomedRow.locator('.down-note')).toBeVisible();
-    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="unhealthy"], [data-health-timeline="${doomedAddr}"] [data-state="ejected"]`).first()).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="unhealthy"], [data-health-timeline="${doomedAddr}"] [data-state="ejected"]`).first()).toBeVisible({
+      timeout: 60_000,
+    });
     await expect(page.locator('.chart-marks [data-mark="unhealthy"], .chart-marks [data-mark="ejected"]', { hasText: doomedAddr }).first()).toBeVisible({ timeout: 60_000 });
 
     // The overview: the problem first, with since when and the last check's result; the pool's row red.
@@ -110,7 +114,9 @@ test('a dead backend leads the overview with since when and why; the pool page s
     const problem = page.locator('[data-problem="backend_down"]', { hasText: doomedAddr });
     await expect(problem).toContainText(new RegExp(`in ${name} is (down|ejected) since \\d\\d:\\d\\d:\\d\\d`), { timeout: 60_000 });
     await expect(problem).toContainText('last check:');
-    console.log(`e2e: the overview named ${doomedAddr} down ${Date.now() - onOverview} ms after it opened (${Date.now() - killed} ms after the backend stopped): "${(await problem.innerText()).trim()}"`);
+    console.log(
+      `e2e: the overview named ${doomedAddr} down ${Date.now() - onOverview} ms after it opened (${Date.now() - killed} ms after the backend stopped): "${(await problem.innerText()).trim()}"`,
+    );
     await expect(page.locator(`tr[data-pool="${name}"]`)).toHaveClass(/row-problem/);
     await expect(page.locator(`tr[data-pool="${name}"] td.errors`)).toHaveText(/^0\.0%/);
 

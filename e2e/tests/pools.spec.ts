@@ -108,7 +108,10 @@ area('pools and revisions', () => {
       ['dataplanes', '/dataplanes'],
       ['settings', '/settings'],
     ];
-    for (const [width, suffix] of [[1280, ''], [390, '-phone']] as const) {
+    for (const [width, suffix] of [
+      [1280, ''],
+      [390, '-phone'],
+    ] as const) {
       await page.setViewportSize({ width, height: 900 });
       for (const [name, url] of pages) {
         await page.goto(url);

@@ -2,7 +2,13 @@ import { area, expect, shot, signIn, signedInElsewhere, test, uniqueName } from 
 import { trpcQuery } from '../support/trpc';
 
 area('scaling', () => {
-  test('scaling rules: an admin declares a webhook profile; an invalid rule saves nothing; a rule on the profile is saved, evaluated, acts, is listed with its state, and a viewer cannot change it', async ({ page, browser, users, pools, backend }) => {
+  test('scaling rules: an admin declares a webhook profile; an invalid rule saves nothing; a rule on the profile is saved, evaluated, acts, is listed with its state, and a viewer cannot change it', async ({
+    page,
+    browser,
+    users,
+    pools,
+    backend,
+  }) => {
     test.setTimeout(480_000);
     // The autoscaler's webhook receiver: remembers what it was asked and runs no instances itself.
     const calls: { pool: string; rule: string; desired: number; current: number }[] = [];

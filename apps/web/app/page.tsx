@@ -59,42 +59,40 @@ export default function OverviewPage() {
                   const fresh = live.freshness(p.id);
                   const stale = fresh.stale ? ' stale' : '';
                   return (
-                  <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined} data-problem={troubled.has(p.id) || undefined} className={troubled.has(p.id) ? 'row-problem' : undefined}>
-                    <td>
-                      <Link href={`/pools/${p.id}`}>{p.name}</Link>
-                    </td>
-                    <td className="mono">
-                      {p.listenPort === undefined ? <span className="muted">routed</span> : `${p.protocol}://${p.listenHost}:${p.listenPort}`}
-                    </td>
-                    <td>{p.algorithm.replaceAll('_', ' ')}</td>
-                    {s ? (
-                      <>
-                        <td className={`rps${stale}`}>
-                          {s.rps}
-                          <StaleNote freshness={fresh} />
-                        </td>
-                        <td className={`errors${stale}${s.errorRate > 0 ? ' error-rate-high' : ''}`} data-error-rate={s.errorRate}>
-                          {(s.errorRate * 100).toFixed(1)}%
-                          {s.causes.map((c) => (
-                            <span key={c.cause} className="cause" data-cause={c.cause}>
-                              {PROXY_CAUSE_STATUS[c.cause]} {c.label} ×{c.count}
-                            </span>
-                          ))}
-                        </td>
-                        <td className={stale.trim() || undefined}>{s.rps > 0 ? s.p99 : '—'}</td>
-                        <td className={stale.trim() || undefined}>
-                          {s.healthy}/{p.backendCount}
-                        </td>
-                      </>
-                    ) : (
-                      <>
-                        <td className="rps muted">no data yet</td>
-                        <td className="muted">—</td>
-                        <td className="muted">—</td>
-                        <td className="muted">—/{p.backendCount}</td>
-                      </>
-                    )}
-                  </tr>
+                    <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined} data-problem={troubled.has(p.id) || undefined} className={troubled.has(p.id) ? 'row-problem' : undefined}>
+                      <td>
+                        <Link href={`/pools/${p.id}`}>{p.name}</Link>
+                      </td>
+                      <td className="mono">{p.listenPort === undefined ? <span className="muted">routed</span> : `${p.protocol}://${p.listenHost}:${p.listenPort}`}</td>
+                      <td>{p.algorithm.replaceAll('_', ' ')}</td>
+                      {s ? (
+                        <>
+                          <td className={`rps${stale}`}>
+                            {s.rps}
+                            <StaleNote freshness={fresh} />
+                          </td>
+                          <td className={`errors${stale}${s.errorRate > 0 ? ' error-rate-high' : ''}`} data-error-rate={s.errorRate}>
+                            {(s.errorRate * 100).toFixed(1)}%
+                            {s.causes.map((c) => (
+                              <span key={c.cause} className="cause" data-cause={c.cause}>
+                                {PROXY_CAUSE_STATUS[c.cause]} {c.label} ×{c.count}
+                              </span>
+                            ))}
+                          </td>
+                          <td className={stale.trim() || undefined}>{s.rps > 0 ? s.p99 : '—'}</td>
+                          <td className={stale.trim() || undefined}>
+                            {s.healthy}/{p.backendCount}
+                          </td>
+                        </>
+                      ) : (
+                        <>
+                          <td className="rps muted">no data yet</td>
+                          <td className="muted">—</td>
+                          <td className="muted">—</td>
+                          <td className="muted">—/{p.backendCount}</td>
+                        </>
+                      )}
+                    </tr>
                   );
                 })}
               </tbody>

@@ -24,7 +24,12 @@ export function ApplyStatus({ poolId, justSaved, canWrite }: { poolId: string; j
           {s.refused.length > 1 ? 's keep' : ' keeps'} serving the config before it{s.running.length ? `; running on ${s.running.join(', ')}` : ''}.
         </p>
         {s.previousVersion !== null && (
-          <ConfirmButton label={`Roll back to revision ${s.previousVersion}?`} confirmLabel={`Restore ${s.previousVersion}`} disabled={!canWrite} onConfirm={() => rollback.mutate({ version: s.previousVersion! })} />
+          <ConfirmButton
+            label={`Roll back to revision ${s.previousVersion}?`}
+            confirmLabel={`Restore ${s.previousVersion}`}
+            disabled={!canWrite}
+            onConfirm={() => rollback.mutate({ version: s.previousVersion! })}
+          />
         )}
       </div>
     );

@@ -94,62 +94,64 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
               const lp = live[b.id];
               const dead = !!lp && (lp.health === 'unhealthy' || lp.ejected);
               return (
-              <tr key={b.id} data-backend={`${b.host}:${b.port}`} data-dead={dead || undefined} className={dead ? 'row-problem' : undefined}>
-                <td className="mono">
-                  {b.host}:{b.port}
-                </td>
-                <td>
-                  <span className={`state state-${dead && b.adminState === 'active' ? 'down' : b.adminState}`}>{b.adminState}</span>
-                  {dead && <span className="state state-down down-note"> {lp.ejected ? 'ejected' : 'down'}</span>}
-                </td>
-                <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}${stale ? ' stale' : ''}`}>{live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}</td>
-                <td className={`active${stale ? ' stale' : ''}`}>{dead ? '—' : (lp?.activeConnections ?? '—')}</td>
-                <td className={`rps${stale ? ' stale' : ''}`} title="upstream attempts/s, retries included">
-                  {dead ? '—' : (lp?.requests ?? '—')}
-                  {!!live[b.id] && live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset > 0 && (
-                    <span className="upstream-failed"> ({live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset} failed)</span>
-                  )}
-                </td>
-                <td className={stale ? 'stale' : undefined}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
-                <td>
-                  <input
-                    key={b.version /* deploys and the autoscaler change weights too */}
-                    aria-label={`weight of ${b.host}:${b.port}`}
-                    type="number"
-                    min={1}
-                    max={1000}
-                    defaultValue={b.weight}
-                    disabled={!canWrite}
-                    className="weight"
-                    onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-                    onBlur={(e) => {
-                      const weight = Number(e.target.value);
-                      if (weight !== b.weight) update.mutate({ id: b.id, expectedVersion: b.version, patch: { weight } });
-                    }}
-                  />
-                </td>
-                <td>{b.backup ? 'yes' : ''}</td>
-                <td>{b.maxConnections || '∞'}</td>
-                <td>{b.versionLabel ?? ''}</td>
-                <td className="actions">
-                  {b.adminState !== 'draining' && (
-                    <button type="button" disabled={!canWrite} onClick={() => setState(b, 'draining')}>
-                      Drain
-                    </button>
-                  )}
-                  {b.adminState !== 'disabled' && (
-                    <button type="button" disabled={!canWrite} onClick={() => setState(b, 'disabled')}>
-                      Disable
-                    </button>
-                  )}
-                  {b.adminState !== 'active' && (
-                    <button type="button" disabled={!canWrite} onClick={() => setState(b, 'active')}>
-                      Enable
-                    </button>
-                  )}
-                  <ConfirmButton label="Remove" confirmLabel="Remove for good" disabled={!canWrite} onConfirm={() => remove.mutate({ id: b.id, expectedVersion: b.version })} />
-                </td>
-              </tr>
+                <tr key={b.id} data-backend={`${b.host}:${b.port}`} data-dead={dead || undefined} className={dead ? 'row-problem' : undefined}>
+                  <td className="mono">
+                    {b.host}:{b.port}
+                  </td>
+                  <td>
+                    <span className={`state state-${dead && b.adminState === 'active' ? 'down' : b.adminState}`}>{b.adminState}</span>
+                    {dead && <span className="state state-down down-note"> {lp.ejected ? 'ejected' : 'down'}</span>}
+                  </td>
+                  <td className={`health health-${live[b.id]?.ejected ? 'unhealthy' : (live[b.id]?.health ?? 'unknown')}${stale ? ' stale' : ''}`}>
+                    {live[b.id] ? (live[b.id]!.ejected ? 'ejected' : live[b.id]!.health) : '—'}
+                  </td>
+                  <td className={`active${stale ? ' stale' : ''}`}>{dead ? '—' : (lp?.activeConnections ?? '—')}</td>
+                  <td className={`rps${stale ? ' stale' : ''}`} title="upstream attempts/s, retries included">
+                    {dead ? '—' : (lp?.requests ?? '—')}
+                    {!!live[b.id] && live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset > 0 && (
+                      <span className="upstream-failed"> ({live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset} failed)</span>
+                    )}
+                  </td>
+                  <td className={stale ? 'stale' : undefined}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
+                  <td>
+                    <input
+                      key={b.version /* deploys and the autoscaler change weights too */}
+                      aria-label={`weight of ${b.host}:${b.port}`}
+                      type="number"
+                      min={1}
+                      max={1000}
+                      defaultValue={b.weight}
+                      disabled={!canWrite}
+                      className="weight"
+                      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+                      onBlur={(e) => {
+                        const weight = Number(e.target.value);
+                        if (weight !== b.weight) update.mutate({ id: b.id, expectedVersion: b.version, patch: { weight } });
+                      }}
+                    />
+                  </td>
+                  <td>{b.backup ? 'yes' : ''}</td>
+                  <td>{b.maxConnections || '∞'}</td>
+                  <td>{b.versionLabel ?? ''}</td>
+                  <td className="actions">
+                    {b.adminState !== 'draining' && (
+                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'draining')}>
+                        Drain
+                      </button>
+                    )}
+                    {b.adminState !== 'disabled' && (
+                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'disabled')}>
+                        Disable
+                      </button>
+                    )}
+                    {b.adminState !== 'active' && (
+                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'active')}>
+                        Enable
+                      </button>
+                    )}
+                    <ConfirmButton label="Remove" confirmLabel="Remove for good" disabled={!canWrite} onConfirm={() => remove.mutate({ id: b.id, expectedVersion: b.version })} />
+                  </td>
+                </tr>
               );
             })}
           </tbody>

@@ -101,7 +101,8 @@ export function CertificatesSection() {
     <section className="card">
       <h1>Certificates</h1>
       <p className="muted">
-        TLS certificates https listeners serve, chosen by the name a client asks for (exact, then wildcard, then the listener&apos;s first). An event is recorded {CERTIFICATE_EXPIRY_NOTICE_DAYS} days before one expires.
+        TLS certificates https listeners serve, chosen by the name a client asks for (exact, then wildcard, then the listener&apos;s first). An event is recorded {CERTIFICATE_EXPIRY_NOTICE_DAYS} days
+        before one expires.
       </p>
       {certificates.isLoading && <p className="muted">Loading…</p>}
       {certificates.error && <p className="error">{certificates.error.message}</p>}

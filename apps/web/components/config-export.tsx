@@ -27,7 +27,11 @@ export function ConfigExport({ poolId }: { poolId: string }) {
         )}
       </div>
       {file.error && <p className="error">{file.error.message}</p>}
-      {file.data && <pre role="region" aria-label={`${file.data.format} config`}>{file.data.text}</pre>}
+      {file.data && (
+        <pre role="region" aria-label={`${file.data.format} config`}>
+          {file.data.text}
+        </pre>
+      )}
     </details>
   );
 }

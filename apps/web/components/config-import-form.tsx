@@ -30,7 +30,10 @@ function Plan({ plan }: { plan: TImportPlan }) {
         <section key={p.name} className="card" aria-label={`Pool ${p.name}`}>
           <div className="row">
             <h3>
-              {p.action === 'create' ? 'New' : 'Replaced'} pool <code>{p.name}</code> <span className="muted">from {p.from.block} (line {p.from.line})</span>
+              {p.action === 'create' ? 'New' : 'Replaced'} pool <code>{p.name}</code>{' '}
+              <span className="muted">
+                from {p.from.block} (line {p.from.line})
+              </span>
             </h3>
             <span className="badge">
               {p.config.protocol} on {p.config.listenHost}:{p.config.listenPort} · {p.config.algorithm} · {p.backends.length} backend(s)
@@ -158,12 +161,7 @@ export function ConfigImportForm() {
             <button type="submit" disabled={!text.trim() || tooLarge || run.isPending}>
               Show the plan
             </button>
-            <button
-              type="button"
-              className="primary"
-              disabled={!plan || plan.applied !== null || plan.errors.length > 0 || plan.pools.length === 0 || run.isPending}
-              onClick={() => submit(true)}
-            >
+            <button type="button" className="primary" disabled={!plan || plan.applied !== null || plan.errors.length > 0 || plan.pools.length === 0 || run.isPending} onClick={() => submit(true)}>
               Apply as one revision
             </button>
           </div>

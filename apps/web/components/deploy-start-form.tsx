@@ -57,10 +57,14 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
       },
     }),
   );
-  const { clientErrors, submit } = useSchemaSubmit(ZDeployStart, (form) => readForm(form, strategy), (spec) => {
-    setServerErrors({});
-    start.mutate({ pool: poolId, ...spec });
-  });
+  const { clientErrors, submit } = useSchemaSubmit(
+    ZDeployStart,
+    (form) => readForm(form, strategy),
+    (spec) => {
+      setServerErrors({});
+      start.mutate({ pool: poolId, ...spec });
+    },
+  );
   const errors = foldErrors({ ...serverErrors, ...clientErrors });
 
   return (

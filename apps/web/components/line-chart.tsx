@@ -137,7 +137,9 @@ export const LineChart = memo(function LineChart({ title, rows, series, from, to
               </g>
             ),
           )}
-          {series.map((s, i) => (paths[i] ? <path key={s.key} className="chart-line" data-series={s.key} d={paths[i]} stroke={s.color} strokeDasharray={s.dash} strokeWidth={s.width ?? 1.5} fill="none" /> : null))}
+          {series.map((s, i) =>
+            paths[i] ? <path key={s.key} className="chart-line" data-series={s.key} d={paths[i]} stroke={s.color} strokeDasharray={s.dash} strokeWidth={s.width ?? 1.5} fill="none" /> : null,
+          )}
           {hovered && <line className="chart-cursor" x1={x(hovered.ts)} x2={x(hovered.ts)} y1={PAD.top} y2={PAD.top + plotH} />}
         </svg>
       </div>

@@ -74,12 +74,39 @@ const LiveRange = memo(function LiveRange({ seconds, untilTs, names, marks }: { 
   const perBackend = ids.map((id) => ({ key: id, label: names[id]! }));
   return (
     <div className="charts">
-      <Chart counts marks={marks} range="5m" title="Client responses/s" data={responses} series={[{ key: 'responses', label: 'all', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart
+        counts
+        marks={marks}
+        range="5m"
+        title="Client responses/s"
+        data={responses}
+        series={[
+          { key: 'responses', label: 'all', color: '#4aa3ff' },
+          { key: '5xx', label: '5xx' },
+        ]}
+      />
       <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
       <Chart counts marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
-      <Chart marks={marks} range="5m" title="Client latency (ms, merged histogram)" data={latency} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
+      <Chart
+        marks={marks}
+        range="5m"
+        title="Client latency (ms, merged histogram)"
+        data={latency}
+        series={[
+          { key: 'p50', label: 'p50' },
+          { key: 'p95', label: 'p95' },
+          { key: 'p99', label: 'p99' },
+        ]}
+      />
       <Chart counts marks={marks} range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
-      <Chart counts marks={marks} range="5m" title="Failed upstream attempts/s (retried or not) and retries" data={failed} series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
+      <Chart
+        counts
+        marks={marks}
+        range="5m"
+        title="Failed upstream attempts/s (retried or not) and retries"
+        data={failed}
+        series={[...perBackend, { key: 'retries', label: 'retries', color: '#8b97a3' }]}
+      />
       <Chart counts marks={marks} range="5m" title="Active connections" data={active} series={perBackend} />
     </div>
   );
@@ -94,10 +121,38 @@ function HistoryRange({ poolId, range, marks }: { poolId: string; range: THistor
   if (points.length === 0) return <p className="muted">No stored history yet: the control plane keeps traffic in 10-second rollups once a data plane serves this pool.</p>;
   return (
     <div className="charts">
-      <Chart marks={marks} range={range} title="Client responses/s" data={points} series={[{ key: 'rps', label: 'responses/s', color: '#4aa3ff' }, { key: '5xx', label: '5xx' }]} />
+      <Chart
+        marks={marks}
+        range={range}
+        title="Client responses/s"
+        data={points}
+        series={[
+          { key: 'rps', label: 'responses/s', color: '#4aa3ff' },
+          { key: '5xx', label: '5xx' },
+        ]}
+      />
       <Chart marks={marks} range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart marks={marks} range={range} title="Client latency (ms)" data={points} series={[{ key: 'p50', label: 'p50' }, { key: 'p95', label: 'p95' }, { key: 'p99', label: 'p99' }]} />
-      <Chart marks={marks} range={range} title="Failed upstream attempts/s and retries" data={points} series={[{ key: 'upstream', label: 'failed attempts', color: '#d29922' }, { key: 'retries', label: 'retries', color: '#8b97a3' }]} />
+      <Chart
+        marks={marks}
+        range={range}
+        title="Client latency (ms)"
+        data={points}
+        series={[
+          { key: 'p50', label: 'p50' },
+          { key: 'p95', label: 'p95' },
+          { key: 'p99', label: 'p99' },
+        ]}
+      />
+      <Chart
+        marks={marks}
+        range={range}
+        title="Failed upstream attempts/s and retries"
+        data={points}
+        series={[
+          { key: 'upstream', label: 'failed attempts', color: '#d29922' },
+          { key: 'retries', label: 'retries', color: '#8b97a3' },
+        ]}
+      />
       <Chart marks={marks} range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
     </div>
   );

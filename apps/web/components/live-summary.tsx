@@ -29,7 +29,9 @@ export function LiveSummary({ latest, freshness }: { latest: LiveSecond | undefi
       <div className={`live-summary${freshness.stale ? ' stale' : ''}`} data-live-summary data-stale={freshness.stale || undefined}>
         <span>
           <span className="label">Responses/s ({LIVE_WINDOW_LABEL})</span>
-          <span className="figure" data-figure="rps">{t.responses}</span>
+          <span className="figure" data-figure="rps">
+            {t.responses}
+          </span>
         </span>
         <span>
           <span className="label">Client errors ({LIVE_WINDOW_LABEL})</span>

@@ -96,8 +96,14 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
           <option value="proxy">answered by the proxy / failed</option>
         </select>
         <span className="muted">
-          {running ? (sub.status === 'pending' || sub.status === 'connecting' ? 'connecting…' : 'live') : 'paused'} · {matching.length} of {lines.length} lines match{matching.length > TAIL_SHOWN ? `, newest ${TAIL_SHOWN} shown` : ''} (newest {TAIL_KEEP} kept)
-          {dropped > 0 && <> · <span className="error">{dropped} dropped over the bound (200 lines/s per data plane)</span></>}
+          {running ? (sub.status === 'pending' || sub.status === 'connecting' ? 'connecting…' : 'live') : 'paused'} · {matching.length} of {lines.length} lines match
+          {matching.length > TAIL_SHOWN ? `, newest ${TAIL_SHOWN} shown` : ''} (newest {TAIL_KEEP} kept)
+          {dropped > 0 && (
+            <>
+              {' '}
+              · <span className="error">{dropped} dropped over the bound (200 lines/s per data plane)</span>
+            </>
+          )}
         </span>
       </div>
       {sub.error && <p className="error">{sub.error.message}</p>}
@@ -106,24 +112,24 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
         <p className="muted">{running ? 'Waiting for requests…' : 'Paused.'}</p>
       ) : (
         <div className="tail-scroll">
-        <table className="tail-table">
-          <thead>
-            <tr>
-              <th>time</th>
-              <th>status</th>
-              <th>request</th>
-              <th>backend</th>
-              <th>ms</th>
-              <th>client</th>
-              <th>end</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((l) => (
-              <TailRow key={l.n} r={l.r} />
-            ))}
-          </tbody>
-        </table>
+          <table className="tail-table">
+            <thead>
+              <tr>
+                <th>time</th>
+                <th>status</th>
+                <th>request</th>
+                <th>backend</th>
+                <th>ms</th>
+                <th>client</th>
+                <th>end</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((l) => (
+                <TailRow key={l.n} r={l.r} />
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </div>

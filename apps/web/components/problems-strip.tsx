@@ -44,11 +44,17 @@ function ProblemLine({ p }: { p: TProblem }) {
   }
 }
 
-const keyOf = (p: TProblem) => (p.kind === 'backend_down' ? `b:${p.backendId}` : p.kind === 'client_errors' ? `c:${p.poolId}` : p.kind === 'refused_revision' ? `r:${p.dataplane}:${p.version}` : `d:${p.dataplaneId}`);
+const keyOf = (p: TProblem) =>
+  p.kind === 'backend_down' ? `b:${p.backendId}` : p.kind === 'client_errors' ? `c:${p.poolId}` : p.kind === 'refused_revision' ? `r:${p.dataplane}:${p.version}` : `d:${p.dataplaneId}`;
 
 /** The top of the overview: what is wrong now, worst first; one calm line when nothing is. */
 export function ProblemsStrip({ problems, error }: { problems: TProblem[] | undefined; error: string | null }) {
-  if (error) return <section className="card problems problems-bad" role="alert">Problems unknown: {error}</section>;
+  if (error)
+    return (
+      <section className="card problems problems-bad" role="alert">
+        Problems unknown: {error}
+      </section>
+    );
   if (!problems) return null;
   if (problems.length === 0)
     return (

@@ -74,7 +74,10 @@ function initialValue(spec: TProviderProfileSpec | undefined, key: string): stri
   if (!spec) return key === 'host' ? '127.0.0.1' : key === 'namespace' ? 'default' : undefined;
   const v = (spec as Record<string, unknown>)[key];
   if (key === 'argv' && Array.isArray(v)) return v.join('\n');
-  if (key === 'env' && v && typeof v === 'object') return Object.entries(v).map(([k, val]) => `${k}=${String(val)}`).join('\n');
+  if (key === 'env' && v && typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, val]) => `${k}=${String(val)}`)
+      .join('\n');
   return v as string | number | undefined;
 }
 

@@ -64,7 +64,7 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
   const [profileId, setProfileId] = useState<string>(initial?.provider?.profile ?? '');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
   const profile = profiles.find((p) => p.id === profileId || p.name === profileId);
-  const paramValue = (name: string) => (initial?.provider && (initial.provider.profile === profile?.id) ? initial.provider.params[name] : undefined);
+  const paramValue = (name: string) => (initial?.provider && initial.provider.profile === profile?.id ? initial.provider.params[name] : undefined);
 
   const input = (name: string, value: string | number | undefined, type = 'text') => (
     <input name={name} type={type} defaultValue={value ?? ''} aria-invalid={Boolean(errors[name])} step={type === 'number' ? 'any' : undefined} />
@@ -121,7 +121,12 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
       <fieldset disabled={disabled}>
         <legend>Recovery</legend>
         <div className="grid">
-          <Field label="Replace broken instances" name="recovery.enabled" errors={errors} hint="One that exited, or failed the pool's health check for a while, is replaced: new one healthy and joined first">
+          <Field
+            label="Replace broken instances"
+            name="recovery.enabled"
+            errors={errors}
+            hint="One that exited, or failed the pool's health check for a while, is replaced: new one healthy and joined first"
+          >
             <input name="recovery.enabled" type="checkbox" defaultChecked={initial?.recovery?.enabled ?? true} />
           </Field>
           <Field label="Min healthy" name="recovery.minHealthy" errors={errors} hint="Instances kept in service; empty: the minimum above">
@@ -136,7 +141,12 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
         <legend>Provider</legend>
         {profiles.length === 0 && <p className="muted">No provider profiles yet: an admin declares what scaling may run or call under Settings → Provider profiles.</p>}
         <div className="grid">
-          <Field label="Provider profile" name="provider.profile" errors={errors} hint={profile ? `${PROVIDER_LABELS[profile.kind]}${profile.description ? ` — ${profile.description}` : ''}` : 'Declared by an admin'}>
+          <Field
+            label="Provider profile"
+            name="provider.profile"
+            errors={errors}
+            hint={profile ? `${PROVIDER_LABELS[profile.kind]}${profile.description ? ` — ${profile.description}` : ''}` : 'Declared by an admin'}
+          >
             <select name="provider.profile" value={profile?.id ?? ''} onChange={(e) => setProfileId(e.target.value)}>
               <option value="">choose a profile…</option>
               {profiles.map((p) => (

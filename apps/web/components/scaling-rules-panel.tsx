@@ -145,8 +145,8 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
           <StaleNotice error={update.error} what="rule" onReload={() => void rules.refetch().then(() => update.reset())} />
           {selected.legacyProvider && (
             <p className="notice" role="status">
-              Before provider profiles this rule ran a {selected.legacyProvider.kind} provider (<code>{selected.legacyProvider.target}</code>) that any operator could set. It is
-              disabled and that provider is never run again; pick a profile an admin declared to use the rule.
+              Before provider profiles this rule ran a {selected.legacyProvider.kind} provider (<code>{selected.legacyProvider.target}</code>) that any operator could set. It is disabled and that
+              provider is never run again; pick a profile an admin declared to use the rule.
             </p>
           )}
           <ScalingRuleForm
@@ -172,7 +172,16 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
       {open?.mode === 'new' ? (
         <div>
           <h3>New scaling rule</h3>
-          <ScalingRuleForm label="New scaling rule" profiles={profiles.data ?? []} submitLabel="Add rule" disabled={!canWrite} pending={create.isPending} serverErrors={serverErrors} onSubmit={(rule) => create.mutate({ poolId, rule })} onCancel={close} />
+          <ScalingRuleForm
+            label="New scaling rule"
+            profiles={profiles.data ?? []}
+            submitLabel="Add rule"
+            disabled={!canWrite}
+            pending={create.isPending}
+            serverErrors={serverErrors}
+            onSubmit={(rule) => create.mutate({ poolId, rule })}
+            onCancel={close}
+          />
         </div>
       ) : (
         <div>

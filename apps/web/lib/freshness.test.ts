@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { STALE_AFTER_MS, clockTime, freshness } from './freshness';
 
-const base = { now: 100_000, lastPushAt: 99_500, lastDataAt: 99_500, lastDataTs: new Date(2026, 10, 30, 14, 22, 4).getTime(), reporters: ['dp-1'], links: [{ id: 'dp-1', name: 'edge-1', connected: true }] };
+const base = {
+  now: 100_000,
+  lastPushAt: 99_500,
+  lastDataAt: 99_500,
+  lastDataTs: new Date(2026, 10, 30, 14, 22, 4).getTime(),
+  reporters: ['dp-1'],
+  links: [{ id: 'dp-1', name: 'edge-1', connected: true }],
+};
 
 describe('freshness', () => {
   it('is fresh while seconds keep arriving', () => {

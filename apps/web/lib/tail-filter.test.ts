@@ -3,8 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { NO_FILTER, TAIL_KEEP, appendTail, matchesTail, statusClass } from './tail-filter';
 
 const r = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: '2026-11-30T20:00:00.000Z', pool: 'web', poolId: 'p', clientIp: '1.2.3.4', method: 'GET', host: 'h', path: '/api/Users?id=1', status: 200,
-  bytesIn: 0, bytesOut: 1, durationMs: 1, upstream: '10.0.0.1:80', connectMs: 0, firstByteMs: 1, attempts: 1, requestId: 'r', termination: 'normal', userAgent: '', referer: '', ...over,
+  time: '2026-11-30T20:00:00.000Z',
+  pool: 'web',
+  poolId: 'p',
+  clientIp: '1.2.3.4',
+  method: 'GET',
+  host: 'h',
+  path: '/api/Users?id=1',
+  status: 200,
+  bytesIn: 0,
+  bytesOut: 1,
+  durationMs: 1,
+  upstream: '10.0.0.1:80',
+  connectMs: 0,
+  firstByteMs: 1,
+  attempts: 1,
+  requestId: 'r',
+  termination: 'normal',
+  userAgent: '',
+  referer: '',
+  ...over,
 });
 
 describe('live tail filter', () => {
@@ -25,7 +43,10 @@ describe('live tail filter', () => {
   it('keeps the newest lines first, bounded', () => {
     const kept = appendTail([], [r({ path: '/1' }), r({ path: '/2' })]);
     expect(kept.map((x) => x.path)).toEqual(['/2', '/1']);
-    const many = appendTail(kept, Array.from({ length: TAIL_KEEP }, (_, i) => r({ path: `/n${i}` })));
+    const many = appendTail(
+      kept,
+      Array.from({ length: TAIL_KEEP }, (_, i) => r({ path: `/n${i}` })),
+    );
     expect(many).toHaveLength(TAIL_KEEP);
     expect(many[0]!.path).toBe(`/n${TAIL_KEEP - 1}`);
   });

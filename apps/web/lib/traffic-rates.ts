@@ -32,7 +32,7 @@ export function historyRates(points: readonly HistoryPoint[], resolutionSeconds:
     ts: p.ts,
     rps: per(p.responses),
     '5xx': per(p.responses5xx),
-    errorPct: p.responses > 0 ? Math.round((Math.min(1, p.responses5xx / p.responses) * 1000)) / 10 : 0,
+    errorPct: p.responses > 0 ? Math.round(Math.min(1, p.responses5xx / p.responses) * 1000) / 10 : 0,
     upstream: per(p.upstreamErrors),
     retries: per(p.retries),
     p50: p.p50Ms,

@@ -9,9 +9,7 @@ import { type ReactNode, useState } from 'react';
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function Providers({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }),
-  );
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }));
   const [client] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [

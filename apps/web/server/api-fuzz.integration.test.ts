@@ -44,7 +44,11 @@ function validInput(procedure: string): Record<string, unknown> {
     'deploys.start': { pool: seed.poolId, version: 'v2', backends: [{ host: '127.0.0.1', port: 9902 }], steps: [50, 100] },
     'deploys.abort': { id: 'no-such-deploy' },
     'scaling.create': { poolId: seed.poolId, rule: { name: 'r', metric: 'error_rate', scaleUpThreshold: 2, scaleDownThreshold: 1, provider: { kind: 'webhook', url: 'http://127.0.0.1:1/' } } },
-    'scaling.update': { id: 'no-such-rule', expectedVersion: 1, rule: { name: 'r', metric: 'error_rate', scaleUpThreshold: 2, scaleDownThreshold: 1, provider: { kind: 'webhook', url: 'http://127.0.0.1:1/' } } },
+    'scaling.update': {
+      id: 'no-such-rule',
+      expectedVersion: 1,
+      rule: { name: 'r', metric: 'error_rate', scaleUpThreshold: 2, scaleDownThreshold: 1, provider: { kind: 'webhook', url: 'http://127.0.0.1:1/' } },
+    },
     'scaling.delete': { id: 'no-such-rule', expectedVersion: 1 },
     'auth.setup': { email: 'second@example.com', name: 'Second', password: 'long enough secret' },
     'auth.login': { email: 'admin@example.com', password: 'long enough secret' },

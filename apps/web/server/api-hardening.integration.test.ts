@@ -12,7 +12,12 @@ afterAll(async () => {
 });
 
 const messageOf = (a: Answer) => (a.json as { message?: string; error?: { message?: string } }).message ?? (a.json as { error: { message: string } }).error.message;
-const fieldsOf = (a: Answer) => Object.keys((a.json as { data?: { fieldErrors?: object }; error?: { data: { fieldErrors: object } } }).data?.fieldErrors ?? (a.json as { error: { data: { fieldErrors: object } } }).error.data.fieldErrors ?? {});
+const fieldsOf = (a: Answer) =>
+  Object.keys(
+    (a.json as { data?: { fieldErrors?: object }; error?: { data: { fieldErrors: object } } }).data?.fieldErrors ??
+      (a.json as { error: { data: { fieldErrors: object } } }).error.data.fieldErrors ??
+      {},
+  );
 const revisionCount = async () => api.db.prisma.configRevision.count();
 
 describe('strict input (issue 13, item 3)', () => {
@@ -178,7 +183,10 @@ describe('a malformed session cookie is ignored (item 7)', () => {
       const status = await api.send('GET', '/api/trpc/auth.status', undefined, { cookie });
       expect(status.status, cookie).toBe(200);
     }
-    const login = await api.send('POST', '/api/trpc/auth.login', JSON.stringify({ email: 'admin@example.com', password: 'long enough secret' }), { 'content-type': 'application/json', cookie: 'fulcrum_session=%' });
+    const login = await api.send('POST', '/api/trpc/auth.login', JSON.stringify({ email: 'admin@example.com', password: 'long enough secret' }), {
+      'content-type': 'application/json',
+      cookie: 'fulcrum_session=%',
+    });
     expect(login.status).toBe(200);
   });
 });

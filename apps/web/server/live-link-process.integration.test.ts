@@ -48,7 +48,9 @@ const backends: Server[] = [];
 
 function startDataplaneProcess(url: string, name: string, token = dpToken): { proc: ChildProcess; output: () => string } {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', token, '--name', name, '--state-dir', stateDir, '--admin', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', token, '--name', name, '--state-dir', stateDir, '--admin', 'off'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   procs.push(proc);
@@ -89,7 +91,11 @@ async function backend(name: string): Promise<number> {
 }
 
 async function call(method: string, p: string, body?: unknown): Promise<never> {
-  const res = await fetch(`${cp!.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${cp!.url}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as never;
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -157,7 +163,11 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
     const one = await startControlPlaneProcess(db.url);
     const two = await startControlPlaneProcess(db.url);
     const rest = async (base: string, method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${base}/api/v1${p}`, {
+        method,
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return (await res.json()) as never;
     };

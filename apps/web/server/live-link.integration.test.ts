@@ -31,7 +31,11 @@ async function httpBackend(name: string) {
 }
 
 const api = (base: string) => async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
   return json as never;
@@ -74,9 +78,20 @@ function stateDir() {
 
 function startDataplane(base: string, name: string, dir: string) {
   const dp = new Dataplane({ id: name });
-  const client = new ControlPlaneClient(dp, { url: `${base.replace('http', 'ws')}/ws/dataplane`, token: dpToken, name, softwareVersion: 'test', lastGood: new LastGoodConfig(dir), backoffBaseMs: 100, backoffMaxMs: 1000 });
+  const client = new ControlPlaneClient(dp, {
+    url: `${base.replace('http', 'ws')}/ws/dataplane`,
+    token: dpToken,
+    name,
+    softwareVersion: 'test',
+    lastGood: new LastGoodConfig(dir),
+    backoffBaseMs: 100,
+    backoffMaxMs: 1000,
+  });
   client.start();
-  stops.push(() => dp.stop(), () => client.stop());
+  stops.push(
+    () => dp.stop(),
+    () => client.stop(),
+  );
   return { dp, client };
 }
 
@@ -89,7 +104,11 @@ async function servedPool() {
   const a = await httpBackend('a');
   const b = await httpBackend('b');
   const call = api(cp1.url);
-  let pool = (await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort: await freePort(), healthCheck: { enabled: false } })) as { id: string; version: number; listenPort: number };
+  let pool = (await call('POST', '/pools', { name: 'web', listenHost: '127.0.0.1', listenPort: await freePort(), healthCheck: { enabled: false } })) as {
+    id: string;
+    version: number;
+    listenPort: number;
+  };
   const ba = (await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: a.port })) as { id: string; version: number };
   await call('POST', `/pools/web/backends`, { host: '127.0.0.1', port: b.port });
   const dir = stateDir();
@@ -114,7 +133,10 @@ beforeEach(async () => {
   stops = [];
   db = await createTestDatabase();
   cp1 = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, apiOnly: true, log: () => {} });
-  stops.push(() => db.drop(), () => cp1.close().catch(() => {}));
+  stops.push(
+    () => db.drop(),
+    () => cp1.close().catch(() => {}),
+  );
   operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
   dpToken = (await createApiToken(db.prisma, { name: 'edge', role: 'dataplane' })).token;
   dpToken2 = (await createApiToken(db.prisma, { name: 'edge-2', role: 'dataplane' })).token;
@@ -196,11 +218,15 @@ describe('live link between control plane and data planes', { timeout: 300_000 }
       ws.send(JSON.stringify({ type: 'ack', version: msg.version, hash: msg.hash }));
     });
     // Generous: under a loaded machine the second replica's first queries can be slow.
-    await eventually(() => received.length > 0, 40_000).catch((e) => { throw new Error(`no snapshot at all (${closed}): ${e}`); });
+    await eventually(() => received.length > 0, 40_000).catch((e) => {
+      throw new Error(`no snapshot at all (${closed}): ${e}`);
+    });
     const pool = (await api(cp1.url)('GET', '/pools/web')) as { version: number };
     await api(cp1.url)('PATCH', '/pools/web', { expectedVersion: pool.version, patch: { algorithm: 'round_robin' }, reason: 'through replica one' });
     const latest = ((await api(cp2.url)('GET', '/revisions?limit=1')) as unknown as { version: number }[])[0]!.version;
-    await eventually(() => received.includes(latest)).catch((e) => { throw new Error(`got ${received} want ${latest}: ${e}`); });
+    await eventually(() => received.includes(latest)).catch((e) => {
+      throw new Error(`got ${received} want ${latest}: ${e}`);
+    });
     await eventually(async () => {
       const list = (await api(cp2.url)('GET', '/dataplanes')) as unknown as { name: string; appliedConfigVersion: number; connected: boolean }[];
       return list.filter((d) => d.connected && d.appliedConfigVersion === latest).length === 2;

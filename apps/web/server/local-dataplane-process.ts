@@ -43,11 +43,12 @@ export function writeRecord(pidFile: string, record: LocalDataplaneRecord): void
   renameSync(`${pidFile}.tmp`, pidFile);
 }
 
-
 /** Alive and not a zombie (a child that exited but was not reaped yet is gone). */
 export function isRunning(pid: number): boolean {
   try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .startsWith('Z');
   } catch {
     return false;
   }

@@ -52,7 +52,11 @@ async function exited(proc: ChildProcess): Promise<void> {
 }
 
 async function rest(method: string, p: string, body?: unknown): Promise<never> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${p}`, {
+    method,
+    headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
   return (await res.json()) as never;
 }
@@ -112,7 +116,16 @@ beforeAll(async () => {
   db = await createTestDatabase();
   operator = (await createApiToken(db.prisma, { name: 'ci', role: 'operator' })).token;
   port = await freePort();
-  env = { ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', FULCRUM_DATA_DIR: dataDir, FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`, FULCRUM_EMBEDDED_DATAPLANE: '1', FULCRUM_STOP_DATAPLANE_ON_EXIT: '' };
+  env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    FULCRUM_DATA_DIR: dataDir,
+    FULCRUM_ADMIN: `127.0.0.1:${await freePort()}`,
+    FULCRUM_EMBEDDED_DATAPLANE: '1',
+    FULCRUM_STOP_DATAPLANE_ON_EXIT: '',
+  };
 });
 
 afterAll(async () => {
@@ -163,7 +176,11 @@ describe('the local data plane of `pnpm start`', () => {
     const logBefore = readFileSync(paths.logFile, 'utf8').length;
     cp2.proc.kill('SIGKILL');
     await exited(cp2.proc);
-    await eventually('the lost link logged', () => readFileSync(paths.logFile, 'utf8').slice(logBefore).match(/link (closed|error)[\s\S]*link (closed|error)/));
+    await eventually('the lost link logged', () =>
+      readFileSync(paths.logFile, 'utf8')
+        .slice(logBefore)
+        .match(/link (closed|error)[\s\S]*link (closed|error)/),
+    );
     await load.more(100);
     expect(isRunning(pid)).toBe(true);
 

@@ -8,7 +8,10 @@ import type { TLSSocket } from 'node:tls';
  */
 export function parseTrustedProxies(value: string | undefined): BlockList {
   const list = new BlockList();
-  for (const raw of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = raw.split('/');
     const family = isIP(address ?? '');
     if (!family) throw new Error(`FULCRUM_TRUSTED_PROXIES: ${JSON.stringify(raw)} is not an IP address or CIDR range`);

@@ -15,7 +15,11 @@ async function withServer(trustedProxies: string, run: (login: (headers?: Record
     const setup = await fetch(`${server.url}/api/trpc/auth.setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(setup.status).toBe(200);
     await run(async (headers = {}) => {
-      const res = await fetch(`${server.url}/api/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email: 'admin@example.com', password: 'long enough secret' }) });
+      const res = await fetch(`${server.url}/api/trpc/auth.login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ email: 'admin@example.com', password: 'long enough secret' }),
+      });
       expect(res.status).toBe(200);
       return res.headers.get('set-cookie') ?? '';
     });

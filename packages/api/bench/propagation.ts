@@ -57,7 +57,9 @@ async function main() {
   // One real data plane process; more on one host could not bind the same listeners, so the
   // other 19 are link clients that validate each snapshot with the shared schema and ack it.
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-bench-state-'));
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', token, '--name', 'bench-dp', '--state-dir', stateDir, '--admin', 'off'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', url, '--token', token, '--name', 'bench-dp', '--state-dir', stateDir, '--admin', 'off'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const realId = () => [...acked.keys()].find((k) => k.startsWith('bench-dp'));
   await until('the data plane process to apply its first config', () => realId() !== undefined, 60_000);
 
@@ -90,7 +92,9 @@ async function main() {
       times.push(done - committed);
       withCall.push(done - t0);
     }
-    console.log(`propagation, ${label}: commit -> every data plane acked: median ${fmt(pct(times, 0.5))}, p99 ${fmt(pct(times, 0.99))}; including the API call: median ${fmt(pct(withCall, 0.5))}, p99 ${fmt(pct(withCall, 0.99))} (100 changes)`);
+    console.log(
+      `propagation, ${label}: commit -> every data plane acked: median ${fmt(pct(times, 0.5))}, p99 ${fmt(pct(times, 0.99))}; including the API call: median ${fmt(pct(withCall, 0.5))}, p99 ${fmt(pct(withCall, 0.99))} (100 changes)`,
+    );
   };
 
   await measure('1 data plane', 1);
@@ -103,7 +107,16 @@ async function main() {
   await prisma.pool.deleteMany();
   const ports = new Set<number>();
   while (ports.size < 1000) ports.add(await freePort());
-  const template = { listenHost: '127.0.0.1', algorithm: 'round_robin', hashKey: { source: 'client_ip' }, healthCheck: { enabled: false, type: 'http', path: '/', expectedStatusMin: 200, expectedStatusMax: 399, intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3 }, outlierDetection: { enabled: true, consecutiveErrors: 5, baseEjectionMs: 30000, maxEjectionPercent: 50 }, timeouts: { connectMs: 3000, firstByteMs: 30000, idleMs: 60000 }, retries: { attempts: 2, on5xx: false, budgetPercent: 20 }, stickiness: { mode: 'none', cookieName: 'FULCRUM_STICKY', headerName: 'x-fulcrum-sticky', ttlSeconds: 3600 } };
+  const template = {
+    listenHost: '127.0.0.1',
+    algorithm: 'round_robin',
+    hashKey: { source: 'client_ip' },
+    healthCheck: { enabled: false, type: 'http', path: '/', expectedStatusMin: 200, expectedStatusMax: 399, intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3 },
+    outlierDetection: { enabled: true, consecutiveErrors: 5, baseEjectionMs: 30000, maxEjectionPercent: 50 },
+    timeouts: { connectMs: 3000, firstByteMs: 30000, idleMs: 60000 },
+    retries: { attempts: 2, on5xx: false, budgetPercent: 20 },
+    stickiness: { mode: 'none', cookieName: 'FULCRUM_STICKY', headerName: 'x-fulcrum-sticky', ttlSeconds: 3600 },
+  };
   await prisma.pool.createMany({ data: [...ports].map((p, i) => ({ ...template, name: `pool-${i}`, listenPort: p })) });
   const pools = await prisma.pool.findMany({ select: { id: true } });
   await prisma.backend.createMany({ data: pools.flatMap((p) => Array.from({ length: 10 }, (_, j) => ({ poolId: p.id, host: '127.0.0.1', port: 10000 + j }))) });
@@ -125,7 +138,27 @@ async function main() {
   console.log(`scale: next change, commit -> acked with listeners kept ${fmt(performance.now() - r0)}`);
 
   // Stats: frames of 10,000 backends through the hub's parse, validation and merge.
-  const frame = (dp: string, ts: number): TStatsFrame => ({ dataplaneId: dp, ts, intervalMs: 1000, configVersion: 1, pools: full.snapshot.pools.map((p) => ({ poolId: p.id, backends: p.backends.map((b) => ({ backendId: b.id, requests: 100, responses: { '1xx': 0, '2xx': 99, '3xx': 0, '4xx': 0, '5xx': 1 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 3, bytesIn: 1000, bytesOut: 50000, latencyMs: { p50: 1, p95: 3, p99: 7 }, health: 'healthy' as const, ejected: false })) })) });
+  const frame = (dp: string, ts: number): TStatsFrame => ({
+    dataplaneId: dp,
+    ts,
+    intervalMs: 1000,
+    configVersion: 1,
+    pools: full.snapshot.pools.map((p) => ({
+      poolId: p.id,
+      backends: p.backends.map((b) => ({
+        backendId: b.id,
+        requests: 100,
+        responses: { '1xx': 0, '2xx': 99, '3xx': 0, '4xx': 0, '5xx': 1 },
+        errors: { connect: 0, timeout: 0, reset: 0 },
+        activeConnections: 3,
+        bytesIn: 1000,
+        bytesOut: 50000,
+        latencyMs: { p50: 1, p95: 3, p99: 7 },
+        health: 'healthy' as const,
+        ejected: false,
+      })),
+    })),
+  });
   const text = JSON.stringify({ type: 'stats', frame: frame('x', Date.now()) });
   const N = 30;
   const s0 = performance.now();
@@ -134,7 +167,9 @@ async function main() {
     if (msg.type === 'stats') hub.stats.add({ ...msg.frame, ts: msg.frame.ts + i * 1000 });
   }
   const perFrame = (performance.now() - s0) / N;
-  console.log(`stats: a frame of 10,000 backends (${(text.length / 1024).toFixed(0)} KiB) parsed, validated and merged in ${fmt(perFrame)} on average over ${N} seconds: ${perFrame < 1000 ? `keeps up (${(1000 / perFrame).toFixed(1)} such frames/s)` : 'falls behind'}`);
+  console.log(
+    `stats: a frame of 10,000 backends (${(text.length / 1024).toFixed(0)} KiB) parsed, validated and merged in ${fmt(perFrame)} on average over ${N} seconds: ${perFrame < 1000 ? `keeps up (${(1000 / perFrame).toFixed(1)} such frames/s)` : 'falls behind'}`,
+  );
   const r1 = performance.now();
   await rollupStore(prisma, hub.stats, 'bench', 0, Date.now() + 60_000);
   console.log(`stats: rollup of ${N} s x 10,000 backends into PostgreSQL ${fmt(performance.now() - r1)}`);

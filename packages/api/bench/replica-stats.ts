@@ -41,7 +41,19 @@ function poolStats(poolId: string, backendIds: string[]): TPoolStats {
   const latency = emptyHistogram();
   for (const ms of [1, 2, 3, 5, 8, 13, 40, 120]) latency.counts[latencyBucket(ms)] = 12;
   latency.sumMs = 2300;
-  const backends: TBackendStats[] = backendIds.map((backendId) => ({ backendId, requests: 33, responses: { '1xx': 0, '2xx': 32, '3xx': 0, '4xx': 0, '5xx': 1 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 4, bytesIn: 9000, bytesOut: 90_000, latencyMs: { p50: 3, p95: 40, p99: 120 }, health: 'healthy', ejected: false, latency: structuredClone(latency) }));
+  const backends: TBackendStats[] = backendIds.map((backendId) => ({
+    backendId,
+    requests: 33,
+    responses: { '1xx': 0, '2xx': 32, '3xx': 0, '4xx': 0, '5xx': 1 },
+    errors: { connect: 0, timeout: 0, reset: 0 },
+    activeConnections: 4,
+    bytesIn: 9000,
+    bytesOut: 90_000,
+    latencyMs: { p50: 3, p95: 40, p99: 120 },
+    health: 'healthy',
+    ejected: false,
+    latency: structuredClone(latency),
+  }));
   const client = emptyClientStats();
   client.responses['2xx'] = 96;
   client.responses['5xx'] = 3;
@@ -117,8 +129,12 @@ async function main() {
   const stored = Number(sizeAfter[0]!.b - sizeBefore[0]!.b);
   console.log(`replicas: ${DATAPLANES} data planes x ${POOLS} pools x ${BACKENDS} backends, ${SECONDS} s`);
   console.log(`  frame on the wire ${(frameBytes / 1024).toFixed(1)} KiB (NOTIFY payloads stop at 8000 bytes: a frame does not fit one)`);
-  console.log(`  frame -> other replica's store: median ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} of ${DATAPLANES * SECONDS} frames seen)`);
-  console.log(`  database: ${(rows / SECONDS).toFixed(1)} rows/s (one INSERT + NOTIFY per frame), ${(stored / SECONDS / 1024).toFixed(1)} KiB/s of frame data (jsonb, compressed), 15 min kept: ~${((stored / SECONDS) * 900 / 1024 / 1024).toFixed(1)} MiB`);
+  console.log(
+    `  frame -> other replica's store: median ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} of ${DATAPLANES * SECONDS} frames seen)`,
+  );
+  console.log(
+    `  database: ${(rows / SECONDS).toFixed(1)} rows/s (one INSERT + NOTIFY per frame), ${(stored / SECONDS / 1024).toFixed(1)} KiB/s of frame data (jsonb, compressed), 15 min kept: ~${(((stored / SECONDS) * 900) / 1024 / 1024).toFixed(1)} MiB`,
+  );
   console.log(`  feed counters first: ${JSON.stringify(first.feed.counters)}; second: ${JSON.stringify(second.feed.counters)}`);
 
   for (const c of clients) c.close();

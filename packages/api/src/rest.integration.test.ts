@@ -58,7 +58,11 @@ describe('REST API for CI (plain HTTP with a bearer token)', () => {
     expect((await fetch(`${base}/pools`)).status).toBe(401);
     expect((await fetch(`${base}/pools`, { headers: { authorization: 'Bearer flc_nope' } })).status).toBe(401);
     const viewer = await api.token('viewer');
-    const res = await fetch(`${base}/pools`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', listenPort: 18399 }) });
+    const res = await fetch(`${base}/pools`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', listenPort: 18399 }),
+    });
     expect(res.status).toBe(403);
   });
 

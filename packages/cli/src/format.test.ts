@@ -16,6 +16,14 @@ describe('fulcrumctl formatting and parsing', () => {
     expect(() => parseAddress('host:70000')).toThrow(/host:port/);
   });
   it('aligns columns', () => {
-    expect(table(['A', 'LONGER'], [['xx', 1], ['y', null]])).toBe('A   LONGER\nxx  1\ny   -');
+    expect(
+      table(
+        ['A', 'LONGER'],
+        [
+          ['xx', 1],
+          ['y', null],
+        ],
+      ),
+    ).toBe('A   LONGER\nxx  1\ny   -');
   });
 });

@@ -116,7 +116,45 @@ const COMMANDS: Record<string, Command> = {
 /** Commands of one word; what follows them are its arguments. */
 const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export: configExport };
 
-const stringFlags = ['url', 'token', 'pool', 'version', 'strategy', 'steps', 'pause', 'max-error-rate', 'min-requests', 'healthy-timeout', 'drain-timeout', 'idempotency-key', 'rule', 'max-surge', 'max-unavailable', 'weight', 'timeout', 'interval', 'limit', 'message', 'reason', 'file', 'format', 'user', 'password-file', 'cert', 'key', 'listener', 'port', 'address', 'protocol', 'path', 'path-type', 'priority', 'redirect', 'status', 'body'] as const;
+const stringFlags = [
+  'url',
+  'token',
+  'pool',
+  'version',
+  'strategy',
+  'steps',
+  'pause',
+  'max-error-rate',
+  'min-requests',
+  'healthy-timeout',
+  'drain-timeout',
+  'idempotency-key',
+  'rule',
+  'max-surge',
+  'max-unavailable',
+  'weight',
+  'timeout',
+  'interval',
+  'limit',
+  'message',
+  'reason',
+  'file',
+  'format',
+  'user',
+  'password-file',
+  'cert',
+  'key',
+  'listener',
+  'port',
+  'address',
+  'protocol',
+  'path',
+  'path-type',
+  'priority',
+  'redirect',
+  'status',
+  'body',
+] as const;
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

@@ -28,7 +28,12 @@ function snapshot(port: number, backendPorts: number[], many: boolean) {
   const routes = many
     ? [
         ...Array.from({ length: ROUTES / 2 }, (_, i) => ({ id: `h${i}`, name: `h${i}`, match: { hosts: [`h${i}.example.com`] }, action: { type: 'pool', poolId: 'bench' } })),
-        ...Array.from({ length: ROUTES / 2 }, (_, i) => ({ id: `p${i}`, name: `p${i}`, match: { path: { type: 'prefix', value: `/svc${String(i).padStart(2, '0')}/` } }, action: { type: 'pool', poolId: 'bench' } })),
+        ...Array.from({ length: ROUTES / 2 }, (_, i) => ({
+          id: `p${i}`,
+          name: `p${i}`,
+          match: { path: { type: 'prefix', value: `/svc${String(i).padStart(2, '0')}/` } },
+          action: { type: 'pool', poolId: 'bench' },
+        })),
       ]
     : [];
   routes.push({ id: 'all', name: 'all', match: {}, action: { type: 'pool', poolId: 'bench' } } as (typeof routes)[number]);
@@ -36,7 +41,9 @@ function snapshot(port: number, backendPorts: number[], many: boolean) {
     schema: 2,
     version: 1,
     hash: many ? 'routes-100' : 'routes-1',
-    pools: [{ id: 'bench', name: 'bench', protocol: 'http', algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) }],
+    pools: [
+      { id: 'bench', name: 'bench', protocol: 'http', algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) },
+    ],
     listeners: [{ id: 'edge', name: 'edge', address: '127.0.0.1', port, routes }],
   };
 }
@@ -81,7 +88,10 @@ export function matchNs(backendPorts: number[]): { one: number; many: number } {
 /** Runs the comparison and returns the report lines (also printed by the caller). */
 export async function routingBench(o: RoutingBenchOptions): Promise<string[]> {
   const ports = { one: await o.freePort(), many: await o.freePort() };
-  for (const [name, many] of [['one', false], ['many', true]] as const) {
+  for (const [name, many] of [
+    ['one', false],
+    ['many', true],
+  ] as const) {
     const file = path.join(o.dir, `routes-${name}.json`);
     writeFileSync(file, JSON.stringify(snapshot(ports[name], o.backendPorts, many)));
     o.start(process.execPath, [o.bundle, '--config', file, '--admin', 'off'], `fulcrum-routes-${name}`);

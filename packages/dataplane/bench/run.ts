@@ -41,7 +41,15 @@ const pkg = path.resolve(here, '..');
 const { values } = parseArgs({
   // `pnpm bench -- --quick` passes the `--` along.
   args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' }, scenarios: { type: 'string' }, baseline: { type: 'string' }, 'semi-space': { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    only: { type: 'string' },
+    scenarios: { type: 'string' },
+    baseline: { type: 'string' },
+    'semi-space': { type: 'string' },
+  },
 });
 const listed = (v: string | undefined) => (v ? new Set(v.split(',').map((x) => x.trim().toLowerCase())) : undefined);
 const ONLY = listed(values.only);
@@ -52,7 +60,9 @@ const WARMUP_SECONDS = 2;
 
 function need(cmd: string): string {
   try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim();
+    return execFileSync('sh', ['-c', `command -v ${cmd}`])
+      .toString()
+      .trim();
   } catch {
     console.error(`${cmd} is not installed. The benchmark uses Debian's packages: apt-get install -y nginx haproxy wrk`);
     process.exit(2);
@@ -219,11 +229,31 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   );
   const backendsProc = start(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], 'backends');
 
-  const ports = { fulcrum: await freePort(), fulcrumLog: await freePort(), fulcrum2: await freePort(), baseline: await freePort(), semi: await freePort(), pipe: await freePort(), nginx: await freePort(), haproxy: await freePort() };
+  const ports = {
+    fulcrum: await freePort(),
+    fulcrumLog: await freePort(),
+    fulcrum2: await freePort(),
+    baseline: await freePort(),
+    semi: await freePort(),
+    pipe: await freePort(),
+    nginx: await freePort(),
+    haproxy: await freePort(),
+  };
   const snapshotPort = (listenPort: number, protocol: 'http' | 'tcp' = 'http') => ({
     version: 1,
     hash: 'bench',
-    pools: [{ id: 'bench', name: 'bench', protocol, listenHost: '127.0.0.1', listenPort, algorithm: 'round_robin', healthCheck: { enabled: false }, backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })) }],
+    pools: [
+      {
+        id: 'bench',
+        name: 'bench',
+        protocol,
+        listenHost: '127.0.0.1',
+        listenPort,
+        algorithm: 'round_robin',
+        healthCheck: { enabled: false },
+        backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })),
+      },
+    ],
   });
   writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
@@ -320,7 +350,15 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
   for (const s of scenarios) {
     const med = (name: string) => {
       const rs = results.get(`${s.label}|${name}`)!;
-      return { rps: median(rs.map((x) => x.rps)), mbps: median(rs.map((x) => x.mbps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), userUs: median(rs.map((x) => x.userUs)), sysUs: median(rs.map((x) => x.sysUs)), errors: rs.reduce((a, x) => a + x.errors, 0) };
+      return {
+        rps: median(rs.map((x) => x.rps)),
+        mbps: median(rs.map((x) => x.mbps)),
+        p50: median(rs.map((x) => x.p50)),
+        p99: median(rs.map((x) => x.p99)),
+        userUs: median(rs.map((x) => x.userUs)),
+        sysUs: median(rs.map((x) => x.sysUs)),
+        errors: rs.reduce((a, x) => a + x.errors, 0),
+      };
     };
     const has = (name: string) => targets.some((t) => t.name === name);
     const ng = med('NGINX');
@@ -330,18 +368,38 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       const compared = t.name !== 'NGINX' && t.name !== 'direct';
       const ratio = (a: number, b: number | undefined) => (compared && b !== undefined ? (a / b).toFixed(2) : '');
       const cpu = Number.isNaN(m.userUs) ? '' : `${cpuOf(m).toFixed(1)} (${m.userUs.toFixed(1)}+${m.sysUs.toFixed(1)})`;
-      row([s.label, t.name, Math.round(m.rps).toString(), m.mbps.toFixed(1), m.p50.toFixed(2), m.p99.toFixed(2), String(m.errors), cpu, ratio(m.rps, ng.rps), ratio(m.p99, ng.p99), ratio(cpuOf(m), cpuOf(ng)), t.name === 'HAProxy' ? '' : ratio(m.rps, ha?.rps)]);
+      row([
+        s.label,
+        t.name,
+        Math.round(m.rps).toString(),
+        m.mbps.toFixed(1),
+        m.p50.toFixed(2),
+        m.p99.toFixed(2),
+        String(m.errors),
+        cpu,
+        ratio(m.rps, ng.rps),
+        ratio(m.p99, ng.p99),
+        ratio(cpuOf(m), cpuOf(ng)),
+        t.name === 'HAProxy' ? '' : ratio(m.rps, ha?.rps),
+      ]);
     }
     if (has('Fulcrum')) {
       const f = med('Fulcrum');
       const per = s.path === '/' ? 'request' : 'response';
-      lines.push('', `${s.label}: Fulcrum ${(f.rps / ng.rps).toFixed(2)}× NGINX's req/s, p99 ${(f.p99 / ng.p99).toFixed(2)}× NGINX's; CPU per ${per} ${cpuOf(f).toFixed(1)} µs beside NGINX's ${cpuOf(ng).toFixed(1)} µs (${(cpuOf(f) / cpuOf(ng)).toFixed(2)}×)`, '');
+      lines.push(
+        '',
+        `${s.label}: Fulcrum ${(f.rps / ng.rps).toFixed(2)}× NGINX's req/s, p99 ${(f.p99 / ng.p99).toFixed(2)}× NGINX's; CPU per ${per} ${cpuOf(f).toFixed(1)} µs beside NGINX's ${cpuOf(ng).toFixed(1)} µs (${(cpuOf(f) / cpuOf(ng)).toFixed(2)}×)`,
+        '',
+      );
     }
     if (has('Fulcrum') && has('Fulcrum+log')) {
       const off = med('Fulcrum');
       const on = med('Fulcrum+log');
       const cpu = (m: typeof off) => m.userUs + m.sysUs;
-      lines.push(`${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
+      lines.push(
+        `${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`,
+        '',
+      );
     }
   }
   if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));

@@ -105,7 +105,7 @@ describe('the data plane process', () => {
     cp.push(good);
     await eventually(() => cp.received.some((m) => m.type === 'ack' && m.version === good.version), 30_000);
     await untilAdmin(adminPort, dp.child);
-    expect((await fetch(`http://127.0.0.1:${listenPort}/`).then((r) => r.text()))).toBe('a');
+    expect(await fetch(`http://127.0.0.1:${listenPort}/`).then((r) => r.text())).toBe('a');
     expect(JSON.parse(readFileSync(path.join(stateDir, 'last-good-config.json'), 'utf8'))).toMatchObject({ version: good.version, hash: good.hash });
     const metrics = (await adminGet(adminPort, '/metrics')).text;
     expect(metrics).toMatch(/^fulcrum_internal_errors_total\{kind="uncaught_exception"\} 0$/m);
@@ -115,7 +115,10 @@ describe('the data plane process', () => {
 
   it.each([1, 2])('reloads its --config file on SIGHUP with %i worker(s); a bad file is refused with the reason and the running config keeps serving', async (workers) => {
     const [a, b] = [await startBackend('a'), await startBackend('b')];
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const dir = tmpDir();
     const file = path.join(dir, 'pools.json');
     const listenPort = await freePort();

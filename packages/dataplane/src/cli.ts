@@ -136,7 +136,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const raw = first.raw;
-  if (workers > 1) return runCluster({ workers, snapshot: raw, configFile, admin, accessLog: accessLogPath, limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections }, fd });
+  if (workers > 1)
+    return runCluster({
+      workers,
+      snapshot: raw,
+      configFile,
+      admin,
+      accessLog: accessLogPath,
+      limits: { maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections },
+      fd,
+    });
 
   const dp = new Dataplane({ maxConnections: settings.maxConnections, maxListenerConnections: settings.maxListenerConnections, accessLog });
   dp.on('event', (e) => console.log(`[${e.kind}] ${e.message}`));

@@ -40,7 +40,10 @@ describe('data plane', () => {
   it('keeps idempotent requests succeeding when a backend dies, marks it unhealthy, and takes it back after rise checks', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     // b "dies" by resetting every connection while it keeps its port: closing it and binding the
     // same port again later could find the port taken by another process on a busy machine.
     let bDead = false;
@@ -48,7 +51,16 @@ describe('data plane', () => {
     const { dp, events } = newDataplane();
     // A generous timeout: a busy machine must not fail the live backend's checks; the dead one is refused at once.
     const hc = { enabled: true, type: 'http' as const, path: '/health', intervalMs: 100, timeoutMs: 2000, rise: 2, fall: 2 };
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { healthCheck: hc, outlierDetection: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'a', port: a.port },
+          { name: 'b', port: b.port },
+        ],
+        { healthCheck: hc, outlierDetection: { enabled: false } },
+      ),
+    );
 
     // The backend dies mid-load: once a quarter of the requests are answered, whatever the machine's speed.
     const statuses = await load(port, 400, 8, async (seen) => {
@@ -72,9 +84,21 @@ describe('data plane', () => {
       res.writeHead(500);
       res.end('boom');
     });
-    cleanups.push(() => good.close(), () => bad.close());
+    cleanups.push(
+      () => good.close(),
+      () => bad.close(),
+    );
     const { dp, events } = newDataplane();
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'good', port: good.port }, { name: 'bad', port: bad.port }], { outlierDetection: { consecutiveErrors: 3, baseEjectionMs: 60_000, maxEjectionPercent: 50 } }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'good', port: good.port },
+          { name: 'bad', port: bad.port },
+        ],
+        { outlierDetection: { consecutiveErrors: 3, baseEjectionMs: 60_000, maxEjectionPercent: 50 } },
+      ),
+    );
     const bodies: string[] = [];
     for (let i = 0; i < 20; i++) bodies.push((await get(port)).body);
     expect(tally(bodies).boom).toBe(3);
@@ -86,13 +110,24 @@ describe('data plane', () => {
     backends.forEach((b) => cleanups.push(() => b.close()));
     const { dp } = newDataplane();
     const algorithms = ['round_robin', 'least_connections', 'weighted_round_robin', 'p2c', 'consistent_hash'] as const;
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends.map((b) => ({ name: b.name, port: b.port }))));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        backends.map((b) => ({ name: b.name, port: b.port })),
+      ),
+    );
     // Twenty swaps spread over the load: one every 80 answered requests, whatever the machine's speed.
     const statuses = await load(port, 2000, 16, async (seen) => {
       for (let i = 0; i < 20; i++) {
         await eventually(() => seen.length >= (i + 1) * 80);
         const subset = backends.slice(0, 1 + (i % 3));
-        const result = await dp.applySnapshot(snapshotFor(port, subset.map((b) => ({ name: b.name, port: b.port, weight: 1 + (i % 4) })), { algorithm: algorithms[i % algorithms.length] }));
+        const result = await dp.applySnapshot(
+          snapshotFor(
+            port,
+            subset.map((b) => ({ name: b.name, port: b.port, weight: 1 + (i % 4) })),
+            { algorithm: algorithms[i % algorithms.length] },
+          ),
+        );
         expect(result.ok).toBe(true);
       }
     });
@@ -146,7 +181,16 @@ describe('data plane', () => {
     );
     echoes.forEach((e) => cleanups.push(e.close));
     const { dp } = newDataplane();
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'x', port: echoes[0]!.port }, { name: 'y', port: echoes[1]!.port }], { protocol: 'tcp', healthCheck: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'x', port: echoes[0]!.port },
+          { name: 'y', port: echoes[1]!.port },
+        ],
+        { protocol: 'tcp', healthCheck: { enabled: false } },
+      ),
+    );
     const replies: string[] = [];
     for (let i = 0; i < 4; i++) {
       replies.push(

@@ -1,6 +1,16 @@
 import { ListenerCertificates, SecureContextCache } from './tls/listener-certificates';
 import { EventEmitter } from 'node:events';
-import { LISTENER_HTTP_DEFAULTS, type TConfigSnapshot, type TDataplaneEvent, type TRefusedPool, type TSnapshotRoute, type TStatsFrame, backendAddress, healthCheckSecretRefs, readSnapshot } from '@fulcrum/protocol';
+import {
+  LISTENER_HTTP_DEFAULTS,
+  type TConfigSnapshot,
+  type TDataplaneEvent,
+  type TRefusedPool,
+  type TSnapshotRoute,
+  type TStatsFrame,
+  backendAddress,
+  healthCheckSecretRefs,
+  readSnapshot,
+} from '@fulcrum/protocol';
 import { AccessLog } from './access-log/access-log';
 import type { AccessLogWriter } from './access-log/access-log-writer';
 import { refusalRecord } from './access-log/refusal-record';
@@ -99,34 +109,37 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
     };
     this.health = new ActiveHealthChecker(this.now, emit);
     this.outliers = new OutlierDetector(this.now, emit);
-    this.sockets = new ListenerManager({
-      http: (listenerId) => (req, res) => {
-        const listener = this.runtime?.listeners.get(listenerId);
-        if (!listener) return sendErrorPage(res, 503, 'listener is being reconfigured', 'none');
-        listener.serve(req, res);
+    this.sockets = new ListenerManager(
+      {
+        http: (listenerId) => (req, res) => {
+          const listener = this.runtime?.listeners.get(listenerId);
+          if (!listener) return sendErrorPage(res, 503, 'listener is being reconfigured', 'none');
+          listener.serve(req, res);
+        },
+        idleMs: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.idleMs ?? 60_000,
+        settings: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.http ?? LISTENER_HTTP_DEFAULTS,
+        stats: (listenerId) => this.runtime?.listeners.get(listenerId)?.stats,
+        refused: (listenerId, refusal) => {
+          // A listener's own refusal is logged with the pool its routes send to first.
+          const listener = this.runtime?.listeners.get(listenerId);
+          const poolId = listener?.poolIds()[0];
+          const pool = poolId === undefined ? undefined : this.runtime?.pools.get(poolId)?.config;
+          if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
+        },
+        upgrade: (listenerId) => (req, socket, head) => {
+          const listener = this.runtime?.listeners.get(listenerId);
+          if (!listener) return socket.destroy();
+          proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
+        },
+        certificates: (listenerId) => this.runtime?.listeners.get(listenerId)?.certificates,
+        tcp: (listenerId) => (socket) => {
+          const pool = this.runtime?.listeners.get(listenerId)?.tcpPool();
+          if (!pool) return socket.destroy();
+          proxyTcpConnection(pool, socket, this.outliers);
+        },
       },
-      idleMs: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.idleMs ?? 60_000,
-      settings: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.http ?? LISTENER_HTTP_DEFAULTS,
-      stats: (listenerId) => this.runtime?.listeners.get(listenerId)?.stats,
-      refused: (listenerId, refusal) => {
-        // A listener's own refusal is logged with the pool its routes send to first.
-        const listener = this.runtime?.listeners.get(listenerId);
-        const poolId = listener?.poolIds()[0];
-        const pool = poolId === undefined ? undefined : this.runtime?.pools.get(poolId)?.config;
-        if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
-      },
-      upgrade: (listenerId) => (req, socket, head) => {
-        const listener = this.runtime?.listeners.get(listenerId);
-        if (!listener) return socket.destroy();
-        proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
-      },
-      certificates: (listenerId) => this.runtime?.listeners.get(listenerId)?.certificates,
-      tcp: (listenerId) => (socket) => {
-        const pool = this.runtime?.listeners.get(listenerId)?.tcpPool();
-        if (!pool) return socket.destroy();
-        proxyTcpConnection(pool, socket, this.outliers);
-      },
-    }, { total: opts.maxConnections, perListener: opts.maxListenerConnections });
+      { total: opts.maxConnections, perListener: opts.maxListenerConnections },
+    );
   }
 
   /** Client connections now and the caps, for /stats. */
@@ -224,7 +237,17 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
       try {
         let answers = this.listenerStats.get(l.id);
         if (!answers) this.listenerStats.set(l.id, (answers = new ListenerStats(l.id)));
-        built.set(l.id, new ListenerRuntime(l, { pools, limiter, outliers: this.outliers, answers, access: this.access, certificates: (c) => (c.tls ? new ListenerCertificates(c.tls, snapshot, this.contexts) : undefined) }));
+        built.set(
+          l.id,
+          new ListenerRuntime(l, {
+            pools,
+            limiter,
+            outliers: this.outliers,
+            answers,
+            access: this.access,
+            certificates: (c) => (c.tls ? new ListenerCertificates(c.tls, snapshot, this.contexts) : undefined),
+          }),
+        );
       } catch (err) {
         failed.set(l.id, `listener ${l.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -412,7 +435,6 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   observeHealth(backendId: string, healthy: boolean): void {
     this.states.get(backendId)?.observeHealth(healthy, this.now());
   }
-
 
   /** A running listener by id or name, or else the first one whose routes send to the pool of that id or name. */
   listener(idOrName: string): ListenerRuntime | undefined {

@@ -30,7 +30,11 @@ describe('a data plane whose log output is gone', () => {
     const dead = await freePort();
     const admin = await freePort();
     // Pointed at a control plane that is not there, it logs every reconnect attempt.
-    proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--control-plane', `ws://127.0.0.1:${dead}/ws/dataplane`, '--token', 'flc_x', '--name', 'log-test', '--state-dir', dir, '--admin', `127.0.0.1:${admin}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, '--control-plane', `ws://127.0.0.1:${dead}/ws/dataplane`, '--token', 'flc_x', '--name', 'log-test', '--state-dir', dir, '--admin', `127.0.0.1:${admin}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));

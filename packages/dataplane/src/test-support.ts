@@ -114,7 +114,16 @@ export function snapshotFor(
   return {
     version,
     hash: `h${version}-${Math.random()}`,
-    pools: [{ ...config, id: poolId, backends: backends.map((b) => ({ ...ZBackendConfig.parse({ host: '127.0.0.1', port: b.port, weight: b.weight, backup: b.backup, maxConnections: b.maxConnections, adminState: b.adminState }), id: b.name })) }],
+    pools: [
+      {
+        ...config,
+        id: poolId,
+        backends: backends.map((b) => ({
+          ...ZBackendConfig.parse({ host: '127.0.0.1', port: b.port, weight: b.weight, backup: b.backup, maxConnections: b.maxConnections, adminState: b.adminState }),
+          id: b.name,
+        })),
+      },
+    ],
   };
 }
 

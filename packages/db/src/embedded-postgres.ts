@@ -55,7 +55,12 @@ async function migrateLegacyPassword(file: string, port: number): Promise<string
 function isRunning(pid: number): boolean {
   try {
     // A zombie (exited, not yet reaped) counts as gone.
-    if (readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z')) return false;
+    if (
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .startsWith('Z')
+    )
+      return false;
   } catch {
     // no /proc: fall back to the signal probe
   }
@@ -78,7 +83,11 @@ function commandLine(pid: number): string | undefined {
 
 function parentPid(pid: number): number | undefined {
   try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+    return Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
   } catch {
     return undefined;
   }
@@ -115,10 +124,7 @@ async function recoverFromCrash(dataDir: string): Promise<void> {
 function assertTraversable(dir: string): void {
   for (let d = dir; ; d = path.dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded PostgreSQL runs as the 'postgres' user when started as root, and it cannot enter ${d}; ` +
-          'set FULCRUM_DATA_DIR to a folder outside it, or set DATABASE_URL',
-      );
+      throw new Error(`the embedded PostgreSQL runs as the 'postgres' user when started as root, and it cannot enter ${d}; ` + 'set FULCRUM_DATA_DIR to a folder outside it, or set DATABASE_URL');
     }
     if (path.dirname(d) === d) return;
   }

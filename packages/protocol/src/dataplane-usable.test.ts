@@ -38,9 +38,11 @@ describe('pool fields the data plane could not use', () => {
   });
 
   it('accepts the paths, names and hosts operators use', () => {
-    for (const path of ['/', '/health', '/healthz?full=1&x=%20y', "/a/b;v=1/c:d@e!$'()*+,~"]) expect(ZPoolConfig.safeParse({ name: 'w', listenPort: 80, healthCheck: { path } }).success, path).toBe(true);
+    for (const path of ['/', '/health', '/healthz?full=1&x=%20y', "/a/b;v=1/c:d@e!$'()*+,~"])
+      expect(ZPoolConfig.safeParse({ name: 'w', listenPort: 80, healthCheck: { path } }).success, path).toBe(true);
     for (const cookieName of ['FULCRUM_STICKY', 'sid', '__Host-s']) expect(ZPoolConfig.safeParse({ name: 'w', listenPort: 80, stickiness: { cookieName } }).success, cookieName).toBe(true);
-    for (const host of ['0.0.0.0', '::', '::1', '2001:db8::1', '::ffff:10.0.0.1', 'fe80:0:0:0:0:0:0:1', 'lb.internal']) expect(ZPoolConfig.safeParse({ name: 'w', listenPort: 80, listenHost: host }).success, host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '::1', '2001:db8::1', '::ffff:10.0.0.1', 'fe80:0:0:0:0:0:0:1', 'lb.internal'])
+      expect(ZPoolConfig.safeParse({ name: 'w', listenPort: 80, listenHost: host }).success, host).toBe(true);
   });
 
   it.each([['1::2::3'], ['12345::1'], ['1:2:3:4:5:6:7:8:9'], ['::1.2.3'], ['g::1'], [':']])('refuses the IPv6 address %s', (host) => {

@@ -6,34 +6,33 @@ export const ZDeployStatus = z.enum(['pending', 'running', 'succeeded', 'failed'
 export type TDeployStatus = z.infer<typeof ZDeployStatus>;
 
 /** The fields of a deploy request; ZDeployStart adds the checks across them (an API route extends the fields, then checks). */
-export const ZDeployStartFields = z
-  .object({
-    version: z.string().trim().min(1, 'version is required').max(64),
-    /** The new version's backends, started by CI (canary, blue/green); a rolling deploy starts its own. */
-    backends: z.array(z.object({ host: ZHost, port: ZPort, weight: zIntRange(1, 1000).default(1) })).default([]),
-    strategy: ZDeployStrategy.default('canary'),
-    /** Percent of traffic on the new version at each canary step. */
-    steps: z.array(zIntRange(1, 100)).min(1).default([10, 50, 100]),
-    stepPauseMs: zMillis(0, 3_600_000).default(10_000),
-    /** Abort when the new version's error rate (5xx + errors per request) exceeds this during a step. */
-    maxErrorRate: z.number().min(0).max(1).default(0.05),
-    /**
-     * Requests the new backends must have answered (their upstream attempts, from every data plane)
-     * before a gate may pass: a gate holds past its pause until they have, for at most
-     * trafficTimeoutMs, then fails. 0 lets a gate pass on health probes alone.
-     */
-    minRequests: zIntRange(0, 1_000_000).default(1),
-    trafficTimeoutMs: zMillis(0, 3_600_000).default(60_000),
-    healthyTimeoutMs: zMillis(1000, 3_600_000).default(60_000),
-    drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
-    idempotencyKey: z.string().trim().max(128).optional(),
-    /** Rolling: the scaling rule whose provider profile starts the new version (optional when the pool has one). */
-    rule: ZSlug.optional(),
-    /** Rolling: new instances started at once beyond the current count. */
-    maxSurge: zIntRange(0, 100).default(1),
-    /** Rolling: old instances that may be out of service before their replacements pass health. */
-    maxUnavailable: zIntRange(0, 100).default(0),
-  });
+export const ZDeployStartFields = z.object({
+  version: z.string().trim().min(1, 'version is required').max(64),
+  /** The new version's backends, started by CI (canary, blue/green); a rolling deploy starts its own. */
+  backends: z.array(z.object({ host: ZHost, port: ZPort, weight: zIntRange(1, 1000).default(1) })).default([]),
+  strategy: ZDeployStrategy.default('canary'),
+  /** Percent of traffic on the new version at each canary step. */
+  steps: z.array(zIntRange(1, 100)).min(1).default([10, 50, 100]),
+  stepPauseMs: zMillis(0, 3_600_000).default(10_000),
+  /** Abort when the new version's error rate (5xx + errors per request) exceeds this during a step. */
+  maxErrorRate: z.number().min(0).max(1).default(0.05),
+  /**
+   * Requests the new backends must have answered (their upstream attempts, from every data plane)
+   * before a gate may pass: a gate holds past its pause until they have, for at most
+   * trafficTimeoutMs, then fails. 0 lets a gate pass on health probes alone.
+   */
+  minRequests: zIntRange(0, 1_000_000).default(1),
+  trafficTimeoutMs: zMillis(0, 3_600_000).default(60_000),
+  healthyTimeoutMs: zMillis(1000, 3_600_000).default(60_000),
+  drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
+  idempotencyKey: z.string().trim().max(128).optional(),
+  /** Rolling: the scaling rule whose provider profile starts the new version (optional when the pool has one). */
+  rule: ZSlug.optional(),
+  /** Rolling: new instances started at once beyond the current count. */
+  maxSurge: zIntRange(0, 100).default(1),
+  /** Rolling: old instances that may be out of service before their replacements pass health. */
+  maxUnavailable: zIntRange(0, 100).default(0),
+});
 
 /** The checks across a deploy request's fields: a rolling deploy starts its own instances, the others bring theirs. */
 export function checkDeployStart(d: z.infer<typeof ZDeployStartFields>, ctx: z.RefinementCtx): void {

@@ -41,7 +41,7 @@ describe('latency buckets', () => {
 describe('histogram percentiles', () => {
   it('are within one bucket width of the exact percentile for skewed traffic', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     // Log-normal-ish: mostly 2-20 ms with a tail to seconds.
     const values = Array.from({ length: 20_000 }, () => Math.exp(Math.log(2) + rand() * Math.log(10) + (rand() < 0.02 ? rand() * 5 : 0)));
     const h = record(values);
@@ -68,7 +68,10 @@ describe('histogram percentiles', () => {
     expect(histogramCount(merged)).toBe(1000);
     expect(histogramQuantile(merged, 0.5)).toBeLessThan(2);
     expect(histogramQuantile(merged, 0.95)).toBeGreaterThan(300);
-    expect(merged.sumMs).toBeCloseTo([...fast, ...slow].reduce((a, b) => a + b, 0), 6);
+    expect(merged.sumMs).toBeCloseTo(
+      [...fast, ...slow].reduce((a, b) => a + b, 0),
+      6,
+    );
   });
 
   it('merging is associative and commutative', () => {

@@ -36,7 +36,10 @@ export const ZRouteDelete = ZRouteRef.extend({ expectedVersion: ZExpectedVersion
 /** New priorities for several routes of one listener, in one revision. */
 export const ZRouteReorder = z.object({
   listener: ZRef('listener'),
-  priorities: z.array(z.object({ id: ZRef('route'), priority: zIntRange(-1000, 1000) })).min(1, 'name at least one route').max(1000, 'at most 1000 routes'),
+  priorities: z
+    .array(z.object({ id: ZRef('route'), priority: zIntRange(-1000, 1000) }))
+    .min(1, 'name at least one route')
+    .max(1000, 'at most 1000 routes'),
   reason: ZChangeReason,
 });
 export type TRouteReorder = z.infer<typeof ZRouteReorder>;
@@ -52,7 +55,9 @@ export const ZWhichRouteInput = z.object({
     .max(8192, 'url is at most 8192 characters')
     .refine((u) => u.startsWith('/') || /^https?:\/\/[^/?#\s]+/i.test(u), 'url must be a path starting with / or an http(s):// URL')
     .refine((u) => !/[\s\0-\x1f\x7f]/.test(u), 'url may not hold spaces or control characters'),
-  method: zToken('method').overwrite((m) => m.toUpperCase()).default('GET'),
+  method: zToken('method')
+    .overwrite((m) => m.toUpperCase())
+    .default('GET'),
   /** Request headers by name; a Host here wins over the URL's host. */
   headers: z
     .record(zToken('header name'), z.string().max(8192, 'a header value is at most 8192 characters'))

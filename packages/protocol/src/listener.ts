@@ -51,27 +51,24 @@ export const ZListenerConfig = z.object(listenerFields).superRefine(checkTls);
 export type TListenerConfig = z.infer<typeof ZListenerConfig>;
 export type TListenerConfigInput = z.input<typeof ZListenerConfig>;
 
-const isCatchAll = (m: (typeof CATCH_ALL_MATCH)) =>
-  m.hosts.length === 0 && m.path.type === 'prefix' && m.path.value === '/' && m.methods.length === 0 && m.headers.length === 0 && m.query.length === 0;
+const isCatchAll = (m: typeof CATCH_ALL_MATCH) => m.hosts.length === 0 && m.path.type === 'prefix' && m.path.value === '/' && m.methods.length === 0 && m.headers.length === 0 && m.query.length === 0;
 
-export const ZSnapshotListener = z
-  .object({ ...listenerFields, id: ZId, routes: z.array(ZSnapshotRoute).max(1000, 'at most 1000 routes per listener') })
-  .superRefine((l, ctx) => {
-    checkTls(l, ctx);
-    const names = new Set<string>();
-    l.routes.forEach((r, ri) => {
-      if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', ri, 'name'], message: `route name ${r.name} appears twice on listener ${l.name}` });
-      names.add(r.name);
-    });
-    if (l.protocol !== 'tcp') return;
-    // A TCP listener sees bytes, not requests: it forwards every connection to one pool.
-    const only = l.routes[0];
-    if (l.routes.length !== 1 || !only || only.action.type !== 'pool') {
-      ctx.addIssue({ code: 'custom', path: ['routes'], message: 'a tcp listener has exactly one route, to a pool' });
-      return;
-    }
-    if (!isCatchAll(only.match) || only.headers.request.length || only.headers.response.length || only.rewrite || only.rateLimit) {
-      ctx.addIssue({ code: 'custom', path: ['routes', 0], message: 'a tcp listener route cannot match on or change HTTP (no host, path, header rules, rewrite or rate limit)' });
-    }
+export const ZSnapshotListener = z.object({ ...listenerFields, id: ZId, routes: z.array(ZSnapshotRoute).max(1000, 'at most 1000 routes per listener') }).superRefine((l, ctx) => {
+  checkTls(l, ctx);
+  const names = new Set<string>();
+  l.routes.forEach((r, ri) => {
+    if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', ri, 'name'], message: `route name ${r.name} appears twice on listener ${l.name}` });
+    names.add(r.name);
   });
+  if (l.protocol !== 'tcp') return;
+  // A TCP listener sees bytes, not requests: it forwards every connection to one pool.
+  const only = l.routes[0];
+  if (l.routes.length !== 1 || !only || only.action.type !== 'pool') {
+    ctx.addIssue({ code: 'custom', path: ['routes'], message: 'a tcp listener has exactly one route, to a pool' });
+    return;
+  }
+  if (!isCatchAll(only.match) || only.headers.request.length || only.headers.response.length || only.rewrite || only.rateLimit) {
+    ctx.addIssue({ code: 'custom', path: ['routes', 0], message: 'a tcp listener route cannot match on or change HTTP (no host, path, header rules, rewrite or rate limit)' });
+  }
+});
 export type TSnapshotListener = z.infer<typeof ZSnapshotListener>;

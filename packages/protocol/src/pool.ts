@@ -3,17 +3,7 @@ import { ACCESS_LOG_DEFAULTS, ZAccessLogSettings } from './access-log';
 import { zPatch } from './patch';
 import { ZCidr, ZHost, ZId, ZPort, ZSlug, zIntRange, zMillis, zRequestPath, zToken } from './primitives';
 
-export const ALGORITHMS = [
-  'round_robin',
-  'weighted_round_robin',
-  'least_connections',
-  'weighted_least_connections',
-  'ip_hash',
-  'least_response_time',
-  'consistent_hash',
-  'p2c',
-  'random',
-] as const;
+export const ALGORITHMS = ['round_robin', 'weighted_round_robin', 'least_connections', 'weighted_least_connections', 'ip_hash', 'least_response_time', 'consistent_hash', 'p2c', 'random'] as const;
 export const ZAlgorithm = z.enum(ALGORITHMS, { error: `algorithm must be one of: ${ALGORITHMS.join(', ')}` });
 export type TAlgorithm = z.infer<typeof ZAlgorithm>;
 
@@ -195,11 +185,7 @@ export const ZPoolConfig = z.object({
    * least_response_time's smoothing: the weight of the newest time-to-first-byte sample in each
    * backend's moving average (`avg = α·sample + (1−α)·avg`; the guide's 0.8). 1 keeps only the last.
    */
-  responseTimeAlpha: z
-    .number({ error: 'must be a number' })
-    .gt(0, 'must be more than 0')
-    .max(1, 'must be at most 1')
-    .default(0.8),
+  responseTimeAlpha: z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 1').default(0.8),
   drainTimeoutMs: zMillis(0, 3_600_000).default(30_000),
   http: ZHttpSettings.default(HTTP_SETTINGS_DEFAULTS),
   accessLog: ZAccessLogSettings.default(ACCESS_LOG_DEFAULTS),

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 
 /** A TCP/UDP port a listener or backend can use. */
-export const ZPort = z
-  .number({ error: 'port must be a number' })
-  .int('port must be a whole number')
-  .min(1, 'port must be between 1 and 65535')
-  .max(65535, 'port must be between 1 and 65535');
+export const ZPort = z.number({ error: 'port must be a number' }).int('port must be a whole number').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
 
-const hostnamePattern =
-  /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
+const hostnamePattern = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
 const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** RFC 4291 text form: eight groups, or fewer around one `::`, optionally ending in an IPv4 address. */
@@ -34,10 +29,7 @@ export const ZHost = z
   .trim()
   .min(1, 'host is required')
   .max(253, 'host is too long')
-  .refine(
-    (h) => ipv4Pattern.test(h) || (h.includes(':') && isIpv6(h)) || (!/^[\d.]+$/.test(h) && hostnamePattern.test(h)),
-    'host must be a hostname or an IP address',
-  );
+  .refine((h) => ipv4Pattern.test(h) || (h.includes(':') && isIpv6(h)) || (!/^[\d.]+$/.test(h) && hostnamePattern.test(h)), 'host must be a hostname or an IP address');
 
 /** Names operators type: pools, scaling rules. Lowercase slug so they work in URLs and metrics. */
 export const ZSlug = z
@@ -51,11 +43,7 @@ export const ZId = z.string().min(1, 'id is required').max(64);
 
 /** Milliseconds within an inclusive range, with a readable message. */
 export function zMillis(min: number, max: number) {
-  return z
-    .number()
-    .int('must be a whole number of milliseconds')
-    .min(min, `must be at least ${min} ms`)
-    .max(max, `must be at most ${max} ms`);
+  return z.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);
 }
 
 export function zIntRange(min: number, max: number) {

@@ -39,7 +39,8 @@ describe('profile parameters', () => {
     expect(checkProfileParams([version, replicas], { version: '1.2', command: 'id' }).errors).toEqual({ 'provider.params.command': ['the profile declares no parameter command'] });
     expect(checkProfileParams([version, replicas], {}).errors).toEqual({ 'provider.params.version': ['version is required'] });
     expect(checkProfileParams([replicas], {}).values).toEqual({ replicas: '2' });
-    for (const bad of ['0', '11', '1e1', '0x5', '5.0', ' 5', '-', '99999999999999999999']) expect(checkProfileParams([replicas], { replicas: bad }).errors, bad).toHaveProperty(['provider.params.replicas']);
+    for (const bad of ['0', '11', '1e1', '0x5', '5.0', ' 5', '-', '99999999999999999999'])
+      expect(checkProfileParams([replicas], { replicas: bad }).errors, bad).toHaveProperty(['provider.params.replicas']);
     // `__proto__` and friends are names like any other: undeclared.
     expect(Object.keys(checkProfileParams([version], JSON.parse('{"version":"1.2","__proto__":"x"}')).errors)).toEqual(['provider.params.__proto__']);
   });
@@ -47,7 +48,7 @@ describe('profile parameters', () => {
   it('a fuzzed value passes only if it matches the pattern as a whole (2,000 random strings)', () => {
     const alphabet = '0123456789.;|&$`(){}[]<>"\' \n\t\\/-=abcxyz\u0000';
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const whole = /^[0-9]+\.[0-9]+$/;
     for (let i = 0; i < 2000; i++) {
       const value = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');

@@ -18,11 +18,13 @@ export const PARAM_VALUE_MAX = 256;
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const ZText = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine(noControl, 'must not contain control characters');
 /** argv elements and env values may span lines (`node -e` with a script); a NUL could never be passed. */
-const ZArg = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\u0000'), 'must not contain a NUL byte');
+const ZArg = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), 'must not contain a NUL byte');
 
-export const ZParamName = z
-  .string()
-  .regex(/^[a-z][a-zA-Z0-9_]{0,31}$/, 'a parameter name starts with a lowercase letter and holds letters, digits and _ (at most 32)');
+export const ZParamName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,31}$/, 'a parameter name starts with a lowercase letter and holds letters, digits and _ (at most 32)');
 
 /** The anchored regular expression a string parameter must match as a whole. */
 export function parameterRegExp(pattern: string): RegExp {
@@ -105,7 +107,10 @@ export const ZDockerProfileSpec = z
     /** The image every container runs; placeholders (a tag, say) come from declared parameters. */
     image: ZText(256).min(1, 'image is required'),
     containerPort: ZPort,
-    network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'network is a Docker network name').optional(),
+    network: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'network is a Docker network name')
+      .optional(),
     parameters: ZParameters,
   })
   .strict();
@@ -114,7 +119,10 @@ export const ZKubernetesProfileSpec = z
   .object({
     kind: z.literal('kubernetes'),
     apiUrl: ZTargetUrl,
-    namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'namespace is a Kubernetes name').default('default'),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'namespace is a Kubernetes name')
+      .default('default'),
     deployment: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'deployment is a Kubernetes name'),
     servicePort: ZPort,
     parameters: ZParameters,
@@ -161,7 +169,8 @@ export const ZProviderProfileSpec = z
     });
     for (const [path, template] of templatesOf(spec)) {
       for (const name of placeholdersOf(template)) {
-        if (!builtins.includes(name) && !declared.has(name)) ctx.addIssue({ code: 'custom', path, message: `{${name}} is neither a declared parameter nor one of ${builtins.map((b) => `{${b}}`).join(', ') || 'the built-ins (none)'}` });
+        if (!builtins.includes(name) && !declared.has(name))
+          ctx.addIssue({ code: 'custom', path, message: `{${name}} is neither a declared parameter nor one of ${builtins.map((b) => `{${b}}`).join(', ') || 'the built-ins (none)'}` });
       }
     }
     if (spec.kind === 'process') {

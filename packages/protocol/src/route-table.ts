@@ -74,7 +74,10 @@ function routeTest(route: TSnapshotRoute, compileRegex: RegexCompiler): (req: Ro
         ? value === '/'
           ? () => true
           : (p) => p.startsWith(value)
-        : ((re) => (p: string) => p.length <= MAX_REGEX_SUBJECT && re.test(p))(compileRegex(value));
+        : (
+            (re) => (p: string) =>
+              p.length <= MAX_REGEX_SUBJECT && re.test(p)
+          )(compileRegex(value));
   const methodSet = methods.length ? new Set(methods) : undefined;
   if (!methodSet && headers.length === 0 && query.length === 0) return (req) => pathTest(req.path);
   return (req) => {
@@ -138,7 +141,15 @@ export class RouteTable {
     routes.forEach((route, index) => {
       const test = routeTest(route, compileRegex);
       const { path, methods, headers, query } = route.match;
-      const base = { route, index, priority: route.priority, pathClass: path.type === 'prefix' && path.value === '/' ? (3 as const) : PATH_CLASS[path.type], pathLength: path.value.length, conditions: (methods.length ? 1 : 0) + headers.length + query.length, test };
+      const base = {
+        route,
+        index,
+        priority: route.priority,
+        pathClass: path.type === 'prefix' && path.value === '/' ? (3 as const) : PATH_CLASS[path.type],
+        pathLength: path.value.length,
+        conditions: (methods.length ? 1 : 0) + headers.length + query.length,
+        test,
+      };
       if (route.match.hosts.length === 0) entries.push({ ...base, hostClass: 2, hostLength: 0, suffix: undefined, exactHost: undefined });
       for (const h of route.match.hosts) {
         if (h.startsWith('*.')) entries.push({ ...base, hostClass: 1, hostLength: h.length, suffix: h.slice(2), exactHost: undefined });
@@ -159,12 +170,18 @@ export class RouteTable {
     for (const e of entries) {
       if (e.exactHost !== undefined && !this.byExactHost.has(e.exactHost)) {
         const host = e.exactHost;
-        this.byExactHost.set(host, keep((x) => x.hostClass === 2 || x.exactHost === host || (x.suffix !== undefined && under(host, x.suffix))));
+        this.byExactHost.set(
+          host,
+          keep((x) => x.hostClass === 2 || x.exactHost === host || (x.suffix !== undefined && under(host, x.suffix))),
+        );
       }
       if (e.suffix !== undefined && !this.byWildcard.has(e.suffix)) {
         const suffix = e.suffix;
         depth = Math.max(depth, suffix.split('.').length);
-        this.byWildcard.set(suffix, keep((x) => x.hostClass === 2 || (x.suffix !== undefined && (x.suffix === suffix || under(suffix, x.suffix)))));
+        this.byWildcard.set(
+          suffix,
+          keep((x) => x.hostClass === 2 || (x.suffix !== undefined && (x.suffix === suffix || under(suffix, x.suffix)))),
+        );
       }
     }
     this.wildcardDepth = depth;

@@ -48,7 +48,14 @@ describe('ZRouteConfig', () => {
   });
 
   it('accepts variables, $$ and a linear-time regex', () => {
-    expect(ZRouteConfig.safeParse({ name: 'r', match: { path: { type: 'regex', value: '^/v[0-9]+/(users|teams)/[^/]+$' } }, action: { type: 'redirect', status: 308, location: 'https://$host$request_uri' }, headers: { response: [{ op: 'add', name: 'X-Cost', value: '$$5 for $client_ip' }] } }).success).toBe(true);
+    expect(
+      ZRouteConfig.safeParse({
+        name: 'r',
+        match: { path: { type: 'regex', value: '^/v[0-9]+/(users|teams)/[^/]+$' } },
+        action: { type: 'redirect', status: 308, location: 'https://$host$request_uri' },
+        headers: { response: [{ op: 'add', name: 'X-Cost', value: '$$5 for $client_ip' }] },
+      }).success,
+    ).toBe(true);
     expect(routeRegexProblem('^/(a+)+$')).toBeUndefined(); // exponential for a backtracking engine, linear for the data plane's
   });
 });
@@ -60,14 +67,18 @@ describe('listeners', () => {
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c', 'c'] } }))['tls.certificateIds']?.[0]).toMatch(/named twice/);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 80, protocol: 'http', tls: { certificateIds: ['c'] } })).tls?.[0]).toMatch(/https listeners only/);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], http2: true } }))['tls.http2']?.[0]).toMatch(/not yet supported/);
-    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], minVersion: 'TLSv1.1' } }))['tls.minVersion']?.[0]).toMatch(/TLSv1.2 or TLSv1.3/);
+    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], minVersion: 'TLSv1.1' } }))['tls.minVersion']?.[0]).toMatch(
+      /TLSv1.2 or TLSv1.3/,
+    );
   });
 
   it('a tcp listener has exactly one catch-all route to a pool', () => {
     const route = (extra: object) => ({ id: 'r', name: 'r', action: { type: 'pool', poolId: 'p' }, ...extra });
     expect(ZSnapshotListener.safeParse({ id: 'l', name: 'db', port: 5432, protocol: 'tcp', routes: [route({})] }).success).toBe(true);
     expect(fields(ZSnapshotListener.safeParse({ id: 'l', name: 'db', port: 5432, protocol: 'tcp', routes: [] })).routes?.[0]).toMatch(/exactly one route/);
-    expect(fields(ZSnapshotListener.safeParse({ id: 'l', name: 'db', port: 5432, protocol: 'tcp', routes: [route({ match: { hosts: ['a.example.com'] } })] }))['routes.0']?.[0]).toMatch(/cannot match on or change HTTP/);
+    expect(fields(ZSnapshotListener.safeParse({ id: 'l', name: 'db', port: 5432, protocol: 'tcp', routes: [route({ match: { hosts: ['a.example.com'] } })] }))['routes.0']?.[0]).toMatch(
+      /cannot match on or change HTTP/,
+    );
   });
 });
 
@@ -78,7 +89,14 @@ describe('snapshot schema 2', () => {
     const snap = ZConfigSnapshot.parse(v1);
     expect(snap.schema).toBe(2);
     expect(snap.listeners).toHaveLength(1);
-    expect(snap.listeners[0]).toMatchObject({ id: 'p1', name: 'web', address: '127.0.0.1', port: 8080, protocol: 'http', routes: [{ id: 'p1', action: { type: 'pool', poolId: 'p1' }, match: { hosts: [], path: { type: 'prefix', value: '/' } } }] });
+    expect(snap.listeners[0]).toMatchObject({
+      id: 'p1',
+      name: 'web',
+      address: '127.0.0.1',
+      port: 8080,
+      protocol: 'http',
+      routes: [{ id: 'p1', action: { type: 'pool', poolId: 'p1' }, match: { hosts: [], path: { type: 'prefix', value: '/' } } }],
+    });
     expect(snap.pools[0]).not.toHaveProperty('listenPort');
     // An upgraded snapshot reads back the same (stored revisions are parsed again).
     expect(ZConfigSnapshot.parse(snap)).toEqual(snap);

@@ -22,7 +22,10 @@ export const ZHostPattern = z
   .min(1, 'host is required')
   .max(253, 'host is at most 253 characters')
   .overwrite((h) => h.toLowerCase().replace(/\.$/, ''))
-  .refine((h) => (h.startsWith('*.') ? isHostname(h.slice(2)) && h.slice(2).includes('.') : !h.includes('*') && isHostname(h)), 'host must be a name such as api.example.com or a wildcard such as *.example.com (only a leading *. and at least two labels after it)');
+  .refine(
+    (h) => (h.startsWith('*.') ? isHostname(h.slice(2)) && h.slice(2).includes('.') : !h.includes('*') && isHostname(h)),
+    'host must be a name such as api.example.com or a wildcard such as *.example.com (only a leading *. and at least two labels after it)',
+  );
 
 /** Regexes are matched by a linear-time engine (see the data plane's route-regex.ts); these constructs need backtracking. */
 const BACKTRACKING_ONLY: [RegExp, string][] = [
@@ -67,10 +70,13 @@ export const ZPathMatch = z.discriminatedUnion(
     z.object({ type: z.literal('exact'), value: zRequestPath('path') }),
     z.object({
       type: z.literal('regex'),
-      value: z.string().min(1, 'regex is required').superRefine((v, ctx) => {
-        const problem = routeRegexProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+      value: z
+        .string()
+        .min(1, 'regex is required')
+        .superRefine((v, ctx) => {
+          const problem = routeRegexProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
     }),
   ],
   { error: 'path type must be prefix, exact or regex' },
@@ -99,7 +105,10 @@ export const ZRouteMatch = z.object({
   hosts: z.array(ZHostPattern).max(64, 'at most 64 hosts').default([]),
   path: ZPathMatch.default({ type: 'prefix', value: '/' }),
   /** Any of these methods; empty: any method. */
-  methods: z.array(zToken('method').overwrite((m) => m.toUpperCase())).max(16, 'at most 16 methods').default([]),
+  methods: z
+    .array(zToken('method').overwrite((m) => m.toUpperCase()))
+    .max(16, 'at most 16 methods')
+    .default([]),
   /** Every one of these must match. */
   headers: z.array(ZHeaderMatch).max(16, 'at most 16 header conditions').default([]),
   query: z.array(ZQueryMatch).max(16, 'at most 16 query conditions').default([]),
@@ -185,7 +194,12 @@ export const ZRouteAction = z.discriminatedUnion(
     z.object({ type: z.literal('pool'), poolId: ZId }),
     z.object({
       type: z.literal('redirect'),
-      status: z.union(REDIRECT_STATUSES.map((s) => z.literal(s)), { error: 'redirect status must be 301, 302, 307 or 308' }).default(302),
+      status: z
+        .union(
+          REDIRECT_STATUSES.map((s) => z.literal(s)),
+          { error: 'redirect status must be 301, 302, 307 or 308' },
+        )
+        .default(302),
       /** e.g. `https://$host$request_uri`. */
       location: zTemplate('location', REDIRECT_VARIABLES, 2048).pipe(z.string().min(1, 'location is required')),
     }),
@@ -223,7 +237,8 @@ export function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
     if (r.timeouts) ctx.addIssue({ code: 'custom', path: ['timeouts'], message: 'timeouts need a pool action' });
     if (r.headers.request.length) ctx.addIssue({ code: 'custom', path: ['headers', 'request'], message: 'request header rules need a pool action' });
   }
-  if (r.action.type === 'fixed' && (r.action.status === 204 || r.action.status === 304) && r.action.body !== '') ctx.addIssue({ code: 'custom', path: ['action', 'body'], message: `a ${r.action.status} answer has no body` });
+  if (r.action.type === 'fixed' && (r.action.status === 204 || r.action.status === 304) && r.action.body !== '')
+    ctx.addIssue({ code: 'custom', path: ['action', 'body'], message: `a ${r.action.status} answer has no body` });
   if (r.rewrite?.type === 'strip_prefix' && r.match.path.type !== 'prefix') ctx.addIssue({ code: 'custom', path: ['rewrite'], message: 'strip_prefix needs a prefix path match' });
 }
 

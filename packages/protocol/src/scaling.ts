@@ -23,21 +23,20 @@ export const ZScalingRecovery = z
 export type TScalingRecovery = z.infer<typeof ZScalingRecovery>;
 
 /** A rule's own settings; its provider is a profile an admin declared (provider-profile.ts). */
-export const ZScalingRuleSettings = z
-  .object({
-    name: ZSlug,
-    enabled: z.boolean().default(true),
-    metric: ZScalingMetric,
-    scaleUpThreshold: z.number().min(0),
-    scaleDownThreshold: z.number().min(0),
-    windowMs: zMillis(1000, 3_600_000).default(30_000),
-    minInstances: zIntRange(0, 1000).default(1),
-    maxInstances: zIntRange(1, 1000).default(10),
-    step: zIntRange(1, 100).default(1),
-    cooldownMs: zMillis(0, 86_400_000).default(60_000),
-    // prefault: the inner defaults apply when the whole object is left out (a rule saved before recovery existed).
-    recovery: ZScalingRecovery.prefault({}),
-  });
+export const ZScalingRuleSettings = z.object({
+  name: ZSlug,
+  enabled: z.boolean().default(true),
+  metric: ZScalingMetric,
+  scaleUpThreshold: z.number().min(0),
+  scaleDownThreshold: z.number().min(0),
+  windowMs: zMillis(1000, 3_600_000).default(30_000),
+  minInstances: zIntRange(0, 1000).default(1),
+  maxInstances: zIntRange(1, 1000).default(10),
+  step: zIntRange(1, 100).default(1),
+  cooldownMs: zMillis(0, 86_400_000).default(60_000),
+  // prefault: the inner defaults apply when the whole object is left out (a rule saved before recovery existed).
+  recovery: ZScalingRecovery.prefault({}),
+});
 
 export type TScalingRuleSettings = z.infer<typeof ZScalingRuleSettings>;
 
@@ -54,7 +53,10 @@ export const ZScalingRuleUpdate = z.object({ id: ZId, expectedVersion: z.number(
 /** What the evaluator keeps between ticks, shown by the dashboard. */
 export const ZScalingRuleState = z.object({
   /** Since when the metric has been above the scale-up (or below the scale-down) threshold. */
-  breach: z.object({ direction: z.enum(['up', 'down']), since: z.number().int() }).nullable().default(null),
+  breach: z
+    .object({ direction: z.enum(['up', 'down']), since: z.number().int() })
+    .nullable()
+    .default(null),
   lastValue: z.number().nullable().default(null),
   instances: z.number().int().default(0),
   lastDecision: z.string().nullable().default(null),

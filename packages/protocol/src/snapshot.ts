@@ -105,7 +105,15 @@ export function upgradeSnapshotV1(v1: TConfigSnapshotV1): TConfigSnapshotV2 {
     routes: [{ id: p.id, name: p.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: p.id }, headers: { request: [], response: [] } }],
   }));
   const pools = v1.pools.map(({ listenHost: _h, listenPort: _p, ...pool }) => pool);
-  return { schema: SNAPSHOT_SCHEMA, version: v1.version, hash: v1.hash, ...(v1.createdAt ? { createdAt: v1.createdAt } : {}), pools, listeners, ...(v1.certificates ? { certificates: v1.certificates } : {}) };
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    version: v1.version,
+    hash: v1.hash,
+    ...(v1.createdAt ? { createdAt: v1.createdAt } : {}),
+    pools,
+    listeners,
+    ...(v1.certificates ? { certificates: v1.certificates } : {}),
+  };
 }
 
 /** A secret's reference inside a snapshot, e.g. `certificate/<id>/key`. */
@@ -115,7 +123,9 @@ export const ZSnapshotSecrets = z.record(ZSecretRef, z.string().max(1_048_576, '
 /** Snapshot schema 2: listeners with their routes, and the pools they send to. */
 export const ZConfigSnapshotV2 = z
   .object({
-    schema: z.literal(SNAPSHOT_SCHEMA, { error: (i) => `snapshot schema ${JSON.stringify(i.input)} is not one this data plane understands (it reads schemas 1 and ${SNAPSHOT_SCHEMA}): upgrade the data plane` }),
+    schema: z.literal(SNAPSHOT_SCHEMA, {
+      error: (i) => `snapshot schema ${JSON.stringify(i.input)} is not one this data plane understands (it reads schemas 1 and ${SNAPSHOT_SCHEMA}): upgrade the data plane`,
+    }),
     version: z.number().int().min(0),
     /** sha256 of the canonical JSON of the configuration; an identical snapshot is skipped. */
     hash: z.string().min(1).max(256),
@@ -145,7 +155,8 @@ export const ZConfigSnapshotV2 = z
     });
     snap.listeners.forEach((l, li) => {
       l.tls?.certificateIds.forEach((id, i) => {
-        if (!certificates.has(id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'tls', 'certificateIds', i], message: `listener ${l.name} names certificate ${id}, which is not in the snapshot` });
+        if (!certificates.has(id))
+          ctx.addIssue({ code: 'custom', path: ['listeners', li, 'tls', 'certificateIds', i], message: `listener ${l.name} names certificate ${id}, which is not in the snapshot` });
       });
       if (ids.has(l.id)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'id'], message: `listener id ${l.id} appears twice` });
       if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', li, 'name'], message: `listener name ${l.name} appears twice` });

@@ -71,16 +71,7 @@ export type TTailLinesMessage = z.infer<typeof ZTailLinesMessage>;
 export const ZPingMessage = z.object({ type: z.literal('ping'), ts: z.number() });
 export const ZPongMessage = z.object({ type: z.literal('pong'), ts: z.number() });
 
-export const ZDataplaneToControl = z.discriminatedUnion('type', [
-  ZHelloMessage,
-  ZAckMessage,
-  ZNackMessage,
-  ZStatsMessage,
-  ZEventMessage,
-  ZTailLinesMessage,
-  ZPingMessage,
-  ZPongMessage,
-]);
+export const ZDataplaneToControl = z.discriminatedUnion('type', [ZHelloMessage, ZAckMessage, ZNackMessage, ZStatsMessage, ZEventMessage, ZTailLinesMessage, ZPingMessage, ZPongMessage]);
 export type TDataplaneToControl = z.infer<typeof ZDataplaneToControl>;
 
 // Control plane -> data plane. The snapshot's `config` is validated by the data plane with

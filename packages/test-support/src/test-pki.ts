@@ -40,7 +40,27 @@ export class TestPki {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-pki-'));
     const caKey = path.join(dir, 'ca.key');
     const caCert = path.join(dir, 'ca.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '30', '-subj', '/CN=Fulcrum Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Fulcrum Test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     return new TestPki(dir, readFileSync(caCert, 'utf8'), caKey, caCert);
   }
 

@@ -17,13 +17,14 @@ type Applied = TRouterOutputs['stats']['applied'][number];
 function AppliedCell({ applied }: { applied: Applied | undefined }) {
   if (!applied) return <span className="muted">—</span>;
   if (applied.appliedBy.length === 0 && applied.pending.length === 0 && applied.refused.length === 0) return <span className="muted">no data plane connected</span>;
-  const badge = applied.refused.length > 0 ? (
-    <span className="badge applied-refused">{applied.appliedBy.length > 0 ? 'partly refused' : 'refused'}</span>
-  ) : applied.fullyApplied ? (
-    <span className="badge applied-full">fully applied</span>
-  ) : (
-    <span className="badge applied-pending">applying</span>
-  );
+  const badge =
+    applied.refused.length > 0 ? (
+      <span className="badge applied-refused">{applied.appliedBy.length > 0 ? 'partly refused' : 'refused'}</span>
+    ) : applied.fullyApplied ? (
+      <span className="badge applied-full">fully applied</span>
+    ) : (
+      <span className="badge applied-pending">applying</span>
+    );
   return (
     <>
       {badge}
@@ -90,7 +91,14 @@ export default function RevisionsPage() {
                       <button type="button" onClick={() => setPair({ from: revisions.data[i + 1]?.version ?? 0, to: r.version })}>
                         Diff
                       </button>
-                      {i > 0 && <ConfirmButton label="Roll back" confirmLabel={`Restore ${r.version}`} disabled={!canWrite} onConfirm={() => rollback.mutate({ version: r.version, expectedVersion: revisions.data[0]?.version })} />}
+                      {i > 0 && (
+                        <ConfirmButton
+                          label="Roll back"
+                          confirmLabel={`Restore ${r.version}`}
+                          disabled={!canWrite}
+                          onConfirm={() => rollback.mutate({ version: r.version, expectedVersion: revisions.data[0]?.version })}
+                        />
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -107,8 +115,7 @@ export default function RevisionsPage() {
             </h2>
             <span className="diff-pick">
               <label>
-                from{' '}
-                <input type="number" value={pair.from} min={0} onChange={(e) => setPair({ ...pair, from: Number(e.target.value) })} />
+                from <input type="number" value={pair.from} min={0} onChange={(e) => setPair({ ...pair, from: Number(e.target.value) })} />
               </label>{' '}
               <label>
                 to <input type="number" value={pair.to} min={0} onChange={(e) => setPair({ ...pair, to: Number(e.target.value) })} />

@@ -26,7 +26,54 @@ function stream(seed: number): (n: number) => number {
 }
 
 // What an attacker (or a bad paste) puts where the grammar is most sensitive.
-const PIECES = ['{', '}', ';', '"', "'", '\\', '#', '$', '${', '\n', ' ', '\t', '\r', '__proto__', 'constructor', 'toString', 'server', 'upstream x {', 'weight=', 'weight', 'backup', ':', '[', ']', '::1', '0', '99999', '1e3', 'include x;', 'listen', 'bind', 'balance', 'hash', 'cookie', 'option httpchk', 'http-check expect status', 'timeout', 'default-server', 'backend', 'frontend', 'defaults', 'listen x', 'location', 'proxy_pass http://', '\u0000', '\u00e9'];
+const PIECES = [
+  '{',
+  '}',
+  ';',
+  '"',
+  "'",
+  '\\',
+  '#',
+  '$',
+  '${',
+  '\n',
+  ' ',
+  '\t',
+  '\r',
+  '__proto__',
+  'constructor',
+  'toString',
+  'server',
+  'upstream x {',
+  'weight=',
+  'weight',
+  'backup',
+  ':',
+  '[',
+  ']',
+  '::1',
+  '0',
+  '99999',
+  '1e3',
+  'include x;',
+  'listen',
+  'bind',
+  'balance',
+  'hash',
+  'cookie',
+  'option httpchk',
+  'http-check expect status',
+  'timeout',
+  'default-server',
+  'backend',
+  'frontend',
+  'defaults',
+  'listen x',
+  'location',
+  'proxy_pass http://',
+  '\u0000',
+  '\u00e9',
+];
 
 function mutate(text: string, next: (n: number) => number): string {
   let out = text;
@@ -51,7 +98,14 @@ function check(format: TConfigFormat, text: string, seed: number): 'plan' | 'ref
     ZImportPlan.parse(plan);
     // Every planned pool exports to text without throwing.
     for (const p of plan.pools) {
-      const pool = { ...p.config, id: 'x', version: 1, createdAt: '', updatedAt: '', backends: p.backends.map((b) => ({ ...b, id: 'b', poolId: 'x', version: 1, createdAt: '', updatedAt: '', versionLabel: null })) };
+      const pool = {
+        ...p.config,
+        id: 'x',
+        version: 1,
+        createdAt: '',
+        updatedAt: '',
+        backends: p.backends.map((b) => ({ ...b, id: 'b', poolId: 'x', version: 1, createdAt: '', updatedAt: '', versionLabel: null })),
+      };
       exportNginx(pool);
       exportHaproxy(pool);
     }
@@ -78,7 +132,10 @@ describe('config import fuzzer', () => {
   });
 
   it('object-prototype names are plain names (a proxy_set_header __proto__ crashed the importer)', () => {
-    const draft = readConfig('nginx', 'upstream __proto__ { server 10.0.0.1:80; }\nserver { listen 81; location / { proxy_pass http://__proto__; proxy_set_header __proto__ x; proxy_set_header constructor y; } }');
+    const draft = readConfig(
+      'nginx',
+      'upstream __proto__ { server 10.0.0.1:80; }\nserver { listen 81; location / { proxy_pass http://__proto__; proxy_set_header __proto__ x; proxy_set_header constructor y; } }',
+    );
     expect(draft.pools.map((p) => p.sourceName)).toEqual(['__proto__']);
     expect(draft.unsupported.map((u) => u.directive)).toEqual(['proxy_set_header __proto__ x', 'proxy_set_header constructor y']);
     expect(buildImportPlan('nginx', draft, [], false).pools[0]!.name).toBe('proto');

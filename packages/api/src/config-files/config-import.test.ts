@@ -218,7 +218,8 @@ describe('hostile input is refused cleanly', () => {
 
 describe('values Fulcrum refuses are plan errors with their line', () => {
   it('an out-of-range weight, a duplicate server, names that clash, a taken name and port', () => {
-    const text = 'upstream a_b {\n  server 10.0.0.1:80 weight=5000;\n  server 10.0.0.2:80;\n  server 10.0.0.2:80;\n}\nupstream a-b { server 10.0.0.3:80; }\nupstream web { server 10.0.0.4:80; }\nserver { listen 9000; location / { proxy_pass http://web; } }';
+    const text =
+      'upstream a_b {\n  server 10.0.0.1:80 weight=5000;\n  server 10.0.0.2:80;\n  server 10.0.0.2:80;\n}\nupstream a-b { server 10.0.0.3:80; }\nupstream web { server 10.0.0.4:80; }\nserver { listen 9000; location / { proxy_pass http://web; } }';
     const p = plan('nginx', text, [
       { name: 'web', listenPort: 7000 },
       { name: 'other', listenPort: 9000 },

@@ -43,7 +43,15 @@ export function exportHaproxy(pool: TPool & { backends: TBackend[] }): string {
   if (pool.backends.some((b) => b.weight > HAPROXY_MAX_WEIGHT)) out.push(`# Not expressed: weights above ${HAPROXY_MAX_WEIGHT} are capped`);
   const t = pool.timeouts;
   const hc = pool.healthCheck;
-  out.push('', `frontend ${pool.name}`, `    mode ${pool.protocol}`, ...(pool.listenPort === undefined ? ['# Not expressed: this pool has no port of its own (listeners route to it)'] : [`    bind ${backendAddress({ host: pool.listenHost ?? '0.0.0.0', port: pool.listenPort })}`]), `    timeout client ${formatDuration(t.idleMs)}`);
+  out.push(
+    '',
+    `frontend ${pool.name}`,
+    `    mode ${pool.protocol}`,
+    ...(pool.listenPort === undefined
+      ? ['# Not expressed: this pool has no port of its own (listeners route to it)']
+      : [`    bind ${backendAddress({ host: pool.listenHost ?? '0.0.0.0', port: pool.listenPort })}`]),
+    `    timeout client ${formatDuration(t.idleMs)}`,
+  );
   if (pool.protocol === 'http') out.push(`    timeout http-request ${formatDuration(pool.http.headTimeoutMs)}`);
   out.push(`    default_backend ${pool.name}`, '', `backend ${pool.name}`, `    mode ${pool.protocol}`, `    balance ${alg ?? 'roundrobin'}`);
   if (pool.algorithm === 'consistent_hash' && alg) out.push('    hash-type consistent');

@@ -9,8 +9,38 @@ import { splitHostPort } from './listen-address';
 const POOL_KEYWORDS = new Set(['mode', 'balance', 'hash-type', 'option httpchk', 'http-check', 'cookie', 'timeout', 'default-server', 'retries', 'server', 'option forwardfor']);
 /** Server keywords that take a value the importer does not read: skipped with their value. */
 const SERVER_VALUED = new Set([
-  'addr', 'agent-inter', 'agent-port', 'agent-send', 'alpn', 'ca-file', 'check-sni', 'ciphers', 'crt', 'downinter', 'error-limit', 'fastinter', 'id', 'init-addr', 'maxqueue',
-  'minconn', 'namespace', 'observe', 'on-error', 'on-marked-down', 'on-marked-up', 'pool-max-conn', 'pool-purge-delay', 'port', 'proto', 'redir', 'resolve-prefer', 'resolvers', 'sni', 'source', 'track', 'verify',
+  'addr',
+  'agent-inter',
+  'agent-port',
+  'agent-send',
+  'alpn',
+  'ca-file',
+  'check-sni',
+  'ciphers',
+  'crt',
+  'downinter',
+  'error-limit',
+  'fastinter',
+  'id',
+  'init-addr',
+  'maxqueue',
+  'minconn',
+  'namespace',
+  'observe',
+  'on-error',
+  'on-marked-down',
+  'on-marked-up',
+  'pool-max-conn',
+  'pool-purge-delay',
+  'port',
+  'proto',
+  'redir',
+  'resolve-prefer',
+  'resolvers',
+  'sni',
+  'source',
+  'track',
+  'verify',
 ]);
 
 interface Timeouts {
@@ -60,7 +90,11 @@ export function importHaproxy(text: string, draft: ImportDraft): void {
       // biome-ignore lint/suspicious/noFallthroughSwitchClause: a listen section with servers goes on as a backend
       case 'listen':
         if (!section.lines.some((l) => l.words[0] === 'server')) {
-          draft.unsupport(section.line, `listen ${section.name}`, section.lines.some((l) => l.words[0] === 'stats') ? "HAProxy's stats page; Fulcrum's dashboard and /metrics show the same numbers" : 'a listen section without servers; not imported');
+          draft.unsupport(
+            section.line,
+            `listen ${section.name}`,
+            section.lines.some((l) => l.words[0] === 'stats') ? "HAProxy's stats page; Fulcrum's dashboard and /metrics show the same numbers" : 'a listen section without servers; not imported',
+          );
           break;
         }
       // falls through: a listen section with servers is a frontend and a backend in one
@@ -217,7 +251,8 @@ function importServer(l: HaproxyLine, pool: PoolDraft, state: ProxyState, draft:
       setPool(pool, 'slowStartMs', ms, { line: l.line, directive: `slowstart ${words[i]}`, becomes: `slow start ${formatDuration(ms)} (pool-wide)` });
     } else if (w === 'cookie') {
       i++;
-      if (!state.warnedCookie) draft.warn(l.line, `cookie ${words[i] ?? ''}`, "Fulcrum writes its own values in the stickiness cookie: clients holding HAProxy's server cookie are balanced afresh once");
+      if (!state.warnedCookie)
+        draft.warn(l.line, `cookie ${words[i] ?? ''}`, "Fulcrum writes its own values in the stickiness cookie: clients holding HAProxy's server cookie are balanced afresh once");
       state.warnedCookie = true;
     } else if (SERVER_VALUED.has(w)) {
       draft.unsupport(l.line, `${w} ${words[i + 1] ?? ''}`.trim(), 'server option not imported');
@@ -248,11 +283,16 @@ function importCookie(l: HaproxyLine, pool: PoolDraft, draft: ImportDraft): void
   const maxlife = opts.indexOf('maxlife');
   const ttlMs = maxlife >= 0 ? time(l, opts[maxlife + 1]) : null;
   const ttlSeconds = ttlMs === null ? undefined : Math.round(ttlMs / 1000);
-  setPool(pool, 'stickiness', { mode: 'cookie', cookieName: name, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) }, {
-    line: l.line,
-    directive: l.words.join(' '),
-    becomes: `stickiness by cookie ${name}${ttlSeconds !== undefined ? ` for ${ttlSeconds} s` : ''}`,
-  });
+  setPool(
+    pool,
+    'stickiness',
+    { mode: 'cookie', cookieName: name, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) },
+    {
+      line: l.line,
+      directive: l.words.join(' '),
+      becomes: `stickiness by cookie ${name}${ttlSeconds !== undefined ? ` for ${ttlSeconds} s` : ''}`,
+    },
+  );
 }
 
 function hashKeyOf(args: string[]): THashKey | null {
@@ -268,8 +308,7 @@ function hashKeyOf(args: string[]): THashKey | null {
 function importBalance(pool: PoolDraft, state: ProxyState, draft: ImportDraft): void {
   const l = state.balance;
   const weighted = pool.backends.some((b) => (b.config.weight ?? 1) !== 1);
-  const set = (algorithm: Parameters<typeof setPool<'algorithm'>>[2], line: number, directive: string) =>
-    setPool(pool, 'algorithm', algorithm, { line, directive, becomes: `algorithm ${algorithm}` });
+  const set = (algorithm: Parameters<typeof setPool<'algorithm'>>[2], line: number, directive: string) => setPool(pool, 'algorithm', algorithm, { line, directive, becomes: `algorithm ${algorithm}` });
   const alg = l?.words[1] ?? 'roundrobin';
   const line = l?.line ?? pool.from.line;
   const directive = l ? l.words.join(' ') : 'balance roundrobin (HAProxy default)';
@@ -350,13 +389,7 @@ function importExpect(l: HaproxyLine, hc: Record<string, unknown>, notes: string
   } else draft.unsupport(l.line, l.words.join(' '), 'Fulcrum checks expect a status or a status range (and optionally a string in the body)');
 }
 
-function importFrontend(
-  section: HaproxySection,
-  defaults: HaproxySection | null,
-  pools: Map<string, { pool: PoolDraft; state: ProxyState }>,
-  ports: Map<string, string>,
-  draft: ImportDraft,
-): void {
+function importFrontend(section: HaproxySection, defaults: HaproxySection | null, pools: Map<string, { pool: PoolDraft; state: ProxyState }>, ports: Map<string, string>, draft: ImportDraft): void {
   let bind: { host: string; port: number; line: number } | null = null;
   let target: { name: string; line: number } | null = section.kind === 'listen' ? { name: section.name, line: section.line } : null;
   let client: { ms: number; line: number } | undefined;
@@ -419,8 +452,27 @@ function importFrontend(
 }
 
 function importTimeouts(pool: PoolDraft, t: Timeouts): void {
-  if (t.connect) setPool(pool, 'timeouts', { connectMs: t.connect.ms }, { line: t.connect.line, directive: `timeout connect ${formatDuration(t.connect.ms)}`, becomes: `connect timeout ${formatDuration(t.connect.ms)}` });
-  if (t.server) setPool(pool, 'timeouts', { firstByteMs: t.server.ms }, { line: t.server.line, directive: `timeout server ${formatDuration(t.server.ms)}`, becomes: `first-byte timeout ${formatDuration(t.server.ms)}` });
-  if (t.client) setPool(pool, 'timeouts', { idleMs: t.client.ms }, { line: t.client.line, directive: `timeout client ${formatDuration(t.client.ms)}`, becomes: `idle timeout ${formatDuration(t.client.ms)}` });
-  if (t.httpRequest) setPool(pool, 'http', { headTimeoutMs: t.httpRequest.ms }, { line: t.httpRequest.line, directive: `timeout http-request ${formatDuration(t.httpRequest.ms)}`, becomes: `request head timeout ${formatDuration(t.httpRequest.ms)}` });
+  if (t.connect)
+    setPool(
+      pool,
+      'timeouts',
+      { connectMs: t.connect.ms },
+      { line: t.connect.line, directive: `timeout connect ${formatDuration(t.connect.ms)}`, becomes: `connect timeout ${formatDuration(t.connect.ms)}` },
+    );
+  if (t.server)
+    setPool(
+      pool,
+      'timeouts',
+      { firstByteMs: t.server.ms },
+      { line: t.server.line, directive: `timeout server ${formatDuration(t.server.ms)}`, becomes: `first-byte timeout ${formatDuration(t.server.ms)}` },
+    );
+  if (t.client)
+    setPool(pool, 'timeouts', { idleMs: t.client.ms }, { line: t.client.line, directive: `timeout client ${formatDuration(t.client.ms)}`, becomes: `idle timeout ${formatDuration(t.client.ms)}` });
+  if (t.httpRequest)
+    setPool(
+      pool,
+      'http',
+      { headTimeoutMs: t.httpRequest.ms },
+      { line: t.httpRequest.line, directive: `timeout http-request ${formatDuration(t.httpRequest.ms)}`, becomes: `request head timeout ${formatDuration(t.httpRequest.ms)}` },
+    );
 }

@@ -71,8 +71,7 @@ function splitWords(raw: string, lineNo: number): string[] {
         const [text, used] = escaped(raw, i + 1, lineNo);
         word += text;
         i += used;
-      }
-      else word += c;
+      } else word += c;
       continue;
     }
     if (c === '#') break;

@@ -47,8 +47,7 @@ export class ImportDraft {
 /** Sets one pool setting (merging nested objects) and records what became what. */
 export function setPool<K extends keyof PoolSettings>(pool: PoolDraft, key: K, value: PoolSettings[K], note: { line: number; directive: string; becomes: string }): void {
   const current = pool.settings[key];
-  pool.settings[key] =
-    current && typeof current === 'object' && value && typeof value === 'object' ? ({ ...current, ...value } as PoolSettings[K]) : value;
+  pool.settings[key] = current && typeof current === 'object' && value && typeof value === 'object' ? ({ ...current, ...value } as PoolSettings[K]) : value;
   pool.settingLines[key] = note.line;
   pool.mappings.push({ line: note.line, directive: note.directive, message: note.becomes });
 }

@@ -81,7 +81,11 @@ export function buildImportPlan(format: TConfigFormat, draft: ImportDraft, exist
     const seen = new Map<string, number>();
     const managed = new Map((before && replace ? (before.managed ?? []) : []).map((m) => [backendAddress(m), m.managedBy]));
     if (managed.size) {
-      warnings.push({ line: d.from.line, directive: d.from.block, message: `keeps ${managed.size} backend(s) that scaling or a deploy manages (${[...managed.keys()].slice(0, 5).join(', ')}${managed.size > 5 ? ', …' : ''}); the file's servers replace the others` });
+      warnings.push({
+        line: d.from.line,
+        directive: d.from.block,
+        message: `keeps ${managed.size} backend(s) that scaling or a deploy manages (${[...managed.keys()].slice(0, 5).join(', ')}${managed.size > 5 ? ', …' : ''}); the file's servers replace the others`,
+      });
     }
     for (const b of d.backends) {
       const r = ZBackendConfig.safeParse(b.config);

@@ -31,7 +31,9 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
   if (pool.algorithm === 'round_robin' && pool.backends.some((b) => b.weight !== 1)) lost.push('Fulcrum round_robin ignores weights; NGINX honours the weights below');
   if (pool.healthCheck.enabled) {
     const hc = pool.healthCheck;
-    lost.push(`active health check every ${formatDuration(hc.intervalMs)} (${pool.protocol === 'tcp' || hc.type === 'tcp' ? 'TCP connect' : `GET ${hc.path} expecting ${hc.expectedStatusMin}-${hc.expectedStatusMax}`}; rise ${hc.rise}, fall ${hc.fall}): open-source NGINX has no active checks`);
+    lost.push(
+      `active health check every ${formatDuration(hc.intervalMs)} (${pool.protocol === 'tcp' || hc.type === 'tcp' ? 'TCP connect' : `GET ${hc.path} expecting ${hc.expectedStatusMin}-${hc.expectedStatusMax}`}; rise ${hc.rise}, fall ${hc.fall}): open-source NGINX has no active checks`,
+    );
   }
   if (pool.stickiness.mode !== 'none') lost.push(`stickiness by ${pool.stickiness.mode} (open-source NGINX has no sticky cookie)`);
   if (pool.slowStartMs) lost.push(`slow start ${formatDuration(pool.slowStartMs)} (NGINX Plus only)`);
@@ -52,7 +54,14 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
     out.push(`${indent}    server ${backendAddress(b)}${params.join('')};`);
   }
   if (!servers.length) out.push(`${indent}    # no backends yet; NGINX needs at least one server here`);
-  out.push(`${indent}}`, '', `${indent}server {`, pool.listenPort === undefined ? `${indent}    # Not expressed: this pool has no port of its own (listeners route to it)` : `${indent}    listen ${backendAddress({ host: pool.listenHost ?? '0.0.0.0', port: pool.listenPort })};`);
+  out.push(
+    `${indent}}`,
+    '',
+    `${indent}server {`,
+    pool.listenPort === undefined
+      ? `${indent}    # Not expressed: this pool has no port of its own (listeners route to it)`
+      : `${indent}    listen ${backendAddress({ host: pool.listenHost ?? '0.0.0.0', port: pool.listenPort })};`,
+  );
   const t = pool.timeouts;
   if (pool.protocol === 'tcp') {
     out.push(`${indent}    proxy_pass ${name};`, `${indent}    proxy_connect_timeout ${formatDuration(t.connectMs)};`, `${indent}    proxy_timeout ${formatDuration(t.idleMs)};`, `${indent}}`, '}');

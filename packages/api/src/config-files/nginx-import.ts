@@ -18,7 +18,22 @@ const COVERED_HEADERS = new Map<string, RegExp>([
 ]);
 
 /** Why NGINX's own process settings have no place in a pool. */
-const PROCESS_LEVEL = new Set(['user', 'worker_processes', 'pid', 'error_log', 'worker_rlimit_nofile', 'load_module', 'daemon', 'master_process', 'pcre_jit', 'thread_pool', 'env', 'lock_file', 'worker_cpu_affinity', 'worker_priority']);
+const PROCESS_LEVEL = new Set([
+  'user',
+  'worker_processes',
+  'pid',
+  'error_log',
+  'worker_rlimit_nofile',
+  'load_module',
+  'daemon',
+  'master_process',
+  'pcre_jit',
+  'thread_pool',
+  'env',
+  'lock_file',
+  'worker_cpu_affinity',
+  'worker_priority',
+]);
 
 interface Timeouts {
   connect?: { ms: number; line: number };
@@ -109,7 +124,8 @@ function importUpstream(d: NginxDirective, context: Context, draft: ImportDraft)
         if (!server) break;
         pool.backends.push({ line: s.line, config: server.config });
         failSettings.push({ ...server.fail, line: s.line });
-        if (server.slowStartMs !== undefined) setPool(pool, 'slowStartMs', server.slowStartMs, { line: s.line, directive: 'slow_start', becomes: `slow start ${formatDuration(server.slowStartMs)} (pool-wide)` });
+        if (server.slowStartMs !== undefined)
+          setPool(pool, 'slowStartMs', server.slowStartMs, { line: s.line, directive: 'slow_start', becomes: `slow start ${formatDuration(server.slowStartMs)} (pool-wide)` });
         break;
       }
       case 'least_conn':
@@ -166,10 +182,7 @@ function noArgs(d: NginxDirective): void {
   if (d.args.length) throw new ConfigSyntaxError(d.line, `invalid number of arguments in "${d.name}" directive`);
 }
 
-function importUpstreamServer(
-  s: NginxDirective,
-  draft: ImportDraft,
-): { config: TBackendConfigInput; fail: { maxFails: number; failTimeoutMs: number }; slowStartMs?: number } | null {
+function importUpstreamServer(s: NginxDirective, draft: ImportDraft): { config: TBackendConfigInput; fail: { maxFails: number; failTimeoutMs: number }; slowStartMs?: number } | null {
   if (s.block) throw new ConfigSyntaxError(s.line, 'directive "server" is not terminated by ";"');
   const [address, ...params] = s.args;
   if (!address) throw new ConfigSyntaxError(s.line, 'invalid number of arguments in "server" directive');
@@ -220,11 +233,16 @@ function importFailSettings(pool: PoolDraft, seen: { maxFails: number; failTimeo
     setPool(pool, 'outlierDetection', { enabled: false }, { line: first.line, directive: 'max_fails=0', becomes: 'outlier detection off' });
     return;
   }
-  setPool(pool, 'outlierDetection', { enabled: true, consecutiveErrors: first.maxFails, baseEjectionMs: first.failTimeoutMs }, {
-    line: first.line,
-    directive: `max_fails=${first.maxFails} fail_timeout=${formatDuration(first.failTimeoutMs)}`,
-    becomes: `outlier detection: eject after ${first.maxFails} consecutive errors for ${formatDuration(first.failTimeoutMs)} (growing on repeats)`,
-  });
+  setPool(
+    pool,
+    'outlierDetection',
+    { enabled: true, consecutiveErrors: first.maxFails, baseEjectionMs: first.failTimeoutMs },
+    {
+      line: first.line,
+      directive: `max_fails=${first.maxFails} fail_timeout=${formatDuration(first.failTimeoutMs)}`,
+      becomes: `outlier detection: eject after ${first.maxFails} consecutive errors for ${formatDuration(first.failTimeoutMs)} (growing on repeats)`,
+    },
+  );
   draft.warn(first.line, 'max_fails', 'NGINX counts failures within fail_timeout; Fulcrum ejects after consecutive errors, and the ejection time grows if a backend fails again');
 }
 
@@ -244,7 +262,11 @@ function importHash(s: NginxDirective, pool: PoolDraft, draft: ImportDraft): voi
   if (!key || rest.length || (flag !== undefined && flag !== 'consistent')) throw new ConfigSyntaxError(s.line, 'invalid number of arguments in "hash" directive');
   const hashKey = hashKeyOf(key);
   if (!hashKey) {
-    draft.unsupport(s.line, `hash ${key}`, 'Fulcrum hashes on the client IP, one header, one cookie or the request URI ($remote_addr, $http_NAME, $cookie_NAME, $request_uri); the pool keeps round robin');
+    draft.unsupport(
+      s.line,
+      `hash ${key}`,
+      'Fulcrum hashes on the client IP, one header, one cookie or the request URI ($remote_addr, $http_NAME, $cookie_NAME, $request_uri); the pool keeps round robin',
+    );
     return;
   }
   setPool(pool, 'algorithm', 'consistent_hash', { line: s.line, directive: `hash ${s.args.join(' ')}`, becomes: 'algorithm consistent_hash' });
@@ -272,11 +294,16 @@ function importSticky(s: NginxDirective, pool: PoolDraft, draft: ImportDraft): v
   const expires = params.find((p) => p.startsWith('expires='))?.slice('expires='.length);
   const ms = expires && expires !== 'max' ? parseNginxTime(expires) : null;
   const ttlSeconds = ms === null ? undefined : Math.round(ms / 1000);
-  setPool(pool, 'stickiness', { mode: 'cookie', cookieName: name, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) }, {
-    line: s.line,
-    directive: `sticky cookie ${name}`,
-    becomes: `stickiness cookie ${name}${ttlSeconds !== undefined ? `, ${ttlSeconds} s` : ''}`,
-  });
+  setPool(
+    pool,
+    'stickiness',
+    { mode: 'cookie', cookieName: name, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) },
+    {
+      line: s.line,
+      directive: `sticky cookie ${name}`,
+      becomes: `stickiness cookie ${name}${ttlSeconds !== undefined ? `, ${ttlSeconds} s` : ''}`,
+    },
+  );
 }
 
 interface ServerScope {
@@ -396,7 +423,11 @@ function importLocation(s: NginxDirective, timeouts: Timeouts, readProxyPass: (p
 function importSetHeader(s: NginxDirective, draft: ImportDraft): void {
   const [name = '', value = ''] = s.args;
   if (COVERED_HEADERS.get(name.toLowerCase())?.test(value)) return;
-  draft.unsupport(s.line, `proxy_set_header ${s.args.join(' ')}`, 'custom request headers are not imported; Fulcrum forwards Host and sets X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and X-Real-IP itself');
+  draft.unsupport(
+    s.line,
+    `proxy_set_header ${s.args.join(' ')}`,
+    'custom request headers are not imported; Fulcrum forwards Host and sets X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and X-Real-IP itself',
+  );
 }
 
 function readListen(s: NginxDirective, context: Context, draft: ImportDraft): { host: string; port: number; line: number } | null {
@@ -418,11 +449,24 @@ function readListen(s: NginxDirective, context: Context, draft: ImportDraft): { 
 }
 
 function importTimeouts(pool: PoolDraft, t: Timeouts, context: Context): void {
-  if (t.connect) setPool(pool, 'timeouts', { connectMs: t.connect.ms }, { line: t.connect.line, directive: `proxy_connect_timeout ${formatDuration(t.connect.ms)}`, becomes: `connect timeout ${formatDuration(t.connect.ms)}` });
+  if (t.connect)
+    setPool(
+      pool,
+      'timeouts',
+      { connectMs: t.connect.ms },
+      { line: t.connect.line, directive: `proxy_connect_timeout ${formatDuration(t.connect.ms)}`, becomes: `connect timeout ${formatDuration(t.connect.ms)}` },
+    );
   if (context === 'stream') {
     if (t.idle) setPool(pool, 'timeouts', { idleMs: t.idle.ms }, { line: t.idle.line, directive: `proxy_timeout ${formatDuration(t.idle.ms)}`, becomes: `idle timeout ${formatDuration(t.idle.ms)}` });
     return;
   }
-  if (t.read) setPool(pool, 'timeouts', { firstByteMs: t.read.ms }, { line: t.read.line, directive: `proxy_read_timeout ${formatDuration(t.read.ms)}`, becomes: `first-byte timeout ${formatDuration(t.read.ms)}` });
-  if (t.send) setPool(pool, 'timeouts', { idleMs: t.send.ms }, { line: t.send.line, directive: `proxy_send_timeout ${formatDuration(t.send.ms)}`, becomes: `idle timeout ${formatDuration(t.send.ms)}` });
+  if (t.read)
+    setPool(
+      pool,
+      'timeouts',
+      { firstByteMs: t.read.ms },
+      { line: t.read.line, directive: `proxy_read_timeout ${formatDuration(t.read.ms)}`, becomes: `first-byte timeout ${formatDuration(t.read.ms)}` },
+    );
+  if (t.send)
+    setPool(pool, 'timeouts', { idleMs: t.send.ms }, { line: t.send.line, directive: `proxy_send_timeout ${formatDuration(t.send.ms)}`, becomes: `idle timeout ${formatDuration(t.send.ms)}` });
 }

@@ -22,9 +22,32 @@ function takesBlock(name: string, parent: string | null): boolean | null {
 // Directives whose block form would be a mistake the tool itself reports; unknown ones are
 // accepted either way and reported as unsupported by the importer.
 const KNOWN_SIMPLE = new Set([
-  'proxy_pass', 'listen', 'server_name', 'include', 'least_conn', 'ip_hash', 'hash', 'random', 'keepalive', 'proxy_connect_timeout',
-  'proxy_read_timeout', 'proxy_send_timeout', 'proxy_timeout', 'proxy_set_header', 'root', 'expires', 'worker_processes', 'user', 'pid',
-  'error_log', 'access_log', 'worker_connections', 'zone', 'sticky', 'least_time', 'ntlm',
+  'proxy_pass',
+  'listen',
+  'server_name',
+  'include',
+  'least_conn',
+  'ip_hash',
+  'hash',
+  'random',
+  'keepalive',
+  'proxy_connect_timeout',
+  'proxy_read_timeout',
+  'proxy_send_timeout',
+  'proxy_timeout',
+  'proxy_set_header',
+  'root',
+  'expires',
+  'worker_processes',
+  'user',
+  'pid',
+  'error_log',
+  'access_log',
+  'worker_connections',
+  'zone',
+  'sticky',
+  'least_time',
+  'ntlm',
 ]);
 
 /**

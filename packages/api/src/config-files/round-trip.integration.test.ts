@@ -39,7 +39,9 @@ async function nginxAccepts(snippet: string, name: string): Promise<string> {
   await rm(prefix, { recursive: true, force: true });
   await run('mkdir', ['-p', join(prefix, 'logs')]);
   const main = `pid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log;\nevents {}\n${
-    snippet.includes('stream {') ? snippet : `http {\n  access_log off;\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;\n${snippet}}\n`
+    snippet.includes('stream {')
+      ? snippet
+      : `http {\n  access_log off;\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;\n${snippet}}\n`
   }`;
   const file = join(prefix, 'nginx.conf');
   await writeFile(file, main);
@@ -68,7 +70,14 @@ function reimport(format: 'nginx' | 'haproxy', text: string) {
   expect(plan.errors).toEqual([]);
   expect(plan.pools).toHaveLength(1);
   const [p] = plan.pools;
-  return { ...p!.config, id: 'p1', version: 1, createdAt: '', updatedAt: '', backends: p!.backends.map((b, i) => ({ ...b, id: `b${i}`, poolId: 'p1', version: 1, createdAt: '', updatedAt: '', versionLabel: null })) };
+  return {
+    ...p!.config,
+    id: 'p1',
+    version: 1,
+    createdAt: '',
+    updatedAt: '',
+    backends: p!.backends.map((b, i) => ({ ...b, id: `b${i}`, poolId: 'p1', version: 1, createdAt: '', updatedAt: '', versionLabel: null })),
+  };
 }
 
 const backends: TBackendConfigInput[] = [
@@ -82,7 +91,17 @@ describe.skipIf(!existsSync(NGINX))('round trip through NGINX', () => {
   // What open-source NGINX expresses: health checks, stickiness, retries and HTTP limits it has not.
   const notInNginx: (keyof TPool)[] = ['healthCheck', 'stickiness', 'retries', 'http', 'slowStartMs', 'drainTimeoutMs'];
   const cases: [string, TPoolConfigInput][] = [
-    ['weighted least connections with ejection', { name: 'web', listenHost: '127.0.0.1', listenPort: 18_080, algorithm: 'weighted_least_connections', outlierDetection: { consecutiveErrors: 4, baseEjectionMs: 45_000 }, timeouts: { connectMs: 1500, firstByteMs: 20_000, idleMs: 90_000 } }],
+    [
+      'weighted least connections with ejection',
+      {
+        name: 'web',
+        listenHost: '127.0.0.1',
+        listenPort: 18_080,
+        algorithm: 'weighted_least_connections',
+        outlierDetection: { consecutiveErrors: 4, baseEjectionMs: 45_000 },
+        timeouts: { connectMs: 1500, firstByteMs: 20_000, idleMs: 90_000 },
+      },
+    ],
     ['consistent hash on the URI', { name: 'api-v2', listenPort: 18_081, algorithm: 'consistent_hash', hashKey: { source: 'path' } }],
     ['consistent hash on a header', { name: 'tenants', listenPort: 18_082, algorithm: 'consistent_hash', hashKey: { source: 'header', name: 'x-tenant-id' } }],
     ['consistent hash on a cookie', { name: 'sessions', listenPort: 18_083, algorithm: 'consistent_hash', hashKey: { source: 'cookie', name: 'sid' } }],
@@ -141,7 +160,10 @@ describe.skipIf(!existsSync(HAPROXY))('round trip through HAProxy', () => {
         slowStartMs: 15_000,
       },
     ],
-    ['least connections, a status range', { name: 'api', listenPort: 18_091, algorithm: 'weighted_least_connections', healthCheck: { path: '/ready', expectedStatusMin: 200, expectedStatusMax: 299 } }],
+    [
+      'least connections, a status range',
+      { name: 'api', listenPort: 18_091, algorithm: 'weighted_least_connections', healthCheck: { path: '/ready', expectedStatusMin: 200, expectedStatusMax: 299 } },
+    ],
     ['consistent hash on the whole URI', { name: 'cache', listenPort: 18_092, algorithm: 'consistent_hash', hashKey: { source: 'path' }, healthCheck: { enabled: false } }],
     ['consistent hash on a header', { name: 'tenants', listenPort: 18_093, algorithm: 'consistent_hash', hashKey: { source: 'header', name: 'X-Tenant' } }],
     ['source hash, TCP with a TCP check', { name: 'db', protocol: 'tcp', listenPort: 18_094, algorithm: 'ip_hash' }],

@@ -11,7 +11,7 @@ describe('assertJsonDepth', () => {
 
   it('refuses 5,000-deep JSON before parsing it', () => {
     expect(() => parseJsonText('['.repeat(5000) + ']'.repeat(5000))).toThrow(/nested deeper/);
-    expect(() => parseJsonText('{"a":' .repeat(5000) + '1' + '}'.repeat(5000))).toThrow(/nested deeper/);
+    expect(() => parseJsonText('{"a":'.repeat(5000) + '1' + '}'.repeat(5000))).toThrow(/nested deeper/);
   });
 
   it('names malformed JSON as such', () => {

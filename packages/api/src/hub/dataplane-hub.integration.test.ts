@@ -189,7 +189,25 @@ describe('DataplaneHub', () => {
       ts,
       intervalMs: 1000,
       configVersion: snap.version,
-      pools: [{ poolId: pool.id, backends: [{ backendId: b1, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 2, bytesIn: 10, bytesOut: 20, latencyMs: { p50: 1, p95: 2, p99 }, health, ejected: false }] }],
+      pools: [
+        {
+          poolId: pool.id,
+          backends: [
+            {
+              backendId: b1,
+              requests,
+              responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+              errors: { connect: 0, timeout: 0, reset: 0 },
+              activeConnections: 2,
+              bytesIn: 10,
+              bytesOut: 20,
+              latencyMs: { p50: 1, p95: 2, p99 },
+              health,
+              ejected: false,
+            },
+          ],
+        },
+      ],
     });
     await a.send({ type: 'stats', frame: frame('dp-s1', 5, 3, 'healthy') });
     await b.send({ type: 'stats', frame: frame('dp-s2', 7, 9, 'unhealthy') });
@@ -242,7 +260,32 @@ describe('DataplaneHub', () => {
     const base = Math.floor(Date.now() / 1000) * 1000 - 5000;
     for (let i = 0; i < 6; i++) {
       const requests = 5 * (1 + Math.floor(i / 2));
-      const frame: TStatsFrame = { dataplaneId: 'dp-live', ts: base + i * 500, intervalMs: 500, configVersion: snap.version, pools: [{ poolId, backends: [{ backendId: liveBackend, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }], client: oneClientError() }] };
+      const frame: TStatsFrame = {
+        dataplaneId: 'dp-live',
+        ts: base + i * 500,
+        intervalMs: 500,
+        configVersion: snap.version,
+        pools: [
+          {
+            poolId,
+            backends: [
+              {
+                backendId: liveBackend,
+                requests,
+                responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+                errors: { connect: 0, timeout: 0, reset: 0 },
+                activeConnections: 0,
+                bytesIn: 0,
+                bytesOut: 0,
+                latencyMs: { p50: 1, p95: 1, p99: 1 },
+                health: 'healthy',
+                ejected: false,
+              },
+            ],
+            client: oneClientError(),
+          },
+        ],
+      };
       await c.send({ type: 'stats', frame });
     }
     await eventually(() => [0, 1, 2].every((s) => hub.stats.secondAt(base + s * 1000)[poolId]?.[liveBackend]?.requests === 10 * (s + 1)));
@@ -323,7 +366,18 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     const snap = await eventually(() => inj.snapshots()[0]);
     const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
     const real = pool.backends[0]?.id ?? (await op.backends.create({ poolId: 'web', host: '127.0.0.1', port: 9002 })).id;
-    const backend = (backendId: string, requests = 1) => ({ backendId, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy' as const, ejected: false });
+    const backend = (backendId: string, requests = 1) => ({
+      backendId,
+      requests,
+      responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+      errors: { connect: 0, timeout: 0, reset: 0 },
+      activeConnections: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      latencyMs: { p50: 1, p95: 1, p99: 1 },
+      health: 'healthy' as const,
+      ejected: false,
+    });
     const frame = (ts: number, pools: TStatsFrame['pools']): TStatsFrame => ({ dataplaneId: 'dp-victim', ts, intervalMs: 1000, configVersion: snap.version, pools });
     const dropped = () => ({ ...hub.reports.dropped });
     // The hub handles a data plane's messages in order: its pong means all before the ping are handled.
@@ -345,7 +399,13 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     const latest = await eventually(() => inj.snapshots().find((x) => x.version === current.version));
     await inj.send({ type: 'ack', version: latest.version, hash: latest.hash });
     const ts = Date.now() - 20_000;
-    await inj.send({ type: 'stats', frame: frame(ts, [{ poolId: pool.id, backends: [backend(real, 3), backend('ghost-backend', 1000)] }, { poolId: 'ghost-pool', backends: [backend('ghost-b', 1000)] }]) });
+    await inj.send({
+      type: 'stats',
+      frame: frame(ts, [
+        { poolId: pool.id, backends: [backend(real, 3), backend('ghost-backend', 1000)] },
+        { poolId: 'ghost-pool', backends: [backend('ghost-b', 1000)] },
+      ]),
+    });
     const second = Math.floor(ts / 1000) * 1000;
     await sync();
     const merged = hub.stats.secondAt(second)[pool.id]!;
@@ -356,7 +416,12 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     // A listener's own answers pass only for listeners of the version it runs, each once.
     const listenerId = (latest.config as { listeners: { id: string }[] }).listeners[0]!.id;
     const answers = (id: string) => ({ listenerId: id, responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 5, '5xx': 0 }, answers: { no_route: 5 } });
-    const guarded = await hub.reports.frame({ ...frame(Date.now(), []), listeners: [answers(listenerId), answers('ghost-listener'), answers(listenerId)] }, 'dp-inject', latest.version, newReportLimits());
+    const guarded = await hub.reports.frame(
+      { ...frame(Date.now(), []), listeners: [answers(listenerId), answers('ghost-listener'), answers(listenerId)] },
+      'dp-inject',
+      latest.version,
+      newReportLimits(),
+    );
     expect(guarded?.listeners).toEqual([answers(listenerId)]);
     expect(hub.reports.dropped.listeners).toBe(before.listeners + 2);
     const framesBefore = hub.reports.dropped.frames;

@@ -180,7 +180,16 @@ export class DataplaneHub {
             if (ws.readyState !== ws.OPEN) return false;
             const previous = this.conns.get(hello.dataplaneId);
             if (previous && previous.ws !== ws) previous.ws.close(WS_CLOSE.replaced, 'replaced by a newer connection');
-            const c: Connection = { ws, id: hello.dataplaneId, name: hello.name, appliedVersion: hello.configVersion, lastSeenWrite: Date.now(), alive: true, limits: newReportLimits(), work: Promise.resolve() };
+            const c: Connection = {
+              ws,
+              id: hello.dataplaneId,
+              name: hello.name,
+              appliedVersion: hello.configVersion,
+              lastSeenWrite: Date.now(),
+              alive: true,
+              limits: newReportLimits(),
+              work: Promise.resolve(),
+            };
             conn = c;
             this.conns.set(c.id, c);
             this.seen.set(c.id, { id: c.id, name: c.name, connected: true, lastFrameAt: this.seen.get(c.id)?.lastFrameAt ?? null, since: Date.now() });
@@ -248,7 +257,9 @@ export class DataplaneHub {
         for (const l of this.ackListeners) l(c.id, msg.version);
         // A partial ack: the version runs, except in the pools named (kept at their previous config, or down).
         const refused = msg.refused?.length ? msg.refused : null;
-        const lastError = refused ? `config ${msg.version} applied except ${refused.map((r) => `pool ${r.pool} (${r.keptPrevious ? 'keeps its previous config' : 'down'}): ${r.error}`).join('; ')}`.slice(0, 8000) : null;
+        const lastError = refused
+          ? `config ${msg.version} applied except ${refused.map((r) => `pool ${r.pool} (${r.keptPrevious ? 'keeps its previous config' : 'down'}): ${r.error}`).join('; ')}`.slice(0, 8000)
+          : null;
         await this.prisma.dataplane.update({
           where: { id: c.id },
           data: { appliedConfigVersion: msg.version, lastError, refusedConfigVersion: refused ? msg.version : null, refusedPools: refused ?? Prisma.DbNull, lastSeenAt: new Date() },
@@ -268,7 +279,12 @@ export class DataplaneHub {
           // Per revision and per pool: the refusal stays visible whatever is applied later.
           await recordApplyResult(this.prisma, { dataplaneId: c.id, dataplaneName: c.name, version: msg.version, state: 'refused', error: `${msg.error} (keeps ${msg.keptVersion ?? 'none'})` });
         } else {
-          await recordEvent(this.prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: c.id, message: `data plane ${c.name} refused a config it could not read and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}` });
+          await recordEvent(this.prisma, {
+            kind: 'snapshot_refused',
+            severity: 'error',
+            dataplaneId: c.id,
+            message: `data plane ${c.name} refused a config it could not read and keeps ${msg.keptVersion ?? 'none'}: ${msg.error}`,
+          });
         }
         return;
       case 'stats': {
@@ -289,7 +305,15 @@ export class DataplaneHub {
         const e = await this.reports.event(msg.event, c.appliedVersion, c.limits);
         if (!e) return;
         const poolId = e.poolId ? ((await this.prisma.pool.findUnique({ where: { id: e.poolId }, select: { id: true } }))?.id ?? null) : null;
-        await recordEvent(this.prisma, { kind: e.kind, severity: e.severity, poolId, backendId: e.backendId ?? null, dataplaneId: c.id, message: `${c.name}: ${e.message}`, data: (e.data ?? undefined) as never });
+        await recordEvent(this.prisma, {
+          kind: e.kind,
+          severity: e.severity,
+          poolId,
+          backendId: e.backendId ?? null,
+          dataplaneId: c.id,
+          message: `${c.name}: ${e.message}`,
+          data: (e.data ?? undefined) as never,
+        });
         return;
       }
       case 'tail_lines': {

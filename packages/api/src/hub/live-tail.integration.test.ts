@@ -32,8 +32,26 @@ async function dataplane(id: string) {
 }
 
 const line = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: new Date().toISOString(), pool: 'web', poolId, clientIp: '127.0.0.1', method: 'GET', host: 'h', path: '/', status: 200,
-  bytesIn: 0, bytesOut: 1, durationMs: 1, upstream: '127.0.0.1:1', connectMs: 0, firstByteMs: 1, attempts: 1, requestId: 'r', termination: 'normal', userAgent: '', referer: '', ...over,
+  time: new Date().toISOString(),
+  pool: 'web',
+  poolId,
+  clientIp: '127.0.0.1',
+  method: 'GET',
+  host: 'h',
+  path: '/',
+  status: 200,
+  bytesIn: 0,
+  bytesOut: 1,
+  durationMs: 1,
+  upstream: '127.0.0.1:1',
+  connectMs: 0,
+  firstByteMs: 1,
+  attempts: 1,
+  requestId: 'r',
+  termination: 'normal',
+  userAgent: '',
+  referer: '',
+  ...over,
 });
 
 beforeAll(async () => {

@@ -59,10 +59,24 @@ describe('TLS over the link', () => {
     const current = (await getCurrentSnapshot(t.db.prisma)) as TConfigSnapshot;
     const port = await freePort();
     const edge: TSnapshotListener = {
-      id: 'edge', name: 'edge', address: '127.0.0.1', port, protocol: 'https', idleMs: 60_000,
+      id: 'edge',
+      name: 'edge',
+      address: '127.0.0.1',
+      port,
+      protocol: 'https',
+      idleMs: 60_000,
       http: { headTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, trustedProxies: [] },
       tls: { certificateIds: [cert.id], http2: false, minVersion: 'TLSv1.2' },
-      routes: [{ id: 'all', name: 'all', priority: 0, match: { hosts: [], path: { type: 'prefix', value: '/' }, methods: [], headers: [], query: [] }, action: { type: 'pool', poolId: pool.id }, headers: { request: [], response: [] } }],
+      routes: [
+        {
+          id: 'all',
+          name: 'all',
+          priority: 0,
+          match: { hosts: [], path: { type: 'prefix', value: '/' }, methods: [], headers: [], query: [] },
+          action: { type: 'pool', poolId: pool.id },
+          headers: { request: [], response: [] },
+        },
+      ],
     };
     const version = current.version + 1;
     const snapshot = { ...current, version, hash: `${current.hash}-edge`, listeners: [...current.listeners, edge] };
@@ -71,9 +85,20 @@ describe('TLS over the link', () => {
     expect(JSON.stringify((await t.db.prisma.configRevision.findUniqueOrThrow({ where: { version } })).snapshot)).not.toContain('PRIVATE KEY');
 
     const dp = new Dataplane({ runHealthChecks: false });
-    const client = new ControlPlaneClient(dp, { url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`, token: await t.token('dataplane'), name: 'tls-dp', softwareVersion: 'test', lastGood: new LastGoodConfig(stateDir), backoffBaseMs: 50, backoffMaxMs: 400 });
+    const client = new ControlPlaneClient(dp, {
+      url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`,
+      token: await t.token('dataplane'),
+      name: 'tls-dp',
+      softwareVersion: 'test',
+      lastGood: new LastGoodConfig(stateDir),
+      backoffBaseMs: 50,
+      backoffMaxMs: 400,
+    });
     client.start();
-    stops.push(() => client.stop(), () => dp.stop());
+    stops.push(
+      () => client.stop(),
+      () => dp.stop(),
+    );
     await eventually(() => dp.version === version, 60_000);
     expect(dp.refusedPools).toEqual([]);
 

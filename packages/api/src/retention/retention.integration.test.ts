@@ -24,7 +24,9 @@ afterAll(async () => {
 
 async function seed(): Promise<void> {
   const p = db.prisma;
-  await p.configRevision.createMany({ data: Array.from({ length: 12 }, (_, i) => ({ version: i + 1, hash: `h${i + 1}`, snapshot: {}, author: 'test', message: `change ${i + 1}`, createdAt: ago((12 - i) * DAY) })) });
+  await p.configRevision.createMany({
+    data: Array.from({ length: 12 }, (_, i) => ({ version: i + 1, hash: `h${i + 1}`, snapshot: {}, author: 'test', message: `change ${i + 1}`, createdAt: ago((12 - i) * DAY) })),
+  });
   // A data plane still running revision 3 (long behind): its revision stays.
   await p.dataplane.create({ data: { id: 'dp-behind', name: 'behind', softwareVersion: 't', appliedConfigVersion: 3 } });
   await p.revisionApply.createMany({ data: [2, 3, 7, 12].map((version) => ({ dataplaneId: 'dp-behind', version, state: 'applied' })) });
@@ -36,18 +38,47 @@ async function seed(): Promise<void> {
       { kind: 'test', message: 'today', createdAt: ago(60_000) },
     ],
   });
-  const rollup = (bucket: Date, backendId: string) => ({ bucket, poolId: 'pool-r', backendId, requests: 1, responses2xx: 1, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 });
+  const rollup = (bucket: Date, backendId: string) => ({
+    bucket,
+    poolId: 'pool-r',
+    backendId,
+    requests: 1,
+    responses2xx: 1,
+    responses3xx: 0,
+    responses4xx: 0,
+    responses5xx: 0,
+    errors: 0,
+    bytesIn: 0n,
+    bytesOut: 0n,
+    activeConnections: 0,
+    p50Ms: 0,
+    p95Ms: 0,
+    p99Ms: 0,
+  });
   await p.statsRollup.createMany({ data: [rollup(ago(8 * DAY), 'b-old'), rollup(ago(7 * DAY + 10_000), 'b-edge'), rollup(ago(6 * DAY), 'b-kept'), rollup(ago(10_000), 'b-now')] });
-  const poolRollup = (bucket: Date, poolId: string) => ({ bucket, poolId, responses1xx: 0, responses2xx: 1, responses3xx: 0, responses4xx: 0, responses5xx: 0, proxyResponses: {}, connAccepted: 1, connRefused: 0, connReset: 0, retries: 0, bytesIn: 0n, bytesOut: 0n, latencyCounts: [1], latencySumMs: 1 });
+  const poolRollup = (bucket: Date, poolId: string) => ({
+    bucket,
+    poolId,
+    responses1xx: 0,
+    responses2xx: 1,
+    responses3xx: 0,
+    responses4xx: 0,
+    responses5xx: 0,
+    proxyResponses: {},
+    connAccepted: 1,
+    connRefused: 0,
+    connReset: 0,
+    retries: 0,
+    bytesIn: 0n,
+    bytesOut: 0n,
+    latencyCounts: [1],
+    latencySumMs: 1,
+  });
   await p.poolStatsRollup.createMany({ data: [poolRollup(ago(30 * DAY), 'p-old'), poolRollup(ago(DAY), 'p-kept')] });
   const user = await p.user.create({ data: { email: 'retention@example.com', name: 'r', role: 'viewer', passwordHash: 'x' } });
   const session = (tokenHash: string, expiresAt: Date, lastSeenAt: Date) => ({ userId: user.id, tokenHash, expiresAt, lastSeenAt });
   await p.session.createMany({
-    data: [
-      session('expired', ago(1000), ago(2000)),
-      session('idle', ago(-DAY), ago(13 * 3_600_000)),
-      session('active', ago(-DAY), ago(3_600_000)),
-    ],
+    data: [session('expired', ago(1000), ago(2000)), session('idle', ago(-DAY), ago(13 * 3_600_000)), session('active', ago(-DAY), ago(3_600_000))],
   });
 }
 

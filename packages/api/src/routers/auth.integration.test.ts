@@ -63,8 +63,7 @@ describe('first admin, login and logout', () => {
     expect(created.token).toMatch(/^flc_/);
     expect((await admin.tokens.list()).find((t) => t.id === created.id)).not.toHaveProperty('token');
 
-    const bearer = async (token: string) =>
-      createCaller(await createContext({ headers: new Headers({ authorization: `Bearer ${token}` }), resHeaders: new Headers(), prisma: api.db.prisma }));
+    const bearer = async (token: string) => createCaller(await createContext({ headers: new Headers({ authorization: `Bearer ${token}` }), resHeaders: new Headers(), prisma: api.db.prisma }));
     expect(Array.isArray(await (await bearer(created.token)).pools.list())).toBe(true);
     await admin.tokens.revoke({ id: created.id });
     await expect((await bearer(created.token)).pools.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -80,5 +79,4 @@ describe('first admin, login and logout', () => {
     await expect(admin.users.update({ id: last.id, role: 'viewer' })).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(admin.users.delete({ id: last.id })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
-
 });

@@ -27,9 +27,12 @@ export const authRouter = router({
       ctx.resHeaders.append('set-cookie', sessionCookie(session.token, session.expiresAt, ctx.secure));
       return user;
     }),
-  logout: viewerProcedure.input(z.void()).output(ZOk).mutation(async ({ ctx }) => {
-    if (ctx.sessionToken) await deleteSession(ctx.prisma, ctx.sessionToken);
-    ctx.resHeaders.append('set-cookie', clearedSessionCookie(ctx.secure));
-    return { ok: true as const };
-  }),
+  logout: viewerProcedure
+    .input(z.void())
+    .output(ZOk)
+    .mutation(async ({ ctx }) => {
+      if (ctx.sessionToken) await deleteSession(ctx.prisma, ctx.sessionToken);
+      ctx.resHeaders.append('set-cookie', clearedSessionCookie(ctx.secure));
+      return { ok: true as const };
+    }),
 });

@@ -9,7 +9,9 @@ const tags = ['certificates'];
 /** Admins upload, rotate and delete certificates (their keys are secrets, as provider profiles' are); everyone signed in may read them, never a key. */
 export const certificatesRouter = router({
   list: viewerProcedure
-    .meta({ openapi: { method: 'GET', path: '/certificates', protect: true, tags, summary: 'TLS certificates: names, validity, fingerprint, the listeners serving them (private keys are never returned)' } })
+    .meta({
+      openapi: { method: 'GET', path: '/certificates', protect: true, tags, summary: 'TLS certificates: names, validity, fingerprint, the listeners serving them (private keys are never returned)' },
+    })
     .input(zApiInput(z.object({}).strict()))
     .output(z.array(ZCertificate))
     .query(({ ctx }) => listCertificates(ctx.prisma)),
@@ -19,12 +21,28 @@ export const certificatesRouter = router({
     .output(ZCertificate)
     .query(({ ctx, input }) => getCertificate(ctx.prisma, input.id)),
   upload: adminProcedure
-    .meta({ openapi: { method: 'POST', path: '/certificates', protect: true, tags, summary: 'Upload a certificate: PEM chain (leaf first) and its private key (admin; the key is sealed and never returned)' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/certificates',
+        protect: true,
+        tags,
+        summary: 'Upload a certificate: PEM chain (leaf first) and its private key (admin; the key is sealed and never returned)',
+      },
+    })
     .input(zApiInput(ZCertificateUpload))
     .output(ZCertificate)
     .mutation(({ ctx, input }) => uploadCertificate(ctx.prisma, { actor: ctx.actor, input })),
   rotate: adminProcedure
-    .meta({ openapi: { method: 'PUT', path: '/certificates/{id}', protect: true, tags, summary: 'Rotate a certificate: a new chain and key under the same id (admin); data planes serve it to new connections' } })
+    .meta({
+      openapi: {
+        method: 'PUT',
+        path: '/certificates/{id}',
+        protect: true,
+        tags,
+        summary: 'Rotate a certificate: a new chain and key under the same id (admin); data planes serve it to new connections',
+      },
+    })
     .input(zApiInput(ZCertificateRotate))
     .output(ZCertificate)
     .mutation(({ ctx, input }) => rotateCertificate(ctx.prisma, { actor: ctx.actor, input })),

@@ -100,7 +100,12 @@ describe('POST /api/v1/import and GET /api/v1/pools/{id}/export', () => {
     const next = text.replace('server 10.9.1.1:80;', 'server 10.9.1.2:80;\n  server 10.9.1.50:8000 weight=5;');
     const plan = (await (await call(operator, 'POST', '/import', { format: 'nginx', text: next, replace: true })).json()) as TImportPlan;
     expect(plan.errors).toEqual([]);
-    expect(plan.warnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^keeps 2 backend\(s\) that scaling or a deploy manages \(10\.9\.1\.50:8000, 10\.9\.1\.51:8000\)/), '10.9.1.50:8000 is managed by scaling:rule-1; it stays as it is']));
+    expect(plan.warnings.map((w) => w.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^keeps 2 backend\(s\) that scaling or a deploy manages \(10\.9\.1\.50:8000, 10\.9\.1\.51:8000\)/),
+        '10.9.1.50:8000 is managed by scaling:rule-1; it stays as it is',
+      ]),
+    );
     expect((await call(operator, 'POST', '/import', { format: 'nginx', text: next, apply: true, replace: true })).status).toBe(200);
     const backends = await api.db.prisma.backend.findMany({ where: { poolId: pool.id }, orderBy: { host: 'asc' } });
     expect(backends.map((b) => [`${b.host}:${b.port}`, b.managedBy, b.weight])).toEqual([
@@ -113,7 +118,11 @@ describe('POST /api/v1/import and GET /api/v1/pools/{id}/export', () => {
   it('a port another pool holds blocks the apply, and nothing is written', async () => {
     await call(operator, 'POST', '/pools', { name: 'holder', listenPort: 18502 });
     const before = await revisionCount();
-    const res = await call(operator, 'POST', '/import', { format: 'nginx', text: 'upstream a1 { server 10.0.0.1:80; }\nupstream b1 { server 10.0.0.2:80; }\nserver { listen 18502; location / { proxy_pass http://b1; } }', apply: true });
+    const res = await call(operator, 'POST', '/import', {
+      format: 'nginx',
+      text: 'upstream a1 { server 10.0.0.1:80; }\nupstream b1 { server 10.0.0.2:80; }\nserver { listen 18502; location / { proxy_pass http://b1; } }',
+      apply: true,
+    });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toMatch(/port 18502 is already used by pool holder/);
     expect(await revisionCount()).toBe(before);

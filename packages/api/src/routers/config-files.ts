@@ -15,7 +15,8 @@ export const configFilesRouter = router({
         protect: true,
         tags,
         summary: 'Import an NGINX or HAProxy file',
-        description: 'Answers the plan (pools, what became what, warnings, unsupported items and errors, each with its line). With `apply: true` the plan is applied as one revision; a pool name that exists is an error unless `replace: true`.',
+        description:
+          'Answers the plan (pools, what became what, warnings, unsupported items and errors, each with its line). With `apply: true` the plan is applied as one revision; a pool name that exists is an error unless `replace: true`.',
       },
     })
     .input(zApiInput(ZConfigImportRequest))

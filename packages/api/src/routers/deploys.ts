@@ -9,7 +9,15 @@ const ZPoolRef = z.object({ pool: z.string().min(1, 'pool is required') });
 
 export const deploysRouter = router({
   start: operatorProcedure
-    .meta({ openapi: { method: 'POST', path: '/pools/{pool}/deploys', protect: true, tags, summary: 'Start a rollout of a new version (canary, blue/green, or rolling through the pool’s provider); 409 while another runs' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/pools/{pool}/deploys',
+        protect: true,
+        tags,
+        summary: 'Start a rollout of a new version (canary, blue/green, or rolling through the pool’s provider); 409 while another runs',
+      },
+    })
     .input(zApiInput(withDeployChecks(ZDeployStartFields.extend(ZPoolRef.shape))))
     .output(ZDeployRecord)
     .mutation(({ ctx, input: { pool, ...spec } }) => startDeploy(ctx.prisma, { actor: ctx.actor, pool, spec })),

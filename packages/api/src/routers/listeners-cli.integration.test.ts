@@ -39,8 +39,16 @@ describe('fulcrumctl listeners and routes', () => {
 
     const shown = await ctl(viewer, 'listeners', 'show', 'edge');
     expect(shown.code).toBe(0);
-    const rows = shown.stdout.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => l.split(/\s{2,}/).slice(1, 4));
-    expect(rows).toEqual([['api', '0', 'api.example.com'], ['site', '0', 'example.com'], ['site', '0', '*.example.com'], ['old', '0', '*']]);
+    const rows = shown.stdout
+      .split('\n')
+      .filter((l) => /^\d+ /.test(l))
+      .map((l) => l.split(/\s{2,}/).slice(1, 4));
+    expect(rows).toEqual([
+      ['api', '0', 'api.example.com'],
+      ['site', '0', 'example.com'],
+      ['site', '0', '*.example.com'],
+      ['old', '0', '*'],
+    ]);
     expect((await ctl(viewer, 'listeners', 'list')).stdout).toMatch(/edge\s+http\s+0\.0\.0\.0:18300\s+3\s+no/);
 
     const toApi = await ctl(viewer, 'routes', 'test', '--listener', 'edge', 'http://api.example.com/v1');

@@ -37,7 +37,11 @@ describe('listeners and routes', () => {
     const viewer = await api.as('viewer');
     const got = await viewer.listeners.get({ id: 'edge' });
     expect(got.routes.map((r) => r.name)).toEqual(['api', 'site', 'rest']);
-    expect(got.order.map((o) => [o.route, o.host])).toEqual([['api', 'api.example.com'], ['site', '*.example.com'], ['rest', null]]);
+    expect(got.order.map((o) => [o.route, o.host])).toEqual([
+      ['api', 'api.example.com'],
+      ['site', '*.example.com'],
+      ['rest', null],
+    ]);
     expect((await viewer.listeners.list()).find((l) => l.name === 'edge')).toMatchObject({ port: 18200, routeCount: 3, poolId: null });
 
     const toApi = await viewer.listeners.whichRoute({ listener: 'edge', url: 'http://API.example.com:18200/v1/users?x=1' });
@@ -85,7 +89,11 @@ describe('listeners and routes', () => {
       [() => op.listeners.create({ name: 'pg3', port: 18216, protocol: 'tcp', pool: 'nope' }), 'pool', /no pool nope/],
       [() => op.routes.create({ listener: 'pg', name: 'by-host', match: { hosts: ['db.example.com'] }, action: { type: 'pool', poolId: 'db' } }), 'match', /tcp/],
       [() => op.routes.create({ listener: 'bad-edge', name: 'bad-host', match: { hosts: ['exa mple.com'] }, action: { type: 'pool', poolId: 'db' } }), 'match.hosts.0', /host must be/],
-      [() => op.routes.create({ listener: 'bad-edge', name: 'slow', match: { path: { type: 'regex', value: '^/(a)\\1' } }, action: { type: 'pool', poolId: 'db' } }), 'match.path.value', /backreferences/],
+      [
+        () => op.routes.create({ listener: 'bad-edge', name: 'slow', match: { path: { type: 'regex', value: '^/(a)\\1' } }, action: { type: 'pool', poolId: 'db' } }),
+        'match.path.value',
+        /backreferences/,
+      ],
       [() => op.routes.create({ listener: 'bad-edge', name: 'moved', action: { type: 'redirect', location: 'https://$hots/' } }), 'action.location', /unknown variable \$hots/],
       [() => op.routes.create({ listener: 'bad-edge', name: 'Bad Name', action: { type: 'pool', poolId: 'db' } }), 'name', /./],
       [() => op.routes.reorder({ listener: 'bad-edge', priorities: [{ id: 'missing', priority: 1 }] }), '', /no route missing/],
@@ -140,7 +148,14 @@ describe('listeners and routes', () => {
     expect(await api.db.prisma.configRevision.count()).toBe(before + 1);
     const { message, snapshot } = await latestSnapshot();
     expect(message).toBe('create pool web with listener web on port 18220');
-    expect(snapshot.listeners.find((l) => l.name === 'web')).toMatchObject({ id: web.id, port: 18220, address: '0.0.0.0', idleMs: 5000, http: { maxHeadBytes: 4096 }, routes: [{ id: web.id, name: 'web', action: { type: 'pool', poolId: web.id } }] });
+    expect(snapshot.listeners.find((l) => l.name === 'web')).toMatchObject({
+      id: web.id,
+      port: 18220,
+      address: '0.0.0.0',
+      idleMs: 5000,
+      http: { maxHeadBytes: 4096 },
+      routes: [{ id: web.id, name: 'web', action: { type: 'pool', poolId: web.id } }],
+    });
     expect((await op.listeners.get({ id: 'web' })).poolId).toBe(web.id);
     const moved = await op.pools.update({ id: 'web', expectedVersion: web.version, patch: { listenPort: 18221 } });
     expect(moved.listenPort).toBe(18221);
@@ -183,7 +198,16 @@ describe('listeners and routes', () => {
       expect(bad.status).toBe(400);
       expect(JSON.stringify(await bad.json())).toContain('action.poolId');
       const doc = (await (await call('GET', '/openapi.json')).json()) as { paths: Record<string, unknown> };
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/listeners', '/listeners/{id}', '/listeners/{listener}/routes', '/listeners/{listener}/routes/{id}', '/listeners/{listener}/which-route', '/listeners/{listener}/priorities']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/listeners',
+          '/listeners/{id}',
+          '/listeners/{listener}/routes',
+          '/listeners/{listener}/routes/{id}',
+          '/listeners/{listener}/which-route',
+          '/listeners/{listener}/priorities',
+        ]),
+      );
     } finally {
       await rest.close();
     }

@@ -24,7 +24,15 @@ export const providerProfilesRouter = router({
     .output(ZProviderProfileRecord)
     .mutation(({ ctx, input }) => createProviderProfile(ctx.prisma, input)),
   update: adminProcedure
-    .meta({ openapi: { method: 'PUT', path: '/provider-profiles/{id}', protect: true, tags, summary: 'Replace a provider profile (admin; send the version you read; leave secret out to keep it, null to remove it)' } })
+    .meta({
+      openapi: {
+        method: 'PUT',
+        path: '/provider-profiles/{id}',
+        protect: true,
+        tags,
+        summary: 'Replace a provider profile (admin; send the version you read; leave secret out to keep it, null to remove it)',
+      },
+    })
     .input(zApiInput(ZProviderProfileUpdate))
     .output(ZProviderProfileRecord)
     .mutation(({ ctx, input }) => updateProviderProfile(ctx.prisma, input)),

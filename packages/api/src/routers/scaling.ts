@@ -13,7 +13,9 @@ export const scalingRouter = router({
     .output(z.array(ZScalingRuleRecord))
     .query(({ ctx, input }) => listScalingRules(ctx.prisma, input.poolId)),
   create: operatorProcedure
-    .meta({ openapi: { method: 'POST', path: '/pools/{poolId}/scaling-rules', protect: true, tags, summary: 'Add a scaling rule that drives a provider profile with values for its declared parameters' } })
+    .meta({
+      openapi: { method: 'POST', path: '/pools/{poolId}/scaling-rules', protect: true, tags, summary: 'Add a scaling rule that drives a provider profile with values for its declared parameters' },
+    })
     .input(zApiInput(ZScalingRuleCreate))
     .output(ZScalingRuleRecord)
     .mutation(({ ctx, input }) => createScalingRule(ctx.prisma, input)),

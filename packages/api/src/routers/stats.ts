@@ -32,9 +32,7 @@ export const statsRouter = router({
   /** What needs the operator now: backends down, pools with client errors, refused revisions, data planes gone. */
   problems: viewerProcedure.query(({ ctx }) => listProblems(ctx.prisma, getHub()?.stats)),
   /** Each backend's health second by second over the live five minutes. */
-  healthTimeline: viewerProcedure
-    .input(zApiInput(z.object({ poolId: z.string().min(1) })))
-    .query(({ ctx, input }) => healthTimeline(ctx.prisma, getHub()?.stats, input.poolId)),
+  healthTimeline: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1) }))).query(({ ctx, input }) => healthTimeline(ctx.prisma, getHub()?.stats, input.poolId)),
   /** Revisions and health flips of a pool over a range, for marks on its charts. */
   marks: viewerProcedure
     .input(zApiInput(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) })))

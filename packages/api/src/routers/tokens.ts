@@ -16,7 +16,10 @@ const ZTokenSummary = z.object({
 });
 
 export const tokensRouter = router({
-  list: adminProcedure.input(z.void()).output(z.array(ZTokenSummary)).query(({ ctx }) => listApiTokens(ctx.prisma)),
+  list: adminProcedure
+    .input(z.void())
+    .output(z.array(ZTokenSummary))
+    .query(({ ctx }) => listApiTokens(ctx.prisma)),
   create: adminProcedure
     .input(zApiInput(ZTokenCreate))
     .output(ZTokenSummary.extend({ token: z.string() }))

@@ -5,9 +5,18 @@ import { adminProcedure, router } from '../trpc';
 import { ZIdInput, ZOk, ZUserSummary } from './schemas';
 
 export const usersRouter = router({
-  list: adminProcedure.input(z.void()).output(z.array(ZUserSummary)).query(({ ctx }) => listUsers(ctx.prisma)),
-  create: adminProcedure.input(zApiInput(ZUserCreate)).output(ZUserSummary).mutation(({ ctx, input }) => createUser(ctx.prisma, input)),
-  update: adminProcedure.input(zApiInput(ZUserUpdate)).output(ZUserSummary).mutation(({ ctx, input }) => updateUser(ctx.prisma, input)),
+  list: adminProcedure
+    .input(z.void())
+    .output(z.array(ZUserSummary))
+    .query(({ ctx }) => listUsers(ctx.prisma)),
+  create: adminProcedure
+    .input(zApiInput(ZUserCreate))
+    .output(ZUserSummary)
+    .mutation(({ ctx, input }) => createUser(ctx.prisma, input)),
+  update: adminProcedure
+    .input(zApiInput(ZUserUpdate))
+    .output(ZUserSummary)
+    .mutation(({ ctx, input }) => updateUser(ctx.prisma, input)),
   delete: adminProcedure
     .input(zApiInput(ZIdInput))
     .output(ZOk)

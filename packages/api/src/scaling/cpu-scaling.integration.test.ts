@@ -28,11 +28,15 @@ const get = (port: number, p: string) => eventually(async () => (await fetch(`ht
 
 /** Samples the provider's CPU reading until `ok` holds for one (a reading covers the time since the previous one). */
 async function cpuUntil(p: ProcessProvider, ok: (v: number) => boolean, what: string): Promise<number> {
-  return eventually(async () => {
-    await new Promise((r) => setTimeout(r, 500));
-    const v = await p.cpuPercent();
-    return v !== null && ok(v) ? v : undefined;
-  }, 120_000, what);
+  return eventually(
+    async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      const v = await p.cpuPercent();
+      return v !== null && ok(v) ? v : undefined;
+    },
+    120_000,
+    what,
+  );
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
@@ -64,13 +68,27 @@ describe('cpu_percent', { timeout: 300_000 }, () => {
     await sys.createPool({ name: 'cpu', healthCheck: { path: '/', intervalMs: 300, timeoutMs: 3000, rise: 1 }, drainTimeoutMs: 2000 });
     // The guide's thresholds are 80 % and 20 % (the README's example). On this shared machine a
     // spinning process gets a few percent of a core, so the test scales at 10 % and 3 %.
-    const rule = { name: 'cpu', metric: 'cpu_percent', scaleUpThreshold: 10, scaleDownThreshold: 3, windowMs: 2000, cooldownMs: 2000, minInstances: 1, maxInstances: 2, provider: { profile: 'burner' } };
+    const rule = {
+      name: 'cpu',
+      metric: 'cpu_percent',
+      scaleUpThreshold: 10,
+      scaleDownThreshold: 3,
+      windowMs: 2000,
+      cooldownMs: 2000,
+      minInstances: 1,
+      maxInstances: 2,
+      provider: { profile: 'burner' },
+    };
     expect((await sys.call('POST', '/pools/cpu/scaling-rules', { rule })).status).toBe(200);
     const backends = async () => (await sys.call('GET', '/pools/cpu/backends')).json as { port: number; adminState: string }[];
-    const [first] = await eventually(async () => {
-      const b = await backends();
-      return b.length === 1 ? b : undefined;
-    }, 120_000, 'the minimum of one instance');
+    const [first] = await eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 1 ? b : undefined;
+      },
+      120_000,
+      'the minimum of one instance',
+    );
 
     // Four spinning children on the only instance.
     await get(first!.port, '/burn?procs=4');

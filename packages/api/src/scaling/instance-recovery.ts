@@ -65,7 +65,12 @@ export async function recoverInstances(input: RecoveryInput): Promise<{ acted: b
     const f = failing.get(p.instance.id);
     if (!f || now - f.since < settings.recovery.unhealthyAfterMs) continue;
     const address = backendAddress({ host: p.instance.host!, port: p.instance.port! });
-    broken.push({ address, why: `failed its health check for ${Math.round((now - f.since) / 1000)} s (${f.detail})`, instance: p.instance, backend: managed.find((b) => backendAddress(b) === address) });
+    broken.push({
+      address,
+      why: `failed its health check for ${Math.round((now - f.since) / 1000)} s (${f.detail})`,
+      instance: p.instance,
+      backend: managed.find((b) => backendAddress(b) === address),
+    });
   }
   const minHealthy = settings.recovery.minHealthy ?? settings.minInstances;
   // Below minInstances is the scaling decision's to fix; recovery tops up to minHealthy beyond it.
@@ -88,7 +93,9 @@ async function replace(input: RecoveryInput, old: Broken): Promise<void> {
     input.log(message);
     return recordEvent(prisma, { kind: 'recovery', severity, poolId: rule.poolId, backendId: old.backend?.id ?? null, message, data: { rule: rule.name, step, old: old.address || null, ...data } });
   };
-  await event('warning', 'detected', old.address ? `instance ${old.address} of ${rule.pool.name} ${old.why}: starting a replacement` : `${rule.pool.name}: ${old.why}: starting one more`, { why: old.why });
+  await event('warning', 'detected', old.address ? `instance ${old.address} of ${rule.pool.name} ${old.why}: starting a replacement` : `${rule.pool.name}: ${old.why}: starting one more`, {
+    why: old.why,
+  });
   let fresh: Instance;
   try {
     const taken = await prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
@@ -113,7 +120,15 @@ async function replace(input: RecoveryInput, old: Broken): Promise<void> {
   }
   await event('info', 'healthy', `replacement ${address} passes the health check (${health.detail})`, { new: address });
   const exists = await prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-  if (!exists) await addBackend(prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: fresh.version ?? null }, scalingTag(rule.id), `recovery ${rule.name}: add ${address}`);
+  if (!exists)
+    await addBackend(
+      prisma,
+      actor,
+      rule.poolId,
+      { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: fresh.version ?? null },
+      scalingTag(rule.id),
+      `recovery ${rule.name}: add ${address}`,
+    );
   await event('info', 'joined', `replacement ${address} joined ${rule.pool.name}`, { new: address });
   if (old.backend) {
     await patchBackend(prisma, actor, old.backend.id, { adminState: 'draining' }, `recovery ${rule.name}: drain ${old.address} (${old.why})`);

@@ -33,7 +33,16 @@ interface BackendRow {
 describe('automatic recovery with the process provider', { timeout: 300_000 }, () => {
   it('refuses minHealthy above maxInstances, naming the field', async () => {
     const bad = await sys.call('POST', '/pools/none/scaling-rules', {
-      rule: { name: 'x', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 1, maxInstances: 2, recovery: { minHealthy: 3, unhealthyAfterMs: 10 }, provider: { profile: 'p' } },
+      rule: {
+        name: 'x',
+        metric: 'cpu_percent',
+        scaleUpThreshold: 80,
+        scaleDownThreshold: 20,
+        minInstances: 1,
+        maxInstances: 2,
+        recovery: { minHealthy: 3, unhealthyAfterMs: 10 },
+        provider: { profile: 'p' },
+      },
     });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.recovery.minHealthy', 'rule.recovery.unhealthyAfterMs']));
@@ -45,16 +54,30 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     await sys.createProcessProfile('heal-node', [process.execPath, script, '{port}', 'healed', 'ok']);
     const { listenPort } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
     // Thresholds no traffic here reaches: only recovery changes the instances.
-    const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 4, cooldownMs: 0, recovery: { unhealthyAfterMs: 4000 }, provider: { profile: 'heal-node' } };
+    const rule = {
+      name: 'keep',
+      metric: 'rps_per_backend',
+      scaleUpThreshold: 1e6,
+      scaleDownThreshold: 0,
+      minInstances: 2,
+      maxInstances: 4,
+      cooldownMs: 0,
+      recovery: { unhealthyAfterMs: 4000 },
+      provider: { profile: 'heal-node' },
+    };
     const created = await sys.call('POST', '/pools/heal/scaling-rules', { rule });
     expect(created.status).toBe(200);
     const ruleId = (created.json as { id: string }).id;
 
     const backends = async () => (await sys.call('GET', '/pools/heal/backends')).json as BackendRow[];
-    const start = await eventually(async () => {
-      const b = await backends();
-      return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
-    }, 120_000, 'two instances');
+    const start = await eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
+      },
+      120_000,
+      'two instances',
+    );
     await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the pool serving');
     const provider = sys.evaluator.providerOf(ruleId);
     expect(provider).toBeInstanceOf(ProcessProvider);
@@ -65,20 +88,28 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
 
     // 1. kill -9: the process is gone, its backend would stay in the pool.
     process.kill(pidAt(killed!.port), 'SIGKILL');
-    const afterKill = await eventually(async () => {
-      const b = await backends();
-      return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === killed!.port) ? b : undefined;
-    }, 120_000, 'the killed instance replaced');
+    const afterKill = await eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === killed!.port) ? b : undefined;
+      },
+      120_000,
+      'the killed instance replaced',
+    );
     expect(afterKill.some((x) => x.port === hung!.port)).toBe(true);
 
     // 2. SIGSTOP: the process lives and holds its port, but never answers again.
     const hungPid = pidAt(hung!.port);
     process.kill(hungPid, 'SIGSTOP');
     try {
-      const afterHang = await eventually(async () => {
-        const b = await backends();
-        return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === hung!.port) ? b : undefined;
-      }, 120_000, 'the hung instance replaced');
+      const afterHang = await eventually(
+        async () => {
+          const b = await backends();
+          return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === hung!.port) ? b : undefined;
+        },
+        120_000,
+        'the hung instance replaced',
+      );
       // The hung process was stopped, not left behind.
       await eventually(() => !alive(hungPid), 60_000, 'the hung process stopped');
       expect((await processes.list()).map((i) => i.port).sort()).toEqual(afterHang.map((b) => b.port).sort());

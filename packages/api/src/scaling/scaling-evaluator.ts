@@ -122,7 +122,9 @@ export class ScalingEvaluator {
     const { values, errors } = checkProfileParams(spec.parameters, (rule.params ?? {}) as Record<string, string>);
     const first = Object.entries(errors)[0];
     if (first) throw new Error(`${first[0]}: ${first[1][0]}`);
-    const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`));
+    const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) =>
+      this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
+    );
     const rt: RuleRuntime = { provider, providerKey: key, busy: existing?.busy ?? false, failing: existing?.failing ?? new Map() };
     this.runtimes.set(rule.id, rt);
     return rt;
@@ -134,9 +136,20 @@ export class ScalingEvaluator {
     if (deploying) return;
     const state: TScalingRuleState = ZScalingRuleState.parse(rule.state ?? {});
     // Broken instances are replaced before anything is counted: a dead one is no capacity.
-    const recovery = await recoverInstances({ prisma: this.prisma, rule, settings: config, provider: rt.provider, failing: rt.failing, stopping: () => this.stopping, log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`) });
+    const recovery = await recoverInstances({
+      prisma: this.prisma,
+      rule,
+      settings: config,
+      provider: rt.provider,
+      failing: rt.failing,
+      stopping: () => this.stopping,
+      log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
+    });
     if (recovery.acted) {
-      await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: { ...state, instances: (await rt.provider.list()).length, healthy: recovery.healthy, lastDecision: 'replaced broken instances' } } });
+      await this.prisma.scalingRule.update({
+        where: { id: rule.id },
+        data: { state: { ...state, instances: (await rt.provider.list()).length, healthy: recovery.healthy, lastDecision: 'replaced broken instances' } },
+      });
       return;
     }
     const instances = await rt.provider.list();
@@ -148,7 +161,16 @@ export class ScalingEvaluator {
       await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: next } });
       return;
     }
-    const data = { rule: rule.name, metric: config.metric, value, scaleUpThreshold: config.scaleUpThreshold, scaleDownThreshold: config.scaleDownThreshold, windowMs: config.windowMs, from: instances.length, to: decision.to };
+    const data = {
+      rule: rule.name,
+      metric: config.metric,
+      value,
+      scaleUpThreshold: config.scaleUpThreshold,
+      scaleDownThreshold: config.scaleDownThreshold,
+      windowMs: config.windowMs,
+      from: instances.length,
+      to: decision.to,
+    };
     const message = `scale ${decision.action} ${rule.pool.name} from ${instances.length} to ${decision.to} instance(s): ${config.metric} ${decision.reason}`;
     this.log(message);
     await recordEvent(this.prisma, { kind: 'scaling', poolId: rule.poolId, message, data });
@@ -158,7 +180,13 @@ export class ScalingEvaluator {
       else await this.scaleDown(rule, rt.provider, instances, decision);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      await recordEvent(this.prisma, { kind: 'scaling', severity: 'error', poolId: rule.poolId, message: `scaling ${rule.pool.name} ${decision.action} failed: ${why}`, data: { ...data, error: why } });
+      await recordEvent(this.prisma, {
+        kind: 'scaling',
+        severity: 'error',
+        poolId: rule.poolId,
+        message: `scaling ${rule.pool.name} ${decision.action} failed: ${why}`,
+        data: { ...data, error: why },
+      });
     }
   }
 
@@ -168,7 +196,11 @@ export class ScalingEvaluator {
     const inService = await this.prisma.backend.findMany({ where: { poolId, adminState: 'active' }, select: { id: true } });
     const current = Math.floor(Date.now() / 1000) * 1000;
     const seconds = (getHub()?.stats.recent(poolId, METRIC_SECONDS + 1) ?? []).filter((s) => s.ts < current).slice(-METRIC_SECONDS);
-    return metricValue(config.metric, seconds, inService.map((b) => b.id));
+    return metricValue(
+      config.metric,
+      seconds,
+      inService.map((b) => b.id),
+    );
   }
 
   private async scaleUp(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
@@ -183,11 +215,25 @@ export class ScalingEvaluator {
       const health = await waitHealthy(target, pool.healthCheck, pool.protocol, HEALTHY_TIMEOUT_MS, () => this.stopping);
       if (!health.ok) {
         failed.push(inst.id);
-        await recordEvent(this.prisma, { kind: 'scaling', severity: 'warning', poolId: rule.poolId, message: `new instance ${backendAddress(target)} failed its health check (${health.detail}); not added`, data: { rule: rule.name, instance: inst.id } });
+        await recordEvent(this.prisma, {
+          kind: 'scaling',
+          severity: 'warning',
+          poolId: rule.poolId,
+          message: `new instance ${backendAddress(target)} failed its health check (${health.detail}); not added`,
+          data: { rule: rule.name, instance: inst.id },
+        });
         continue;
       }
       const existing = await this.prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-      if (!existing) await addBackend(this.prisma, actor, rule.poolId, { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: inst.version ?? null }, scalingTag(rule.id), `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`);
+      if (!existing)
+        await addBackend(
+          this.prisma,
+          actor,
+          rule.poolId,
+          { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: inst.version ?? null },
+          scalingTag(rule.id),
+          `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`,
+        );
     }
     if (failed.length) await provider.scaleTo(after.length - failed.length, { remove: failed });
   }
@@ -208,7 +254,12 @@ export class ScalingEvaluator {
     }
     if (drained.length) {
       await waitDataplanesApplied(this.prisma, 15_000);
-      await waitDrained(rule.poolId, drained.map((b) => b.id), rule.pool.drainTimeoutMs, () => this.stopping);
+      await waitDrained(
+        rule.poolId,
+        drained.map((b) => b.id),
+        rule.pool.drainTimeoutMs,
+        () => this.stopping,
+      );
       for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
       await waitDataplanesApplied(this.prisma, 15_000);
     }

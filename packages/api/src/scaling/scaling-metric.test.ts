@@ -10,8 +10,17 @@ function second(ts: number, b: Record<string, { requests: number; fail?: number;
   const backends: PoolSecond['backends'] = {};
   for (const [id, v] of Object.entries(b)) {
     backends[id] = {
-      ts, dataplanes: 1, requests: v.requests, responses: { '1xx': 0, '2xx': v.requests - (v.fail ?? 0), '3xx': 0, '4xx': 0, '5xx': v.fail ?? 0 },
-      errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: v.active ?? 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 0, p95: v.p95 ?? 0, p99: 0 }, health: 'healthy', ejected: false,
+      ts,
+      dataplanes: 1,
+      requests: v.requests,
+      responses: { '1xx': 0, '2xx': v.requests - (v.fail ?? 0), '3xx': 0, '4xx': 0, '5xx': v.fail ?? 0 },
+      errors: { connect: 0, timeout: 0, reset: 0 },
+      activeConnections: v.active ?? 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      latencyMs: { p50: 0, p95: v.p95 ?? 0, p99: 0 },
+      health: 'healthy',
+      ejected: false,
     };
   }
   return { ts, backends };
@@ -19,7 +28,10 @@ function second(ts: number, b: Record<string, { requests: number; fail?: number;
 
 describe('scaling metric and decision', () => {
   it('computes each metric per backend in service', () => {
-    const s = [second(0, { a: { requests: 30, fail: 3, active: 4, p95: 80 }, b: { requests: 10, active: 2, p95: 20 }, gone: { requests: 99 } }), second(1000, { a: { requests: 20, active: 6, p95: 40 }, b: { requests: 0 } })];
+    const s = [
+      second(0, { a: { requests: 30, fail: 3, active: 4, p95: 80 }, b: { requests: 10, active: 2, p95: 20 }, gone: { requests: 99 } }),
+      second(1000, { a: { requests: 20, active: 6, p95: 40 }, b: { requests: 0 } }),
+    ];
     expect(metricValue('rps_per_backend', s, ['a', 'b'])).toBe(15);
     expect(metricValue('active_connections_per_backend', s, ['a', 'b'])).toBe(3);
     expect(metricValue('p95_latency_ms', s, ['a', 'b'])).toBe(60);

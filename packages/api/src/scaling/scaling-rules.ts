@@ -14,10 +14,13 @@ function legacySummary(raw: unknown): TScalingRuleRecord['legacyProvider'] {
   const p = raw as Record<string, unknown>;
   const s = (v: unknown) => (typeof v === 'string' ? v : '');
   const target =
-    p.kind === 'process' ? s(p.command)
-    : p.kind === 'docker' ? `${s(p.image)} via ${s(p.baseUrl) || s(p.socketPath) || '/var/run/docker.sock'}`
-    : p.kind === 'kubernetes' ? `${s(p.apiUrl)} ${s(p.namespace)}/${s(p.deployment)}`
-    : s(p.url);
+    p.kind === 'process'
+      ? s(p.command)
+      : p.kind === 'docker'
+        ? `${s(p.image)} via ${s(p.baseUrl) || s(p.socketPath) || '/var/run/docker.sock'}`
+        : p.kind === 'kubernetes'
+          ? `${s(p.apiUrl)} ${s(p.namespace)}/${s(p.deployment)}`
+          : s(p.url);
   return { kind: s(p.kind) || 'unknown', target };
 }
 

@@ -30,7 +30,9 @@ async function waitTicks(n: number): Promise<void> {
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
 describe('autoscaling with the process provider', { timeout: 300_000 }, () => {
   it('refuses a rule with min above max, naming the field', async () => {
-    const bad = await sys.call('POST', '/pools/none/scaling-rules', { rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { profile: '' } } });
+    const bad = await sys.call('POST', '/pools/none/scaling-rules', {
+      rule: { name: 'x', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 2, minInstances: 5, maxInstances: 2, provider: { profile: '' } },
+    });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json.data.fieldErrors)).toEqual(expect.arrayContaining(['rule.maxInstances', 'rule.scaleDownThreshold', 'rule.provider.profile']));
   });
@@ -73,7 +75,11 @@ describe('autoscaling with the process provider', { timeout: 300_000 }, () => {
 
       await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the data plane serving the pool');
       const load = Array.from({ length: 10 }, () => driveTraffic(listenPort));
-      await eventually(async () => ((await sys.call('GET', '/pools/api/backends')).json as { adminState: string }[]).filter((b) => b.adminState === 'active').length === 3, 120_000, 'three instances under load');
+      await eventually(
+        async () => ((await sys.call('GET', '/pools/api/backends')).json as { adminState: string }[]).filter((b) => b.adminState === 'active').length === 3,
+        120_000,
+        'three instances under load',
+      );
       await waitTicks(10); // load holds on for longer than window + cooldown: it must stay at the maximum
       const tallies = await Promise.all(load.map((l) => l.stop()));
       expect(tallies.reduce((a, t) => a + t.ok, 0)).toBeGreaterThan(50);

@@ -34,7 +34,10 @@ export class SecretBox {
     if (parts.length !== 4 || parts[0] !== VERSION) throw new SecretBoxError('malformed', 'the stored secret is not a sealed value');
     const [, keyId, ivText, bodyText] = parts as [string, string, string, string];
     if (keyId !== this.keyId) {
-      throw new SecretBoxError('other-key', `the stored secret was sealed with another secret key (id ${keyId}; this control plane's is ${this.keyId}): set FULCRUM_SECRET_KEY to the key the other replicas use`);
+      throw new SecretBoxError(
+        'other-key',
+        `the stored secret was sealed with another secret key (id ${keyId}; this control plane's is ${this.keyId}): set FULCRUM_SECRET_KEY to the key the other replicas use`,
+      );
     }
     const iv = Buffer.from(ivText, 'base64url');
     const body = Buffer.from(bodyText, 'base64url');

@@ -25,7 +25,12 @@ export const SECRET_SOURCES: SecretSource[] = [credentialSecrets, certificateSec
  * references. Revisions are stored without secrets, so what the database, exports and APIs hold
  * never includes a private key or password in the clear.
  */
-export async function withSecrets(prisma: PrismaClient, snapshot: TConfigSnapshot, sources: readonly SecretSource[] = SECRET_SOURCES, box: () => SecretBox = controlPlaneSecrets): Promise<TConfigSnapshot> {
+export async function withSecrets(
+  prisma: PrismaClient,
+  snapshot: TConfigSnapshot,
+  sources: readonly SecretSource[] = SECRET_SOURCES,
+  box: () => SecretBox = controlPlaneSecrets,
+): Promise<TConfigSnapshot> {
   const secrets: Record<string, string> = {};
   for (const source of sources) {
     const refs = [...new Set(source.refs(snapshot))];

@@ -30,10 +30,14 @@ afterAll(async () => {
 type Deploy = { status: string; error: string | null; steps: { name: string; status: string; detail: { requests?: number; observed?: boolean; minRequests?: number } }[] };
 
 async function waitDeploy(id: string): Promise<Deploy> {
-  return eventually(async () => {
-    const d = (await sys.call('GET', `/deploys/${id}`)).json as Deploy;
-    return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
-  }, 180_000, `deploy ${id} to end`);
+  return eventually(
+    async () => {
+      const d = (await sys.call('GET', `/deploys/${id}`)).json as Deploy;
+      return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
+    },
+    180_000,
+    `deploy ${id} to end`,
+  );
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
@@ -48,14 +52,35 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
     const traffic = driveTraffic(listenPort);
     try {
       // The live store of this replica, which holds no data plane, fills with the first's frames.
-      await eventually(() => getHub()!.stats.recent(poolId, 10).some((s) => Object.values(s.backends).some((b) => b.requests > 0)), 60_000, 'the second replica seeing traffic');
+      await eventually(
+        () =>
+          getHub()!
+            .stats.recent(poolId, 10)
+            .some((s) => Object.values(s.backends).some((b) => b.requests > 0)),
+        60_000,
+        'the second replica seeing traffic',
+      );
       // Its name is read from the database after its first frame arrives here (shown by id until then).
-      await eventually(() => getHub()!.dataplaneLinks().some((d) => d.name === 'edge-first'), 60_000, 'the second replica naming the data plane');
+      await eventually(
+        () =>
+          getHub()!
+            .dataplaneLinks()
+            .some((d) => d.name === 'edge-first'),
+        60_000,
+        'the second replica naming the data plane',
+      );
       // Tail lines do not cross replicas: a tail opened here says it does not cover that data plane.
       expect(getHub()!.tailCoverage()).toEqual({ here: [], elsewhere: ['edge-first'] });
 
       const v2 = await sys.startBackend('v2');
-      const started = await sys.call('POST', '/pools/shop/deploys', { version: 'v2', backends: [{ host: '127.0.0.1', port: v2.port }], strategy: 'canary', steps: [50, 100], stepPauseMs: 2000, drainTimeoutMs: 2000 });
+      const started = await sys.call('POST', '/pools/shop/deploys', {
+        version: 'v2',
+        backends: [{ host: '127.0.0.1', port: v2.port }],
+        strategy: 'canary',
+        steps: [50, 100],
+        stepPauseMs: 2000,
+        drainTimeoutMs: 2000,
+      });
       expect(started.status).toBe(200);
       const final = await waitDeploy(started.json.id);
       expect(final.error).toBeNull();
@@ -82,7 +107,14 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
     expect(final.steps.find((s) => s.name === 'gate 50%')).toMatchObject({ status: 'failed', detail: { requests: 0, minRequests: 1 } });
 
     // Asked for explicitly, a gate passes on health checks alone, and says so.
-    const again = await sys.call('POST', '/pools/quiet/deploys', { version: 'q2', backends: [{ host: '127.0.0.1', port: v2.port }], steps: [100], stepPauseMs: 500, drainTimeoutMs: 500, minRequests: 0 });
+    const again = await sys.call('POST', '/pools/quiet/deploys', {
+      version: 'q2',
+      backends: [{ host: '127.0.0.1', port: v2.port }],
+      steps: [100],
+      stepPauseMs: 500,
+      drainTimeoutMs: 500,
+      minRequests: 0,
+    });
     const ok = await waitDeploy(again.json.id);
     expect(ok.status).toBe('succeeded');
     expect(ok.steps.find((s) => s.name === 'gate 100%')).toMatchObject({ status: 'passed', detail: { requests: 0, minRequests: 0 } });
@@ -94,7 +126,18 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
     await sys.createProcessProfile('node-backend', [process.execPath, script, '{port}', 'scaled', 'ok']);
     const { listenPort } = await sys.createPool({ name: 'api', algorithm: 'round_robin', healthCheck: { path: '/health', intervalMs: 200, rise: 1 } });
     // Any traffic at all is over 1 request/s per backend: the rule scales up once it sees it.
-    const rule = { name: 'rps', metric: 'rps_per_backend', scaleUpThreshold: 1, scaleDownThreshold: 0, windowMs: 1000, cooldownMs: 1000, minInstances: 1, maxInstances: 2, step: 1, provider: { profile: 'node-backend' } };
+    const rule = {
+      name: 'rps',
+      metric: 'rps_per_backend',
+      scaleUpThreshold: 1,
+      scaleDownThreshold: 0,
+      windowMs: 1000,
+      cooldownMs: 1000,
+      minInstances: 1,
+      maxInstances: 2,
+      step: 1,
+      provider: { profile: 'node-backend' },
+    };
     expect((await sys.call('POST', '/pools/api/scaling-rules', { rule })).status).toBe(200);
     await eventually(async () => ((await sys.call('GET', '/pools/api/backends')).json as unknown[]).length === 1, 120_000, 'the minimum of one instance');
     await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the data plane serving the pool');

@@ -21,11 +21,29 @@ const frame = (dataplaneId: string, ts: number, requests: number): TStatsFrame =
   ts,
   intervalMs: 1000,
   configVersion: 1,
-  pools: [{ poolId: 'p1', backends: [{ backendId: 'b1', requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 0, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 1, p99: 1 }, health: 'healthy', ejected: false }] }],
+  pools: [
+    {
+      poolId: 'p1',
+      backends: [
+        {
+          backendId: 'b1',
+          requests,
+          responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+          errors: { connect: 0, timeout: 0, reset: 0 },
+          activeConnections: 0,
+          bytesIn: 0,
+          bytesOut: 0,
+          latencyMs: { p50: 1, p95: 1, p99: 1 },
+          health: 'healthy',
+          ejected: false,
+        },
+      ],
+    },
+  ],
 });
 
 describe('StatsFeed', () => {
-  it("stores each frame once and hands it to the other replicas, not back to its own; a replica that starts later reads what it missed", async () => {
+  it('stores each frame once and hands it to the other replicas, not back to its own; a replica that starts later reads what it missed', async () => {
     const gotA: TStatsFrame[] = [];
     const gotB: TStatsFrame[] = [];
     const a = new StatsFeed(db.prisma, 'cp-a', (f) => gotA.push(f));
@@ -47,7 +65,7 @@ describe('StatsFeed', () => {
       expect(gotA).toEqual([]);
       // Garbage on the channel is ignored.
       b.heard('nonsense');
-      b.heard("1; DROP TABLE x|cp-x");
+      b.heard('1; DROP TABLE x|cp-x');
 
       const late: TStatsFrame[] = [];
       const c = new StatsFeed(db.prisma, 'cp-c', (f) => late.push(f));

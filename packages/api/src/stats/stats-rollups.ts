@@ -85,7 +85,24 @@ function backendRows(store: StatsStore, dataplaneId: string, from: number, to: n
         const key = `${bucket.getTime()}|${backendId}`;
         let r = perBackend.get(key);
         if (!r) {
-          r = { bucket, dataplaneId, poolId, backendId, requests: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
+          r = {
+            bucket,
+            dataplaneId,
+            poolId,
+            backendId,
+            requests: 0,
+            responses2xx: 0,
+            responses3xx: 0,
+            responses4xx: 0,
+            responses5xx: 0,
+            errors: 0,
+            bytesIn: 0n,
+            bytesOut: 0n,
+            activeConnections: 0,
+            p50Ms: 0,
+            p95Ms: 0,
+            p99Ms: 0,
+          };
           perBackend.set(key, r);
           rows.push(r);
         }

@@ -14,7 +14,19 @@ async function storeFrames(frames: { cp: string; f: TStatsFrame }[]): Promise<vo
 }
 
 function backend(backendId: string, requests: number, extra: Partial<TBackendStats> = {}): TBackendStats {
-  return { backendId, requests, responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 1, bytesIn: 100, bytesOut: 1000, latencyMs: { p50: 1, p95: 2, p99: 3 }, health: 'healthy', ejected: false, ...extra };
+  return {
+    backendId,
+    requests,
+    responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+    errors: { connect: 0, timeout: 0, reset: 0 },
+    activeConnections: 1,
+    bytesIn: 100,
+    bytesOut: 1000,
+    latencyMs: { p50: 1, p95: 2, p99: 3 },
+    health: 'healthy',
+    ejected: false,
+    ...extra,
+  };
 }
 
 function frame(dataplaneId: string, ts: number, backends: TBackendStats[], poolId = 'pool-1'): TStatsFrame {
@@ -91,7 +103,23 @@ describe('StatsStore', () => {
   it('serves a day in whole minutes: the minute still being rolled up is left out rather than shown low', async () => {
     const prisma = t.db.prisma;
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const row = (bucket: number, requests: number) => ({ bucket: new Date(bucket), poolId: 'pool-day', backendId: `b-${bucket}`, requests, responses2xx: requests, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, bytesIn: 0n, bytesOut: 0n, activeConnections: 2, p50Ms: 1, p95Ms: 2, p99Ms: 3 });
+    const row = (bucket: number, requests: number) => ({
+      bucket: new Date(bucket),
+      poolId: 'pool-day',
+      backendId: `b-${bucket}`,
+      requests,
+      responses2xx: requests,
+      responses3xx: 0,
+      responses4xx: 0,
+      responses5xx: 0,
+      errors: 0,
+      bytesIn: 0n,
+      bytesOut: 0n,
+      activeConnections: 2,
+      p50Ms: 1,
+      p95Ms: 2,
+      p99Ms: 3,
+    });
     await prisma.statsRollup.createMany({ data: [row(minute - 120_000, 600), row(minute - 110_000, 600), row(minute, 60)] });
     const viewer = await t.as('viewer');
     const day = await viewer.stats.history({ poolId: 'pool-day', range: '24h' });
@@ -116,8 +144,17 @@ describe('StatsStore', () => {
     const bucket = Math.floor(Date.now() / 10_000) * 10_000 - 30_000;
     for (let i = 0; i < 10; i++) {
       // One data plane fast and busy, one slow and failing: the pool's p50 is the busy one's.
-      frames.push({ cp: 'cp-a', f: { ...frame('dp-c1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] } });
-      frames.push({ cp: 'cp-b', f: { ...frame('dp-c2', bucket + i * 1000, [backend('c1', 0)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 0, { errors: { connect: 3, timeout: 0, reset: 0 } })], client: client(0, 1, 400) }] } });
+      frames.push({
+        cp: 'cp-a',
+        f: { ...frame('dp-c1', bucket + i * 1000, [backend('c1', 9)], 'pool-client'), pools: [{ poolId: 'pool-client', backends: [backend('c1', 9)], client: client(9, 0, 2) }] },
+      });
+      frames.push({
+        cp: 'cp-b',
+        f: {
+          ...frame('dp-c2', bucket + i * 1000, [backend('c1', 0)], 'pool-client'),
+          pools: [{ poolId: 'pool-client', backends: [backend('c1', 0, { errors: { connect: 3, timeout: 0, reset: 0 } })], client: client(0, 1, 400) }],
+        },
+      });
     }
     for (const { f } of frames) store.add(f);
     await storeFrames(frames);

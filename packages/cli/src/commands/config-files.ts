@@ -44,7 +44,11 @@ export function describePlan(plan: TImportPlan, fileName: string): string {
   const out = [`${fileName} (${plan.format}): ${plan.pools.length} pool${plan.pools.length === 1 ? '' : 's'}`];
   for (const p of plan.pools) {
     const c = p.config;
-    out.push('', `${p.action === 'create' ? '+' : '~'} pool ${p.name} from ${p.from.block} (line ${p.from.line}) — ${p.action}`, `    ${c.protocol} on ${c.listenHost}:${c.listenPort}, ${c.algorithm}, ${p.backends.length} backend(s)`);
+    out.push(
+      '',
+      `${p.action === 'create' ? '+' : '~'} pool ${p.name} from ${p.from.block} (line ${p.from.line}) — ${p.action}`,
+      `    ${c.protocol} on ${c.listenHost}:${c.listenPort}, ${c.algorithm}, ${p.backends.length} backend(s)`,
+    );
     for (const m of p.mappings) out.push(`    line ${String(m.line).padEnd(4)} ${m.directive}  →  ${m.message}`);
   }
   if (plan.warnings.length) out.push('', 'Warnings (imported, but behaves differently):', ...plan.warnings.map(note));

@@ -104,7 +104,12 @@ export const deployList: Command = async (ctx) => {
   if (!ctx.flags.pool) throw new UsageError('--pool is required');
   const list = await ctx.api.request('GET', `/pools/${encodeURIComponent(ctx.flags.pool)}/deploys`, z.array(ZDeployRecord));
   ctx.print(list, () =>
-    list.length ? table(['ID', 'VERSION', 'STRATEGY', 'STATUS', 'STARTED', 'BY'], list.map((d) => [d.id, d.versionLabel, d.strategy, d.status, d.createdAt.replace('T', ' ').slice(0, 19), d.startedBy])) : 'no deploys',
+    list.length
+      ? table(
+          ['ID', 'VERSION', 'STRATEGY', 'STATUS', 'STARTED', 'BY'],
+          list.map((d) => [d.id, d.versionLabel, d.strategy, d.status, d.createdAt.replace('T', ' ').slice(0, 19), d.startedBy]),
+        )
+      : 'no deploys',
   );
   return 0;
 };

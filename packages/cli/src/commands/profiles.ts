@@ -49,7 +49,9 @@ export const profilesList: Command = async (ctx) => {
 
 export const profilesShow: Command = async (ctx) => {
   const p = await get(ctx, requireName(ctx));
-  ctx.print(p, () => [`${p.name} (${p.kind}, version ${p.version}, used by ${p.usedBy} rule(s))`, p.description, JSON.stringify(p.spec, null, 2), `secret: ${p.hasSecret ? 'set' : 'none'}`].filter(Boolean).join('\n'));
+  ctx.print(p, () =>
+    [`${p.name} (${p.kind}, version ${p.version}, used by ${p.usedBy} rule(s))`, p.description, JSON.stringify(p.spec, null, 2), `secret: ${p.hasSecret ? 'set' : 'none'}`].filter(Boolean).join('\n'),
+  );
   return 0;
 };
 

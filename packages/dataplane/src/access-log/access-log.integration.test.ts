@@ -48,7 +48,21 @@ describe('access log', () => {
     expect(res.status).toBe(200);
     await eventually(() => linesOf(file).length === 1);
     const [r] = recordsOf(file) as [TAccessRecord];
-    expect(r).toMatchObject({ pool: 'web', poolId: 'pool-1', clientIp: '127.0.0.1', method: 'GET', host: `127.0.0.1:${port}`, path: '/hello?x=1', status: 200, bytesOut: 1, attempts: 1, requestId: 'req-123', termination: 'normal', userAgent: 'probe/1', referer: 'http://ref.example/' });
+    expect(r).toMatchObject({
+      pool: 'web',
+      poolId: 'pool-1',
+      clientIp: '127.0.0.1',
+      method: 'GET',
+      host: `127.0.0.1:${port}`,
+      path: '/hello?x=1',
+      status: 200,
+      bytesOut: 1,
+      attempts: 1,
+      requestId: 'req-123',
+      termination: 'normal',
+      userAgent: 'probe/1',
+      referer: 'http://ref.example/',
+    });
     expect(r.upstream).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(r.connectMs).toBeGreaterThanOrEqual(0);
     expect(r.firstByteMs).toBeGreaterThanOrEqual(0);
@@ -110,7 +124,9 @@ describe('access log', () => {
     await get(combined.port, '/c', { 'x-request-id': 'r1' });
     await eventually(() => linesOf(combined.file).length === 2);
     const line = linesOf(combined.file)[1]!;
-    expect(line).toMatch(/^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/c HTTP\/1\.1" 200 1 "-" "[^"]*" rt=\d+\.\d{3} uct=\d+\.\d{3} uht=\d+\.\d{3} ua="127\.0\.0\.1:\d+" attempts=1 term=normal pool=web rid="r1" host="127\.0\.0\.1:\d+" in=0$/);
+    expect(line).toMatch(
+      /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/c HTTP\/1\.1" 200 1 "-" "[^"]*" rt=\d+\.\d{3} uct=\d+\.\d{3} uht=\d+\.\d{3} ua="127\.0\.0\.1:\d+" attempts=1 term=normal pool=web rid="r1" host="127\.0\.0\.1:\d+" in=0$/,
+    );
     expect(linesOf(combined.file)[0]).toContain('"ua \\"quoted\\"\\\\"');
     expect(linesOf(off.file)).toEqual([]);
   });

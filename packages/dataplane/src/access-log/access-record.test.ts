@@ -4,8 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { combinedLine, isNoteworthy, jsonLine } from './access-record';
 
 const record = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: '2026-11-30T20:01:02.345Z', pool: 'web', poolId: 'p1', clientIp: '10.0.0.1', method: 'GET', host: 'example.com', path: '/x', status: 200,
-  bytesIn: 5, bytesOut: 512, durationMs: 12.5, upstream: '127.0.0.1:8080', connectMs: 0.4, firstByteMs: 10, attempts: 1, requestId: 'r1', termination: 'normal', userAgent: 'curl/8', referer: '', ...over,
+  time: '2026-11-30T20:01:02.345Z',
+  pool: 'web',
+  poolId: 'p1',
+  clientIp: '10.0.0.1',
+  method: 'GET',
+  host: 'example.com',
+  path: '/x',
+  status: 200,
+  bytesIn: 5,
+  bytesOut: 512,
+  durationMs: 12.5,
+  upstream: '127.0.0.1:8080',
+  connectMs: 0.4,
+  firstByteMs: 10,
+  attempts: 1,
+  requestId: 'r1',
+  termination: 'normal',
+  userAgent: 'curl/8',
+  referer: '',
+  ...over,
 });
 
 describe('access record lines', () => {

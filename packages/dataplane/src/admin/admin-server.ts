@@ -51,7 +51,17 @@ function statsBody(src: AdminSource) {
   // What listeners answered themselves (no route, redirects, fixed responses): apart from every pool.
   const listenerNames = new Map((view.listeners ?? []).map((l) => [l.listenerId, l.listener]));
   const listenersLastSecond = (frame?.listeners ?? []).map((l) => ({ listener: listenerNames.get(l.listenerId) ?? l.listenerId, ...l }));
-  return { id: src.id, configVersion: src.configVersion(), lastSecond, listenersLastSecond, lastFrame: frame ?? null, pools, listeners: view.listeners ?? [], backends: view.backends, events: src.events().slice(-50) };
+  return {
+    id: src.id,
+    configVersion: src.configVersion(),
+    lastSecond,
+    listenersLastSecond,
+    lastFrame: frame ?? null,
+    pools,
+    listeners: view.listeners ?? [],
+    backends: view.backends,
+    events: src.events().slice(-50),
+  };
 }
 
 /**

@@ -97,10 +97,29 @@ export function renderMetrics(view: MetricsView, configVersion: number | null): 
     'Client connections accepted, refused without service, and exchanges the client reset before its answer ended.',
     pools.flatMap((p) => Object.entries(p.client.connections).map(([event, n]) => [{ ...pool(p), event }, n] as [Labels, number])),
   );
-  metric('fulcrum_pool_retries_total', 'counter', 'Upstream attempts beyond the first.', pools.map((p) => [pool(p), p.client.retries]));
-  metric('fulcrum_pool_bytes_in_total', 'counter', 'Request body bytes received from clients.', pools.map((p) => [pool(p), p.client.bytesIn]));
-  metric('fulcrum_pool_bytes_out_total', 'counter', 'Response body bytes sent to clients.', pools.map((p) => [pool(p), p.client.bytesOut]));
-  histogram('fulcrum_pool_request_duration_seconds', 'Time from a request to the end of its answer, as clients saw it.', pools.map((p) => [pool(p), p.latency]));
+  metric(
+    'fulcrum_pool_retries_total',
+    'counter',
+    'Upstream attempts beyond the first.',
+    pools.map((p) => [pool(p), p.client.retries]),
+  );
+  metric(
+    'fulcrum_pool_bytes_in_total',
+    'counter',
+    'Request body bytes received from clients.',
+    pools.map((p) => [pool(p), p.client.bytesIn]),
+  );
+  metric(
+    'fulcrum_pool_bytes_out_total',
+    'counter',
+    'Response body bytes sent to clients.',
+    pools.map((p) => [pool(p), p.client.bytesOut]),
+  );
+  histogram(
+    'fulcrum_pool_request_duration_seconds',
+    'Time from a request to the end of its answer, as clients saw it.',
+    pools.map((p) => [pool(p), p.latency]),
+  );
 
   // A listener's own answers are nobody's pool: a 404 with no route, a redirect, a fixed response.
   const listeners = view.listeners ?? [];
@@ -119,7 +138,12 @@ export function renderMetrics(view: MetricsView, configVersion: number | null): 
 
   const rows = view.backends;
   const base = (r: MetricsRow) => ({ pool: r.pool, backend: r.address });
-  metric('fulcrum_backend_requests_total', 'counter', 'Upstream attempts sent to the backend, retries included.', rows.map((r) => [base(r), r.totals.requests]));
+  metric(
+    'fulcrum_backend_requests_total',
+    'counter',
+    'Upstream attempts sent to the backend, retries included.',
+    rows.map((r) => [base(r), r.totals.requests]),
+  );
   metric(
     'fulcrum_backend_responses_total',
     'counter',
@@ -132,12 +156,41 @@ export function renderMetrics(view: MetricsView, configVersion: number | null): 
     'Failed upstream attempts by kind, retried or not.',
     rows.flatMap((r) => Object.entries(r.totals.errors).map(([kind, n]) => [{ ...base(r), kind }, n] as [Labels, number])),
   );
-  metric('fulcrum_backend_bytes_in_total', 'counter', 'Bytes sent to the backend.', rows.map((r) => [base(r), r.totals.bytesIn]));
-  metric('fulcrum_backend_bytes_out_total', 'counter', 'Bytes received from the backend.', rows.map((r) => [base(r), r.totals.bytesOut]));
-  metric('fulcrum_backend_active_connections', 'gauge', 'Requests or connections in flight.', rows.map((r) => [base(r), r.active]));
-  metric('fulcrum_backend_healthy', 'gauge', '1 when observed healthy and not ejected.', rows.map((r) => [base(r), r.healthy && !r.ejected ? 1 : 0]));
-  metric('fulcrum_backend_latency_ewma_seconds', 'gauge', 'Recent time to first byte (EWMA), as least-response-time balancing sees it.', rows.map((r) => [base(r), Math.round(r.ewmaMs * 1000) / 1e6]));
-  histogram('fulcrum_backend_response_duration_seconds', 'Time from an upstream attempt to the end of its answer.', rows.map((r) => [base(r), r.latency]));
+  metric(
+    'fulcrum_backend_bytes_in_total',
+    'counter',
+    'Bytes sent to the backend.',
+    rows.map((r) => [base(r), r.totals.bytesIn]),
+  );
+  metric(
+    'fulcrum_backend_bytes_out_total',
+    'counter',
+    'Bytes received from the backend.',
+    rows.map((r) => [base(r), r.totals.bytesOut]),
+  );
+  metric(
+    'fulcrum_backend_active_connections',
+    'gauge',
+    'Requests or connections in flight.',
+    rows.map((r) => [base(r), r.active]),
+  );
+  metric(
+    'fulcrum_backend_healthy',
+    'gauge',
+    '1 when observed healthy and not ejected.',
+    rows.map((r) => [base(r), r.healthy && !r.ejected ? 1 : 0]),
+  );
+  metric(
+    'fulcrum_backend_latency_ewma_seconds',
+    'gauge',
+    'Recent time to first byte (EWMA), as least-response-time balancing sees it.',
+    rows.map((r) => [base(r), Math.round(r.ewmaMs * 1000) / 1e6]),
+  );
+  histogram(
+    'fulcrum_backend_response_duration_seconds',
+    'Time from an upstream attempt to the end of its answer.',
+    rows.map((r) => [base(r), r.latency]),
+  );
   metric('fulcrum_config_version', 'gauge', 'Config version in service.', [[{}, configVersion ?? 0]]);
   return `${lines.join('\n')}\n`;
 }

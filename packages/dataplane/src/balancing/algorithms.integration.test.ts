@@ -34,7 +34,13 @@ async function proxyFor(specs: BackendSpec[], pool: Partial<TPoolConfigInput>, b
   }
   const dp = new Dataplane();
   cleanups.push(() => dp.stop());
-  const port = await applyOnFreePort(dp, (p) => snapshotFor(p, specs.map((s, i) => ({ name: s.name, port: backends[i]!.port, weight: s.weight })), pool));
+  const port = await applyOnFreePort(dp, (p) =>
+    snapshotFor(
+      p,
+      specs.map((s, i) => ({ name: s.name, port: backends[i]!.port, weight: s.weight })),
+      pool,
+    ),
+  );
   return port;
 }
 
@@ -158,10 +164,22 @@ describe('every algorithm through the proxy', () => {
     // Two backends: the two choices are always both, so the busy one is always avoided.
     const stuck = await startHeldBackend('stuck');
     const idle = await startBackend('idle');
-    cleanups.push(() => stuck.close(), () => idle.close());
+    cleanups.push(
+      () => stuck.close(),
+      () => idle.close(),
+    );
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'stuck', port: stuck.port }, { name: 'idle', port: idle.port }], { algorithm: 'p2c' }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'stuck', port: stuck.port },
+          { name: 'idle', port: idle.port },
+        ],
+        { algorithm: 'p2c' },
+      ),
+    );
     const held = await holdOne(port, stuck, idle);
     const t = tally(await sequential(port, 20));
     expect(t.idle).toBe(20);

@@ -37,10 +37,19 @@ describe('consistent hashing', () => {
   });
 
   it.each([
-    [[1, 1, 1], [1 / 3, 1 / 3, 1 / 3]],
-    [[1, 3], [0.25, 0.75]],
+    [
+      [1, 1, 1],
+      [1 / 3, 1 / 3, 1 / 3],
+    ],
+    [
+      [1, 3],
+      [0.25, 0.75],
+    ],
     // Past the ring's point budget the shares scale down together, so big weights stay proportional.
-    [[1000, 500, 500], [0.5, 0.25, 0.25]],
+    [
+      [1000, 500, 500],
+      [0.5, 0.25, 0.25],
+    ],
   ])('weights %j give shares near %j', (weights, expected) => {
     const b = ring(backendsOf(weights));
     const s = shares(keys.length, (i) => b.select(ctx(keys[i]), () => true));

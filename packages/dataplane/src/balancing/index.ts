@@ -11,17 +11,7 @@ import { smoothWeightedRoundRobin } from './smooth-weighted-round-robin';
 import { weightedLeastConnections } from './weighted-least-connections';
 
 export type { Balancer, BalancerBackend, BalancerDeps, BalancerFactory, LoadView, SelectionContext, TAlgorithm } from './balancer';
-export {
-  consistentHash,
-  ipHash,
-  leastConnections,
-  leastResponseTime,
-  powerOfTwoChoices,
-  roundRobin,
-  smoothWeightedRoundRobin,
-  weightedLeastConnections,
-  weightedRandom,
-};
+export { consistentHash, ipHash, leastConnections, leastResponseTime, powerOfTwoChoices, roundRobin, smoothWeightedRoundRobin, weightedLeastConnections, weightedRandom };
 
 /** The factory for an algorithm; the switch is exhaustive, so a new TAlgorithm fails typecheck here until it has one. */
 export function balancerFactory(algorithm: TAlgorithm): BalancerFactory {

@@ -34,11 +34,7 @@ export function scanLeast(
 }
 
 /** A balancer choosing the lowest score, rotating its scan start past each pick so ties take turns. */
-export function rotatingLeastScored(
-  backends: readonly BalancerBackend[],
-  primary: (b: BalancerBackend) => number,
-  secondary?: (b: BalancerBackend) => number,
-): Balancer {
+export function rotatingLeastScored(backends: readonly BalancerBackend[], primary: (b: BalancerBackend) => number, secondary?: (b: BalancerBackend) => number): Balancer {
   let start = 0;
   return {
     select(_ctx, accept) {

@@ -18,11 +18,7 @@ export function backendsOf(weights: readonly number[]): BalancerBackend[] {
 }
 
 /** Plain data standing in for the proxy's live counters; effective weight is the configured one unless given. */
-export function fixedLoad(
-  active: Record<string, number> = {},
-  latency: Record<string, number> = {},
-  effective: Record<string, number> = {},
-): LoadView {
+export function fixedLoad(active: Record<string, number> = {}, latency: Record<string, number> = {}, effective: Record<string, number> = {}): LoadView {
   return {
     active: (b) => active[b.id] ?? 0,
     latencyEwma: (b) => latency[b.id] ?? 0,

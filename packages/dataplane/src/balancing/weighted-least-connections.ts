@@ -7,5 +7,4 @@ import { loadPerWeight } from './weight';
  * request being placed: (active + 1) / weight, as HAProxy's leastconn, so with nothing in flight
  * the heavier backend wins instead of a tie. Exact ties rotate.
  */
-export const weightedLeastConnections: BalancerFactory = (backends, { load }) =>
-  rotatingLeastScored(backends, (b) => loadPerWeight(load, b));
+export const weightedLeastConnections: BalancerFactory = (backends, { load }) => rotatingLeastScored(backends, (b) => loadPerWeight(load, b));

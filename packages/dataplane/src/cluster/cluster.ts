@@ -188,7 +188,13 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         const sum = (f: (c: ConnectionsView) => number) => all.reduce((n, c) => n + f(c), 0);
         return {
           internalErrors: internalErrors.counts,
-          connections: { maxConnections: sum((c) => c.maxConnections), open: sum((c) => c.open), refused: sum((c) => c.refused), tlsHandshakeFailures: sum((c) => c.tlsHandshakeFailures), workers: all },
+          connections: {
+            maxConnections: sum((c) => c.maxConnections),
+            open: sum((c) => c.open),
+            refused: sum((c) => c.refused),
+            tlsHandshakeFailures: sum((c) => c.tlsHandshakeFailures),
+            workers: all,
+          },
           fdLimit: fd?.nofile ?? null,
           fdLimitNote: fd?.note,
         };
@@ -288,7 +294,13 @@ export async function runCluster(opts: RunClusterOptions): Promise<void> {
   if (cluster.isWorker) throw new Error('runCluster runs in the primary');
   const primary = new ClusterPrimary(opts);
   primary.start();
-  if (opts.configFile) reloadOnSighup(opts.configFile, primary, () => `${opts.workers} workers`, (line) => console.log(line));
+  if (opts.configFile)
+    reloadOnSighup(
+      opts.configFile,
+      primary,
+      () => `${opts.workers} workers`,
+      (line) => console.log(line),
+    );
   const first = await primary.applySnapshot(opts.snapshot);
   if (!first.ok) throw new Error(`config refused: ${first.error}`);
   setInterval(() => primary.collectFrame(), 1000).unref();

@@ -48,7 +48,8 @@ async function fakeControlPlane(token = 'flc_good') {
     of: <T extends TDataplaneToControl['type']>(type: T) => received.filter((m): m is Extract<TDataplaneToControl, { type: T }> => m.type === type),
     /** Sends any control-plane message to every linked data plane. */
     send: (msg: unknown) => sockets.forEach((ws) => ws.send(JSON.stringify(msg))),
-    push: (config: { version: number; hash: string } & Record<string, unknown>) => sockets.forEach((ws) => ws.send(JSON.stringify({ type: 'snapshot', version: config.version, hash: config.hash, config }))),
+    push: (config: { version: number; hash: string } & Record<string, unknown>) =>
+      sockets.forEach((ws) => ws.send(JSON.stringify({ type: 'snapshot', version: config.version, hash: config.hash, config }))),
     down: () => {
       gone = true;
       sockets.forEach((ws) => ws.terminate());
@@ -105,9 +106,22 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 function startClient(url: string, lastGood: LastGoodConfig, opts: { token?: string; heartbeatMs?: number } = {}) {
   const dp = new Dataplane({ id: 'edge-test' });
-  const client = new ControlPlaneClient(dp, { url, token: opts.token ?? 'flc_good', name: 'edge', softwareVersion: '9.9.9', lastGood, statsIntervalMs: 200, backoffBaseMs: 50, backoffMaxMs: 400, heartbeatMs: opts.heartbeatMs });
+  const client = new ControlPlaneClient(dp, {
+    url,
+    token: opts.token ?? 'flc_good',
+    name: 'edge',
+    softwareVersion: '9.9.9',
+    lastGood,
+    statsIntervalMs: 200,
+    backoffBaseMs: 50,
+    backoffMaxMs: 400,
+    heartbeatMs: opts.heartbeatMs,
+  });
   client.start();
-  cleanup.push(() => dp.stop(), () => client.stop());
+  cleanup.push(
+    () => dp.stop(),
+    () => client.stop(),
+  );
   return { dp, client };
 }
 
@@ -133,7 +147,10 @@ describe('ControlPlaneClient', () => {
       return paths().includes('/watched');
     });
     expect(paths()).not.toContain('/before-watch');
-    const line = cp.of('tail_lines').flatMap((m) => m.lines).find((l) => l.path === '/watched')!;
+    const line = cp
+      .of('tail_lines')
+      .flatMap((m) => m.lines)
+      .find((l) => l.path === '/watched')!;
     expect(line).toMatchObject({ poolId: 'pool-1', status: 200, upstream: `127.0.0.1:${backend.port}`, termination: 'normal' });
     cp.send({ type: 'tail', poolIds: [] });
     await eventually(() => !dp.access.tail.watching('pool-1'));
@@ -147,7 +164,10 @@ describe('ControlPlaneClient', () => {
   it('says hello with its token, applies and acks pushed snapshots, saves them, and streams stats and events', async () => {
     a = await startBackend('a');
     b = await startBackend('b');
-    cleanup.push(() => a.close(), () => b.close());
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const cp = await fakeControlPlane();
     cleanup.push(() => cp.close());
     const lastGood = new LastGoodConfig(tmpDir());
@@ -156,7 +176,12 @@ describe('ControlPlaneClient', () => {
     expect(cp.auth[0]).toBe('Bearer flc_good');
     expect(cp.of('hello')[0]).toMatchObject({ dataplaneId: 'edge-test', name: 'edge', softwareVersion: '9.9.9', configVersion: null, configHash: null });
 
-    const snap = await pushOnFreePort(cp, (port) => snapshotFor(port, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }]));
+    const snap = await pushOnFreePort(cp, (port) =>
+      snapshotFor(port, [
+        { name: 'a', port: a.port },
+        { name: 'b', port: b.port },
+      ]),
+    );
     const listenPort = snap.pools[0]!.listenPort;
     expect(cp.of('ack').at(-1)).toEqual({ type: 'ack', version: snap.version, hash: snap.hash });
     expect(dp.version).toBe(snap.version);

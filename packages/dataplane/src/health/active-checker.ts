@@ -57,7 +57,9 @@ function startProbe(pool: PoolRuntime, b: RuntimeBackend): Promise<{ ok: boolean
       res.on('data', (c: string) => {
         if (body.length < MAX_BODY) body += c;
       });
-      res.on('end', () => done(inRange && body.includes(hc.bodyContains!), inRange ? `status ${status}, body ${body.includes(hc.bodyContains!) ? 'matches' : 'lacks the expected text'}` : `status ${status}`));
+      res.on('end', () =>
+        done(inRange && body.includes(hc.bodyContains!), inRange ? `status ${status}, body ${body.includes(hc.bodyContains!) ? 'matches' : 'lacks the expected text'}` : `status ${status}`),
+      );
       res.on('error', (e) => done(false, e.message));
     });
     r.on('error', (e: NodeJS.ErrnoException) => done(false, `${e.code ?? e.message}`));

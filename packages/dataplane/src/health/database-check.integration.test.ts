@@ -25,7 +25,10 @@ describe('a database check’s credential', () => {
     const dp = new Dataplane();
     stops.push(() => dp.stop());
     const refused = await dp.applySnapshot(await snapshot(1));
-    expect(refused).toMatchObject({ ok: true, refused: [{ pool: 'writes', keptPrevious: false, error: 'pool writes: its health check names the secret credential/cred-9/password, which the snapshot does not carry' }] });
+    expect(refused).toMatchObject({
+      ok: true,
+      refused: [{ pool: 'writes', keptPrevious: false, error: 'pool writes: its health check names the secret credential/cred-9/password, which the snapshot does not carry' }],
+    });
     expect(dp.pool('writes')).toBeUndefined();
     const other = await dp.applySnapshot(await snapshot(2, { 'credential/other/password': 'x' }));
     expect(other).toMatchObject({ ok: true, refused: [{ pool: 'writes' }] });

@@ -62,7 +62,15 @@ const AUTH_OK = pg('R', i32(0));
 const READY = pg('Z', Buffer.from('I'));
 const row = (...values: (string | null)[]) => pg('D', Buffer.concat([i16(values.length), ...values.map((v) => (v === null ? i32(-1) : Buffer.concat([i32(Buffer.byteLength(v)), Buffer.from(v)])))]));
 /** A whole trust-auth exchange of a replica, as one answer to the startup message. */
-const PG_TRANSCRIPT = Buffer.concat([AUTH_OK, pg('S', Buffer.from('server_version\x0015.1\x00')), READY, pg('T', Buffer.concat([i16(0)])), row('true', '0.5', 'true'), pg('C', Buffer.from('SELECT 1\x00')), READY]);
+const PG_TRANSCRIPT = Buffer.concat([
+  AUTH_OK,
+  pg('S', Buffer.from('server_version\x0015.1\x00')),
+  READY,
+  pg('T', Buffer.concat([i16(0)])),
+  row('true', '0.5', 'true'),
+  pg('C', Buffer.from('SELECT 1\x00')),
+  READY,
+]);
 
 /** Answers the startup with `first`, the next client message with `second`. */
 const pgScript =
@@ -93,7 +101,8 @@ describe('a PostgreSQL check against a hostile server', () => {
     ['SASL mechanisms without the end', pgScript(pg('R', Buffer.concat([i32(10), Buffer.from('SCRAM-SHA-256')]))), /truncated/],
     [
       'a billion SCRAM iterations',
-      (s, r) => (r.length === 1 ? s.write(pg('R', Buffer.concat([i32(10), Buffer.from('SCRAM-SHA-256\x00\x00')]))) : r.length === 2 && s.write(saslContinue(`r=${clientNonce(r)}xyz,s=c2FsdA==,i=1000000000`))),
+      (s, r) =>
+        r.length === 1 ? s.write(pg('R', Buffer.concat([i32(10), Buffer.from('SCRAM-SHA-256\x00\x00')]))) : r.length === 2 && s.write(saslContinue(`r=${clientNonce(r)}xyz,s=c2FsdA==,i=1000000000`)),
       /1000000000 SCRAM iterations/,
     ],
     [
@@ -158,10 +167,17 @@ const HANDSHAKE = packet(
 );
 const OK = (seq: number) => packet(seq, Buffer.from([0, 0, 0, 2, 0, 0, 0]));
 const EOF_PACKET = (seq: number) => packet(seq, Buffer.from([0xfe, 0, 0, 2, 0]));
-const column = (seq: number, name: string) => packet(seq, Buffer.concat([lenenc('def'), lenenc(''), lenenc(''), lenenc(''), lenenc(name), lenenc(name), Buffer.from([0x0c, 33, 0, 0, 1, 0, 0xfd, 0, 0, 0, 0, 0])]));
+const column = (seq: number, name: string) =>
+  packet(seq, Buffer.concat([lenenc('def'), lenenc(''), lenenc(''), lenenc(''), lenenc(name), lenenc(name), Buffer.from([0x0c, 33, 0, 0, 1, 0, 0xfd, 0, 0, 0, 0, 0])]));
 const resultSet = (names: string[], rows: string[][]) => {
   let seq = 1;
-  return Buffer.concat([packet(seq++, Buffer.from([names.length])), ...names.map((n) => column(seq++, n)), EOF_PACKET(seq++), ...rows.map((r) => packet(seq++, Buffer.concat(r.map(lenenc)))), EOF_PACKET(seq++)]);
+  return Buffer.concat([
+    packet(seq++, Buffer.from([names.length])),
+    ...names.map((n) => column(seq++, n)),
+    EOF_PACKET(seq++),
+    ...rows.map((r) => packet(seq++, Buffer.concat(r.map(lenenc)))),
+    EOF_PACKET(seq++),
+  ]);
 };
 const VARS_WRITABLE = resultSet(['Variable_name', 'Value'], [['read_only', 'OFF']]);
 
@@ -185,7 +201,18 @@ describe('a MySQL check against a hostile server', () => {
     ['a column count of 200000', null, [OK(2), packet(1, Buffer.from([0xfd, 0x40, 0x0d, 0x03]))], /invalid column count/],
     ['a 2^40 length', null, [OK(2), packet(1, Buffer.from([0xfe, 0, 0, 0, 0, 1, 0, 0, 0]))], /beyond any answer/],
     ['a column list without its end', null, [OK(2), Buffer.concat([packet(1, Buffer.from([1])), column(2, 'x'), packet(3, Buffer.from([0x00]))])], /did not end the column list/],
-    ['rows without end', null, [OK(2), resultSet(['Variable_name', 'Value'], Array.from({ length: 100 }, () => ['read_only', 'ON'])).subarray(0, -9)], /more than 64 rows/],
+    [
+      'rows without end',
+      null,
+      [
+        OK(2),
+        resultSet(
+          ['Variable_name', 'Value'],
+          Array.from({ length: 100 }, () => ['read_only', 'ON']),
+        ).subarray(0, -9),
+      ],
+      /more than 64 rows/,
+    ],
     ['no read_only', null, [OK(2), resultSet(['Variable_name', 'Value'], [])], /did not report read_only/],
     ['a lag that is not a number', null, [OK(2), resultSet(['Variable_name', 'Value'], [['read_only', 'ON']]), resultSet(['Seconds_Behind_Master'], [['1e9999']])], /not a number/],
   ];
@@ -202,7 +229,7 @@ describe('database checks against mutated transcripts (fuzz)', () => {
   /** A small seeded generator, so a failure names a case that can be replayed. */
   function rng(seed: number) {
     let s = seed >>> 0;
-    return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   }
   function mutate(base: Buffer, rand: () => number): Buffer {
     const b = Buffer.from(base);

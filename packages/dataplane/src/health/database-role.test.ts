@@ -23,6 +23,9 @@ describe('judgeRole', () => {
   it('refuses a replica that has replayed nothing yet, or whose replication stopped; keeps one whose lag is unknown, saying why', () => {
     expect(judgeRole({ writable: false, lagSeconds: null, caughtUp: false }, replica).ok).toBe(false);
     expect(judgeRole({ writable: false, lagSeconds: null, caughtUp: null, replicationStopped: true }, replica).ok).toBe(false);
-    expect(judgeRole({ writable: false, lagSeconds: null, caughtUp: null, note: 'no replication configured' }, replica)).toEqual({ ok: true, reason: 'replica, lag unknown (no replication configured)' });
+    expect(judgeRole({ writable: false, lagSeconds: null, caughtUp: null, note: 'no replication configured' }, replica)).toEqual({
+      ok: true,
+      reason: 'replica, lag unknown (no replication configured)',
+    });
   });
 });

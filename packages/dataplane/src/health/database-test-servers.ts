@@ -12,7 +12,11 @@ import { freePort } from '@fulcrum/test-support';
 
 const PG_BIN = (() => {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(path.join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   return versions[0] ? path.join(root, versions[0], 'bin') : undefined;
 })();
 
@@ -24,8 +28,11 @@ export const hasPostgres = () => PG_BIN !== undefined;
  */
 export function psqlAsync(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile(path.join(PG_BIN!, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-XAtq', '-c', text], { timeout: 30_000, env: { ...process.env, PGPASSWORD: PG_SUPERUSER_PASSWORD, PGCONNECT_TIMEOUT: '10' } }, (err, stdout, stderr) =>
-      resolve(err ? `error: ${String(stderr).trim() || err.message}` : String(stdout).trim()),
+    execFile(
+      path.join(PG_BIN!, 'psql'),
+      ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-XAtq', '-c', text],
+      { timeout: 30_000, env: { ...process.env, PGPASSWORD: PG_SUPERUSER_PASSWORD, PGCONNECT_TIMEOUT: '10' } },
+      (err, stdout, stderr) => resolve(err ? `error: ${String(stderr).trim() || err.message}` : String(stdout).trim()),
     );
   });
 }
@@ -49,7 +56,14 @@ function tempDir(prefix: string, owner: { uid: number; gid: number } | undefined
 }
 
 function run(cmd: string, args: string[], opts: { owner?: { uid: number; gid: number }; env?: Record<string, string>; input?: string } = {}): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, input: opts.input, env: { ...process.env, ...opts.env }, ...(opts.owner ? { uid: opts.owner.uid, gid: opts.owner.gid } : {}), cwd: os.tmpdir() });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: 120_000,
+    input: opts.input,
+    env: { ...process.env, ...opts.env },
+    ...(opts.owner ? { uid: opts.owner.uid, gid: opts.owner.gid } : {}),
+    cwd: os.tmpdir(),
+  });
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
   return r.stdout;
 }
@@ -85,7 +99,22 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-const PG_SETTINGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=replica', '-c', 'max_wal_senders=5', '-c', 'hot_standby=on', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=20'];
+const PG_SETTINGS = [
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'wal_level=replica',
+  '-c',
+  'max_wal_senders=5',
+  '-c',
+  'hot_standby=on',
+  '-c',
+  'fsync=off',
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'max_connections=20',
+];
 
 /** A port chosen in advance can be taken before the server binds it: then another port is tried. */
 async function startPostgresIn(dataDir: string, owner: { uid: number; gid: number } | undefined): Promise<PostgresServer> {
@@ -99,10 +128,17 @@ async function startPostgresIn(dataDir: string, owner: { uid: number; gid: numbe
 }
 
 async function startPostgresOnce(dataDir: string, owner: { uid: number; gid: number } | undefined, port: number): Promise<PostgresServer> {
-  const child = spawn(path.join(PG_BIN!, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, ...PG_SETTINGS], { stdio: ['ignore', 'ignore', 'pipe'], cwd: os.tmpdir(), ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) });
+  const child = spawn(path.join(PG_BIN!, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, ...PG_SETTINGS], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: os.tmpdir(),
+    ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+  });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-  const sql = (text: string) => run(path.join(PG_BIN!, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', text], { env: { PGPASSWORD: PG_SUPERUSER_PASSWORD, PGCONNECT_TIMEOUT: '10' } });
+  const sql = (text: string) =>
+    run(path.join(PG_BIN!, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', text], {
+      env: { PGPASSWORD: PG_SUPERUSER_PASSWORD, PGCONNECT_TIMEOUT: '10' },
+    });
   await until(`PostgreSQL on port ${port} accepting connections (log: ${log})`, () => {
     if (child.exitCode !== null) throw new Error(`PostgreSQL exited: ${log}`);
     return spawnSync(path.join(PG_BIN!, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-t', '2']).status === 0;
@@ -131,7 +167,10 @@ export async function startPostgresPair(): Promise<{ primary: PostgresServer; re
     const primary = await startPostgresIn(primaryDir, owner);
     servers.push(primary);
     const replicaDir = path.join(root, 'replica');
-    run(path.join(PG_BIN!, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'], { owner, env: { PGPASSWORD: PG_SUPERUSER_PASSWORD } });
+    run(path.join(PG_BIN!, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'], {
+      owner,
+      env: { PGPASSWORD: PG_SUPERUSER_PASSWORD },
+    });
     if (owner) chmodSync(replicaDir, 0o700);
     const replica = await startPostgresIn(replicaDir, owner);
     servers.push(replica);
@@ -158,7 +197,19 @@ export async function startMariadb(extra: string[] = []): Promise<MariadbServer>
   const socket = path.join(dir, 'mysqld.sock');
   run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...(owner ? ['--user=mysql'] : [])], {});
   const port = await freePort();
-  const args = ['--no-defaults', `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1', `--pid-file=${path.join(dir, 'pid')}`, '--skip-name-resolve', '--innodb-buffer-pool-size=16M', '--skip-log-error', ...(owner ? ['--user=mysql'] : []), ...extra];
+  const args = [
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    `--socket=${socket}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--pid-file=${path.join(dir, 'pid')}`,
+    '--skip-name-resolve',
+    '--innodb-buffer-pool-size=16M',
+    '--skip-log-error',
+    ...(owner ? ['--user=mysql'] : []),
+    ...extra,
+  ];
   const child = spawn('mariadbd', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: os.tmpdir() });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));

@@ -19,7 +19,9 @@ beforeAll(async () => {
   createChecker(replica);
   primary.sql("create user 'repl'@'127.0.0.1' identified by 'repl-pw'; grant replication slave on *.* to 'repl'@'127.0.0.1';");
   const [file, pos] = primary.sql('show master status').trim().split('\t');
-  replica.sql(`change master to master_host='127.0.0.1', master_port=${primary.port}, master_user='repl', master_password='repl-pw', master_log_file='${file}', master_log_pos=${pos}; start slave; set global read_only = on;`);
+  replica.sql(
+    `change master to master_host='127.0.0.1', master_port=${primary.port}, master_user='repl', master_password='repl-pw', master_log_file='${file}', master_log_pos=${pos}; start slave; set global read_only = on;`,
+  );
 }, 240_000);
 afterAll(async () => {
   await Promise.all([primary?.stop(), replica?.stop()]);

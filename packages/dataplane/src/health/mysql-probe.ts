@@ -174,7 +174,9 @@ export async function probeMysql(login: DatabaseLogin): Promise<DatabaseFacts> {
       } else if (head === 0x01 && plugin === 'caching_sha2_password') {
         const status = r.u8();
         if (status === 3) continue; // fast auth succeeded; OK follows
-        throw new WireError('caching_sha2_password wants a full login, which needs TLS or the server key: log in once with the mysql client (filling its cache) or give the check user mysql_native_password');
+        throw new WireError(
+          'caching_sha2_password wants a full login, which needs TLS or the server key: log in once with the mysql client (filling its cache) or give the check user mysql_native_password',
+        );
       } else throw new WireError(`the server answered the login with 0x${head.toString(16)}`);
     }
 

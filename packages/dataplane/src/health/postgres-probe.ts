@@ -35,8 +35,7 @@ const cstr = (s: string) => Buffer.from(`${s}\0`, 'utf8');
 const TERMINATE = message('X', Buffer.alloc(0));
 
 // extract(epoch …) of an interval: the replay lag in seconds; null on a primary or before any replay.
-const ROLE_QUERY =
-  'select pg_is_in_recovery()::text, extract(epoch from now() - pg_last_xact_replay_timestamp())::float8::text, (pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn())::text';
+const ROLE_QUERY = 'select pg_is_in_recovery()::text, extract(epoch from now() - pg_last_xact_replay_timestamp())::float8::text, (pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn())::text';
 
 /** An ErrorResponse's message and SQLSTATE, as the reason. */
 function errorText(body: ByteReader): string {
@@ -59,7 +58,14 @@ function errorText(body: ByteReader): string {
 export async function probePostgres(login: DatabaseLogin): Promise<DatabaseFacts> {
   const session = await WireSession.open(login.host, login.port, login.timeoutMs, splitMessage);
   try {
-    const params = Buffer.concat([cstr('user'), cstr(login.user), ...(login.database ? [cstr('database'), cstr(login.database)] : []), cstr('application_name'), cstr('fulcrum-health-check'), Buffer.from([0])]);
+    const params = Buffer.concat([
+      cstr('user'),
+      cstr(login.user),
+      ...(login.database ? [cstr('database'), cstr(login.database)] : []),
+      cstr('application_name'),
+      cstr('fulcrum-health-check'),
+      Buffer.from([0]),
+    ]);
     const startup = Buffer.alloc(8);
     startup.writeInt32BE(8 + params.length, 0);
     startup.writeInt32BE(196608, 4); // protocol 3.0
@@ -113,7 +119,9 @@ async function authenticate(session: WireSession, login: DatabaseLogin): Promise
     // Cleartext (3) is refused as libpq's require_auth can: a server that asks for the password in clear is not trusted with it.
     if (code === 5) {
       const salt = body.bytes(4);
-      const inner = createHash('md5').update(login.password + login.user).digest('hex');
+      const inner = createHash('md5')
+        .update(login.password + login.user)
+        .digest('hex');
       session.write(message('p', cstr(`md5${createHash('md5').update(inner).update(salt).digest('hex')}`)));
     } else if (code === 10) {
       const mechanisms: string[] = [];
@@ -153,7 +161,8 @@ class ScramClient {
     const iterations = Number(attrs.get('i'));
     if (!nonce.startsWith(this.nonce) || nonce.length === this.nonce.length) throw new WireError('the server answered SCRAM with a nonce that is not ours');
     if (!salt.length) throw new WireError('the server answered SCRAM without a salt');
-    if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_SCRAM_ITERATIONS) throw new WireError(`the server asks for ${serverText(String(attrs.get('i')))} SCRAM iterations (at most ${MAX_SCRAM_ITERATIONS})`);
+    if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_SCRAM_ITERATIONS)
+      throw new WireError(`the server asks for ${serverText(String(attrs.get('i')))} SCRAM iterations (at most ${MAX_SCRAM_ITERATIONS})`);
     // pbkdf2 runs on the thread pool: a slow derivation never stalls the proxy's event loop.
     const salted = await new Promise<Buffer>((resolve, reject) => pbkdf2(this.password.normalize('NFKC'), salt, iterations, 32, 'sha256', (err, key) => (err ? reject(err) : resolve(key))));
     const clientKey = hmac(salted, 'Client Key');

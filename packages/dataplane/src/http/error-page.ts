@@ -23,12 +23,18 @@ export function sendErrorPage(res: ClientResponse, status: 502 | 503 | 504, reas
   // The request id may be the client's own X-Request-Id: escaped like everything reflected.
   const body = `<!doctype html><html><head><title>${status} ${title}</title></head><body><h1>${status} ${title}</h1><p>${escapeHtml(reason)}</p><p><small>Fulcrum · request ${escapeHtml(requestId)}</small></p></body></html>\n`;
   res.writeHead(status, title, [
-    'Content-Type', 'text/html; charset=utf-8',
-    'Content-Length', String(Buffer.byteLength(body)),
-    'Cache-Control', 'no-store',
-    'X-Content-Type-Options', 'nosniff',
-    'X-Fulcrum-Error', detail ? `${reason} (${detail})` : reason,
-    'X-Request-Id', requestId,
+    'Content-Type',
+    'text/html; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(body)),
+    'Cache-Control',
+    'no-store',
+    'X-Content-Type-Options',
+    'nosniff',
+    'X-Fulcrum-Error',
+    detail ? `${reason} (${detail})` : reason,
+    'X-Request-Id',
+    requestId,
   ]);
   res.end(body);
 }

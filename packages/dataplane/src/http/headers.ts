@@ -98,12 +98,7 @@ export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: 
     }
     out.push(name, value);
   }
-  out.push(
-    'X-Forwarded-For', xff ? `${xff}, ${fwd.clientIp}` : fwd.clientIp,
-    'X-Real-IP', realIp ?? fwd.clientIp,
-    'X-Forwarded-Proto', proto ?? fwd.proto,
-    'X-Request-Id', fwd.requestId,
-  );
+  out.push('X-Forwarded-For', xff ? `${xff}, ${fwd.clientIp}` : fwd.clientIp, 'X-Real-IP', realIp ?? fwd.clientIp, 'X-Forwarded-Proto', proto ?? fwd.proto, 'X-Request-Id', fwd.requestId);
   forwardedHost ??= host;
   if (forwardedHost) out.push('X-Forwarded-Host', forwardedHost);
   return out;

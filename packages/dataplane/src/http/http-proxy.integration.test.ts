@@ -15,7 +15,13 @@ async function setup(names: string[], poolOverrides = {}, backendOverrides: Reco
   backends.forEach((b) => cleanups.push(() => b.close()));
   const dp = new Dataplane();
   cleanups.push(() => dp.stop());
-  const port = await applyOnFreePort(dp, (p) => snapshotFor(p, backends.map((b) => ({ name: b.name, port: b.port, ...backendOverrides[b.name] })), poolOverrides));
+  const port = await applyOnFreePort(dp, (p) =>
+    snapshotFor(
+      p,
+      backends.map((b) => ({ name: b.name, port: b.port, ...backendOverrides[b.name] })),
+      poolOverrides,
+    ),
+  );
   return { dp, port, backends };
 }
 
@@ -101,10 +107,22 @@ describe('HTTP proxy', () => {
   it('least connections sends new requests away from a backend holding slow ones', async () => {
     const slow = await startHeldBackend('slow');
     const fast = await startBackend('fast');
-    cleanups.push(() => slow.close(), () => fast.close());
+    cleanups.push(
+      () => slow.close(),
+      () => fast.close(),
+    );
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'slow', port: slow.port }, { name: 'fast', port: fast.port }], { algorithm: 'least_connections' }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'slow', port: slow.port },
+          { name: 'fast', port: fast.port },
+        ],
+        { algorithm: 'least_connections' },
+      ),
+    );
     const pending = await holdOne(port, slow, fast);
     expect(tally(await names(port, 6))).toEqual({ fast: 6 });
     slow.release();
@@ -223,13 +241,25 @@ describe('HTTP proxy', () => {
       res.end('down for maintenance');
     });
     const ok = await startBackend('ok');
-    cleanups.push(() => failing.close(), () => ok.close());
+    cleanups.push(
+      () => failing.close(),
+      () => ok.close(),
+    );
     const garbage = createNetServer((s) => s.once('data', () => s.end('NOT HTTP AT ALL\r\n\r\n')));
     await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => garbage.close(r)));
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'failing', port: failing.port }, { name: 'ok', port: ok.port }], { retries: { attempts: 2, on5xx: true, budgetPercent: 20 }, outlierDetection: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'failing', port: failing.port },
+          { name: 'ok', port: ok.port },
+        ],
+        { retries: { attempts: 2, on5xx: true, budgetPercent: 20 }, outlierDetection: { enabled: false } },
+      ),
+    );
     const results = [];
     for (let i = 0; i < 6; i++) results.push(await get(port));
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(Array(6).fill('200 ok'));
@@ -289,7 +319,16 @@ describe('HTTP proxy', () => {
     cleanups.push(() => ok.close());
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'dead', port: REFUSED_PORT }, { name: 'ok', port: ok.port }], { outlierDetection: { enabled: false } }));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(
+        p,
+        [
+          { name: 'dead', port: REFUSED_PORT },
+          { name: 'ok', port: ok.port },
+        ],
+        { outlierDetection: { enabled: false } },
+      ),
+    );
     const results = [];
     for (let i = 0; i < 20; i++) results.push(await get(port));
     expect(results.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 ok'));
@@ -299,7 +338,12 @@ describe('HTTP proxy', () => {
     const { dp, port, backends } = await setup(['main', 'spare'], {}, { spare: { backup: true } });
     expect(tally(await names(port, 6))).toEqual({ main: 6 });
     await backends[0]!.close();
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'main', port: backends[0]!.port, adminState: 'disabled' }, { name: 'spare', port: backends[1]!.port, backup: true }]));
+    await dp.applySnapshot(
+      snapshotFor(port, [
+        { name: 'main', port: backends[0]!.port, adminState: 'disabled' },
+        { name: 'spare', port: backends[1]!.port, backup: true },
+      ]),
+    );
     expect(tally(await names(port, 4))).toEqual({ spare: 4 });
   });
 
@@ -334,13 +378,26 @@ describe('HTTP proxy', () => {
   it('draining: no new requests, in-flight ones finish', async () => {
     const slow = await startHeldBackend('slow');
     const other = await startBackend('other');
-    cleanups.push(() => slow.close(), () => other.close());
+    cleanups.push(
+      () => slow.close(),
+      () => other.close(),
+    );
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'slow', port: slow.port }, { name: 'other', port: other.port }]));
+    const port = await applyOnFreePort(dp, (p) =>
+      snapshotFor(p, [
+        { name: 'slow', port: slow.port },
+        { name: 'other', port: other.port },
+      ]),
+    );
     const inflight = get(port); // round robin: goes to slow
     await eventually(() => slow.hits === 1);
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port, adminState: 'draining' }, { name: 'other', port: other.port }]));
+    await dp.applySnapshot(
+      snapshotFor(port, [
+        { name: 'slow', port: slow.port, adminState: 'draining' },
+        { name: 'other', port: other.port },
+      ]),
+    );
     expect(tally(await names(port, 5))).toEqual({ other: 5 });
     slow.release();
     expect((await inflight).body).toBe('slow');
@@ -350,12 +407,24 @@ describe('HTTP proxy', () => {
     // The ramp follows the data plane's clock: frozen while requests are counted, then moved on.
     let now = 1_000_000;
     const [a, b] = await Promise.all(['a', 'b'].map((n) => startBackend(n)));
-    cleanups.push(() => a!.close(), () => b!.close());
+    cleanups.push(
+      () => a!.close(),
+      () => b!.close(),
+    );
     const dp = new Dataplane({ now: () => now });
     cleanups.push(() => dp.stop());
     const pool = { algorithm: 'weighted_round_robin' as const, slowStartMs: 4000 };
     const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'a', port: a!.port }], pool));
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: a!.port }, { name: 'b', port: b!.port }], pool));
+    await dp.applySnapshot(
+      snapshotFor(
+        port,
+        [
+          { name: 'a', port: a!.port },
+          { name: 'b', port: b!.port },
+        ],
+        pool,
+      ),
+    );
     const early = tally(await names(port, 40));
     now += 4100;
     const late = tally(await names(port, 40));

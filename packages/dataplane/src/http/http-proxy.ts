@@ -308,7 +308,12 @@ class ProxiedRequest implements Exchange {
       this.phase = Phase.Done;
       return;
     }
-    this.lastFailure = { status: kind === 'timeout' ? 504 : 502, reason: message, backend: backend.address, cause: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect_failed' : 'upstream_failed' };
+    this.lastFailure = {
+      status: kind === 'timeout' ? 504 : 502,
+      reason: message,
+      backend: backend.address,
+      cause: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect_failed' : 'upstream_failed',
+    };
     if (this.mayRetry(kind, phase, answered)) return this.retry(backend);
     this.answerError(this.lastFailure.status, this.lastFailure.reason, this.lastFailure.cause, this.lastFailure.backend);
   }
@@ -387,13 +392,7 @@ class ProxiedRequest implements Exchange {
     const failure = this.lastFailure;
     // The proxy's own answer names its cause; a relayed answer cut short was cut by the backend
     // (the answer was abandoned in failed(), so the phase is Done) or by the client.
-    const termination = this.cause
-      ? TERMINATION_OF_CAUSE[this.cause]
-      : complete
-        ? 'normal'
-        : this.phase === Phase.Done && failure
-          ? TERMINATION_OF_CAUSE[failure.cause]
-          : 'client_aborted';
+    const termination = this.cause ? TERMINATION_OF_CAUSE[this.cause] : complete ? 'normal' : this.phase === Phase.Done && failure ? TERMINATION_OF_CAUSE[failure.cause] : 'client_aborted';
     return {
       time: logTime(),
       pool: this.cfg.name,

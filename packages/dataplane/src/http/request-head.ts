@@ -57,16 +57,7 @@ const MAX_LENGTH_DIGITS = 15;
  * Length dropped, its body sent on as a second request), so such a request is refused rather
  * than guessed at. Nothing honest names these.
  */
-const RELIED_ON = new Set([
-  'content-length',
-  'transfer-encoding',
-  'host',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-real-ip',
-  'x-request-id',
-]);
+const RELIED_ON = new Set(['content-length', 'transfer-encoding', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id']);
 
 const refuse = (status: HeadRefusal['status'], reason: string): HeadRefusal => ({ status, reason });
 

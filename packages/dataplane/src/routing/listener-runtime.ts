@@ -101,7 +101,6 @@ export interface ListenerRuntimeDeps {
   certificates?: (listener: TSnapshotListener) => ListenerCertificates | undefined;
 }
 
-
 /**
  * A listener as it runs: its routes compiled into a table (see route-table.ts for the order)
  * and each route's action. Built whole from a snapshot, beside the running one; compiling throws
@@ -130,10 +129,7 @@ export class ListenerRuntime {
     this.access = deps.access;
     this.certificates = config.protocol === 'https' ? deps.certificates?.(config) : undefined;
     if (config.protocol === 'https' && !this.certificates) throw new Error('an https listener needs its certificates');
-    this.table = new RouteTable(
-      config.routes,
-      (source) => compileRouteRegex(source),
-    );
+    this.table = new RouteTable(config.routes, (source) => compileRouteRegex(source));
     for (const r of config.routes) this.routes.set(r, new RouteRuntime(r, r.action.type === 'pool' ? deps.pools.get(r.action.poolId) : undefined, deps.limiter(r)));
     const first = config.routes.find((r) => r.action.type === 'pool');
     const firstPool = first?.action.type === 'pool' ? deps.pools.get(first.action.poolId) : undefined;

@@ -45,14 +45,35 @@ async function edge(sampleRate = 1) {
     return { schema: 2, version, hash: `answers-${version}`, pools, listeners: [{ id: 'edge-id', name: 'edge', address: '127.0.0.1', port: p, routes: routes.map((r) => ({ id: r.name, ...r })) }] };
   });
   const admin = await startAdminServer(
-    { id: dp.id, configVersion: () => dp.version, lastFrame: () => dp.lastFrame, metrics: () => dp.metricsView(), events: () => dp.recentEvents, process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }) },
+    {
+      id: dp.id,
+      configVersion: () => dp.version,
+      lastFrame: () => dp.lastFrame,
+      metrics: () => dp.metricsView(),
+      events: () => dp.recentEvents,
+      process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }),
+    },
     { host: '127.0.0.1', port: 0 },
   );
   cleanups.push(() => new Promise((r) => admin.close(r)));
   const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
   const text = async (p: string) => (await fetch(`${adminUrl}${p}`, { signal: AbortSignal.timeout(10_000) })).text();
-  const records = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => ZAccessRecord.parse(JSON.parse(l))) : []);
-  return { dp, port, app, records, metrics: () => text('/metrics'), stats: async () => JSON.parse(await text('/stats')) as { listeners: { listener: string; answers: Record<string, number> }[]; listenersLastSecond: { listener: string; answers: Record<string, number> }[] } };
+  const records = () =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => ZAccessRecord.parse(JSON.parse(l)))
+      : [];
+  return {
+    dp,
+    port,
+    app,
+    records,
+    metrics: () => text('/metrics'),
+    stats: async () =>
+      JSON.parse(await text('/stats')) as { listeners: { listener: string; answers: Record<string, number> }[]; listenersLastSecond: { listener: string; answers: Record<string, number> }[] },
+  };
 }
 
 /** One of each answer: the app, a 404, a redirect, a fixed response, a fixed route over its limit, a pool route over its limit. */
@@ -103,7 +124,18 @@ describe("a listener's own answers", () => {
     await eventually(() => records().length === 8);
     const by = (p: string, status: number) => records().filter((r) => r.path === p && r.status === status);
     expect(by('/nowhere', 404)).toEqual([
-      expect.objectContaining<Partial<TAccessRecord>>({ termination: 'no_route', listener: 'edge', pool: '', poolId: '', requestId: 'rid-404', userAgent: 'probe/1', attempts: 0, upstream: '', clientIp: '127.0.0.1', method: 'GET' }),
+      expect.objectContaining<Partial<TAccessRecord>>({
+        termination: 'no_route',
+        listener: 'edge',
+        pool: '',
+        poolId: '',
+        requestId: 'rid-404',
+        userAgent: 'probe/1',
+        attempts: 0,
+        upstream: '',
+        clientIp: '127.0.0.1',
+        method: 'GET',
+      }),
     ]);
     expect(by('/old/page?x=1', 301)).toEqual([expect.objectContaining({ termination: 'normal', listener: 'edge', bytesOut: '/new/old/page?x=1\n'.length })]);
     expect(by('/status', 200)).toEqual([expect.objectContaining({ termination: 'normal', listener: 'edge', bytesOut: 2 })]);
@@ -117,6 +149,10 @@ describe("a listener's own answers", () => {
     const { port, records } = await edge(0);
     await oneOfEach(port);
     await eventually(() => records().length === 3);
-    expect(records().map((r) => `${r.status} ${r.termination}`).sort()).toEqual(['404 no_route', '429 rate_limited', '429 rate_limited']);
+    expect(
+      records()
+        .map((r) => `${r.status} ${r.termination}`)
+        .sort(),
+    ).toEqual(['404 no_route', '429 rate_limited', '429 rate_limited']);
   });
 });

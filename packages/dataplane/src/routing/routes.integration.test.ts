@@ -122,7 +122,12 @@ describe('routes on a listener', () => {
       [
         { name: 'to-https', match: { hosts: ['old.example.com'] }, action: { type: 'redirect', status: 308, location: 'https://$host$request_uri' } },
         { name: 'moved', match: { path: { type: 'prefix', value: '/old' } }, action: { type: 'redirect', status: 301, location: '/new' } },
-        { name: 'teapot', match: { path: { type: 'exact', value: '/tea' }, methods: ['POST'] }, action: { type: 'fixed', status: 418, body: '{"tea":true}', contentType: 'application/json' }, headers: { response: [{ op: 'set', name: 'X-Kind', value: 'tea for $client_ip' }] } },
+        {
+          name: 'teapot',
+          match: { path: { type: 'exact', value: '/tea' }, methods: ['POST'] },
+          action: { type: 'fixed', status: 418, body: '{"tea":true}', contentType: 'application/json' },
+          headers: { response: [{ op: 'set', name: 'X-Kind', value: 'tea for $client_ip' }] },
+        },
       ],
     );
     const r = await get(port, '/a/b?c=1', { host: 'OLD.example.com:8080' });
@@ -208,14 +213,26 @@ describe('routes on a listener', () => {
   it('a route’s timeouts override the pool’s', async () => {
     const held = await startHeldBackend('slow');
     cleanup.push(() => (held.release(), held.close()));
-    const { port } = await start([pool(held)], [{ name: 'impatient', match: { path: { type: 'prefix', value: '/fast' } }, action: toPool('slow'), timeouts: { firstByteMs: 100 } }, { name: 'rest', action: toPool('slow') }]);
+    const { port } = await start(
+      [pool(held)],
+      [
+        { name: 'impatient', match: { path: { type: 'prefix', value: '/fast' } }, action: toPool('slow'), timeouts: { firstByteMs: 100 } },
+        { name: 'rest', action: toPool('slow') },
+      ],
+    );
     const r = await get(port, '/fast');
     expect(r.status).toBe(504);
   });
 
   it('routes hostile Host headers safely: absent, with a port, upper case, trailing dot, very long', async () => {
     const [api, rest] = await backends('api', 'rest');
-    const { port } = await start([pool(api!), pool(rest!)], [{ name: 'api', match: { hosts: ['api.example.com'] }, action: toPool('api') }, { name: 'rest', action: toPool('rest') }]);
+    const { port } = await start(
+      [pool(api!), pool(rest!)],
+      [
+        { name: 'api', match: { hosts: ['api.example.com'] }, action: toPool('api') },
+        { name: 'rest', action: toPool('rest') },
+      ],
+    );
     const via = async (hostLine: string, version = '1.1') => {
       const r = await raw(port, `GET / HTTP/${version}\r\n${hostLine}Connection: close\r\n\r\n`);
       return r.status === 200 ? (r.headers['x-backend'] ?? '?') : r.status;
@@ -227,10 +244,16 @@ describe('routes on a listener', () => {
     expect(await via('', '1.0')).toBe('rest');
     // Never the exact-host route: the catch-all, or a refusal by the request parser.
     for (const hostile of [`${'a'.repeat(4000)}.api.example.com`, 'api.example.com:99999999', 'api.example.com/../', 'api.example.com:80:80', '[::1']) {
-      expect([ 'rest', 400 ], hostile.slice(0, 40)).toContain(await via(`Host: ${hostile}\r\n`));
+      expect(['rest', 400], hostile.slice(0, 40)).toContain(await via(`Host: ${hostile}\r\n`));
     }
     // Spelling the path differently does not walk around a route.
-    const guarded = await start([pool(api!)], [{ name: 'admin', match: { path: { type: 'prefix', value: '/admin' } }, action: { type: 'fixed', status: 403, body: 'no' } }, { name: 'rest', action: toPool('api') }]);
+    const guarded = await start(
+      [pool(api!)],
+      [
+        { name: 'admin', match: { path: { type: 'prefix', value: '/admin' } }, action: { type: 'fixed', status: 403, body: 'no' } },
+        { name: 'rest', action: toPool('api') },
+      ],
+    );
     for (const path of ['/admin', '/%61dmin', '//admin', '/x/../admin', '/./admin']) {
       expect((await raw(guarded.port, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`)).status, path).toBe(403);
     }

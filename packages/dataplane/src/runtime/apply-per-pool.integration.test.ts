@@ -52,11 +52,24 @@ function tcpRoundTrip(port: number, text: string): Promise<string> {
 describe('applying per pool (issue 12, item 5)', () => {
   it('refuses only the pool whose port another process holds: the other pools apply, a backend disabled there stops getting traffic', async () => {
     const [a1, a2, w] = await Promise.all([startBackend('a1'), startBackend('a2'), startBackend('w')]);
-    cleanups.push(() => a1.close(), () => a2.close(), () => w.close());
+    cleanups.push(
+      () => a1.close(),
+      () => a2.close(),
+      () => w.close(),
+    );
     const [webPort, apiPort] = [await freePort(), await freePort()];
     const dp = newDataplane();
     const web = (port: number) => snapshotFor(port, [{ name: 'w', port: w.port }], { name: 'web' }, 'web');
-    const api = (disabled: boolean) => snapshotFor(apiPort, [{ name: 'a1', port: a1.port, adminState: disabled ? 'disabled' : 'active' }, { name: 'a2', port: a2.port }], { name: 'api' }, 'api');
+    const api = (disabled: boolean) =>
+      snapshotFor(
+        apiPort,
+        [
+          { name: 'a1', port: a1.port, adminState: disabled ? 'disabled' : 'active' },
+          { name: 'a2', port: a2.port },
+        ],
+        { name: 'api' },
+        'api',
+      );
     expect(await dp.applySnapshot(twoPools(web(webPort), api(false), 1))).toMatchObject({ ok: true, refused: [] });
 
     // web moves to a port another process holds while an operator disables a1 in api.

@@ -14,11 +14,24 @@ afterEach(async () => {
 });
 
 async function withAdmin(dp: Dataplane) {
-  const server = await startAdminServer({ id: dp.id, configVersion: () => dp.version, lastFrame: () => dp.lastFrame, metrics: () => dp.metricsView(), events: () => dp.recentEvents, process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }) }, { host: '127.0.0.1', port: 0 });
+  const server = await startAdminServer(
+    {
+      id: dp.id,
+      configVersion: () => dp.version,
+      lastFrame: () => dp.lastFrame,
+      metrics: () => dp.metricsView(),
+      events: () => dp.recentEvents,
+      process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }),
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
   cleanups.push(() => new Promise((r) => server.close(r)));
   const port = (server.address() as AddressInfo).port;
   const text = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
-  return { metrics: () => text('/metrics'), stats: async () => JSON.parse(await text('/stats')) as { lastSecond: { pool: string; responses: number; errorRate: number; causes: Record<string, { count: number }> }[] } };
+  return {
+    metrics: () => text('/metrics'),
+    stats: async () => JSON.parse(await text('/stats')) as { lastSecond: { pool: string; responses: number; errorRate: number; causes: Record<string, { count: number }> }[] },
+  };
 }
 
 /** Sends `total` GETs, `concurrency` at a time; returns the statuses. */
@@ -28,7 +41,12 @@ async function load(port: number, total: number, concurrency: number): Promise<n
   const worker = async () => {
     while (next < total) {
       next++;
-      statuses.push(await get(port).then((r) => r.status, () => 0));
+      statuses.push(
+        await get(port).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -46,14 +64,26 @@ describe('pool client counters', () => {
   it('count every 503 the proxy answers when all backends are down: error rate 100 % with cause "no healthy backend" in the frame, /stats and /metrics', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const port = await freePort();
     const dp = new Dataplane();
     const events: TDataplaneEvent[] = [];
     dp.on('event', (e) => events.push(e));
     cleanups.push(() => dp.stop());
     const hc = { enabled: true, type: 'http' as const, path: '/health', intervalMs: 100, timeoutMs: 500, rise: 1, fall: 1 };
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { name: 'web', healthCheck: hc }));
+    await dp.applySnapshot(
+      snapshotFor(
+        port,
+        [
+          { name: 'a', port: a.port },
+          { name: 'b', port: b.port },
+        ],
+        { name: 'web', healthCheck: hc },
+      ),
+    );
     const admin = await withAdmin(dp);
     expect((await load(port, 20, 4)).every((s) => s === 200)).toBe(true);
 
@@ -85,12 +115,24 @@ describe('pool client counters', () => {
   it('count no client error when retries cover a killed backend, while the backend shows its failed attempts', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const port = await freePort();
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
     // No health checks and no ejection: every round-robin turn on the dead backend fails to connect and is retried.
-    await dp.applySnapshot(snapshotFor(port, [{ name: 'a', port: a.port }, { name: 'b', port: b.port }], { name: 'web', outlierDetection: { enabled: false } }));
+    await dp.applySnapshot(
+      snapshotFor(
+        port,
+        [
+          { name: 'a', port: a.port },
+          { name: 'b', port: b.port },
+        ],
+        { name: 'web', outlierDetection: { enabled: false } },
+      ),
+    );
     const admin = await withAdmin(dp);
     await b.close();
     const statuses = await load(port, 60, 2);

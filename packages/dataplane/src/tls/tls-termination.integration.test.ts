@@ -52,7 +52,17 @@ function snapshot(port: number, backend: TestBackend, certs: Cert[], tls: Partia
     version,
     hash: `tls-${version}-${Math.random()}`,
     pools: [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: backend.port }), id: 'web-1' }] }],
-    listeners: [{ id: 'edge', name: 'edge', address: '127.0.0.1', port, protocol: 'https', tls: { certificateIds: certs.map((c) => c.id), ...tls }, routes: [{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }] }],
+    listeners: [
+      {
+        id: 'edge',
+        name: 'edge',
+        address: '127.0.0.1',
+        port,
+        protocol: 'https',
+        tls: { certificateIds: certs.map((c) => c.id), ...tls },
+        routes: [{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }],
+      },
+    ],
     certificates: certs.map((c) => ({ id: c.id, name: c.id, version: c.version, names: new X509Certificate(c.leaf.cert).subjectAltName!.split(', ').map((n) => n.slice(4)), chain: c.leaf.chain })),
     secrets: Object.fromEntries(certs.filter((c) => c.id !== opts.withoutKey).map((c) => [certificateKeyRef(c.id), c.leaf.key])),
   };
@@ -81,10 +91,13 @@ async function start(list = certs(), tls: Partial<TListenerTls> = {}): Promise<{
 /** One TLS handshake: the certificate the proxy chose for `servername` (none: no SNI), or the error. */
 function handshake(port: number, servername: string | undefined, extra: object = {}): Promise<{ cert: PeerCertificate; protocol: string | null; alpn: string | false | null } | { error: string }> {
   return new Promise((resolve) => {
-    const socket: TLSSocket = tlsConnect({ host: '127.0.0.1', port, ca: pki.ca, servername, ALPNProtocols: ['h2', 'http/1.1'], checkServerIdentity: () => undefined, ...extra, timeout: 10_000 } as never, () => {
-      resolve({ cert: socket.getPeerCertificate(), protocol: socket.getProtocol(), alpn: socket.alpnProtocol });
-      socket.end();
-    });
+    const socket: TLSSocket = tlsConnect(
+      { host: '127.0.0.1', port, ca: pki.ca, servername, ALPNProtocols: ['h2', 'http/1.1'], checkServerIdentity: () => undefined, ...extra, timeout: 10_000 } as never,
+      () => {
+        resolve({ cert: socket.getPeerCertificate(), protocol: socket.getProtocol(), alpn: socket.alpnProtocol });
+        socket.end();
+      },
+    );
     socket.on('timeout', () => socket.destroy(new Error('handshake timed out')));
     socket.on('error', (err) => resolve({ error: err.message }));
   });

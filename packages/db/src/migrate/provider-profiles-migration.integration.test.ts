@@ -18,14 +18,22 @@ describe(`migration ${PROFILES_MIGRATION}`, () => {
     const db = await databaseBefore((await testServer()).adminUrl, PROFILES_MIGRATION);
     const { url } = db;
     try {
-      await sql(url, `INSERT INTO "Pool" (id, name, "listenPort", "hashKey", "healthCheck", "outlierDetection", timeouts, retries, stickiness, "updatedAt") VALUES ('p1', 'web', 8080, '{}', '{}', '{}', '{}', '{}', '{}', now())`);
+      await sql(
+        url,
+        `INSERT INTO "Pool" (id, name, "listenPort", "hashKey", "healthCheck", "outlierDetection", timeouts, retries, stickiness, "updatedAt") VALUES ('p1', 'web', 8080, '{}', '{}', '{}', '{}', '{}', '{}', now())`,
+      );
       const rows = [
         ['r1', 'exploit', true, legacy.exploit],
         ['r2', 'hook', true, legacy.hook],
         ['r3', 'cluster', false, legacy.cluster],
       ] as const;
       for (const [id, rule, enabled, provider] of rows) {
-        await sql(url, `INSERT INTO "ScalingRule" (id, "poolId", name, enabled, metric, config, version, "updatedAt") VALUES ($1, 'p1', $2, $3, 'p95_latency_ms', $4, 3, now())`, [id, rule, enabled, JSON.stringify({ name: rule, enabled, ...settings, provider })]);
+        await sql(url, `INSERT INTO "ScalingRule" (id, "poolId", name, enabled, metric, config, version, "updatedAt") VALUES ($1, 'p1', $2, $3, 'p95_latency_ms', $4, 3, now())`, [
+          id,
+          rule,
+          enabled,
+          JSON.stringify({ name: rule, enabled, ...settings, provider }),
+        ]);
       }
 
       expect(await db.migrate()).toContain(PROFILES_MIGRATION);

@@ -132,11 +132,7 @@ export async function openSchemaEngine(url: string, schema?: { path: string; con
   };
   const debug = dbEnv.debugMigrations ? (m: string) => console.error(m) : () => {};
   const Engine = (bg as unknown as { SchemaEngine: typeof SchemaEngine }).SchemaEngine;
-  const engine = await Engine.new(
-    { datamodels: schema ? [[schema.path, schema.content]] : undefined },
-    debug,
-    bindMigrationAwareSqlAdapterFactory(factory),
-  );
+  const engine = await Engine.new({ datamodels: schema ? [[schema.path, schema.content]] : undefined }, debug, bindMigrationAwareSqlAdapterFactory(factory));
   return {
     engine,
     async close() {

@@ -73,13 +73,23 @@ export default function ListenerPage() {
       <section className="card">
         <div className="row">
           <h1>
-            {l.name} <span className="muted mono">{l.protocol}://{l.address}:{l.port}</span>
+            {l.name}{' '}
+            <span className="muted mono">
+              {l.protocol}://{l.address}:{l.port}
+            </span>
           </h1>
-          <ConfirmButton label="Delete listener" confirmLabel={`Delete ${l.name} and its routes`} disabled={!canWrite} onConfirm={() => removeListener.mutate({ id: l.id, expectedVersion: l.version })} />
+          <ConfirmButton
+            label="Delete listener"
+            confirmLabel={`Delete ${l.name} and its routes`}
+            disabled={!canWrite}
+            onConfirm={() => removeListener.mutate({ id: l.id, expectedVersion: l.version })}
+          />
         </div>
         {l.poolId && <p className="muted">Made with pool {poolName(l.poolId)} in one step: it follows that pool&apos;s port and goes with it.</p>}
         <h2>Routes in match order</h2>
-        <p className="muted">The data plane tries these top to bottom and takes the first that matches: priority first, then exact hosts before wildcards, exact and longer paths before shorter, more conditions first.</p>
+        <p className="muted">
+          The data plane tries these top to bottom and takes the first that matches: priority first, then exact hosts before wildcards, exact and longer paths before shorter, more conditions first.
+        </p>
         {l.order.length === 0 ? (
           <p className="muted">No routes: every request gets 404.</p>
         ) : (
@@ -109,7 +119,13 @@ export default function ListenerPage() {
                       <button type="button" className="link" disabled={!canWrite} onClick={() => setEditing(r.id)}>
                         Edit
                       </button>
-                      <ConfirmButton label="Delete" confirmLabel={`Delete route ${r.name}`} className="link" disabled={!canWrite} onConfirm={() => remove.mutate({ listener: l.id, id: r.id, expectedVersion: r.version })} />
+                      <ConfirmButton
+                        label="Delete"
+                        confirmLabel={`Delete route ${r.name}`}
+                        className="link"
+                        disabled={!canWrite}
+                        onConfirm={() => remove.mutate({ listener: l.id, id: r.id, expectedVersion: r.version })}
+                      />
                     </td>
                   </tr>
                 );
@@ -140,4 +156,3 @@ export default function ListenerPage() {
     </div>
   );
 }
-

@@ -74,7 +74,11 @@ export default function PoolPage() {
       <section className="card">
         <h2>Live requests</h2>
         {/* Client addresses and paths: operators and admins only (the tail.watch procedure says the same). */}
-        {canWrite ? <LiveTail poolId={p.id} backends={p.backends.map((b) => `${b.host}:${b.port}`)} /> : <p className="muted">The live request tail is for operators and admins (it shows client addresses and paths).</p>}
+        {canWrite ? (
+          <LiveTail poolId={p.id} backends={p.backends.map((b) => `${b.host}:${b.port}`)} />
+        ) : (
+          <p className="muted">The live request tail is for operators and admins (it shows client addresses and paths).</p>
+        )}
       </section>
       <section className="card">
         <h2>Configuration</h2>

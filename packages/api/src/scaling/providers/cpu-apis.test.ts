@@ -10,13 +10,20 @@ describe('cpu_percent from the providers’ APIs', () => {
     const usage: Record<string, number> = { c1: 900_000, c2: 100_000 };
     const engine = await startFakeApi((req, res) => {
       const u = new URL(req.url, 'http://docker');
-      if (u.pathname === '/v1.43/containers/json') return json(res, 200, [{ Id: 'c1', Created: 1, State: 'running' }, { Id: 'c2', Created: 2, State: 'running' }]);
+      if (u.pathname === '/v1.43/containers/json')
+        return json(res, 200, [
+          { Id: 'c1', Created: 1, State: 'running' },
+          { Id: 'c2', Created: 2, State: 'running' },
+        ]);
       const inspect = /^\/v1.43\/containers\/(c\d)\/json$/.exec(u.pathname);
       if (inspect) return json(res, 200, { Id: inspect[1], NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '32001' }] } } });
       const stats = /^\/v1.43\/containers\/(c\d)\/stats$/.exec(u.pathname);
       if (stats && u.searchParams.get('stream') === 'false') {
         // 2 CPUs; the host's CPU time moved by 1 000 000 between the Engine's two samples.
-        return json(res, 200, { cpu_stats: { cpu_usage: { total_usage: 5_000_000 + usage[stats[1]!]! }, system_cpu_usage: 11_000_000, online_cpus: 2 }, precpu_stats: { cpu_usage: { total_usage: 5_000_000 }, system_cpu_usage: 10_000_000 } });
+        return json(res, 200, {
+          cpu_stats: { cpu_usage: { total_usage: 5_000_000 + usage[stats[1]!]! }, system_cpu_usage: 11_000_000, online_cpus: 2 },
+          precpu_stats: { cpu_usage: { total_usage: 5_000_000 }, system_cpu_usage: 10_000_000 },
+        });
       }
       json(res, 404, { message: `unknown ${req.method} ${u.pathname}${u.search}` });
     });
@@ -35,14 +42,34 @@ describe('cpu_percent from the providers’ APIs', () => {
       if (req.headers.authorization !== 'Bearer tok') return json(res, 401, { kind: 'Status', message: 'Unauthorized' });
       const u = new URL(req.url, 'http://k8s');
       if (u.pathname === '/apis/apps/v1/namespaces/shop/deployments/web') {
-        return json(res, 200, { kind: 'Deployment', spec: { replicas: 2, selector: { matchLabels: { app: 'web', tier: 'front' } }, template: { spec: { containers: [{ resources: { requests: { cpu: '200m' } } }, { resources: { requests: { cpu: '300m' } } }] } } }, status: { readyReplicas: 2 } });
+        return json(res, 200, {
+          kind: 'Deployment',
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: { app: 'web', tier: 'front' } },
+            template: { spec: { containers: [{ resources: { requests: { cpu: '200m' } } }, { resources: { requests: { cpu: '300m' } } }] } },
+          },
+          status: { readyReplicas: 2 },
+        });
       }
       if (u.pathname === '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods' && u.searchParams.get('labelSelector') === 'app=web,tier=front') {
         return json(res, 200, {
           kind: 'PodMetricsList',
           items: [
-            { metadata: { name: 'web-1' }, containers: [{ name: 'app', usage: { cpu: '400m', memory: '10Mi' } }, { name: 'side', usage: { cpu: '100000000n' } }] },
-            { metadata: { name: 'web-2' }, containers: [{ name: 'app', usage: { cpu: '50m' } }, { name: 'side', usage: { cpu: '0' } }] },
+            {
+              metadata: { name: 'web-1' },
+              containers: [
+                { name: 'app', usage: { cpu: '400m', memory: '10Mi' } },
+                { name: 'side', usage: { cpu: '100000000n' } },
+              ],
+            },
+            {
+              metadata: { name: 'web-2' },
+              containers: [
+                { name: 'app', usage: { cpu: '50m' } },
+                { name: 'side', usage: { cpu: '0' } },
+              ],
+            },
           ],
         });
       }

@@ -27,7 +27,10 @@ describe('CPU readings', () => {
   });
 
   it('computes docker stats CPU like `docker stats`', () => {
-    const stats = { cpu_stats: { cpu_usage: { total_usage: 3_000_000 }, system_cpu_usage: 20_000_000, online_cpus: 4 }, precpu_stats: { cpu_usage: { total_usage: 1_000_000 }, system_cpu_usage: 10_000_000 } };
+    const stats = {
+      cpu_stats: { cpu_usage: { total_usage: 3_000_000 }, system_cpu_usage: 20_000_000, online_cpus: 4 },
+      precpu_stats: { cpu_usage: { total_usage: 1_000_000 }, system_cpu_usage: 10_000_000 },
+    };
     expect(dockerCpuPercent(stats)).toBeCloseTo(80);
     // The first read after a container starts has no previous sample.
     expect(dockerCpuPercent({ cpu_stats: stats.cpu_stats, precpu_stats: {} })).toBeNull();

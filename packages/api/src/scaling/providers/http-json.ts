@@ -31,9 +31,7 @@ export function httpJson(opts: HttpJsonOptions): Promise<HttpJsonResult> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
     const req = send(
-      target
-        ? { ...target, method: opts.method, headers, host: 'docker' }
-        : { hostname: url!.hostname, port: url!.port, path: `${url!.pathname}${url!.search}`, method: opts.method, headers },
+      target ? { ...target, method: opts.method, headers, host: 'docker' } : { hostname: url!.hostname, port: url!.port, path: `${url!.pathname}${url!.search}`, method: opts.method, headers },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

@@ -77,9 +77,15 @@ export class KubernetesProvider implements ScalingProvider {
     const labels = body.spec?.selector?.matchLabels ?? {};
     if (!Object.keys(labels).length) throw new Error(`deployment ${this.config.namespace}/${this.config.deployment} has no matchLabels selector to find its pods by`);
     const requested = (body.spec?.template?.spec?.containers ?? []).reduce((sum, c) => sum + (parseCpuQuantity(c.resources?.requests?.cpu ?? '') ?? 0), 0);
-    const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const base = this.config.apiUrl.replace(/\/+$/, '');
-    const metrics = await httpJson({ method: 'GET', url: `${base}/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.config.namespace)}/pods?labelSelector=${encodeURIComponent(selector)}`, headers: this.headers() });
+    const metrics = await httpJson({
+      method: 'GET',
+      url: `${base}/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.config.namespace)}/pods?labelSelector=${encodeURIComponent(selector)}`,
+      headers: this.headers(),
+    });
     expectStatus(metrics, [200], `read pod metrics of ${this.config.namespace}/${this.config.deployment}`);
     const pods = (metrics.json as PodMetricsList).items ?? [];
     const percents = pods.map((p) => {

@@ -11,7 +11,10 @@ export function parseProcStat(line: string): { pgrp: number; cpuMs: number } | n
   const close = line.lastIndexOf(')');
   if (close < 0) return null;
   // After ')': state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9) minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15)
-  const f = line.slice(close + 2).trim().split(/\s+/);
+  const f = line
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const pgrp = Number(f[2]);
   const utime = Number(f[11]);
   const stime = Number(f[12]);

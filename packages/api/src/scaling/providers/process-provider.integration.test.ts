@@ -103,7 +103,14 @@ describe('process provider', () => {
     const start = await freePort();
     const hostile = `x; touch ${dir}/pwned-semicolon $(touch ${dir}/pwned-subshell) \`touch ${dir}/pwned-backtick\` {port}`;
     const p = new ProcessProvider({
-      spec: { argv: [process.execPath, script, path.join(dir, 'out'), '{port}', '--label={label}', '{label}'], cwd: dir, env: { GREETING: 'hi' }, host: '127.0.0.1', portRangeStart: start, portRangeEnd: start + 20 },
+      spec: {
+        argv: [process.execPath, script, path.join(dir, 'out'), '{port}', '--label={label}', '{label}'],
+        cwd: dir,
+        env: { GREETING: 'hi' },
+        host: '127.0.0.1',
+        portRangeStart: start,
+        portRangeEnd: start + 20,
+      },
       params: { label: hostile },
     });
     try {

@@ -136,7 +136,12 @@ export class ProcessProvider implements ScalingProvider {
 
   async stopInstances(ids: string[]): Promise<void> {
     this.adopt();
-    await Promise.all(ids.map((id) => this.running.get(id)).filter((r): r is Running => !!r).map((r) => this.stop(r)));
+    await Promise.all(
+      ids
+        .map((id) => this.running.get(id))
+        .filter((r): r is Running => !!r)
+        .map((r) => this.stop(r)),
+    );
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {

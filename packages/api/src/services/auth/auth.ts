@@ -36,12 +36,7 @@ let dummyHash: Promise<string> | undefined;
  * Throttled per account and per client address (login-throttle.ts); an unknown account is
  * checked, counted and timed exactly like a wrong password.
  */
-export async function login(
-  prisma: PrismaClient,
-  email: string,
-  password: string,
-  clientAddress?: string,
-): Promise<{ user: UserSummary; session: { token: string; expiresAt: Date } }> {
+export async function login(prisma: PrismaClient, email: string, password: string, clientAddress?: string): Promise<{ user: UserSummary; session: { token: string; expiresAt: Date } }> {
   await assertLoginAllowed(prisma, email, clientAddress);
   const user = await prisma.user.findUnique({ where: { email } });
   const valid = await verifyPassword(password, user?.passwordHash ?? (await (dummyHash ??= hashPassword('not a password'))));

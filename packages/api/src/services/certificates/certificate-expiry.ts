@@ -13,7 +13,10 @@ const CHECK_EVERY_MS = 15 * 60_000;
  */
 export async function recordCertificateExpiry(prisma: PrismaClient, now: Date): Promise<number> {
   const soon = new Date(now.getTime() + CERTIFICATE_EXPIRY_NOTICE_DAYS * DAY_MS);
-  const due = await prisma.certificate.findMany({ where: { notAfter: { lte: soon } }, select: { id: true, name: true, version: true, notAfter: true, names: true, expiringNoticeVersion: true, expiredNoticeVersion: true } });
+  const due = await prisma.certificate.findMany({
+    where: { notAfter: { lte: soon } },
+    select: { id: true, name: true, version: true, notAfter: true, names: true, expiringNoticeVersion: true, expiredNoticeVersion: true },
+  });
   let recorded = 0;
   for (const c of due) {
     const expired = c.notAfter.getTime() <= now.getTime();
@@ -27,7 +30,9 @@ export async function recordCertificateExpiry(prisma: PrismaClient, now: Date): 
       const field = expired ? 'expiredNoticeVersion' : 'expiringNoticeVersion';
       const res = await tx.certificate.updateMany({ where: { id: c.id, version: c.version, OR: [{ [field]: null }, { [field]: { not: c.version } }] }, data: { [field]: c.version } });
       if (res.count === 0) return false;
-      await tx.event.create({ data: { kind: 'certificate_expiry', severity: expired ? 'error' : 'warning', message, data: { certificateId: c.id, version: c.version, notAfter: c.notAfter.toISOString(), expired } } });
+      await tx.event.create({
+        data: { kind: 'certificate_expiry', severity: expired ? 'error' : 'warning', message, data: { certificateId: c.id, version: c.version, notAfter: c.notAfter.toISOString(), expired } },
+      });
       return true;
     });
     if (claimed) recorded++;

@@ -42,13 +42,21 @@ afterAll(async () => {
 });
 
 async function call(who: keyof typeof tokens, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }> {
-  const res = await fetch(`${rest.base}${path}`, { method, headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${rest.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
 /** The base64 body of a PEM key: what must never appear in any answer. */
-const keyBody = (leaf: TestLeaf) => leaf.key.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+const keyBody = (leaf: TestLeaf) =>
+  leaf.key
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
 const leaks = (text: string, ...leaves: TestLeaf[]) => text.includes('PRIVATE KEY') || leaves.some((l) => keyBody(l).slice(0, 40).length > 0 && text.includes(keyBody(l).slice(0, 40)));
 
 describe('certificates', () => {
@@ -94,7 +102,7 @@ describe('certificates', () => {
     await bad({ chain: rsa.chain + rsa.key, key: rsa.key }, 'chain', /chain holds a private key/);
     await bad({ chain: rsa.chain, key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, 'key', /not a parseable private key/);
     await bad({ chain: rsa.chain, key: 'hello' }, 'key', /not PEM text/);
-    expect((await api.db.prisma.certificate.count({ where: { name: 'bad' } }))).toBe(0);
+    expect(await api.db.prisma.certificate.count({ where: { name: 'bad' } })).toBe(0);
   });
 
   it('revisions carry the public chain, never the key; the link attaches the key for https listeners, and a rotation bumps the version', async () => {
@@ -107,7 +115,22 @@ describe('certificates', () => {
     const current = (await getCurrentSnapshot(api.db.prisma))!;
     const app = current.certificates!.find((c) => c.name === 'app')!;
     expect(app).toMatchObject({ version: 1, names: ['app.example.com', '*.app.example.com'] });
-    const https: TConfigSnapshot = { ...current, listeners: [{ id: 'edge', name: 'edge', address: '127.0.0.1', port: 8443, protocol: 'https', http: { headTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, trustedProxies: [] }, idleMs: 60_000, tls: { certificateIds: [app.id], http2: false, minVersion: 'TLSv1.2' }, routes: [] }] };
+    const https: TConfigSnapshot = {
+      ...current,
+      listeners: [
+        {
+          id: 'edge',
+          name: 'edge',
+          address: '127.0.0.1',
+          port: 8443,
+          protocol: 'https',
+          http: { headTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, trustedProxies: [] },
+          idleMs: 60_000,
+          tls: { certificateIds: [app.id], http2: false, minVersion: 'TLSv1.2' },
+          routes: [],
+        },
+      ],
+    };
     // Only the certificates an https listener names travel, and only over the link.
     expect((await withSecrets(api.db.prisma, current)).secrets).toBeUndefined();
     const sent = await withSecrets(api.db.prisma, https);
@@ -134,8 +157,26 @@ describe('certificates', () => {
     const current = (await getCurrentSnapshot(api.db.prisma))!;
     // A listener that serves it (listeners get tables of their own on another branch; a revision is what data planes run).
     const version = current.version + 1;
-    const withListener = { ...current, version, listeners: [{ id: 'edge', name: 'edge', address: '127.0.0.1', port: 8443, protocol: 'https', http: { headTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, trustedProxies: [] }, idleMs: 60_000, tls: { certificateIds: [cert.id], http2: false, minVersion: 'TLSv1.2' }, routes: [] }] };
-    await api.db.prisma.configRevision.create({ data: { version, hash: `${current.hash}-edge`, snapshot: withListener as unknown as Prisma.InputJsonValue, author: 'test', message: 'an https listener' } });
+    const withListener = {
+      ...current,
+      version,
+      listeners: [
+        {
+          id: 'edge',
+          name: 'edge',
+          address: '127.0.0.1',
+          port: 8443,
+          protocol: 'https',
+          http: { headTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, trustedProxies: [] },
+          idleMs: 60_000,
+          tls: { certificateIds: [cert.id], http2: false, minVersion: 'TLSv1.2' },
+          routes: [],
+        },
+      ],
+    };
+    await api.db.prisma.configRevision.create({
+      data: { version, hash: `${current.hash}-edge`, snapshot: withListener as unknown as Prisma.InputJsonValue, author: 'test', message: 'an https listener' },
+    });
     expect((await call('viewer', 'GET', '/certificates/api')).json.usedBy).toEqual(['edge']);
     const refused = await call('admin', 'DELETE', `/certificates/${cert.id}?expectedVersion=${cert.version}`);
     expect(refused.status).toBe(409);
@@ -185,7 +226,10 @@ describe('certificates', () => {
         expect(leaks(text, ecdsa, other)).toBe(false);
         return { code, text };
       };
-      expect(await run('admin', 'certs', 'upload', 'cli', ...files(ecdsa, 'a'))).toMatchObject({ code: 0, text: expect.stringMatching(/uploaded certificate cli for api.example.com \(ec P-256, expires .* \(29 days\)\)/) });
+      expect(await run('admin', 'certs', 'upload', 'cli', ...files(ecdsa, 'a'))).toMatchObject({
+        code: 0,
+        text: expect.stringMatching(/uploaded certificate cli for api.example.com \(ec P-256, expires .* \(29 days\)\)/),
+      });
       expect((await run('operator', 'certs', 'upload', 'cli2', ...files(ecdsa, 'a'))).code).toBe(1);
       expect((await run('admin', 'certs', 'upload', 'cli3', '--cert', path.join(dir, 'missing.pem'), '--key', path.join(dir, 'a.key'))).code).toBe(2);
       expect((await run('viewer', 'certs', 'list')).text).toMatch(/cli\s+api.example.com\s+ec P-256\s+\S+ \(29 days\)\s+1\s+-/);

@@ -63,8 +63,22 @@ export async function uploadCertificate(prisma: PrismaClient, opts: { actor: Pic
   const id = randomUUID();
   const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(id));
   const { result } = await commitChange(prisma, { actor: opts.actor, message: `upload certificate ${opts.input.name} (${parsed.names.join(', ')})` }, async (tx) => {
-    if (await tx.certificate.findUnique({ where: { name: opts.input.name } })) throw AppError.field('name', `a certificate named ${opts.input.name} exists already; rotate it, or pick another name`, 'CONFLICT');
-    return tx.certificate.create({ data: { id, name: opts.input.name, chainPem: parsed.chain, keySealed, names: parsed.names, notBefore: parsed.notBefore, notAfter: parsed.notAfter, fingerprint: parsed.fingerprint, keyType: parsed.keyType, issuer: parsed.issuer } });
+    if (await tx.certificate.findUnique({ where: { name: opts.input.name } }))
+      throw AppError.field('name', `a certificate named ${opts.input.name} exists already; rotate it, or pick another name`, 'CONFLICT');
+    return tx.certificate.create({
+      data: {
+        id,
+        name: opts.input.name,
+        chainPem: parsed.chain,
+        keySealed,
+        names: parsed.names,
+        notBefore: parsed.notBefore,
+        notAfter: parsed.notAfter,
+        fingerprint: parsed.fingerprint,
+        keyType: parsed.keyType,
+        issuer: parsed.issuer,
+      },
+    });
   });
   return toRecord(result, []);
 }
@@ -77,11 +91,24 @@ export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pic
   const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
   const current = await findRow(prisma, opts.input.id);
   const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(current.id));
-  const { result } = await commitChange(prisma, { actor: opts.actor, message: `rotate certificate ${current.name} (${parsed.names.join(', ')}, until ${parsed.notAfter.toISOString().slice(0, 10)})` }, (tx) =>
-    tx.certificate.update({
-      where: { id: current.id },
-      data: { chainPem: parsed.chain, keySealed, names: parsed.names, notBefore: parsed.notBefore, notAfter: parsed.notAfter, fingerprint: parsed.fingerprint, keyType: parsed.keyType, issuer: parsed.issuer, version: { increment: 1 } },
-    }),
+  const { result } = await commitChange(
+    prisma,
+    { actor: opts.actor, message: `rotate certificate ${current.name} (${parsed.names.join(', ')}, until ${parsed.notAfter.toISOString().slice(0, 10)})` },
+    (tx) =>
+      tx.certificate.update({
+        where: { id: current.id },
+        data: {
+          chainPem: parsed.chain,
+          keySealed,
+          names: parsed.names,
+          notBefore: parsed.notBefore,
+          notAfter: parsed.notAfter,
+          fingerprint: parsed.fingerprint,
+          keyType: parsed.keyType,
+          issuer: parsed.issuer,
+          version: { increment: 1 },
+        },
+      }),
   );
   return toRecord(result, listenersUsing(await getCurrentSnapshot(prisma), result.id));
 }
@@ -92,7 +119,8 @@ export async function deleteCertificate(prisma: PrismaClient, opts: { actor: Pic
   await commitChange(prisma, { actor: opts.actor, message: `delete certificate ${row.name}` }, async (tx) => {
     // Read under the revision lock: no listener can start using it between this check and the delete.
     const users = listenersUsing(await getCurrentSnapshot(tx as PrismaClient), row.id);
-    if (users.length) throw AppError.field('id', `certificate ${row.name} is served by listener${users.length > 1 ? 's' : ''} ${users.join(', ')}: take it off ${users.length > 1 ? 'them' : 'it'} first`, 'CONFLICT');
+    if (users.length)
+      throw AppError.field('id', `certificate ${row.name} is served by listener${users.length > 1 ? 's' : ''} ${users.join(', ')}: take it off ${users.length > 1 ? 'them' : 'it'} first`, 'CONFLICT');
     const res = await tx.certificate.deleteMany({ where: { id: row.id, version: opts.input.expectedVersion } });
     if (res.count === 0) throw new AppError('PRECONDITION_FAILED', `certificate ${row.name} changed since you read it (now version ${row.version}); reload and try again`);
   });

@@ -121,7 +121,10 @@ describe('database credentials', () => {
     const credential = (await as('admin', 'GET', '/credentials/pg-check')).json as { id: string; version: number };
     const ports = { primary: await freePort(), replicas: await freePort() };
     const poolIds: Record<string, string> = {};
-    for (const [name, role] of [['primary', 'primary'], ['replicas', 'replica']] as const) {
+    for (const [name, role] of [
+      ['primary', 'primary'],
+      ['replicas', 'replica'],
+    ] as const) {
       const created = await as('operator', 'POST', '/pools', {
         name,
         protocol: 'tcp',
@@ -134,8 +137,12 @@ describe('database credentials', () => {
       for (const server of [pair.primary, pair.replica]) expect((await as('operator', 'POST', `/pools/${created.json.id}/backends`, { host: '127.0.0.1', port: server.port })).status).toBe(200);
     }
     const dataplane = await sys.startDataplane('db-edge');
-    const stateDir = (dataplane.spawnargs[dataplane.spawnargs.indexOf('--state-dir') + 1])!;
-    await eventually(async () => (await psqlAsync(ports.primary, 'select pg_is_in_recovery()')) === 'f' && (await psqlAsync(ports.replicas, 'select pg_is_in_recovery()')) === 't', 90_000, 'the pools routing to their servers');
+    const stateDir = dataplane.spawnargs[dataplane.spawnargs.indexOf('--state-dir') + 1]!;
+    await eventually(
+      async () => (await psqlAsync(ports.primary, 'select pg_is_in_recovery()')) === 'f' && (await psqlAsync(ports.replicas, 'select pg_is_in_recovery()')) === 't',
+      90_000,
+      'the pools routing to their servers',
+    );
     // Reads through the replicas pool, writes through the primary pool.
     expect(await psqlAsync(ports.primary, 'create table t (x int); insert into t values (1); select count(*) from t')).toBe('1');
     expect(await psqlAsync(ports.replicas, 'insert into t values (2)')).toMatch(/read-only transaction/);

@@ -36,7 +36,10 @@ async function findRow(prisma: PrismaClient, idOrName: string): Promise<Database
 
 export async function listDatabaseCredentials(prisma: PrismaClient): Promise<TDatabaseCredentialRecord[]> {
   const rows = await prisma.databaseCredential.findMany({ orderBy: { name: 'asc' } });
-  const users = await usersOf(prisma, rows.map((r) => r.id));
+  const users = await usersOf(
+    prisma,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toRecord(r, users.get(r.id) ?? []));
 }
 

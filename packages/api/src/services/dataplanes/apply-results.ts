@@ -32,7 +32,13 @@ export async function recordApplyResult(prisma: PrismaClient, r: ApplyResult): P
   const known = new Set((await prisma.pool.findMany({ where: { id: { in: reasons.map((x) => x.poolId) } }, select: { id: true } })).map((p) => p.id));
   const forPools = reasons.filter((x) => known.has(x.poolId));
   if (forPools.length === 0) {
-    await recordEvent(prisma, { kind: 'snapshot_refused', severity: 'error', dataplaneId: r.dataplaneId, message: `data plane ${r.dataplaneName} refused revision ${r.version}: ${r.error ?? 'refused'}`, data: { version: r.version } });
+    await recordEvent(prisma, {
+      kind: 'snapshot_refused',
+      severity: 'error',
+      dataplaneId: r.dataplaneId,
+      message: `data plane ${r.dataplaneName} refused revision ${r.version}: ${r.error ?? 'refused'}`,
+      data: { version: r.version },
+    });
     return;
   }
   for (const x of forPools) {

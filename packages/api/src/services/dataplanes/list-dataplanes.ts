@@ -40,6 +40,11 @@ export async function listDataplanes(prisma: PrismaClient): Promise<DataplaneSum
     appliedConfigVersion: d.appliedConfigVersion,
     lag: d.appliedConfigVersion === null ? null : Math.max(0, (latest?.version ?? 0) - d.appliedConfigVersion),
     lastError: d.lastError,
-    refusedPools: d.refusedConfigVersion !== null && d.refusedConfigVersion === d.appliedConfigVersion ? ZRefusedPool.array().catch([]).parse(d.refusedPools ?? []) : [],
+    refusedPools:
+      d.refusedConfigVersion !== null && d.refusedConfigVersion === d.appliedConfigVersion
+        ? ZRefusedPool.array()
+            .catch([])
+            .parse(d.refusedPools ?? [])
+        : [],
   }));
 }

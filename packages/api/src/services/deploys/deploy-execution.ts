@@ -77,7 +77,7 @@ export class DeployExecution {
     if (now - this.lastAbortCheck > ABORT_CHECK_MS) {
       this.lastAbortCheck = now;
       const abort = await this.prisma.deployStep.findFirst({ where: { deployId: this.deployId, name: 'abort' } });
-      if (abort) throw new StopRun(((abort.detail as { message?: string } | null)?.message ?? 'aborted'), 'aborted');
+      if (abort) throw new StopRun((abort.detail as { message?: string } | null)?.message ?? 'aborted', 'aborted');
     }
   }
 
@@ -164,7 +164,14 @@ export class DeployExecution {
       if (canary) for (const o of this.olds) await patchBackend(this.prisma, this.actor, o.id, { weight: weights.get(o.id)! }, reason);
       for (const [i, b] of this.spec.backends.entries()) {
         const weight = canary || this.spec.strategy === 'canary' ? weights.get(`new-${i}`)! : b.weight;
-        await addBackend(this.prisma, this.actor, this.poolId, { host: b.host, port: b.port, weight, backup: false, maxConnections: 0, adminState: 'active', versionLabel: this.spec.version }, managedTag(this.deployId), reason);
+        await addBackend(
+          this.prisma,
+          this.actor,
+          this.poolId,
+          { host: b.host, port: b.port, weight, backup: false, maxConnections: 0, adminState: 'active', versionLabel: this.spec.version },
+          managedTag(this.deployId),
+          reason,
+        );
         await this.checkpoint();
       }
       news = await this.news();
@@ -217,14 +224,23 @@ export class DeployExecution {
     const failing = probes.filter((p) => !p.ok);
     if (failing.length) problems.push(`health check fails on ${failing.map((p) => `${p.address} (${p.detail})`).join(', ')}`);
     if (stats.unhealthy.length) problems.push(`data planes report ${stats.unhealthy.length} new backend(s) unhealthy or ejected`);
-    if (stats.errorRate > this.spec.maxErrorRate) problems.push(`error rate ${(stats.errorRate * 100).toFixed(1)}% (${stats.failures} of ${stats.requests}) is above ${(this.spec.maxErrorRate * 100).toFixed(1)}%`);
+    if (stats.errorRate > this.spec.maxErrorRate)
+      problems.push(`error rate ${(stats.errorRate * 100).toFixed(1)}% (${stats.failures} of ${stats.requests}) is above ${(this.spec.maxErrorRate * 100).toFixed(1)}%`);
     if (stats.requests < this.spec.minRequests) {
       problems.push(
         `no traffic to judge: version ${this.spec.version} answered ${stats.requests} of the ${this.spec.minRequests} request(s) a gate needs in ${Math.round(since())} s` +
           `${stats.observed ? '' : ' (no data plane reports stats for it)'}; send traffic, or set minRequests 0 to gate on health checks alone`,
       );
     }
-    const data = { requests: stats.requests, failures: stats.failures, errorRate: stats.errorRate, maxErrorRate: this.spec.maxErrorRate, minRequests: this.spec.minRequests, observed: stats.observed, probes };
+    const data = {
+      requests: stats.requests,
+      failures: stats.failures,
+      errorRate: stats.errorRate,
+      maxErrorRate: this.spec.maxErrorRate,
+      minRequests: this.spec.minRequests,
+      observed: stats.observed,
+      probes,
+    };
     if (problems.length) {
       const message = problems.join('; ');
       await this.step({ name: `gate ${label}`, status: 'failed', message, data });
@@ -244,7 +260,11 @@ export class DeployExecution {
     // Done early when the old backends have had nothing in flight for two seconds.
     while (Date.now() - started < timeout) {
       await this.pause(Math.min(500, timeout - (Date.now() - started)));
-      const old = statsOf(this.poolId, this.olds.map((o) => o.id), 2);
+      const old = statsOf(
+        this.poolId,
+        this.olds.map((o) => o.id),
+        2,
+      );
       if (Date.now() - started >= 2000 && old.observed && old.requests === 0 && old.activeConnections === 0) break;
     }
     await this.step({ name: 'drain', status: 'done', message: `drained ${this.olds.map((o) => o.address).join(', ') || 'nothing'} for ${Date.now() - started} ms` });

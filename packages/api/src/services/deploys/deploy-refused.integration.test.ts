@@ -46,10 +46,14 @@ describe('a pool whose listener cannot bind', () => {
 
     await eventually(async () => new Set(await bodiesFrom(otherPort, 6)).size === 2, 30_000, 'pool other serving o1 and o2');
     const shop = (await sys.call('GET', '/pools/shop')).json as { id: string };
-    const row = await eventually(async () => {
-      const d = await sys.db.prisma.dataplane.findFirst({ where: { name: 'edge-1' } });
-      return d?.refusedPools ? d : undefined;
-    }, 30_000, 'the partial ack recorded');
+    const row = await eventually(
+      async () => {
+        const d = await sys.db.prisma.dataplane.findFirst({ where: { name: 'edge-1' } });
+        return d?.refusedPools ? d : undefined;
+      },
+      30_000,
+      'the partial ack recorded',
+    );
     expect(row.refusedPools).toEqual([expect.objectContaining({ poolId: shop.id, pool: 'shop', keptPrevious: false })]);
     expect(row.lastError).toMatch(new RegExp(`pool shop \\(down\\): listener shop: cannot listen on 127.0.0.1:${heldPort}: EADDRINUSE`));
     const latest = await sys.db.prisma.configRevision.findFirst({ orderBy: { version: 'desc' } });
@@ -67,10 +71,14 @@ describe('a pool whose listener cannot bind', () => {
     const v2 = await sys.startBackend('v2');
     const started = await sys.call('POST', '/pools/shop/deploys', { version: 'v2', backends: [{ host: '127.0.0.1', port: v2.port }], strategy: 'bluegreen', stepPauseMs: 500, drainTimeoutMs: 2000 });
     expect(started.status).toBe(200);
-    const final = await eventually(async () => {
-      const d = (await sys.call('GET', `/deploys/${started.json.id}`)).json as { status: string; error: string | null; steps: { name: string; status: string }[] };
-      return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
-    }, 90_000, 'the deploy to end');
+    const final = await eventually(
+      async () => {
+        const d = (await sys.call('GET', `/deploys/${started.json.id}`)).json as { status: string; error: string | null; steps: { name: string; status: string }[] };
+        return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
+      },
+      90_000,
+      'the deploy to end',
+    );
     expect(final.status).toBe('rolled_back');
     expect(final.error).toMatch(/refused by data plane edge-1 .*pool shop/);
     expect(final.steps.find((s) => s.name === 'switch')).toMatchObject({ status: 'failed' });

@@ -61,7 +61,9 @@ export class DeployRunner {
       .then(({ strategy }) => work(strategy === 'rolling' ? new RollingExecution(this.prisma, id, hooks) : new DeployExecution(this.prisma, id, hooks)))
       .catch(async (err) => {
         this.log(`deploy ${id} crashed: ${err instanceof Error ? err.stack : String(err)}`);
-        await this.prisma.deploy.update({ where: { id }, data: { status: 'failed', error: `internal error: ${err instanceof Error ? err.message : String(err)}`, finishedAt: new Date() } }).catch(() => {});
+        await this.prisma.deploy
+          .update({ where: { id }, data: { status: 'failed', error: `internal error: ${err instanceof Error ? err.message : String(err)}`, finishedAt: new Date() } })
+          .catch(() => {});
       })
       .finally(() => this.active.delete(id));
     this.active.set(id, run);

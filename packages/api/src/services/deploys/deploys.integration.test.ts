@@ -41,10 +41,14 @@ async function withVersion(name: string) {
 }
 
 async function waitDeploy(id: string) {
-  return eventually(async () => {
-    const d = (await sys.call('GET', `/deploys/${id}`)).json as { status: string };
-    return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
-  }, 90_000, `deploy ${id} to end`);
+  return eventually(
+    async () => {
+      const d = (await sys.call('GET', `/deploys/${id}`)).json as { status: string };
+      return ['succeeded', 'failed', 'aborted', 'rolled_back'].includes(d.status) ? d : undefined;
+    },
+    90_000,
+    `deploy ${id} to end`,
+  );
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later (each fulcrumctl run
@@ -81,7 +85,9 @@ describe('deploys through the REST API with a data plane and traffic', { timeout
     expect(final.status).toBe('succeeded');
     // Every step is recorded before the status says it is over (a CI reading `succeeded` sees `done`).
     expect(final.steps.every((s) => s.createdAt <= final.finishedAt)).toBe(true);
-    expect(final.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['plan', 'healthy', 'shift 20%', 'gate 20%', 'shift 60%', 'gate 60%', 'shift 100%', 'gate 100%', 'drain', 'remove old', 'done']));
+    expect(final.steps.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['plan', 'healthy', 'shift 20%', 'gate 20%', 'shift 60%', 'gate 60%', 'shift 100%', 'gate 100%', 'drain', 'remove old', 'done']),
+    );
     expect(tally.failed).toBe(0);
     expect(tally.bodies.v1).toBeGreaterThan(0);
     expect(tally.bodies.v2).toBeGreaterThan(0);
@@ -137,10 +143,32 @@ describe('deploys through the REST API with a data plane and traffic', { timeout
     await withVersion('v3');
     const v4 = await sys.startBackend('v4');
     const traffic = driveTraffic(listenPort);
-    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', pool, '--version', 'v4', '--backend', `127.0.0.1:${v4.port}`, '--strategy', 'bluegreen', '--pause', '1s', '--drain-timeout', '2s', '--wait', '--interval', '200ms'], {
-      FULCRUM_URL: sys.url,
-      FULCRUM_TOKEN: sys.operatorToken,
-    });
+    const res = await sys.run(
+      [
+        FULCRUMCTL,
+        'deploy',
+        'start',
+        '--pool',
+        pool,
+        '--version',
+        'v4',
+        '--backend',
+        `127.0.0.1:${v4.port}`,
+        '--strategy',
+        'bluegreen',
+        '--pause',
+        '1s',
+        '--drain-timeout',
+        '2s',
+        '--wait',
+        '--interval',
+        '200ms',
+      ],
+      {
+        FULCRUM_URL: sys.url,
+        FULCRUM_TOKEN: sys.operatorToken,
+      },
+    );
     const tally = await traffic.stop();
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
@@ -152,14 +180,51 @@ describe('deploys through the REST API with a data plane and traffic', { timeout
 
     const failing = await sys.startBackend('v5', 'fail');
     const traffic2 = driveTraffic(listenPort);
-    const rolled = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', pool, '--version', 'v5', '--backend', `127.0.0.1:${failing.port}`, '--steps', '50,100', '--pause', '2s', '--wait', '--interval', '200ms']);
+    const rolled = await sys.run([
+      FULCRUMCTL,
+      '--url',
+      sys.url,
+      '--token',
+      sys.operatorToken,
+      'deploy',
+      'start',
+      '--pool',
+      pool,
+      '--version',
+      'v5',
+      '--backend',
+      `127.0.0.1:${failing.port}`,
+      '--steps',
+      '50,100',
+      '--pause',
+      '2s',
+      '--wait',
+      '--interval',
+      '200ms',
+    ]);
     await traffic2.stop();
     expect(rolled.code).toBe(1);
     expect(rolled.stdout).toMatch(/rolled_back: gate 50% failed/);
 
     const usage = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', pool, '--version', 'v6', '--backend', '127.0.0.1:0']);
     expect(usage.code).toBe(2);
-    const refused = await sys.run([FULCRUMCTL, '--url', sys.url, '--token', sys.operatorToken, 'deploy', 'start', '--pool', pool, '--version', 'v6', '--backend', '127.0.0.1:1', '--max-error-rate', '3']);
+    const refused = await sys.run([
+      FULCRUMCTL,
+      '--url',
+      sys.url,
+      '--token',
+      sys.operatorToken,
+      'deploy',
+      'start',
+      '--pool',
+      pool,
+      '--version',
+      'v6',
+      '--backend',
+      '127.0.0.1:1',
+      '--max-error-rate',
+      '3',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/maxErrorRate: /);
   });

@@ -68,7 +68,13 @@ export async function startDeploy(prisma: PrismaClient, { actor, pool: poolRef, 
     return { row, fresh: true };
   });
   if (deploy.fresh) {
-    await recordStep(prisma, { deployId: deploy.row.id, poolId: pool.id, name: 'requested', status: 'requested', message: `${spec.strategy} of version ${spec.version} ${spec.strategy === 'rolling' ? `through rule ${spec.rule}` : `to ${spec.backends.map(backendAddress).join(', ')}`} by ${actor.name}` });
+    await recordStep(prisma, {
+      deployId: deploy.row.id,
+      poolId: pool.id,
+      name: 'requested',
+      status: 'requested',
+      message: `${spec.strategy} of version ${spec.version} ${spec.strategy === 'rolling' ? `through rule ${spec.rule}` : `to ${spec.backends.map(backendAddress).join(', ')}`} by ${actor.name}`,
+    });
     getDeployRunner()?.poke();
   }
   return getDeploy(prisma, deploy.row.id);
@@ -89,7 +95,8 @@ async function rollingRule(prisma: PrismaClient, pool: { id: string; name: strin
       : AppError.field('strategy', `pool ${pool.name} has no scaling rule with a provider profile; a rolling deploy starts the new version through one`);
   }
   const profile = rule.profile!;
-  if (profile.kind !== 'process' && profile.kind !== 'docker') throw AppError.field('strategy', `a rolling deploy starts single instances, which a ${profile.kind} profile cannot (process and docker can)`);
+  if (profile.kind !== 'process' && profile.kind !== 'docker')
+    throw AppError.field('strategy', `a rolling deploy starts single instances, which a ${profile.kind} profile cannot (process and docker can)`);
   const declared = profileSpec(profile).parameters.find((p) => p.name === 'version');
   if (!declared) throw AppError.field('version', `profile ${profile.name} declares no version parameter, so {version} cannot start a new version; an admin adds one`);
   const { errors } = checkProfileParams([declared], { version: spec.version }, '');

@@ -145,7 +145,14 @@ export class RollingExecution extends DeployExecution {
     }
     await this.step({ name: `healthy round ${round}`, status: 'passed', message: `${fresh.map(addr).join(', ')} pass the pool's health check` });
     for (const i of fresh) {
-      const b = await addBackend(this.prisma, this.actor, this.poolId, { host: i.host!, port: i.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: this.spec.version }, scalingTag(this.rule.id), `deploy ${this.spec.version}: add ${addr(i)}`);
+      const b = await addBackend(
+        this.prisma,
+        this.actor,
+        this.poolId,
+        { host: i.host!, port: i.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: this.spec.version },
+        scalingTag(this.rule.id),
+        `deploy ${this.spec.version}: add ${addr(i)}`,
+      );
       this.joined.find((m) => m.instanceId === i.id)!.backendId = b.id;
     }
     const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS, () => this.checkpoint());
@@ -180,13 +187,21 @@ export class RollingExecution extends DeployExecution {
     for (const old of this.retired) {
       const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
       const inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
-      const health = inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
+      const health =
+        inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
       if (!health.ok) {
         await this.provider.stopInstances!([inst.id]);
         await this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${health.detail}); recovery keeps trying` });
         continue;
       }
-      await addBackend(this.prisma, this.actor, this.poolId, { host: inst.host!, port: inst.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: old.version }, scalingTag(this.rule.id), `${why}: restore ${old.version ?? 'old version'}`);
+      await addBackend(
+        this.prisma,
+        this.actor,
+        this.poolId,
+        { host: inst.host!, port: inst.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: old.version },
+        scalingTag(this.rule.id),
+        `${why}: restore ${old.version ?? 'old version'}`,
+      );
       restored++;
     }
     for (const n of this.joined) if (n.backendId) await patchBackend(this.prisma, this.actor, n.backendId, { adminState: 'draining' }, `${why}: drain ${n.address}`);

@@ -23,9 +23,20 @@ beforeAll(async () => {
   const script = path.join(dir, 'backend.cjs');
   writeFileSync(script, BACKEND_SCRIPT);
   // The version is the backend's name and its mode: `sick` never passes health, `fail` answers 500.
-  await sys.createProcessProfile('versioned', [process.execPath, script, '{port}', '{version}', '{version}'], { ports: 60, parameters: [{ name: 'version', type: 'string', pattern: '[a-z0-9.]{1,16}' }] });
+  await sys.createProcessProfile('versioned', [process.execPath, script, '{port}', '{version}', '{version}'], {
+    ports: 60,
+    parameters: [{ name: 'version', type: 'string', pattern: '[a-z0-9.]{1,16}' }],
+  });
   ({ listenPort } = await sys.createPool({ name: 'roll', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 }));
-  const rule = { name: 'fleet', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 6, provider: { profile: 'versioned', params: { version: 'v1' } } };
+  const rule = {
+    name: 'fleet',
+    metric: 'rps_per_backend',
+    scaleUpThreshold: 1e6,
+    scaleDownThreshold: 0,
+    minInstances: 2,
+    maxInstances: 6,
+    provider: { profile: 'versioned', params: { version: 'v1' } },
+  };
   expect((await sys.call('POST', '/pools/roll/scaling-rules', { rule })).status).toBe(200);
   await eventually(async () => ((await sys.call('GET', '/pools/roll/backends')).json as BackendRow[]).filter((b) => b.adminState === 'active').length === 2, 120_000, 'two v1 instances');
   await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the pool serving');
@@ -40,10 +51,14 @@ afterAll(async () => {
 async function deployed(body: Record<string, unknown>): Promise<TDeployRecord> {
   const started = await sys.call('POST', '/pools/roll/deploys', { strategy: 'rolling', stepPauseMs: 1000, healthyTimeoutMs: 15_000, drainTimeoutMs: 3000, ...body });
   expect(started.status, JSON.stringify(started.json)).toBe(200);
-  return eventually(async () => {
-    const d = (await sys.call('GET', `/deploys/${started.json.id}`)).json as TDeployRecord;
-    return DEPLOY_FINAL_STATUSES.includes(d.status) ? d : undefined;
-  }, 240_000, 'the deploy to end');
+  return eventually(
+    async () => {
+      const d = (await sys.call('GET', `/deploys/${started.json.id}`)).json as TDeployRecord;
+      return DEPLOY_FINAL_STATUSES.includes(d.status) ? d : undefined;
+    },
+    240_000,
+    'the deploy to end',
+  );
 }
 
 const backends = async () => (await sys.call('GET', '/pools/roll/backends')).json as BackendRow[];
@@ -114,10 +129,14 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
     const d = await deployed({ version: 'sick', maxSurge: 1, maxUnavailable: 1 });
     expect(d.status).toBe('rolled_back');
     expect(d.error).toMatch(/not healthy/);
-    const after = await eventually(async () => {
-      const b = await backends();
-      return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
-    }, 60_000, 'two instances after the rollback');
+    const after = await eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
+      },
+      60_000,
+      'two instances after the rollback',
+    );
     expect(after.map((b) => b.versionLabel)).toEqual(['v2', 'v2']);
     // maxUnavailable 1 took one v2 out before the two sick ones started; the rollback started v2 again in its place.
     expect(d.steps.some((s) => s.name === 'retire')).toBe(true);
@@ -135,24 +154,55 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
     }
     expect(d.status).toBe('rolled_back');
     expect(d.steps.find((s) => s.name === 'gate round 1')?.status).toBe('failed');
-    const after = await eventually(async () => {
-      const b = await backends();
-      return b.length === 2 && b.every((x) => x.versionLabel === 'v2') ? b : undefined;
-    }, 60_000, 'only v2 after the rollback');
+    const after = await eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 2 && b.every((x) => x.versionLabel === 'v2') ? b : undefined;
+      },
+      60_000,
+      'only v2 after the rollback',
+    );
     expect(after).toHaveLength(2);
   });
 
   it('fulcrumctl deploy start --strategy rolling starts the version and follows it to the end', async () => {
-    const res = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v3', '--strategy', 'rolling', '--max-surge', '2', '--pause', '1s', '--drain-timeout', '2s', '--min-requests', '0', '--wait', '--interval', '200ms'], {
-      FULCRUM_URL: sys.url,
-      FULCRUM_TOKEN: sys.operatorToken,
-    });
+    const res = await sys.run(
+      [
+        FULCRUMCTL,
+        'deploy',
+        'start',
+        '--pool',
+        'roll',
+        '--version',
+        'v3',
+        '--strategy',
+        'rolling',
+        '--max-surge',
+        '2',
+        '--pause',
+        '1s',
+        '--drain-timeout',
+        '2s',
+        '--min-requests',
+        '0',
+        '--wait',
+        '--interval',
+        '200ms',
+      ],
+      {
+        FULCRUM_URL: sys.url,
+        FULCRUM_TOKEN: sys.operatorToken,
+      },
+    );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/started deploy \S+: rolling of version v3 on roll\n/);
     expect(res.stdout).toMatch(/succeeded/);
     expect((await backends()).map((b) => b.versionLabel)).toEqual(['v3', 'v3']);
-    const usage = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v4', '--strategy', 'rolling', '--backend', '127.0.0.1:1'], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: sys.operatorToken });
+    const usage = await sys.run([FULCRUMCTL, 'deploy', 'start', '--pool', 'roll', '--version', 'v4', '--strategy', 'rolling', '--backend', '127.0.0.1:1'], {
+      FULCRUM_URL: sys.url,
+      FULCRUM_TOKEN: sys.operatorToken,
+    });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/leave out --backend/);
   });

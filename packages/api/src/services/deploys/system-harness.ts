@@ -121,7 +121,11 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const dirs: string[] = [];
 
   const call: SystemHarness['call'] = async (method, p, body) => {
-    const res = await fetch(`${url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${url}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, json: await res.json() };
   };
 
@@ -143,15 +147,22 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       // Each data plane its own token (a token speaks for one data plane), kept across its restarts.
       let dataplaneToken = dataplaneTokens.get(name);
       if (!dataplaneToken) dataplaneTokens.set(name, (dataplaneToken = (await createApiToken(db.prisma, { name, role: 'dataplane' })).token));
-      const child = spawnTracked(process.execPath, ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${controlPlaneUrl.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'], {
-        cwd: DATAPLANE_DIR,
-        env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const child = spawnTracked(
+        process.execPath,
+        ['--import', 'tsx', DATAPLANE_CLI, '--control-plane', `${controlPlaneUrl.replace('http', 'ws')}${DATAPLANE_WS_PATH}`, '--name', name, '--state-dir', dir, '--admin', 'off'],
+        {
+          cwd: DATAPLANE_DIR,
+          env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: dataplaneToken },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       return child;
     },
     async startReplica(controlPlaneId) {
-      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawnTracked(process.execPath, ['--import', 'tsx', REPLICA_SCRIPT, db.url, controlPlaneId], {
+        cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       return `http://127.0.0.1:${await reportedPort(child)}`;
     },
     async startBackend(name, mode = 'ok') {
@@ -162,14 +173,20 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       let pool: { id: string; version: number; listenPort: number } | undefined;
       for (let attempt = 1; ; attempt++) {
         const listenPort = await freePort();
-        const r = pool ? await call('PATCH', `/pools/${pool.id}`, { expectedVersion: pool.version, patch: { listenPort } }) : await call('POST', '/pools', { listenHost: '127.0.0.1', ...config, listenPort });
+        const r = pool
+          ? await call('PATCH', `/pools/${pool.id}`, { expectedVersion: pool.version, patch: { listenPort } })
+          : await call('POST', '/pools', { listenHost: '127.0.0.1', ...config, listenPort });
         if (r.status !== 200) throw new Error(`pool ${config.name} on ${listenPort}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
         pool = r.json as { id: string; version: number; listenPort: number };
-        const outcome = await eventually(async () => {
-          if ((await answerOn(listenPort))?.fromDataplane) return 'serving';
-          const dataplanes = (await call('GET', '/dataplanes')).json as { lastError: string | null }[];
-          return dataplanes.some((d) => d.lastError?.includes(`:${listenPort}: EADDRINUSE`)) ? 'taken' : undefined;
-        }, 60_000, `the data plane serving pool ${config.name} on ${listenPort}`);
+        const outcome = await eventually(
+          async () => {
+            if ((await answerOn(listenPort))?.fromDataplane) return 'serving';
+            const dataplanes = (await call('GET', '/dataplanes')).json as { lastError: string | null }[];
+            return dataplanes.some((d) => d.lastError?.includes(`:${listenPort}: EADDRINUSE`)) ? 'taken' : undefined;
+          },
+          60_000,
+          `the data plane serving pool ${config.name} on ${listenPort}`,
+        );
         if (outcome === 'serving') return { id: pool.id, listenPort };
         if (attempt >= 5) throw new Error(`pool ${config.name}: no free port after ${attempt} tries`);
       }
@@ -178,7 +195,11 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       adminToken ??= (await createApiToken(db.prisma, { name: 'harness-admin', role: 'admin' })).token;
       const portRangeStart = await freePort();
       const spec = { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + (opts.ports ?? 40), ...(opts.parameters ? { parameters: opts.parameters } : {}) };
-      const res = await fetch(`${url}/api/v1/provider-profiles`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, spec }) });
+      const res = await fetch(`${url}/api/v1/provider-profiles`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, spec }),
+      });
       if (res.status !== 200) throw new Error(`provider profile ${name}: HTTP ${res.status} ${await res.text()}`);
     },
     run(args, env: Record<string, string> = {}) {

@@ -53,7 +53,14 @@ export function routeColumns(config: TRouteConfig) {
 export function ownListenerOf(poolId: string, pool: TPoolConfig & { listenPort: number }): { listener: TListenerConfig; route: TRouteConfig } {
   const { headTimeoutMs, maxHeadBytes, maxHeaders, trustedProxies } = pool.http;
   return {
-    listener: { name: pool.name, address: pool.listenHost ?? '0.0.0.0', port: pool.listenPort, protocol: pool.protocol, http: { headTimeoutMs, maxHeadBytes, maxHeaders, trustedProxies }, idleMs: pool.timeouts.idleMs },
+    listener: {
+      name: pool.name,
+      address: pool.listenHost ?? '0.0.0.0',
+      port: pool.listenPort,
+      protocol: pool.protocol,
+      http: { headTimeoutMs, maxHeadBytes, maxHeaders, trustedProxies },
+      idleMs: pool.timeouts.idleMs,
+    },
     route: { name: pool.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId }, headers: { request: [], response: [] } },
   };
 }

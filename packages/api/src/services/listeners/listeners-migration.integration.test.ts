@@ -14,7 +14,15 @@ afterAll(async () => {
 // Pools as a database before listeners held them: one with its own head limits, idle timeout
 // and address, one tcp, one all defaults (empty JSON columns).
 const pools = [
-  { id: 'p-web', name: 'web', protocol: 'http', host: '0.0.0.0', port: 18080, http: { maxHeadBytes: 4096, trustedProxies: ['10.0.0.0/8'], exposeErrorDetails: true }, timeouts: { idleMs: 5000, connectMs: 100 } },
+  {
+    id: 'p-web',
+    name: 'web',
+    protocol: 'http',
+    host: '0.0.0.0',
+    port: 18080,
+    http: { maxHeadBytes: 4096, trustedProxies: ['10.0.0.0/8'], exposeErrorDetails: true },
+    timeouts: { idleMs: 5000, connectMs: 100 },
+  },
   { id: 'p-db', name: 'db', protocol: 'tcp', host: '127.0.0.1', port: 15432, http: {}, timeouts: {} },
   { id: 'p-api', name: 'api', protocol: 'http', host: '0.0.0.0', port: 18081, http: {}, timeouts: { idleMs: 120000 } },
 ];
@@ -37,9 +45,7 @@ describe(`migration ${MIGRATION}`, () => {
       const before = ZConfigSnapshot.parse({
         version: 1,
         hash: 'before',
-        pools: rows.map((r) =>
-          ZSnapshotPoolV1.parse({ ...r, backends: [{ id: `b-${String(r.id)}`, versionLabel: null, host: '127.0.0.1', port: pools.find((p) => p.id === r.id)!.port + 1000 }] }),
-        ),
+        pools: rows.map((r) => ZSnapshotPoolV1.parse({ ...r, backends: [{ id: `b-${String(r.id)}`, versionLabel: null, host: '127.0.0.1', port: pools.find((p) => p.id === r.id)!.port + 1000 }] })),
       });
 
       expect(await db.migrate()).toContain(MIGRATION);

@@ -1,4 +1,16 @@
-import { CATCH_ALL_MATCH, RouteTable, type TListener, type TListenerCreate, type TListenerListItem, type TListenerUpdate, type TListenerWithRoutes, type TRoute, ZListenerConfig, applyPatch, flattenZodIssues } from '@fulcrum/protocol';
+import {
+  CATCH_ALL_MATCH,
+  RouteTable,
+  type TListener,
+  type TListenerCreate,
+  type TListenerListItem,
+  type TListenerUpdate,
+  type TListenerWithRoutes,
+  type TRoute,
+  ZListenerConfig,
+  applyPatch,
+  flattenZodIssues,
+} from '@fulcrum/protocol';
 import type { Prisma, PrismaClient } from '@fulcrum/db';
 import { AppError } from '../../errors';
 import type { Actor } from '../../trpc';
@@ -61,7 +73,9 @@ export async function createListener(prisma: PrismaClient, { actor, config: { po
     if (pool !== undefined) {
       const target = await tx.pool.findFirst({ where: { OR: [{ id: pool }, { name: pool }] }, select: { id: true, name: true } });
       if (!target) throw AppError.field('pool', `no pool ${pool}`);
-      await tx.route.create({ data: { listenerId: row.id, ...routeColumns({ name: target.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: target.id }, headers: { request: [], response: [] } }) } });
+      await tx.route.create({
+        data: { listenerId: row.id, ...routeColumns({ name: target.name, priority: 0, match: CATCH_ALL_MATCH, action: { type: 'pool', poolId: target.id }, headers: { request: [], response: [] } }) },
+      });
     }
     return row;
   });

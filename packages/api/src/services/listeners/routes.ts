@@ -30,7 +30,11 @@ async function refuseUnservable(tx: Tx, listener: Listener, route: RouteConfig, 
   }
   if (listener.protocol !== 'tcp') return;
   const httpOnly = JSON.stringify(route.match) !== JSON.stringify(CATCH_ALL_MATCH) || route.headers.request.length || route.headers.response.length || route.rewrite || route.rateLimit;
-  if (httpOnly) throw AppError.field('match', `listener ${listener.name} is tcp: it forwards connections, so a route cannot match on or change HTTP (host, path, methods, headers, query, header rules, rewrite, rate limit)`);
+  if (httpOnly)
+    throw AppError.field(
+      'match',
+      `listener ${listener.name} is tcp: it forwards connections, so a route cannot match on or change HTTP (host, path, methods, headers, query, header rules, rewrite, rate limit)`,
+    );
   if (route.action.type !== 'pool') throw AppError.field('action.type', `listener ${listener.name} is tcp: its route sends to a pool`);
   const others = await tx.route.count({ where: { listenerId: listener.id, ...(selfId ? { id: { not: selfId } } : {}) } });
   if (others > 0) throw AppError.field('listener', `listener ${listener.name} is tcp and has its route already (a tcp listener has exactly one)`);

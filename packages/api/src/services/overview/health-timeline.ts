@@ -16,7 +16,13 @@ export interface HealthSegment {
  * stats (every data plane merged: one reporting it unhealthy makes the second unhealthy). A
  * second nobody reported is `no_data`, never the previous state carried on.
  */
-export async function healthTimeline(prisma: PrismaClient, store: StatsStore | undefined, poolId: string, seconds = 300, now = Date.now()): Promise<{ from: number; to: number; backends: Record<string, HealthSegment[]> }> {
+export async function healthTimeline(
+  prisma: PrismaClient,
+  store: StatsStore | undefined,
+  poolId: string,
+  seconds = 300,
+  now = Date.now(),
+): Promise<{ from: number; to: number; backends: Record<string, HealthSegment[]> }> {
   const backendIds = (await prisma.backend.findMany({ where: { poolId }, select: { id: true }, orderBy: { createdAt: 'asc' } })).map((b) => b.id);
   const to = Math.floor(now / 1000) * 1000;
   const from = to - seconds * 1000;

@@ -19,7 +19,19 @@ afterAll(async () => {
 });
 
 function backend(backendId: string, extra: Partial<TBackendStats> = {}): TBackendStats {
-  return { backendId, requests: 5, responses: { '1xx': 0, '2xx': 5, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: { connect: 0, timeout: 0, reset: 0 }, activeConnections: 1, bytesIn: 0, bytesOut: 0, latencyMs: { p50: 1, p95: 2, p99: 3 }, health: 'healthy', ejected: false, ...extra };
+  return {
+    backendId,
+    requests: 5,
+    responses: { '1xx': 0, '2xx': 5, '3xx': 0, '4xx': 0, '5xx': 0 },
+    errors: { connect: 0, timeout: 0, reset: 0 },
+    activeConnections: 1,
+    bytesIn: 0,
+    bytesOut: 0,
+    latencyMs: { p50: 1, p95: 2, p99: 3 },
+    health: 'healthy',
+    ejected: false,
+    ...extra,
+  };
 }
 
 describe('the overview, shaped in the api', () => {
@@ -31,10 +43,30 @@ describe('the overview, shaped in the api', () => {
     const dead = await admin.backends.create({ poolId: pool.id, host: '127.0.0.1', port: 9002 });
     await admin.backends.create({ poolId: quiet.id, host: '127.0.0.1', port: 9003 });
     const flippedAt = new Date(Date.now() - 5000);
-    await t.db.prisma.event.create({ data: { kind: 'health_flip', severity: 'warning', poolId: pool.id, backendId: dead.id, message: '127.0.0.1:9002 in shop is unhealthy: connect ECONNREFUSED', data: { state: 'unhealthy', reason: 'connect ECONNREFUSED' }, createdAt: flippedAt } });
+    await t.db.prisma.event.create({
+      data: {
+        kind: 'health_flip',
+        severity: 'warning',
+        poolId: pool.id,
+        backendId: dead.id,
+        message: '127.0.0.1:9002 in shop is unhealthy: connect ECONNREFUSED',
+        data: { state: 'unhealthy', reason: 'connect ECONNREFUSED' },
+        createdAt: flippedAt,
+      },
+    });
     await t.db.prisma.dataplane.create({ data: { id: 'dp-gone', name: 'edge-gone', softwareVersion: 'x', connected: false, lastSeenAt: new Date(Date.now() - 60_000) } });
     await t.db.prisma.dataplane.create({ data: { id: 'dp-old', name: 'edge-long-gone', softwareVersion: 'x', connected: false, lastSeenAt: new Date(Date.now() - 3 * 24 * 3600_000) } });
-    await t.db.prisma.dataplane.create({ data: { id: 'dp-refusing', name: 'edge-2', softwareVersion: 'x', connected: true, refusedConfigVersion: 4, lastError: 'config 4 applied except pool shop: EADDRINUSE', refusedPools: [{ poolId: pool.id, pool: 'shop', error: 'EADDRINUSE', keptPrevious: true }] } });
+    await t.db.prisma.dataplane.create({
+      data: {
+        id: 'dp-refusing',
+        name: 'edge-2',
+        softwareVersion: 'x',
+        connected: true,
+        refusedConfigVersion: 4,
+        lastError: 'config 4 applied except pool shop: EADDRINUSE',
+        refusedPools: [{ poolId: pool.id, pool: 'shop', error: 'EADDRINUSE', keptPrevious: true }],
+      },
+    });
 
     const store = new StatsStore();
     const now = Math.floor(Date.now() / 1000) * 1000;
@@ -57,7 +89,16 @@ describe('the overview, shaped in the api', () => {
     }
 
     const problems = await listProblems(t.db.prisma, store, now);
-    expect(problems).toContainEqual({ kind: 'backend_down', poolId: pool.id, pool: 'shop', backendId: dead.id, address: '127.0.0.1:9002', state: 'unhealthy', since: flippedAt.toISOString(), lastCheck: 'connect ECONNREFUSED' });
+    expect(problems).toContainEqual({
+      kind: 'backend_down',
+      poolId: pool.id,
+      pool: 'shop',
+      backendId: dead.id,
+      address: '127.0.0.1:9002',
+      state: 'unhealthy',
+      since: flippedAt.toISOString(),
+      lastCheck: 'connect ECONNREFUSED',
+    });
     expect(problems).toContainEqual(expect.objectContaining({ kind: 'client_errors', poolId: pool.id, errorRate: 0.2, responses: 30, errors: 6, causes: { no_healthy_backend: 6 }, windowSeconds: 3 }));
     expect(problems).toContainEqual({ kind: 'refused_revision', version: 4, dataplane: 'edge-2', error: 'config 4 applied except pool shop: EADDRINUSE', pools: ['shop'] });
     expect(problems).toContainEqual(expect.objectContaining({ kind: 'dataplane_disconnected', dataplane: 'edge-gone' }));

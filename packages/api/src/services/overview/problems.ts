@@ -34,7 +34,8 @@ export async function listProblems(prisma: PrismaClient, store: StatsStore | und
     for (const b of pool.backends) {
       const p = newest.backends[b.id];
       if (!p || b.adminState === 'disabled') continue;
-      if (p.health === 'unhealthy' || p.ejected) down.push({ poolId: pool.id, pool: pool.name, backendId: b.id, address: `${b.host}:${b.port}`, state: p.health === 'unhealthy' ? 'unhealthy' : 'ejected' });
+      if (p.health === 'unhealthy' || p.ejected)
+        down.push({ poolId: pool.id, pool: pool.name, backendId: b.id, address: `${b.host}:${b.port}`, state: p.health === 'unhealthy' ? 'unhealthy' : 'ejected' });
     }
     let responses = 0;
     let errors = 0;
@@ -46,7 +47,17 @@ export async function listProblems(prisma: PrismaClient, store: StatsStore | und
       errors += r['5xx'];
       for (const [c, n] of Object.entries(s.client.proxyResponses) as [TProxyCause, number][]) if (n > 0) causes[c] = (causes[c] ?? 0) + n;
     }
-    if (errors > 0) problems.push({ kind: 'client_errors', poolId: pool.id, pool: pool.name, errorRate: clientErrorRate({ responses, responses5xx: errors }), responses, errors, causes, windowSeconds: seconds.length });
+    if (errors > 0)
+      problems.push({
+        kind: 'client_errors',
+        poolId: pool.id,
+        pool: pool.name,
+        errorRate: clientErrorRate({ responses, responses5xx: errors }),
+        responses,
+        errors,
+        causes,
+        windowSeconds: seconds.length,
+      });
   }
   // Since when, and why: the newest health flip or ejection each down backend had.
   const flips = down.length
@@ -61,9 +72,16 @@ export async function listProblems(prisma: PrismaClient, store: StatsStore | und
   for (const dp of dataplanes) {
     if (dp.connected && dp.refusedConfigVersion !== null) {
       const refused = Array.isArray(dp.refusedPools) ? (dp.refusedPools as { poolId?: string; pool?: string }[]) : [];
-      problems.push({ kind: 'refused_revision', version: dp.refusedConfigVersion, dataplane: dp.name, error: dp.lastError ?? 'refused', pools: refused.map((r) => r.pool ?? names.get(r.poolId ?? '') ?? '?') });
+      problems.push({
+        kind: 'refused_revision',
+        version: dp.refusedConfigVersion,
+        dataplane: dp.name,
+        error: dp.lastError ?? 'refused',
+        pools: refused.map((r) => r.pool ?? names.get(r.poolId ?? '') ?? '?'),
+      });
     }
-    if (!dp.connected && now - dp.lastSeenAt.getTime() < DISCONNECTED_WITHIN_MS) problems.push({ kind: 'dataplane_disconnected', dataplaneId: dp.id, dataplane: dp.name, since: dp.lastSeenAt.toISOString() });
+    if (!dp.connected && now - dp.lastSeenAt.getTime() < DISCONNECTED_WITHIN_MS)
+      problems.push({ kind: 'dataplane_disconnected', dataplaneId: dp.id, dataplane: dp.name, since: dp.lastSeenAt.toISOString() });
   }
   return problems;
 }

@@ -16,7 +16,8 @@ export async function syncOwnListener(tx: Tx, poolId: string, config: TPoolConfi
   const portTaken = await tx.listener.findFirst({ where: { port: listener.port, OR: [{ poolId: null }, { poolId: { not: poolId } }] }, select: { name: true } });
   if (portTaken) throw AppError.field('listenPort', `port ${listener.port} is already used by listener ${portTaken.name}`);
   const nameTaken = await tx.listener.findFirst({ where: { name: listener.name, OR: [{ poolId: null }, { poolId: { not: poolId } }] }, select: { id: true } });
-  if (nameTaken) throw AppError.field('name', `a listener named ${listener.name} exists; a pool with a port gets a listener of its own name (choose another name, or route to the pool from that listener)`);
+  if (nameTaken)
+    throw AppError.field('name', `a listener named ${listener.name} exists; a pool with a port gets a listener of its own name (choose another name, or route to the pool from that listener)`);
   const { tls: _tls, ...columns } = listenerColumns(listener);
   const existing = await tx.listener.findUnique({ where: { poolId }, select: { id: true } });
   if (existing) {

@@ -184,7 +184,11 @@ describe('provider profiles', () => {
     expect((await as('viewer', 'GET', '/provider-profiles/node-app')).json.version).toBe(app.version);
 
     // Unused, it goes.
-    const spare = await as('admin', 'POST', '/provider-profiles', { name: 'spare', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', deployment: 'web', servicePort: 80 }, secret: 'tok' });
+    const spare = await as('admin', 'POST', '/provider-profiles', {
+      name: 'spare',
+      spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', deployment: 'web', servicePort: 80 },
+      secret: 'tok',
+    });
     expect(spare.status).toBe(200);
     expect((await as('admin', 'DELETE', `/provider-profiles/${spare.json.id}?expectedVersion=1`)).status).toBe(200);
   });
@@ -209,7 +213,10 @@ describe('provider profiles', () => {
     // Switching it on needs a profile: the database refuses it even behind the API's back.
     await expect(sys.db.prisma.scalingRule.update({ where: { id: legacy.id }, data: { enabled: true } })).rejects.toThrow();
 
-    const picked = await as('operator', 'PUT', `/scaling-rules/${legacy.id}`, { expectedVersion: legacy.version, rule: { name: 'old-hook', ...ruleBase, provider: { profile: 'hook', params: { tier: 'silver' } } } });
+    const picked = await as('operator', 'PUT', `/scaling-rules/${legacy.id}`, {
+      expectedVersion: legacy.version,
+      rule: { name: 'old-hook', ...ruleBase, provider: { profile: 'hook', params: { tier: 'silver' } } },
+    });
     expect(picked.status).toBe(200);
     expect(picked.json).toMatchObject({ enabled: true, profile: { name: 'hook' }, legacyProvider: null, config: { provider: { params: { tier: 'silver' } } } });
     expect((await as('operator', 'DELETE', `/scaling-rules/${legacy.id}?expectedVersion=${picked.json.version}`)).status).toBe(200);
@@ -217,7 +224,10 @@ describe('provider profiles', () => {
 
   it('fulcrumctl profiles: admins create, update and delete from a file; operators list without the secret and cannot write', async () => {
     const file = path.join(dir, 'cluster.json');
-    writeFileSync(file, JSON.stringify({ name: 'cluster', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', namespace: 'shop', deployment: 'web', servicePort: 80 }, secret: 'k8s-token-77' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'cluster', spec: { kind: 'kubernetes', apiUrl: 'https://k8s.internal:6443', namespace: 'shop', deployment: 'web', servicePort: 80 }, secret: 'k8s-token-77' }),
+    );
     const ctl = (who: keyof typeof tokens, ...args: string[]) => sys.run([FULCRUMCTL, ...args], { FULCRUM_URL: sys.url, FULCRUM_TOKEN: tokens[who] });
 
     const denied = await ctl('operator', 'profiles', 'create', '--file', file);

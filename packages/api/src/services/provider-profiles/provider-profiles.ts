@@ -1,12 +1,5 @@
 import type { Prisma, PrismaClient, ProviderProfile } from '@fulcrum/db';
-import {
-  type TProviderProfileCreate,
-  type TProviderProfileRecord,
-  type TProviderProfileSpec,
-  type TProviderProfileUpdate,
-  ZProviderProfileSpec,
-  checkProfileParams,
-} from '@fulcrum/protocol';
+import { type TProviderProfileCreate, type TProviderProfileRecord, type TProviderProfileSpec, type TProviderProfileUpdate, ZProviderProfileSpec, checkProfileParams } from '@fulcrum/protocol';
 import { AppError } from '../../errors';
 import { staleError } from '../pools/pools';
 
@@ -96,7 +89,8 @@ export async function deleteProviderProfile(prisma: PrismaClient, { id, expected
     const current = await tx.providerProfile.findUnique({ where: { id } });
     if (!current) throw new AppError('NOT_FOUND', `no provider profile ${id}`);
     const users = await tx.scalingRule.findMany({ where: { profileId: id }, include: { pool: { select: { name: true } } }, take: 5 });
-    if (users.length) throw new AppError('CONFLICT', `provider profile ${current.name} is used by scaling rule(s) ${users.map((r) => `${r.pool.name}/${r.name}`).join(', ')}; point them at another profile first`);
+    if (users.length)
+      throw new AppError('CONFLICT', `provider profile ${current.name} is used by scaling rule(s) ${users.map((r) => `${r.pool.name}/${r.name}`).join(', ')}; point them at another profile first`);
     const res = await tx.providerProfile.deleteMany({ where: { id, version: expectedVersion } });
     if (res.count === 0) throw staleError('provider profile', current.version);
   });

@@ -24,4 +24,3 @@ export async function poolsChangedBy(prisma: PrismaClient, version: number): Pro
   const before = new Map((previous?.pools ?? []).map((p) => [p.id, poolKey(previous!, p)]));
   return after.pools.filter((p: Pool) => before.get(p.id) !== poolKey(after, p)).map((p) => p.id);
 }
-

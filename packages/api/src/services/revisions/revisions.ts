@@ -39,7 +39,15 @@ export async function listRevisions(prisma: PrismaClient, opts: { limit: number;
 /** The snapshot of a version; version 0 is the empty configuration before the first change. */
 export async function getRevision(prisma: PrismaClient, version: number): Promise<RevisionSummary & { snapshot: TConfigSnapshot }> {
   if (version === 0) {
-    return { version: 0, hash: '', author: 'system', message: 'empty configuration', rollbackOf: null, createdAt: new Date(0).toISOString(), snapshot: { schema: SNAPSHOT_SCHEMA, version: 0, hash: '', pools: [], listeners: [] } };
+    return {
+      version: 0,
+      hash: '',
+      author: 'system',
+      message: 'empty configuration',
+      rollbackOf: null,
+      createdAt: new Date(0).toISOString(),
+      snapshot: { schema: SNAPSHOT_SCHEMA, version: 0, hash: '', pools: [], listeners: [] },
+    };
   }
   const row = await prisma.configRevision.findUnique({ where: { version } });
   if (!row) throw new AppError('NOT_FOUND', `no revision ${version}`);
@@ -89,7 +97,12 @@ export async function rollbackToRevision(prisma: PrismaClient, { actor, version,
   });
   // A rollback is an event of every pool it changed, so each pool's timeline and its saved-vs-running status see it.
   for (const poolId of await poolsChangedBy(prisma, revision.version)) {
-    await recordEvent(prisma, { kind: 'config_revision', poolId, message: `revision ${revision.version} by ${actor.name} rolls this pool back to revision ${version}`, data: { version: revision.version, rollbackOf: version } });
+    await recordEvent(prisma, {
+      kind: 'config_revision',
+      poolId,
+      message: `revision ${revision.version} by ${actor.name} rolls this pool back to revision ${version}`,
+      data: { version: revision.version, rollbackOf: version },
+    });
   }
   return (await listRevisions(prisma, { limit: 1, beforeVersion: revision.version + 1 }))[0]!;
 }

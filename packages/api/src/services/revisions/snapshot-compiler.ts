@@ -23,7 +23,9 @@ export function canonicalJson(value: unknown): string {
  * certificates when there are any (a rotation must not look unchanged).
  */
 export function hashConfig(pools: TSnapshotPool[], listeners: TSnapshotListener[], certificates: TSnapshotCertificate[] = []): string {
-  return createHash('sha256').update(canonicalJson(certificates.length ? { pools, listeners, certificates } : { pools, listeners })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(certificates.length ? { pools, listeners, certificates } : { pools, listeners }))
+    .digest('hex');
 }
 
 /** Compiles the whole configuration, as data planes run it, from the current rows. */
@@ -52,5 +54,13 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
   }));
   // Validation here catches a rule the database cannot express (a route to a pool that is
   // missing, a tcp listener with HTTP routes, an https listener without its certificate, ...).
-  return ZConfigSnapshot.parse({ schema: SNAPSHOT_SCHEMA, version, hash: hashConfig(pools, listeners, certificates), createdAt: new Date().toISOString(), pools, listeners, ...(certificates.length ? { certificates } : {}) });
+  return ZConfigSnapshot.parse({
+    schema: SNAPSHOT_SCHEMA,
+    version,
+    hash: hashConfig(pools, listeners, certificates),
+    createdAt: new Date().toISOString(),
+    pools,
+    listeners,
+    ...(certificates.length ? { certificates } : {}),
+  });
 }

@@ -12,10 +12,7 @@ export interface SnapshotChange {
 /** Pools keyed by name and backends by address, so a diff reads as operators think of them. */
 function keyed(snapshot: TConfigSnapshot): Record<string, unknown> {
   return Object.fromEntries(
-    snapshot.pools.map(({ id: _id, backends, ...pool }) => [
-      pool.name,
-      { ...pool, backends: Object.fromEntries(backends.map(({ id: _bid, ...b }) => [backendAddress(b), b])) },
-    ]),
+    snapshot.pools.map(({ id: _id, backends, ...pool }) => [pool.name, { ...pool, backends: Object.fromEntries(backends.map(({ id: _bid, ...b }) => [backendAddress(b), b])) }]),
   );
 }
 

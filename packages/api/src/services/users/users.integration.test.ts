@@ -25,7 +25,9 @@ describe('the last admin', () => {
     for (let trial = 0; trial < 20; trial++) {
       const [a, b] = await twoAdmins(trial);
       const results = await Promise.allSettled(
-        trial % 2 === 0 ? [updateUser(db.prisma, { id: a, role: 'operator' }), updateUser(db.prisma, { id: b, role: 'viewer' })] : [updateUser(db.prisma, { id: a, role: 'operator' }), deleteUser(db.prisma, b)],
+        trial % 2 === 0
+          ? [updateUser(db.prisma, { id: a, role: 'operator' }), updateUser(db.prisma, { id: b, role: 'viewer' })]
+          : [updateUser(db.prisma, { id: a, role: 'operator' }), deleteUser(db.prisma, b)],
       );
       const admins = await db.prisma.user.count({ where: { role: 'admin' } });
       outcomes.push(`${admins}`);

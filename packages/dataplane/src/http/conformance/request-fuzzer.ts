@@ -5,19 +5,7 @@ import { seeded as seededRandom } from '../../balancing/test-support';
 
 /** Bytes and snippets that sit on parser edges. */
 const BYTES = ['\r', '\n', '\0', ' ', '\t', ',', ';', ':', '0', '1', '9', 'a', 'f', 'F', 'x', '-', '+', '"', '/', '?', '#', '@', '*', '\x01', '\x0b', '\x7f', '\x80', '\xff'];
-const SNIPPETS = [
-  '\r\n',
-  '\r\n\r\n',
-  'chunked',
-  'identity',
-  'gzip, ',
-  ', chunked',
-  '0\r\n\r\n',
-  '3\r\nabc\r\n',
-  'GET /s HTTP/1.1\r\nHost: x\r\n\r\n',
-  'HTTP/1.0',
-  'http://x',
-];
+const SNIPPETS = ['\r\n', '\r\n\r\n', 'chunked', 'identity', 'gzip, ', ', chunked', '0\r\n\r\n', '3\r\nabc\r\n', 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n', 'HTTP/1.0', 'http://x'];
 const HEADER_LINES = [
   'Content-Length: 3',
   'Content-Length: 0',

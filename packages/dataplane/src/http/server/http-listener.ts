@@ -165,8 +165,7 @@ export class HttpListener {
       if (checked) {
         countRefusal(this.handlers, { status: r.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
         socket.end(refusalResponse(r.status, r.reason), 'latin1');
-      }
-      else socket.destroy();
+      } else socket.destroy();
       return;
     }
     this.handlers.upgrade(req, socket, head);
