@@ -146,15 +146,15 @@ describe('plain bad input answers 400, never 500 (item 4)', () => {
 
   it('answers unexpected errors with a generic body and a request id; details only in the log', async () => {
     // A pool row the API cannot answer with (changed by hand): the call fails, generically.
-    await api.rest('POST', '/pools', { name: 'broken', listenPort: 18612 });
-    await api.db.prisma.$executeRawUnsafe(`UPDATE "Pool" SET "listenHost" = 'not a host!' WHERE name = 'broken'`);
+    await api.rest('POST', '/pools', { name: 'broken' });
+    await api.db.prisma.$executeRawUnsafe(`UPDATE "Pool" SET "algorithm" = 'not an algorithm!' WHERE name = 'broken'`);
     const res = await api.rest('GET', '/pools/broken');
     await api.db.prisma.pool.delete({ where: { name: 'broken' } });
     expect(res.status).toBe(500);
     expect(res.text).not.toMatch(INTERNAL_TEXT);
     const { message, data } = res.json as { message: string; data: { requestId: string } };
     expect(message).toBe(`internal error (request ${data.requestId})`);
-    expect(api.logs.find((l) => l.includes(data.requestId))).toMatch(/listenHost/);
+    expect(api.logs.find((l) => l.includes(data.requestId))).toMatch(/algorithm/);
   });
 });
 
