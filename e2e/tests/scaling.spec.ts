@@ -92,7 +92,8 @@ area('scaling', () => {
     await expect(row.locator('.rule-breach')).toContainText('down since');
     await row.getByRole('button', { name: 'History' }).click();
     const scaledUp = `scale up ${pool.name} from 0 to 1 instance(s): rps_per_backend below the minimum of 1`;
-    await expect(section.getByText(scaledUp)).toBeVisible({ timeout: 60_000 });
+    // The rule's own history (the pool's Events card lists the same decision too).
+    await expect(section.locator('[data-rule-history="rps"]').getByText(scaledUp)).toBeVisible({ timeout: 60_000 });
     await shot(page, 'pool-scaling');
 
     // A viewer sees the rule and its history but cannot change it.
@@ -104,7 +105,7 @@ area('scaling', () => {
       await expect(viewed.getByRole('button', { name: 'Delete' })).toBeDisabled();
       await expect(viewer.getByRole('button', { name: 'New scaling rule' })).toBeDisabled();
       await viewed.getByRole('button', { name: 'History' }).click();
-      await expect(viewer.getByText(scaledUp)).toBeVisible();
+      await expect(viewer.locator('[data-rule-history="rps"]').getByText(scaledUp)).toBeVisible();
     });
 
     // Edit: switch the rule off; it stays listed and stops acting.

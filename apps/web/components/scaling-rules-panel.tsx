@@ -164,7 +164,7 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
         </div>
       )}
       {selected && open?.mode === 'history' && (
-        <div>
+        <div data-rule-history={selected.name}>
           <h3>Decisions of {selected.name}</h3>
           <EventsList poolId={poolId} kind="scaling" limit={100} match={(data) => (data as { rule?: unknown } | null)?.rule === selected.name} empty="No scaling decisions yet." />
         </div>
