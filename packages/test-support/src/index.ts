@@ -1,2 +1,3 @@
 export { freePort } from './free-port';
 export { TestPki, type TestLeaf, type LeafOptions } from './test-pki';
+export { stopChild } from './stop-child';
