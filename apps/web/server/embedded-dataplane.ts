@@ -14,6 +14,8 @@ export interface EmbeddedDataplaneOptions {
   /** The control plane's database, for the local data plane's token (through the tokens service). */
   prisma: PrismaClient;
   controlPlanePort: number;
+  /** Set when the control plane serves https: the link is wss, verified with these flags (localLinkArgs). */
+  linkTlsArgs?: string[];
   admin: string;
   paths: LocalDataplanePaths;
   /** Node arguments before the entry script (tests run the TypeScript source through tsx). */
@@ -53,7 +55,8 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
     log(`no local data plane: ${paths.entry} is not built (pnpm --filter @fulcrum/dataplane build)`);
     return undefined;
   }
-  const controlPlaneUrl = `ws://127.0.0.1:${opts.controlPlanePort}/ws/dataplane`;
+  const controlPlaneUrl = `${opts.linkTlsArgs ? 'wss' : 'ws'}://127.0.0.1:${opts.controlPlanePort}/ws/dataplane`;
+  const tlsArgs = opts.linkTlsArgs ?? [];
   let running: LocalDataplaneRecord | undefined;
   let watching = true;
 
@@ -62,11 +65,15 @@ export async function startEmbeddedDataplane(opts: EmbeddedDataplaneOptions): Pr
     const { id: tokenId, token } = await issueLocalDataplaneToken(prisma, replaces?.tokenId);
     const fd = openLog(paths.logFile);
     try {
-      const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), paths.entry, '--control-plane', controlPlaneUrl, '--name', 'local', '--state-dir', paths.stateDir, '--admin', opts.admin], {
-        detached: true,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: token },
-      });
+      const child = spawn(
+        process.execPath,
+        [...(opts.nodeArgs ?? []), paths.entry, '--control-plane', controlPlaneUrl, ...tlsArgs, '--name', 'local', '--state-dir', paths.stateDir, '--admin', opts.admin],
+        {
+          detached: true,
+          stdio: ['ignore', fd, fd],
+          env: { ...process.env, FULCRUM_DATAPLANE_TOKEN: token },
+        },
+      );
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);

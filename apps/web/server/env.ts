@@ -35,4 +35,10 @@ export const webEnv = {
    * then get `Secure`). Empty by default: only TLS on the socket itself counts.
    */
   trustedProxies: process.env.FULCRUM_TRUSTED_PROXIES ?? '',
+  /**
+   * FULCRUM_TLS_CERT / FULCRUM_TLS_KEY: PEM files (chain leaf first, and its key). With both the
+   * control plane serves https: the dashboard, the API and the data planes' link (wss://).
+   */
+  tlsCertFile: process.env.FULCRUM_TLS_CERT || undefined,
+  tlsKeyFile: process.env.FULCRUM_TLS_KEY || undefined,
 };

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -41,6 +42,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Proxies whose X-Forwarded-Proto is believed (FULCRUM_TRUSTED_PROXIES's format); none by default. */
   trustedProxies?: string;
+  /** The control plane's certificate chain and key (PEM): it then serves https, and the link wss. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningServer {
@@ -119,7 +122,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   };
 
-  const server = createServer((req, res) => void handle(req, res));
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  // Same handler, same upgrade routes: with a certificate the dashboard, the API and /ws/dataplane are all TLS.
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest);
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const route = wsRoutes.find(pathname);
@@ -136,7 +141,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   return {
     server,
     port,
-    url: `http://${shownHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     database,
     async close() {
       unmountHub();

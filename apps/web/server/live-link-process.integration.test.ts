@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiToken } from '@fulcrum/api';
 import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
+import { stopChild } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './http-server';
 
@@ -57,14 +58,6 @@ function startDataplaneProcess(url: string, name: string, token = dpToken): { pr
   return { proc, output: () => out };
 }
 
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (proc.exitCode === null) proc.kill('SIGKILL');
-}
-
 async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -109,7 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of procs) await stopProcess(p);
+  for (const p of procs) await stopChild(p);
   backends.forEach((b) => b.close());
   await cp?.close().catch(() => {});
   await db.drop();
@@ -149,14 +142,14 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
     expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
 
     // Restarted with no control plane to reach, it serves the config it kept on disk.
-    await stopProcess(first.proc);
+    await stopChild(first.proc);
     const second = startDataplaneProcess(`ws://127.0.0.1:${await freePort()}/ws/dataplane`, 'edge-proc');
     await eventually(() => second.output().includes('serving saved config')).catch((e) => {
       throw new Error(`${e}; data plane said: ${second.output()}`);
     });
     await eventually(async () => Object.keys(await tallyBodies(listenPort, 1)).length > 0);
     expect(await tallyBodies(listenPort, 10)).toEqual({ a: 8, b: 2 });
-    await stopProcess(second.proc);
+    await stopChild(second.proc);
   }, 300_000);
 
   it('two control-plane processes on one database push every revision to the data planes of both', async () => {
@@ -206,9 +199,9 @@ describe('a fulcrum-dataplane process linked to the control plane', () => {
       });
     } finally {
       ws.close();
-      await stopProcess(proc.proc);
-      await stopProcess(one.proc);
-      await stopProcess(two.proc);
+      await stopChild(proc.proc);
+      await stopChild(one.proc);
+      await stopChild(two.proc);
     }
   }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { type EmbeddedDataplane, startEmbeddedDataplane } from './embedded-dataplane';
 import { webEnv } from './env';
 import { type RunningServer, startServer } from './http-server';
+import { type ServerTls, localLinkArgs, readServerTls } from './server-tls';
 
 export interface RunOptions {
   /** Serve only the API (no Next): the real-process tests, which need no pages. */
@@ -16,12 +17,21 @@ export interface RunOptions {
  * serving, unless FULCRUM_STOP_DATAPLANE_ON_EXIT=1.
  */
 export async function runControlPlane(opts: RunOptions = {}): Promise<{ running: RunningServer; dataplane: EmbeddedDataplane | undefined }> {
-  const running = await startServer({ port: webEnv.port, host: webEnv.host, dev: webEnv.dev, apiOnly: opts.apiOnly, trustedProxies: webEnv.trustedProxies });
-  console.log(`Fulcrum control plane on ${running.url} (dashboard, /api/trpc, /api/v1, /ws/dataplane)`);
+  let tls: ServerTls | undefined;
+  try {
+    tls = readServerTls(webEnv.tlsCertFile, webEnv.tlsKeyFile);
+  } catch (err) {
+    // Refuse to start rather than serve plain http to someone who asked for https.
+    console.error(`not starting: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const running = await startServer({ port: webEnv.port, host: webEnv.host, dev: webEnv.dev, apiOnly: opts.apiOnly, trustedProxies: webEnv.trustedProxies, tls });
+  console.log(`Fulcrum control plane on ${running.url} (dashboard, /api/trpc, /api/v1, /ws/dataplane${tls ? ' over wss' : ''})`);
   const dataplane = webEnv.embeddedDataplane
     ? await startEmbeddedDataplane({
         prisma: running.database.prisma,
         controlPlanePort: running.port,
+        linkTlsArgs: tls && localLinkArgs(tls),
         admin: webEnv.dataplaneAdmin,
         paths: { pidFile: webEnv.dataplanePidFile, logFile: webEnv.dataplaneLogFile, stateDir: webEnv.dataplaneStateDir, entry: opts.dataplaneEntry ?? webEnv.dataplaneBundle },
         nodeArgs: opts.dataplaneNodeArgs,

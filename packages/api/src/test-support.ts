@@ -1,4 +1,6 @@
-import { createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { DataplaneHub } from './hub/dataplane-hub';
 import { TRPCError } from '@trpc/server';
 import { type TestDatabase, createTestDatabase } from '@fulcrum/db/testing';
 import type { TRole } from '@fulcrum/protocol';
@@ -71,4 +73,13 @@ export async function trpcFailure(p: Promise<unknown>): Promise<{ code: string; 
     return { code: e.code, message: e.message, fields };
   }
   throw new Error('expected the call to fail');
+}
+
+/** A hub's data-plane endpoint on 127.0.0.1 (a free port), admitting every upgrade as the control plane's /ws/dataplane does. */
+export async function listenHub(hub: DataplaneHub): Promise<{ server: Server; url: string }> {
+  const wss = new WebSocketServer({ noServer: true });
+  const server = createServer();
+  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/ws/dataplane` };
 }

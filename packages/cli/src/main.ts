@@ -13,6 +13,7 @@ import type { Command, Flags, Io } from './context';
 import { cliEnv } from './env';
 import { ApiError, UsageError } from './errors';
 import { RestClient } from './rest-client';
+import { caFetch } from './ca-fetch';
 
 export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /api/v1)
 
@@ -70,6 +71,7 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
 
   --url / FULCRUM_URL      the control plane, e.g. http://fulcrum.internal:3000
   --token / FULCRUM_TOKEN  an API token (operator role to change things)
+  --ca / FULCRUM_CA        PEM CA that issued an https control plane's certificate (a private CA)
   --json                   machine-readable output
   --reason TEXT            why: becomes the config revision's message
 
@@ -119,6 +121,7 @@ const SINGLE_COMMANDS: Record<string, Command> = { import: configImport, export:
 const stringFlags = [
   'url',
   'token',
+  'ca',
   'pool',
   'version',
   'strategy',
@@ -183,7 +186,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     io.err(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const values = parsed.values as Flags & { url?: string; token?: string; help?: boolean };
+  const values = parsed.values as Flags & { url?: string; token?: string; ca?: string; help?: boolean };
   const [group, verb, ...rest] = parsed.positionals;
   if (values.help || !group) {
     io.out(USAGE);
@@ -204,9 +207,17 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     return 2;
   }
   const json = values.json ?? false;
+  const caFile = values.ca ?? env_.ca;
+  let fetchImpl: typeof fetch = fetch;
+  try {
+    if (caFile) fetchImpl = caFetch(caFile);
+  } catch (err) {
+    io.err((err as Error).message);
+    return 2;
+  }
   try {
     return await command({
-      api: new RestClient(url, token),
+      api: new RestClient(url, token, fetchImpl),
       flags: values,
       args,
       io,

@@ -31,7 +31,8 @@ export class RestClient {
       });
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new ApiError(0, `cannot reach ${this.base}: ${cause}`);
+      const hint = /certificate/i.test(cause) ? ' (--ca FILE trusts the CA that issued it)' : '';
+      throw new ApiError(0, `cannot reach ${this.base}: ${cause}${hint}`);
     }
     const text = await res.text();
     let json: unknown;

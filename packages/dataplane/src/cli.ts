@@ -12,6 +12,7 @@ import { dataplaneEnv } from './env';
 import { ClusterPrimary, runCluster, runWorker } from './cluster/cluster';
 import { readConfigFile, reloadOnSighup } from './config-file/config-file-reload';
 import { ControlPlaneClient } from './control-plane/control-plane-client';
+import { type LinkTls, readLinkTls } from './control-plane/link-tls';
 import { DEFAULT_MAX_LISTENER_CONNECTIONS } from './runtime/connection-limits';
 import { type FdLimitReport, defaultMaxConnections, raiseFdLimit } from './runtime/fd-limit';
 import { internalErrors } from './runtime/internal-errors';
@@ -36,7 +37,12 @@ const USAGE = `fulcrum-dataplane: the Fulcrum proxy
                   default ${DEFAULT_MAX_LISTENER_CONNECTIONS})
   --control-plane URL  take config from a control plane (token of role dataplane in --token
                   or FULCRUM_DATAPLANE_TOKEN); the last applied config is kept in --state-dir
-                  (default ~/.fulcrum/dataplane) and served at start when the control plane is away
+                  (default ~/.fulcrum/dataplane) and served at start when the control plane is away;
+                  wss://host:3000/ws/dataplane links over TLS (the control plane serves https)
+  --control-plane-ca FILE  PEM CA that issued a wss:// control plane's certificate, trusted instead
+                  of the system's roots (FULCRUM_CONTROL_PLANE_CA); certificates are always verified
+  --control-plane-servername NAME  the name the certificate must hold when the URL gives an address
+                  (FULCRUM_CONTROL_PLANE_SERVERNAME)
   --access-log PATH|-  one line per request (and per refused request) to PATH, or "-" for stdout
                   (FULCRUM_ACCESS_LOG); per-pool format and sampling come with the config.
                   SIGUSR1 reopens PATH (for logrotate). Lines the disk cannot take are dropped and counted.
@@ -88,6 +94,8 @@ async function main(): Promise<void> {
       'max-listener-connections': { type: 'string' },
       workers: { type: 'string' },
       'control-plane': { type: 'string' },
+      'control-plane-ca': { type: 'string' },
+      'control-plane-servername': { type: 'string' },
       token: { type: 'string' },
       name: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -128,7 +136,20 @@ async function main(): Promise<void> {
     maxListenerConnections: positiveInt('--max-listener-connections', values['max-listener-connections'] ?? dataplaneEnv.maxListenerConnections) ?? DEFAULT_MAX_LISTENER_CONNECTIONS,
   };
   const workers = positiveInt('--workers', values.workers) ?? 1;
-  if (controlPlane) return runLinked(controlPlane, { ...values, workers }, settings);
+  if (controlPlane) {
+    let tls: LinkTls;
+    try {
+      tls = readLinkTls({
+        url: controlPlane,
+        caFile: values['control-plane-ca'] ?? dataplaneEnv.controlPlaneCa,
+        servername: values['control-plane-servername'] ?? dataplaneEnv.controlPlaneServername,
+      });
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exit(2);
+    }
+    return runLinked(controlPlane, { ...values, workers, tls }, settings);
+  }
   const configFile = values.config!;
   const first = await readConfigFile(configFile);
   if (!first.ok) {
@@ -168,7 +189,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; workers: number }, settings: ServeSettings): Promise<void> {
+async function runLinked(url: string, values: { token?: string; name?: string; 'state-dir'?: string; workers: number; tls: LinkTls }, settings: ServeSettings): Promise<void> {
   const token = values.token ?? dataplaneEnv.token;
   if (!token) throw new Error('--token (or FULCRUM_DATAPLANE_TOKEN) is required with --control-plane');
   const name = values.name ?? os.hostname();
@@ -194,7 +215,7 @@ async function runLinked(url: string, values: { token?: string; name?: string; '
     const r = await dp.applySnapshot(saved);
     console.log(r.ok ? `serving saved config ${r.version} until the control plane answers` : `saved config refused: ${r.error}`);
   }
-  const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, log: (l) => console.log(l) });
+  const client = new ControlPlaneClient(dp, { url, token, name, softwareVersion: SOFTWARE_VERSION, lastGood, tls: values.tls, log: (l) => console.log(l) });
   client.start();
   const adminServer = settings.admin ? await startAdminServer(source, settings.admin) : undefined;
   const stop = async () => {

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { freePort } from '@fulcrum/test-support';
 import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZSnapshotPoolV1 } from '@fulcrum/protocol';
-import type { ApplyResult } from './dataplane';
+import type { AddressInfo } from 'node:net';
+import { startAdminServer } from './admin/admin-server';
+import type { ApplyResult, Dataplane } from './dataplane';
+import { internalErrors } from './runtime/internal-errors';
 
 export { freePort };
 
@@ -166,3 +169,23 @@ export function pseudoRandomBytes(seed: number, size: number): Buffer {
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A single data plane's admin endpoint on 127.0.0.1 (a free port), as the CLI serves it; `text(path)` reads from it. */
+export async function startTestAdmin(dp: Dataplane): Promise<{ text(path: string): Promise<string>; close(): Promise<void> }> {
+  const server = await startAdminServer(
+    {
+      id: dp.id,
+      configVersion: () => dp.version,
+      lastFrame: () => dp.lastFrame,
+      metrics: () => dp.metricsView(),
+      events: () => dp.recentEvents,
+      process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }),
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    text: async (path) => (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) })).text(),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -18,6 +18,8 @@ export interface TestLeaf {
 export interface LeafOptions {
   /** DNS subjectAltNames; the first is also the CN. */
   names: string[];
+  /** IP subjectAltNames (a server reached by address, e.g. 127.0.0.1). */
+  ips?: string[];
   /** P-256 ECDSA instead of RSA 2048. */
   ecdsa?: boolean;
   /** Days of validity from now (30 by default); negative: already expired (it ended a day ago). */
@@ -74,7 +76,10 @@ export class TestPki {
     const ext = path.join(this.dir, `leaf${id}.ext`);
     const keyArgs = opts.ecdsa ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
     await run('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${opts.names[0]}`]);
-    writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${opts.names.map((n) => `DNS:${n}`).join(',')}\n`);
+    writeFileSync(
+      ext,
+      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${[...opts.names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',')}\n`,
+    );
     // A negative -days gives a notAfter in the past (openssl 3.0's x509 has no -not_before).
     const validity = ['-days', String(Math.max(-1, opts.days ?? 30))];
     await run('openssl', ['x509', '-req', '-in', csr, '-CA', this.caPath, '-CAkey', this.caKeyPath, '-CAcreateserial', '-out', cert, '-extfile', ext, ...validity]);

@@ -5,8 +5,9 @@ import type { LivePool } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
-import { type TestApi, createTestApi } from '../test-support';
+import { type TestApi, createTestApi, listenHub } from '../test-support';
 import { DataplaneHub, setHub } from './dataplane-hub';
+import { backendSecond, statsFrame } from '../stats/fixtures/stats-frames';
 import { newReportLimits } from './report-guard';
 
 let t: TestApi;
@@ -45,11 +46,7 @@ beforeAll(async () => {
   hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 200, clock: virtualClock });
   hub.start(t.db.url);
   setHub(hub);
-  const wss = new WebSocketServer({ noServer: true });
-  http = createServer();
-  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`;
+  ({ server: http, url } = await listenHub(hub));
   const op = await t.as('operator');
   await op.pools.create({ name: 'web', listenHost: '127.0.0.1', listenPort: 18080, healthCheck: { enabled: false } as never });
 });
@@ -184,31 +181,11 @@ describe('DataplaneHub', () => {
     await a.send({ type: 'ack', version: snap.version, hash: snap.hash });
     await b.send({ type: 'ack', version: snap.version, hash: snap.hash });
     const ts = Date.now() - 5000;
-    const frame = (dataplaneId: string, requests: number, p99: number, health: 'healthy' | 'unhealthy'): TStatsFrame => ({
-      dataplaneId,
-      ts,
-      intervalMs: 1000,
-      configVersion: snap.version,
-      pools: [
-        {
-          poolId: pool.id,
-          backends: [
-            {
-              backendId: b1,
-              requests,
-              responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
-              errors: { connect: 0, timeout: 0, reset: 0 },
-              activeConnections: 2,
-              bytesIn: 10,
-              bytesOut: 20,
-              latencyMs: { p50: 1, p95: 2, p99 },
-              health,
-              ejected: false,
-            },
-          ],
-        },
-      ],
-    });
+    const frame = (dataplaneId: string, requests: number, p99: number, health: 'healthy' | 'unhealthy'): TStatsFrame =>
+      statsFrame(dataplaneId, ts, [{ poolId: pool.id, backends: [backendSecond(b1, requests, { activeConnections: 2, bytesIn: 10, bytesOut: 20, latencyMs: { p50: 1, p95: 2, p99 }, health })] }], {
+        configVersion: snap.version,
+      });
+
     await a.send({ type: 'stats', frame: frame('dp-s1', 5, 3, 'healthy') });
     await b.send({ type: 'stats', frame: frame('dp-s2', 7, 9, 'unhealthy') });
     const second = Math.floor(ts / 1000) * 1000;
@@ -260,32 +237,8 @@ describe('DataplaneHub', () => {
     const base = Math.floor(Date.now() / 1000) * 1000 - 5000;
     for (let i = 0; i < 6; i++) {
       const requests = 5 * (1 + Math.floor(i / 2));
-      const frame: TStatsFrame = {
-        dataplaneId: 'dp-live',
-        ts: base + i * 500,
-        intervalMs: 500,
-        configVersion: snap.version,
-        pools: [
-          {
-            poolId,
-            backends: [
-              {
-                backendId: liveBackend,
-                requests,
-                responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
-                errors: { connect: 0, timeout: 0, reset: 0 },
-                activeConnections: 0,
-                bytesIn: 0,
-                bytesOut: 0,
-                latencyMs: { p50: 1, p95: 1, p99: 1 },
-                health: 'healthy',
-                ejected: false,
-              },
-            ],
-            client: oneClientError(),
-          },
-        ],
-      };
+      const frame = statsFrame('dp-live', base + i * 500, [{ poolId, backends: [backendSecond(liveBackend, requests)], client: oneClientError() }], { intervalMs: 500, configVersion: snap.version });
+
       await c.send({ type: 'stats', frame });
     }
     await eventually(() => [0, 1, 2].every((s) => hub.stats.secondAt(base + s * 1000)[poolId]?.[liveBackend]?.requests === 10 * (s + 1)));
@@ -366,19 +319,9 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     const snap = await eventually(() => inj.snapshots()[0]);
     const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
     const real = pool.backends[0]?.id ?? (await op.backends.create({ poolId: 'web', host: '127.0.0.1', port: 9002 })).id;
-    const backend = (backendId: string, requests = 1) => ({
-      backendId,
-      requests,
-      responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
-      errors: { connect: 0, timeout: 0, reset: 0 },
-      activeConnections: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      latencyMs: { p50: 1, p95: 1, p99: 1 },
-      health: 'healthy' as const,
-      ejected: false,
-    });
-    const frame = (ts: number, pools: TStatsFrame['pools']): TStatsFrame => ({ dataplaneId: 'dp-victim', ts, intervalMs: 1000, configVersion: snap.version, pools });
+    const backend = backendSecond;
+
+    const frame = (ts: number, pools: TStatsFrame['pools']): TStatsFrame => statsFrame('dp-victim', ts, pools, { configVersion: snap.version });
     const dropped = () => ({ ...hub.reports.dropped });
     // The hub handles a data plane's messages in order: its pong means all before the ping are handled.
     const sync = async () => {

@@ -258,7 +258,7 @@ export class DataplaneHub {
         // A partial ack: the version runs, except in the pools named (kept at their previous config, or down).
         const refused = msg.refused?.length ? msg.refused : null;
         const lastError = refused
-          ? `config ${msg.version} applied except ${refused.map((r) => `pool ${r.pool} (${r.keptPrevious ? 'keeps its previous config' : 'down'}): ${r.error}`).join('; ')}`.slice(0, 8000)
+          ? `config ${msg.version} applied except ${refused.map((r) => `${refusalSubject(r.pool)} (${r.keptPrevious ? 'keeps its previous config' : 'down'}): ${r.error}`).join('; ')}`.slice(0, 8000)
           : null;
         await this.prisma.dataplane.update({
           where: { id: c.id },
@@ -408,4 +408,12 @@ export function setHub(hub: DataplaneHub | undefined): void {
 
 export function getHub(): DataplaneHub | undefined {
   return store.__fulcrumHub;
+}
+
+/**
+ * What a refused entry is about: a pool, or (entries a data plane names `listener <name>`) a
+ * listener that sends to no pool, such as an http→https redirect, which is not called a pool.
+ */
+function refusalSubject(name: string): string {
+  return name.startsWith('listener ') ? name : `pool ${name}`;
 }

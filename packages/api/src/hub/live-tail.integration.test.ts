@@ -1,10 +1,11 @@
 import { type Server, createServer } from 'node:http';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { type TAccessRecord, type TControlToDataplane, WS_CLOSE } from '@fulcrum/protocol';
+import { accessRecord } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
-import { type TestApi, createTestApi } from '../test-support';
+import { type TestApi, createTestApi, listenHub } from '../test-support';
 import { DataplaneHub, setHub } from './dataplane-hub';
 
 let t: TestApi;
@@ -31,39 +32,15 @@ async function dataplane(id: string) {
   return { ws, received, tails, closed, send };
 }
 
-const line = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: new Date().toISOString(),
-  pool: 'web',
-  poolId,
-  clientIp: '127.0.0.1',
-  method: 'GET',
-  host: 'h',
-  path: '/',
-  status: 200,
-  bytesIn: 0,
-  bytesOut: 1,
-  durationMs: 1,
-  upstream: '127.0.0.1:1',
-  connectMs: 0,
-  firstByteMs: 1,
-  attempts: 1,
-  requestId: 'r',
-  termination: 'normal',
-  userAgent: '',
-  referer: '',
-  ...over,
-});
+// Now, and this test's pool: the hub passes lines only for pools of the config the data plane runs.
+const line = (over: Partial<TAccessRecord> = {}): TAccessRecord => accessRecord({ time: new Date().toISOString(), poolId, ...over });
 
 beforeAll(async () => {
   t = await createTestApi();
   hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-test', heartbeatMs: 10_000 });
   hub.start(t.db.url);
   setHub(hub);
-  const wss = new WebSocketServer({ noServer: true });
-  http = createServer();
-  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  url = `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`;
+  ({ server: http, url } = await listenHub(hub));
   const op = await t.as('operator');
   poolId = (await op.pools.create({ name: 'web', listenHost: '127.0.0.1', listenPort: 18181, healthCheck: { enabled: false } as never })).id;
   const rev = (await t.db.prisma.configRevision.findFirst({ orderBy: { version: 'desc' } }))!;

@@ -9,15 +9,15 @@ import { ControlPlaneClient, Dataplane, LastGoodConfig } from '@fulcrum/dataplan
 import { type TConfigSnapshot, type TSnapshotListener, certificateKeyRef } from '@fulcrum/protocol';
 import { type TestLeaf, TestPki } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
-import { type TestApi, createTestApi } from '../test-support';
+import { type TestApi, createTestApi, listenHub } from '../test-support';
 import { DataplaneHub } from './dataplane-hub';
 
 let t: TestApi;
 let hub: DataplaneHub;
 let http: Server;
+let hubUrl: string;
 let backend: Server;
 let pki: TestPki;
 let leaf: TestLeaf;
@@ -28,10 +28,7 @@ beforeAll(async () => {
   t = await createTestApi();
   hub = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-tls', heartbeatMs: 500 });
   hub.start(t.db.url);
-  const wss = new WebSocketServer({ noServer: true });
-  http = createServer();
-  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  ({ server: http, url: hubUrl } = await listenHub(hub));
   backend = createServer((req, res) => res.end(JSON.stringify({ proto: req.headers['x-forwarded-proto'] })));
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   pki = await TestPki.create();
@@ -86,7 +83,7 @@ describe('TLS over the link', () => {
 
     const dp = new Dataplane({ runHealthChecks: false });
     const client = new ControlPlaneClient(dp, {
-      url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`,
+      url: hubUrl,
       token: await t.token('dataplane'),
       name: 'tls-dp',
       softwareVersion: 'test',

@@ -1,8 +1,10 @@
 import { LOCK_ID } from '@fulcrum/db';
 import { type TestDatabase, createTestDatabase, stopTestServer } from '@fulcrum/db/testing';
+import { emptyClientStats } from '@fulcrum/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneOldRows } from './prune-old-rows';
+import { poolRollupData, zeroRollupRow } from '../stats/stats-rollups';
 import { RetentionPruner } from './retention-pruner';
 
 const DAY = 24 * 3_600_000;
@@ -38,42 +40,11 @@ async function seed(): Promise<void> {
       { kind: 'test', message: 'today', createdAt: ago(60_000) },
     ],
   });
-  const rollup = (bucket: Date, backendId: string) => ({
-    bucket,
-    poolId: 'pool-r',
-    backendId,
-    requests: 1,
-    responses2xx: 1,
-    responses3xx: 0,
-    responses4xx: 0,
-    responses5xx: 0,
-    errors: 0,
-    bytesIn: 0n,
-    bytesOut: 0n,
-    activeConnections: 0,
-    p50Ms: 0,
-    p95Ms: 0,
-    p99Ms: 0,
-  });
+  const rollup = (bucket: Date, backendId: string) => ({ ...zeroRollupRow({ bucket, poolId: 'pool-r', backendId }), requests: 1, responses2xx: 1 });
+
   await p.statsRollup.createMany({ data: [rollup(ago(8 * DAY), 'b-old'), rollup(ago(7 * DAY + 10_000), 'b-edge'), rollup(ago(6 * DAY), 'b-kept'), rollup(ago(10_000), 'b-now')] });
-  const poolRollup = (bucket: Date, poolId: string) => ({
-    bucket,
-    poolId,
-    responses1xx: 0,
-    responses2xx: 1,
-    responses3xx: 0,
-    responses4xx: 0,
-    responses5xx: 0,
-    proxyResponses: {},
-    connAccepted: 1,
-    connRefused: 0,
-    connReset: 0,
-    retries: 0,
-    bytesIn: 0n,
-    bytesOut: 0n,
-    latencyCounts: [1],
-    latencySumMs: 1,
-  });
+  const poolRollup = (bucket: Date, poolId: string) => ({ bucket, poolId, ...poolRollupData({ ...emptyClientStats(), responses: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 } }) });
+
   await p.poolStatsRollup.createMany({ data: [poolRollup(ago(30 * DAY), 'p-old'), poolRollup(ago(DAY), 'p-kept')] });
   const user = await p.user.create({ data: { email: 'retention@example.com', name: 'r', role: 'viewer', passwordHash: 'x' } });
   const session = (tokenHash: string, expiresAt: Date, lastSeenAt: Date) => ({ userId: user.id, tokenHash, expiresAt, lastSeenAt });

@@ -4,6 +4,7 @@ import { controlPlaneSecrets } from './control-plane-secrets';
 import { credentialSecrets } from './credential-secrets';
 import type { SecretBox } from './secret-box';
 import { certificateSecretSource } from '../services/certificates/certificate-secrets';
+import { hashWithSecrets } from '../services/revisions/link-hash';
 
 /**
  * One kind of secret a snapshot can name (TLS private keys, database credentials): which
@@ -43,8 +44,5 @@ export async function withSecrets(
     }
   }
   if (!Object.keys(secrets).length) return snapshot;
-  // A changed secret (a rotated password) changes the hash, so data planes apply it rather than skip
-  // the config as unchanged; the keyed digest reveals nothing of the secrets themselves.
-  const digest = box().digest(JSON.stringify(Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : 1))));
-  return { ...snapshot, secrets, hash: `${snapshot.hash}.s${digest}` };
+  return { ...snapshot, secrets, hash: hashWithSecrets(snapshot.hash, secrets, box()) };
 }

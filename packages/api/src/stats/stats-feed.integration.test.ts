@@ -3,6 +3,7 @@ import { type TestDatabase, createTestDatabase, stopTestServer } from '@fulcrum/
 import type { TStatsFrame } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
+import { backendSecond, statsFrame } from './fixtures/stats-frames';
 import { StatsFeed } from './stats-feed';
 
 let db: TestDatabase;
@@ -16,31 +17,7 @@ afterAll(async () => {
   await stopTestServer();
 });
 
-const frame = (dataplaneId: string, ts: number, requests: number): TStatsFrame => ({
-  dataplaneId,
-  ts,
-  intervalMs: 1000,
-  configVersion: 1,
-  pools: [
-    {
-      poolId: 'p1',
-      backends: [
-        {
-          backendId: 'b1',
-          requests,
-          responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
-          errors: { connect: 0, timeout: 0, reset: 0 },
-          activeConnections: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          latencyMs: { p50: 1, p95: 1, p99: 1 },
-          health: 'healthy',
-          ejected: false,
-        },
-      ],
-    },
-  ],
-});
+const frame = (dataplaneId: string, ts: number, requests: number): TStatsFrame => statsFrame(dataplaneId, ts, [{ poolId: 'p1', backends: [backendSecond('b1', requests)] }]);
 
 describe('StatsFeed', () => {
   it('stores each frame once and hands it to the other replicas, not back to its own; a replica that starts later reads what it missed', async () => {

@@ -3,7 +3,7 @@ import { type TPoolClientStats, ZStatsFrame, mergeClientStats } from '@fulcrum/p
 import { StatsStore } from './stats-store';
 
 /** One backend's 10-second bucket of one data plane, as stored in StatsRollup. */
-interface RollupRow {
+export interface RollupRow {
   bucket: Date;
   dataplaneId: string;
   poolId: string;
@@ -73,6 +73,26 @@ export async function rollupStore(prisma: PrismaClient, store: StatsStore, datap
   return rows.length;
 }
 
+/** A backend's bucket before anything is added to it (the rollup's accumulator; tests' rows start from it too). */
+export function zeroRollupRow(key: Pick<RollupRow, 'bucket' | 'poolId' | 'backendId'> & { dataplaneId?: string }): RollupRow {
+  return {
+    dataplaneId: '',
+    ...key,
+    requests: 0,
+    responses2xx: 0,
+    responses3xx: 0,
+    responses4xx: 0,
+    responses5xx: 0,
+    errors: 0,
+    bytesIn: 0n,
+    bytesOut: 0n,
+    activeConnections: 0,
+    p50Ms: 0,
+    p95Ms: 0,
+    p99Ms: 0,
+  };
+}
+
 function backendRows(store: StatsStore, dataplaneId: string, from: number, to: number): RollupRow[] {
   const rows: RollupRow[] = [];
   for (const [poolId, ring] of store.rings()) {
@@ -85,24 +105,8 @@ function backendRows(store: StatsStore, dataplaneId: string, from: number, to: n
         const key = `${bucket.getTime()}|${backendId}`;
         let r = perBackend.get(key);
         if (!r) {
-          r = {
-            bucket,
-            dataplaneId,
-            poolId,
-            backendId,
-            requests: 0,
-            responses2xx: 0,
-            responses3xx: 0,
-            responses4xx: 0,
-            responses5xx: 0,
-            errors: 0,
-            bytesIn: 0n,
-            bytesOut: 0n,
-            activeConnections: 0,
-            p50Ms: 0,
-            p95Ms: 0,
-            p99Ms: 0,
-          };
+          r = zeroRollupRow({ bucket, dataplaneId, poolId, backendId });
+
           perBackend.set(key, r);
           rows.push(r);
         }
@@ -141,23 +145,29 @@ async function writePoolRows(prisma: PrismaClient, store: StatsStore, dataplaneI
   if (rows.length === 0) return;
   await prisma.$transaction(
     rows.map(({ bucket, poolId, c }) => {
-      const data = {
-        responses1xx: c.responses['1xx'],
-        responses2xx: c.responses['2xx'],
-        responses3xx: c.responses['3xx'],
-        responses4xx: c.responses['4xx'],
-        responses5xx: c.responses['5xx'],
-        proxyResponses: c.proxyResponses,
-        connAccepted: c.connections.accepted,
-        connRefused: c.connections.refused,
-        connReset: c.connections.reset,
-        retries: c.retries,
-        bytesIn: BigInt(c.bytesIn),
-        bytesOut: BigInt(c.bytesOut),
-        latencyCounts: c.latency.counts,
-        latencySumMs: c.latency.sumMs,
-      };
+      const data = poolRollupData(c);
+
       return prisma.poolStatsRollup.upsert({ where: { bucket_dataplaneId_poolId: { bucket, dataplaneId, poolId } }, create: { bucket, dataplaneId, poolId, ...data }, update: data });
     }),
   );
+}
+
+/** A pool's client counters as the columns of PoolStatsRollup. */
+export function poolRollupData(c: TPoolClientStats) {
+  return {
+    responses1xx: c.responses['1xx'],
+    responses2xx: c.responses['2xx'],
+    responses3xx: c.responses['3xx'],
+    responses4xx: c.responses['4xx'],
+    responses5xx: c.responses['5xx'],
+    proxyResponses: c.proxyResponses,
+    connAccepted: c.connections.accepted,
+    connRefused: c.connections.refused,
+    connReset: c.connections.reset,
+    retries: c.retries,
+    bytesIn: BigInt(c.bytesIn),
+    bytesOut: BigInt(c.bytesOut),
+    latencyCounts: c.latency.counts,
+    latencySumMs: c.latency.sumMs,
+  };
 }

@@ -3,7 +3,8 @@ import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyClien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatsHistory } from '../services/stats/stats-history';
 import { type TestApi, createTestApi } from '../test-support';
-import { rollupFrames } from './stats-rollups';
+import { backendSecond, statsFrame } from './fixtures/stats-frames';
+import { rollupFrames, zeroRollupRow } from './stats-rollups';
 import { StatsStore } from './stats-store';
 
 let t: TestApi;
@@ -13,25 +14,8 @@ async function storeFrames(frames: { cp: string; f: TStatsFrame }[]): Promise<vo
   await t.db.prisma.statsFrame.createMany({ data: frames.map(({ cp, f }) => ({ dataplaneId: f.dataplaneId, ts: new Date(f.ts), controlPlaneId: cp, frame: f })) });
 }
 
-function backend(backendId: string, requests: number, extra: Partial<TBackendStats> = {}): TBackendStats {
-  return {
-    backendId,
-    requests,
-    responses: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
-    errors: { connect: 0, timeout: 0, reset: 0 },
-    activeConnections: 1,
-    bytesIn: 100,
-    bytesOut: 1000,
-    latencyMs: { p50: 1, p95: 2, p99: 3 },
-    health: 'healthy',
-    ejected: false,
-    ...extra,
-  };
-}
-
-function frame(dataplaneId: string, ts: number, backends: TBackendStats[], poolId = 'pool-1'): TStatsFrame {
-  return { dataplaneId, ts, intervalMs: 1000, configVersion: 1, pools: [{ poolId, backends }] };
-}
+const backend = backendSecond;
+const frame = (dataplaneId: string, ts: number, backends: TBackendStats[], poolId = 'pool-1'): TStatsFrame => statsFrame(dataplaneId, ts, [{ poolId, backends }]);
 
 beforeAll(async () => {
   t = await createTestApi();
@@ -104,22 +88,15 @@ describe('StatsStore', () => {
     const prisma = t.db.prisma;
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
     const row = (bucket: number, requests: number) => ({
-      bucket: new Date(bucket),
-      poolId: 'pool-day',
-      backendId: `b-${bucket}`,
+      ...zeroRollupRow({ bucket: new Date(bucket), poolId: 'pool-day', backendId: `b-${bucket}` }),
       requests,
       responses2xx: requests,
-      responses3xx: 0,
-      responses4xx: 0,
-      responses5xx: 0,
-      errors: 0,
-      bytesIn: 0n,
-      bytesOut: 0n,
       activeConnections: 2,
       p50Ms: 1,
       p95Ms: 2,
       p99Ms: 3,
     });
+
     await prisma.statsRollup.createMany({ data: [row(minute - 120_000, 600), row(minute - 110_000, 600), row(minute, 60)] });
     const viewer = await t.as('viewer');
     const day = await viewer.stats.history({ poolId: 'pool-day', range: '24h' });

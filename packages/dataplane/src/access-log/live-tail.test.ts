@@ -1,30 +1,9 @@
-import type { TAccessRecord } from '@fulcrum/protocol';
+import { accessRecord } from '@fulcrum/test-support';
 import { ZTailLinesMessage } from '@fulcrum/protocol';
 import { describe, expect, it } from 'vitest';
 import { LiveTail } from './live-tail';
 
-const record = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: '2026-11-30T20:00:00.000Z',
-  pool: 'web',
-  poolId: 'p1',
-  clientIp: '127.0.0.1',
-  method: 'GET',
-  host: 'h',
-  path: '/',
-  status: 200,
-  bytesIn: 0,
-  bytesOut: 1,
-  durationMs: 1,
-  upstream: '127.0.0.1:1',
-  connectMs: 0,
-  firstByteMs: 1,
-  attempts: 1,
-  requestId: 'r',
-  termination: 'normal',
-  userAgent: '',
-  referer: '',
-  ...over,
-});
+const record = accessRecord;
 
 describe('live tail', () => {
   it('keeps only watched pools, at most the bound per second, and counts the rest as dropped', () => {

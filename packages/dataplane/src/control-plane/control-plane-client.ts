@@ -5,6 +5,7 @@ import type { LiveTail } from '../access-log/live-tail';
 import type { ApplyResult } from '../dataplane';
 import type { LastGoodConfig } from '../state/last-good-config';
 import { backoffDelay } from './backoff';
+import { type LinkTls, describeLinkError } from './link-tls';
 
 /** How often tail records go out: often enough to look live, batched enough to stay cheap. */
 const TAIL_FLUSH_MS = 250;
@@ -38,6 +39,8 @@ export interface ControlPlaneClientOptions {
   /** How soon pools a snapshot could not apply (a held port) are tried again. */
   refusedRetryMs?: number;
   log?: (line: string) => void;
+  /** For a wss:// control plane: the CA to trust and the name to check (readLinkTls). */
+  tls?: LinkTls;
 }
 
 /**
@@ -62,6 +65,8 @@ export class ControlPlaneClient {
   connected = false;
   /** Why the link last closed (close code and reason), for logs and status. */
   lastClose: { code: number; reason: string } | undefined;
+  /** The last link error, in the words the log gave it (a refused certificate says which flag fixes it). */
+  lastError: string | undefined;
 
   constructor(
     private readonly dp: LinkedDataplane,
@@ -96,11 +101,19 @@ export class ControlPlaneClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.opts.url, { headers: { authorization: `Bearer ${this.opts.token}` }, handshakeTimeout: 10_000 });
+    const { ca, servername } = this.opts.tls ?? {};
+    // Certificates are always verified: a private CA is trusted by name (ca), never by turning checks off.
+    const ws = new WebSocket(this.opts.url, {
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      handshakeTimeout: 10_000,
+      ...(ca ? { ca } : {}),
+      ...(servername ? { servername } : {}),
+    });
     this.ws = ws;
     ws.on('open', () => {
       this.connected = true;
       this.attempt = 0;
+      this.lastError = undefined;
       this.lastPong = Date.now();
       this.log(`connected to ${this.opts.url}`);
       this.send({ type: 'hello', dataplaneId: this.dp.id, name: this.opts.name, softwareVersion: this.opts.softwareVersion, configVersion: this.dp.version, configHash: this.dp.hash });
@@ -131,7 +144,10 @@ export class ControlPlaneClient {
       if (code === WS_CLOSE.unauthorized || code === WS_CLOSE.forbidden) this.attempt = Math.max(this.attempt, 6);
       this.scheduleReconnect();
     });
-    ws.on('error', (err) => this.log(`link error: ${err.message}`));
+    ws.on('error', (err) => {
+      this.lastError = describeLinkError(err, this.opts.url);
+      this.log(`link error: ${this.lastError}`);
+    });
   }
 
   private scheduleReconnect(): void {

@@ -1,15 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type TAccessRecord, type TConfigSnapshotV2Input, type TRouteConfigInput, ZAccessRecord, ZBackendConfig, ZPoolConfig, ZStatsFrame } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessLogWriter } from '../access-log/access-log-writer';
-import { startAdminServer } from '../admin/admin-server';
 import { hasPromtool, promtoolCheck } from '../admin/promtool';
 import { Dataplane } from '../dataplane';
-import { internalErrors } from '../runtime/internal-errors';
-import { applyOnFreePort, eventually, get, startBackend } from '../test-support';
+import { applyOnFreePort, eventually, get, startBackend, startTestAdmin } from '../test-support';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -44,20 +41,9 @@ async function edge(sampleRate = 1) {
     version++;
     return { schema: 2, version, hash: `answers-${version}`, pools, listeners: [{ id: 'edge-id', name: 'edge', address: '127.0.0.1', port: p, routes: routes.map((r) => ({ id: r.name, ...r })) }] };
   });
-  const admin = await startAdminServer(
-    {
-      id: dp.id,
-      configVersion: () => dp.version,
-      lastFrame: () => dp.lastFrame,
-      metrics: () => dp.metricsView(),
-      events: () => dp.recentEvents,
-      process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }),
-    },
-    { host: '127.0.0.1', port: 0 },
-  );
-  cleanups.push(() => new Promise((r) => admin.close(r)));
-  const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
-  const text = async (p: string) => (await fetch(`${adminUrl}${p}`, { signal: AbortSignal.timeout(10_000) })).text();
+  const admin = await startTestAdmin(dp);
+  cleanups.push(() => admin.close());
+  const text = admin.text;
   const records = () =>
     existsSync(file)
       ? readFileSync(file, 'utf8')

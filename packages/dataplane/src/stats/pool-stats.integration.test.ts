@@ -1,12 +1,9 @@
-import { internalErrors } from '../runtime/internal-errors';
-import type { AddressInfo } from 'node:net';
 import type { TDataplaneEvent, TStatsFrame } from '@fulcrum/protocol';
 import { ZStatsFrame } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAdminServer } from '../admin/admin-server';
 import { hasPromtool, promtoolCheck } from '../admin/promtool';
 import { Dataplane } from '../dataplane';
-import { eventually, freePort, get, snapshotFor, startBackend } from '../test-support';
+import { eventually, freePort, get, snapshotFor, startBackend, startTestAdmin } from '../test-support';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -14,20 +11,9 @@ afterEach(async () => {
 });
 
 async function withAdmin(dp: Dataplane) {
-  const server = await startAdminServer(
-    {
-      id: dp.id,
-      configVersion: () => dp.version,
-      lastFrame: () => dp.lastFrame,
-      metrics: () => dp.metricsView(),
-      events: () => dp.recentEvents,
-      process: () => ({ internalErrors: internalErrors.counts, connections: dp.connections(), fdLimit: null }),
-    },
-    { host: '127.0.0.1', port: 0 },
-  );
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  const port = (server.address() as AddressInfo).port;
-  const text = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
+  const admin = await startTestAdmin(dp);
+  cleanups.push(() => admin.close());
+  const text = admin.text;
   return {
     metrics: () => text('/metrics'),
     stats: async () => JSON.parse(await text('/stats')) as { lastSecond: { pool: string; responses: number; errorRate: number; causes: Record<string, { count: number }> }[] },

@@ -31,15 +31,18 @@ export async function recordApplyResult(prisma: PrismaClient, r: ApplyResult): P
   const reasons = r.refusedPools?.length ? r.refusedPools : (await poolsChangedBy(prisma, r.version)).map((poolId) => ({ poolId, error: r.error ?? 'refused' }));
   const known = new Set((await prisma.pool.findMany({ where: { id: { in: reasons.map((x) => x.poolId) } }, select: { id: true } })).map((p) => p.id));
   const forPools = reasons.filter((x) => known.has(x.poolId));
-  if (forPools.length === 0) {
+  // What no pool stands for (a listener that sends to no pool, or a refusal of the whole
+  // snapshot) is still an event, with its own reasons: a listener's bind failure keeps its name.
+  const rest = reasons.filter((x) => !known.has(x.poolId));
+  if (forPools.length === 0 || (rest.length && r.refusedPools?.length)) {
+    const why = r.refusedPools?.length ? rest.map((x) => x.error).join('; ') : (r.error ?? 'refused');
     await recordEvent(prisma, {
       kind: 'snapshot_refused',
       severity: 'error',
       dataplaneId: r.dataplaneId,
-      message: `data plane ${r.dataplaneName} refused revision ${r.version}: ${r.error ?? 'refused'}`,
+      message: `data plane ${r.dataplaneName} refused revision ${r.version}: ${why}`.slice(0, 2000),
       data: { version: r.version },
     });
-    return;
   }
   for (const x of forPools) {
     await recordEvent(prisma, {

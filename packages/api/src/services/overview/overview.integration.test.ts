@@ -2,6 +2,7 @@ import { stopTestServer } from '@fulcrum/db/testing';
 import { type TBackendStats, type TStatsFrame, emptyClientStats } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatsStore } from '../../stats/stats-store';
+import { backendSecond } from '../../stats/fixtures/stats-frames';
 import { type TestApi, createTestApi } from '../../test-support';
 import { listChartMarks } from './chart-marks';
 import { healthTimeline } from './health-timeline';
@@ -18,21 +19,7 @@ afterAll(async () => {
   await stopTestServer();
 });
 
-function backend(backendId: string, extra: Partial<TBackendStats> = {}): TBackendStats {
-  return {
-    backendId,
-    requests: 5,
-    responses: { '1xx': 0, '2xx': 5, '3xx': 0, '4xx': 0, '5xx': 0 },
-    errors: { connect: 0, timeout: 0, reset: 0 },
-    activeConnections: 1,
-    bytesIn: 0,
-    bytesOut: 0,
-    latencyMs: { p50: 1, p95: 2, p99: 3 },
-    health: 'healthy',
-    ejected: false,
-    ...extra,
-  };
-}
+const backend = (backendId: string, extra: Partial<TBackendStats> = {}): TBackendStats => backendSecond(backendId, 5, { bytesIn: 0, bytesOut: 0, ...extra });
 
 describe('the overview, shaped in the api', () => {
   it('lists backends down with since when and the last check, pools with client errors, refused revisions and disconnected data planes; a health timeline; chart marks', async () => {

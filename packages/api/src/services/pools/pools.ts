@@ -63,7 +63,7 @@ export async function updatePool(prisma: PrismaClient, { actor, update, reason }
     await assertCredentialUsable(tx, merged.data.healthCheck);
     const res = await tx.pool.updateMany({ where: { id: row.id, version: update.expectedVersion }, data: { ...poolColumns(merged.data), version: { increment: 1 } } });
     if (res.count === 0) throw staleError('pool', row.version);
-    await syncOwnListener(tx, row.id, merged.data);
+    await syncOwnListener(tx, row.id, merged.data, toPool(row));
     return tx.pool.findUniqueOrThrow({ where: { id: row.id }, include: POOL_INCLUDE });
   });
   return toPool(result);

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@fulcrum/db';
 import { type TConfigSnapshot, ZConfigSnapshot } from '@fulcrum/protocol';
-import { canonicalJson } from './snapshot-compiler';
+import { canonicalJson } from './link-hash';
 
 type Pool = TConfigSnapshot['pools'][number];
 

@@ -1,32 +1,10 @@
-import { createHash } from 'node:crypto';
 import { SNAPSHOT_SCHEMA, type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotListener, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma } from '@fulcrum/db';
+import { configHash } from './link-hash';
 import { toListener, toRoute, toSnapshotListener } from '../listeners/listener-mapper';
 import { toBackend, toPool } from '../pools/pool-mapper';
 
 type Tx = Prisma.TransactionClient;
-
-/** JSON with object keys sorted, so equal configs always hash the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * What data planes compare to skip an identical snapshot: pools, listeners with their routes, and
- * certificates when there are any (a rotation must not look unchanged).
- */
-export function hashConfig(pools: TSnapshotPool[], listeners: TSnapshotListener[], certificates: TSnapshotCertificate[] = []): string {
-  return createHash('sha256')
-    .update(canonicalJson(certificates.length ? { pools, listeners, certificates } : { pools, listeners }))
-    .digest('hex');
-}
 
 /** Compiles the whole configuration, as data planes run it, from the current rows. */
 export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigSnapshot> {
@@ -57,7 +35,7 @@ export async function compileSnapshot(tx: Tx, version: number): Promise<TConfigS
   return ZConfigSnapshot.parse({
     schema: SNAPSHOT_SCHEMA,
     version,
-    hash: hashConfig(pools, listeners, certificates),
+    hash: configHash(pools, listeners, certificates),
     createdAt: new Date().toISOString(),
     pools,
     listeners,

@@ -1,5 +1,5 @@
 import { type TConfigSnapshot, backendAddress } from '@fulcrum/protocol';
-import { canonicalJson } from './snapshot-compiler';
+import { canonicalJson } from './link-hash';
 
 export interface SnapshotChange {
   /** e.g. `pools.web.algorithm`, `pools.web.backends.10.0.0.1:80.weight` */
