@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import type { TAccessRecord, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
+import type { TAccessRecord, TAcmeChallengeSet, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
 import { LiveTail } from '../access-log/live-tail';
+import { AcmeChallengeAnswers } from '../acme/acme-challenge-answers';
 import { readSnapshot } from '@fulcrum/protocol';
 import type { AccessLogWriter } from '../access-log/access-log-writer';
 import { type AdminSource, startAdminServer } from '../admin/admin-server';
@@ -18,7 +19,8 @@ type ToWorker =
   | { type: 'snapshot'; seq: number; snapshot: TConfigSnapshot; limits: Limits }
   | { type: 'lead'; run: boolean }
   | { type: 'health'; backendId: string; healthy: boolean }
-  | { type: 'tail'; poolIds: string[] };
+  | { type: 'tail'; poolIds: string[] }
+  | { type: 'acme'; set: TAcmeChallengeSet };
 type FromWorker =
   | { type: 'ready' }
   | { type: 'frame'; frame: TStatsFrame; connections: ConnectionsView }
@@ -85,6 +87,15 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         for (const w of this.liveWorkers()) if (this.ready.has(w.id)) this.send(w, { type: 'tail', poolIds: this.tailPools });
       },
       take: () => this.tail.take(),
+    },
+  };
+  /** The ACME challenge set, validated here once and handed to every worker (and to each that starts later). */
+  private readonly acmeSet = new AcmeChallengeAnswers();
+  readonly acme = {
+    replace: (raw: unknown) => {
+      const held = this.acmeSet.replace(raw);
+      if (held.ok) for (const w of this.liveWorkers()) if (this.ready.has(w.id)) this.send(w, { type: 'acme', set: this.acmeSet.current() });
+      return held;
     },
   };
 
@@ -234,6 +245,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         if (w.id === this.leader) this.send(w, { type: 'lead', run: true });
         for (const [backendId, healthy] of this.health) this.send(w, { type: 'health', backendId, healthy });
         if (this.tailPools.length) this.send(w, { type: 'tail', poolIds: this.tailPools });
+        if (this.acmeSet.size) this.send(w, { type: 'acme', set: this.acmeSet.current() });
         // The snapshot being applied if it waits for this worker, else what runs.
         const p = this.pending?.waiting.has(w.id) ? this.pending : undefined;
         const snapshot = p?.snapshot ?? this.current;
@@ -332,6 +344,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
   let dp: Dataplane | undefined;
   let lead = false;
   let tailPools: string[] = [];
+  let acmeSet: TAcmeChallengeSet = { seq: 0, challenges: [] };
   /** The leader's word on every backend, applied again after each snapshot (new backends included). */
   const health = new Map<string, boolean>();
   process.on('message', (m: ToWorker) => {
@@ -345,6 +358,11 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
       dp?.access.tail.watch(tailPools);
       return;
     }
+    if (m.type === 'acme') {
+      acmeSet = m.set;
+      dp?.acme.set(acmeSet);
+      return;
+    }
     if (m.type === 'health') {
       health.set(m.backendId, m.healthy);
       dp?.observeHealth(m.backendId, m.healthy);
@@ -354,6 +372,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
       const created = new Dataplane({ id: `dp-${process.pid}`, runHealthChecks: lead, ...m.limits, accessLog });
       created.on('event', (event) => send({ type: 'event', event }));
       created.access.tail.watch(tailPools);
+      created.acme.set(acmeSet);
       setInterval(() => send({ type: 'frame', frame: created.collectFrame(), connections: created.connections() }), 1000).unref();
       setInterval(() => {
         const batch = created.access.tail.take();
