@@ -13,7 +13,7 @@ let requestTimeoutMs = ACME_REQUEST_TIMEOUT_MS;
 /**
  * acme-client talks through one shared axios instance with no timeout, no size bound and
  * redirects followed. Installed once for the process: every request gets a timeout and a size
- * bound, follows no redirect (RFC 8555 never needs one), and a request to a directory registered
+ * bound, follows no redirect (RFC 8555 never needs one), goes over https only, and a request to a directory registered
  * with its own CA (a private ACME server, pebble in tests) is verified against that CA alone.
  * Connection errors and 5xx are retried by acme-client a few times, briefly, not for minutes.
  */
@@ -24,11 +24,30 @@ export function installAcmeHttp(opts: { requestTimeoutMs?: number } = {}): void 
   const settings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
   settings.retryMaxAttempts = 3;
   settings.retryDefaultDelay = 1;
+  // acme-client's retry handler reads `response.config` of an error that has no response (a
+  // timeout, a refused connection, an answer over the size bound) and throws a TypeError in its
+  // place: the operator would read "not a valid ACME response" for "timeout of 15000ms exceeded".
+  // Its handler is kept; only that TypeError is turned back into the error it replaced.
+  const handlers = (acme.axios.interceptors.response as unknown as { handlers: ({ rejected?: (e: unknown) => unknown } | null)[] }).handlers;
+  for (const h of handlers) {
+    const rejected = h?.rejected;
+    if (!h || !rejected) continue;
+    h.rejected = async (error: unknown) => {
+      try {
+        return await rejected(error);
+      } catch (thrown) {
+        if (thrown instanceof TypeError && error instanceof Error && !(error as { response?: unknown }).response) throw error;
+        throw thrown;
+      }
+    };
+  }
   acme.axios.interceptors.request.use((config) => {
     config.timeout = requestTimeoutMs;
     config.maxContentLength = MAX_RESPONSE_BYTES;
     config.maxBodyLength = MAX_RESPONSE_BYTES;
     config.maxRedirects = 0;
+    // RFC 8555 §6.1: all of ACME goes over HTTPS; a directory naming plain HTTP (or another scheme) is refused, not followed.
+    if (config.url && !config.url.startsWith('https://')) throw new Error(`the CA's directory named a URL that is not https:// (${config.url.slice(0, 200)})`);
     const agent = config.url ? agents.get(originOf(config.url)) : undefined;
     if (agent) config.httpsAgent = agent;
     return config;
