@@ -1,14 +1,19 @@
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type Server, createServer, request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { ControlPlaneClient, Dataplane } from '@fulcrum/dataplane';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
+import { ZCertificate } from '@fulcrum/protocol';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataplaneHub } from '../../hub/dataplane-hub';
-import { type TestApi, createTestApi } from '../../test-support';
-import { eventually } from '../deploys/system-harness';
+import { type TestApi, createTestApi, startRestServer } from '../../test-support';
+import { FULCRUMCTL, eventually } from '../deploys/system-harness';
 import { AcmeRenewer } from './acme-renewer';
 import { type Pebble, hasPebble, startPebble } from './pebble-harness';
 
@@ -110,11 +115,28 @@ function httpsGet(agent: Agent): Promise<{ body: string; fingerprint: string; lo
 describe.skipIf(!hasPebble())('ACME against pebble', () => {
   it('registers, issues through the data plane’s HTTP-01 answer, serves the certificate, and renews it in the renewal window without dropping a request', async () => {
     const admin = await t.as('admin');
-    const account = await admin.acme.createAccount({ name: 'pebble', directoryUrl: pebble.directoryUrl, email: 'ops@example.com', termsAgreed: true, directoryCa: pebble.directoryCa });
-    expect(account.accountUrl).toMatch(/^https:\/\/localhost:\d+\/my-account\//);
-    expect(JSON.stringify(account)).not.toMatch(/PRIVATE KEY/);
+    // As an operator does it: fulcrumctl over the REST API.
+    const rest = await startRestServer(t);
+    const token = await t.token('admin');
+    const ctl = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [FULCRUMCTL, ...args], { env: { ...process.env, FULCRUM_URL: rest.base.replace(/\/api\/v1$/, ''), FULCRUM_TOKEN: token } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+        );
+      });
+    const caDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-acme-ca-'));
+    writeFileSync(path.join(caDir, 'ca.pem'), pebble.directoryCa);
+    const registered = await ctl('certs', 'acme-account', 'pebble', '--directory', pebble.directoryUrl, '--email', 'ops@example.com', '--agree-tos', '--directory-ca', path.join(caDir, 'ca.pem'));
+    rmSync(caDir, { recursive: true, force: true });
+    expect(registered).toMatchObject({ code: 0, stderr: '' });
+    expect(registered.stdout).toMatch(/registered ACME account pebble at https:\/\/localhost:\d+\/dir \(https:\/\/localhost:\d+\/my-account\//);
+    const accounts = await ctl('--json', 'certs', 'acme-accounts');
+    expect(accounts.stdout).not.toMatch(/PRIVATE KEY/);
 
-    const issued = await admin.acme.issue({ name: 'site', account: 'pebble', listener: 'plain' });
+    const issuedByCli = await ctl('--json', 'certs', 'issue', 'site', '--account', 'pebble', '--listener', 'plain');
+    expect(issuedByCli).toMatchObject({ code: 0, stderr: '' });
+    await rest.close();
+    const issued = ZCertificate.parse(JSON.parse(issuedByCli.stdout));
     expect(issued.names).toEqual([HOST]);
     expect(issued.issuer).toMatch(/Pebble Intermediate CA/);
     expect(issued.acme).toMatchObject({ account: 'pebble', renewBeforeDays: 30, lastError: null, failures: 0 });
