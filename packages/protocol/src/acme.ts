@@ -90,7 +90,7 @@ export const ZAcmeHost = z
   .toLowerCase()
   .max(253, 'a host is at most 253 characters')
   .refine((h) => !h.startsWith('*.'), 'HTTP-01 cannot prove a wildcard name (*.example.com): upload that certificate instead')
-  .refine((h) => /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/.test(h) && !/^[\d.]+$/.test(h), 'a host must be a DNS name (no IP address, port or path)');
+  .refine((h) => h.startsWith('*.') || (/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/.test(h) && !/^[\d.]+$/.test(h)), 'a host must be a DNS name (no IP address, port or path)');
 
 /**
  * Asks for a certificate by ACME: for the hosts given, or for the exact hosts a listener's routes
