@@ -74,7 +74,17 @@ export const ZAcmeChallengesAppliedMessage = z.object({ type: z.literal('acme_ch
 export const ZPingMessage = z.object({ type: z.literal('ping'), ts: z.number() });
 export const ZPongMessage = z.object({ type: z.literal('pong'), ts: z.number() });
 
-export const ZDataplaneToControl = z.discriminatedUnion('type', [ZHelloMessage, ZAckMessage, ZNackMessage, ZStatsMessage, ZEventMessage, ZTailLinesMessage, ZAcmeChallengesAppliedMessage, ZPingMessage, ZPongMessage]);
+export const ZDataplaneToControl = z.discriminatedUnion('type', [
+  ZHelloMessage,
+  ZAckMessage,
+  ZNackMessage,
+  ZStatsMessage,
+  ZEventMessage,
+  ZTailLinesMessage,
+  ZAcmeChallengesAppliedMessage,
+  ZPingMessage,
+  ZPongMessage,
+]);
 export type TDataplaneToControl = z.infer<typeof ZDataplaneToControl>;
 
 // Control plane -> data plane. The snapshot's `config` is validated by the data plane with

@@ -16,7 +16,7 @@ export const acmeRouter = router({
     .query(({ ctx }) => listAcmeAccounts(ctx.prisma)),
   createAccount: adminProcedure
     .meta({
-      openapi: { method: 'POST', path: '/acme/accounts', protect: true, tags, summary: "Register an account at an ACME CA (admin): its terms agreed, a new key made here and sealed" },
+      openapi: { method: 'POST', path: '/acme/accounts', protect: true, tags, summary: 'Register an account at an ACME CA (admin): its terms agreed, a new key made here and sealed' },
     })
     .input(zApiInput(ZAcmeAccountCreate))
     .output(ZAcmeAccount)

@@ -38,7 +38,13 @@ export const acmeAccountCreate: Command = async (ctx) => {
       throw new UsageError(`cannot read ${ctx.flags['directory-ca']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  const a = await ctx.api.request('POST', '/acme/accounts', ZAcmeAccount, { name, directoryUrl: ctx.flags.directory, email: ctx.flags.email, termsAgreed: true, ...(directoryCa ? { directoryCa } : {}) });
+  const a = await ctx.api.request('POST', '/acme/accounts', ZAcmeAccount, {
+    name,
+    directoryUrl: ctx.flags.directory,
+    email: ctx.flags.email,
+    termsAgreed: true,
+    ...(directoryCa ? { directoryCa } : {}),
+  });
   ctx.print(a, () => `registered ACME account ${a.name} at ${a.directoryUrl} (${a.accountUrl})`);
   return 0;
 };
@@ -47,7 +53,7 @@ export const acmeAccountCreate: Command = async (ctx) => {
 export const acmeIssue: Command = async (ctx) => {
   const name = requireName(ctx, 'certificate');
   if (!ctx.flags.account) throw new UsageError('--account is required: the ACME account (fulcrumctl certs acme-accounts)');
-  if (!ctx.flags.host?.length === !ctx.flags.listener) throw new UsageError("give --host (repeat it for several names) or --listener (the hosts its routes match), one of the two");
+  if (!ctx.flags.host?.length === !ctx.flags.listener) throw new UsageError('give --host (repeat it for several names) or --listener (the hosts its routes match), one of the two');
   const renewBeforeDays = ctx.flags['renew-before'] === undefined ? undefined : Number(ctx.flags['renew-before']);
   if (renewBeforeDays !== undefined && !Number.isInteger(renewBeforeDays)) throw new UsageError('--renew-before is a whole number of days');
   const c = await ctx.api.request('POST', '/acme/certificates', ZCertificate, {

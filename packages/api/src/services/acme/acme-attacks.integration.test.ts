@@ -96,7 +96,10 @@ describe('a challenge the CA hands out', () => {
     const token = 'last0000000000000000000000';
     expect(await publishAcmeChallenge(t.db.prisma, { token, keyAuthorization: `${token}.${thumb}` })).toBeGreaterThan(0);
     const over = 'over0000000000000000000000';
-    await expect(publishAcmeChallenge(t.db.prisma, { token: over, keyAuthorization: `${over}.${thumb}` })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', message: /1000 ACME challenges are pending/ });
+    await expect(publishAcmeChallenge(t.db.prisma, { token: over, keyAuthorization: `${over}.${thumb}` })).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: /1000 ACME challenges are pending/,
+    });
     await t.db.prisma.acmeChallenge.updateMany({ where: { token: { startsWith: 'bulk' } }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await publishAcmeChallenge(t.db.prisma, { token: over, keyAuthorization: `${over}.${thumb}` });
     expect(await t.db.prisma.acmeChallenge.count()).toBe(2);
@@ -157,7 +160,13 @@ describe('renewal against a CA that refuses', () => {
     const rest = await startRestServer(t);
     closers.push(rest.close);
     const viaRest = await (await fetch(`${rest.base}/acme/accounts`, { headers: { authorization: `Bearer ${await t.token('admin')}` } })).text();
-    const everything = [JSON.stringify(await admin.acme.accounts({})), viaRest, JSON.stringify(await admin.certificates.list({})), JSON.stringify(await t.db.prisma.event.findMany()), logs.join('\n')].join('\n');
+    const everything = [
+      JSON.stringify(await admin.acme.accounts({})),
+      viaRest,
+      JSON.stringify(await admin.certificates.list({})),
+      JSON.stringify(await t.db.prisma.event.findMany()),
+      logs.join('\n'),
+    ].join('\n');
     expect(viaRest).toContain('refuser');
     for (const body of keyBodies) expect(everything).not.toContain(body);
     expect(everything).not.toMatch(/PRIVATE KEY/);

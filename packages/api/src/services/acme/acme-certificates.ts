@@ -89,10 +89,7 @@ export type TRenewOutcome = { renewed: true; certificate: TCertificate } | { ren
  * new version for new handshakes, open connections stay). A failure is recorded on the row and
  * as an event with the CA's reason, and the next try waits longer with each failure.
  */
-export async function renewAcmeCertificate(
-  prisma: PrismaClient,
-  opts: { actor: { name: string }; id: string; now?: Date; order?: AcmeOrderOptions; retryBaseMs?: number },
-): Promise<TRenewOutcome> {
+export async function renewAcmeCertificate(prisma: PrismaClient, opts: { actor: { name: string }; id: string; now?: Date; order?: AcmeOrderOptions; retryBaseMs?: number }): Promise<TRenewOutcome> {
   const row = await findCertificateRow(prisma, opts.id);
   if (!row.acmeAccountId) throw AppError.field('id', `certificate ${row.name} was uploaded, not issued by ACME: rotate it by hand`);
   const account = await prisma.acmeAccount.findUniqueOrThrow({ where: { id: row.acmeAccountId } });

@@ -179,7 +179,9 @@ describe.skipIf(!hasPebble())('ACME against pebble', () => {
     expect(failures).toEqual([]);
     // The kept-alive connection stayed the one it was (the old handshake keeps its certificate).
     expect(keptAlive.size).toBe(1);
-    expect(new X509Certificate(renewed.chain.split(/(?<=-----END CERTIFICATE-----)/)[0]!).serialNumber).not.toBe(new X509Certificate(issued.chain.split(/(?<=-----END CERTIFICATE-----)/)[0]!).serialNumber);
+    expect(new X509Certificate(renewed.chain.split(/(?<=-----END CERTIFICATE-----)/)[0]!).serialNumber).not.toBe(
+      new X509Certificate(issued.chain.split(/(?<=-----END CERTIFICATE-----)/)[0]!).serialNumber,
+    );
     trusted.destroy();
 
     // Out of its window again: the next pass (at the real time) orders nothing.

@@ -61,8 +61,14 @@ export async function startFakeAcme(mode: FakeAcmeMode): Promise<FakeAcme> {
     }
     if (req.url === '/account') return json(res, 201, { status: 'valid', contact: [] }, { location: `${base}/account/1` });
     if (req.url === '/order') {
-      if (mode === 'problem') return json(res, 403, { type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: 'Error creating new order :: policy forbids issuing for "app.example.com"', status: 403 });
-      return json(res, 201, { status: 'pending', identifiers: [{ type: 'dns', value: 'app.example.com' }], authorizations: [`${base}/authz/1`], finalize: `${base}/finalize/1` }, { location: `${base}/order/1` });
+      if (mode === 'problem')
+        return json(res, 403, { type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: 'Error creating new order :: policy forbids issuing for "app.example.com"', status: 403 });
+      return json(
+        res,
+        201,
+        { status: 'pending', identifiers: [{ type: 'dns', value: 'app.example.com' }], authorizations: [`${base}/authz/1`], finalize: `${base}/finalize/1` },
+        { location: `${base}/order/1` },
+      );
     }
     if (req.url === '/authz/1') {
       const token = mode.startsWith('bad-token:') ? mode.slice('bad-token:'.length) : 'x';
