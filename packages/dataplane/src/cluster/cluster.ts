@@ -27,7 +27,8 @@ type FromWorker =
   | { type: 'event'; event: TDataplaneEvent }
   | { type: 'applied'; seq: number; result: ApplyResult }
   | { type: 'internal-error'; kind: InternalErrorKind }
-  | { type: 'tail-lines'; lines: TAccessRecord[]; dropped: number };
+  | { type: 'tail-lines'; lines: TAccessRecord[]; dropped: number }
+  | { type: 'acme-applied'; seq: number };
 
 export interface ClusterOptions {
   workers: number;
@@ -91,10 +92,33 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   };
   /** The ACME challenge set, validated here once and handed to every worker (and to each that starts later). */
   private readonly acmeSet = new AcmeChallengeAnswers();
+  /** Per worker, the newest challenge set it said it holds. */
+  private readonly acmeApplied = new Map<number, number>();
+  private acmeWaiters: (() => void)[] = [];
   readonly acme = {
-    replace: (raw: unknown) => {
+    /** Resolves once every ready worker holds the set (or after 5 s): the control plane is acked only then. */
+    replace: async (raw: unknown) => {
       const held = this.acmeSet.replace(raw);
-      if (held.ok) for (const w of this.liveWorkers()) if (this.ready.has(w.id)) this.send(w, { type: 'acme', set: this.acmeSet.current() });
+      if (!held.ok) return held;
+      const workers = this.liveWorkers().filter((w) => this.ready.has(w.id));
+      for (const w of workers) this.send(w, { type: 'acme', set: this.acmeSet.current() });
+      const all = () => workers.every((w) => !w.isConnected() || (this.acmeApplied.get(w.id) ?? -1) >= held.seq);
+      await new Promise<void>((resolve) => {
+        let settled = false;
+        const settle = () => {
+          settled = true;
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(settle, 5000);
+        // Woken on each worker's word; waits again until all hold the set (or the timer settles it).
+        const wake = () => {
+          if (settled) return;
+          if (all()) settle();
+          else this.acmeWaiters.push(wake);
+        };
+        wake();
+      });
       return held;
     },
   };
@@ -263,6 +287,13 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
       case 'tail-lines':
         this.tail.merge(m);
         return;
+      case 'acme-applied': {
+        this.acmeApplied.set(w.id, m.seq);
+        const waiters = this.acmeWaiters;
+        this.acmeWaiters = [];
+        for (const wake of waiters) wake();
+        return;
+      }
       case 'applied':
         if (m.seq !== 0) this.settle(w.id, m.result);
         else if (!m.result.ok) console.error(`[worker ${w.id}] config refused: ${m.result.error}`);
@@ -361,6 +392,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
     if (m.type === 'acme') {
       acmeSet = m.set;
       dp?.acme.set(acmeSet);
+      send({ type: 'acme-applied', seq: acmeSet.seq });
       return;
     }
     if (m.type === 'health') {

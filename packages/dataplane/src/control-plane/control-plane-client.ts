@@ -19,7 +19,7 @@ export interface LinkedDataplane {
   /** The live tail the control plane asks for (which pools) and drains (batches). */
   readonly access: { readonly tail: Pick<LiveTail, 'watch' | 'take'> };
   /** The ACME challenges its http listeners answer (a cluster hands the set to every worker). */
-  readonly acme: Pick<AcmeChallengeAnswers, 'replace'>;
+  readonly acme: { replace(raw: unknown): ReturnType<AcmeChallengeAnswers['replace']> | Promise<ReturnType<AcmeChallengeAnswers['replace']>> };
   applySnapshot(raw: unknown): Promise<ApplyResult>;
   collectFrame(): TStatsFrame;
   on(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
@@ -156,7 +156,7 @@ export class ControlPlaneClient {
     }
     if (msg.type === 'tail') return this.dp.access.tail.watch(msg.poolIds);
     if (msg.type === 'acme_challenges') {
-      const held = this.dp.acme.replace({ seq: msg.seq, challenges: msg.challenges });
+      const held = await this.dp.acme.replace({ seq: msg.seq, challenges: msg.challenges });
       if (!held.ok) return this.log(`refused an ACME challenge set: ${held.error}`);
       return this.send({ type: 'acme_challenges_applied', seq: held.seq });
     }
