@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { backendsRouter } from './routers/backends';
 import { certificatesRouter } from './routers/certificates';
+import { acmeRouter } from './routers/acme';
 import { configFilesRouter } from './routers/config-files';
 import { databaseCredentialsRouter } from './routers/database-credentials';
 import { dataplanesRouter } from './routers/dataplanes';
@@ -34,6 +35,7 @@ export const appRouter = router({
   providerProfiles: providerProfilesRouter,
   databaseCredentials: databaseCredentialsRouter,
   certificates: certificatesRouter,
+  acme: acmeRouter,
   stats: statsRouter,
   configFiles: configFilesRouter,
   tail: tailRouter,

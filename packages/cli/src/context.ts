@@ -35,6 +35,13 @@ export interface Flags {
   /** certs upload/rotate: the PEM chain file and the PEM key file. */
   cert?: string;
   key?: string;
+  /** certs acme-account / issue. */
+  directory?: string;
+  email?: string;
+  'directory-ca'?: string;
+  'agree-tos'?: boolean;
+  account?: string;
+  'renew-before'?: string;
   apply?: boolean;
   replace?: boolean;
   json?: boolean;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { configExport, configImport } from './commands/config-files';
 import { credentialsCreate, credentialsDelete, credentialsList, credentialsShow, credentialsUpdate } from './commands/credentials';
 import { backendsAdd, backendsDrain, backendsList, backendsRemove } from './commands/backends';
+import { acmeAccountCreate, acmeAccounts, acmeIssue, acmeRenew } from './commands/acme';
 import { certsDelete, certsList, certsRotate, certsShow, certsUpload } from './commands/certs';
 import { deployAbort, deployList, deployStart, deployStatus } from './commands/deploy';
 import { listenersCreate, listenersDelete, listenersList, listenersShow } from './commands/listeners';
@@ -63,6 +64,10 @@ export const USAGE = `fulcrumctl: Fulcrum from the command line and CI (REST /ap
   certs upload NAME --cert CHAIN.pem --key KEY.pem   (admin; chain leaf first; the key is never shown again)
   certs rotate NAME --cert CHAIN.pem --key KEY.pem   (admin; same id, new connections get it)
   certs delete NAME                          (admin; only when no listener serves it)
+  certs acme-accounts                        (ACME accounts and the certificates each renews)
+  certs acme-account NAME --directory URL --email EMAIL --agree-tos [--directory-ca CA.pem]   (admin; registers at the CA)
+  certs issue NAME --account ACCOUNT (--host H ... | --listener L) [--renew-before DAYS]     (admin; ACME HTTP-01, renewed automatically)
+  certs renew NAME                           (admin; an ACME certificate, now)
   import FILE     [--format nginx|haproxy] [--apply [--replace]]
                   an nginx.conf or haproxy.cfg as pools: prints the plan (what becomes
                   what, warnings, what is not supported, each with its line); --apply
@@ -113,6 +118,10 @@ const COMMANDS: Record<string, Command> = {
   'certs upload': certsUpload,
   'certs rotate': certsRotate,
   'certs delete': certsDelete,
+  'certs acme-accounts': acmeAccounts,
+  'certs acme-account': acmeAccountCreate,
+  'certs issue': acmeIssue,
+  'certs renew': acmeRenew,
 };
 
 /** Commands of one word; what follows them are its arguments. */
@@ -147,6 +156,11 @@ const stringFlags = [
   'password-file',
   'cert',
   'key',
+  'directory',
+  'email',
+  'directory-ca',
+  'account',
+  'renew-before',
   'listener',
   'port',
   'address',
@@ -175,6 +189,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         method: { type: 'string', multiple: true },
         header: { type: 'string', multiple: true },
         backup: { type: 'boolean' },
+        'agree-tos': { type: 'boolean' },
         apply: { type: 'boolean' },
         replace: { type: 'boolean' },
         wait: { type: 'boolean' },

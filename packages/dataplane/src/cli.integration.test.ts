@@ -79,6 +79,7 @@ async function controlPlane() {
     received,
     connected: () => sockets.size > 0,
     push: (config: { version: number; hash: string }) => sockets.forEach((ws) => ws.send(JSON.stringify({ type: 'snapshot', version: config.version, hash: config.hash, config }))),
+    send: (msg: unknown) => sockets.forEach((ws) => ws.send(JSON.stringify(msg))),
   };
 }
 
@@ -223,6 +224,39 @@ describe('the data plane process', () => {
     await eventually(async () => (await answers(20)).every((x) => x === 'a'), 60_000);
     await eventually(() => cp.received.some((m) => m.type === 'stats' && m.frame.pools.some((p) => p.backends.some((b) => b.backendId === 'b' && b.health === 'unhealthy'))), 60_000);
     expect(dp.child.exitCode).toBeNull();
+  });
+
+  it('with --workers 2 answers an ACME challenge in every worker once it acks the set to the control plane', async () => {
+    const cp = await controlPlane();
+    const app = await startBackend('app');
+    cleanups.push(() => app.close());
+    const listenPort = await freePort();
+    startCli(['--control-plane', cp.url, '--token', 't', '--name', 'edge', '--state-dir', tmpDir(), '--workers', '2']);
+    await eventually(() => cp.connected() && cp.received.some((m) => m.type === 'hello'), 60_000);
+    const snapshot = snapshotFor(listenPort, [{ name: 'app', port: app.port }]);
+    cp.push(snapshot);
+    await eventually(() => cp.received.some((m) => m.type === 'ack' && m.version === snapshot.version), 60_000);
+    const token = 'Zm9vYmFyYmF6cXV4MDEyMzQ1Njc4OQ';
+    const keyAuthorization = `${token}.${'T'.repeat(43)}`;
+    cp.send({ type: 'acme_challenges', seq: 7, challenges: [{ token, keyAuthorization }] });
+    await eventually(() => cp.received.some((m) => m.type === 'acme_challenges_applied' && m.seq === 7), 60_000);
+    // From the ack on, every new connection (spread over both workers by the kernel) gets the answer.
+    const bodies: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      bodies.push(
+        await new Promise<string>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: listenPort, path: `/.well-known/acme-challenge/${token}`, agent: false, timeout: 10_000 }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${body}`));
+          });
+          req.on('timeout', () => req.destroy(new Error('timed out')));
+          req.on('error', reject);
+          req.end();
+        }),
+      );
+    }
+    expect(new Set(bodies)).toEqual(new Set([`200 ${keyAuthorization}`]));
   });
 
   it('counts and survives an exception or rejection that reaches the event loop (issue 12, item 4d)', () => {

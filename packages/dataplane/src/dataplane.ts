@@ -11,6 +11,7 @@ import {
   healthCheckSecretRefs,
   readSnapshot,
 } from '@fulcrum/protocol';
+import { AcmeChallengeAnswers } from './acme/acme-challenge-answers';
 import { AccessLog } from './access-log/access-log';
 import type { AccessLogWriter } from './access-log/access-log-writer';
 import { refusalRecord } from './access-log/refusal-record';
@@ -94,6 +95,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   readonly recentEvents: TDataplaneEvent[] = [];
   /** Access-log lines and the live tail's records. */
   readonly access: AccessLog;
+  /** Pending ACME HTTP-01 challenges (from the control plane), answered by every http listener. */
+  readonly acme = new AcmeChallengeAnswers();
 
   constructor(opts: DataplaneOptions = {}) {
     super();
@@ -246,6 +249,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
             answers,
             access: this.access,
             certificates: (c) => (c.tls ? new ListenerCertificates(c.tls, snapshot, this.contexts) : undefined),
+            acme: this.acme,
           }),
         );
       } catch (err) {

@@ -16,6 +16,10 @@ export const LOCK_ID = {
   scalingRule: 7_310_003,
   /** Session-level try-lock: one replica at a time prunes old rows (retention). */
   retention: 7_310_004,
+  /** Session-level try-lock: one replica at a time runs ACME renewals. */
+  acmeRenewal: 7_310_005,
+  /** Transaction-level: ACME challenge rows commit in seq order (a data plane's acked seq covers every lower one). */
+  acmeChallenges: 7_310_006,
   /** Serializes building the migrated template database across test processes sharing a server. */
   testTemplate: 0x66756c63,
 } as const;

@@ -7,6 +7,8 @@ export const CHANNEL_REVISION = 'fulcrum_revision';
 export const CHANNEL_EVENTS = 'fulcrum_events';
 /** A data plane's stats frame was stored; payload: `<row id>|<control-plane id that received it>`. */
 export const CHANNEL_STATS = 'fulcrum_stats';
+/** The set of pending ACME HTTP-01 challenges changed; payload: its highest seq. */
+export const CHANNEL_ACME = 'fulcrum_acme';
 
 interface RawExecutor {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): Promise<number>;

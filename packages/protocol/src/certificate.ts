@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZCertificateAcme } from './acme';
 import { ZId, ZSlug } from './primitives';
 
 /** A PEM text as uploaded: bounded, and nothing but printable text. */
@@ -41,6 +42,8 @@ export const ZCertificate = z.object({
   chain: z.string(),
   /** Listeners of the current configuration that serve it (a used certificate cannot be deleted). */
   usedBy: z.array(z.string()),
+  /** Set when ACME issues and renews it (null: uploaded, rotated by hand). */
+  acme: ZCertificateAcme.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -12,6 +12,8 @@ export const EVENT_KINDS = [
   'snapshot_refused',
   /** A TLS certificate within 14 days of its end, or past it (once per certificate version). */
   'certificate_expiry',
+  /** An ACME certificate issued or renewed, or an order that failed (with the CA's reason). */
+  'certificate_acme',
 ] as const;
 export const ZEventKind = z.enum(EVENT_KINDS);
 export type TEventKind = z.infer<typeof ZEventKind>;

@@ -18,6 +18,7 @@ export * from './pool-traffic';
 export * from './latency-histogram';
 export * from './listener';
 export * from './certificate';
+export * from './acme';
 export * from './route';
 export * from './route-table';
 export * from './config-import';

@@ -120,7 +120,7 @@ export type TPoolStats = z.infer<typeof ZPoolStats>;
  * whose pool is not running here (503), a redirect whose variables would break its header (400).
  * A rate limit on a route to a pool is that pool's (ZProxyCause `rate_limited`).
  */
-export const ZListenerAnswer = z.enum(['no_route', 'redirect', 'fixed', 'rate_limited', 'reconfiguring', 'bad_redirect']);
+export const ZListenerAnswer = z.enum(['no_route', 'redirect', 'fixed', 'rate_limited', 'reconfiguring', 'bad_redirect', 'acme_challenge']);
 export type TListenerAnswer = z.infer<typeof ZListenerAnswer>;
 
 /** How an operator reads a listener's own answer. */
@@ -131,6 +131,7 @@ export const LISTENER_ANSWER_LABEL: Record<TListenerAnswer, string> = {
   rate_limited: 'rate limited (429)',
   reconfiguring: 'pool being reconfigured (503)',
   bad_redirect: 'redirect refused: bad variable (400)',
+  acme_challenge: 'ACME challenge answered',
 };
 
 /** A listener's own answers over one interval: by status class (what clients got) and by kind. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TAIL_MAX_LINES_PER_SECOND, ZAccessRecord } from './access-log';
+import { ZAcmeChallengeSet } from './acme';
 import { ZDataplaneEvent } from './event';
 import { ZId } from './primitives';
 import { ZStatsFrame } from './stats';
@@ -68,10 +69,22 @@ export const ZTailLinesMessage = z.object({
   dropped: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 export type TTailLinesMessage = z.infer<typeof ZTailLinesMessage>;
+/** The data plane answers the ACME challenge set up to `seq` (what the control plane waits for before asking the CA to validate). */
+export const ZAcmeChallengesAppliedMessage = z.object({ type: z.literal('acme_challenges_applied'), seq: z.number().int().min(0) });
 export const ZPingMessage = z.object({ type: z.literal('ping'), ts: z.number() });
 export const ZPongMessage = z.object({ type: z.literal('pong'), ts: z.number() });
 
-export const ZDataplaneToControl = z.discriminatedUnion('type', [ZHelloMessage, ZAckMessage, ZNackMessage, ZStatsMessage, ZEventMessage, ZTailLinesMessage, ZPingMessage, ZPongMessage]);
+export const ZDataplaneToControl = z.discriminatedUnion('type', [
+  ZHelloMessage,
+  ZAckMessage,
+  ZNackMessage,
+  ZStatsMessage,
+  ZEventMessage,
+  ZTailLinesMessage,
+  ZAcmeChallengesAppliedMessage,
+  ZPingMessage,
+  ZPongMessage,
+]);
 export type TDataplaneToControl = z.infer<typeof ZDataplaneToControl>;
 
 // Control plane -> data plane. The snapshot's `config` is validated by the data plane with
@@ -87,5 +100,12 @@ export const ZWelcomeMessage = z.object({ type: z.literal('welcome'), serverTime
 /** The pools someone watches the live tail of, now (empty: stop tailing). Replaces the previous set. */
 export const ZTailMessage = z.object({ type: z.literal('tail'), poolIds: z.array(ZId).max(1000) });
 
-export const ZControlToDataplane = z.discriminatedUnion('type', [ZSnapshotMessage, ZWelcomeMessage, ZTailMessage, ZPingMessage, ZPongMessage]);
+/**
+ * The pending ACME HTTP-01 challenges, whole (replaces the previous set; empty: none). Kept out of
+ * snapshots: they live minutes, and must not become revisions, diffs or rollbacks.
+ */
+export const ZAcmeChallengesMessage = ZAcmeChallengeSet.extend({ type: z.literal('acme_challenges') });
+export type TAcmeChallengesMessage = z.infer<typeof ZAcmeChallengesMessage>;
+
+export const ZControlToDataplane = z.discriminatedUnion('type', [ZSnapshotMessage, ZWelcomeMessage, ZTailMessage, ZAcmeChallengesMessage, ZPingMessage, ZPongMessage]);
 export type TControlToDataplane = z.infer<typeof ZControlToDataplane>;

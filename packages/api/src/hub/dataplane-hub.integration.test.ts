@@ -88,7 +88,7 @@ describe('DataplaneHub', () => {
     // The hub handles a data plane's messages in order: the pong comes after the hello was handled.
     await current.send({ type: 'ping', ts: 42 });
     await eventually(() => current.received.some((m) => m.type === 'pong'));
-    expect(current.received.map((m) => m.type)).toEqual(['welcome', 'pong']);
+    expect(current.received.map((m) => m.type)).toEqual(['welcome', 'acme_challenges', 'pong']);
     behind.ws.close();
     current.ws.close();
   });

@@ -1,6 +1,7 @@
-import { CHANNEL_REVISION, CHANNEL_STATS, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
+import { CHANNEL_ACME, CHANNEL_REVISION, CHANNEL_STATS, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
 import { type TConfigSnapshot, type TControlToDataplane, type TDataplaneToControl, type TStatsFrame, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
+import { currentAcmeChallengeSet } from '../services/acme/acme-challenges';
 import { recordApplyResult } from '../services/dataplanes/apply-results';
 import { recordEvent } from '../services/events/events';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
@@ -69,6 +70,8 @@ export class DataplaneHub {
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  /** ACME challenge sets go out one after another: an older read must not overtake a newer one. */
+  private acmePushes: Promise<void> = Promise.resolve();
   /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
   private newestPushed = -1;
   private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
@@ -86,13 +89,18 @@ export class DataplaneHub {
   }
 
   start(databaseUrl: string): void {
-    const onMessage = (channel: string, payload: string) => (channel === CHANNEL_STATS ? this.feed.heard(payload) : void this.pushCurrent());
-    // After a reconnect: the newest snapshot, and the frames whose notifications were missed.
+    const onMessage = (channel: string, payload: string) => {
+      if (channel === CHANNEL_STATS) return this.feed.heard(payload);
+      if (channel === CHANNEL_ACME) return void this.pushAcmeChallenges();
+      void this.pushCurrent();
+    };
+    // After a reconnect: the newest snapshot and challenges, and the frames whose notifications were missed.
     const onReconnect = () => {
       void this.pushCurrent();
+      void this.pushAcmeChallenges();
       void this.feed.catchUp(60).catch(() => {});
     };
-    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS], onMessage, { onReconnect });
+    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_ACME], onMessage, { onReconnect });
     void this.listener.ready.then(() => this.feed.catchUp()).catch(() => {});
     this.feed.startRollups();
     this.heartbeat = setInterval(() => {
@@ -227,6 +235,8 @@ export class DataplaneHub {
     this.send(c, { type: 'welcome', serverTime: Date.now(), heartbeatMs: this.heartbeatMs });
     const tailed = this.tail.poolIds();
     if (tailed.length) this.send(c, { type: 'tail', poolIds: tailed });
+    const acmeSet = await currentAcmeChallengeSet(this.prisma).catch(() => undefined);
+    if (acmeSet) this.send(c, { type: 'acme_challenges', ...acmeSet });
     await this.prisma.dataplane.upsert({
       where: { id: c.id },
       create: { id: c.id, name: c.name, softwareVersion: hello.softwareVersion, connected: true, controlPlaneId: this.opts.controlPlaneId, appliedConfigVersion: hello.configVersion },
@@ -321,6 +331,9 @@ export class DataplaneHub {
         this.tail.deliver(lines, dropped);
         return;
       }
+      case 'acme_challenges_applied':
+        await this.prisma.dataplane.update({ where: { id: c.id }, data: { acmeChallengesSeq: msg.seq } });
+        return;
       case 'ping':
         return this.send(c, { type: 'pong', ts: msg.ts });
       default:
@@ -366,6 +379,17 @@ export class DataplaneHub {
     for (const c of this.conns.values()) {
       if (c.appliedVersion !== current.version && c.ws.readyState === c.ws.OPEN) c.ws.send(payload);
     }
+  }
+
+  /** Sends the pending ACME challenges, whole, to every data plane linked here. */
+  pushAcmeChallenges(): Promise<void> {
+    this.acmePushes = this.acmePushes
+      .then(async () => {
+        const payload = JSON.stringify({ type: 'acme_challenges', ...(await currentAcmeChallengeSet(this.prisma)) } satisfies TControlToDataplane);
+        for (const c of this.conns.values()) if (c.ws.readyState === c.ws.OPEN) c.ws.send(payload);
+      })
+      .catch(() => {});
+    return this.acmePushes;
   }
 
   /** Called on every ack as it arrives (before it is stored), e.g. to time propagation. */

@@ -132,7 +132,7 @@ export function renderMetrics(view: MetricsView, configVersion: number | null): 
   metric(
     'fulcrum_listener_answers_total',
     'counter',
-    "A listener's own answers by kind (no_route, redirect, fixed, rate_limited, reconfiguring, bad_redirect).",
+    "A listener's own answers by kind (no_route, redirect, fixed, rate_limited, reconfiguring, bad_redirect, acme_challenge).",
     listeners.flatMap((l) => ZListenerAnswer.options.map((answer) => [{ listener: l.listener, answer }, l.answers[answer] ?? 0] as [Labels, number])),
   );
 

@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import type { TAccessRecord, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
+import type { TAccessRecord, TAcmeChallengeSet, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';
 import { LiveTail } from '../access-log/live-tail';
+import { AcmeChallengeAnswers } from '../acme/acme-challenge-answers';
 import { readSnapshot } from '@fulcrum/protocol';
 import type { AccessLogWriter } from '../access-log/access-log-writer';
 import { type AdminSource, startAdminServer } from '../admin/admin-server';
@@ -18,14 +19,16 @@ type ToWorker =
   | { type: 'snapshot'; seq: number; snapshot: TConfigSnapshot; limits: Limits }
   | { type: 'lead'; run: boolean }
   | { type: 'health'; backendId: string; healthy: boolean }
-  | { type: 'tail'; poolIds: string[] };
+  | { type: 'tail'; poolIds: string[] }
+  | { type: 'acme'; set: TAcmeChallengeSet };
 type FromWorker =
   | { type: 'ready' }
   | { type: 'frame'; frame: TStatsFrame; connections: ConnectionsView }
   | { type: 'event'; event: TDataplaneEvent }
   | { type: 'applied'; seq: number; result: ApplyResult }
   | { type: 'internal-error'; kind: InternalErrorKind }
-  | { type: 'tail-lines'; lines: TAccessRecord[]; dropped: number };
+  | { type: 'tail-lines'; lines: TAccessRecord[]; dropped: number }
+  | { type: 'acme-applied'; seq: number };
 
 export interface ClusterOptions {
   workers: number;
@@ -85,6 +88,38 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         for (const w of this.liveWorkers()) if (this.ready.has(w.id)) this.send(w, { type: 'tail', poolIds: this.tailPools });
       },
       take: () => this.tail.take(),
+    },
+  };
+  /** The ACME challenge set, validated here once and handed to every worker (and to each that starts later). */
+  private readonly acmeSet = new AcmeChallengeAnswers();
+  /** Per worker, the newest challenge set it said it holds. */
+  private readonly acmeApplied = new Map<number, number>();
+  private acmeWaiters: (() => void)[] = [];
+  readonly acme = {
+    /** Resolves once every ready worker holds the set (or after 5 s): the control plane is acked only then. */
+    replace: async (raw: unknown) => {
+      const held = this.acmeSet.replace(raw);
+      if (!held.ok) return held;
+      const workers = this.liveWorkers().filter((w) => this.ready.has(w.id));
+      for (const w of workers) this.send(w, { type: 'acme', set: this.acmeSet.current() });
+      const all = () => workers.every((w) => !w.isConnected() || (this.acmeApplied.get(w.id) ?? -1) >= held.seq);
+      await new Promise<void>((resolve) => {
+        let settled = false;
+        const settle = () => {
+          settled = true;
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(settle, 5000);
+        // Woken on each worker's word; waits again until all hold the set (or the timer settles it).
+        const wake = () => {
+          if (settled) return;
+          if (all()) settle();
+          else this.acmeWaiters.push(wake);
+        };
+        wake();
+      });
+      return held;
     },
   };
 
@@ -234,6 +269,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
         if (w.id === this.leader) this.send(w, { type: 'lead', run: true });
         for (const [backendId, healthy] of this.health) this.send(w, { type: 'health', backendId, healthy });
         if (this.tailPools.length) this.send(w, { type: 'tail', poolIds: this.tailPools });
+        if (this.acmeSet.size) this.send(w, { type: 'acme', set: this.acmeSet.current() });
         // The snapshot being applied if it waits for this worker, else what runs.
         const p = this.pending?.waiting.has(w.id) ? this.pending : undefined;
         const snapshot = p?.snapshot ?? this.current;
@@ -251,6 +287,13 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
       case 'tail-lines':
         this.tail.merge(m);
         return;
+      case 'acme-applied': {
+        this.acmeApplied.set(w.id, m.seq);
+        const waiters = this.acmeWaiters;
+        this.acmeWaiters = [];
+        for (const wake of waiters) wake();
+        return;
+      }
       case 'applied':
         if (m.seq !== 0) this.settle(w.id, m.result);
         else if (!m.result.ok) console.error(`[worker ${w.id}] config refused: ${m.result.error}`);
@@ -332,6 +375,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
   let dp: Dataplane | undefined;
   let lead = false;
   let tailPools: string[] = [];
+  let acmeSet: TAcmeChallengeSet = { seq: 0, challenges: [] };
   /** The leader's word on every backend, applied again after each snapshot (new backends included). */
   const health = new Map<string, boolean>();
   process.on('message', (m: ToWorker) => {
@@ -345,6 +389,12 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
       dp?.access.tail.watch(tailPools);
       return;
     }
+    if (m.type === 'acme') {
+      acmeSet = m.set;
+      dp?.acme.set(acmeSet);
+      send({ type: 'acme-applied', seq: acmeSet.seq });
+      return;
+    }
     if (m.type === 'health') {
       health.set(m.backendId, m.healthy);
       dp?.observeHealth(m.backendId, m.healthy);
@@ -354,6 +404,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
       const created = new Dataplane({ id: `dp-${process.pid}`, runHealthChecks: lead, ...m.limits, accessLog });
       created.on('event', (event) => send({ type: 'event', event }));
       created.access.tail.watch(tailPools);
+      created.acme.set(acmeSet);
       setInterval(() => send({ type: 'frame', frame: created.collectFrame(), connections: created.connections() }), 1000).unref();
       setInterval(() => {
         const batch = created.access.tail.take();

@@ -2,6 +2,7 @@ import { type TControlToDataplane, type TDataplaneEvent, type TDataplaneToContro
 import WebSocket from 'ws';
 import type { TConfigSnapshot, TStatsFrame } from '@fulcrum/protocol';
 import type { LiveTail } from '../access-log/live-tail';
+import type { AcmeChallengeAnswers } from '../acme/acme-challenge-answers';
 import type { ApplyResult } from '../dataplane';
 import type { LastGoodConfig } from '../state/last-good-config';
 import { backoffDelay } from './backoff';
@@ -18,6 +19,8 @@ export interface LinkedDataplane {
   readonly snapshot: TConfigSnapshot | undefined;
   /** The live tail the control plane asks for (which pools) and drains (batches). */
   readonly access: { readonly tail: Pick<LiveTail, 'watch' | 'take'> };
+  /** The ACME challenges its http listeners answer (a cluster hands the set to every worker). */
+  readonly acme: { replace(raw: unknown): ReturnType<AcmeChallengeAnswers['replace']> | Promise<ReturnType<AcmeChallengeAnswers['replace']>> };
   applySnapshot(raw: unknown): Promise<ApplyResult>;
   collectFrame(): TStatsFrame;
   on(event: 'event', listener: (e: TDataplaneEvent) => void): unknown;
@@ -168,6 +171,11 @@ export class ControlPlaneClient {
       return;
     }
     if (msg.type === 'tail') return this.dp.access.tail.watch(msg.poolIds);
+    if (msg.type === 'acme_challenges') {
+      const held = await this.dp.acme.replace({ seq: msg.seq, challenges: msg.challenges });
+      if (!held.ok) return this.log(`refused an ACME challenge set: ${held.error}`);
+      return this.send({ type: 'acme_challenges_applied', seq: held.seq });
+    }
     if (msg.type !== 'snapshot') return;
     this.received++;
     await this.apply(msg);

@@ -26,6 +26,7 @@ import { type CompiledRule, type RouteVariables, type Template, applyHeaderRules
 import type { RateLimiter } from './rate-limiter';
 import { compileRouteRegex } from './route-regex';
 import type { ListenerCertificates } from '../tls/listener-certificates';
+import type { AcmeChallengeAnswers } from '../acme/acme-challenge-answers';
 
 /** One route as it runs: its pool (resolved once), its compiled templates and its rate limiter. */
 class RouteRuntime {
@@ -99,6 +100,8 @@ export interface ListenerRuntimeDeps {
   access?: AccessLog;
   /** An https listener's certificates, built from the snapshot (throws when one is missing or unusable). */
   certificates?: (listener: TSnapshotListener) => ListenerCertificates | undefined;
+  /** The pending ACME HTTP-01 challenges, answered on http listeners before any route. */
+  acme?: AcmeChallengeAnswers;
 }
 
 /**
@@ -119,6 +122,8 @@ export class ListenerRuntime {
   private readonly logPool: TSnapshotPool | undefined;
   /** https only: the certificates its handshakes choose from. */
   readonly certificates: ListenerCertificates | undefined;
+  /** http only: HTTP-01 is answered on plain HTTP (RFC 8555 §8.3), ahead of every route, a redirect to https included. */
+  private readonly acme: AcmeChallengeAnswers | undefined;
 
   constructor(
     readonly config: TSnapshotListener,
@@ -127,6 +132,7 @@ export class ListenerRuntime {
     this.outliers = deps.outliers;
     this.answers = deps.answers;
     this.access = deps.access;
+    this.acme = config.protocol === 'http' ? deps.acme : undefined;
     this.certificates = config.protocol === 'https' ? deps.certificates?.(config) : undefined;
     if (config.protocol === 'https' && !this.certificates) throw new Error('an https listener needs its certificates');
     this.table = new RouteTable(config.routes, (source) => compileRouteRegex(source));
@@ -159,6 +165,14 @@ export class ListenerRuntime {
   serve(req: ClientRequest, res: ClientResponse, upgrade?: UpgradeTarget): void {
     const t0 = performance.now();
     const { path, query } = splitTarget(req.url);
+    if (this.acme && !upgrade && (req.method === 'GET' || req.method === 'HEAD')) {
+      const keyAuthorization = this.acme.answer(path);
+      if (keyAuthorization !== undefined) {
+        const body = Buffer.from(keyAuthorization);
+        answer(req, res, 200, 'text/plain', body, []);
+        return this.answered(req, t0, 200, 'acme_challenge', 'normal', '', body.length);
+      }
+    }
     const host = normalizeHost(req.header('host'));
     const probe: RouteRequest = { host, path, query, method: req.method, header: (n) => req.header(n) };
     const matched = this.table.match(probe);

@@ -1,14 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import type { Certificate, Prisma, PrismaClient } from '@fulcrum/db';
-import type { TCertificate, TCertificateDelete, TCertificateRotate, TCertificateUpload, TConfigSnapshot } from '@fulcrum/protocol';
+import { ACME_RENEW_BEFORE_DAYS_DEFAULT, type TCertificate, type TCertificateDelete, type TCertificateRotate, type TCertificateUpload, type TConfigSnapshot } from '@fulcrum/protocol';
 import { AppError } from '../../errors';
 import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
 import type { Actor } from '../../trpc';
 import { commitChange } from '../revisions/commit-change';
 import { getCurrentSnapshot } from '../revisions/revisions';
-import { parseCertificateUpload } from './parse-certificate';
+import { type ParsedCertificate, parseCertificateUpload } from './parse-certificate';
 
 type Db = PrismaClient | Prisma.TransactionClient;
+/** A row with the name of the ACME account that manages it (if one does). */
+type CertificateRow = Certificate & { acmeAccount: { name: string } | null };
+const WITH_ACCOUNT = { acmeAccount: { select: { name: true } } } as const;
+const DAY_MS = 86_400_000;
+
+/** The columns a checked chain and key fill (upload, rotation, ACME issuance and renewal alike). */
+export function certificateColumns(parsed: ParsedCertificate, keySealed: string) {
+  return {
+    chainPem: parsed.chain,
+    keySealed,
+    names: parsed.names,
+    notBefore: parsed.notBefore,
+    notAfter: parsed.notAfter,
+    fingerprint: parsed.fingerprint,
+    keyType: parsed.keyType,
+    issuer: parsed.issuer,
+  };
+}
+
+/** When the renewal loop takes an ACME certificate: its window's start, or later while a failure backs off. */
+export function acmeRenewAfter(row: Pick<Certificate, 'notAfter' | 'acmeRenewBeforeDays' | 'acmeNextAttemptAt'>): Date {
+  const window = new Date(row.notAfter.getTime() - (row.acmeRenewBeforeDays ?? ACME_RENEW_BEFORE_DAYS_DEFAULT) * DAY_MS);
+  return row.acmeNextAttemptAt && row.acmeNextAttemptAt > window ? row.acmeNextAttemptAt : window;
+}
 
 /** The SecretBox context a certificate's key is sealed under: a sealed key copied into another row does not open. */
 export const certificateKeyContext = (id: string) => `certificate:${id}:key`;
@@ -19,7 +43,7 @@ export function listenersUsing(snapshot: Pick<TConfigSnapshot, 'listeners'> | nu
 }
 
 /** The API's view: facts and the public chain; the sealed key never leaves this module. */
-function toRecord(row: Certificate, usedBy: string[]): TCertificate {
+export function toRecord(row: CertificateRow, usedBy: string[]): TCertificate {
   return {
     id: row.id,
     name: row.name,
@@ -32,24 +56,33 @@ function toRecord(row: Certificate, usedBy: string[]): TCertificate {
     version: row.version,
     chain: row.chainPem,
     usedBy,
+    acme: row.acmeAccount
+      ? {
+          account: row.acmeAccount.name,
+          renewBeforeDays: row.acmeRenewBeforeDays ?? ACME_RENEW_BEFORE_DAYS_DEFAULT,
+          renewAfter: acmeRenewAfter(row).toISOString(),
+          lastError: row.acmeLastError,
+          failures: row.acmeFailures,
+        }
+      : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-async function findRow(db: Db, idOrName: string): Promise<Certificate> {
-  const row = await db.certificate.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] } });
+export async function findCertificateRow(db: Db, idOrName: string): Promise<CertificateRow> {
+  const row = await db.certificate.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] }, include: WITH_ACCOUNT });
   if (!row) throw AppError.field('id', `no certificate ${idOrName}`, 'NOT_FOUND');
   return row;
 }
 
 export async function listCertificates(prisma: PrismaClient): Promise<TCertificate[]> {
-  const [rows, snapshot] = await Promise.all([prisma.certificate.findMany({ orderBy: { name: 'asc' } }), getCurrentSnapshot(prisma)]);
+  const [rows, snapshot] = await Promise.all([prisma.certificate.findMany({ orderBy: { name: 'asc' }, include: WITH_ACCOUNT }), getCurrentSnapshot(prisma)]);
   return rows.map((r) => toRecord(r, listenersUsing(snapshot, r.id)));
 }
 
 export async function getCertificate(prisma: PrismaClient, idOrName: string): Promise<TCertificate> {
-  const row = await findRow(prisma, idOrName);
+  const row = await findCertificateRow(prisma, idOrName);
   return toRecord(row, listenersUsing(await getCurrentSnapshot(prisma), row.id));
 }
 
@@ -65,20 +98,7 @@ export async function uploadCertificate(prisma: PrismaClient, opts: { actor: Pic
   const { result } = await commitChange(prisma, { actor: opts.actor, message: `upload certificate ${opts.input.name} (${parsed.names.join(', ')})` }, async (tx) => {
     if (await tx.certificate.findUnique({ where: { name: opts.input.name } }))
       throw AppError.field('name', `a certificate named ${opts.input.name} exists already; rotate it, or pick another name`, 'CONFLICT');
-    return tx.certificate.create({
-      data: {
-        id,
-        name: opts.input.name,
-        chainPem: parsed.chain,
-        keySealed,
-        names: parsed.names,
-        notBefore: parsed.notBefore,
-        notAfter: parsed.notAfter,
-        fingerprint: parsed.fingerprint,
-        keyType: parsed.keyType,
-        issuer: parsed.issuer,
-      },
-    });
+    return tx.certificate.create({ data: { id, name: opts.input.name, ...certificateColumns(parsed, keySealed) }, include: WITH_ACCOUNT });
   });
   return toRecord(result, []);
 }
@@ -89,7 +109,7 @@ export async function uploadCertificate(prisma: PrismaClient, opts: { actor: Pic
  */
 export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateRotate }): Promise<TCertificate> {
   const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
-  const current = await findRow(prisma, opts.input.id);
+  const current = await findCertificateRow(prisma, opts.input.id);
   const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(current.id));
   const { result } = await commitChange(
     prisma,
@@ -97,17 +117,8 @@ export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pic
     (tx) =>
       tx.certificate.update({
         where: { id: current.id },
-        data: {
-          chainPem: parsed.chain,
-          keySealed,
-          names: parsed.names,
-          notBefore: parsed.notBefore,
-          notAfter: parsed.notAfter,
-          fingerprint: parsed.fingerprint,
-          keyType: parsed.keyType,
-          issuer: parsed.issuer,
-          version: { increment: 1 },
-        },
+        data: { ...certificateColumns(parsed, keySealed), version: { increment: 1 } },
+        include: WITH_ACCOUNT,
       }),
   );
   return toRecord(result, listenersUsing(await getCurrentSnapshot(prisma), result.id));
@@ -115,7 +126,7 @@ export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pic
 
 /** Deletes a certificate no listener serves; one in use is refused, naming the listeners. */
 export async function deleteCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateDelete }): Promise<void> {
-  const row = await findRow(prisma, opts.input.id);
+  const row = await findCertificateRow(prisma, opts.input.id);
   await commitChange(prisma, { actor: opts.actor, message: `delete certificate ${row.name}` }, async (tx) => {
     // Read under the revision lock: no listener can start using it between this check and the delete.
     const users = listenersUsing(await getCurrentSnapshot(tx as PrismaClient), row.id);
