@@ -18,8 +18,8 @@ export const MAX_CONCURRENT_STREAMS = 100;
  * connection's bucket; an empty bucket closes the connection with ENHANCE_YOUR_CALM. Honest
  * clients cancel a few streams (a page navigated away from), not hundreds a second.
  */
-export const PREMATURE_END_BURST = 200;
-export const PREMATURE_END_PER_SECOND = 20;
+export const PREMATURE_END_BURST = 100;
+export const PREMATURE_END_PER_SECOND = 5;
 /** Header fields node:http2 accepts per request; the listener's own maxHeaders (at most 1000, schema) answers 431 below it. */
 const MAX_HEADER_PAIRS = 1000 + 8;
 
