@@ -189,10 +189,7 @@ ${o.backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
       }
     }
 
-    const lines = [
-      '| TLS scenario (ECDSA P-256) | target | req/s (median) | p99 ms | errors | CPU µs/req | req/s vs NGINX | req/s vs HAProxy |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ];
+    const lines = ['| TLS scenario (ECDSA P-256) | target | req/s (median) | p99 ms | errors | CPU µs/req | req/s vs NGINX | req/s vs HAProxy |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
     for (const s of scenarios) {
       const med = (name: string) => {
         const cells = results.get(`${s.label}|${name}`)!;

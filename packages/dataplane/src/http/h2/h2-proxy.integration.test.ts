@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, connect as h2connect, constants } from 'node:http2';
@@ -7,12 +6,12 @@ import { connect as netConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { type TConfigSnapshotV2Input, ZAccessRecord, ZBackendConfig, ZPoolConfig, certificateKeyRef } from '@fulcrum/protocol';
+import { ZAccessRecord } from '@fulcrum/protocol';
 import { type TestLeaf, TestPki } from '@fulcrum/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLogWriter } from '../../access-log/access-log-writer';
 import { Dataplane } from '../../dataplane';
-import { type TestBackend, applyOnFreePort, eventually, startBackend } from '../../test-support';
+import { type TestBackend, applyOnFreePort, eventually, httpsSnapshot, startBackend } from '../../test-support';
 import { PREMATURE_END_BURST } from './h2-listener';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -56,31 +55,7 @@ async function recordingBackend(answer?: (req: IncomingMessage, res: ServerRespo
   return Object.assign(b, { seen });
 }
 
-let version = 0;
-function snapshot(port: number, backendPort: number, http2: boolean, http: object = {}): TConfigSnapshotV2Input {
-  version++;
-  const { listenHost: _h, listenPort: _p, ...config } = ZPoolConfig.parse({ name: 'web', listenPort: 1, healthCheck: { enabled: false } });
-  return {
-    schema: 2,
-    version,
-    hash: `h2-${version}-${Math.random()}`,
-    pools: [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: backendPort }), id: 'web-1' }] }],
-    listeners: [
-      {
-        id: 'edge',
-        name: 'edge',
-        address: '127.0.0.1',
-        port,
-        protocol: 'https',
-        http,
-        tls: { certificateIds: ['app'], http2 },
-        routes: [{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }],
-      },
-    ],
-    certificates: [{ id: 'app', name: 'app', version: 1, names: new X509Certificate(leaf.cert).subjectAltName!.split(', ').map((n) => n.slice(4)), chain: leaf.chain }],
-    secrets: { [certificateKeyRef('app')]: leaf.key },
-  };
-}
+const snapshot = (port: number, backendPort: number, http2: boolean, http: object = {}) => httpsSnapshot(port, backendPort, [{ id: 'app', version: 1, leaf }], { tls: { http2 }, http });
 
 async function start(opts: { http2?: boolean; http?: object; accessLog?: AccessLogWriter; answer?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}) {
   const backend = await recordingBackend(opts.answer);
@@ -278,7 +253,13 @@ describe('HTTP/2 on an https listener', () => {
       ['upgrade', 'websocket'],
       ['te', 'gzip'],
     ] as const) {
-      const outcome = await rawStream(port, [[':method', 'GET'], [':scheme', 'https'], [':authority', 'app.example.com'], [':path', '/'], [name, value]]);
+      const outcome = await rawStream(port, [
+        [':method', 'GET'],
+        [':scheme', 'https'],
+        [':authority', 'app.example.com'],
+        [':path', '/'],
+        [name, value],
+      ]);
       expect(outcome, name).toMatch(/^(rst:1|status:400)$/);
     }
     expect(backend.seen).toEqual([]);
@@ -291,7 +272,13 @@ describe('HTTP/2 on an https listener', () => {
     const { port } = await start({ accessLog: new AccessLogWriter(file) });
     expect((await h2request(session(port), { ':path': '/logged' })).status).toBe(200);
     await eventually(() => existsSync(file) && readFileSync(file, 'utf8').includes('/logged'));
-    const record = ZAccessRecord.parse(JSON.parse(readFileSync(file, 'utf8').split('\n').find((l) => l.includes('/logged'))!));
+    const record = ZAccessRecord.parse(
+      JSON.parse(
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .find((l) => l.includes('/logged'))!,
+      ),
+    );
     expect(record).toMatchObject({ protocol: 'HTTP/2.0', method: 'GET', path: '/logged', status: 200, host: 'app.example.com' });
   });
 
