@@ -8,25 +8,19 @@
  * Each process runs one worker/thread, as in the plain HTTP rows. h2load comes from Debian's
  * `nghttp2-client`; without it the h2 row is left out, with a note.
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { certificateKeyRef } from '@fulcrum/protocol';
 import { TestPki } from '@fulcrum/test-support';
+import { haproxyConfig } from './haproxy-config';
+import type { RoutingBenchOptions } from './routing';
 
-export interface HttpsBenchOptions {
-  wrk: string;
+export interface HttpsBenchOptions extends Omit<RoutingBenchOptions, 'waitFor'> {
   nginx: string;
   haproxy: string;
   /** h2load, when installed. */
   h2load: string | undefined;
-  bundle: string;
-  dir: string;
-  backendPorts: number[];
-  rounds: number;
-  seconds: number;
-  freePort(): Promise<number>;
-  start(cmd: string, args: string[], name: string): ChildProcess;
   /** User and system CPU seconds of a process and its children so far. */
   treeCpu(pid: number): { user: number; sys: number };
 }
@@ -139,25 +133,7 @@ http { access_log off; client_body_temp_path ${o.dir}/tmp; proxy_temp_path ${o.d
     );
     const nginx = o.start(o.nginx, ['-c', path.join(o.dir, 'nginx-https.conf'), '-e', path.join(o.dir, 'nginx-https-error.log')], 'nginx-https');
 
-    writeFileSync(
-      path.join(o.dir, 'haproxy-https.cfg'),
-      `global
-  nbthread 1
-  maxconn 8000
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:${ports.haproxy} ssl crt ${o.dir}/tls-combined.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2
-  default_backend be
-backend be
-  balance roundrobin
-${o.backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
-`,
-    );
+    writeFileSync(path.join(o.dir, 'haproxy-https.cfg'), haproxyConfig(`127.0.0.1:${ports.haproxy} ssl crt ${o.dir}/tls-combined.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2`, o.backendPorts));
     const haproxy = o.start(o.haproxy, ['-f', path.join(o.dir, 'haproxy-https.cfg'), '-db'], 'haproxy-https');
 
     const targets = [

@@ -37,6 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { httpsBench } from './https';
+import { haproxyConfig } from './haproxy-config';
 import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -298,25 +299,7 @@ http { ${httpCommon}
   );
   const nginxProc = start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
 
-  writeFileSync(
-    path.join(dir, 'haproxy.cfg'),
-    `global
-  nbthread 1
-  maxconn 8000
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:${ports.haproxy}
-  default_backend be
-backend be
-  balance roundrobin
-${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
-`,
-  );
+  writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig(`127.0.0.1:${ports.haproxy}`, backendPorts));
   const haproxyProc = start(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], 'haproxy');
 
   const targets = [
