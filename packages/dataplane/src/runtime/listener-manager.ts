@@ -134,7 +134,7 @@ export class ListenerManager {
             certificates: () => this.handlers.certificates(listenerId.current),
             handshakeMs: () => this.handlers.settings(listenerId.current).headTimeoutMs,
             http2: () => this.handlers.http2(listenerId.current),
-            secure: (tls) => (tls.alpnProtocol === 'h2' ? (h2 ??= new H2Listener(handlers)).accept(tls) : http.accept(tls)),
+            secure: (tls) => (tls.alpnProtocol === 'h2' ? (h2 ??= new H2Listener({ ...handlers, abusive: () => this.limits.h2AbusiveClosed++ })).accept(tls) : http.accept(tls)),
             failed: () => {
               this.limits.tlsHandshakeFailures++;
               this.handlers.stats(listenerId.current)?.connectionRefused();

@@ -23,7 +23,10 @@ export const PREMATURE_END_PER_SECOND = 5;
 /** Header fields node:http2 accepts per request; the listener's own maxHeaders (at most 1000, schema) answers 431 below it. */
 const MAX_HEADER_PAIRS = 1000 + 8;
 
-export type H2Handlers = Pick<HttpHandlers, 'request' | 'idleMs' | 'settings' | 'stats' | 'refused'>;
+export type H2Handlers = Pick<HttpHandlers, 'request' | 'idleMs' | 'settings' | 'stats' | 'refused'> & {
+  /** A connection was closed for ending streams too fast (counted in /stats). */
+  abusive?(): void;
+};
 
 /** What the proxy keeps per HTTP/2 connection. */
 interface SessionState {
@@ -119,6 +122,7 @@ export class H2Listener {
   /** A stream that ended before its answer (or a refused one): past the budget, the connection closes. */
   private prematureEnd(session: Http2Session, state: SessionState): void {
     if (state.premature.take('') === 0 || session.destroyed) return;
+    this.handlers.abusive?.();
     session.destroy(new Error('too many streams reset or refused'), NGHTTP2_ENHANCE_YOUR_CALM);
   }
 

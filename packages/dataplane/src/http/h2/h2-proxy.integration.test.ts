@@ -219,7 +219,7 @@ describe('HTTP/2 on an https listener', () => {
   });
 
   it('advertises a concurrent stream limit and closes a connection that resets streams as fast as it opens them (CVE-2023-44487)', async () => {
-    const { port, backend } = await start();
+    const { port, backend, dp } = await start();
     const s = session(port);
     await new Promise<void>((r) => s.once('remoteSettings', () => r()));
     expect(s.remoteSettings.maxConcurrentStreams).toBe(100);
@@ -240,6 +240,7 @@ describe('HTTP/2 on an https listener', () => {
     await closed;
     expect(goaway === undefined || goaway === constants.NGHTTP2_ENHANCE_YOUR_CALM).toBe(true);
     expect(backend.seen.length).toBeLessThan(PREMATURE_END_BURST * 4);
+    expect(dp.connections().h2AbusiveClosed).toBe(1);
     // Another client is served.
     expect((await h2request(session(port), { ':path': '/ok' })).status).toBe(200);
   });
