@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type TestLeaf, freePort } from '@fulcrum/test-support';
 import {
@@ -204,3 +204,18 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
   }
   throw new Error('condition not met in time');
 }
+
+/** Bytes that differ from read to read (xorshift from `seed`), so a piece sent twice or from the wrong place shows. */
+export function pseudoRandomBytes(seed: number, size: number): Buffer {
+  const out = Buffer.alloc(Math.ceil(size / 4) * 4);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < out.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out.writeInt32LE(x | 0, i);
+  }
+  return out.subarray(0, size);
+}
+
+export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

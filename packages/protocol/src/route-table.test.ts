@@ -109,15 +109,16 @@ function prng(seed: number) {
 describe('fuzz: the indexed table picks what a plain scan in match order picks', () => {
   const labels = ['a', 'b', 'example', 'com', 'eu', 'x'];
   const segs = ['', 'api', 'v1', 'admin', '..', '.', '%61', 'index.php', 'A'];
-  it('over random route sets and requests', () => {
-    const rand = prng(16);
+  /** `prefixShare`: how many routes are plain prefixes (runs of them are looked up by map). */
+  const fuzz = (seed: number, maxRoutes: number, prefixShare: number) => {
+    const rand = prng(seed);
     const pickOf = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
     const name = (n: number) => Array.from({ length: n }, () => pickOf(labels)).join('.');
     for (let round = 0; round < 120; round++) {
-      const routes = Array.from({ length: 1 + Math.floor(rand() * 12) }, (_, i) => {
+      const routes = Array.from({ length: 1 + Math.floor(rand() * maxRoutes) }, (_, i) => {
         const hosts = Array.from({ length: Math.floor(rand() * 3) }, () => (rand() < 0.4 ? `*.${name(2)}` : name(1 + Math.floor(rand() * 3))));
-        const type = pickOf(['prefix', 'exact', 'regex'] as const);
-        const value = type === 'regex' ? pickOf(['^/api', 'php$', '[0-9]', '^/$']) : `/${Array.from({ length: Math.floor(rand() * 3) }, () => pickOf(['api', 'v1', 'admin'])).join('/')}`;
+        const type = rand() < prefixShare ? 'prefix' : pickOf(['prefix', 'exact', 'regex'] as const);
+        const value = type === 'regex' ? pickOf(['^/api', 'php$', '[0-9]', '^/$']) : `/${Array.from({ length: Math.floor(rand() * 3) }, () => pickOf(['api', 'v1', 'admin', 'ap', 'x'])).join('/')}`;
         return route(`r${i}`, { hosts, path: { type, value }, methods: rand() < 0.2 ? ['POST'] : [] }, rand() < 0.2 ? 5 : 0);
       });
       const table = new RouteTable(routes, compile);
@@ -131,5 +132,7 @@ describe('fuzz: the indexed table picks what a plain scan in match order picks',
         expect(table.match(req)?.route.name, `${rawHost} ${url} in ${JSON.stringify(routes.map((r) => r.match))}`).toBe(expected?.route.name);
       }
     }
-  }, 120_000); // CPU-bound: the bound only stops a hang on a busy machine
+  };
+  it('over random route sets and requests', () => fuzz(16, 12, 0), 120_000); // CPU-bound: the bound only stops a hang on a busy machine
+  it('over large route sets of mostly path prefixes (looked up as runs)', () => fuzz(17, 40, 0.8), 120_000);
 });

@@ -7,6 +7,7 @@ import { ConnectionLimits, type ListenerConnections } from './connection-limits'
 import type { PoolStats } from '../stats/pool-stats';
 import type { ListenerCertificates } from '../tls/listener-certificates';
 import { terminateTls } from '../tls/tls-termination';
+import { CLIENT_BUFFER_BYTES } from '../io/bulk-buffers';
 
 /** Looked up per connection or request by the id of the listener config that owns the port now. */
 export interface ListenerHandlers {
@@ -151,7 +152,7 @@ export class ListenerManager {
         close = () => http.close();
       }
     } else {
-      const tcp = createNetServer({ pauseOnConnect: true }, (socket) => this.handlers.tcp(listenerId.current)(socket));
+      const tcp = createNetServer({ pauseOnConnect: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => this.handlers.tcp(listenerId.current)(socket));
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }

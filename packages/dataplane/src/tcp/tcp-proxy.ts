@@ -2,6 +2,7 @@ import { type Socket, connect } from 'node:net';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
 import { TcpAccess } from '../access-log/tcp-access';
+import { BackendToClient } from './backend-to-client';
 
 /**
  * An L4 connection through the pool: connect to a backend (retrying on another when the
@@ -42,8 +43,25 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     log?.attempt(backend.address);
     backend.state.active++;
     backend.state.stats.request();
-    const upstream = connect({ host: backend.config.host, port: backend.config.port, noDelay: true });
+    const toClient = new BackendToClient(client, (bytes) => {
+      backend.state.stats.bytes(0, bytes);
+      if (log) log.bytesOut += bytes;
+    });
+    const upstream: Socket = connect({
+      host: backend.config.host,
+      port: backend.config.port,
+      noDelay: true,
+      onread: {
+        buffer: () => toClient.nextBuffer(),
+        callback: (bytes: number, buffer: Uint8Array) => {
+          toClient.onRead(bytes, buffer, upstream);
+          return true;
+        },
+      },
+    });
     let connected = false;
+    // The backend closed its side cleanly: the client gets what is still queued for it, then its end.
+    let backendEnded = false;
     let released = false;
     const release = () => {
       if (released) return;
@@ -58,7 +76,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
       log?.connected();
       outliers.success(backend);
       backend.state.stats.response(200, 0);
-      upstream.pipe(client);
+      // The backend's end of stream ends the client's (as pipe() would); its bytes go through toClient.
+      upstream.once('end', () => {
+        backendEnded = true;
+        client.end();
+      });
       client.pipe(upstream);
       client.resume();
       const idle = () => {
@@ -67,10 +89,6 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
       };
       upstream.setTimeout(cfg.timeouts.idleMs, idle);
       client.setTimeout(cfg.timeouts.idleMs, idle);
-    });
-    upstream.on('data', (c: Buffer) => {
-      backend.state.stats.bytes(0, c.length);
-      if (log) log.bytesOut += c.length;
     });
     upstream.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -92,8 +110,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
     });
     upstream.once('close', () => {
       release();
+      toClient.release();
       // A connect that failed has already retried or closed the client (its error comes first).
-      if (connected) client.destroy();
+      // After a clean end the client's socket closes once its queued bytes are written (or its
+      // idle timeout cuts a client that stopped reading); destroying it would drop them.
+      if (connected && !backendEnded) client.destroy();
     });
     client.once('close', () => upstream.destroy());
   };

@@ -6,13 +6,8 @@ import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } fr
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
 import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
 import type { PoolStats } from '../../stats/pool-stats';
+import { CLIENT_BUFFER_BYTES } from '../../io/bulk-buffers';
 
-/**
- * How much of an answer may wait in a client socket's buffer before the backend is paused.
- * Node's 16 KiB default is less than one 64 KiB read, which would pause and resume the
- * backend socket (two epoll changes) for every read of a large body.
- */
-const CLIENT_BUFFER_BYTES = 256 * 1024;
 /** How often node:http looks for heads past their deadline (its default is 30 s). */
 const HEAD_DEADLINE_SWEEP_MS = 1_000;
 

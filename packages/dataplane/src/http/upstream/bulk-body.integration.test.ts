@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../../dataplane';
-import { applyOnFreePort, get, snapshotFor, startBackend } from '../../test-support';
+import { applyOnFreePort, get, pseudoRandomBytes, sha256 as digest, snapshotFor, startBackend } from '../../test-support';
 
 /**
  * Large bodies are read into bulk buffers that the client's write may keep without a copy
@@ -21,20 +20,7 @@ afterEach(async () => {
 
 const SIZE = 8 * 1024 * 1024 + 12_344;
 
-/** Bytes that differ from read to read, so a piece sent twice or from the wrong place shows. */
-function bodyFor(seed: number): Buffer {
-  const out = Buffer.allocUnsafe(SIZE);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < SIZE; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out.writeInt32LE(x | 0, i);
-  }
-  return out;
-}
-
-const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const bodyFor = (seed: number) => pseudoRandomBytes(seed, SIZE);
 
 /** A client that reads nothing for a while, then reads in short bursts with pauses between. */
 function slowGet(port: number, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: Buffer }> {

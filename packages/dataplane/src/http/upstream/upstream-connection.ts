@@ -1,6 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../../stats/backend-stats';
+import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
@@ -16,15 +17,6 @@ const BULK_MIN_BYTES = 16 * 1024;
  * large) copies little; the rest of it comes through a bulk buffer.
  */
 const READ_BUFFER = Buffer.allocUnsafe(BULK_MIN_BYTES);
-const BULK_BUFFER_BYTES = 64 * 1024;
-/**
- * Bulk buffers no write holds any more, for the next large body on any connection. Reading a
- * large body into fresh memory (a copy per read, or node's own allocation) cost more CPU than
- * the proxying itself: a new 64 KiB allocation page-faults and is zeroed (see the README).
- */
-const spareBulk: Buffer[] = [];
-const MAX_SPARE_BULK = 32;
-
 /**
  * One request/response on a connection, as the proxy sees it. At `end` the connection has
  * already gone back to its pool (or closed): the exchange may start another request that
@@ -285,10 +277,10 @@ export class UpstreamConnection {
   }
 
   private nextReadBuffer(): Buffer {
-    if (this.bulkNext) return (this.bulk ??= spareBulk.pop() ?? Buffer.allocUnsafeSlow(BULK_BUFFER_BYTES));
+    if (this.bulkNext) return (this.bulk ??= takeBulkBuffer());
     // The large body is over: its buffer, which no write holds, serves the next one.
     if (this.bulk) {
-      if (spareBulk.length < MAX_SPARE_BULK) spareBulk.push(this.bulk);
+      returnBulkBuffer(this.bulk);
       this.bulk = undefined;
     }
     return READ_BUFFER;
