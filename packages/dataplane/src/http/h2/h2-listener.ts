@@ -116,6 +116,9 @@ export class H2Listener {
       if (res.writeHead(parsed.status, '', ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)])) res.end(body);
       return;
     }
+    // A client that waits for 100 before its body gets it at once (node:http2 does not send it for
+    // raw streams); the backend's own 100 is an interim answer the proxy drops.
+    if (parsed.hasBody && parsed.head.expectContinue) stream.additionalHeaders({ ':status': 100 });
     this.handlers.request(new H2Request(stream, parsed, state.clientIp), res);
   }
 
