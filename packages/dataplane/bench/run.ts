@@ -6,15 +6,17 @@
  * WARMUP_SECONDS wrk run at the scenario's concurrency), so no target's first round carries its
  * JIT warm-up or the opening of its upstream connections.
  *
- * Needs nginx, haproxy and wrk from Debian (it installs nothing itself):
- *   apt-get install -y nginx haproxy wrk
+ * Needs nginx, haproxy and wrk from Debian (it installs nothing itself), and h2load for the h2 row:
+ *   apt-get install -y nginx haproxy wrk nghttp2-client
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
  *                   [--baseline B] [--semi-space MB]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
  *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum x2",
  *                 "Fulcrum baseline", "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
- *   --scenarios   c50, c200, 1MiB and/or routes (default all four; routes: 100 routes vs one catch-all, bench/routing.ts)
+ *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; routes: 100 routes vs one catch-all,
+ *                 bench/routing.ts; https: HTTPS keep-alive, TLS handshakes/s and HTTP/2 with h2load
+ *                 against NGINX and HAProxy, bench/https.ts — `pnpm bench --scenarios https` runs them alone)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
  *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
  *   --semi-space MB  also measures this build run with `node --max-semi-space-size=MB`, as
@@ -34,6 +36,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { httpsBench } from './https';
+import { haproxyConfig } from './haproxy-config';
 import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,6 +75,14 @@ function need(cmd: string): string {
 const NGINX = need('nginx');
 const HAPROXY = need('haproxy');
 const WRK = need('wrk');
+/** Optional: without it the h2 row is left out. */
+const H2LOAD = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v h2load']).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -287,25 +299,7 @@ http { ${httpCommon}
   );
   const nginxProc = start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
 
-  writeFileSync(
-    path.join(dir, 'haproxy.cfg'),
-    `global
-  nbthread 1
-  maxconn 8000
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:${ports.haproxy}
-  default_backend be
-backend be
-  balance roundrobin
-${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
-`,
-  );
+  writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig(`127.0.0.1:${ports.haproxy}`, backendPorts));
   const haproxyProc = start(HAPROXY, ['-f', path.join(dir, 'haproxy.cfg'), '-db'], 'haproxy');
 
   const targets = [
@@ -319,17 +313,20 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
     { name: 'HAProxy', port: ports.haproxy, pid: haproxyProc.pid },
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
+  const scenarios = [
+    { label: 'c50', conns: 50, path: '/' },
+    { label: 'c200', conns: 200, path: '/' },
+    { label: '1MiB c50', conns: 50, path: '/1m' },
+  ].filter((s) => !SCENARIOS || SCENARIOS.has(s.label.split(' ')[0]!.toLowerCase()));
+  // Rows of their own only (routes, https): the plain HTTP targets are not measured.
+  if (scenarios.length === 0) targets.length = 0;
+  await waitFor(backendPorts[0]!);
   for (const t of targets) await waitFor(t.port);
   const loadBefore = os.loadavg();
   const machine = `machine: ${os.cpus().length} cores, ${cpuModel()}; node ${process.version}; ${ROUNDS} rounds x ${SECONDS}s per cell, interleaved, after a ${WARMUP_SECONDS}s warm-up per target and scenario${semiSpace ? `; "Fulcrum semi-space": --max-semi-space-size=${semiSpace}` : ''}`;
   const loadLine = (when: string, l: number[]) => `load average ${when}: ${l.map((x) => x.toFixed(2)).join(' ')}`;
   console.log(`${machine}\n${loadLine('at the start', loadBefore)}`);
 
-  const scenarios = [
-    { label: 'c50', conns: 50, path: '/' },
-    { label: 'c200', conns: 200, path: '/' },
-    { label: '1MiB c50', conns: 50, path: '/1m' },
-  ].filter((s) => !SCENARIOS || SCENARIOS.has(s.label.split(' ')[0]!.toLowerCase()));
   const results = new Map<string, WrkResult[]>();
   for (const s of scenarios) {
     for (const t of targets) wrk(t.port, s.conns, s.path, WARMUP_SECONDS);
@@ -345,8 +342,10 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
 
   const lines: string[] = [];
   const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
-  row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req (user+sys)', 'req/s vs NGINX', 'p99 vs NGINX', 'CPU vs NGINX', 'req/s vs HAProxy']);
-  row(Array(12).fill('---'));
+  if (scenarios.length > 0) {
+    row(['scenario', 'target', 'req/s (median)', 'MB/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req (user+sys)', 'req/s vs NGINX', 'p99 vs NGINX', 'CPU vs NGINX', 'req/s vs HAProxy']);
+    row(Array(12).fill('---'));
+  }
   for (const s of scenarios) {
     const med = (name: string) => {
       const rs = results.get(`${s.label}|${name}`)!;
@@ -403,6 +402,11 @@ ${backendPorts.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n')}
     }
   }
   if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
+  if (!SCENARIOS || SCENARIOS.has('https')) {
+    // Short cells: three rows x three targets; the TLS rows are about ratios, not absolute figures.
+    const seconds = Math.min(SECONDS, 5);
+    lines.push('', ...(await httpsBench({ wrk: WRK, nginx: NGINX, haproxy: HAPROXY, h2load: H2LOAD, bundle, dir, backendPorts, rounds: ROUNDS, seconds, freePort, start, treeCpu })));
+  }
   const report = `${machine}\n${loadLine('at the start', loadBefore)}\n\n${lines.join('\n')}\n${loadLine('at the end', os.loadavg())}`;
   console.log(`\n${report}`);
   const outDir = path.resolve(pkg, '../../bench-results');

@@ -135,6 +135,7 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
           proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
         },
         certificates: (listenerId) => this.runtime?.listeners.get(listenerId)?.certificates,
+        http2: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.tls?.http2 === true,
         tcp: (listenerId) => (socket) => {
           const pool = this.runtime?.listeners.get(listenerId)?.tcpPool();
           if (!pool) return socket.destroy();

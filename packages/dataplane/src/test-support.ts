@@ -1,7 +1,18 @@
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { freePort } from '@fulcrum/test-support';
-import { type TConfigSnapshotInput, type TConfigSnapshotV1, type TPoolConfigInput, ZBackendConfig, ZSnapshotPoolV1 } from '@fulcrum/protocol';
+import { type TestLeaf, freePort } from '@fulcrum/test-support';
+import {
+  type TConfigSnapshotInput,
+  type TConfigSnapshotV1,
+  type TConfigSnapshotV2Input,
+  type TListenerHttp,
+  type TListenerTls,
+  type TPoolConfigInput,
+  ZBackendConfig,
+  ZPoolConfig,
+  ZSnapshotPoolV1,
+  certificateKeyRef,
+} from '@fulcrum/protocol';
 import type { AddressInfo } from 'node:net';
 import { startAdminServer } from './admin/admin-server';
 import type { ApplyResult, Dataplane } from './dataplane';
@@ -128,6 +139,48 @@ export function snapshotFor(
         })),
       },
     ],
+  };
+}
+
+/** A certificate in an https snapshot: its id, version and the test PKI's leaf. */
+export interface SnapshotCert {
+  id: string;
+  version: number;
+  leaf: TestLeaf;
+}
+
+/**
+ * A schema 2 snapshot with one https listener (`edge`, catch-all route) in front of one backend
+ * (pool `web`), serving `certs` (the first is the default) with their keys in the secrets, less
+ * the key of `withoutKey`.
+ */
+export function httpsSnapshot(
+  port: number,
+  backendPort: number,
+  certs: SnapshotCert[],
+  opts: { tls?: Partial<TListenerTls>; http?: Partial<TListenerHttp>; withoutKey?: string } = {},
+): TConfigSnapshotV2Input {
+  version++;
+  const { listenHost: _h, listenPort: _p, ...config } = ZPoolConfig.parse({ name: 'web', listenPort: 1, healthCheck: { enabled: false } });
+  return {
+    schema: 2,
+    version,
+    hash: `https-${version}-${Math.random()}`,
+    pools: [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: backendPort }), id: 'web-1' }] }],
+    listeners: [
+      {
+        id: 'edge',
+        name: 'edge',
+        address: '127.0.0.1',
+        port,
+        protocol: 'https',
+        ...(opts.http ? { http: opts.http } : {}),
+        tls: { certificateIds: certs.map((c) => c.id), ...opts.tls },
+        routes: [{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }],
+      },
+    ],
+    certificates: certs.map((c) => ({ id: c.id, name: c.id, version: c.version, names: new X509Certificate(c.leaf.cert).subjectAltName!.split(', ').map((n) => n.slice(4)), chain: c.leaf.chain })),
+    secrets: Object.fromEntries(certs.filter((c) => c.id !== opts.withoutKey).map((c) => [certificateKeyRef(c.id), c.leaf.key])),
   };
 }
 

@@ -45,6 +45,10 @@ export type TTermination = z.infer<typeof ZTermination>;
 const ms = z.number().min(0).max(86_400_000);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** The HTTP version a client spoke, as the access log names it. */
+export const ZHttpProtocol = z.enum(['HTTP/1.0', 'HTTP/1.1', 'HTTP/2.0']);
+export type THttpProtocol = z.infer<typeof ZHttpProtocol>;
+
 /** One access-log record: one HTTP request, or one TCP connection (method, host, path empty; status 0). */
 export const ZAccessRecord = z.object({
   /** ISO time the exchange ended. */
@@ -54,6 +58,8 @@ export const ZAccessRecord = z.object({
   /** The client's address; the forwarded one when the peer is a trusted proxy. */
   clientIp: z.string().max(64),
   method: z.string().max(32),
+  /** The client's HTTP version (absent for TCP, and in records from data planes before HTTP/2). */
+  protocol: ZHttpProtocol.optional(),
   host: z.string().max(256),
   path: z.string().max(2048),
   /** What the client got; 0 when it got nothing (it left first, or a TCP connection). */

@@ -15,7 +15,7 @@ export const LISTENER_HTTP_DEFAULTS: TListenerHttp = ZListenerHttp.parse({});
 /** TLS termination on an https listener: the certificates it serves by SNI (the first is the default), and the lowest version it accepts. */
 export const ZListenerTls = z.object({
   certificateIds: z.array(ZId).max(100).default([]),
-  /** HTTP/2 through ALPN: not built yet, refused while true. */
+  /** HTTP/2 offered through ALPN (h2 before http/1.1), proxied to HTTP/1.1 backends. */
   http2: z.boolean().default(false),
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'minVersion must be TLSv1.2 or TLSv1.3' }).default('TLSv1.2'),
 });
@@ -36,14 +36,13 @@ const listenerFields = {
 export const ZListenerFields = z.object(listenerFields);
 
 /** An https listener serves at least one certificate; TLS settings belong to https listeners only. */
-export function checkTls(l: { protocol: TListenerProtocol; tls?: { certificateIds: string[]; http2: boolean } | undefined }, ctx: z.RefinementCtx): void {
+export function checkTls(l: { protocol: TListenerProtocol; tls?: { certificateIds: string[] } | undefined }, ctx: z.RefinementCtx): void {
   if (l.protocol !== 'https') {
     if (l.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings apply to https listeners only' });
     return;
   }
   if (!l.tls?.certificateIds.length) ctx.addIssue({ code: 'custom', path: ['tls', 'certificateIds'], message: 'an https listener needs at least one certificate (the first is its default)' });
   if (l.tls && new Set(l.tls.certificateIds).size !== l.tls.certificateIds.length) ctx.addIssue({ code: 'custom', path: ['tls', 'certificateIds'], message: 'a certificate is named twice' });
-  if (l.tls?.http2) ctx.addIssue({ code: 'custom', path: ['tls', 'http2'], message: 'HTTP/2 is not yet supported on https listeners: set http2 to false' });
 }
 
 /** Everything an operator sets on a listener (its routes are objects of their own). */

@@ -61,12 +61,12 @@ describe('ZRouteConfig', () => {
 });
 
 describe('listeners', () => {
-  it('an https listener needs a certificate; tls belongs to https only; HTTP/2 is refused until built', () => {
+  it('an https listener needs a certificate; tls belongs to https only; HTTP/2 may be offered', () => {
     expect(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'] } }).success).toBe(true);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https' }))['tls.certificateIds']?.[0]).toMatch(/at least one certificate/);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c', 'c'] } }))['tls.certificateIds']?.[0]).toMatch(/named twice/);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 80, protocol: 'http', tls: { certificateIds: ['c'] } })).tls?.[0]).toMatch(/https listeners only/);
-    expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], http2: true } }))['tls.http2']?.[0]).toMatch(/not yet supported/);
+    expect(ZListenerConfig.parse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], http2: true } }).tls?.http2).toBe(true);
     expect(fields(ZListenerConfig.safeParse({ name: 'edge', port: 443, protocol: 'https', tls: { certificateIds: ['c'], minVersion: 'TLSv1.1' } }))['tls.minVersion']?.[0]).toMatch(
       /TLSv1.2 or TLSv1.3/,
     );

@@ -73,7 +73,7 @@ function quoted(v: string): string {
  * `ip - - [time] "GET /path HTTP/1.1" 200 512 "referer" "agent" rt=0.012 uct=0.001 uht=0.010 ua="host:port" attempts=1 term=normal pool=web rid="…" host="…" in=0`.
  */
 export function combinedLine(r: TAccessRecord): string {
-  const request = r.method ? `${r.method} ${r.path} HTTP/1.1` : '';
+  const request = r.method ? `${r.method} ${r.path} ${r.protocol ?? 'HTTP/1.1'}` : '';
   const secs = (ms: number) => (ms < 0 ? '-' : (ms / 1000).toFixed(3));
   return (
     `${r.clientIp || '-'} - - [${clfTime(r.time)}] ${quoted(request)} ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}` +

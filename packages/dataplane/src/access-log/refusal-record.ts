@@ -11,6 +11,7 @@ export function refusalRecord(pool: TSnapshotPool, r: ListenerRefusal): TAccessR
     // Not the forwarded address: a refused request's headers were not believed.
     clientIp: r.clientIp,
     method: r.method ?? '',
+    ...(r.protocol ? { protocol: r.protocol } : {}),
     host: '',
     path: r.path ?? '',
     status: r.status,

@@ -228,6 +228,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
             open: sum((c) => c.open),
             refused: sum((c) => c.refused),
             tlsHandshakeFailures: sum((c) => c.tlsHandshakeFailures),
+            h2AbusiveClosed: sum((c) => c.h2AbusiveClosed),
             workers: all,
           },
           fdLimit: fd?.nofile ?? null,

@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { THttpProtocol } from '@fulcrum/protocol';
 import type { RequestHead } from './request-head';
 
 /**
- * The client's side of one proxied request, as the proxy needs it. Two servers produce it:
- * the listener's own fast path (`server/`) for plain requests, and node:http for everything
- * else (uploads, upgrades, HTTP/1.0, anything unusual), so the proxy logic exists once.
+ * The client's side of one proxied request, as the proxy needs it: everything the proxy does
+ * (routing, balancing, retries, header rules, stats, access log) reads the client through this
+ * and `ClientResponse`, never through a wire format. Three servers produce it: the listener's
+ * own fast path (`server/`) for plain HTTP/1.1 requests, node:http for everything else on
+ * HTTP/1.x (uploads, upgrades, HTTP/1.0, anything unusual), and an HTTP/2 stream (`h2/`).
  */
 export interface ClientRequest {
   readonly method: string;
   readonly url: string;
+  /** The HTTP version the client spoke (access log). */
+  readonly protocol: THttpProtocol;
   /** Header name/value pairs as received. */
   readonly rawHeaders: string[];
   readonly clientIp: string;
@@ -58,6 +63,7 @@ export function nodeRequest(req: IncomingMessage, head?: RequestHead): ClientReq
   return {
     method: req.method ?? 'GET',
     url: head?.url ?? req.url ?? '/',
+    protocol: req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1',
     rawHeaders: req.rawHeaders,
     clientIp: req.socket.remoteAddress ?? '',
     secure: (req.socket as { encrypted?: boolean }).encrypted === true,

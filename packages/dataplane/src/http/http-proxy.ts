@@ -400,6 +400,7 @@ class ProxiedRequest implements Exchange {
       // The address balancing used: the real client behind trusted proxies, never a non-IP value.
       clientIp: this.ctx.clientIp,
       method: req.method,
+      protocol: req.protocol,
       host: req.header('host') ?? '',
       path: req.url,
       status: this.answered,

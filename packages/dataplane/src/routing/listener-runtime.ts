@@ -247,6 +247,7 @@ export class ListenerRuntime {
       poolId: pool?.id ?? '',
       clientIp: this.clientIp(req).slice(0, 64),
       method: req.method,
+      protocol: req.protocol,
       host: req.header('host') ?? '',
       path: req.url,
       status,

@@ -22,6 +22,8 @@ export class ConnectionLimits {
   refused = 0;
   /** TLS handshakes that failed, timed out or were abandoned (https listeners). */
   tlsHandshakeFailures = 0;
+  /** HTTP/2 connections closed for ending streams too fast (rapid reset, see h2-listener.ts). */
+  h2AbusiveClosed = 0;
   private readonly listeners = new Set<ListenerConnections>();
 
   constructor(opts: { total?: number; perListener?: number } = {}) {
@@ -65,6 +67,7 @@ export class ConnectionLimits {
       open: this.open,
       refused: this.refused,
       tlsHandshakeFailures: this.tlsHandshakeFailures,
+      h2AbusiveClosed: this.h2AbusiveClosed,
       listeners: [...this.listeners].map((c) => ({ poolId: c.poolId(), open: c.open, refused: c.refused })),
     };
   }

@@ -1,6 +1,7 @@
 import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TListenerProtocol, TSnapshotListener } from '@fulcrum/protocol';
 import type { HeadSettings } from '../http/server/client-connection';
+import { H2Listener } from '../http/h2/h2-listener';
 import { type HttpHandlers, HttpListener, type ListenerRefusal } from '../http/server/http-listener';
 import { ConnectionLimits, type ListenerConnections } from './connection-limits';
 import type { PoolStats } from '../stats/pool-stats';
@@ -17,6 +18,8 @@ export interface ListenerHandlers {
   tcp: (listenerId: string) => (socket: Socket) => void;
   /** An https listener's certificates, looked up per handshake (so a rotation serves the next one). */
   certificates: (listenerId: string) => ListenerCertificates | undefined;
+  /** Whether an https listener offers HTTP/2 (looked up per handshake). */
+  http2: (listenerId: string) => boolean;
   /** Client-side counters for connections and the listener's own 400/408 answers. */
   stats: (listenerId: string) => PoolStats | undefined;
   /** A request the listener refused itself (400/408/431), for the access log. */
@@ -115,20 +118,24 @@ export class ListenerManager {
     let server: NetServer;
     let close: () => Promise<void>;
     if (p.protocol !== 'tcp') {
-      const http: HttpListener = new HttpListener({
+      const handlers: HttpHandlers = {
         request: (req, res) => this.handlers.http(listenerId.current)(req, res),
         idleMs: () => this.handlers.idleMs(listenerId.current),
         settings: () => this.handlers.settings(listenerId.current),
         upgrade: (req, socket, head) => this.handlers.upgrade(listenerId.current)(req, socket, head),
         stats: () => this.handlers.stats(listenerId.current),
         refused: (r) => this.handlers.refused?.(listenerId.current, r),
-      });
+      };
+      const http: HttpListener = new HttpListener(handlers);
       if (p.protocol === 'https') {
+        // Made when the first client chooses h2: most https listeners never need one.
+        let h2: H2Listener | undefined;
         const raw = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
           terminateTls(socket, {
             certificates: () => this.handlers.certificates(listenerId.current),
             handshakeMs: () => this.handlers.settings(listenerId.current).headTimeoutMs,
-            secure: (tls) => http.accept(tls),
+            http2: () => this.handlers.http2(listenerId.current),
+            secure: (tls) => (tls.alpnProtocol === 'h2' ? (h2 ??= new H2Listener({ ...handlers, abusive: () => this.limits.h2AbusiveClosed++ })).accept(tls) : http.accept(tls)),
             failed: () => {
               this.limits.tlsHandshakeFailures++;
               this.handlers.stats(listenerId.current)?.connectionRefused();
@@ -136,7 +143,10 @@ export class ListenerManager {
           }),
         );
         server = raw;
-        close = () => Promise.all([new Promise<void>((resolve) => raw.close(() => resolve())), http.close()]).then(() => undefined);
+        close = () => {
+          h2?.close();
+          return Promise.all([new Promise<void>((resolve) => raw.close(() => resolve())), http.close()]).then(() => undefined);
+        };
       } else {
         server = http.server;
         close = () => http.close();

@@ -3,11 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { type TConfigSnapshotV2Input, type TListenerTls, ZBackendConfig, ZPoolConfig, certificateKeyRef } from '@fulcrum/protocol';
+import { type TListenerTls, certificateKeyRef } from '@fulcrum/protocol';
 import { type TestLeaf, TestPki } from '@fulcrum/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Dataplane } from '../dataplane';
-import { type TestBackend, applyOnFreePort, eventually, startBackend } from '../test-support';
+import { type SnapshotCert, type TestBackend, applyOnFreePort, eventually, httpsSnapshot, startBackend } from '../test-support';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,36 +37,10 @@ const echo = (req: IncomingMessage, res: ServerResponse) => {
   });
 };
 
-interface Cert {
-  id: string;
-  version: number;
-  leaf: TestLeaf;
-}
+type Cert = SnapshotCert;
 
-let version = 0;
-function snapshot(port: number, backend: TestBackend, certs: Cert[], tls: Partial<TListenerTls> = {}, opts: { withoutKey?: string } = {}): TConfigSnapshotV2Input {
-  version++;
-  const { listenHost: _h, listenPort: _p, ...config } = ZPoolConfig.parse({ name: 'web', listenPort: 1, healthCheck: { enabled: false } });
-  return {
-    schema: 2,
-    version,
-    hash: `tls-${version}-${Math.random()}`,
-    pools: [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: backend.port }), id: 'web-1' }] }],
-    listeners: [
-      {
-        id: 'edge',
-        name: 'edge',
-        address: '127.0.0.1',
-        port,
-        protocol: 'https',
-        tls: { certificateIds: certs.map((c) => c.id), ...tls },
-        routes: [{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }],
-      },
-    ],
-    certificates: certs.map((c) => ({ id: c.id, name: c.id, version: c.version, names: new X509Certificate(c.leaf.cert).subjectAltName!.split(', ').map((n) => n.slice(4)), chain: c.leaf.chain })),
-    secrets: Object.fromEntries(certs.filter((c) => c.id !== opts.withoutKey).map((c) => [certificateKeyRef(c.id), c.leaf.key])),
-  };
-}
+const snapshot = (port: number, backend: TestBackend, certs: Cert[], tls: Partial<TListenerTls> = {}, opts: { withoutKey?: string } = {}) =>
+  httpsSnapshot(port, backend.port, certs, { tls, withoutKey: opts.withoutKey });
 
 const CERTS: Cert[] = [
   { id: 'fallback', version: 1, leaf: undefined as never },

@@ -8,14 +8,17 @@ export interface TlsHandlers {
   certificates(): ListenerCertificates | undefined;
   /** How long a client may take to finish its handshake. */
   handshakeMs(): number;
+  /** Whether the listener offers HTTP/2 now (ALPN `h2`). */
+  http2(): boolean;
   /** The handshake completed: the decrypted stream goes to the HTTP listener. */
   secure(socket: TLSSocket): void;
   /** A handshake that failed, timed out or was abandoned (counted; the socket is gone). */
   failed(reason: string): void;
 }
 
-/** ALPN: HTTP/1.1 only until HTTP/2 is built. */
-const ALPN = ['http/1.1'];
+/** ALPN offers, in the server's order of preference (OpenSSL picks the first the client also lists). */
+const ALPN_H1 = ['http/1.1'];
+const ALPN_H2 = ['h2', 'http/1.1'];
 
 /**
  * Terminates TLS on an accepted TCP connection. The first record of the ClientHello is read
@@ -56,7 +59,7 @@ export function terminateTls(raw: Socket, handlers: TlsHandlers): void {
   raw.once('end', () => fail('closed during handshake'));
 
   function start(certs: ListenerCertificates, servername: string | undefined): void {
-    const socket = new TLSSocket(raw, { isServer: true, secureContext: certs.select(servername), ALPNProtocols: ALPN, requestCert: false });
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: certs.select(servername), ALPNProtocols: handlers.http2() ? ALPN_H2 : ALPN_H1, requestCert: false });
     tls = socket;
     // Client-initiated renegotiation (TLS 1.2) only costs the server CPU; NGINX and HAProxy refuse it too.
     socket.disableRenegotiation();
@@ -67,6 +70,8 @@ export function terminateTls(raw: Socket, handlers: TlsHandlers): void {
       done = true;
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      // As tls.Server does on 'secure': node:http2 waits for a socket still marked as connecting.
+      (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       handlers.secure(socket);
     });
   }

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, STATUS_CODES, createServer as createHttpServer } from 'node:http';
 import { type Server as NetServer, Socket, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { THttpProtocol } from '@fulcrum/protocol';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
 import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
@@ -29,6 +30,8 @@ export interface ListenerRefusal {
   clientIp: string;
   method?: string;
   path?: string;
+  /** The HTTP version, when the request got far enough to say (an HTTP/2 stream always does). */
+  protocol?: THttpProtocol;
 }
 
 /** Properties node:http reads at run time that its typings leave out. */
@@ -42,7 +45,7 @@ function clientErrorStatus(code: string | undefined): number {
 }
 
 /** An answer the listener gives itself, counted as what the client got, and logged. */
-function countRefusal(handlers: HttpHandlers, r: ListenerRefusal): void {
+export function countRefusal(handlers: Pick<HttpHandlers, 'stats' | 'refused'>, r: ListenerRefusal): void {
   const status = r.status;
   handlers.stats?.()?.proxyAnswer(status, status === 408 ? 'request_timeout' : status === 431 ? 'header_too_large' : 'bad_request');
   handlers.refused?.(r);

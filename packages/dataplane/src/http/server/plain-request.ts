@@ -22,6 +22,7 @@ export function isPlain(head: RequestHead): boolean {
 export class PlainRequest implements ClientRequest {
   readonly body = undefined;
   readonly chunked = false;
+  readonly protocol = 'HTTP/1.1';
   readonly method: string;
   readonly url: string;
   readonly rawHeaders: string[];
