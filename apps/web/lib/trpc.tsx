@@ -9,7 +9,7 @@ import { type ReactNode, useState } from 'react';
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function Providers({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }));
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) && !isFinalAnswer(err) } } }));
   const [client] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
@@ -38,6 +38,11 @@ export function Providers({ children }: { children: ReactNode }) {
 
 export function isAuthError(err: unknown): boolean {
   return err instanceof TRPCClientError && ['UNAUTHORIZED', 'FORBIDDEN'].includes(err.data?.code);
+}
+
+/** An answer a retry cannot change (no such thing, bad input): shown at once instead of after the retries' back-off. */
+export function isFinalAnswer(err: unknown): boolean {
+  return err instanceof TRPCClientError && ['NOT_FOUND', 'BAD_REQUEST'].includes(err.data?.code);
 }
 
 /** Field errors the server sent (keys like `healthCheck.path`), for inline display. */
