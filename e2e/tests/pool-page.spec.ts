@@ -54,7 +54,7 @@ area('the pool page', () => {
     // Another section: asked, dismissed, so the page and the typed value stay.
     await page.getByRole('navigation', { name: 'Pool sections' }).getByRole('link', { name: 'Deploys' }).click();
     await expect.poll(() => asked?.message()).toContain('unsaved changes');
-    await expect(page).toHaveURL(new RegExp(`section=config$`));
+    await expect(page).toHaveURL(/section=config$/);
     await expect(slowStart).toHaveValue('4321');
     // The main navigation is guarded too.
     asked = undefined;

@@ -1,14 +1,28 @@
 'use client';
 
-import { type TAdminState, type TBackend, ZBackendConfig, flattenZodIssues } from '@fulcrum/protocol';
+import { type TAdminState, type TBackend, ZBackendConfig } from '@fulcrum/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
+import { numberOf, textOf } from '../lib/form-values';
+import { humanFieldMessage } from '../lib/human-errors';
 import type { LivePoint } from '../lib/live-stats';
 import { useSession } from '../lib/session';
 import { useToast } from '../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
 import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
+import { FormErrorSummary } from './form-error-summary';
+import { NumberField } from './number-field';
+import { useSchemaSubmit } from '../lib/use-schema-submit';
+
+const readBackend = (f: FormData) => ({ host: textOf(f.get('host')) ?? '', port: numberOf(f.get('port')), weight: numberOf(f.get('weight')), backup: f.get('backup') === 'on' });
+
+/** What an inline weight may be, in words, or null when it is fine (the schema's own rule). */
+function weightProblem(value: string): string | null {
+  if (value.trim() === '') return 'Enter a weight from 1 to 1000';
+  const parsed = ZBackendConfig.shape.weight.safeParse(Number(value));
+  return parsed.success ? null : humanFieldMessage('weight', parsed.error.issues[0]?.message ?? 'is not a valid weight');
+}
 
 /** A pool's backends with their admin actions; live health and traffic join in beside them. */
 export function BackendsTable({ poolId, backends, live, stale = false }: { poolId: string; backends: TBackend[]; live: Record<string, LivePoint>; stale?: boolean }) {
@@ -16,7 +30,9 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
   const qc = useQueryClient();
   const toast = useToast();
   const { canWrite } = useSession();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
+  // Inline weights refused before any save, by backend id.
+  const [weightErrors, setWeightErrors] = useState<Record<string, string>>({});
   const refresh = () => qc.invalidateQueries();
   const onError = (err: unknown) => toast('error', describeError(err));
 
@@ -24,11 +40,13 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
     trpc.backends.create.mutationOptions({
       onSuccess: async (b) => {
         toast('ok', `Backend ${b.host}:${b.port} added`);
-        setErrors({});
+        setServerErrors({});
+        // Only now: a refused add keeps what was typed beside its error.
+        formRef.current?.reset();
         await refresh();
       },
       onError: (err) => {
-        setErrors(fieldErrorsOf(err));
+        setServerErrors(fieldErrorsOf(err));
         onError(err);
       },
     }),
@@ -52,13 +70,21 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
     }),
   );
 
-  const add = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const parsed = ZBackendConfig.safeParse({ host: f.get('host'), port: Number(f.get('port')), weight: Number(f.get('weight') || 1), backup: f.get('backup') === 'on' });
-    if (!parsed.success) return setErrors(flattenZodIssues(parsed.error.issues));
-    create.mutate({ poolId, ...parsed.data });
-    e.currentTarget.reset();
+  const { clientErrors, submit, formRef } = useSchemaSubmit(
+    ZBackendConfig,
+    readBackend,
+    (backend) => {
+      setServerErrors({});
+      create.mutate({ poolId, ...backend });
+    },
+    serverErrors,
+  );
+  const errors = { ...serverErrors, ...clientErrors };
+  const saveWeight = (b: TBackend, input: HTMLInputElement) => {
+    const problem = weightProblem(input.value);
+    setWeightErrors(({ [b.id]: _, ...rest }) => (problem ? { ...rest, [b.id]: problem } : rest));
+    const weight = Number(input.value);
+    if (!problem && weight !== b.weight) update.mutate({ id: b.id, expectedVersion: b.version, patch: { weight } });
   };
   const setState = (b: TBackend, adminState: TAdminState) => update.mutate({ id: b.id, expectedVersion: b.version, patch: { adminState } });
 
@@ -113,7 +139,7 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                     )}
                   </td>
                   <td className={stale ? 'stale' : undefined}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
-                  <td>
+                  <td className="weight-cell">
                     <input
                       key={b.version /* deploys and the autoscaler change weights too */}
                       aria-label={`weight of ${b.host}:${b.port}`}
@@ -123,12 +149,23 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                       defaultValue={b.weight}
                       disabled={!canWrite}
                       className="weight"
-                      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-                      onBlur={(e) => {
-                        const weight = Number(e.target.value);
-                        if (weight !== b.weight) update.mutate({ id: b.id, expectedVersion: b.version, patch: { weight } });
+                      aria-invalid={Boolean(weightErrors[b.id])}
+                      aria-describedby={weightErrors[b.id] ? `weight-error-${b.id}` : undefined}
+                      onKeyDown={(e) => {
+                        if (e.key === 'Enter') e.currentTarget.blur();
+                        // Escape puts the saved weight back and drops the complaint.
+                        if (e.key === 'Escape') {
+                          e.currentTarget.value = String(b.weight);
+                          setWeightErrors(({ [b.id]: _, ...rest }) => rest);
+                        }
                       }}
+                      onBlur={(e) => saveWeight(b, e.currentTarget)}
                     />
+                    {weightErrors[b.id] && (
+                      <span id={`weight-error-${b.id}`} className="field-error" role="alert" data-weight-error>
+                        {weightErrors[b.id]}
+                      </span>
+                    )}
                   </td>
                   <td>{b.backup ? 'yes' : ''}</td>
                   <td>{b.maxConnections || '∞'}</td>
@@ -157,23 +194,20 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
           </tbody>
         </table>
       </div>
-      <form className="add-backend" onSubmit={add} noValidate>
+      <form ref={formRef} className="add-backend" onSubmit={submit} noValidate>
         <fieldset disabled={!canWrite}>
           <legend>Add backend</legend>
           <div className="grid">
             <Field label="Host" name="host" errors={errors}>
               <input name="host" placeholder="10.0.0.12" />
             </Field>
-            <Field label="Port" name="port" errors={errors}>
-              <input name="port" type="number" placeholder="8080" />
-            </Field>
-            <Field label="Weight" name="weight" errors={errors}>
-              <input name="weight" type="number" defaultValue={1} />
-            </Field>
+            <NumberField label="Port" name="port" errors={errors} placeholder="8080" min={1} max={65535} />
+            <NumberField label="Weight" name="weight" errors={errors} defaultValue={1} min={1} max={1000} />
             <Field label="Backup" name="backup" errors={errors}>
               <input name="backup" type="checkbox" />
             </Field>
           </div>
+          <FormErrorSummary errors={errors} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Add backend
           </button>

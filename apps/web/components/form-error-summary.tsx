@@ -10,7 +10,8 @@ export function FormErrorSummary({ errors }: { errors: Record<string, string[]> 
   if (!formError && fields.length === 0) return null;
   return (
     <p className="error form-error" role="alert" tabIndex={-1} data-form-error>
-      {formError ?? `${fields.length === 1 ? 'One field needs' : `${fields.length} fields need`} attention: see the message${fields.length === 1 ? '' : 's'} beside ${fields.length === 1 ? 'it' : 'them'}.`}
+      {formError ??
+        `${fields.length === 1 ? 'One field needs' : `${fields.length} fields need`} attention: see the message${fields.length === 1 ? '' : 's'} beside ${fields.length === 1 ? 'it' : 'them'}.`}
     </p>
   );
 }

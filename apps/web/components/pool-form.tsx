@@ -1,7 +1,7 @@
 'use client';
 
 import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig } from '@fulcrum/protocol';
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { foldListErrors } from '../lib/field-errors';
 import { listOf, numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
@@ -75,11 +75,7 @@ export interface PoolFormProps {
 
 /** The pool's whole configuration, validated with the same schema as the API before it is sent. */
 export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit, extra }: PoolFormProps) {
-  const { clientErrors, submit, formRef, focusFirstError } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit);
-  // The server's refusal (a duplicate name, a port in use) arrives after the submit: focus it too.
-  useEffect(() => {
-    if (serverErrors && Object.keys(serverErrors).length > 0) focusFirstError();
-  }, [serverErrors, focusFirstError]);
+  const { clientErrors, submit, formRef } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit, serverErrors);
   const [algorithm, setAlgorithm] = useState(initial?.algorithm ?? 'round_robin');
   const errors = foldListErrors({ ...(serverErrors ?? {}), ...clientErrors }, 'http.trustedProxies', 'line');
   const d = initial ?? ZPoolConfig.parse({ name: 'x', listenPort: 8080 });
@@ -103,7 +99,14 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Listen address" name="listenHost" errors={errors}>
             {input('listenHost', d.listenHost)}
           </Field>
-          <NumberField label="Listen port" name="listenPort" errors={errors} hint="Makes the pool's own listener with one catch-all route; leave empty to reach it through a listener's routes" defaultValue={initial?.listenPort} optional />
+          <NumberField
+            label="Listen port"
+            name="listenPort"
+            errors={errors}
+            hint="Makes the pool's own listener with one catch-all route; leave empty to reach it through a listener's routes"
+            defaultValue={initial?.listenPort}
+            optional
+          />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -130,7 +133,16 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
             {input('hashKey.name', d.hashKey.name)}
           </Field>
           <NumberField label="Slow start (ms)" name="slowStartMs" errors={errors} defaultValue={d.slowStartMs} />
-          <NumberField label="Response-time smoothing" name="responseTimeAlpha" errors={errors} hint="Least response time: weight of the newest sample, above 0 up to 1" step={0.05} min={0.05} max={1} defaultValue={d.responseTimeAlpha} />
+          <NumberField
+            label="Response-time smoothing"
+            name="responseTimeAlpha"
+            errors={errors}
+            hint="Least response time: weight of the newest sample, above 0 up to 1"
+            step={0.05}
+            min={0.05}
+            max={1}
+            defaultValue={d.responseTimeAlpha}
+          />
           <NumberField label="Drain timeout (ms)" name="drainTimeoutMs" errors={errors} defaultValue={d.drainTimeoutMs} />
         </div>
       </fieldset>

@@ -1,7 +1,7 @@
 'use client';
 
 import { type TProviderKind, type TProviderProfileRecord, type TScalingMetric, type TScalingRuleConfig, type TScalingRuleRecord, ZScalingRuleConfig } from '@fulcrum/protocol';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
@@ -62,10 +62,7 @@ export interface ScalingRuleFormProps {
 
 /** A scaling rule with its provider, validated with the same schema as the API before it is sent. */
 export function ScalingRuleForm({ label, initial, profiles, submitLabel, disabled, pending, serverErrors, onSubmit, onCancel }: ScalingRuleFormProps) {
-  const { clientErrors, submit, formRef, focusFirstError } = useSchemaSubmit(ZScalingRuleConfig, readForm, onSubmit);
-  useEffect(() => {
-    if (serverErrors && Object.keys(serverErrors).length > 0) focusFirstError();
-  }, [serverErrors, focusFirstError]);
+  const { clientErrors, submit, formRef } = useSchemaSubmit(ZScalingRuleConfig, readForm, onSubmit, serverErrors);
   const [profileId, setProfileId] = useState<string>(initial?.provider?.profile ?? '');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
   const profile = profiles.find((p) => p.id === profileId || p.name === profileId);
@@ -120,8 +117,23 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
           >
             <input name="recovery.enabled" type="checkbox" defaultChecked={initial?.recovery?.enabled ?? true} />
           </Field>
-          <NumberField label="Min healthy" name="recovery.minHealthy" errors={errors} hint="Instances kept in service; empty: the minimum above" defaultValue={initial?.recovery?.minHealthy} optional step="any" />
-          <NumberField label="Unhealthy for (ms)" name="recovery.unhealthyAfterMs" errors={errors} hint="How long an instance fails its health check before it is replaced" defaultValue={initial?.recovery?.unhealthyAfterMs ?? 10_000} step="any" />
+          <NumberField
+            label="Min healthy"
+            name="recovery.minHealthy"
+            errors={errors}
+            hint="Instances kept in service; empty: the minimum above"
+            defaultValue={initial?.recovery?.minHealthy}
+            optional
+            step="any"
+          />
+          <NumberField
+            label="Unhealthy for (ms)"
+            name="recovery.unhealthyAfterMs"
+            errors={errors}
+            hint="How long an instance fails its health check before it is replaced"
+            defaultValue={initial?.recovery?.unhealthyAfterMs ?? 10_000}
+            step="any"
+          />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>

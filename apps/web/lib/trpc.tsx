@@ -5,6 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
+import { humanFieldErrors } from './human-errors';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
@@ -60,6 +61,9 @@ export function isStaleWrite(err: unknown): boolean {
 export function describeError(err: unknown): string {
   if (err instanceof TRPCClientError) {
     if (isStaleWrite(err)) return 'Someone else changed this — reload.';
+    // A refused input reads as sentences about the fields, not as the API's `patch.weight: …` lines.
+    const fields = fieldErrorsOf(err);
+    if (Object.keys(fields).length > 0) return humanFieldErrors(fields);
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);

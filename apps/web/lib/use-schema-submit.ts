@@ -1,7 +1,7 @@
 'use client';
 
 import { type TFieldErrors, flattenZodIssues } from '@fulcrum/protocol';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import type { z } from 'zod';
 import { emptyNumberErrors } from './form-values';
 import { useFirstErrorFocus } from './use-first-error-focus';
@@ -10,12 +10,17 @@ import { useFirstErrorFocus } from './use-first-error-focus';
  * A form's submit handler that reads the form, validates it with the API's own schema and hands
  * on only valid input; the schema's messages come back per field for display beside the inputs.
  * A required number field left empty is an error of its own (never the schema's default), and a
- * refused submit scrolls to and focuses the first error (`formRef` goes on the <form>;
- * `focusFirstError` is for the server's refusals, which arrive later).
+ * refused submit scrolls to and focuses the first error (`formRef` goes on the <form>). The
+ * server's refusals arrive later: pass them as `serverErrors` (a state value, so a new object
+ * means a new refusal) and they are focused the same way once shown.
  */
-export function useSchemaSubmit<T>(schema: z.ZodType<T>, read: (form: FormData) => unknown, onValid: (value: T) => void) {
+export function useSchemaSubmit<T>(schema: z.ZodType<T>, read: (form: FormData) => unknown, onValid: (value: T) => void, serverErrors?: TFieldErrors) {
   const [clientErrors, setClientErrors] = useState<TFieldErrors>({});
   const focus = useFirstErrorFocus<HTMLFormElement>();
+  const focusFirstError = focus.request;
+  useEffect(() => {
+    if (serverErrors && Object.keys(serverErrors).length > 0) focusFirstError();
+  }, [serverErrors, focusFirstError]);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const empty = emptyNumberErrors(e.currentTarget);
@@ -28,5 +33,5 @@ export function useSchemaSubmit<T>(schema: z.ZodType<T>, read: (form: FormData) 
     setClientErrors({});
     onValid(parsed.data);
   };
-  return { clientErrors, submit, formRef: focus.ref, focusFirstError: focus.request };
+  return { clientErrors, submit, formRef: focus.ref, focusFirstError };
 }
