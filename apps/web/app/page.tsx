@@ -10,8 +10,11 @@ import { LIVE_WINDOW_LABEL, useLiveStats } from '../lib/live-stats';
 import { useProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
+import { Skeleton } from '../components/skeleton';
+import { usePageTitle } from '../lib/use-page-title';
 
 export default function OverviewPage() {
+  usePageTitle('Pools');
   const trpc = useTRPC();
   const { canWrite } = useSession();
   const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
@@ -36,7 +39,7 @@ export default function OverviewPage() {
             </button>
           )}
         </div>
-        {pools.isLoading && <p className="muted">Loading pools…</p>}
+        {pools.isLoading && <Skeleton label="Loading pools" lines={4} />}
         {pools.error && <p className="error">{pools.error.message}</p>}
         {pools.data?.length === 0 && <p className="muted">No pools yet. Create one to put a listener in front of your backends.</p>}
         {!!pools.data?.length && (

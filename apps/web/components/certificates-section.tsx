@@ -8,6 +8,7 @@ import { useToast } from '../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
 import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
+import { Skeleton } from './skeleton';
 
 const DAY_MS = 86_400_000;
 
@@ -104,7 +105,7 @@ export function CertificatesSection() {
         TLS certificates https listeners serve, chosen by the name a client asks for (exact, then wildcard, then the listener&apos;s first). An event is recorded {CERTIFICATE_EXPIRY_NOTICE_DAYS} days
         before one expires.
       </p>
-      {certificates.isLoading && <p className="muted">Loading…</p>}
+      {certificates.isLoading && <Skeleton label="Loading certificates" />}
       {certificates.error && <p className="error">{certificates.error.message}</p>}
       {!certificates.isLoading && list.length === 0 && <p className="muted">No certificates yet.</p>}
       {list.length > 0 && (

@@ -10,6 +10,7 @@ import { historyRates } from '../lib/traffic-rates';
 import { ChartMarksList } from './chart-marks-list';
 import { HealthTimeline } from './health-timeline';
 import { type ChartRow, LineChart } from './line-chart';
+import { Skeleton } from './skeleton';
 
 type TRange = '5m' | THistoryRange;
 
@@ -80,23 +81,10 @@ const LiveRange = memo(function LiveRange({ side, seconds, untilTs, names, marks
     const latency = timeline.map((t) => row(t, (s) => ({ p50: s.traffic?.p50Ms ?? 0, p95: s.traffic?.p95Ms ?? 0, p99: s.traffic?.p99Ms ?? 0 })));
     return (
       <div className="charts">
-        <Chart
-          counts
-          marks={marks}
-          range="5m"
-          title="Client responses/s"
-          data={responses}
-          series={responseSeries('responses', 'all')}
-        />
+        <Chart counts marks={marks} range="5m" title="Client responses/s" data={responses} series={responseSeries('responses', 'all')} />
         <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
         <Chart counts marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
-        <Chart
-          marks={marks}
-          range="5m"
-          title="Client latency (ms, merged histogram)"
-          data={latency}
-          series={LATENCY_SERIES}
-        />
+        <Chart marks={marks} range="5m" title="Client latency (ms, merged histogram)" data={latency} series={LATENCY_SERIES} />
       </div>
     );
   }
@@ -129,7 +117,7 @@ const LiveRange = memo(function LiveRange({ side, seconds, untilTs, names, marks
 /** An hour or a day from the stored rollups, as the pool's totals per second (one side of them). */
 function HistoryRange({ side, poolId, range, marks }: { side: TChartSide; poolId: string; range: THistoryRange; marks: TChartMark[] }) {
   const history = usePoolHistory(poolId, range);
-  if (history.isLoading) return <p className="muted skeleton-text">Loading history…</p>;
+  if (history.isLoading) return <Skeleton label="Loading history" lines={4} />;
   if (history.error) return <p className="error">{history.error.message}</p>;
   const points = historyRates(history.data?.points ?? [], history.data?.resolutionSeconds ?? 1);
   if (points.length === 0) return <p className="muted">No stored history yet: the control plane keeps traffic in 10-second rollups once a data plane serves this pool.</p>;
@@ -152,21 +140,9 @@ function HistoryRange({ side, poolId, range, marks }: { side: TChartSide; poolId
   }
   return (
     <div className="charts">
-      <Chart
-        marks={marks}
-        range={range}
-        title="Client responses/s"
-        data={points}
-        series={responseSeries('rps', 'responses/s')}
-      />
+      <Chart marks={marks} range={range} title="Client responses/s" data={points} series={responseSeries('rps', 'responses/s')} />
       <Chart marks={marks} range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart
-        marks={marks}
-        range={range}
-        title="Client latency (ms)"
-        data={points}
-        series={LATENCY_SERIES}
-      />
+      <Chart marks={marks} range={range} title="Client latency (ms)" data={points} series={LATENCY_SERIES} />
     </div>
   );
 }
@@ -176,7 +152,21 @@ function HistoryRange({ side, poolId, range, marks }: { side: TChartSide; poolId
  * `upstream`: attempts per backend with the health timeline, beside the backends): the live five
  * minutes, or the last hour or day from stored history.
  */
-export function LiveCharts({ side, poolId, seconds, untilTs, names, freshness }: { side: TChartSide; poolId: string; seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; freshness: Freshness }) {
+export function LiveCharts({
+  side,
+  poolId,
+  seconds,
+  untilTs,
+  names,
+  freshness,
+}: {
+  side: TChartSide;
+  poolId: string;
+  seconds: LiveSecond[];
+  untilTs: number;
+  names: Record<string, string>;
+  freshness: Freshness;
+}) {
   const [range, setRange] = useState<TRange>('5m');
   const marks = useChartMarks(poolId, range).data ?? [];
   return (

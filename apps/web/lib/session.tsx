@@ -5,6 +5,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { type ReactNode, createContext, useContext, useEffect } from 'react';
 import type { TRouterOutputs } from './router-outputs';
 import { useTRPC } from './trpc';
+import { Skeleton } from '../components/skeleton';
 
 export type SessionUser = NonNullable<TRouterOutputs['auth']['status']['user']>;
 const SessionContext = createContext<SessionUser | null>(null);
@@ -31,7 +32,12 @@ export function SessionGate({ children }: { children: ReactNode }) {
     else if (!status.data.needsSetup && !status.data.user && !open) router.replace('/login');
   }, [status.data, pathname, open, router]);
 
-  if (status.isLoading) return <p className="muted pad">Loading…</p>;
+  if (status.isLoading)
+    return (
+      <div className="pad">
+        <Skeleton label="Loading" lines={4} />
+      </div>
+    );
   if (status.error) return <p className="error pad">Cannot reach the control plane: {status.error.message}</p>;
   if (!open && !status.data?.user) return <p className="muted pad">Redirecting…</p>;
   return <SessionContext.Provider value={status.data?.user ?? null}>{children}</SessionContext.Provider>;
