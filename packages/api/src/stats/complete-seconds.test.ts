@@ -66,7 +66,17 @@ describe('completeSeconds', () => {
     // 10 450 - 300 settles second 9 000 (complete at 10 000 + 300 settle): no wait at all.
     expect(seconds).toEqual([9000]);
     expect(slept).toBe(0);
-    expect(await take(completeSeconds(virtualClock(10_450, (ms) => ms), 300, undefined, { fromNewest: true }), 3)).toEqual([9000, 10_000, 11_000]);
+    expect(
+      await take(
+        completeSeconds(
+          virtualClock(10_450, (ms) => ms),
+          300,
+          undefined,
+          { fromNewest: true },
+        ),
+        3,
+      ),
+    ).toEqual([9000, 10_000, 11_000]);
   });
 
   it('stops when its signal aborts', async () => {
