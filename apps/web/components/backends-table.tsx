@@ -9,6 +9,7 @@ import type { LivePoint } from '../lib/live-stats';
 import { useSession } from '../lib/session';
 import { useToast } from '../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
+import { ActionsMenu } from './actions-menu';
 import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
 import { FormErrorSummary } from './form-error-summary';
@@ -109,7 +110,7 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
           </thead>
           <tbody>
             {backends.length === 0 && (
-              <tr>
+              <tr className="empty-row">
                 <td colSpan={11} className="muted">
                   No backends yet. Add the first one below.
                 </td>
@@ -121,10 +122,10 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
               const dead = !!lp && (lp.health === 'unhealthy' || lp.ejected);
               return (
                 <tr key={b.id} data-backend={`${b.host}:${b.port}`} data-dead={dead || undefined} className={dead ? 'row-problem' : undefined}>
-                  <td className="mono">
+                  <td className="mono addr">
                     {b.host}:{b.port}
                   </td>
-                  <td>
+                  <td className="admin-state">
                     <span className={`state state-${dead && b.adminState === 'active' ? 'down' : b.adminState}`}>{b.adminState}</span>
                     {dead && <span className="state state-down down-note"> {lp.ejected ? 'ejected' : 'down'}</span>}
                   </td>
@@ -138,7 +139,13 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                       <span className="upstream-failed"> ({live[b.id]!.errors.connect + live[b.id]!.errors.timeout + live[b.id]!.errors.reset} failed)</span>
                     )}
                   </td>
-                  <td className={stale ? 'stale' : undefined}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
+                  <td className={`p99${stale ? ' stale' : ''}`}>{!dead && lp && lp.requests > 0 ? lp.latencyMs.p99 : '—'}</td>
+                  {/* A phone's compact card shows the numbers above in one line (the cells themselves are hidden there). */}
+                  <td className={`nums-phone${stale ? ' stale' : ''}`} aria-hidden="true">
+                    <span>{dead ? '—' : (lp?.activeConnections ?? '—')} active</span>
+                    <span>{dead ? '—' : (lp?.requests ?? '—')}/s</span>
+                    <span>p99 {!dead && lp && lp.requests > 0 ? `${lp.latencyMs.p99} ms` : '—'}</span>
+                  </td>
                   <td className="weight-cell">
                     <input
                       key={b.version /* deploys and the autoscaler change weights too */}
@@ -167,26 +174,28 @@ export function BackendsTable({ poolId, backends, live, stale = false }: { poolI
                       </span>
                     )}
                   </td>
-                  <td>{b.backup ? 'yes' : ''}</td>
-                  <td>{b.maxConnections || '∞'}</td>
-                  <td>{b.versionLabel ?? ''}</td>
+                  <td className="backup">{b.backup ? 'yes' : ''}</td>
+                  <td className="max-conns">{b.maxConnections || '∞'}</td>
+                  <td className="version">{b.versionLabel ?? ''}</td>
                   <td className="actions">
-                    {b.adminState !== 'draining' && (
-                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'draining')}>
-                        Drain
-                      </button>
-                    )}
-                    {b.adminState !== 'disabled' && (
-                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'disabled')}>
-                        Disable
-                      </button>
-                    )}
-                    {b.adminState !== 'active' && (
-                      <button type="button" disabled={!canWrite} onClick={() => setState(b, 'active')}>
-                        Enable
-                      </button>
-                    )}
-                    <ConfirmButton label="Remove" confirmLabel="Remove for good" disabled={!canWrite} onConfirm={() => remove.mutate({ id: b.id, expectedVersion: b.version })} />
+                    <ActionsMenu label={`Actions for ${b.host}:${b.port}`}>
+                      {b.adminState !== 'draining' && (
+                        <button type="button" disabled={!canWrite} onClick={() => setState(b, 'draining')}>
+                          Drain
+                        </button>
+                      )}
+                      {b.adminState !== 'disabled' && (
+                        <button type="button" disabled={!canWrite} onClick={() => setState(b, 'disabled')}>
+                          Disable
+                        </button>
+                      )}
+                      {b.adminState !== 'active' && (
+                        <button type="button" disabled={!canWrite} onClick={() => setState(b, 'active')}>
+                          Enable
+                        </button>
+                      )}
+                      <ConfirmButton label="Remove" confirmLabel="Remove for good" disabled={!canWrite} onConfirm={() => remove.mutate({ id: b.id, expectedVersion: b.version })} />
+                    </ActionsMenu>
                   </td>
                 </tr>
               );
