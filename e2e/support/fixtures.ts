@@ -202,3 +202,17 @@ export function area(title: string, body: () => void): void {
     }
   });
 }
+
+/** The pool page's section tabs (Overview, Backends, Config, Scaling, Deploys, Events): opens one and waits until it is the current one. */
+export async function openPoolSection(page: Page, label: 'Overview' | 'Backends' | 'Config' | 'Scaling' | 'Deploys' | 'Events'): Promise<void> {
+  const tab = page.getByRole('navigation', { name: 'Pool sections' }).getByRole('link', { name: label, exact: true });
+  await tab.click();
+  await expect(tab).toHaveAttribute('aria-current', 'page');
+}
+
+/** Opens the pool's Config section and presses Edit (the form is read-only until then). */
+export async function editPoolConfig(page: Page): Promise<void> {
+  await openPoolSection(page, 'Config');
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Save pool' })).toBeEnabled();
+}

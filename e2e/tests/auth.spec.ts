@@ -1,4 +1,4 @@
-import { area, expect, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
+import { area, expect, openPoolSection, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
 import { trpcQuery } from '../support/trpc';
 
 area('users, sessions and tokens', () => {
@@ -43,7 +43,10 @@ area('users, sessions and tokens', () => {
     await signedInElsewhere(browser, viewer, async (viewerPage) => {
       await expect(viewerPage.getByRole('button', { name: 'New pool' })).toBeDisabled();
       await viewerPage.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+      await openPoolSection(viewerPage, 'Config');
+      await expect(viewerPage.getByRole('button', { name: 'Edit', exact: true })).toBeDisabled();
       await expect(viewerPage.getByRole('button', { name: 'Save pool' })).toBeDisabled();
+      await openPoolSection(viewerPage, 'Backends');
       await expect(viewerPage.getByRole('button', { name: 'Add backend' })).toBeDisabled();
       await expect(viewerPage.locator(`tr[data-backend="${b.addr}"]`).getByRole('button', { name: 'Drain' })).toBeDisabled();
       // The server enforces it as well.

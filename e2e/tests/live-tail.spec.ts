@@ -42,7 +42,7 @@ test('the live tail shows a request made during the test, filters it and pauses'
     expect(await res.text()).toBe('tail backend');
   }).toPass({ timeout: 60_000 });
 
-  await page.goto(`/pools/${pool.id}`);
+  await page.goto(`/pools/${pool.id}?section=events`);
   const panel = page.getByTestId('live-tail');
   await expect(panel.getByText('Waiting for requests…')).toBeVisible();
   const path = `/seen-in-the-tail-${unique}`;

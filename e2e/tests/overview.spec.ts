@@ -86,12 +86,12 @@ test('a dead backend leads the overview with since when and why; the pool page s
   for (const b of [live, doomed]) await trpcPost(page, 'backends.create', { poolId: pool.id, host: '127.0.0.1', port: b.port });
   const stopTraffic = sendTraffic(listenPort);
   try {
-    await page.goto(`/pools/${pool.id}`);
+    await page.goto(`/pools/${pool.id}?section=backends`);
     const doomedRow = page.locator(`tr[data-backend="${doomedAddr}"]`);
     await expect(doomedRow.locator('td.health')).toHaveText('healthy', { timeout: 60_000 });
     await expect(page.locator(`[data-health-timeline="${doomedAddr}"] [data-state="healthy"]`).first()).toBeVisible({ timeout: 60_000 });
     // Chart axes read as clock times.
-    await expect(page.locator('[data-chart="Client responses/s"] .chart-tick').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
+    await expect(page.locator('[data-chart="Active connections"] .chart-tick').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
 
     doomed.server.closeAllConnections();
     doomed.server.close();
@@ -109,7 +109,7 @@ test('a dead backend leads the overview with since when and why; the pool page s
     await expect(page.locator('.chart-marks [data-mark="unhealthy"], .chart-marks [data-mark="ejected"]', { hasText: doomedAddr }).first()).toBeVisible({ timeout: 60_000 });
 
     // The overview: the problem first, with since when and the last check's result; the pool's row red.
-    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Overview' }).click();
     const onOverview = Date.now();
     const problem = page.locator('[data-problem="backend_down"]', { hasText: doomedAddr });
     await expect(problem).toContainText(new RegExp(`in ${name} is (down|ejected) since \\d\\d:\\d\\d:\\d\\d`), { timeout: 60_000 });

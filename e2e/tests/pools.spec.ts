@@ -1,4 +1,4 @@
-import { area, expect, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
+import { area, editPoolConfig, expect, openPoolSection, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
 import { trpcQuery } from '../support/trpc';
 
 area('pools and revisions', () => {
@@ -15,6 +15,7 @@ area('pools and revisions', () => {
     await expect(page.getByText('The backend with the fewest active connections.')).toBeVisible();
     await page.getByRole('button', { name: 'Create pool' }).click();
     await expect(page.getByRole('heading', { name })).toBeVisible();
+    await openPoolSection(page, 'Backends');
     for (const b of bs) {
       await page.getByLabel('Host').fill('127.0.0.1');
       await page.getByLabel('Port', { exact: true }).fill(String(b.port));
@@ -34,11 +35,14 @@ area('pools and revisions', () => {
     const newest = async () => (await trpcQuery<{ version: number }[]>(page.request, 'revisions.list', { limit: 1 }))[0]?.version;
     const before = await newest();
 
+    await editPoolConfig(page);
     await page.getByRole('textbox', { name: 'Path', exact: true }).fill('no-leading-slash');
     await page.getByRole('button', { name: 'Save pool' }).click();
     await expect(page.locator('[data-field="healthCheck.path"] .field-error')).toContainText('must start with /');
 
     // A server-side rule (duplicate backend) comes back beside the field too.
+    page.once('dialog', (d) => void d.accept()); // leaving the edited config asks first
+    await openPoolSection(page, 'Backends');
     await page.getByLabel('Host').fill('127.0.0.1');
     await page.getByLabel('Port', { exact: true }).fill(String(b.port));
     await page.getByRole('button', { name: 'Add backend' }).click();
@@ -52,6 +56,7 @@ area('pools and revisions', () => {
     const pool = await pools.create({ backends: bs });
     await signIn(page, users.admin);
     await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+    await openPoolSection(page, 'Backends');
     await page.locator(`tr[data-backend="${bs[1]!.addr}"]`).getByRole('button', { name: 'Drain' }).click();
     await expect(page.locator(`tr[data-backend="${bs[1]!.addr}"] .state`)).toHaveText('draining');
     // The drain is the newest revision; restore the one just before it.
@@ -71,6 +76,7 @@ area('pools and revisions', () => {
     await expect(rollback.locator('.applied')).toContainText('local');
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+    await openPoolSection(page, 'Backends');
     await expect(page.locator(`tr[data-backend="${bs[1]!.addr}"] .state`)).toHaveText('active');
   });
 
@@ -78,10 +84,11 @@ area('pools and revisions', () => {
     const pool = await pools.create();
     await signIn(page, users.admin);
     await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
-    await expect(page.getByRole('button', { name: 'Save pool' })).toBeEnabled();
+    await editPoolConfig(page);
 
     await signedInElsewhere(browser, users.admin, async (other) => {
       await other.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+      await editPoolConfig(other);
       await other.getByLabel('Slow start (ms)').fill('5000');
       await other.getByRole('button', { name: 'Save pool' }).click();
       await expect(other.getByText('Pool saved')).toBeVisible();
@@ -92,6 +99,7 @@ area('pools and revisions', () => {
     await expect(page.locator('.toast-error')).toHaveText('Someone else changed this — reload.');
     await page.getByRole('button', { name: 'Reload' }).click();
     await expect(page.getByLabel('Slow start (ms)')).toHaveValue('5000');
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
     await page.getByLabel('Drain timeout (ms)').fill('12000');
     await page.getByRole('button', { name: 'Save pool' }).click();
     await expect(page.getByText('Pool saved')).toBeVisible();

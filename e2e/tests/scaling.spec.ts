@@ -1,4 +1,4 @@
-import { area, expect, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
+import { area, expect, openPoolSection, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
 import { trpcQuery } from '../support/trpc';
 
 area('scaling', () => {
@@ -46,6 +46,7 @@ area('scaling', () => {
 
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+    await openPoolSection(page, 'Scaling');
     const section = page.locator('section.card', { has: page.getByRole('heading', { name: 'Scaling rules', exact: true }) });
     await expect(section.getByText('No scaling rules yet')).toBeVisible();
     await section.getByRole('button', { name: 'New scaling rule' }).click();
@@ -99,6 +100,7 @@ area('scaling', () => {
     // A viewer sees the rule and its history but cannot change it.
     await signedInElsewhere(browser, users.viewer, async (viewer) => {
       await viewer.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+      await openPoolSection(viewer, 'Scaling');
       const viewed = viewer.locator('tr[data-rule="rps"]');
       await expect(viewed).toContainText('webhook');
       await expect(viewed.getByRole('button', { name: 'Edit' })).toBeDisabled();

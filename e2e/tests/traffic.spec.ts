@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { area, expect, shot, signIn, test } from '../support/fixtures';
+import { area, expect, openPoolSection, shot, signIn, test } from '../support/fixtures';
 import { sendTraffic } from '../support/traffic';
 
 /** The local data plane of the shared control plane: found by its bundle and that control plane's port, never by name alone. */
@@ -34,8 +34,9 @@ area('live traffic and monitoring', () => {
 
     const traffic = sendTraffic(pool.listenPort, 300_000);
     try {
-      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Overview' }).click();
       await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
+      await openPoolSection(page, 'Backends');
       for (const b of bs) await expect(page.locator(`tr[data-backend="${b.addr}"] .rps`)).not.toHaveText(/^(0|—)$/, { timeout: 60_000 });
       await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .chart-line').first()).toBeVisible();
       await shot(page, 'pool-live');
@@ -56,7 +57,7 @@ area('live traffic and monitoring', () => {
       await ranges.getByRole('button', { name: '1 h' }).click();
       await expect(ranges.getByRole('button', { name: '1 h' })).toHaveAttribute('aria-pressed', 'true');
       await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"]')).toHaveCount(0);
-      await expect(page.locator('[data-chart="Client responses/s"] .chart-line').first()).toBeVisible({ timeout: 60_000 });
+      await expect(page.locator('[data-chart="Failed upstream attempts/s and retries"] .chart-line').first()).toBeVisible({ timeout: 60_000 });
       await shot(page, 'pool-history');
       await ranges.getByRole('button', { name: '5 min live' }).click();
       await expect(page.locator('[data-chart="Upstream attempts/s per backend (retries included)"] .chart-line').first()).toBeVisible();
@@ -95,7 +96,7 @@ area('live traffic and monitoring', () => {
       await page.getByRole('row').getByRole('link', { name: pool.name, exact: true }).click();
       await expect(page.locator('[data-live-summary] [data-figure="errors"]')).toHaveText(/^(9\d|100)\.\d %/, { timeout: 60_000 });
       await expect(page.locator('[data-live-summary] [data-cause="no_healthy_backend"]')).toContainText('no healthy backend');
-      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Overview' }).click();
       await expect(row.locator('td.errors')).toHaveText(/^(9\d|100)\.\d%/, { timeout: 60_000 });
 
       // Freeze the data plane: its numbers stop, and the overview greys them out with since when and why.

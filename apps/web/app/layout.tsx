@@ -14,9 +14,15 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <Providers>
           <ToastProvider>
+            {/* First in the tab order: past the navigation straight to the page. */}
+            <a href="#main" className="skip-link">
+              Skip to content
+            </a>
             <SessionGate>
               <Nav />
-              <main className="main">{children}</main>
+              <main id="main" className="main" tabIndex={-1}>
+                {children}
+              </main>
             </SessionGate>
           </ToastProvider>
         </Providers>

@@ -3,15 +3,20 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { PROXY_CAUSE_STATUS } from '@fulcrum/protocol';
+import { ActionsMenu } from '../components/actions-menu';
 import { EventsList } from '../components/events-list';
 import { StaleNote } from '../components/live-summary';
 import { ProblemsStrip } from '../components/problems-strip';
 import { LIVE_WINDOW_LABEL, useLiveStats } from '../lib/live-stats';
+import { POOL_SECTIONS, poolSectionHref } from '../lib/pool-sections';
 import { useProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
+import { Skeleton } from '../components/skeleton';
+import { usePageTitle } from '../lib/use-page-title';
 
 export default function OverviewPage() {
+  usePageTitle('Pools');
   const trpc = useTRPC();
   const { canWrite } = useSession();
   const pools = useQuery({ ...trpc.pools.list.queryOptions(), refetchInterval: 5000 });
@@ -36,12 +41,12 @@ export default function OverviewPage() {
             </button>
           )}
         </div>
-        {pools.isLoading && <p className="muted">Loading pools…</p>}
+        {pools.isLoading && <Skeleton label="Loading pools" lines={4} />}
         {pools.error && <p className="error">{pools.error.message}</p>}
         {pools.data?.length === 0 && <p className="muted">No pools yet. Create one to put a listener in front of your backends.</p>}
         {!!pools.data?.length && (
           <div className="table-wrap">
-            <table>
+            <table className="pools">
               <thead>
                 <tr>
                   <th>Pool</th>
@@ -51,6 +56,9 @@ export default function OverviewPage() {
                   <th>Client errors ({LIVE_WINDOW_LABEL})</th>
                   <th>p99 ms</th>
                   <th>Healthy</th>
+                  <th className="pool-menu">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -60,18 +68,18 @@ export default function OverviewPage() {
                   const stale = fresh.stale ? ' stale' : '';
                   return (
                     <tr key={p.id} data-pool={p.name} data-stale={fresh.stale || undefined} data-problem={troubled.has(p.id) || undefined} className={troubled.has(p.id) ? 'row-problem' : undefined}>
-                      <td>
+                      <td className="pool-name">
                         <Link href={`/pools/${p.id}`}>{p.name}</Link>
                       </td>
-                      <td className="mono">{p.listenPort === undefined ? <span className="muted">routed</span> : `${p.protocol}://${p.listenHost}:${p.listenPort}`}</td>
-                      <td>{p.algorithm.replaceAll('_', ' ')}</td>
+                      <td className="mono listener">{p.listenPort === undefined ? <span className="muted">routed</span> : `${p.protocol}://${p.listenHost}:${p.listenPort}`}</td>
+                      <td className="algorithm">{p.algorithm.replaceAll('_', ' ')}</td>
                       {s ? (
                         <>
-                          <td className={`rps${stale}`}>
+                          <td className={`rps${stale}`} data-label="Req/s">
                             {s.rps}
                             <StaleNote freshness={fresh} />
                           </td>
-                          <td className={`errors${stale}${s.errorRate > 0 ? ' error-rate-high' : ''}`} data-error-rate={s.errorRate}>
+                          <td className={`errors${stale}${s.errorRate > 0 ? ' error-rate-high' : ''}`} data-error-rate={s.errorRate} data-label="Errors">
                             {(s.errorRate * 100).toFixed(1)}%
                             {s.causes.map((c) => (
                               <span key={c.cause} className="cause" data-cause={c.cause}>
@@ -79,19 +87,38 @@ export default function OverviewPage() {
                               </span>
                             ))}
                           </td>
-                          <td className={stale.trim() || undefined}>{s.rps > 0 ? s.p99 : '—'}</td>
-                          <td className={stale.trim() || undefined}>
+                          <td className={`p99${stale}`} data-label="p99 ms">
+                            {s.rps > 0 ? s.p99 : '—'}
+                          </td>
+                          <td className={`healthy${stale}`} data-label="Healthy">
                             {s.healthy}/{p.backendCount}
                           </td>
                         </>
                       ) : (
                         <>
-                          <td className="rps muted">no data yet</td>
-                          <td className="muted">—</td>
-                          <td className="muted">—</td>
-                          <td className="muted">—/{p.backendCount}</td>
+                          <td className="rps muted" data-label="Req/s">
+                            no data yet
+                          </td>
+                          <td className="errors muted" data-label="Errors">
+                            —
+                          </td>
+                          <td className="p99 muted" data-label="p99 ms">
+                            —
+                          </td>
+                          <td className="healthy muted" data-label="Healthy">
+                            —/{p.backendCount}
+                          </td>
                         </>
                       )}
+                      <td className="pool-menu">
+                        <ActionsMenu label={`Actions for ${p.name}`}>
+                          {POOL_SECTIONS.map((section) => (
+                            <Link key={section.id} href={poolSectionHref(p.id, section.id)}>
+                              {section.label}
+                            </Link>
+                          ))}
+                        </ActionsMenu>
+                      </td>
                     </tr>
                   );
                 })}

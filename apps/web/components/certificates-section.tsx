@@ -1,13 +1,15 @@
 'use client';
 
 import { CERTIFICATE_EXPIRY_NOTICE_DAYS, type TCertificate, ZCertificateUpload, flattenZodIssues } from '@fulcrum/protocol';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useSession } from '../lib/session';
-import { useToast } from '../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
+import { useTRPC } from '../lib/trpc';
+import { useMutationFeedback } from '../lib/use-mutation-feedback';
 import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
+import { FormActions } from './form-actions';
+import { Skeleton } from './skeleton';
 
 const DAY_MS = 86_400_000;
 
@@ -22,18 +24,8 @@ function expiry(c: TCertificate, now: number): { text: string; state: string } {
 /** Upload (new name) or rotate (an existing certificate): a PEM chain and its key, both pasted. */
 function CertificateForm({ rotating, onDone }: { rotating?: TCertificate; onDone: () => void }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const onSuccess = async (c: TCertificate) => {
-    toast('ok', `Certificate ${c.name} ${rotating ? `rotated to version ${c.version}` : 'uploaded'}`);
-    await qc.invalidateQueries();
-    onDone();
-  };
-  const onError = (err: unknown) => {
-    setErrors(fieldErrorsOf(err));
-    toast('error', describeError(err));
-  };
+  const { onSuccess, onError } = useMutationFeedback((c: TCertificate) => `Certificate ${c.name} ${rotating ? `rotated to version ${c.version}` : 'uploaded'}`, { setErrors, done: onDone });
   const upload = useMutation(trpc.certificates.upload.mutationOptions({ onSuccess, onError }));
   const rotate = useMutation(trpc.certificates.rotate.mutationOptions({ onSuccess, onError }));
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -61,15 +53,7 @@ function CertificateForm({ rotating, onDone }: { rotating?: TCertificate; onDone
           <textarea name="key" rows={6} className="mono" spellCheck={false} autoComplete="off" aria-invalid={Boolean(errors.key)} />
         </Field>
       </div>
-      {errors._ && <p className="error">{errors._[0]}</p>}
-      <div className="actions-row">
-        <button type="submit" className="primary" disabled={upload.isPending || rotate.isPending}>
-          {rotating ? 'Rotate certificate' : 'Upload certificate'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions errors={errors} submitLabel={rotating ? 'Rotate certificate' : 'Upload certificate'} pending={upload.isPending || rotate.isPending} onCancel={onDone} />
     </form>
   );
 }
@@ -80,20 +64,10 @@ function CertificateForm({ rotating, onDone }: { rotating?: TCertificate; onDone
  */
 export function CertificatesSection() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const { isAdmin } = useSession();
   const [open, setOpen] = useState<'new' | string | null>(null);
   const certificates = useQuery({ ...trpc.certificates.list.queryOptions({}), refetchInterval: 60_000 });
-  const remove = useMutation(
-    trpc.certificates.delete.mutationOptions({
-      onSuccess: async () => {
-        toast('ok', 'Certificate deleted');
-        await qc.invalidateQueries();
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
+  const remove = useMutation(trpc.certificates.delete.mutationOptions(useMutationFeedback(() => 'Certificate deleted')));
   const list = certificates.data ?? [];
   const rotating = list.find((c) => c.id === open);
   const now = Date.now();
@@ -104,7 +78,7 @@ export function CertificatesSection() {
         TLS certificates https listeners serve, chosen by the name a client asks for (exact, then wildcard, then the listener&apos;s first). An event is recorded {CERTIFICATE_EXPIRY_NOTICE_DAYS} days
         before one expires.
       </p>
-      {certificates.isLoading && <p className="muted">Loading…</p>}
+      {certificates.isLoading && <Skeleton label="Loading certificates" />}
       {certificates.error && <p className="error">{certificates.error.message}</p>}
       {!certificates.isLoading && list.length === 0 && <p className="muted">No certificates yet.</p>}
       {list.length > 0 && (

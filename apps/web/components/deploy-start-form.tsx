@@ -11,6 +11,8 @@ import { useToast } from '../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
+import { FormErrorSummary } from './form-error-summary';
+import { NumberField } from './number-field';
 
 const DEFAULTS = ZDeployStart.parse({ version: 'x', backends: [{ host: '127.0.0.1', port: 1 }] });
 
@@ -54,10 +56,11 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
       onError: (err) => {
         setServerErrors(fieldErrorsOf(err));
         toast('error', describeError(err));
+        focusFirstError();
       },
     }),
   );
-  const { clientErrors, submit } = useSchemaSubmit(
+  const { clientErrors, submit, formRef, focusFirstError } = useSchemaSubmit(
     ZDeployStart,
     (form) => readForm(form, strategy),
     (spec) => {
@@ -68,7 +71,7 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
   const errors = foldErrors({ ...serverErrors, ...clientErrors });
 
   return (
-    <form className="deploy-form" aria-label="Start a deploy" onSubmit={submit} noValidate>
+    <form ref={formRef} className="deploy-form" aria-label="Start a deploy" onSubmit={submit} noValidate>
       <fieldset disabled={!canWrite}>
         <legend>Start a deploy</legend>
         <div className="grid">
@@ -92,12 +95,14 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
               <Field label="Scaling rule" name="rule" errors={errors} hint="Whose provider profile starts {version}; empty when the pool has one">
                 <input name="rule" />
               </Field>
-              <Field label="Max surge" name="maxSurge" errors={errors} hint="New instances started at once beyond the current count">
-                <input name="maxSurge" type="number" defaultValue={DEFAULTS.maxSurge} />
-              </Field>
-              <Field label="Max unavailable" name="maxUnavailable" errors={errors} hint="Old instances that may go before their replacements pass health">
-                <input name="maxUnavailable" type="number" defaultValue={DEFAULTS.maxUnavailable} />
-              </Field>
+              <NumberField label="Max surge" name="maxSurge" errors={errors} hint="New instances started at once beyond the current count" defaultValue={DEFAULTS.maxSurge} />
+              <NumberField
+                label="Max unavailable"
+                name="maxUnavailable"
+                errors={errors}
+                hint="Old instances that may go before their replacements pass health"
+                defaultValue={DEFAULTS.maxUnavailable}
+              />
             </>
           )}
           {strategy === 'canary' && (
@@ -105,27 +110,23 @@ export function DeployStartForm({ poolId, onStarted }: { poolId: string; onStart
               <input name="steps" defaultValue={DEFAULTS.steps.join(', ')} />
             </Field>
           )}
-          <Field label="Pause before each gate (ms)" name="stepPauseMs" errors={errors}>
-            <input name="stepPauseMs" type="number" defaultValue={DEFAULTS.stepPauseMs} />
-          </Field>
-          <Field label="Max error rate" name="maxErrorRate" errors={errors} hint="Share of failed requests (0–1) that rolls back">
-            <input name="maxErrorRate" type="number" step="any" defaultValue={DEFAULTS.maxErrorRate} />
-          </Field>
-          <Field label="Minimum requests per gate" name="minRequests" errors={errors} hint="A gate waits for this much traffic to the new version; 0 passes on health checks alone">
-            <input name="minRequests" type="number" defaultValue={DEFAULTS.minRequests} />
-          </Field>
-          <Field label="Healthy within (ms)" name="healthyTimeoutMs" errors={errors} hint="For the new backends to pass the pool's health check">
-            <input name="healthyTimeoutMs" type="number" defaultValue={DEFAULTS.healthyTimeoutMs} />
-          </Field>
-          <Field label="Old version drain (ms)" name="drainTimeoutMs" errors={errors}>
-            <input name="drainTimeoutMs" type="number" defaultValue={DEFAULTS.drainTimeoutMs} />
-          </Field>
+          <NumberField label="Pause before each gate (ms)" name="stepPauseMs" errors={errors} defaultValue={DEFAULTS.stepPauseMs} />
+          <NumberField label="Max error rate" name="maxErrorRate" errors={errors} hint="Share of failed requests (0–1) that rolls back" defaultValue={DEFAULTS.maxErrorRate} step="any" />
+          <NumberField
+            label="Minimum requests per gate"
+            name="minRequests"
+            errors={errors}
+            hint="A gate waits for this much traffic to the new version; 0 passes on health checks alone"
+            defaultValue={DEFAULTS.minRequests}
+          />
+          <NumberField label="Healthy within (ms)" name="healthyTimeoutMs" errors={errors} hint="For the new backends to pass the pool's health check" defaultValue={DEFAULTS.healthyTimeoutMs} />
+          <NumberField label="Old version drain (ms)" name="drainTimeoutMs" errors={errors} defaultValue={DEFAULTS.drainTimeoutMs} />
           <Field label="Idempotency key" name="idempotencyKey" errors={errors} hint="Optional; a retry with the same key gets the same deploy">
             <input name="idempotencyKey" />
           </Field>
         </div>
-        {errors._ && <p className="error">{errors._[0]}</p>}
         {errors.pool && <p className="error">{errors.pool[0]}</p>}
+        <FormErrorSummary errors={errors} />
         <button type="submit" className="primary" disabled={start.isPending}>
           Start deploy
         </button>

@@ -8,6 +8,7 @@ import { useToast } from '../lib/toast';
 import { describeError, useTRPC } from '../lib/trpc';
 import { ConfirmButton } from './confirm-button';
 import { DeployStartForm } from './deploy-start-form';
+import { Skeleton } from './skeleton';
 
 const isFinal = (s: TDeployStatus) => DEPLOY_FINAL_STATUSES.includes(s);
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -26,7 +27,7 @@ export function DeploysPanel({ poolId }: { poolId: string }) {
   return (
     <div className="stack">
       <DeployStartForm poolId={poolId} onStarted={setChosen} />
-      {deploys.isLoading && <p className="muted">Loading deploys…</p>}
+      {deploys.isLoading && <Skeleton label="Loading deploys" />}
       {deploys.error && <p className="error">{deploys.error.message}</p>}
       {deploys.data?.length === 0 && <p className="muted">No deploys yet. Start one above, or from CI with fulcrumctl or the REST API.</p>}
       {!!deploys.data?.length && (
@@ -100,7 +101,7 @@ function DeployDetail({ id }: { id: string }) {
     void qc.invalidateQueries(trpc.events.pathFilter());
   }, [steps, status, qc, trpc]);
 
-  if (deploy.isLoading) return <p className="muted">Loading deploy…</p>;
+  if (deploy.isLoading) return <Skeleton label="Loading deploy" />;
   if (deploy.error) return <p className="error">{deploy.error.message}</p>;
   if (!d) return null;
   return (

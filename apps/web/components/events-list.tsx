@@ -3,6 +3,7 @@
 import type { TEventKind } from '@fulcrum/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../lib/trpc';
+import { Skeleton } from './skeleton';
 
 export interface EventsListProps {
   poolId?: string;
@@ -16,7 +17,7 @@ export interface EventsListProps {
 export function EventsList({ poolId, kind, limit = 20, match, empty = 'No events yet.' }: EventsListProps) {
   const trpc = useTRPC();
   const events = useQuery({ ...trpc.events.list.queryOptions({ poolId, kind, limit }), refetchInterval: 5000 });
-  if (events.isLoading) return <p className="muted">Loading events…</p>;
+  if (events.isLoading) return <Skeleton label="Loading events" />;
   if (events.error) return <p className="error">{events.error.message}</p>;
   const shown = match ? (events.data ?? []).filter((e) => match(e.data)) : (events.data ?? []);
   if (!shown.length) return <p className="muted">{empty}</p>;

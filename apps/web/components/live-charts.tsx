@@ -10,6 +10,7 @@ import { historyRates } from '../lib/traffic-rates';
 import { ChartMarksList } from './chart-marks-list';
 import { HealthTimeline } from './health-timeline';
 import { type ChartRow, LineChart } from './line-chart';
+import { Skeleton } from './skeleton';
 
 type TRange = '5m' | THistoryRange;
 
@@ -27,6 +28,20 @@ const MEANING: Record<string, string> = { '2xx': '#3fb950', '3xx': '#39c5cf', '4
 const DASH: Record<string, string> = { p50: '2 3', p95: '7 3' };
 
 type Series = { key: string; label: string; color?: string };
+
+/** Which side of the traffic a set of charts shows: what clients got, or the upstream attempts behind it. */
+export type TChartSide = 'client' | 'upstream';
+
+const LATENCY_SERIES: Series[] = [
+  { key: 'p50', label: 'p50' },
+  { key: 'p95', label: 'p95' },
+  { key: 'p99', label: 'p99' },
+];
+/** All client responses (the live window and the rollups name the count differently) and the 5xx among them. */
+const responseSeries = (key: string, label: string): Series[] => [
+  { key, label, color: '#4aa3ff' },
+  { key: '5xx', label: '5xx' },
+];
 
 const timeOf = (range: TRange) => (range === '24h' ? (ts: number) => clockTime(ts).slice(0, 5) : clockTime);
 const TIME_LABEL: Record<TRange, (ts: number) => string> = { '5m': timeOf('5m'), '1h': timeOf('1h'), '24h': timeOf('24h') };
@@ -50,19 +65,30 @@ function row(t: TimelineSecond, values: (s: LiveSecond) => Record<string, number
 }
 
 /**
- * The live five minutes, per second, every second of it (gaps where no data plane reported): what
- * clients got (responses by class, error rate, the proxy's own answers by cause, latency from the
- * merged histogram), and apart from it the upstream side (attempts per backend, failed attempts).
+ * The live five minutes, per second, every second of it (gaps where no data plane reported). The
+ * client side: what clients got (responses by class, error rate, the proxy's own answers by cause,
+ * latency from the merged histogram). The upstream side, apart from it: attempts per backend,
+ * failed attempts and retries, active connections. Only the side on screen is computed and drawn.
  */
-const LiveRange = memo(function LiveRange({ seconds, untilTs, names, marks }: { seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; marks: TChartMark[] }) {
+const LiveRange = memo(function LiveRange({ side, seconds, untilTs, names, marks }: { side: TChartSide; seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; marks: TChartMark[] }) {
   if (!seconds.some((s) => Object.keys(s.backends).length > 0 || s.traffic)) return <p className="muted">No traffic data yet: stats appear once a data plane serves this pool.</p>;
   const timeline = withGaps(seconds, untilTs);
+  if (side === 'client') {
+    const causes = ZProxyCause.options.filter((c) => seconds.some((s) => (s.traffic?.causes[c] ?? 0) > 0));
+    const responses = timeline.map((t) => row(t, (s) => ({ responses: s.traffic?.responses ?? 0, '5xx': s.traffic?.responses5xx ?? 0 })));
+    const errorRate = timeline.map((t) => row(t, (s) => ({ errorPct: s.traffic ? Math.round(clientErrorRate(s.traffic) * 1000) / 10 : 0 })));
+    const byCause = timeline.map((t) => row(t, (s) => Object.fromEntries(causes.map((c) => [c, s.traffic?.causes[c] ?? 0]))));
+    const latency = timeline.map((t) => row(t, (s) => ({ p50: s.traffic?.p50Ms ?? 0, p95: s.traffic?.p95Ms ?? 0, p99: s.traffic?.p99Ms ?? 0 })));
+    return (
+      <div className="charts">
+        <Chart counts marks={marks} range="5m" title="Client responses/s" data={responses} series={responseSeries('responses', 'all')} />
+        <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
+        <Chart counts marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
+        <Chart marks={marks} range="5m" title="Client latency (ms, merged histogram)" data={latency} series={LATENCY_SERIES} />
+      </div>
+    );
+  }
   const ids = Object.keys(names);
-  const causes = ZProxyCause.options.filter((c) => seconds.some((s) => (s.traffic?.causes[c] ?? 0) > 0));
-  const responses = timeline.map((t) => row(t, (s) => ({ responses: s.traffic?.responses ?? 0, '5xx': s.traffic?.responses5xx ?? 0 })));
-  const errorRate = timeline.map((t) => row(t, (s) => ({ errorPct: s.traffic ? Math.round(clientErrorRate(s.traffic) * 1000) / 10 : 0 })));
-  const byCause = timeline.map((t) => row(t, (s) => Object.fromEntries(causes.map((c) => [c, s.traffic?.causes[c] ?? 0]))));
-  const latency = timeline.map((t) => row(t, (s) => ({ p50: s.traffic?.p50Ms ?? 0, p95: s.traffic?.p95Ms ?? 0, p99: s.traffic?.p99Ms ?? 0 })));
   const attempts = timeline.map((t) => row(t, (s) => Object.fromEntries(ids.map((id) => [id, s.backends[id]?.requests ?? 0]))));
   const failed = timeline.map((t) =>
     row(t, (s) => ({
@@ -74,30 +100,6 @@ const LiveRange = memo(function LiveRange({ seconds, untilTs, names, marks }: { 
   const perBackend = ids.map((id) => ({ key: id, label: names[id]! }));
   return (
     <div className="charts">
-      <Chart
-        counts
-        marks={marks}
-        range="5m"
-        title="Client responses/s"
-        data={responses}
-        series={[
-          { key: 'responses', label: 'all', color: '#4aa3ff' },
-          { key: '5xx', label: '5xx' },
-        ]}
-      />
-      <Chart marks={marks} range="5m" title="Client error rate (%: 5xx / responses, per second)" data={errorRate} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart counts marks={marks} range="5m" title="Proxy's own answers/s by cause" data={byCause} series={causes.map((c) => ({ key: c, label: PROXY_CAUSE_LABEL[c as TProxyCause] }))} />
-      <Chart
-        marks={marks}
-        range="5m"
-        title="Client latency (ms, merged histogram)"
-        data={latency}
-        series={[
-          { key: 'p50', label: 'p50' },
-          { key: 'p95', label: 'p95' },
-          { key: 'p99', label: 'p99' },
-        ]}
-      />
       <Chart counts marks={marks} range="5m" title="Upstream attempts/s per backend (retries included)" data={attempts} series={perBackend} />
       <Chart
         counts
@@ -112,54 +114,59 @@ const LiveRange = memo(function LiveRange({ seconds, untilTs, names, marks }: { 
   );
 });
 
-/** An hour or a day from the stored rollups, as the pool's totals per second. */
-function HistoryRange({ poolId, range, marks }: { poolId: string; range: THistoryRange; marks: TChartMark[] }) {
+/** An hour or a day from the stored rollups, as the pool's totals per second (one side of them). */
+function HistoryRange({ side, poolId, range, marks }: { side: TChartSide; poolId: string; range: THistoryRange; marks: TChartMark[] }) {
   const history = usePoolHistory(poolId, range);
-  if (history.isLoading) return <p className="muted">Loading history…</p>;
+  if (history.isLoading) return <Skeleton label="Loading history" lines={4} />;
   if (history.error) return <p className="error">{history.error.message}</p>;
   const points = historyRates(history.data?.points ?? [], history.data?.resolutionSeconds ?? 1);
   if (points.length === 0) return <p className="muted">No stored history yet: the control plane keeps traffic in 10-second rollups once a data plane serves this pool.</p>;
+  if (side === 'upstream') {
+    return (
+      <div className="charts">
+        <Chart
+          marks={marks}
+          range={range}
+          title="Failed upstream attempts/s and retries"
+          data={points}
+          series={[
+            { key: 'upstream', label: 'failed attempts', color: '#d29922' },
+            { key: 'retries', label: 'retries', color: '#8b97a3' },
+          ]}
+        />
+        <Chart marks={marks} range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
+      </div>
+    );
+  }
   return (
     <div className="charts">
-      <Chart
-        marks={marks}
-        range={range}
-        title="Client responses/s"
-        data={points}
-        series={[
-          { key: 'rps', label: 'responses/s', color: '#4aa3ff' },
-          { key: '5xx', label: '5xx' },
-        ]}
-      />
+      <Chart marks={marks} range={range} title="Client responses/s" data={points} series={responseSeries('rps', 'responses/s')} />
       <Chart marks={marks} range={range} title="Client error rate (%)" data={points} series={[{ key: 'errorPct', label: 'errors %', color: '#f85149' }]} />
-      <Chart
-        marks={marks}
-        range={range}
-        title="Client latency (ms)"
-        data={points}
-        series={[
-          { key: 'p50', label: 'p50' },
-          { key: 'p95', label: 'p95' },
-          { key: 'p99', label: 'p99' },
-        ]}
-      />
-      <Chart
-        marks={marks}
-        range={range}
-        title="Failed upstream attempts/s and retries"
-        data={points}
-        series={[
-          { key: 'upstream', label: 'failed attempts', color: '#d29922' },
-          { key: 'retries', label: 'retries', color: '#8b97a3' },
-        ]}
-      />
-      <Chart marks={marks} range={range} title="Active connections (peak)" data={points} series={[{ key: 'active', label: 'active connections' }]} />
+      <Chart marks={marks} range={range} title="Client latency (ms)" data={points} series={LATENCY_SERIES} />
     </div>
   );
 }
 
-/** A pool's traffic: the live five minutes, or the last hour or day from stored history. */
-export function LiveCharts({ poolId, seconds, untilTs, names, freshness }: { poolId: string; seconds: LiveSecond[]; untilTs: number; names: Record<string, string>; freshness: Freshness }) {
+/**
+ * A pool's traffic, one side of it (`client`: what clients got, on the pool's overview;
+ * `upstream`: attempts per backend with the health timeline, beside the backends): the live five
+ * minutes, or the last hour or day from stored history.
+ */
+export function LiveCharts({
+  side,
+  poolId,
+  seconds,
+  untilTs,
+  names,
+  freshness,
+}: {
+  side: TChartSide;
+  poolId: string;
+  seconds: LiveSecond[];
+  untilTs: number;
+  names: Record<string, string>;
+  freshness: Freshness;
+}) {
   const [range, setRange] = useState<TRange>('5m');
   const marks = useChartMarks(poolId, range).data ?? [];
   return (
@@ -173,11 +180,11 @@ export function LiveCharts({ poolId, seconds, untilTs, names, freshness }: { poo
       </div>
       {range === '5m' ? (
         <div className={freshness.stale ? 'stale' : undefined} data-stale={freshness.stale || undefined}>
-          <HealthTimeline poolId={poolId} names={names} />
-          <LiveRange seconds={seconds} untilTs={untilTs} names={names} marks={marks} />
+          {side === 'upstream' && <HealthTimeline poolId={poolId} names={names} />}
+          <LiveRange side={side} seconds={seconds} untilTs={untilTs} names={names} marks={marks} />
         </div>
       ) : (
-        <HistoryRange poolId={poolId} range={range} marks={marks} />
+        <HistoryRange side={side} poolId={poolId} range={range} marks={marks} />
       )}
       <ChartMarksList marks={marks} names={names} />
     </>

@@ -1,11 +1,13 @@
 'use client';
 
 import { ALGORITHMS, ALGORITHM_DESCRIPTIONS, type TPoolConfig, type TPoolConfigInput, ZPoolConfig } from '@fulcrum/protocol';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { foldListErrors } from '../lib/field-errors';
 import { listOf, numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
+import { FormErrorSummary } from './form-error-summary';
+import { NumberField } from './number-field';
 
 /** Reads the form into the shape ZPoolConfig validates, so the server and the form agree. */
 export function readForm(form: FormData): TPoolConfigInput {
@@ -67,21 +69,21 @@ export interface PoolFormProps {
   pending?: boolean;
   serverErrors?: Record<string, string[]>;
   onSubmit: (config: TPoolConfig) => void;
+  /** Controls shown beside the submit button (the pool page's reason and Cancel). */
+  extra?: ReactNode;
 }
 
 /** The pool's whole configuration, validated with the same schema as the API before it is sent. */
-export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit }: PoolFormProps) {
-  const { clientErrors, submit } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit);
+export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors, onSubmit, extra }: PoolFormProps) {
+  const { clientErrors, submit, formRef } = useSchemaSubmit(ZPoolConfig, readForm, onSubmit, serverErrors);
   const [algorithm, setAlgorithm] = useState(initial?.algorithm ?? 'round_robin');
   const errors = foldListErrors({ ...(serverErrors ?? {}), ...clientErrors }, 'http.trustedProxies', 'line');
   const d = initial ?? ZPoolConfig.parse({ name: 'x', listenPort: 8080 });
 
-  const input = (name: string, value: string | number | undefined, type = 'text') => (
-    <input name={name} type={type} defaultValue={value ?? ''} disabled={disabled} aria-invalid={Boolean(errors[name])} />
-  );
+  const input = (name: string, value: string | undefined) => <input name={name} type="text" defaultValue={value ?? ''} disabled={disabled} aria-invalid={Boolean(errors[name])} />;
 
   return (
-    <form className="pool-form" onSubmit={submit} noValidate>
+    <form ref={formRef} className="pool-form" onSubmit={submit} noValidate>
       <fieldset disabled={disabled}>
         <legend>Listener</legend>
         <div className="grid">
@@ -97,9 +99,14 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Listen address" name="listenHost" errors={errors}>
             {input('listenHost', d.listenHost)}
           </Field>
-          <Field label="Listen port" name="listenPort" errors={errors} hint="Makes the pool's own listener with one catch-all route; leave empty to reach it through a listener's routes">
-            {input('listenPort', initial?.listenPort, 'number')}
-          </Field>
+          <NumberField
+            label="Listen port"
+            name="listenPort"
+            errors={errors}
+            hint="Makes the pool's own listener with one catch-all route; leave empty to reach it through a listener's routes"
+            defaultValue={initial?.listenPort}
+            optional
+          />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -125,29 +132,26 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Hash header / cookie name" name="hashKey.name" errors={errors}>
             {input('hashKey.name', d.hashKey.name)}
           </Field>
-          <Field label="Slow start (ms)" name="slowStartMs" errors={errors}>
-            {input('slowStartMs', d.slowStartMs, 'number')}
-          </Field>
-          <Field label="Response-time smoothing" name="responseTimeAlpha" errors={errors} hint="Least response time: weight of the newest sample, above 0 up to 1">
-            <input name="responseTimeAlpha" type="number" step="0.05" min="0.05" max="1" defaultValue={d.responseTimeAlpha} disabled={disabled} aria-invalid={Boolean(errors.responseTimeAlpha)} />
-          </Field>
-          <Field label="Drain timeout (ms)" name="drainTimeoutMs" errors={errors}>
-            {input('drainTimeoutMs', d.drainTimeoutMs, 'number')}
-          </Field>
+          <NumberField label="Slow start (ms)" name="slowStartMs" errors={errors} defaultValue={d.slowStartMs} />
+          <NumberField
+            label="Response-time smoothing"
+            name="responseTimeAlpha"
+            errors={errors}
+            hint="Least response time: weight of the newest sample, above 0 up to 1"
+            step={0.05}
+            min={0.05}
+            max={1}
+            defaultValue={d.responseTimeAlpha}
+          />
+          <NumberField label="Drain timeout (ms)" name="drainTimeoutMs" errors={errors} defaultValue={d.drainTimeoutMs} />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
         <legend>HTTP requests</legend>
         <div className="grid">
-          <Field label="Head timeout (ms)" name="http.headTimeoutMs" errors={errors} hint="Whole request head, else 408">
-            {input('http.headTimeoutMs', d.http.headTimeoutMs, 'number')}
-          </Field>
-          <Field label="Max head bytes" name="http.maxHeadBytes" errors={errors} hint="Larger heads get 431">
-            {input('http.maxHeadBytes', d.http.maxHeadBytes, 'number')}
-          </Field>
-          <Field label="Max headers" name="http.maxHeaders" errors={errors} hint="More get 431">
-            {input('http.maxHeaders', d.http.maxHeaders, 'number')}
-          </Field>
+          <NumberField label="Head timeout (ms)" name="http.headTimeoutMs" errors={errors} hint="Whole request head, else 408" defaultValue={d.http.headTimeoutMs} />
+          <NumberField label="Max head bytes" name="http.maxHeadBytes" errors={errors} hint="Larger heads get 431" defaultValue={d.http.maxHeadBytes} />
+          <NumberField label="Max headers" name="http.maxHeaders" errors={errors} hint="More get 431" defaultValue={d.http.maxHeaders} />
           <Field label="Trusted proxies" name="http.trustedProxies" errors={errors} hint="CIDRs whose X-Forwarded-For is believed, one per line">
             <textarea name="http.trustedProxies" rows={2} defaultValue={d.http.trustedProxies.join('\n')} disabled={disabled} aria-invalid={Boolean(errors['http.trustedProxies'])} />
           </Field>
@@ -174,27 +178,15 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Path" name="healthCheck.path" errors={errors}>
             {input('healthCheck.path', d.healthCheck.path)}
           </Field>
-          <Field label="Expected status from" name="healthCheck.expectedStatusMin" errors={errors}>
-            {input('healthCheck.expectedStatusMin', d.healthCheck.expectedStatusMin, 'number')}
-          </Field>
-          <Field label="Expected status to" name="healthCheck.expectedStatusMax" errors={errors}>
-            {input('healthCheck.expectedStatusMax', d.healthCheck.expectedStatusMax, 'number')}
-          </Field>
+          <NumberField label="Expected status from" name="healthCheck.expectedStatusMin" errors={errors} defaultValue={d.healthCheck.expectedStatusMin} />
+          <NumberField label="Expected status to" name="healthCheck.expectedStatusMax" errors={errors} defaultValue={d.healthCheck.expectedStatusMax} />
           <Field label="Body contains" name="healthCheck.bodyContains" errors={errors}>
             {input('healthCheck.bodyContains', d.healthCheck.bodyContains)}
           </Field>
-          <Field label="Interval (ms)" name="healthCheck.intervalMs" errors={errors}>
-            {input('healthCheck.intervalMs', d.healthCheck.intervalMs, 'number')}
-          </Field>
-          <Field label="Timeout (ms)" name="healthCheck.timeoutMs" errors={errors}>
-            {input('healthCheck.timeoutMs', d.healthCheck.timeoutMs, 'number')}
-          </Field>
-          <Field label="Rise" name="healthCheck.rise" errors={errors} hint="Passes before healthy">
-            {input('healthCheck.rise', d.healthCheck.rise, 'number')}
-          </Field>
-          <Field label="Fall" name="healthCheck.fall" errors={errors} hint="Failures before unhealthy">
-            {input('healthCheck.fall', d.healthCheck.fall, 'number')}
-          </Field>
+          <NumberField label="Interval (ms)" name="healthCheck.intervalMs" errors={errors} defaultValue={d.healthCheck.intervalMs} />
+          <NumberField label="Timeout (ms)" name="healthCheck.timeoutMs" errors={errors} defaultValue={d.healthCheck.timeoutMs} />
+          <NumberField label="Rise" name="healthCheck.rise" errors={errors} hint="Passes before healthy" defaultValue={d.healthCheck.rise} />
+          <NumberField label="Fall" name="healthCheck.fall" errors={errors} hint="Failures before unhealthy" defaultValue={d.healthCheck.fall} />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -203,38 +195,22 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Enabled" name="outlierDetection.enabled" errors={errors}>
             <input name="outlierDetection.enabled" type="checkbox" defaultChecked={d.outlierDetection.enabled} />
           </Field>
-          <Field label="Consecutive errors" name="outlierDetection.consecutiveErrors" errors={errors}>
-            {input('outlierDetection.consecutiveErrors', d.outlierDetection.consecutiveErrors, 'number')}
-          </Field>
-          <Field label="Base ejection (ms)" name="outlierDetection.baseEjectionMs" errors={errors}>
-            {input('outlierDetection.baseEjectionMs', d.outlierDetection.baseEjectionMs, 'number')}
-          </Field>
-          <Field label="Max ejected %" name="outlierDetection.maxEjectionPercent" errors={errors}>
-            {input('outlierDetection.maxEjectionPercent', d.outlierDetection.maxEjectionPercent, 'number')}
-          </Field>
+          <NumberField label="Consecutive errors" name="outlierDetection.consecutiveErrors" errors={errors} defaultValue={d.outlierDetection.consecutiveErrors} />
+          <NumberField label="Base ejection (ms)" name="outlierDetection.baseEjectionMs" errors={errors} defaultValue={d.outlierDetection.baseEjectionMs} />
+          <NumberField label="Max ejected %" name="outlierDetection.maxEjectionPercent" errors={errors} defaultValue={d.outlierDetection.maxEjectionPercent} />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
         <legend>Timeouts and retries</legend>
         <div className="grid">
-          <Field label="Connect (ms)" name="timeouts.connectMs" errors={errors}>
-            {input('timeouts.connectMs', d.timeouts.connectMs, 'number')}
-          </Field>
-          <Field label="First byte (ms)" name="timeouts.firstByteMs" errors={errors}>
-            {input('timeouts.firstByteMs', d.timeouts.firstByteMs, 'number')}
-          </Field>
-          <Field label="Idle (ms)" name="timeouts.idleMs" errors={errors}>
-            {input('timeouts.idleMs', d.timeouts.idleMs, 'number')}
-          </Field>
-          <Field label="Retry attempts" name="retries.attempts" errors={errors}>
-            {input('retries.attempts', d.retries.attempts, 'number')}
-          </Field>
+          <NumberField label="Connect (ms)" name="timeouts.connectMs" errors={errors} defaultValue={d.timeouts.connectMs} />
+          <NumberField label="First byte (ms)" name="timeouts.firstByteMs" errors={errors} defaultValue={d.timeouts.firstByteMs} />
+          <NumberField label="Idle (ms)" name="timeouts.idleMs" errors={errors} defaultValue={d.timeouts.idleMs} />
+          <NumberField label="Retry attempts" name="retries.attempts" errors={errors} defaultValue={d.retries.attempts} />
           <Field label="Retry idempotent 5xx" name="retries.on5xx" errors={errors}>
             <input name="retries.on5xx" type="checkbox" defaultChecked={d.retries.on5xx} />
           </Field>
-          <Field label="Retry budget %" name="retries.budgetPercent" errors={errors}>
-            {input('retries.budgetPercent', d.retries.budgetPercent, 'number')}
-          </Field>
+          <NumberField label="Retry budget %" name="retries.budgetPercent" errors={errors} defaultValue={d.retries.budgetPercent} />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -253,9 +229,7 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Header name" name="stickiness.headerName" errors={errors}>
             {input('stickiness.headerName', d.stickiness.headerName)}
           </Field>
-          <Field label="TTL (s)" name="stickiness.ttlSeconds" errors={errors}>
-            {input('stickiness.ttlSeconds', d.stickiness.ttlSeconds, 'number')}
-          </Field>
+          <NumberField label="TTL (s)" name="stickiness.ttlSeconds" errors={errors} defaultValue={d.stickiness.ttlSeconds} />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -265,9 +239,7 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <Field label="Enabled" name="accessLog.enabled" errors={errors}>
             <input name="accessLog.enabled" type="checkbox" defaultChecked={d.accessLog.enabled} />
           </Field>
-          <Field label="Sample rate (0–1)" name="accessLog.sampleRate" errors={errors}>
-            <input name="accessLog.sampleRate" type="number" step="0.01" min="0" max="1" defaultValue={d.accessLog.sampleRate} aria-invalid={Boolean(errors['accessLog.sampleRate'])} />
-          </Field>
+          <NumberField label="Sample rate (0–1)" name="accessLog.sampleRate" errors={errors} step={0.01} min={0} max={1} defaultValue={d.accessLog.sampleRate} />
           <Field label="Format" name="accessLog.format" errors={errors}>
             <select name="accessLog.format" defaultValue={d.accessLog.format}>
               <option value="json">JSON</option>
@@ -276,10 +248,13 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           </Field>
         </div>
       </fieldset>
-      {errors._ && <p className="error">{errors._[0]}</p>}
-      <button type="submit" className="primary" disabled={disabled || pending}>
-        {submitLabel}
-      </button>
+      <FormErrorSummary errors={errors} />
+      <div className="form-actions">
+        {extra}
+        <button type="submit" className="primary" disabled={disabled || pending}>
+          {submitLabel}
+        </button>
+      </div>
     </form>
   );
 }

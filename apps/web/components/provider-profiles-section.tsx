@@ -1,15 +1,16 @@
 'use client';
 
 import { KINDS_WITH_SECRET, type TProviderKind, type TProviderProfileRecord, type TProviderProfileSpec, ZProviderProfileCreate, describeProfileTarget, flattenZodIssues } from '@fulcrum/protocol';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { foldListErrors } from '../lib/field-errors';
 import { numberOf, textOf } from '../lib/form-values';
 import { useSession } from '../lib/session';
-import { useToast } from '../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
+import { useTRPC } from '../lib/trpc';
+import { useMutationFeedback } from '../lib/use-mutation-feedback';
 import { ConfirmButton } from './confirm-button';
 import { Field } from './field';
+import { FormActions } from './form-actions';
 import { PROVIDER_LABELS } from './scaling-rule-form';
 
 const SECRET_LABEL: Partial<Record<TProviderKind, string>> = { kubernetes: 'Bearer token', webhook: 'Signing secret' };
@@ -83,20 +84,10 @@ function initialValue(spec: TProviderProfileSpec | undefined, key: string): stri
 
 function ProfileForm({ initial, onDone }: { initial?: TProviderProfileRecord; onDone: () => void }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const [kind, setKind] = useState<TProviderKind>(initial?.kind ?? 'process');
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const shown = foldListErrors(foldListErrors(errors, 'spec.argv', 'line'), 'spec.parameters', 'parameter');
-  const onSuccess = async (p: TProviderProfileRecord) => {
-    toast('ok', `Provider profile ${p.name} ${initial ? 'saved' : 'added'}`);
-    await qc.invalidateQueries();
-    onDone();
-  };
-  const onError = (err: unknown) => {
-    setErrors(fieldErrorsOf(err));
-    toast('error', describeError(err));
-  };
+  const { onSuccess, onError } = useMutationFeedback((p: TProviderProfileRecord) => `Provider profile ${p.name} ${initial ? 'saved' : 'added'}`, { setErrors, done: onDone });
   const create = useMutation(trpc.providerProfiles.create.mutationOptions({ onSuccess, onError }));
   const update = useMutation(trpc.providerProfiles.update.mutationOptions({ onSuccess, onError }));
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -155,15 +146,7 @@ function ProfileForm({ initial, onDone }: { initial?: TProviderProfileRecord; on
           </Field>
         )}
       </div>
-      {shown._ && <p className="error">{shown._[0]}</p>}
-      <div className="actions-row">
-        <button type="submit" className="primary" disabled={create.isPending || update.isPending}>
-          {initial ? 'Save profile' : 'Add profile'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions errors={shown} submitLabel={initial ? 'Save profile' : 'Add profile'} pending={create.isPending || update.isPending} onCancel={onDone} />
     </form>
   );
 }
@@ -174,20 +157,10 @@ function ProfileForm({ initial, onDone }: { initial?: TProviderProfileRecord; on
  */
 export function ProviderProfilesSection() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const { isAdmin } = useSession();
   const [open, setOpen] = useState<'new' | string | null>(null);
   const profiles = useQuery(trpc.providerProfiles.list.queryOptions({}));
-  const remove = useMutation(
-    trpc.providerProfiles.delete.mutationOptions({
-      onSuccess: async () => {
-        toast('ok', 'Provider profile deleted');
-        await qc.invalidateQueries();
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
+  const remove = useMutation(trpc.providerProfiles.delete.mutationOptions(useMutationFeedback(() => 'Provider profile deleted')));
   const list = profiles.data ?? [];
   const editing = list.find((p) => p.id === open);
   return (

@@ -5,6 +5,8 @@ import { useState } from 'react';
 import { listOf, numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
+import { FormErrorSummary } from './form-error-summary';
+import { NumberField } from './number-field';
 
 type ActionType = TRouteConfig['action']['type'];
 
@@ -49,21 +51,19 @@ export interface RouteFormProps {
 /** A route's match and action, validated with the API's own schema before it is sent. */
 export function RouteForm({ initial, pools, submitLabel, disabled, pending, serverErrors, onSubmit }: RouteFormProps) {
   const kept = initial ? { headers: initial.headers, rewrite: initial.rewrite, rateLimit: initial.rateLimit, timeouts: initial.timeouts, match: initial.match } : {};
-  const { clientErrors, submit } = useSchemaSubmit(ZRouteConfig, (f) => readRouteForm(f, kept), onSubmit);
+  const { clientErrors, submit, formRef } = useSchemaSubmit(ZRouteConfig, (f) => readRouteForm(f, kept), onSubmit, serverErrors);
   const [type, setType] = useState<ActionType>(initial?.action.type ?? 'pool');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
   const a = initial?.action;
   const m = initial?.match;
   return (
-    <form className="route-form" onSubmit={submit} noValidate aria-label={submitLabel}>
+    <form ref={formRef} className="route-form" onSubmit={submit} noValidate aria-label={submitLabel}>
       <fieldset disabled={disabled}>
         <div className="grid">
           <Field label="Route name" name="name" errors={errors}>
             <input name="name" defaultValue={initial?.name ?? ''} aria-invalid={Boolean(errors.name)} />
           </Field>
-          <Field label="Priority" name="priority" errors={errors} hint="Higher first; equal: the most specific first">
-            <input name="priority" type="number" defaultValue={initial?.priority ?? 0} />
-          </Field>
+          <NumberField label="Priority" name="priority" errors={errors} hint="Higher first; equal: the most specific first" defaultValue={initial?.priority ?? 0} />
           <Field label="Hosts" name="match.hosts" errors={errors} hint="api.example.com or *.example.com, one per line; empty: any host">
             <textarea name="match.hosts" rows={2} defaultValue={m?.hosts.join('\n') ?? ''} />
           </Field>
@@ -116,9 +116,7 @@ export function RouteForm({ initial, pools, submitLabel, disabled, pending, serv
           )}
           {type === 'fixed' && (
             <>
-              <Field label="Status" name="action.status" errors={errors}>
-                <input name="action.status" type="number" defaultValue={a?.type === 'fixed' ? a.status : 404} />
-              </Field>
+              <NumberField label="Status" name="action.status" errors={errors} min={100} max={599} defaultValue={a?.type === 'fixed' ? a.status : 404} />
               <Field label="Body" name="action.body" errors={errors}>
                 <textarea name="action.body" rows={2} defaultValue={a?.type === 'fixed' ? a.body : ''} />
               </Field>
@@ -126,6 +124,7 @@ export function RouteForm({ initial, pools, submitLabel, disabled, pending, serv
           )}
         </div>
       </fieldset>
+      <FormErrorSummary errors={errors} />
       <button type="submit" className="primary" disabled={disabled || pending}>
         {pending ? 'Saving…' : submitLabel}
       </button>

@@ -5,6 +5,8 @@ import { useState } from 'react';
 import { numberOf, textOf } from '../lib/form-values';
 import { useSchemaSubmit } from '../lib/use-schema-submit';
 import { Field } from './field';
+import { FormErrorSummary } from './form-error-summary';
+import { NumberField } from './number-field';
 
 export const METRIC_LABELS: Record<TScalingMetric, string> = {
   rps_per_backend: 'requests/s per backend',
@@ -60,7 +62,7 @@ export interface ScalingRuleFormProps {
 
 /** A scaling rule with its provider, validated with the same schema as the API before it is sent. */
 export function ScalingRuleForm({ label, initial, profiles, submitLabel, disabled, pending, serverErrors, onSubmit, onCancel }: ScalingRuleFormProps) {
-  const { clientErrors, submit } = useSchemaSubmit(ZScalingRuleConfig, readForm, onSubmit);
+  const { clientErrors, submit, formRef } = useSchemaSubmit(ZScalingRuleConfig, readForm, onSubmit, serverErrors);
   const [profileId, setProfileId] = useState<string>(initial?.provider?.profile ?? '');
   const errors = { ...(serverErrors ?? {}), ...clientErrors };
   const profile = profiles.find((p) => p.id === profileId || p.name === profileId);
@@ -71,7 +73,7 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
   );
 
   return (
-    <form className="rule-form" aria-label={label} onSubmit={submit} noValidate>
+    <form ref={formRef} className="rule-form" aria-label={label} onSubmit={submit} noValidate>
       <fieldset disabled={disabled}>
         <legend>Rule</legend>
         <div className="grid">
@@ -87,15 +89,9 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
               ))}
             </select>
           </Field>
-          <Field label="Scale up above" name="scaleUpThreshold" errors={errors}>
-            {input('scaleUpThreshold', initial?.scaleUpThreshold, 'number')}
-          </Field>
-          <Field label="Scale down below" name="scaleDownThreshold" errors={errors}>
-            {input('scaleDownThreshold', initial?.scaleDownThreshold, 'number')}
-          </Field>
-          <Field label="Window (ms)" name="windowMs" errors={errors} hint="How long the metric stays past a threshold first">
-            {input('windowMs', initial?.windowMs ?? 30_000, 'number')}
-          </Field>
+          <NumberField label="Scale up above" name="scaleUpThreshold" errors={errors} defaultValue={initial?.scaleUpThreshold} step="any" />
+          <NumberField label="Scale down below" name="scaleDownThreshold" errors={errors} defaultValue={initial?.scaleDownThreshold} step="any" />
+          <NumberField label="Window (ms)" name="windowMs" errors={errors} hint="How long the metric stays past a threshold first" defaultValue={initial?.windowMs ?? 30_000} step="any" />
           <Field label="Rule enabled" name="enabled" errors={errors}>
             <input name="enabled" type="checkbox" defaultChecked={initial?.enabled ?? true} />
           </Field>
@@ -104,18 +100,10 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
       <fieldset disabled={disabled}>
         <legend>Instances</legend>
         <div className="grid">
-          <Field label="Min instances" name="minInstances" errors={errors}>
-            {input('minInstances', initial?.minInstances ?? 1, 'number')}
-          </Field>
-          <Field label="Max instances" name="maxInstances" errors={errors}>
-            {input('maxInstances', initial?.maxInstances ?? 10, 'number')}
-          </Field>
-          <Field label="Step" name="step" errors={errors} hint="Instances added or removed at once">
-            {input('step', initial?.step ?? 1, 'number')}
-          </Field>
-          <Field label="Cooldown (ms)" name="cooldownMs" errors={errors} hint="Quiet time after each action">
-            {input('cooldownMs', initial?.cooldownMs ?? 60_000, 'number')}
-          </Field>
+          <NumberField label="Min instances" name="minInstances" errors={errors} defaultValue={initial?.minInstances ?? 1} step="any" />
+          <NumberField label="Max instances" name="maxInstances" errors={errors} defaultValue={initial?.maxInstances ?? 10} step="any" />
+          <NumberField label="Step" name="step" errors={errors} hint="Instances added or removed at once" defaultValue={initial?.step ?? 1} step="any" />
+          <NumberField label="Cooldown (ms)" name="cooldownMs" errors={errors} hint="Quiet time after each action" defaultValue={initial?.cooldownMs ?? 60_000} step="any" />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -129,12 +117,23 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
           >
             <input name="recovery.enabled" type="checkbox" defaultChecked={initial?.recovery?.enabled ?? true} />
           </Field>
-          <Field label="Min healthy" name="recovery.minHealthy" errors={errors} hint="Instances kept in service; empty: the minimum above">
-            {input('recovery.minHealthy', initial?.recovery?.minHealthy, 'number')}
-          </Field>
-          <Field label="Unhealthy for (ms)" name="recovery.unhealthyAfterMs" errors={errors} hint="How long an instance fails its health check before it is replaced">
-            {input('recovery.unhealthyAfterMs', initial?.recovery?.unhealthyAfterMs ?? 10_000, 'number')}
-          </Field>
+          <NumberField
+            label="Min healthy"
+            name="recovery.minHealthy"
+            errors={errors}
+            hint="Instances kept in service; empty: the minimum above"
+            defaultValue={initial?.recovery?.minHealthy}
+            optional
+            step="any"
+          />
+          <NumberField
+            label="Unhealthy for (ms)"
+            name="recovery.unhealthyAfterMs"
+            errors={errors}
+            hint="How long an instance fails its health check before it is replaced"
+            defaultValue={initial?.recovery?.unhealthyAfterMs ?? 10_000}
+            step="any"
+          />
         </div>
       </fieldset>
       <fieldset disabled={disabled}>
@@ -169,7 +168,7 @@ export function ScalingRuleForm({ label, initial, profiles, submitLabel, disable
           ))}
         </div>
       </fieldset>
-      {errors._ && <p className="error">{errors._[0]}</p>}
+      <FormErrorSummary errors={errors} />
       <div className="actions-row">
         <button type="submit" className="primary" disabled={disabled || pending}>
           {submitLabel}

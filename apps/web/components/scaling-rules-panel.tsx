@@ -12,6 +12,7 @@ import { ConfirmButton } from './confirm-button';
 import { EventsList } from './events-list';
 import { METRIC_LABELS, PROVIDER_LABELS, ScalingRuleForm } from './scaling-rule-form';
 import { StaleNotice } from './stale-notice';
+import { Skeleton } from './skeleton';
 
 type Open = { mode: 'new' } | { mode: 'edit' | 'history'; id: string } | null;
 
@@ -68,7 +69,7 @@ export function ScalingRulesPanel({ poolId }: { poolId: string }) {
     setOpen((cur) => (cur?.mode === next.mode && (cur.mode === 'new' || (next.mode !== 'new' && cur.id === next.id)) ? null : next));
   };
 
-  if (rules.isLoading) return <p className="muted">Loading scaling rules…</p>;
+  if (rules.isLoading) return <Skeleton label="Loading scaling rules" />;
   if (rules.error) return <p className="error">{rules.error.message}</p>;
   const list = rules.data ?? [];
   const selected = open && open.mode !== 'new' ? list.find((r) => r.id === open.id) : undefined;

@@ -5,11 +5,12 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
+import { humanFieldErrors } from './human-errors';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function Providers({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) } } }));
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: (n, err) => n < 2 && !isAuthError(err) && !isFinalAnswer(err) } } }));
   const [client] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
@@ -40,6 +41,11 @@ export function isAuthError(err: unknown): boolean {
   return err instanceof TRPCClientError && ['UNAUTHORIZED', 'FORBIDDEN'].includes(err.data?.code);
 }
 
+/** An answer a retry cannot change (no such thing, bad input): shown at once instead of after the retries' back-off. */
+export function isFinalAnswer(err: unknown): boolean {
+  return err instanceof TRPCClientError && ['NOT_FOUND', 'BAD_REQUEST'].includes(err.data?.code);
+}
+
 /** Field errors the server sent (keys like `healthCheck.path`), for inline display. */
 export function fieldErrorsOf(err: unknown): Record<string, string[]> {
   if (err instanceof TRPCClientError) return (err.data?.fieldErrors as Record<string, string[]> | null) ?? {};
@@ -55,6 +61,9 @@ export function isStaleWrite(err: unknown): boolean {
 export function describeError(err: unknown): string {
   if (err instanceof TRPCClientError) {
     if (isStaleWrite(err)) return 'Someone else changed this — reload.';
+    // A refused input reads as sentences about the fields, not as the API's `patch.weight: …` lines.
+    const fields = fieldErrorsOf(err);
+    if (Object.keys(fields).length > 0) return humanFieldErrors(fields);
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);

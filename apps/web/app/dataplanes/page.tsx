@@ -2,14 +2,17 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../../lib/trpc';
+import { Skeleton } from '../../components/skeleton';
+import { usePageTitle } from '../../lib/use-page-title';
 
 export default function DataplanesPage() {
+  usePageTitle('Data planes');
   const trpc = useTRPC();
   const list = useQuery({ ...trpc.dataplanes.list.queryOptions(), refetchInterval: 2000 });
   return (
     <section className="card">
       <h1>Data planes</h1>
-      {list.isLoading && <p className="muted">Loading…</p>}
+      {list.isLoading && <Skeleton label="Loading data planes" />}
       {list.data?.length === 0 && <p className="muted">No data plane has connected yet. Start one with a token of role dataplane (see the README).</p>}
       {!!list.data?.length && (
         <div className="table-wrap">

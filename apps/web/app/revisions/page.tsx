@@ -7,6 +7,8 @@ import type { TRouterOutputs } from '../../lib/router-outputs';
 import { useSession } from '../../lib/session';
 import { useTRPC } from '../../lib/trpc';
 import { useRollback } from '../../lib/use-rollback';
+import { Skeleton } from '../../components/skeleton';
+import { usePageTitle } from '../../lib/use-page-title';
 
 type Applied = TRouterOutputs['stats']['applied'][number];
 
@@ -44,6 +46,7 @@ function AppliedCell({ applied }: { applied: Applied | undefined }) {
 const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 1));
 
 export default function RevisionsPage() {
+  usePageTitle('Revisions');
   const trpc = useTRPC();
   const { canWrite } = useSession();
   const revisions = useQuery(trpc.revisions.list.queryOptions({ limit: 100 }));
@@ -62,7 +65,7 @@ export default function RevisionsPage() {
     <div className="stack">
       <section className="card">
         <h1>Config revisions</h1>
-        {revisions.isLoading && <p className="muted">Loading…</p>}
+        {revisions.isLoading && <Skeleton label="Loading revisions" lines={5} />}
         {revisions.data?.length === 0 && <p className="muted">No revisions yet: every change to pools and backends makes one.</p>}
         {!!revisions.data?.length && (
           <div className="table-wrap">

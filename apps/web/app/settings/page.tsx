@@ -9,8 +9,11 @@ import { ProviderProfilesSection } from '../../components/provider-profiles-sect
 import { useSession } from '../../lib/session';
 import { useToast } from '../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../lib/trpc';
+import { usePageTitle } from '../../lib/use-page-title';
+import { CopyButton } from '../../components/copy-button';
 
 export default function SettingsPage() {
+  usePageTitle('Settings');
   const { isAdmin, user } = useSession();
   return (
     <div className="stack">
@@ -149,12 +152,15 @@ function TokensSection() {
       {fresh && (
         <div className="notice" role="alert">
           <p>Copy this token now; it will not be shown again:</p>
-          <code className="token" data-testid="new-token">
-            {fresh}
-          </code>
-          <button type="button" onClick={() => setFresh(null)}>
-            Done
-          </button>
+          <div className="token-row">
+            <code className="token" data-testid="new-token">
+              {fresh}
+            </code>
+            <CopyButton text={fresh} />
+            <button type="button" onClick={() => setFresh(null)}>
+              Done
+            </button>
+          </div>
         </div>
       )}
       <div className="table-wrap">

@@ -4,8 +4,10 @@ import { ZSetupAdmin } from '@fulcrum/protocol';
 import { useMutation } from '@tanstack/react-query';
 import { CredentialsForm } from '../../components/credentials-form';
 import { useTRPC } from '../../lib/trpc';
+import { usePageTitle } from '../../lib/use-page-title';
 
 export default function SetupPage() {
+  usePageTitle('Set up');
   const trpc = useTRPC();
   const setup = useMutation(trpc.auth.setup.mutationOptions());
   return (

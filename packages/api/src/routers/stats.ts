@@ -19,11 +19,16 @@ export const statsRouter = router({
    * clients got, and per backend the upstream attempts. A tRPC subscription (async generator), served over SSE to the dashboard.
    */
   live: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).optional() }).optional())).subscription(async function* ({ input, signal }) {
-    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal)) {
+    // The newest complete second at once: a dashboard that just opened shows numbers without waiting for the next.
+    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal, { fromNewest: true })) {
       const hub = getHub();
       // The data planes' links come along so a pool without data can say why ("edge-1 disconnected").
       yield { ts, pools: liveSecond(hub?.stats.poolsAt(ts, input?.poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [] };
     }
+  }),
+  /** Once a second, each listener's own answers (no route, redirects, fixed responses, 429, 503) in the last complete second, merged across data planes. */
+  listenersLive: viewerProcedure.subscription(async function* ({ signal }) {
+    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal, { fromNewest: true })) yield { ts, listeners: getHub()?.stats.listenersAt(ts) ?? {} };
   }),
   /** A pool's history: 5m from memory at 1 s, 1h at 10 s and 24h at 1 min from the rollups. */
   history: viewerProcedure

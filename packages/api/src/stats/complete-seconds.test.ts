@@ -59,6 +59,26 @@ describe('completeSeconds', () => {
     expect(after[2]).toBe(81_000);
   });
 
+  it('fromNewest: yields the newest complete second at once, then each next one', async () => {
+    let slept = 0;
+    const clock = virtualClock(10_450, (ms) => ((slept += ms), ms));
+    const seconds = await take(completeSeconds(clock, 300, undefined, { fromNewest: true }), 1);
+    // 10 450 - 300 settles second 9 000 (complete at 10 000 + 300 settle): no wait at all.
+    expect(seconds).toEqual([9000]);
+    expect(slept).toBe(0);
+    expect(
+      await take(
+        completeSeconds(
+          virtualClock(10_450, (ms) => ms),
+          300,
+          undefined,
+          { fromNewest: true },
+        ),
+        3,
+      ),
+    ).toEqual([9000, 10_000, 11_000]);
+  });
+
   it('stops when its signal aborts', async () => {
     const abort = new AbortController();
     const clock = virtualClock(0, (ms) => {

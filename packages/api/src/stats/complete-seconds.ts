@@ -20,10 +20,11 @@ const MAX_BACKLOG_MS = 10_000;
  * that its frames are in: each value is exactly 1000 after the one before. A timer may fire a
  * little early by the wall clock, and a busy process may wake late; the second to yield is
  * therefore counted here, never read back from the clock after waking (which could repeat or
- * skip one).
+ * skip one). `fromNewest` starts with the newest second already complete, at once, so a
+ * dashboard that just opened has numbers without waiting for the next second to end.
  */
-export async function* completeSeconds(clock: StatsClock, settleMs: number, signal?: AbortSignal): AsyncGenerator<number> {
-  let second = Math.floor((clock.now() - settleMs) / 1000) * 1000;
+export async function* completeSeconds(clock: StatsClock, settleMs: number, signal?: AbortSignal, { fromNewest = false }: { fromNewest?: boolean } = {}): AsyncGenerator<number> {
+  let second = Math.floor((clock.now() - settleMs) / 1000) * 1000 - (fromNewest ? 1000 : 0);
   while (!signal?.aborted) {
     const due = second + 1000 + settleMs;
     const wait = due - clock.now();

@@ -1,4 +1,14 @@
-import { type TBackendStats, type TPoolClientStats, type TStatsFrame, emptyBackendStats, mergeBackendStats, mergeClientStats } from '@fulcrum/protocol';
+import {
+  type TBackendStats,
+  type TListenerStats,
+  type TPoolClientStats,
+  type TStatsFrame,
+  emptyBackendStats,
+  emptyListenerStats,
+  mergeBackendStats,
+  mergeClientStats,
+  mergeListenerStats,
+} from '@fulcrum/protocol';
 
 /** Seconds kept in memory per pool (and stored frames kept for replicas that start later). */
 export const WINDOW_SECONDS = 15 * 60;
@@ -23,6 +33,15 @@ export interface PoolSecond {
   reporters?: string[];
 }
 
+/** Listeners' own answers (404 no route, redirects, fixed responses, 429, 503) in one second, merged over data planes. */
+export interface ListenerSecond {
+  ts: number;
+  listeners: Map<string, TListenerStats>;
+}
+
+/** Seconds of listener answers kept: the Listeners page shows the newest complete one. */
+const LISTENER_WINDOW_SECONDS = 60;
+
 function emptyPoint(ts: number): BackendPoint {
   return { ts, dataplanes: 0, ...emptyBackendStats() };
 }
@@ -35,9 +54,12 @@ function emptyPoint(ts: number): BackendPoint {
 export class StatsStore {
   private pools = new Map<string, PoolSecond[]>();
   private listeners = new Set<(poolId: string, second: PoolSecond) => void>();
+  /** Oldest first, one entry per second that had any listener answer. */
+  private listenerSeconds: ListenerSecond[] = [];
 
   add(frame: TStatsFrame): void {
     const ts = Math.floor(frame.ts / 1000) * 1000;
+    if (frame.listeners?.length) this.addListeners(ts, frame.listeners);
     for (const pool of frame.pools) {
       const ring = this.pools.get(pool.poolId) ?? [];
       this.pools.set(pool.poolId, ring);
@@ -62,6 +84,29 @@ export class StatsStore {
       (second.reporters ??= []).includes(frame.dataplaneId) || second.reporters.push(frame.dataplaneId);
       for (const l of this.listeners) l(pool.poolId, second);
     }
+  }
+
+  private addListeners(ts: number, listeners: readonly TListenerStats[]): void {
+    const ring = this.listenerSeconds;
+    let second: ListenerSecond | undefined;
+    for (let i = ring.length - 1; i >= 0 && ring[i]!.ts >= ts; i--) if (ring[i]!.ts === ts) second = ring[i];
+    if (!second) {
+      second = { ts, listeners: new Map() };
+      ring.push(second);
+      ring.sort((a, b) => a.ts - b.ts);
+      while (ring.length && ring[0]!.ts < ts - LISTENER_WINDOW_SECONDS * 1000) ring.shift();
+    }
+    for (const l of listeners) {
+      let into = second.listeners.get(l.listenerId);
+      if (!into) second.listeners.set(l.listenerId, (into = emptyListenerStats(l.listenerId)));
+      mergeListenerStats(into, l);
+    }
+  }
+
+  /** Every listener's own answers in the second starting at `ts`, merged across data planes (listeners that answered nothing are absent). */
+  listenersAt(ts: number): Record<string, TListenerStats> {
+    const second = this.listenerSeconds.findLast((s) => s.ts === ts);
+    return second ? Object.fromEntries(second.listeners) : {};
   }
 
   /** The last `seconds` of a pool, oldest first. */

@@ -10,6 +10,8 @@ import { RouteTest } from '../../../components/route-test';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
+import { Skeleton } from '../../../components/skeleton';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 function describeMatch(r: TRoute, host: string | null): string {
   const m = r.match;
@@ -29,6 +31,7 @@ export default function ListenerPage() {
   const toast = useToast();
   const { canWrite } = useSession();
   const listener = useQuery(trpc.listeners.get.queryOptions({ id: name }));
+  usePageTitle(listener.data?.name ?? name, 'Listeners');
   const pools = useQuery(trpc.pools.list.queryOptions());
   const [editing, setEditing] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
@@ -56,7 +59,7 @@ export default function ListenerPage() {
     }),
   );
 
-  if (listener.isLoading) return <p className="muted">Loading listener…</p>;
+  if (listener.isLoading) return <Skeleton label="Loading listener" lines={5} />;
   if (listener.error) return <p className="error">{listener.error.message}</p>;
   const l = listener.data!;
   const poolList = pools.data?.map((p) => ({ id: p.id, name: p.name })) ?? [];

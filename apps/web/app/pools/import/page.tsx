@@ -1,8 +1,10 @@
 'use client';
 
 import { ConfigImportForm } from '../../../components/config-import-form';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export default function ImportConfigPage() {
+  usePageTitle('Import config', 'Pools');
   return (
     <section className="card">
       <h1>Import from NGINX or HAProxy</h1>

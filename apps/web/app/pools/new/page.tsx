@@ -8,8 +8,10 @@ import { PoolForm } from '../../../components/pool-form';
 import { useSession } from '../../../lib/session';
 import { useToast } from '../../../lib/toast';
 import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export default function NewPoolPage() {
+  usePageTitle('New pool', 'Pools');
   const trpc = useTRPC();
   const qc = useQueryClient();
   const router = useRouter();
