@@ -6,7 +6,7 @@ import { ACME_MAX_PENDING_CHALLENGES, type TConfigSnapshotV2Input, ZAccessRecord
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessLogWriter } from '../access-log/access-log-writer';
 import { Dataplane } from '../dataplane';
-import { applyOnFreePort, startBackend } from '../test-support';
+import { applyOnFreePort, eventually, startBackend } from '../test-support';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -89,8 +89,10 @@ describe('ACME HTTP-01 challenges on http listeners', () => {
     // The query is not part of the token.
     expect((await raw(port, 'GET', `/.well-known/acme-challenge/${TOKEN}?x=1`)).body).toBe(KEY_AUTH);
     expect(dp.collectFrame().listeners).toEqual([{ listenerId: 'edge-id', responses: { '1xx': 0, '2xx': 3, '3xx': 0, '4xx': 0, '5xx': 0 }, answers: { acme_challenge: 3 } }]);
-    const logged = records().filter((r) => r.path.startsWith('/.well-known/'));
-    expect(logged.map((r) => r.status)).toEqual([308, 200, 200, 200]);
+    // Lines reach the file when the writer flushes (64 KiB or 100 ms): wait for them.
+    const logged = () => records().filter((r) => r.path.startsWith('/.well-known/'));
+    await eventually(() => logged().length >= 4);
+    expect(logged().map((r) => r.status)).toEqual([308, 200, 200, 200]);
   });
 
   it('lets unknown tokens, other methods and other paths fall through to the routes', async () => {
