@@ -244,8 +244,9 @@ describe('DataplaneHub', () => {
     await eventually(() => [0, 1, 2].every((s) => hub.stats.secondAt(base + s * 1000)[poolId]?.[liveBackend]?.requests === 10 * (s + 1)));
     try {
       const viewer = await t.as('viewer');
-      // At base + 300 ms the second before has just settled; the stream starts with `base`.
-      virtualNow = base + 300;
+      // At base + 1300 ms the second `base` has just settled: the stream starts with it, the
+      // newest complete second, at once (a page opened then shows numbers without waiting).
+      virtualNow = base + 1300;
       // Leaving the loop returns the generator, which ends the subscription.
       const stream = await viewer.stats.live({ poolId });
       const seen: { ts: number; pools: Record<string, LivePool>; dataplanes: { id: string; connected: boolean }[] }[] = [];
