@@ -1,4 +1,5 @@
-import { get } from 'node:http';
+import { get, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** One plain HTTP request through a pool's listener: the status and body, or undefined when it failed. */
 export function getThrough(port: number, timeoutMs = 5000): Promise<{ status: number; body: string } | undefined> {
@@ -11,6 +12,26 @@ export function getThrough(port: number, timeoutMs = 5000): Promise<{ status: nu
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * One request to a listener on 127.0.0.1 with `host` as its Host header (and, over HTTPS, as
+ * its SNI name, verified against `ca` only): the body, or undefined when it failed (for expect.poll).
+ */
+export function bodyForHost(port: number, host: string, tls?: { ca: string }): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const opts = { host: '127.0.0.1', port, path: '/', headers: { host }, timeout: 5000 };
+    const onResponse = (res: import('node:http').IncomingMessage) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', () => resolve(undefined));
+    };
+    const req = tls ? httpsRequest({ ...opts, servername: host, ca: tls.ca, agent: false }, onResponse) : httpRequest(opts, onResponse);
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
   });
 }
 

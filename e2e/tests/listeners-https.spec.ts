@@ -1,23 +1,10 @@
 import { connect as h2connect } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
 import { TestPki } from '@fulcrum/test-support';
 import { area, expect, shot, signIn, test, uniqueName } from '../support/fixtures';
+import { bodyForHost } from '../support/traffic';
 import { trpcMutation, trpcQuery } from '../support/trpc';
 
-/** One HTTPS request to 127.0.0.1 naming `host` in SNI and Host, trusting only the test CA: the body, or undefined. */
-function httpsBody(port: number, host: string, ca: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host }, ca, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
-}
+const httpsBody = (port: number, host: string, ca: string) => bodyForHost(port, host, { ca });
 
 /** The same over HTTP/2 (ALPN h2): the body and the protocol the session agreed, or undefined. */
 function h2Body(port: number, host: string, ca: string): Promise<{ body: string; alpn: string | false | undefined } | undefined> {

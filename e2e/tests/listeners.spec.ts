@@ -1,21 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import { area, expect, shot, signIn, test, uniqueName } from '../support/fixtures';
+import { bodyForHost } from '../support/traffic';
 import { trpcMutation, trpcQuery } from '../support/trpc';
 
-/** One plain HTTP request to a listener with a Host header: the body, or undefined when it failed (for expect.poll). */
-function bodyFor(port: number, host: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host }, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
-}
+const bodyFor = (port: number, host: string) => bodyForHost(port, host);
 
 area('listeners and routes', () => {
   test('one listener, two hosts, two pools: built in the dashboard, tested there, and served to real requests', async ({ page, users, pools, backend, api }) => {
