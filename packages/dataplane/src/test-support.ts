@@ -1,4 +1,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type TestLeaf, freePort } from '@fulcrum/test-support';
 import {
@@ -10,12 +13,15 @@ import {
   type TPoolConfigInput,
   ZBackendConfig,
   ZPoolConfig,
+  ZAccessRecord,
   ZSnapshotPoolV1,
   certificateKeyRef,
+  type TAccessRecord,
 } from '@fulcrum/protocol';
 import type { AddressInfo } from 'node:net';
 import { startAdminServer } from './admin/admin-server';
-import type { ApplyResult, Dataplane } from './dataplane';
+import { AccessLogWriter } from './access-log/access-log-writer';
+import { type ApplyResult, Dataplane } from './dataplane';
 import { internalErrors } from './runtime/internal-errors';
 
 export { freePort };
@@ -241,4 +247,24 @@ export async function startTestAdmin(dp: Dataplane): Promise<{ text(path: string
     text: async (path) => (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) })).text(),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * A data plane writing its access log (JSON) to a file in a fresh temporary folder; `records()`
+ * parses what has reached the file so far. Its stop and the folder's removal go on `cleanups`.
+ */
+export function dataplaneWithAccessLog(cleanups: (() => unknown)[], prefix: string): { dp: Dataplane; records(): TAccessRecord[] } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'access.log');
+  const dp = new Dataplane({ accessLog: new AccessLogWriter(file) });
+  cleanups.push(() => dp.stop());
+  const records = () =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => ZAccessRecord.parse(JSON.parse(l)))
+      : [];
+  return { dp, records };
 }

@@ -1,12 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { ACME_MAX_PENDING_CHALLENGES, type TConfigSnapshotV2Input, ZAccessRecord, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
+import { ACME_MAX_PENDING_CHALLENGES, type TConfigSnapshotV2Input, ZBackendConfig, ZPoolConfig } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessLogWriter } from '../access-log/access-log-writer';
-import { Dataplane } from '../dataplane';
-import { applyOnFreePort, eventually, startBackend } from '../test-support';
+import { applyOnFreePort, dataplaneWithAccessLog, eventually, startBackend } from '../test-support';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -37,11 +32,7 @@ let version = 0;
 async function edge() {
   const app = await startBackend('app');
   cleanups.push(() => app.close());
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-acme-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'access.log');
-  const dp = new Dataplane({ accessLog: new AccessLogWriter(file) });
-  cleanups.push(() => dp.stop());
+  const { dp, records } = dataplaneWithAccessLog(cleanups, 'fulcrum-acme-');
   const { listenHost: _h, listenPort: _p, ...config } = ZPoolConfig.parse({ name: 'web', listenPort: 1, healthCheck: { enabled: false } });
   const pools = [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: app.port }), id: 'web-1' }] }];
   const port = await applyOnFreePort(dp, (p): TConfigSnapshotV2Input => {
@@ -65,13 +56,6 @@ async function edge() {
       ],
     };
   });
-  const records = () =>
-    existsSync(file)
-      ? readFileSync(file, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => ZAccessRecord.parse(JSON.parse(l)))
-      : [];
   return { dp, port, records };
 }
 

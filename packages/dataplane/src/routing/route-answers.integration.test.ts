@@ -1,12 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { type TAccessRecord, type TConfigSnapshotV2Input, type TRouteConfigInput, ZAccessRecord, ZBackendConfig, ZPoolConfig, ZStatsFrame } from '@fulcrum/protocol';
+import { type TAccessRecord, type TConfigSnapshotV2Input, type TRouteConfigInput, ZBackendConfig, ZPoolConfig, ZStatsFrame } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessLogWriter } from '../access-log/access-log-writer';
 import { hasPromtool, promtoolCheck } from '../admin/promtool';
-import { Dataplane } from '../dataplane';
-import { applyOnFreePort, eventually, get, startBackend, startTestAdmin } from '../test-support';
+import { applyOnFreePort, dataplaneWithAccessLog, eventually, get, startBackend, startTestAdmin } from '../test-support';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -23,11 +18,7 @@ let version = 0;
 async function edge(sampleRate = 1) {
   const app = await startBackend('app');
   cleanups.push(() => app.close());
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-answers-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'access.log');
-  const dp = new Dataplane({ accessLog: new AccessLogWriter(file) });
-  cleanups.push(() => dp.stop());
+  const { dp, records } = dataplaneWithAccessLog(cleanups, 'fulcrum-answers-');
   const { listenHost: _h, listenPort: _p, ...config } = ZPoolConfig.parse({ name: 'web', listenPort: 1, healthCheck: { enabled: false }, accessLog: { sampleRate } });
   const pools = [{ ...config, id: 'web', backends: [{ ...ZBackendConfig.parse({ host: '127.0.0.1', port: app.port }), id: 'web-1' }] }];
   const routes: TRouteConfigInput[] = [
@@ -44,13 +35,6 @@ async function edge(sampleRate = 1) {
   const admin = await startTestAdmin(dp);
   cleanups.push(() => admin.close());
   const text = admin.text;
-  const records = () =>
-    existsSync(file)
-      ? readFileSync(file, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => ZAccessRecord.parse(JSON.parse(l)))
-      : [];
   return {
     dp,
     port,
