@@ -1,29 +1,10 @@
 import type { TAccessRecord } from '@fulcrum/protocol';
+import { accessRecord } from '@fulcrum/test-support';
 import { describe, expect, it } from 'vitest';
 import { NO_FILTER, TAIL_KEEP, appendTail, matchesTail, statusClass } from './tail-filter';
 
-const r = (over: Partial<TAccessRecord> = {}): TAccessRecord => ({
-  time: '2026-11-30T20:00:00.000Z',
-  pool: 'web',
-  poolId: 'p',
-  clientIp: '1.2.3.4',
-  method: 'GET',
-  host: 'h',
-  path: '/api/Users?id=1',
-  status: 200,
-  bytesIn: 0,
-  bytesOut: 1,
-  durationMs: 1,
-  upstream: '10.0.0.1:80',
-  connectMs: 0,
-  firstByteMs: 1,
-  attempts: 1,
-  requestId: 'r',
-  termination: 'normal',
-  userAgent: '',
-  referer: '',
-  ...over,
-});
+/** A plain 200 to backend 10.0.0.1:80 for a path with upper-case letters and a query. */
+const r = (over: Partial<TAccessRecord> = {}): TAccessRecord => accessRecord({ path: '/api/Users?id=1', upstream: '10.0.0.1:80', ...over });
 
 describe('live tail filter', () => {
   it('by status class, path substring (any case) and backend', () => {

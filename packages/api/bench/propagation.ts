@@ -16,6 +16,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { DataplaneHub } from '../src/hub/dataplane-hub';
 import { createCaller } from '../src/root';
 import { createApiToken } from '../src/services/tokens/api-tokens';
+import { backendSecond } from '../src/stats/fixtures/stats-frames';
 import { rollupStore } from '../src/stats/stats-rollups';
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
@@ -145,18 +146,15 @@ async function main() {
     configVersion: 1,
     pools: full.snapshot.pools.map((p) => ({
       poolId: p.id,
-      backends: p.backends.map((b) => ({
-        backendId: b.id,
-        requests: 100,
-        responses: { '1xx': 0, '2xx': 99, '3xx': 0, '4xx': 0, '5xx': 1 },
-        errors: { connect: 0, timeout: 0, reset: 0 },
-        activeConnections: 3,
-        bytesIn: 1000,
-        bytesOut: 50000,
-        latencyMs: { p50: 1, p95: 3, p99: 7 },
-        health: 'healthy' as const,
-        ejected: false,
-      })),
+      backends: p.backends.map((b) =>
+        backendSecond(b.id, 100, {
+          responses: { '1xx': 0, '2xx': 99, '3xx': 0, '4xx': 0, '5xx': 1 },
+          activeConnections: 3,
+          bytesIn: 1000,
+          bytesOut: 50000,
+          latencyMs: { p50: 1, p95: 3, p99: 7 },
+        }),
+      ),
     })),
   });
   const text = JSON.stringify({ type: 'stats', frame: frame('x', Date.now()) });

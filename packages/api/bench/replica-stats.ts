@@ -13,6 +13,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { DataplaneHub } from '../src/hub/dataplane-hub';
 import { createCaller } from '../src/root';
 import { createApiToken } from '../src/services/tokens/api-tokens';
+import { backendSecond } from '../src/stats/fixtures/stats-frames';
 
 const DATAPLANES = 3;
 const POOLS = 10;
@@ -41,19 +42,16 @@ function poolStats(poolId: string, backendIds: string[]): TPoolStats {
   const latency = emptyHistogram();
   for (const ms of [1, 2, 3, 5, 8, 13, 40, 120]) latency.counts[latencyBucket(ms)] = 12;
   latency.sumMs = 2300;
-  const backends: TBackendStats[] = backendIds.map((backendId) => ({
-    backendId,
-    requests: 33,
-    responses: { '1xx': 0, '2xx': 32, '3xx': 0, '4xx': 0, '5xx': 1 },
-    errors: { connect: 0, timeout: 0, reset: 0 },
-    activeConnections: 4,
-    bytesIn: 9000,
-    bytesOut: 90_000,
-    latencyMs: { p50: 3, p95: 40, p99: 120 },
-    health: 'healthy',
-    ejected: false,
-    latency: structuredClone(latency),
-  }));
+  const backends: TBackendStats[] = backendIds.map((backendId) =>
+    backendSecond(backendId, 33, {
+      responses: { '1xx': 0, '2xx': 32, '3xx': 0, '4xx': 0, '5xx': 1 },
+      activeConnections: 4,
+      bytesIn: 9000,
+      bytesOut: 90_000,
+      latencyMs: { p50: 3, p95: 40, p99: 120 },
+      latency: structuredClone(latency),
+    }),
+  );
   const client = emptyClientStats();
   client.responses['2xx'] = 96;
   client.responses['5xx'] = 3;

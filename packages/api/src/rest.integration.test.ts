@@ -1,20 +1,16 @@
-import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, createTestApi, startRestServer } from './test-support';
+import { useTestApi, startRestServer } from './test-support';
 
-let api: TestApi;
+const api = useTestApi();
 let rest: Awaited<ReturnType<typeof startRestServer>>;
 let base: string;
 
 beforeAll(async () => {
-  api = await createTestApi();
   rest = await startRestServer(api);
   base = rest.base;
 });
 afterAll(async () => {
   await rest.close();
-  await api.db.drop();
-  await stopTestServer();
 });
 
 describe('REST API for CI (plain HTTP with a bearer token)', () => {

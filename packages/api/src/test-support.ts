@@ -2,7 +2,8 @@ import { type Server, createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { DataplaneHub } from './hub/dataplane-hub';
 import { TRPCError } from '@trpc/server';
-import { type TestDatabase, createTestDatabase } from '@fulcrum/db/testing';
+import { type TestDatabase, createTestDatabase, stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll } from 'vitest';
 import type { TRole } from '@fulcrum/protocol';
 import { createRestHandler } from './rest';
 import { createCaller } from './root';
@@ -46,6 +47,34 @@ export async function createTestApi(): Promise<TestApi> {
     async token(role) {
       return (await createApiToken(db.prisma, { name: `${role}-token`, role })).token;
     },
+  };
+}
+
+/**
+ * A test file's API: its own database made before the file's tests and dropped after them (with
+ * the test server). The returned object forwards to it, so tests can hold it from the start.
+ */
+export function useTestApi(): TestApi {
+  let current: TestApi | undefined;
+  const made = (): TestApi => {
+    if (!current) throw new Error('useTestApi: the API is made in beforeAll; use it inside a test or hook');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestApi();
+  });
+  afterAll(async () => {
+    await current?.db.drop();
+    await stopTestServer();
+  });
+  return {
+    get db() {
+      return made().db;
+    },
+    as: (role) => made().as(role),
+    anonymous: () => made().anonymous(),
+    context: (actor) => made().context(actor),
+    token: (role) => made().token(role),
   };
 }
 

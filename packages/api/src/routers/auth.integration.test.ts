@@ -1,18 +1,10 @@
-import { stopTestServer } from '@fulcrum/db/testing';
 import { SESSION_COOKIE } from '@fulcrum/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext } from '../context';
 import { createCaller } from '../root';
-import { type TestApi, createTestApi } from '../test-support';
+import { useTestApi } from '../test-support';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  await api.db.drop();
-  await stopTestServer();
-});
+const api = useTestApi();
 
 function cookieFrom(headers: Headers): string {
   const set = headers.get('set-cookie') ?? '';

@@ -2,20 +2,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopTestServer } from '@fulcrum/db/testing';
 import type { TImportPlan, TPoolExport } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FULCRUMCTL } from '../services/deploys/system-harness';
-import { type TestApi, createTestApi, startRestServer } from '../test-support';
+import { useTestApi, startRestServer } from '../test-support';
 
-let api: TestApi;
+const api = useTestApi();
 let rest: Awaited<ReturnType<typeof startRestServer>>;
 let base: string;
 let operator: string;
 let viewer: string;
 
 beforeAll(async () => {
-  api = await createTestApi();
   rest = await startRestServer(api);
   base = rest.base;
   operator = await api.token('operator');
@@ -23,8 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rest.close();
-  await api.db.drop();
-  await stopTestServer();
 });
 
 const corpus = (name: string) => readFileSync(join(import.meta.dirname, '..', 'config-files', 'corpus', name), 'utf8');

@@ -1,19 +1,15 @@
 import { execFile } from 'node:child_process';
-import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FULCRUMCTL } from '../services/deploys/system-harness';
-import { type TestApi, createTestApi, startRestServer } from '../test-support';
+import { useTestApi, startRestServer } from '../test-support';
 
-let api: TestApi;
+const api = useTestApi();
 let rest: Awaited<ReturnType<typeof startRestServer>>;
 beforeAll(async () => {
-  api = await createTestApi();
   rest = await startRestServer(api);
 });
 afterAll(async () => {
   await rest.close();
-  await api.db.drop();
-  await stopTestServer();
 });
 
 describe('fulcrumctl listeners and routes', () => {

@@ -1,16 +1,8 @@
-import { stopTestServer } from '@fulcrum/db/testing';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, createTestApi, startRestServer, trpcFailure as failure } from '../test-support';
+import { describe, expect, it } from 'vitest';
+import { useTestApi, startRestServer, trpcFailure as failure } from '../test-support';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  await api.db.drop();
-  await stopTestServer();
-});
+const api = useTestApi();
 
 async function latestSnapshot() {
   const row = await api.db.prisma.configRevision.findFirstOrThrow({ orderBy: { version: 'desc' } });

@@ -1,15 +1,7 @@
-import { stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, createTestApi, trpcFailure as failure } from '../test-support';
+import { describe, expect, it } from 'vitest';
+import { useTestApi, trpcFailure as failure } from '../test-support';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  await api.db.drop();
-  await stopTestServer();
-});
+const api = useTestApi();
 
 describe('pools', () => {
   it('creates with defaults, reads by id and by name, lists with backend counts', async () => {

@@ -1,17 +1,9 @@
-import { stopTestServer } from '@fulcrum/db/testing';
 import { ZConfigSnapshot } from '@fulcrum/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getCurrentSnapshot } from '../services/revisions/revisions';
-import { type TestApi, createTestApi } from '../test-support';
+import { useTestApi } from '../test-support';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  await api.db.drop();
-  await stopTestServer();
-});
+const api = useTestApi();
 
 describe('config revisions', () => {
   it('writes one revision per change with monotonic versions and a valid snapshot', async () => {

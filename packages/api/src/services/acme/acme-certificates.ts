@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@fulcrum/db';
 import type { TAcmeCertificateRequest, TCertificate } from '@fulcrum/protocol';
 import { AppError } from '../../errors';
-import { controlPlaneSecrets } from '../../secrets/control-plane-secrets';
-import { certificateColumns, certificateKeyContext, findCertificateRow, listenersUsing, toRecord } from '../certificates/certificates';
+import { createCertificateRow, findCertificateRow, listenersUsing, replaceCertificateChain, toRecord } from '../certificates/certificates';
 import { parseCertificateUpload } from '../certificates/parse-certificate';
 import { recordEvent } from '../events/events';
 import { commitChange } from '../revisions/commit-change';
@@ -12,7 +10,6 @@ import { findAcmeAccountRow, openAcmeAccount } from './acme-accounts';
 import { acmeErrorText } from './acme-error-text';
 import { type AcmeOrderOptions, runAcmeOrder } from './acme-order';
 
-const WITH_ACCOUNT = { acmeAccount: { select: { name: true } } } as const;
 /** The first retry after a failed renewal waits this long, each next one twice as long, up to a day. */
 export const ACME_RETRY_BASE_MS = 10 * 60_000;
 const ACME_RETRY_MAX_MS = 24 * 3_600_000;
@@ -65,19 +62,13 @@ export async function requestAcmeCertificate(prisma: PrismaClient, opts: { actor
     await recordEvent(prisma, { kind: 'certificate_acme', severity: 'error', message: `ACME order for certificate ${input.name} (${hosts.join(', ')}) at ${account.name} failed: ${reason}` });
     throw new AppError('UNAVAILABLE', `the CA did not issue the certificate: ${reason}`);
   }
-  const id = randomUUID();
-  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(id));
-  const { result } = await commitChange(prisma, { actor: opts.actor, message: `issue certificate ${input.name} by ACME (${parsed.names.join(', ')})` }, async (tx) => {
-    if (await tx.certificate.findUnique({ where: { name: input.name } })) throw AppError.field('name', `a certificate named ${input.name} exists already`, 'CONFLICT');
-    return tx.certificate.create({
-      data: { id, name: input.name, ...certificateColumns(parsed, keySealed), acmeAccountId: account.id, acmeRenewBeforeDays: input.renewBeforeDays ?? null },
-      include: WITH_ACCOUNT,
-    });
-  });
+  const { result } = await commitChange(prisma, { actor: opts.actor, message: `issue certificate ${input.name} by ACME (${parsed.names.join(', ')})` }, (tx) =>
+    createCertificateRow(tx, { name: input.name, parsed, extra: { acmeAccountId: account.id, acmeRenewBeforeDays: input.renewBeforeDays ?? null } }),
+  );
   await recordEvent(prisma, {
     kind: 'certificate_acme',
     message: `certificate ${input.name} (${parsed.names.join(', ')}) issued by ACME account ${account.name}, valid until ${parsed.notAfter.toISOString().slice(0, 10)}`,
-    data: { certificateId: id, notAfter: parsed.notAfter.toISOString() },
+    data: { certificateId: result.id, notAfter: parsed.notAfter.toISOString() },
   });
   return toRecord(result, []);
 }
@@ -111,16 +102,10 @@ export async function renewAcmeCertificate(prisma: PrismaClient, opts: { actor: 
     });
     return { renewed: false, error, nextAttemptAt };
   }
-  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(row.id));
   const { result } = await commitChange(
     prisma,
     { actor: opts.actor, message: `renew certificate ${row.name} by ACME (${parsed.names.join(', ')}, until ${parsed.notAfter.toISOString().slice(0, 10)})` },
-    (tx) =>
-      tx.certificate.update({
-        where: { id: row.id },
-        data: { ...certificateColumns(parsed, keySealed), version: { increment: 1 }, acmeFailures: 0, acmeLastError: null, acmeNextAttemptAt: null },
-        include: WITH_ACCOUNT,
-      }),
+    (tx) => replaceCertificateChain(tx, row.id, parsed, { acmeFailures: 0, acmeLastError: null, acmeNextAttemptAt: null }),
   );
   await recordEvent(prisma, {
     kind: 'certificate_acme',

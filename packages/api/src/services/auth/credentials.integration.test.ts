@@ -1,22 +1,14 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext } from '../../context';
 import { createCaller } from '../../root';
-import { type TestApi, createTestApi } from '../../test-support';
+import { useTestApi } from '../../test-support';
 import { createApiToken } from '../tokens/api-tokens';
 import { deleteUser, updateUser } from '../users/users';
 import { login } from './auth';
 import { actorFromSession, createSession } from './sessions';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  await api.db.drop();
-  await stopTestServer();
-});
+const api = useTestApi();
 
 const HOUR = 3_600_000;
 

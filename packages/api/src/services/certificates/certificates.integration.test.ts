@@ -3,17 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { main as fulcrumctl } from '@fulcrum/cli';
 import type { Prisma } from '@fulcrum/db';
-import { stopTestServer } from '@fulcrum/db/testing';
 import { type TConfigSnapshot, certificateKeyRef } from '@fulcrum/protocol';
 import { type TestLeaf, TestPki } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApi } from '../../rest';
 import { withSecrets } from '../../secrets/snapshot-secrets';
-import { type TestApi, createTestApi, startRestServer } from '../../test-support';
+import { useTestApi, startRestServer } from '../../test-support';
 import { getCurrentSnapshot } from '../revisions/revisions';
 import { recordCertificateExpiry } from './certificate-expiry';
 
-let api: TestApi;
+const api = useTestApi();
 let rest: Awaited<ReturnType<typeof startRestServer>>;
 let pki: TestPki;
 let rsa: TestLeaf;
@@ -24,7 +23,6 @@ let soon: TestLeaf;
 const tokens = { admin: '', operator: '', viewer: '' };
 
 beforeAll(async () => {
-  api = await createTestApi();
   rest = await startRestServer(api);
   pki = await TestPki.create();
   rsa = await pki.leaf({ names: ['app.example.com', '*.app.example.com'] });
@@ -37,8 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   pki?.dispose();
   await rest?.close();
-  await api?.db.drop();
-  await stopTestServer();
 });
 
 async function call(who: keyof typeof tokens, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }> {

@@ -14,11 +14,11 @@ type CertificateRow = Certificate & { acmeAccount: { name: string } | null };
 const WITH_ACCOUNT = { acmeAccount: { select: { name: true } } } as const;
 const DAY_MS = 86_400_000;
 
-/** The columns a checked chain and key fill (upload, rotation, ACME issuance and renewal alike). */
-export function certificateColumns(parsed: ParsedCertificate, keySealed: string) {
+/** The columns a checked chain and key fill, the key sealed under the row's own context (upload, rotation, ACME issuance and renewal alike). */
+function certificateColumns(parsed: ParsedCertificate, id: string) {
   return {
     chainPem: parsed.chain,
-    keySealed,
+    keySealed: controlPlaneSecrets().seal(parsed.key, certificateKeyContext(id)),
     names: parsed.names,
     notBefore: parsed.notBefore,
     notAfter: parsed.notAfter,
@@ -26,6 +26,29 @@ export function certificateColumns(parsed: ParsedCertificate, keySealed: string)
     keyType: parsed.keyType,
     issuer: parsed.issuer,
   };
+}
+
+/** Creates a certificate under a name no other certificate has; `extra` adds columns (ACME management). */
+export async function createCertificateRow(
+  tx: Db,
+  row: { name: string; parsed: ParsedCertificate; extra?: Omit<Prisma.CertificateUncheckedCreateInput, 'id' | 'name' | keyof ReturnType<typeof certificateColumns>> },
+): Promise<CertificateRow> {
+  if (await tx.certificate.findUnique({ where: { name: row.name } })) throw AppError.field('name', `a certificate named ${row.name} exists already; rotate it, or pick another name`, 'CONFLICT');
+  const id = randomUUID();
+  return tx.certificate.create({ data: { id, name: row.name, ...certificateColumns(row.parsed, id), ...row.extra }, include: WITH_ACCOUNT });
+}
+
+/**
+ * Puts a new chain and key under a certificate's id (listeners keep naming it) and bumps its
+ * version: data planes build a new TLS context for new handshakes, open connections stay.
+ */
+export function replaceCertificateChain(
+  tx: Db,
+  id: string,
+  parsed: ParsedCertificate,
+  extra: Omit<Prisma.CertificateUncheckedUpdateInput, 'version' | keyof ReturnType<typeof certificateColumns>> = {},
+): Promise<CertificateRow> {
+  return tx.certificate.update({ where: { id }, data: { ...certificateColumns(parsed, id), version: { increment: 1 }, ...extra }, include: WITH_ACCOUNT });
 }
 
 /** When the renewal loop takes an ACME certificate: its window's start, or later while a failure backs off. */
@@ -93,33 +116,20 @@ export async function getCertificate(prisma: PrismaClient, idOrName: string): Pr
  */
 export async function uploadCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateUpload }): Promise<TCertificate> {
   const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
-  const id = randomUUID();
-  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(id));
-  const { result } = await commitChange(prisma, { actor: opts.actor, message: `upload certificate ${opts.input.name} (${parsed.names.join(', ')})` }, async (tx) => {
-    if (await tx.certificate.findUnique({ where: { name: opts.input.name } }))
-      throw AppError.field('name', `a certificate named ${opts.input.name} exists already; rotate it, or pick another name`, 'CONFLICT');
-    return tx.certificate.create({ data: { id, name: opts.input.name, ...certificateColumns(parsed, keySealed) }, include: WITH_ACCOUNT });
-  });
+  const { result } = await commitChange(prisma, { actor: opts.actor, message: `upload certificate ${opts.input.name} (${parsed.names.join(', ')})` }, (tx) =>
+    createCertificateRow(tx, { name: opts.input.name, parsed }),
+  );
   return toRecord(result, []);
 }
 
-/**
- * Replaces a certificate's chain and key under the same id (listeners keep naming it) and bumps
- * its version: data planes build a new TLS context for new handshakes, open connections stay.
- */
+/** Replaces an uploaded certificate's chain and key (see replaceCertificateChain). */
 export async function rotateCertificate(prisma: PrismaClient, opts: { actor: Pick<Actor, 'name'>; input: TCertificateRotate }): Promise<TCertificate> {
   const parsed = parseCertificateUpload(opts.input.chain, opts.input.key);
   const current = await findCertificateRow(prisma, opts.input.id);
-  const keySealed = controlPlaneSecrets().seal(parsed.key, certificateKeyContext(current.id));
   const { result } = await commitChange(
     prisma,
     { actor: opts.actor, message: `rotate certificate ${current.name} (${parsed.names.join(', ')}, until ${parsed.notAfter.toISOString().slice(0, 10)})` },
-    (tx) =>
-      tx.certificate.update({
-        where: { id: current.id },
-        data: { ...certificateColumns(parsed, keySealed), version: { increment: 1 } },
-        include: WITH_ACCOUNT,
-      }),
+    (tx) => replaceCertificateChain(tx, current.id, parsed),
   );
   return toRecord(result, listenersUsing(await getCurrentSnapshot(prisma), result.id));
 }
