@@ -140,6 +140,10 @@ describe('access lines under hostile values', () => {
     const random = seeded(1415);
     const records = [...HOSTILE.map((v) => record({ path: v, host: v, userAgent: v, referer: v, requestId: v, method: v, clientIp: v, listener: v })), ...Array.from({ length: 20_000 }, () => hostileRecord(random))];
     records.push(record({ durationMs: Number.NaN, connectMs: Number.POSITIVE_INFINITY, firstByteMs: -0, bytesIn: 1e21, bytesOut: 1e-7 }));
+    // Durations are printed from whole microseconds: every edge of that against the double's own text.
+    const durations = [0, 0.001, 0.01, 0.1, 0.5, 1, 1.5, 0.1 + 0.2, 123.4565, 1e-7, 999.999, 1000, 2147483.647, 2147483.648, 2147484, 86_400_000, 1e21, -1, -0.001];
+    for (let i = 0; i < 2000; i++) durations.push(Math.round(random() * 10 ** Math.floor(random() * 10)) / 1000);
+    for (const d of durations) records.push(record({ durationMs: d, connectMs: d, firstByteMs: d }));
     for (const r of records) {
       const line = jsonLine(r);
       // The oracle: the serializer this one replaced.
