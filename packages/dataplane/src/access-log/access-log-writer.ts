@@ -9,13 +9,11 @@ const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
-/** UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2). */
-const MAX_UTF8_PER_UNIT = 3;
 
 /** What the writer needs of stdout or a file stream. */
 interface LineStream {
   readonly writableLength: number;
-  write(chunk: Buffer): boolean;
+  write(chunk: string): boolean;
   end(cb?: () => void): void;
 }
 
@@ -36,15 +34,8 @@ export class AccessLogWriter {
   /** The newest error writing or reopening the file. */
   lastError: string | undefined;
   private stream: LineStream;
-  /**
-   * Where waiting lines are encoded as they come, so a line's string dies young (it is never
-   * kept, joined or converted again at the flush): the chunk itself goes to the stream, and the
-   * next lines start a new one.
-   */
-  private chunk: Buffer | undefined;
+  private pending: string[] = [];
   private pendingBytes = 0;
-  /** Lines in the chunk. */
-  private lines = 0;
   private timer: NodeJS.Timeout | undefined;
   private broken = false;
 
@@ -61,19 +52,10 @@ export class AccessLogWriter {
       this.dropped++;
       return;
     }
-    if (line.length * MAX_UTF8_PER_UNIT > FLUSH_BYTES - this.pendingBytes) {
-      this.flush();
-      if (line.length * MAX_UTF8_PER_UNIT > FLUSH_BYTES) {
-        // Longer than a chunk can surely hold (a huge path): it goes on its own.
-        this.written++;
-        this.stream.write(Buffer.from(line));
-        return;
-      }
-    }
-    const chunk = (this.chunk ??= Buffer.allocUnsafeSlow(FLUSH_BYTES));
-    this.pendingBytes += chunk.write(line, this.pendingBytes);
-    this.lines++;
-    if (!this.timer) {
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
       this.timer = setTimeout(this.flush, FLUSH_MS);
       // Lines waiting never keep a stopping process alive; close() writes them.
       this.timer.unref();
@@ -83,14 +65,12 @@ export class AccessLogWriter {
   private readonly flush = (): void => {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const chunk = this.chunk;
-    if (chunk === undefined || this.pendingBytes === 0) return;
-    const bytes = this.pendingBytes;
-    this.chunk = undefined;
+    const lines = this.pending;
+    if (lines.length === 0) return;
+    this.pending = [];
     this.pendingBytes = 0;
-    this.written += this.lines;
-    this.lines = 0;
-    this.stream.write(chunk.subarray(0, bytes));
+    this.written += lines.length;
+    this.stream.write(lines.length === 1 ? lines[0]! : lines.join(''));
   };
 
   /** Opens the file again by its path (after logrotate moved it); stdout has nothing to reopen. */
