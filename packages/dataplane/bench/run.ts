@@ -12,13 +12,15 @@
  *                   [--baseline B] [--semi-space MB]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
  *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum x2",
- *                 "Fulcrum baseline", "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
+ *                 "Fulcrum baseline", "Fulcrum+log baseline",
+ *                 "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
  *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; routes: 100 routes vs one catch-all,
  *                 bench/routing.ts; https: HTTPS keep-alive, TLS handshakes/s and HTTP/2 with h2load
  *                 against NGINX and HAProxy, bench/https.ts — `pnpm bench --scenarios https` runs them alone)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
- *                 built from the previous commit) as "Fulcrum baseline": before/after in one run
+ *                 built from the previous commit) as "Fulcrum baseline" and "Fulcrum+log baseline":
+ *                 before/after in one run
  *   --semi-space MB  also measures this build run with `node --max-semi-space-size=MB`, as
  *                 "Fulcrum semi-space": the young generation's size measured, not assumed
  * Each cell also reports the CPU per request of the target's processes (user + system, read
@@ -246,6 +248,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
     fulcrumLog: await freePort(),
     fulcrum2: await freePort(),
     baseline: await freePort(),
+    baselineLog: await freePort(),
     semi: await freePort(),
     pipe: await freePort(),
     nginx: await freePort(),
@@ -285,9 +288,17 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
     semiProc = start(process.execPath, [`--max-semi-space-size=${Number(semiSpace)}`, bundle, '--config', path.join(dir, 'semi.json'), '--admin', 'off'], 'fulcrum-semi-space');
   }
   let baselineProc: ChildProcess | undefined;
+  let baselineLogProc: ChildProcess | undefined;
   if (values.baseline) {
     writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(snapshotPort(ports.baseline)));
     baselineProc = start(process.execPath, [path.resolve(values.baseline), '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
+    // The previous build's access log too, so a change to the log's cost is measured in one run.
+    writeFileSync(path.join(dir, 'baseline-log.json'), JSON.stringify(snapshotPort(ports.baselineLog)));
+    baselineLogProc = start(
+      process.execPath,
+      [path.resolve(values.baseline), '--config', path.join(dir, 'baseline-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'baseline-access.log')],
+      'fulcrum-baseline-log',
+    );
   }
 
   writeFileSync(
@@ -308,7 +319,12 @@ http { ${httpCommon}
     { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
     { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
-    ...(values.baseline ? [{ name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid }] : []),
+    ...(values.baseline
+      ? [
+          { name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid },
+          { name: 'Fulcrum+log baseline', port: ports.baselineLog, pid: baselineLogProc?.pid },
+        ]
+      : []),
     ...(semiSpace ? [{ name: 'Fulcrum semi-space', port: ports.semi, pid: semiProc?.pid }] : []),
     { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
     { name: 'HAProxy', port: ports.haproxy, pid: haproxyProc.pid },
@@ -391,15 +407,14 @@ http { ${httpCommon}
         '',
       );
     }
-    if (has('Fulcrum') && has('Fulcrum+log')) {
-      const off = med('Fulcrum');
-      const on = med('Fulcrum+log');
-      const cpu = (m: typeof off) => m.userUs + m.sysUs;
-      lines.push(
-        `${s.label}: access log (JSON to a file) costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpu(on) / cpu(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`,
-        '',
-      );
-    }
+    const logCost = (offName: string, onName: string, label: string) => {
+      if (!has(offName) || !has(onName)) return;
+      const off = med(offName);
+      const on = med(onName);
+      lines.push(`${s.label}: access log (JSON to a file)${label} costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpuOf(on) / cpuOf(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
+    };
+    logCost('Fulcrum', 'Fulcrum+log', '');
+    logCost('Fulcrum baseline', 'Fulcrum+log baseline', ' in the baseline build');
   }
   if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
   if (!SCENARIOS || SCENARIOS.has('https')) {

@@ -140,6 +140,21 @@ describe('access log', () => {
     await eventually(() => linesOf(file).length === 50 - writer.dropped);
   });
 
+  it('keeps every line whole and in order across its 64 KiB chunks: multi-byte characters, and lines longer than a chunk', async () => {
+    const file = tmpFile();
+    const writer = new AccessLogWriter(file, 64 * 1024 * 1024);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // 3-byte characters and surrogate pairs (4 bytes) fill a chunk faster than its UTF-16 length says.
+      lines.push(i === 1500 ? `${'中'.repeat(100_000)}\n` : i === 2000 ? `${'😀'.repeat(9_000)}\n` : `${i} ${'é中😀'.repeat(i % 60)}${'x'.repeat(i % 400)}\n`);
+    }
+    for (const l of lines) writer.write(l);
+    await writer.close();
+    expect(writer.dropped).toBe(0);
+    expect(writer.written).toBe(lines.length);
+    expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+  });
+
   it('reopens its file by path after the file was renamed (logrotate), in-process', async () => {
     const file = tmpFile();
     const writer = new AccessLogWriter(file);
