@@ -105,8 +105,17 @@ export class DataplaneHub {
     this.reports = new ReportGuard(prisma);
     this.clock = opts.clock ?? systemClock;
     this.feed = new StatsFeed(prisma, opts.controlPlaneId, (frame, receivedAt) => this.addPeerFrame(frame, receivedAt));
-    this.tailLeases = new TailWatchLeases(opts.controlPlaneId, (payload) => notify(prisma, CHANNEL_TAIL_WATCH, payload), () => this.pushTailPools(), opts.tailLease);
-    this.tailFeed = new TailLineFeed(opts.controlPlaneId, (payload) => notify(prisma, CHANNEL_TAIL_LINES, payload), (lines, dropped) => this.tail.deliver(lines, dropped));
+    this.tailLeases = new TailWatchLeases(
+      opts.controlPlaneId,
+      (payload) => notify(prisma, CHANNEL_TAIL_WATCH, payload),
+      () => this.pushTailPools(),
+      opts.tailLease,
+    );
+    this.tailFeed = new TailLineFeed(
+      opts.controlPlaneId,
+      (payload) => notify(prisma, CHANNEL_TAIL_LINES, payload),
+      (lines, dropped) => this.tail.deliver(lines, dropped),
+    );
   }
 
   start(databaseUrl: string): void {

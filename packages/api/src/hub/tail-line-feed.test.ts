@@ -21,10 +21,14 @@ function pair() {
   const got: { lines: TAccessRecord[]; dropped: number } = { lines: [], dropped: 0 };
   const sent: string[] = [];
   let fail = false;
-  const receiver = new TailLineFeed('cp-b', async () => {}, (lines, dropped) => {
-    got.lines.push(...lines);
-    got.dropped += dropped;
-  });
+  const receiver = new TailLineFeed(
+    'cp-b',
+    async () => {},
+    (lines, dropped) => {
+      got.lines.push(...lines);
+      got.dropped += dropped;
+    },
+  );
   const sender = new TailLineFeed(
     'cp-a',
     async (p) => {
@@ -73,7 +77,14 @@ describe('tail lines in NOTIFY payloads', () => {
     sender.publish([accessRecord({ path: '/a' }), accessRecord({ path: '/b' })], 2);
     expect(got).toEqual({ lines: [expect.objectContaining({ path: '/a' }), expect.objectContaining({ path: '/b' })], dropped: 2 });
     receiver.heard(JSON.stringify({ cp: 'cp-b', d: 0, l: [accessRecord({ path: '/mine' })] }));
-    for (const bad of ['not json', '{}', JSON.stringify({ cp: 'x', d: -1, l: [] }), JSON.stringify({ cp: 'x', d: 0, l: Array.from({ length: 201 }, () => accessRecord()) }), JSON.stringify({ cp: 'x', d: 0, l: [{ path: '/no-fields' }] })]) receiver.heard(bad);
+    for (const bad of [
+      'not json',
+      '{}',
+      JSON.stringify({ cp: 'x', d: -1, l: [] }),
+      JSON.stringify({ cp: 'x', d: 0, l: Array.from({ length: 201 }, () => accessRecord()) }),
+      JSON.stringify({ cp: 'x', d: 0, l: [{ path: '/no-fields' }] }),
+    ])
+      receiver.heard(bad);
     expect(got.lines.map((l) => l.path)).toEqual(['/a', '/b']);
     expect(receiver.counters).toMatchObject({ received: 1, refused: 5 });
   });
