@@ -42,6 +42,16 @@ describe('live-tail watch leases', () => {
     expect(b.isWatchedElsewhere('p1')).toBe(false);
   });
 
+  it('a replica shutting down releases its leases at once', async () => {
+    const { all } = replicas(['a', 'b']);
+    const [a, b] = all as [TailWatchLeases, TailWatchLeases];
+    a.start();
+    a.setLocal(['p1', 'p2']);
+    expect(b.poolIds()).toEqual(['p1', 'p2']);
+    await a.stop();
+    expect(b.poolIds()).toEqual([]);
+  });
+
   it('a lease not renewed (the replica killed) runs out; one renewed stays', async () => {
     const { all, changes } = replicas(['a', 'b', 'c'], { leaseMs: 300, renewMs: 100 });
     const [a, b, c] = all as [TailWatchLeases, TailWatchLeases, TailWatchLeases];
