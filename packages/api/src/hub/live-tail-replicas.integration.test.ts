@@ -135,11 +135,10 @@ describe('live tail across control-plane replicas', { timeout: 300_000 }, () => 
     const dp = await handDataplane('dp-orphan');
     const watcher = await watchingReplica('cp-c');
     await eventually(dp.tailing, 60_000, 'replica A asking its data plane for the pool watched on replica C');
-    const killedAt = Date.now();
+    // Killed with -9: nothing releases its lease, only time ends it (tail-watch-leases.test.ts has the timing).
     watcher.kill('SIGKILL');
     await eventually(() => !dp.tailing(), TAIL_LEASE_MS + 60_000, 'the lease of the killed replica running out');
-    // Not before the lease could run out: nothing released it, only time did.
-    expect(Date.now() - killedAt).toBeGreaterThan(TAIL_LEASE_MS - 5_000 - 1_000);
+    expect(dp.tails.at(-1)).toEqual([]);
     dp.ws.close();
   });
 

@@ -53,12 +53,12 @@ describe('live-tail watch leases', () => {
   });
 
   it('a lease not renewed (the replica killed) runs out; one renewed stays', async () => {
-    const { all, changes } = replicas(['a', 'b', 'c'], { leaseMs: 300, renewMs: 100 });
+    const { all, changes } = replicas(['a', 'b', 'c'], { leaseMs: 2_000, renewMs: 100 });
     const [a, b, c] = all as [TailWatchLeases, TailWatchLeases, TailWatchLeases];
     b.start();
     a.setLocal(['p1']);
     c.setLocal(['p2']);
-    c.start(); // c renews; a never does
+    c.start(); // c renews (a stall of up to 1.9 s is tolerated); a never does
     expect(b.poolIds()).toEqual(['p1', 'p2']);
     await eventually(() => changes.get('b')! >= 3 && !b.isWatchedElsewhere('p1'), 10_000, 'a lease running out');
     expect(b.poolIds()).toEqual(['p2']);
