@@ -19,6 +19,7 @@ import { TAIL_LEASE_MS } from './tail-watch-leases';
  */
 let sys: SystemHarness;
 let replicaA: string;
+let edgeA: ChildProcess;
 let pool: { id: string; listenPort: number };
 let operator: Parameters<typeof createCaller>[0];
 const sockets: WebSocket[] = [];
@@ -27,7 +28,7 @@ const spawned: ChildProcess[] = [];
 beforeAll(async () => {
   sys = await startSystem();
   replicaA = await sys.startReplica('cp-a');
-  await sys.startDataplane('edge-a', replicaA);
+  edgeA = await sys.startDataplane('edge-a', replicaA);
   pool = await sys.createPool({ name: 'tailed', healthCheck: { enabled: false } });
   const backend = await sys.startBackend('b1');
   expect((await sys.call('POST', '/pools/tailed/backends', { host: '127.0.0.1', port: backend.port })).status).toBe(200);
@@ -140,6 +141,18 @@ describe('live tail across control-plane replicas', { timeout: 300_000 }, () => 
     await eventually(() => !dp.tailing(), TAIL_LEASE_MS + 60_000, 'the lease of the killed replica running out');
     expect(dp.tails.at(-1)).toEqual([]);
     dp.ws.close();
+  });
+
+  it('a data plane on replica A that stops is named as not reachable in the tail on replica B', async () => {
+    const w = await watch();
+    try {
+      await eventually(() => w.got.coverage?.elsewhere.includes('edge-a'), 60_000, 'edge-a covered through replica A');
+      edgeA.kill('SIGKILL');
+      // Re-said at least every 5 s; edge-a counts as gone once its frames are 10 s old.
+      await eventually(() => w.got.coverage?.unreachable.includes('edge-a') && !w.got.coverage.elsewhere.includes('edge-a'), 120_000, 'edge-a named as not reachable');
+    } finally {
+      await w.close();
+    }
   });
 
   it('a flood from a data plane on replica A reaches replica B bounded, the rest counted as dropped; a line too big for NOTIFY is counted', async () => {
