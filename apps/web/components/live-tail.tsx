@@ -50,7 +50,7 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
     };
   }, []);
   const [filter, setFilter] = useState<TailFilter>(NO_FILTER);
-  const [coverage, setCoverage] = useState<{ here: string[]; elsewhere: string[] } | null>(null);
+  const [coverage, setCoverage] = useState<{ here: string[]; elsewhere: string[]; unreachable: string[] } | null>(null);
   const sub = useSubscription(
     trpc.tail.watch.subscriptionOptions(
       { poolId },
@@ -107,7 +107,7 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
         </span>
       </div>
       {sub.error && <p className="error">{sub.error.message}</p>}
-      {coverage && <TailCoverage here={coverage.here} elsewhere={coverage.elsewhere} />}
+      {coverage && <TailCoverage {...coverage} />}
       {shown.length === 0 ? (
         <p className="muted">{running ? 'Waiting for requests…' : 'Paused.'}</p>
       ) : (
@@ -137,18 +137,27 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
 }
 
 /**
- * Which data planes the tail covers: lines come only from those linked to the control-plane
- * replica this browser talks to; the others are named, so a quiet tail is never mistaken for no traffic.
+ * Which data planes the tail covers: those linked to the control-plane replica this browser
+ * talks to and, through it, those linked to other replicas; the ones it cannot reach
+ * (disconnected, or silent) are named, so a quiet tail is never mistaken for no traffic.
  */
-function TailCoverage({ here, elsewhere }: { here: string[]; elsewhere: string[] }) {
+function TailCoverage({ here, elsewhere, unreachable }: { here: string[]; elsewhere: string[]; unreachable: string[] }) {
+  const from = [...here, ...elsewhere];
   return (
     <p className="muted" data-tail-coverage>
-      {here.length ? <>Lines from {here.join(', ')} (linked to this control-plane replica).</> : <>No data plane is linked to this control-plane replica.</>}
-      {elsewhere.length > 0 && (
+      {from.length ? (
+        <>
+          Lines from {from.join(', ')}
+          {elsewhere.length > 0 && <> ({elsewhere.join(', ')} through another control-plane replica)</>}.
+        </>
+      ) : (
+        <>No data plane is linked to a control-plane replica now.</>
+      )}
+      {unreachable.length > 0 && (
         <>
           {' '}
           <span className="warn" data-tail-uncovered>
-            Not covered: {elsewhere.join(', ')}, linked to another control-plane replica; their requests show only in a dashboard opened through that replica.
+            Not reachable: {unreachable.join(', ')} (disconnected, or no word from it for 10 s); their requests are not shown.
           </span>
         </>
       )}

@@ -6,37 +6,18 @@
  * its second being in the other replica's store, and the database writes per second.
  * Usage: pnpm --filter @fulcrum/api bench:replicas
  */
-import { type Server, createServer } from 'node:http';
-import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
+import { freePort } from '@fulcrum/db/testing';
 import { type TBackendStats, type TPoolStats, type TStatsFrame, emptyClientStats, emptyHistogram, latencyBucket } from '@fulcrum/protocol';
-import WebSocket, { WebSocketServer } from 'ws';
-import { DataplaneHub } from '../src/hub/dataplane-hub';
+import WebSocket from 'ws';
 import { createCaller } from '../src/root';
 import { createApiToken } from '../src/services/tokens/api-tokens';
 import { backendSecond } from '../src/stats/fixtures/stats-frames';
+import { pct, run, twoReplicas, until } from './bench-support';
 
 const DATAPLANES = 3;
 const POOLS = 10;
 const BACKENDS = 3;
 const SECONDS = 30;
-
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
-
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function listen(hub: DataplaneHub): Promise<{ url: string; close: () => void }> {
-  const wss = new WebSocketServer({ noServer: true });
-  const http: Server = createServer();
-  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub.admit(ws, req.headers.authorization)));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  return { url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/ws/dataplane`, close: () => (wss.close(), http.close()) };
-}
 
 function poolStats(poolId: string, backendIds: string[]): TPoolStats {
   const latency = emptyHistogram();
@@ -60,15 +41,8 @@ function poolStats(poolId: string, backendIds: string[]): TPoolStats {
 }
 
 async function main() {
-  const db = await createTestDatabase();
-  const prisma = db.prisma;
-  const first = new DataplaneHub(prisma, { controlPlaneId: 'bench-first' });
-  const second = new DataplaneHub(prisma, { controlPlaneId: 'bench-second' });
-  first.start(db.url);
-  second.start(db.url);
-  const link = await listen(first);
-  const admin = await prisma.user.create({ data: { email: 'bench@example.com', name: 'bench', passwordHash: 'x', role: 'admin' } });
-  const caller = createCaller({ prisma, actor: { kind: 'user', id: admin.id, name: admin.email, role: 'admin' }, resHeaders: new Headers() });
+  const { prisma, first, second, link, ctx, close } = await twoReplicas();
+  const caller = createCaller(ctx);
   const scope: { poolId: string; backendIds: string[] }[] = [];
   for (let i = 0; i < POOLS; i++) {
     const pool = await caller.pools.create({ name: `bench-${i}`, listenHost: '127.0.0.1', listenPort: await freePort(), healthCheck: { enabled: false } as never });
@@ -136,17 +110,7 @@ async function main() {
   console.log(`  feed counters first: ${JSON.stringify(first.feed.counters)}; second: ${JSON.stringify(second.feed.counters)}`);
 
   for (const c of clients) c.close();
-  link.close();
-  await first.stop();
-  await second.stop();
-  await db.drop();
-  await stopTestServer();
+  await close();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

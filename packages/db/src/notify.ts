@@ -9,6 +9,10 @@ export const CHANNEL_EVENTS = 'fulcrum_events';
 export const CHANNEL_STATS = 'fulcrum_stats';
 /** The set of pending ACME HTTP-01 challenges changed; payload: its highest seq. */
 export const CHANNEL_ACME = 'fulcrum_acme';
+/** A replica's live-tail watch leases, JSON: `{cp, op: 'hold' | 'release' | 'ask', pools}` (ask: the others renew theirs now). */
+export const CHANNEL_TAIL_WATCH = 'fulcrum_tail_watch';
+/** Live-tail lines for pools watched on other replicas, JSON under 8000 bytes: `{cp, d: dropped, l: [access records]}`. */
+export const CHANNEL_TAIL_LINES = 'fulcrum_tail_lines';
 
 interface RawExecutor {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): Promise<number>;

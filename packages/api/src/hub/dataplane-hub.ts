@@ -1,4 +1,4 @@
-import { CHANNEL_ACME, CHANNEL_REVISION, CHANNEL_STATS, type PgListener, Prisma, type PrismaClient, createPgListener } from '@fulcrum/db';
+import { CHANNEL_ACME, CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_TAIL_LINES, CHANNEL_TAIL_WATCH, type PgListener, Prisma, type PrismaClient, createPgListener, notify } from '@fulcrum/db';
 import { type TConfigSnapshot, type TControlToDataplane, type TDataplaneToControl, type TStatsFrame, WS_CLOSE, ZDataplaneToControl } from '@fulcrum/protocol';
 import type { WebSocket } from 'ws';
 import { currentAcmeChallengeSet } from '../services/acme/acme-challenges';
@@ -12,16 +12,26 @@ import { type StatsClock, systemClock } from '../stats/complete-seconds';
 import { StatsFeed } from '../stats/stats-feed';
 import { StatsStore } from '../stats/stats-store';
 import { TailRelay } from './live-tail-relay';
+import { TailLineFeed } from './tail-line-feed';
+import { TailWatchLeases } from './tail-watch-leases';
 import { type ReportLimits, ReportGuard, newReportLimits } from './report-guard';
 
 const HELLO_TIMEOUT_MS = 10_000;
 /** A data plane linked to another replica counts as serving while its frames are this recent. */
 const TAIL_PEER_RECENT_MS = 10_000;
+/** A data plane gone quiet is named as not reachable for this long, then forgotten by the tail's note. */
+const TAIL_UNREACHABLE_KEPT_MS = 15 * 60_000;
+/** The link's `tail` message names at most this many pools (ZTailMessage). */
+const TAIL_MAX_POOLS = 1000;
 
-/** Data planes (by name) whose requests a live tail on this replica shows, and those it cannot. */
+/** Data planes (by name) whose requests a live tail on this replica shows, and those it cannot reach. */
 export interface TTailCoverage {
+  /** Linked to this replica. */
   here: string[];
+  /** Linked to another replica (frames of the last 10 s): their lines come through PostgreSQL. */
   elsewhere: string[];
+  /** Known but disconnected, or silent for 10 s: nothing comes from them now. */
+  unreachable: string[];
 }
 const LAST_SEEN_WRITE_MS = 5_000;
 
@@ -46,6 +56,8 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** The clock the live stats stream counts its seconds by (tests pass their own). */
   clock?: StatsClock;
+  /** Live-tail watch leases across replicas (default TAIL_LEASE_MS / TAIL_RENEW_MS). */
+  tailLease?: { leaseMs: number; renewMs: number };
 }
 
 /**
@@ -62,10 +74,17 @@ export class DataplaneHub {
   /** Keeps each data plane's stats and events to its own id and the pools and backends it runs. */
   readonly reports: ReportGuard;
   readonly clock: StatsClock;
-  /** Dashboards watching pools' live tails; the data planes are asked for exactly those pools. */
+  /** Dashboards watching pools' live tails here; the data planes are asked for these pools and those watched on other replicas. */
   readonly tail = new TailRelay((poolIds) => {
-    for (const c of this.conns.values()) this.send(c, { type: 'tail', poolIds });
+    this.tailLeases.setLocal(poolIds);
+    this.pushTailPools();
   });
+  /** Which pools dashboards on other replicas watch (leases shared by NOTIFY). */
+  readonly tailLeases: TailWatchLeases;
+  /** Tail lines to and from the other replicas (NOTIFY payloads). */
+  readonly tailFeed: TailLineFeed;
+  /** The pool list last sent to the data planes, so an unchanged one is not sent again. */
+  private tailSent = '[]';
   private readonly conns = new Map<string, Connection>();
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -86,11 +105,24 @@ export class DataplaneHub {
     this.reports = new ReportGuard(prisma);
     this.clock = opts.clock ?? systemClock;
     this.feed = new StatsFeed(prisma, opts.controlPlaneId, (frame, receivedAt) => this.addPeerFrame(frame, receivedAt));
+    this.tailLeases = new TailWatchLeases(
+      opts.controlPlaneId,
+      (payload) => notify(prisma, CHANNEL_TAIL_WATCH, payload),
+      () => this.pushTailPools(),
+      opts.tailLease,
+    );
+    this.tailFeed = new TailLineFeed(
+      opts.controlPlaneId,
+      (payload) => notify(prisma, CHANNEL_TAIL_LINES, payload),
+      (lines, dropped) => this.tail.deliver(lines, dropped),
+    );
   }
 
   start(databaseUrl: string): void {
     const onMessage = (channel: string, payload: string) => {
       if (channel === CHANNEL_STATS) return this.feed.heard(payload);
+      if (channel === CHANNEL_TAIL_LINES) return this.tailFeed.heard(payload);
+      if (channel === CHANNEL_TAIL_WATCH) return this.tailLeases.heard(payload);
       if (channel === CHANNEL_ACME) return void this.pushAcmeChallenges();
       void this.pushCurrent();
     };
@@ -99,9 +131,11 @@ export class DataplaneHub {
       void this.pushCurrent();
       void this.pushAcmeChallenges();
       void this.feed.catchUp(60).catch(() => {});
+      this.tailLeases.resync();
     };
-    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_ACME], onMessage, { onReconnect });
-    void this.listener.ready.then(() => this.feed.catchUp()).catch(() => {});
+    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_ACME, CHANNEL_TAIL_WATCH, CHANNEL_TAIL_LINES], onMessage, { onReconnect });
+    void this.listener.ready.then(() => (this.tailLeases.resync(), this.feed.catchUp())).catch(() => {});
+    this.tailLeases.start();
     this.feed.startRollups();
     this.heartbeat = setInterval(() => {
       for (const c of this.conns.values()) {
@@ -119,6 +153,7 @@ export class DataplaneHub {
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.feed.stopRollups();
+    await this.tailLeases.stop();
     await this.listener?.close();
     for (const c of this.conns.values()) c.ws.close(WS_CLOSE.shuttingDown, 'control plane shutting down');
     await Promise.all([...this.conns.values()].map((c) => this.markGone(c)));
@@ -233,7 +268,7 @@ export class DataplaneHub {
 
   private async onHello(c: Connection, hello: Extract<TDataplaneToControl, { type: 'hello' }>): Promise<void> {
     this.send(c, { type: 'welcome', serverTime: Date.now(), heartbeatMs: this.heartbeatMs });
-    const tailed = this.tail.poolIds();
+    const tailed = this.tailPoolIds();
     if (tailed.length) this.send(c, { type: 'tail', poolIds: tailed });
     const acmeSet = await currentAcmeChallengeSet(this.prisma).catch(() => undefined);
     if (acmeSet) this.send(c, { type: 'acme_challenges', ...acmeSet });
@@ -327,8 +362,10 @@ export class DataplaneHub {
         return;
       }
       case 'tail_lines': {
-        const { lines, dropped } = await this.reports.tailLines(msg, c.appliedVersion, c.limits, (id) => this.tail.isWatched(id));
+        const { lines, dropped } = await this.reports.tailLines(msg, c.appliedVersion, c.limits, (id) => this.tail.isWatched(id) || this.tailLeases.isWatchedElsewhere(id));
         this.tail.deliver(lines, dropped);
+        const forOthers = lines.filter((l) => this.tailLeases.isWatchedElsewhere(l.poolId));
+        if (forOthers.length || (dropped && this.tailLeases.poolIds().length)) this.tailFeed.publish(forOthers, dropped);
         return;
       }
       case 'acme_challenges_applied':
@@ -405,21 +442,45 @@ export class DataplaneHub {
     return [...this.seen.values()].map((d) => ({ ...d, silentMs: d.lastFrameAt === null ? null : now - d.lastFrameAt }));
   }
 
+  /** The pools the data planes linked here send lines for: watched here first, then on other replicas; at most TAIL_MAX_POOLS. */
+  private tailPoolIds(): string[] {
+    const here = this.tail.poolIds();
+    const mine = new Set(here);
+    return [...here, ...this.tailLeases.poolIds().filter((p) => !mine.has(p))].slice(0, TAIL_MAX_POOLS);
+  }
+
+  /** Tells the data planes linked here which pools to send lines for, when that changed. */
+  private pushTailPools(): void {
+    const poolIds = this.tailPoolIds();
+    const key = JSON.stringify(poolIds);
+    if (key === this.tailSent) return;
+    this.tailSent = key;
+    for (const c of this.conns.values()) this.send(c, { type: 'tail', poolIds });
+  }
+
   connectedIds(): string[] {
     return [...this.conns.keys()];
   }
 
   /**
-   * Whose requests a live tail on this replica shows: the data planes linked here. Data planes
-   * linked to other replicas (known by their frames of the last TAIL_PEER_RECENT_MS) are named
-   * apart, so the dashboard can say the tail does not cover them: their lines never cross replicas.
+   * Whose requests a live tail on this replica shows: the data planes linked here, and those
+   * linked to other replicas (known by their frames of the last TAIL_PEER_RECENT_MS), whose lines
+   * come through PostgreSQL. Data planes disconnected or gone quiet (in the last
+   * TAIL_UNREACHABLE_KEPT_MS) are named apart, so a quiet tail is never mistaken for no traffic.
    */
   tailCoverage(): TTailCoverage {
     const here = [...this.conns.values()].map((c) => c.name);
-    const elsewhere = this.dataplaneLinks()
-      .filter((d) => !this.conns.has(d.id) && d.silentMs !== null && d.silentMs < TAIL_PEER_RECENT_MS)
-      .map((d) => d.name);
-    return { here: here.sort(), elsewhere: elsewhere.sort() };
+    const elsewhere: string[] = [];
+    const unreachable: string[] = [];
+    const now = Date.now();
+    for (const d of this.dataplaneLinks()) {
+      if (this.conns.has(d.id)) continue;
+      // One that left this replica counts as elsewhere once frames come from there (after it left).
+      const framesElsewhere = d.connected || (d.lastFrameAt ?? 0) > d.since;
+      if (framesElsewhere && d.silentMs !== null && d.silentMs < TAIL_PEER_RECENT_MS) elsewhere.push(d.name);
+      else if (now - Math.max(d.since, d.lastFrameAt ?? 0) < TAIL_UNREACHABLE_KEPT_MS) unreachable.push(d.name);
+    }
+    return { here: here.sort(), elsewhere: elsewhere.sort(), unreachable: unreachable.sort() };
   }
 }
 

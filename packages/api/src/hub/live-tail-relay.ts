@@ -41,9 +41,15 @@ export class TailWatcher {
       const left = deadline - Date.now();
       if (left <= 0) return { lines: [], dropped: 0 };
       await new Promise<void>((resolve) => {
-        const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
-        this.wake = () => (clearTimeout(timer), resolve());
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        // Each wait takes its abort listener away again: a watch lives for hours, one wait per batch.
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = Number.isFinite(left) ? setTimeout(done, left) : undefined;
+        this.wake = done;
+        signal.addEventListener('abort', done, { once: true });
       });
       this.wake = undefined;
     }

@@ -129,6 +129,25 @@ describe('live tail through the hub', () => {
     dp.ws.close();
   });
 
+  it('asks data planes for at most the 1000 pools the link takes, the real ones watched first: an operator opening watches on made-up pools cannot silence the tail', async () => {
+    const dp = await dataplane('dp-many');
+    const op = await t.as('operator');
+    const open = async (id: string) => {
+      const it = (await op.tail.watch({ poolId: id }))[Symbol.asyncIterator]();
+      await it.next();
+      return it;
+    };
+    const watches = [await open(poolId)];
+    for (let i = 0; i < 1000; i++) watches.push(await open(`made-up-${i}`));
+    await eventually(() => dp.tails().some((m) => m.poolIds.length === 1000));
+    // The data plane drops a message the protocol refuses (over 1000 pools): it would keep the last set it took, and never be told to stop.
+    expect(dp.tails().every((m) => m.poolIds.length <= 1000)).toBe(true);
+    expect(dp.tails().at(-1)!.poolIds[0]).toBe(poolId);
+    await Promise.all(watches.map((it) => it.return?.(undefined)));
+    await eventually(() => dp.tails().at(-1)?.poolIds.length === 0, 30_000);
+    dp.ws.close();
+  });
+
   it('closes a data plane that sends more lines in one message than the protocol allows', async () => {
     const dp = await dataplane('dp-hostile');
     dp.send({ type: 'tail_lines', lines: Array.from({ length: 201 }, () => line()), dropped: 0 });

@@ -8,9 +8,11 @@ const COVERAGE_EVERY_MS = 5_000;
 
 export const tailRouter = router({
   /**
-   * A pool's live request tail: sampled access records from the data planes linked to this
-   * replica (lines do not cross replicas: `coverage` names the data planes linked to others), at most 200 lines a second per data plane, with the count of lines dropped. Only
-   * while someone subscribes are data planes asked to send them. Operators and admins only:
+   * A pool's live request tail: sampled access records from every data plane serving it, those
+   * linked to other replicas included (through PostgreSQL: hub/tail-watch-leases.ts,
+   * tail-line-feed.ts), at most 200 lines a second per data plane, with the count of lines
+   * dropped; `coverage` names the data planes it reaches and those it cannot (disconnected, or
+   * silent). Only while someone subscribes are data planes asked to send them. Operators and admins only:
    * records carry client addresses and request paths (which may hold tokens in query strings).
    */
   watch: operatorProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).max(64) }))).subscription(async function* ({ input, signal }) {

@@ -18,7 +18,7 @@ const packageSrc = (name: string) => path.dirname(createRequire(import.meta.url)
 const DATAPLANE_DIR = path.dirname(packageSrc('@fulcrum/dataplane'));
 export const DATAPLANE_CLI = path.join(DATAPLANE_DIR, 'src/cli.ts');
 export const FULCRUMCTL = path.join(path.dirname(packageSrc('@fulcrum/cli')), 'bin/fulcrumctl.mjs');
-const REPLICA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stats/fixtures/control-plane-replica.ts');
+export const REPLICA_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stats/fixtures/control-plane-replica.ts');
 
 /**
  * A small HTTP backend as its own process: `ok` answers 200 with its name, `fail` answers 500
