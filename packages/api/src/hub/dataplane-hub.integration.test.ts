@@ -255,6 +255,13 @@ describe('DataplaneHub', () => {
         if (seen.length === 3) break;
       }
       expect(seen.map((s) => s.ts)).toEqual([base, base + 1000, base + 2000]);
+      // liveNow is the frame the stream sends first, read once (a page rendered on the server
+      // shows it), with how long ago the stream would have pushed it (at base + 1300 ms).
+      virtualNow = base + 1800;
+      const now = await viewer.stats.liveNow();
+      expect(now).toMatchObject({ ts: base, sincePushMs: 500 });
+      expect(now.pools[poolId]).toEqual(seen[0]!.pools[poolId]);
+      await expect(t.anonymous().stats.liveNow()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
       expect(seen.map((s) => s.pools[poolId]?.backends[liveBackend]?.requests)).toEqual([10, 20, 30]);
       // What clients got comes from the client counters: one 503 per frame, so every response an error.
       const traffic = seen[2]!.pools[poolId]!.traffic;

@@ -1,4 +1,5 @@
 import { type TPoolTraffic, sumPoolTraffic } from '@fulcrum/protocol';
+import type { DataplaneHub } from '../../hub/dataplane-hub';
 import type { BackendPoint, PoolSecond } from '../../stats/stats-store';
 
 /** One backend's second as the dashboard gets it: the percentiles, not the bucket counts. */
@@ -25,4 +26,12 @@ export function liveSecond(pools: Record<string, PoolSecond>): Record<string, Li
     out[poolId] = { backends, traffic: sumPoolTraffic(Object.values(s.backends), s.client), reporters: s.reporters ?? [] };
   }
   return out;
+}
+
+/**
+ * One frame of the live stream: the merged second `ts` (optionally one pool's), with the data
+ * planes' links so a pool without data can say why ("edge-1 disconnected").
+ */
+export function liveFrame(hub: DataplaneHub | undefined, ts: number, poolId?: string) {
+  return { ts, pools: liveSecond(hub?.stats.poolsAt(ts, poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [] };
 }
