@@ -3,19 +3,21 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { PROXY_CAUSE_STATUS } from '@fulcrum/protocol';
-import { ActionsMenu } from '../components/actions-menu';
-import { EventsList } from '../components/events-list';
-import { StaleNote } from '../components/live-summary';
-import { ProblemsStrip } from '../components/problems-strip';
+import { ActionsMenu } from './actions-menu';
+import { EventsList } from './events-list';
+import { StaleNote } from './live-summary';
+import { ProblemsStrip } from './problems-strip';
+import { OVERVIEW_EVENTS } from '../lib/overview-limits';
 import { LIVE_WINDOW_LABEL, useLiveStats } from '../lib/live-stats';
 import { POOL_SECTIONS, poolSectionHref } from '../lib/pool-sections';
 import { useProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import { useTRPC } from '../lib/trpc';
-import { Skeleton } from '../components/skeleton';
+import { Skeleton } from './skeleton';
 import { usePageTitle } from '../lib/use-page-title';
 
-export default function OverviewPage() {
+/** The overview: pools with their live numbers, data planes, latest events (app/page.tsx renders it first on the server). */
+export function Overview() {
   usePageTitle('Pools');
   const trpc = useTRPC();
   const { canWrite } = useSession();
@@ -135,7 +137,7 @@ export default function OverviewPage() {
       </section>
       <section className="card">
         <h2>Latest events</h2>
-        <EventsList limit={10} />
+        <EventsList limit={OVERVIEW_EVENTS} />
       </section>
     </div>
   );
