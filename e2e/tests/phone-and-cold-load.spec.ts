@@ -121,6 +121,8 @@ area('phone and cold load', () => {
       // The HTML alone carries the pool's row with the traffic of a real second (this pool gets
       // requests every ~20 ms, so a second of it is more than zero): no script has run yet.
       await expect.poll(async () => rpsInHtml(await (await signedIn.request.get('/')).text(), pool.name), { timeout: 120_000 }).toBeGreaterThan(0);
+      // A page with one user's data is never kept by a shared cache.
+      expect((await signedIn.request.get('/')).headers()['cache-control']).toMatch(/private|no-store/);
 
       // No session, or a session cookie the server does not know: the page and its embedded
       // query cache carry nothing about the pool at all.
