@@ -137,6 +137,24 @@ area('phone and cold load', () => {
         expect(html, who).not.toContain(pool.name);
         expect(html, who).not.toContain('data-pool=');
       }
+      // A browser on another time zone and locale takes the server's HTML as it is (times show in
+      // UTC until the page runs, then on the browser's clock): no hydration mismatch, which would
+      // throw the HTML away and render it all again.
+      const abroad = await browser.newContext({ baseURL, timezoneId: 'America/New_York', locale: 'de-DE' });
+      try {
+        await trpcMutation(abroad.request, 'auth.login', { email: ADMIN.email, password: ADMIN.password });
+        const page = await abroad.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto('/');
+        await expect(page.locator(`tr[data-pool="${pool.name}"] td.rps`)).toHaveText(/^\d/);
+        // Hydrated: the events' times are on the browser's clock face now, not UTC.
+        await expect(page.locator('ol.events time').first()).not.toHaveText(/UTC$/);
+        expect(errors).toEqual([]);
+      } finally {
+        await abroad.close();
+      }
+
       // And in the browser the anonymous visitor is sent to sign in, as before.
       const page = await anonymous.newPage();
       await page.goto('/');

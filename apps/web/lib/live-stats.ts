@@ -3,10 +3,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { type DataplaneLink, type Freshness, STALE_AFTER_MS, freshness } from './freshness';
+import { type DataplaneLink, type Freshness, STALE_AFTER_MS, clockTime, freshness, utcClockTime } from './freshness';
 import { type LiveSecond, mergeWindow } from './live-window';
 import { type LivePoolSummary, initialLiveState, poolSummaries } from './live-frame';
 import { useTRPC } from './trpc';
+import { useHydrated } from './use-hydrated';
 
 /**
  * The dashboard's one seam for traffic numbers. Live numbers are pushed: the `stats.live`
@@ -65,9 +66,10 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
       },
     }),
   );
+  const clock = useHydrated() ? clockTime : utcClockTime;
   const fresh = (poolId: string) => {
     const s = latest[poolId];
-    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links });
+    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links, clock });
   };
   const seeded = Object.keys(initial.latest).length > 0;
   return { pools: latest, loading: !seeded && sub.status === 'connecting' && sub.data === undefined, freshness: fresh };
