@@ -10,7 +10,24 @@ const PHONE = { width: 390, height: 844 };
  * number, read in the page itself (performance.now() at the mutation that put it there), in a
  * fresh browser context: no cache, signed in through its own cookie.
  */
-async function coldOverview(browser: Browser, baseURL: string, pool: string): Promise<{ numbersMs: number; tableMs: number }> {
+/** Where a cold load's time went, from the page's own Resource Timing (ms after navigation start). */
+interface LoadSteps {
+  /** The HTML fully received. */
+  document: number;
+  /** Whether the numbers were in that HTML (rendered on the server). */
+  inHtml?: boolean;
+  /** The last script received. */
+  scripts: number;
+  /** Each tRPC request: its path (batched procedures joined by commas), start and end ("sse" when still streaming). */
+  trpc: { path: string; start: number; end: number | 'sse' }[];
+}
+
+function describeSteps(s: LoadSteps): string {
+  const calls = s.trpc.map((c) => `${c.path} ${c.start.toFixed(0)}→${c.end === 'sse' ? 'stream' : c.end.toFixed(0)}`).join('; ');
+  return `HTML ${s.document.toFixed(0)} (numbers in it: ${s.inHtml ? 'yes' : 'no'}), scripts ${s.scripts.toFixed(0)}, tRPC: ${calls || 'none'}`;
+}
+
+async function coldOverview(browser: Browser, baseURL: string, pool: string): Promise<{ numbersMs: number; tableMs: number; steps: LoadSteps }> {
   const context = await browser.newContext({ baseURL });
   try {
     await trpcMutation(context.request, 'auth.login', { email: ADMIN.email, password: ADMIN.password });
@@ -25,13 +42,29 @@ async function coldOverview(browser: Browser, baseURL: string, pool: string): Pr
         if (/^\d/.test(rps) && marks.numbers === undefined) marks.numbers = performance.now();
       }).observe(document, { subtree: true, childList: true, characterData: true });
     }, pool);
-    await page.goto('/');
+    const response = await page.goto('/');
     await expect(page.locator(`tr[data-pool="${pool}"] td.rps`)).toHaveText(/^\d/);
+    const inHtml = rpsInHtml((await response?.text()) ?? '', pool) !== undefined;
     const marks = await page.evaluate(() => (window as unknown as { __coldLoad: Record<string, number> }).__coldLoad);
-    return { numbersMs: marks.numbers!, tableMs: marks.table! };
+    const steps = await page.evaluate((): LoadSteps => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const trpc = res
+        .filter((r) => r.name.includes('/api/trpc/'))
+        .map((r) => ({ path: decodeURIComponent(new URL(r.name).pathname.slice('/api/trpc/'.length)), start: r.startTime, end: r.responseEnd > 0 ? r.responseEnd : ('sse' as const) }));
+      return { document: nav.responseEnd, scripts: Math.max(0, ...res.filter((r) => r.initiatorType === 'script').map((r) => r.responseEnd)), trpc };
+    });
+    return { numbersMs: marks.numbers!, tableMs: marks.table!, steps: { ...steps, inHtml } };
   } finally {
     await context.close();
   }
+}
+
+/** The req/s a pool's row shows in the HTML itself (server-rendered, before any script runs), or undefined. */
+function rpsInHtml(html: string, pool: string): number | undefined {
+  const row = html.match(new RegExp(`<tr[^>]*data-pool="${pool}"[\\s\\S]*?</tr>`))?.[0];
+  const rps = row?.match(/<td class="rps[^"]*"[^>]*>(\d+)/)?.[1];
+  return rps === undefined ? undefined : Number(rps);
 }
 
 area('phone and cold load', () => {
@@ -76,6 +109,62 @@ area('phone and cold load', () => {
     }
   });
 
+  test('the overview comes from the server with real live numbers for a signed-in session, and without data for anyone else', async ({ browser, baseURL, users, pools, backend }) => {
+    void users; // the admin must exist for the fresh contexts to sign in
+    const pool = await pools.create({ backends: [await backend('ssr')] });
+    const traffic = sendTraffic(pool.listenPort, 180_000);
+    const signedIn = await browser.newContext({ baseURL });
+    const anonymous = await browser.newContext({ baseURL });
+    const forged = await browser.newContext({ baseURL });
+    try {
+      await trpcMutation(signedIn.request, 'auth.login', { email: ADMIN.email, password: ADMIN.password });
+      // The HTML alone carries the pool's row with the traffic of a real second (this pool gets
+      // requests every ~20 ms, so a second of it is more than zero): no script has run yet.
+      await expect.poll(async () => rpsInHtml(await (await signedIn.request.get('/')).text(), pool.name), { timeout: 120_000 }).toBeGreaterThan(0);
+      // A page with one user's data is never kept by a shared cache.
+      expect((await signedIn.request.get('/')).headers()['cache-control']).toMatch(/private|no-store/);
+
+      // No session, or a session cookie the server does not know: the page and its embedded
+      // query cache carry nothing about the pool at all.
+      await forged.addCookies([{ name: 'fulcrum_session', value: 'forged-session-token', url: baseURL! }]);
+      for (const [who, ctx] of [
+        ['anonymous', anonymous],
+        ['forged cookie', forged],
+      ] as const) {
+        const res = await ctx.request.get('/');
+        expect(res.status(), who).toBe(200);
+        const html = await res.text();
+        expect(html, who).not.toContain(pool.name);
+        expect(html, who).not.toContain('data-pool=');
+      }
+      // A browser on another time zone and locale takes the server's HTML as it is (times show in
+      // UTC until the page runs, then on the browser's clock): no hydration mismatch, which would
+      // throw the HTML away and render it all again.
+      const abroad = await browser.newContext({ baseURL, timezoneId: 'America/New_York', locale: 'de-DE' });
+      try {
+        await trpcMutation(abroad.request, 'auth.login', { email: ADMIN.email, password: ADMIN.password });
+        const page = await abroad.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto('/');
+        await expect(page.locator(`tr[data-pool="${pool.name}"] td.rps`)).toHaveText(/^\d/);
+        // Hydrated: the events' times are on the browser's clock face now, not UTC.
+        await expect(page.locator('ol.events time').first()).not.toHaveText(/UTC$/);
+        expect(errors).toEqual([]);
+      } finally {
+        await abroad.close();
+      }
+
+      // And in the browser the anonymous visitor is sent to sign in, as before.
+      const page = await anonymous.newPage();
+      await page.goto('/');
+      await expect(page).toHaveURL(/\/login$/);
+    } finally {
+      await Promise.all([signedIn.close(), anonymous.close(), forged.close()]);
+      await traffic.stop();
+    }
+  });
+
   test('cold load: the overview shows live numbers soon after navigation (measured and printed)', async ({ browser, baseURL, users, pools, backend }) => {
     void users; // the admin must exist for the fresh contexts to sign in
     const pool = await pools.create({ backends: [await backend('cold')] });
@@ -83,8 +172,9 @@ area('phone and cold load', () => {
     try {
       // Warm the server side once (Next compiles nothing at run time, but the pool must have live numbers).
       await coldOverview(browser, baseURL!, pool.name);
-      const runs: { numbersMs: number; tableMs: number }[] = [];
+      const runs: { numbersMs: number; tableMs: number; steps: LoadSteps }[] = [];
       for (let i = 0; i < 3; i++) runs.push(await coldOverview(browser, baseURL!, pool.name));
+      for (const r of runs) console.log(`e2e: cold overview steps (ms after navigation start): ${describeSteps(r.steps)}`);
       const sorted = runs.map((r) => r.numbersMs).sort((a, b) => a - b);
       console.log(
         `e2e: cold overview, fresh browser context each time: pool row at ${runs.map((r) => r.tableMs.toFixed(0)).join(' / ')} ms, ` +

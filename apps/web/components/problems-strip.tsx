@@ -2,18 +2,20 @@
 
 import { PROXY_CAUSE_LABEL, PROXY_CAUSE_STATUS, type TProxyCause } from '@fulcrum/protocol';
 import Link from 'next/link';
-import { clockTime } from '../lib/freshness';
+import { clockTime, utcClockTime } from '../lib/freshness';
 import type { TProblem } from '../lib/problems';
+import { useHydrated } from '../lib/use-hydrated';
 
 const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
 
 function ProblemLine({ p }: { p: TProblem }) {
+  const clock = useHydrated() ? clockTime : utcClockTime;
   switch (p.kind) {
     case 'backend_down':
       return (
         <>
           Backend <Link href={`/pools/${p.poolId}`}>{p.address}</Link> in {p.pool} is {p.state === 'ejected' ? 'ejected' : 'down'}
-          {p.since ? ` since ${clockTime(Date.parse(p.since))}` : ''}
+          {p.since ? ` since ${clock(Date.parse(p.since))}` : ''}
           {p.lastCheck ? <span className="muted"> — last check: {p.lastCheck}</span> : null}
         </>
       );
@@ -38,7 +40,7 @@ function ProblemLine({ p }: { p: TProblem }) {
     case 'dataplane_disconnected':
       return (
         <>
-          Data plane <Link href="/dataplanes">{p.dataplane}</Link> disconnected since {clockTime(Date.parse(p.since))}
+          Data plane <Link href="/dataplanes">{p.dataplane}</Link> disconnected since {clock(Date.parse(p.since))}
         </>
       );
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STALE_AFTER_MS, clockTime, freshness } from './freshness';
+import { STALE_AFTER_MS, clockTime, freshness, utcClockTime } from './freshness';
 
 const base = {
   now: 100_000,
@@ -41,5 +41,12 @@ describe('freshness', () => {
 
   it('writes clock times as HH:MM:SS', () => {
     expect(clockTime(new Date(2026, 0, 1, 9, 5, 7).getTime())).toBe('09:05:07');
+  });
+
+  it('shows the time on the clock it is given: UTC on a server-rendered page until it runs in the browser', () => {
+    const ts = Date.UTC(2026, 11, 1, 4, 40, 20);
+    expect(utcClockTime(ts + 1000)).toBe('04:40:21 UTC');
+    const f = freshness({ ...base, lastDataTs: ts, now: base.lastPushAt + 10_000, clock: utcClockTime });
+    expect(f.note).toBe('no data since 04:40:21 UTC (control plane unreachable)');
   });
 });

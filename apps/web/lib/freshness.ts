@@ -22,6 +22,8 @@ export interface FreshnessInput {
   reporters: readonly string[];
   /** The data planes' links as the control plane last told. */
   links: readonly DataplaneLink[];
+  /** How the note shows a time (clockTime unless said otherwise). */
+  clock?: (ts: number) => string;
 }
 
 export interface Freshness {
@@ -34,6 +36,11 @@ export interface Freshness {
 export function clockTime(ts: number): string {
   const d = new Date(ts);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** HH:MM:SS UTC: the clock face a server-rendered page shows until it runs in the browser (see useHydrated). */
+export function utcClockTime(ts: number): string {
+  return `${new Date(ts).toISOString().slice(11, 19)} UTC`;
 }
 
 /**
@@ -56,6 +63,6 @@ export function freshness(i: FreshnessInput): Freshness {
     else reason = 'its data planes send no stats for it';
   }
   // The second's end is when its numbers were last true.
-  const since = i.lastDataTs === null ? 'no data yet' : `no data since ${clockTime(i.lastDataTs + 1000)}`;
+  const since = i.lastDataTs === null ? 'no data yet' : `no data since ${(i.clock ?? clockTime)(i.lastDataTs + 1000)}`;
   return { stale: true, note: `${since} (${reason})` };
 }

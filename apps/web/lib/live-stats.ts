@@ -1,12 +1,13 @@
 'use client';
 
-import { PROXY_CAUSE_LABEL, type TPoolTraffic, type TProxyCause, clientErrorRate } from '@fulcrum/protocol';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { type DataplaneLink, type Freshness, STALE_AFTER_MS, freshness } from './freshness';
+import { type DataplaneLink, type Freshness, STALE_AFTER_MS, clockTime, freshness, utcClockTime } from './freshness';
 import { type LiveSecond, mergeWindow } from './live-window';
+import { type LivePoolSummary, initialLiveState, poolSummaries } from './live-frame';
 import { useTRPC } from './trpc';
+import { useHydrated } from './use-hydrated';
 
 /**
  * The dashboard's one seam for traffic numbers. Live numbers are pushed: the `stats.live`
@@ -22,33 +23,8 @@ export type { Freshness } from './freshness';
 /** The window every live number on screen covers (the last complete second). */
 export const LIVE_WINDOW_LABEL = 'last 1 s';
 
-export interface LivePoolSummary {
-  /** Responses to clients per second. */
-  rps: number;
-  /** Client responses >= 500 over client responses (0..1). */
-  errorRate: number;
-  /** The proxy's own answers in the second, most frequent first, e.g. "503 no healthy backend". */
-  causes: { cause: TProxyCause; label: string; count: number }[];
-  p99: number;
-  /** Upstream attempts that failed (retried or not), apart from client errors. */
-  upstreamErrors: number;
-  /** Backends reported healthy and not ejected. */
-  healthy: number;
-  /** Backends the data planes reported on at all. */
-  reported: number;
-  /** Start of the second (control plane's clock). */
-  ts: number;
-  /** Browser clock when it arrived. */
-  receivedAt: number;
-  reporters: string[];
-}
-
-export function causeList(t: Pick<TPoolTraffic, 'causes'>): LivePoolSummary['causes'] {
-  return (Object.entries(t.causes) as [TProxyCause, number][])
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([cause, count]) => ({ cause, count, label: PROXY_CAUSE_LABEL[cause] }));
-}
+export type { LivePoolSummary } from './live-frame';
+export { causeList } from './live-frame';
 
 /**
  * The browser's clock, re-read exactly when the first of `deadlines` (ms, browser clock) passes:
@@ -70,9 +46,14 @@ export function useNowAt(deadlines: readonly (number | null)[]): number {
 /** Every pool's newest complete second, keyed by pool id (the overview), with each pool's freshness. */
 export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loading: boolean; freshness: (poolId: string) => Freshness } {
   const trpc = useTRPC();
-  const [latest, setLatest] = useState<Record<string, LivePoolSummary>>({});
-  const [links, setLinks] = useState<DataplaneLink[]>([]);
-  const lastPushAt = useRef<number | null>(null);
+  const qc = useQueryClient();
+  const [initial] = useState(() => initialLiveState(qc.getQueryData(trpc.stats.liveNow.queryKey()), Date.now()));
+  // The server's frame stands for one push, once: dropped after use, so coming back to the page
+  // takes the next server render's frame (hydrated fresh) instead of this old one.
+  useEffect(() => qc.removeQueries({ queryKey: trpc.stats.liveNow.queryKey() }), [qc, trpc]);
+  const [latest, setLatest] = useState<Record<string, LivePoolSummary>>(initial.latest);
+  const [links, setLinks] = useState<DataplaneLink[]>(initial.links);
+  const lastPushAt = useRef<number | null>(initial.lastPushAt);
   const now = useNowAt([lastPushAt.current === null ? null : lastPushAt.current + STALE_AFTER_MS + 1, ...Object.values(latest).map((s) => s.receivedAt + STALE_AFTER_MS + 1)]);
   const sub = useSubscription(
     trpc.stats.live.subscriptionOptions(undefined, {
@@ -80,34 +61,18 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
         const receivedAt = Date.now();
         lastPushAt.current = receivedAt;
         setLinks(frame.dataplanes);
-        setLatest((prev) => {
-          // A pool missing from this push keeps its last second (greyed out as stale, with its time).
-          const next = { ...prev };
-          for (const [poolId, p] of Object.entries(frame.pools)) {
-            const t = p.traffic;
-            next[poolId] = {
-              ts: frame.ts,
-              receivedAt,
-              rps: t.responses,
-              errorRate: clientErrorRate(t),
-              causes: causeList(t),
-              p99: t.p99Ms,
-              upstreamErrors: t.upstreamErrors,
-              healthy: t.healthy,
-              reported: t.reported,
-              reporters: p.reporters,
-            };
-          }
-          return next;
-        });
+        // A pool missing from this push keeps its last second (greyed out as stale, with its time).
+        setLatest((prev) => ({ ...prev, ...poolSummaries(frame, receivedAt) }));
       },
     }),
   );
+  const clock = useHydrated() ? clockTime : utcClockTime;
   const fresh = (poolId: string) => {
     const s = latest[poolId];
-    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links });
+    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links, clock });
   };
-  return { pools: latest, loading: sub.status === 'connecting' && sub.data === undefined, freshness: fresh };
+  const seeded = Object.keys(initial.latest).length > 0;
+  return { pools: latest, loading: !seeded && sub.status === 'connecting' && sub.data === undefined, freshness: fresh };
 }
 
 /**

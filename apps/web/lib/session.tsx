@@ -1,8 +1,8 @@
 'use client';
 
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
-import { type ReactNode, createContext, useContext, useEffect, useRef } from 'react';
+import { type ReactNode, createContext, useContext, useEffect } from 'react';
 import type { TRouterOutputs } from './router-outputs';
 import { useTRPC } from './trpc';
 import { Skeleton } from '../components/skeleton';
@@ -21,18 +21,11 @@ const OPEN_PAGES = ['/login', '/setup'];
 /** Sends visitors to first-run setup or to login before any page that needs a user. */
 export function SessionGate({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
+  // A signed-in session's answer comes with the HTML (app/layout.tsx), and the overview's data
+  // with it (app/page.tsx): nothing here asks ahead, which would also keep those answers out of
+  // the server render (a query already in the cache is hydrated only after it).
   const status = useQuery(trpc.auth.status.queryOptions());
   const pathname = usePathname();
-  // A cold load of the overview: ask for its data in the same batch as the session instead of
-  // after it (a signed-out visitor gets UNAUTHORIZED for these, which nothing shows).
-  const prefetched = useRef(false);
-  if (!prefetched.current && pathname === '/') {
-    prefetched.current = true;
-    void qc.prefetchQuery(trpc.pools.list.queryOptions());
-    void qc.prefetchQuery(trpc.stats.problems.queryOptions());
-    void qc.prefetchQuery(trpc.dataplanes.list.queryOptions());
-  }
   const router = useRouter();
   const open = OPEN_PAGES.includes(pathname);
 

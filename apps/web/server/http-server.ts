@@ -24,6 +24,7 @@ import {
 } from '@fulcrum/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import next from 'next';
+import { setServerApi } from '../lib/server-api';
 import { mountDataplaneHub } from './dataplane-ws';
 import { serveHealth } from './health';
 import { parseTrustedProxies, requestIsHttps } from './request-protocol';
@@ -95,6 +96,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     responseMeta: ({ errors }) => ({ headers: retryAfterHeaders(errors) }),
   });
   const rest = createRestHandler({ prisma: () => prisma, isSecure });
+  // Server components (the overview's first render) call the procedures directly, as this request's session.
+  setServerApi({ router: appRouter, context: (headers) => createContext({ headers, resHeaders: new Headers(), prisma }) });
 
   const nextApp = opts.apiOnly ? undefined : next({ dev: opts.dev ?? false, dir: appDir, hostname: opts.host, port: opts.port });
   const nextHandler = nextApp?.getRequestHandler();
@@ -148,6 +151,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       await stopControlLoops();
       await hub.stop();
       setHub(undefined);
+      setServerApi(undefined);
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await nextApp?.close?.();

@@ -255,6 +255,22 @@ describe('DataplaneHub', () => {
         if (seen.length === 3) break;
       }
       expect(seen.map((s) => s.ts)).toEqual([base, base + 1000, base + 2000]);
+      // liveNow is the frame the stream sends first, read once (a page rendered on the server
+      // shows it), with how long ago the stream would have pushed it (at base + 1300 ms).
+      virtualNow = base + 1800;
+      const now = await viewer.stats.liveNow();
+      expect(now).toMatchObject({ ts: base, sincePushMs: 500 });
+      expect(now.pools[poolId]).toEqual({ ...seen[0]!.pools[poolId], ts: base });
+      // Two seconds on, the newest complete second (base + 3000) has no frames from this pool
+      // yet: the page gets its last second (base + 2000), stamped as such, not "no data".
+      virtualNow = base + 4800;
+      const later = await viewer.stats.liveNow();
+      expect(later).toMatchObject({ ts: base + 3000, sincePushMs: 500 });
+      expect(later.pools[poolId]).toEqual({ ...seen[2]!.pools[poolId], ts: base + 2000 });
+      // Older than the three seconds before the newest: gone, as from the live stream.
+      virtualNow = base + 7800;
+      expect((await viewer.stats.liveNow()).pools[poolId]).toBeUndefined();
+      await expect(t.anonymous().stats.liveNow()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
       expect(seen.map((s) => s.pools[poolId]?.backends[liveBackend]?.requests)).toEqual([10, 20, 30]);
       // What clients got comes from the client counters: one 503 per frame, so every response an error.
       const traffic = seen[2]!.pools[poolId]!.traffic;

@@ -5,9 +5,9 @@ import { listAppliedRevisions } from '../services/dataplanes/applied-revisions';
 import { listChartMarks } from '../services/overview/chart-marks';
 import { healthTimeline } from '../services/overview/health-timeline';
 import { listProblems } from '../services/overview/problems';
-import { liveSecond } from '../services/stats/live-second';
+import { liveFrame, recentLiveFrame } from '../services/stats/live-second';
 import { getStatsHistory } from '../services/stats/stats-history';
-import { completeSeconds, systemClock } from '../stats/complete-seconds';
+import { completeSeconds, newestCompleteSecond, systemClock } from '../stats/complete-seconds';
 import { router, viewerProcedure } from '../trpc';
 
 // Frames for a second arrive up to a few hundred ms after it ends; yield once they are in.
@@ -20,11 +20,20 @@ export const statsRouter = router({
    */
   live: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1).optional() }).optional())).subscription(async function* ({ input, signal }) {
     // The newest complete second at once: a dashboard that just opened shows numbers without waiting for the next.
-    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal, { fromNewest: true })) {
-      const hub = getHub();
-      // The data planes' links come along so a pool without data can say why ("edge-1 disconnected").
-      yield { ts, pools: liveSecond(hub?.stats.poolsAt(ts, input?.poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [] };
-    }
+    for await (const ts of completeSeconds(getHub()?.clock ?? systemClock, SETTLE_MS, signal, { fromNewest: true })) yield liveFrame(getHub(), ts, input?.poolId);
+  }),
+  /**
+   * The frame `live` would send first (the newest complete second), once, with each pool missing
+   * from it at its last second of the three before: what a page rendered on the server shows
+   * before its subscription starts. `sincePushMs` is how long ago the stream would have pushed
+   * the newest second (on the control plane's clock), so the browser ages each pool's second as
+   * that push (an older second by as much more).
+   */
+  liveNow: viewerProcedure.query(() => {
+    const hub = getHub();
+    const clock = hub?.clock ?? systemClock;
+    const ts = newestCompleteSecond(clock, SETTLE_MS);
+    return { ...recentLiveFrame(hub, ts, 3), sincePushMs: Math.max(0, clock.now() - (ts + 1000 + SETTLE_MS)) };
   }),
   /** Once a second, each listener's own answers (no route, redirects, fixed responses, 429, 503) in the last complete second, merged across data planes. */
   listenersLive: viewerProcedure.subscription(async function* ({ signal }) {

@@ -12,6 +12,14 @@ export const systemClock: StatsClock = {
   sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
 };
 
+/**
+ * The start (ms) of the newest second that is complete with `settleMs` more passed: the one the
+ * live stream yields first (`fromNewest`), and the one a page rendered on the server shows.
+ */
+export function newestCompleteSecond(clock: StatsClock, settleMs: number): number {
+  return Math.floor((clock.now() - settleMs) / 1000) * 1000 - 1000;
+}
+
 /** After a stall longer than this, skip to the newest second rather than replaying the backlog. */
 const MAX_BACKLOG_MS = 10_000;
 
@@ -24,7 +32,7 @@ const MAX_BACKLOG_MS = 10_000;
  * dashboard that just opened has numbers without waiting for the next second to end.
  */
 export async function* completeSeconds(clock: StatsClock, settleMs: number, signal?: AbortSignal, { fromNewest = false }: { fromNewest?: boolean } = {}): AsyncGenerator<number> {
-  let second = Math.floor((clock.now() - settleMs) / 1000) * 1000 - (fromNewest ? 1000 : 0);
+  let second = newestCompleteSecond(clock, settleMs) + (fromNewest ? 0 : 1000);
   while (!signal?.aborted) {
     const due = second + 1000 + settleMs;
     const wait = due - clock.now();
@@ -33,7 +41,7 @@ export async function* completeSeconds(clock: StatsClock, settleMs: number, sign
       continue;
     }
     yield second;
-    const newest = Math.floor((clock.now() - settleMs) / 1000) * 1000 - 1000;
+    const newest = newestCompleteSecond(clock, settleMs);
     second = newest - second > MAX_BACKLOG_MS ? newest : second + 1000;
   }
 }
