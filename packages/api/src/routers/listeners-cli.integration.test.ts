@@ -71,5 +71,5 @@ describe('fulcrumctl listeners and routes', () => {
     expect((await ctl(operator, 'routes', 'delete', '--listener', 'edge', 'old')).stdout).toMatch(/deleted route old from edge/);
     expect((await ctl(operator, 'listeners', 'delete', 'edge')).stdout).toMatch(/deleted listener edge and its 2 route\(s\)/);
     expect(await api.db.prisma.listener.count({ where: { name: 'edge' } })).toBe(0);
-  });
+  }, 600_000); // 17 fulcrumctl processes: at load 17 on 2 cores each start took 4-20 s, so the default hang bound (180 s) was reached
 });
