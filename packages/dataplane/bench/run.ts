@@ -411,7 +411,10 @@ http { ${httpCommon}
       if (!has(offName) || !has(onName)) return;
       const off = med(offName);
       const on = med(onName);
-      lines.push(`${s.label}: access log (JSON to a file)${label} costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpuOf(on) / cpuOf(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`, '');
+      lines.push(
+        `${s.label}: access log (JSON to a file)${label} costs ${((1 - on.rps / off.rps) * 100).toFixed(1)} % req/s, ${((cpuOf(on) / cpuOf(off) - 1) * 100).toFixed(1)} % CPU per request (goal ≤ 10 %)`,
+        '',
+      );
     };
     logCost('Fulcrum', 'Fulcrum+log', '');
     logCost('Fulcrum baseline', 'Fulcrum+log baseline', ' in the baseline build');

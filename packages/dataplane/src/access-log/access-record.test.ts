@@ -138,7 +138,10 @@ function readCombined(line: string): Record<string, string> {
 describe('access lines under hostile values', () => {
   it('JSON: the corpus and 20,000 random records are written byte for byte as JSON.stringify writes them, one line each, and parse back to the record', () => {
     const random = seeded(1415);
-    const records = [...HOSTILE.map((v) => record({ path: v, host: v, userAgent: v, referer: v, requestId: v, method: v, clientIp: v, listener: v })), ...Array.from({ length: 20_000 }, () => hostileRecord(random))];
+    const records = [
+      ...HOSTILE.map((v) => record({ path: v, host: v, userAgent: v, referer: v, requestId: v, method: v, clientIp: v, listener: v })),
+      ...Array.from({ length: 20_000 }, () => hostileRecord(random)),
+    ];
     records.push(record({ durationMs: Number.NaN, connectMs: Number.POSITIVE_INFINITY, firstByteMs: -0, bytesIn: 1e21, bytesOut: 1e-7 }));
     // Durations are printed from whole microseconds: every edge of that against the double's own text.
     const durations = [0, 0.001, 0.01, 0.1, 0.5, 1, 1.5, 0.1 + 0.2, 123.4565, 1e-7, 999.999, 1000, 2147483.647, 2147483.648, 2147484, 86_400_000, 1e21, -1, -0.001];
@@ -158,7 +161,10 @@ describe('access lines under hostile values', () => {
 
   it('combined: the corpus and 5,000 random records stay one line each, and every quoted field reads back to the value logged', () => {
     const random = seeded(2718);
-    const records = [...HOSTILE.map((v) => record({ path: v, host: v, userAgent: v, referer: v, requestId: v, upstream: v, listener: v })), ...Array.from({ length: 5_000 }, () => hostileRecord(random))];
+    const records = [
+      ...HOSTILE.map((v) => record({ path: v, host: v, userAgent: v, referer: v, requestId: v, upstream: v, listener: v })),
+      ...Array.from({ length: 5_000 }, () => hostileRecord(random)),
+    ];
     for (const r of records) {
       // Fields the proxy itself fills (not a client) keep their shape: pool names are validated, the address is an IP.
       const safe = { ...r, pool: 'web', clientIp: '10.0.0.1', method: 'GET', protocol: 'HTTP/1.1' as const, time: '2026-11-30T20:01:02.345Z' };
