@@ -85,11 +85,12 @@ area('the pool page', () => {
 
   test('an unknown pool id is a 404 page at once', async ({ page, users }, testInfo) => {
     await signIn(page, users.admin);
-    await page.goto('/pools/00000000-0000-4000-8000-000000000000');
+    const answer = await page.goto('/pools/00000000-0000-4000-8000-000000000000');
+    expect(answer?.status()).toBe(404); // the status too, not only the words: links checkers and monitors read it
     await expect(page.getByRole('heading', { name: '404 — not found' })).toBeVisible();
     await expect(page.getByText('Loading pool')).toHaveCount(0);
     await testInfo.attach('pool-404', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
-    await page.goto('/pools/not-an-id');
+    expect((await page.goto('/pools/not-an-id'))?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: '404 — not found' })).toBeVisible();
   });
 });

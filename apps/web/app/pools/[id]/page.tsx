@@ -1,102 +1,25 @@
-'use client';
-
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { TRPCClientError } from '@trpc/client';
-import { notFound, useParams, useRouter, useSearchParams } from 'next/navigation';
-import { ApplyStatus } from '../../../components/apply-status';
-import { ConfirmButton } from '../../../components/confirm-button';
-import { DeploysPanel } from '../../../components/deploys-panel';
-import { EventsList } from '../../../components/events-list';
-import { LiveTail } from '../../../components/live-tail';
-import { PoolConfigSection } from '../../../components/pool-config-section';
-import { PoolBackendsLive, PoolOverviewLive } from '../../../components/pool-live';
-import { PoolSectionTabs } from '../../../components/pool-section-tabs';
-import { ScalingRulesPanel } from '../../../components/scaling-rules-panel';
-import { Skeleton } from '../../../components/skeleton';
-import { POOL_SECTIONS, poolSectionOf } from '../../../lib/pool-sections';
-import { useSession } from '../../../lib/session';
-import { useToast } from '../../../lib/toast';
-import { describeError, useTRPC } from '../../../lib/trpc';
-import { usePageTitle } from '../../../lib/use-page-title';
-
-/** An id that names no pool (deleted, mistyped, or not an id at all): the page is a 404. */
-const isMissing = (err: unknown) => err instanceof TRPCClientError && ['NOT_FOUND', 'BAD_REQUEST'].includes(err.data?.code);
+import { HydrationBoundary } from '@tanstack/react-query';
+import { notFound } from 'next/navigation';
+import { PoolPage } from '../../../components/pool-page';
+import { requestApi } from '../../../lib/server-prefetch';
 
 /**
- * A pool, one section at a time (overview, backends, config, scaling, deploys, events; the
- * section in the URL). Only the section on screen reads its data: live charts and subscriptions
- * of hidden sections are not mounted, which keeps the page cheap while live.
+ * A pool's page renders on the server for a signed-in session: the pool comes in the HTML (the
+ * browser's query cache filled), and an id that names no pool answers a real 404 status with the
+ * not-found page, not a 200 that says "not found". The sections' live data starts in the browser.
  */
-export default function PoolPage() {
-  const { id } = useParams<{ id: string }>();
-  const section = poolSectionOf(useSearchParams().get('section'));
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const router = useRouter();
-  const toast = useToast();
-  const { canWrite } = useSession();
-  const pool = useQuery(trpc.pools.get.queryOptions({ id }));
-  const remove = useMutation(
-    trpc.pools.delete.mutationOptions({
-      onSuccess: async () => {
-        toast('ok', 'Pool deleted');
-        await qc.invalidateQueries();
-        router.push('/');
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
-  const sectionLabel = POOL_SECTIONS.find((s) => s.id === section)!.label;
-  usePageTitle(section === 'overview' ? undefined : sectionLabel, pool.data?.name, 'Pools');
-
-  if (pool.error && isMissing(pool.error)) notFound();
-  if (pool.isLoading) return <Skeleton label="Loading pool" lines={6} />;
-  if (pool.error) return <p className="error">{pool.error.message}</p>;
-  const p = pool.data!;
+export default async function PoolRoute({ params }: { params: Promise<{ id: string }> }) {
+  const [{ id }, api] = await Promise.all([params, requestApi()]);
+  if (!api) return <PoolPage />;
+  const { trpc, queryClient } = api;
+  const [signedIn] = await Promise.all([api.signedIn(), queryClient.prefetchQuery(trpc.pools.get.queryOptions({ id }))]);
+  if (!signedIn) return <PoolPage />;
+  // The procedure's own TRPCError, from the server's copy of tRPC (not this bundle's): read its code.
+  const code = (queryClient.getQueryState(trpc.pools.get.queryKey({ id }))?.error as { code?: string } | null)?.code;
+  if (code === 'NOT_FOUND' || code === 'BAD_REQUEST') notFound();
   return (
-    <div className="stack">
-      <section className="card pool-header">
-        <div className="row">
-          <h1>
-            {p.name} {p.listenPort !== undefined && <span className="muted">:{p.listenPort}</span>}
-          </h1>
-          <ConfirmButton label="Delete pool" confirmLabel={`Delete ${p.name}`} disabled={!canWrite} onConfirm={() => remove.mutate({ id: p.id, expectedVersion: p.version })} />
-        </div>
-        <ApplyStatus poolId={p.id} justSaved={false} canWrite={canWrite} />
-        <PoolSectionTabs poolId={p.id} current={section} />
-      </section>
-      {section === 'overview' && <PoolOverviewLive pool={p} />}
-      {section === 'backends' && <PoolBackendsLive pool={p} />}
-      {section === 'config' && <PoolConfigSection pool={p} canWrite={canWrite} onReload={() => pool.refetch()} />}
-      {section === 'scaling' && (
-        <section className="card">
-          <h2>Scaling rules</h2>
-          <ScalingRulesPanel poolId={p.id} />
-        </section>
-      )}
-      {section === 'deploys' && (
-        <section className="card">
-          <h2>Deploys</h2>
-          <DeploysPanel poolId={p.id} />
-        </section>
-      )}
-      {section === 'events' && (
-        <>
-          <section className="card">
-            <h2>Events</h2>
-            <EventsList poolId={p.id} />
-          </section>
-          <section className="card">
-            <h2>Live requests</h2>
-            {/* Client addresses and paths: operators and admins only (the tail.watch procedure says the same). */}
-            {canWrite ? (
-              <LiveTail poolId={p.id} backends={p.backends.map((b) => `${b.host}:${b.port}`)} />
-            ) : (
-              <p className="muted">The live request tail is for operators and admins (it shows client addresses and paths).</p>
-            )}
-          </section>
-        </>
-      )}
-    </div>
+    <HydrationBoundary state={api.dehydrate()}>
+      <PoolPage />
+    </HydrationBoundary>
   );
 }
