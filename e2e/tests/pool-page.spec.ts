@@ -83,7 +83,7 @@ area('the pool page', () => {
     await expect(page.locator('tr[data-revision]').first()).toContainText('warm caches first');
   });
 
-  test('an unknown pool id is a 404 page at once', async ({ page, users }, testInfo) => {
+  test('an unknown pool id or listener name is a 404 page (and status) at once', async ({ page, users }, testInfo) => {
     await signIn(page, users.admin);
     const answer = await page.goto('/pools/00000000-0000-4000-8000-000000000000');
     expect(answer?.status()).toBe(404); // the status too, not only the words: links checkers and monitors read it
@@ -91,6 +91,8 @@ area('the pool page', () => {
     await expect(page.getByText('Loading pool')).toHaveCount(0);
     await testInfo.attach('pool-404', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
     expect((await page.goto('/pools/not-an-id'))?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: '404 — not found' })).toBeVisible();
+    expect((await page.goto('/listeners/no-such-listener'))?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: '404 — not found' })).toBeVisible();
   });
 });
