@@ -1,15 +1,15 @@
 'use client';
 
 import type { TRoute, TRouteConfig } from '@fulcrum/protocol';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ConfirmButton } from './confirm-button';
 import { RouteForm } from './route-form';
 import { RouteTest } from './route-test';
 import { useSession } from '../lib/session';
-import { useToast } from '../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
+import { useTRPC } from '../lib/trpc';
+import { useMutationFeedback } from '../lib/use-mutation-feedback';
 import { Skeleton } from './skeleton';
 import { usePageTitle } from '../lib/use-page-title';
 
@@ -26,38 +26,18 @@ function describeMatch(r: TRoute, host: string | null): string {
 export function ListenerPage() {
   const { name } = useParams<{ name: string }>();
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const router = useRouter();
-  const toast = useToast();
   const { canWrite } = useSession();
   const listener = useQuery(trpc.listeners.get.queryOptions({ id: name }));
   usePageTitle(listener.data?.name ?? name, 'Listeners');
   const pools = useQuery(trpc.pools.list.queryOptions());
   const [editing, setEditing] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
-  const done = (what: string) => async () => {
-    setServerErrors({});
-    setEditing(null);
-    toast('ok', what);
-    await qc.invalidateQueries();
-  };
-  const failed = (err: Parameters<typeof fieldErrorsOf>[0]) => {
-    setServerErrors(fieldErrorsOf(err));
-    toast('error', describeError(err));
-  };
-  const create = useMutation(trpc.routes.create.mutationOptions({ onSuccess: done('Route added as a new revision'), onError: failed }));
-  const update = useMutation(trpc.routes.update.mutationOptions({ onSuccess: done('Route saved as a new revision'), onError: failed }));
-  const remove = useMutation(trpc.routes.delete.mutationOptions({ onSuccess: done('Route deleted'), onError: (err) => toast('error', describeError(err)) }));
-  const removeListener = useMutation(
-    trpc.listeners.delete.mutationOptions({
-      onSuccess: async () => {
-        toast('ok', 'Listener deleted');
-        await qc.invalidateQueries();
-        router.push('/listeners');
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
+  const closeForm = { setErrors: setServerErrors, done: () => setEditing(null) };
+  const create = useMutation(trpc.routes.create.mutationOptions(useMutationFeedback(() => 'Route added as a new revision', closeForm)));
+  const update = useMutation(trpc.routes.update.mutationOptions(useMutationFeedback(() => 'Route saved as a new revision', closeForm)));
+  const remove = useMutation(trpc.routes.delete.mutationOptions(useMutationFeedback(() => 'Route deleted', closeForm)));
+  const removeListener = useMutation(trpc.listeners.delete.mutationOptions(useMutationFeedback(() => 'Listener deleted', { done: () => router.push('/listeners') })));
 
   if (listener.isLoading) return <Skeleton label="Loading listener" lines={5} />;
   if (listener.error) return <p className="error">{listener.error.message}</p>;

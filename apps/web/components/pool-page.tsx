@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { notFound, useParams, useRouter, useSearchParams } from 'next/navigation';
 import { ApplyStatus } from './apply-status';
@@ -15,8 +15,8 @@ import { ScalingRulesPanel } from './scaling-rules-panel';
 import { Skeleton } from './skeleton';
 import { POOL_SECTIONS, poolSectionOf } from '../lib/pool-sections';
 import { useSession } from '../lib/session';
-import { useToast } from '../lib/toast';
-import { describeError, useTRPC } from '../lib/trpc';
+import { useTRPC } from '../lib/trpc';
+import { useMutationFeedback } from '../lib/use-mutation-feedback';
 import { usePageTitle } from '../lib/use-page-title';
 
 /** An id that names no pool (deleted, mistyped, or not an id at all): the page is a 404. */
@@ -31,21 +31,10 @@ export function PoolPage() {
   const { id } = useParams<{ id: string }>();
   const section = poolSectionOf(useSearchParams().get('section'));
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const router = useRouter();
-  const toast = useToast();
   const { canWrite } = useSession();
   const pool = useQuery(trpc.pools.get.queryOptions({ id }));
-  const remove = useMutation(
-    trpc.pools.delete.mutationOptions({
-      onSuccess: async () => {
-        toast('ok', 'Pool deleted');
-        await qc.invalidateQueries();
-        router.push('/');
-      },
-      onError: (err) => toast('error', describeError(err)),
-    }),
-  );
+  const remove = useMutation(trpc.pools.delete.mutationOptions(useMutationFeedback(() => 'Pool deleted', { done: () => router.push('/') })));
   const sectionLabel = POOL_SECTIONS.find((s) => s.id === section)!.label;
   usePageTitle(section === 'overview' ? undefined : sectionLabel, pool.data?.name, 'Pools');
 

@@ -5,17 +5,21 @@ import { useToast } from './toast';
 import { describeError, fieldErrorsOf } from './trpc';
 
 /**
- * What an admin section's mutations do when they answer: a toast and fresh data on success
- * (`done` after, e.g. closing the form), a toast and the fields' errors (`setErrors`) on failure.
+ * What a page's mutations do when they answer: on success the form's errors are cleared, a
+ * toast says what happened (no toast when `okMessage` gives null), every query is refreshed and
+ * then `done` runs (close the form, go to the new page); on failure the fields' errors go to
+ * `setErrors` and a toast says why.
  */
-export function useMutationFeedback<T>(okMessage: (result: T) => string, { setErrors, done }: { setErrors?: (errors: Record<string, string[]>) => void; done?: () => void } = {}) {
+export function useMutationFeedback<T>(okMessage: (result: T) => string | null, { setErrors, done }: { setErrors?: (errors: Record<string, string[]>) => void; done?: (result: T) => unknown } = {}) {
   const qc = useQueryClient();
   const toast = useToast();
   return {
     onSuccess: async (result: T) => {
-      toast('ok', okMessage(result));
+      setErrors?.({});
+      const message = okMessage(result);
+      if (message !== null) toast('ok', message);
       await qc.invalidateQueries();
-      done?.();
+      await done?.(result);
     },
     onError: (err: unknown) => {
       setErrors?.(fieldErrorsOf(err));

@@ -1,14 +1,14 @@
 'use client';
 
 import { ROLES, ZTokenCreate, ZTokenRole, ZUserCreate, flattenZodIssues } from '@fulcrum/protocol';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button';
 import { Field } from '../../components/field';
 import { ProviderProfilesSection } from '../../components/provider-profiles-section';
 import { useSession } from '../../lib/session';
-import { useToast } from '../../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../../lib/trpc';
+import { useTRPC } from '../../lib/trpc';
+import { useMutationFeedback } from '../../lib/use-mutation-feedback';
 import { usePageTitle } from '../../lib/use-page-title';
 import { CopyButton } from '../../components/copy-button';
 
@@ -33,21 +33,11 @@ export default function SettingsPage() {
 
 function UsersSection() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const users = useQuery(trpc.users.list.queryOptions());
-  const done = (text: string) => async () => {
-    toast('ok', text);
-    await qc.invalidateQueries();
-  };
-  const onError = (err: unknown) => {
-    setErrors(fieldErrorsOf(err));
-    toast('error', describeError(err));
-  };
-  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: done('User created'), onError }));
-  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: done('Role changed'), onError }));
-  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: done('User removed'), onError }));
+  const create = useMutation(trpc.users.create.mutationOptions(useMutationFeedback(() => 'User created', { setErrors })));
+  const update = useMutation(trpc.users.update.mutationOptions(useMutationFeedback(() => 'Role changed', { setErrors })));
+  const remove = useMutation(trpc.users.delete.mutationOptions(useMutationFeedback(() => 'User removed', { setErrors })));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -119,24 +109,12 @@ function UsersSection() {
 
 function TokensSection() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [fresh, setFresh] = useState<string | null>(null);
   const tokens = useQuery(trpc.tokens.list.queryOptions());
-  const create = useMutation(
-    trpc.tokens.create.mutationOptions({
-      onSuccess: async (t) => {
-        setFresh(t.token);
-        await qc.invalidateQueries();
-      },
-      onError: (err) => {
-        setErrors(fieldErrorsOf(err));
-        toast('error', describeError(err));
-      },
-    }),
-  );
-  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: () => qc.invalidateQueries(), onError: (err) => toast('error', describeError(err)) }));
+  // The new token is shown once, in the page, instead of a toast.
+  const create = useMutation(trpc.tokens.create.mutationOptions(useMutationFeedback(() => null, { setErrors, done: (t) => setFresh(t.token) })));
+  const revoke = useMutation(trpc.tokens.revoke.mutationOptions(useMutationFeedback(() => null)));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);

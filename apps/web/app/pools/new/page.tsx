@@ -1,35 +1,23 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { PoolForm } from '../../../components/pool-form';
 import { useSession } from '../../../lib/session';
-import { useToast } from '../../../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../../../lib/trpc';
+import { useTRPC } from '../../../lib/trpc';
+import { useMutationFeedback } from '../../../lib/use-mutation-feedback';
 import { usePageTitle } from '../../../lib/use-page-title';
 
 export default function NewPoolPage() {
   usePageTitle('New pool', 'Pools');
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const router = useRouter();
-  const toast = useToast();
   const { canWrite } = useSession();
   const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
   const create = useMutation(
-    trpc.pools.create.mutationOptions({
-      onSuccess: async (pool) => {
-        toast('ok', `Pool ${pool.name} created`);
-        await qc.invalidateQueries();
-        router.push(`/pools/${pool.id}`);
-      },
-      onError: (err) => {
-        setServerErrors(fieldErrorsOf(err));
-        toast('error', describeError(err));
-      },
-    }),
+    trpc.pools.create.mutationOptions(useMutationFeedback((pool) => `Pool ${pool.name} created`, { setErrors: setServerErrors, done: (pool) => router.push(`/pools/${pool.id}`) })),
   );
   return (
     <section className="card">
