@@ -50,7 +50,7 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
     };
   }, []);
   const [filter, setFilter] = useState<TailFilter>(NO_FILTER);
-  const [coverage, setCoverage] = useState<{ here: string[]; elsewhere: string[]; unreachable: string[] } | null>(null);
+  const [coverage, setCoverage] = useState<TCoverage | null>(null);
   const sub = useSubscription(
     trpc.tail.watch.subscriptionOptions(
       { poolId },
@@ -136,22 +136,35 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
   );
 }
 
+type TCoverage = { here: string[]; elsewhere: string[]; unreachable: string[]; notificationsDownSince: number | null };
+
 /**
  * Which data planes the tail covers: those linked to the control-plane replica this browser
  * talks to and, through it, those linked to other replicas; the ones it cannot reach
- * (disconnected, or silent) are named, so a quiet tail is never mistaken for no traffic.
+ * (disconnected, or silent) are named, so a quiet tail is never mistaken for no traffic. While
+ * this replica hears no PostgreSQL notifications, lines from other replicas cannot arrive: said so.
  */
-function TailCoverage({ here, elsewhere, unreachable }: { here: string[]; elsewhere: string[]; unreachable: string[] }) {
-  const from = [...here, ...elsewhere];
+function TailCoverage({ here, elsewhere, unreachable, notificationsDownSince }: TCoverage) {
+  const relayDown = notificationsDownSince !== null;
+  const from = relayDown ? here : [...here, ...elsewhere];
   return (
     <p className="muted" data-tail-coverage>
       {from.length ? (
         <>
           Lines from {from.join(', ')}
-          {elsewhere.length > 0 && <> ({elsewhere.join(', ')} through another control-plane replica)</>}.
+          {!relayDown && elsewhere.length > 0 && <> ({elsewhere.join(', ')} through another control-plane replica)</>}.
         </>
       ) : (
         <>No data plane is linked to a control-plane replica now.</>
+      )}
+      {relayDown && (
+        <>
+          {' '}
+          <span className="warn" data-tail-relay-down>
+            This control plane has heard no other replica since {clockTime(notificationsDownSince)} (its PostgreSQL notifications are down, reconnecting)
+            {elsewhere.length > 0 ? `: lines from ${elsewhere.join(', ')} are not arriving` : ': data planes linked to other replicas are not shown'}.
+          </span>
+        </>
       )}
       {unreachable.length > 0 && (
         <>

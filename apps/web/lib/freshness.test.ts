@@ -26,6 +26,15 @@ describe('freshness', () => {
     expect(f.note).toBe('no data since 14:22:05 (data plane edge-1 stopped reporting)');
   });
 
+  it('blames this control plane, not the data plane, when one linked to another replica goes silent while this one hears no notifications', () => {
+    const elsewhere = { id: 'dp-1', name: 'edge-1', connected: true, here: false, silentMs: 9000 };
+    const f = freshness({ ...base, now: 110_000, lastPushAt: 109_900, links: [elsewhere], notificationsDownSince: 101_000 });
+    expect(f.note).toBe("no data since 14:22:05 (data plane edge-1 not heard: this control plane's PostgreSQL notifications are down)");
+    // Hearing them, the same silence is the data plane's; linked here, it never went through PostgreSQL.
+    expect(freshness({ ...base, now: 110_000, lastPushAt: 109_900, links: [elsewhere], notificationsDownSince: null }).note).toMatch(/edge-1 stopped reporting\)$/);
+    expect(freshness({ ...base, now: 110_000, lastPushAt: 109_900, links: [{ ...elsewhere, here: true }], notificationsDownSince: 101_000 }).note).toMatch(/edge-1 stopped reporting\)$/);
+  });
+
   it('says the control plane is unreachable when nothing at all arrives', () => {
     expect(freshness({ ...base, now: base.lastPushAt + 10_000 }).note).toBe('no data since 14:22:05 (control plane unreachable)');
   });

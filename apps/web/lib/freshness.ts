@@ -5,6 +5,8 @@ export interface DataplaneLink {
   id: string;
   name: string;
   connected: boolean;
+  /** Linked to the control-plane replica this browser talks to (false: another replica, heard through PostgreSQL). */
+  here?: boolean;
   /** How long since its last stats frame, on the control plane's clock (null: none yet). */
   silentMs?: number | null;
 }
@@ -22,6 +24,8 @@ export interface FreshnessInput {
   reporters: readonly string[];
   /** The data planes' links as the control plane last told. */
   links: readonly DataplaneLink[];
+  /** Since when that control plane hears no PostgreSQL notifications, i.e. nothing of the other replicas (null: it hears them). */
+  notificationsDownSince?: number | null;
   /** How the note shows a time (clockTime unless said otherwise). */
   clock?: (ts: number) => string;
 }
@@ -46,7 +50,8 @@ export function utcClockTime(ts: number): string {
 /**
  * Whether a pool's live numbers are current, and if not since when and why: no pushes at all
  * means the control plane is unreachable; pushes without the pool mean its data planes stopped
- * reporting (named when the control plane saw their link drop).
+ * reporting (named when the control plane saw their link drop), or, for those linked to another
+ * replica, that this control plane no longer hears the others.
  */
 export function freshness(i: FreshnessInput): Freshness {
   if (i.lastDataAt !== null && i.now - i.lastDataAt <= STALE_AFTER_MS) return { stale: false, note: null };
@@ -57,7 +62,10 @@ export function freshness(i: FreshnessInput): Freshness {
     const mine = (l: DataplaneLink) => i.reporters.length === 0 || i.reporters.includes(l.id);
     const gone = i.links.filter((l) => !l.connected && mine(l));
     const silent = i.links.filter((l) => l.connected && mine(l) && (l.silentMs ?? 0) > STALE_AFTER_MS);
+    // Linked to another replica while this one hears nothing through PostgreSQL: the silence is this replica's.
+    const unheard = i.notificationsDownSince == null ? [] : silent.filter((l) => l.here === false);
     if (gone.length > 0) reason = `data plane ${gone.map((l) => l.name).join(', ')} disconnected`;
+    else if (unheard.length > 0) reason = `data plane ${unheard.map((l) => l.name).join(', ')} not heard: this control plane's PostgreSQL notifications are down`;
     else if (silent.length > 0) reason = `data plane ${silent.map((l) => l.name).join(', ')} stopped reporting`;
     else if (!i.links.some((l) => l.connected)) reason = 'no data plane connected';
     else reason = 'its data planes send no stats for it';

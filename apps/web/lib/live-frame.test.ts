@@ -21,13 +21,14 @@ const frame = (sincePushMs: number, connected = true): TLiveFrame => ({
   ts,
   sincePushMs,
   pools: { p1: { backends: {}, traffic, reporters: ['dp-1'], ts } },
-  dataplanes: [{ id: 'dp-1', name: 'edge-1', connected, lastFrameAt: ts, since: ts, silentMs: 0 }],
+  dataplanes: [{ id: 'dp-1', name: 'edge-1', connected, here: true, lastFrameAt: ts, since: ts, silentMs: 0 }],
+  notificationsDownSince: null,
 });
 
 /** The pool's freshness at browser time `now` from a state seeded at `seededAt`, as useLiveStats computes it. */
 function freshnessAt(state: ReturnType<typeof initialLiveState>, now: number) {
   const s = state.latest.p1;
-  return freshness({ now, lastPushAt: state.lastPushAt, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links: state.links });
+  return freshness({ now, lastPushAt: state.lastPushAt, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], ...state.view });
 }
 
 describe('initialLiveState (the server-rendered first frame)', () => {
@@ -58,7 +59,7 @@ describe('initialLiveState (the server-rendered first frame)', () => {
 
   it('is nothing at all without a server-rendered frame (no zeros that look like data)', () => {
     const s = initialLiveState(undefined, 1_000_000);
-    expect(s).toEqual({ latest: {}, links: [], lastPushAt: null });
+    expect(s).toEqual({ latest: {}, view: { links: [], notificationsDownSince: null }, lastPushAt: null });
     expect(freshnessAt(s, 1_000_000)).toEqual({ stale: false, note: null });
   });
 });

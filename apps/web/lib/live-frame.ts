@@ -61,9 +61,20 @@ export function poolSummaries(frame: { ts: number; pools: Record<string, Omit<TL
   return out;
 }
 
+/** What a push says of the links behind the numbers: the data planes', and this control plane's to the others. */
+export interface LinkView {
+  links: DataplaneLink[];
+  notificationsDownSince: number | null;
+}
+
+export const linkView = (frame: { dataplanes: DataplaneLink[]; notificationsDownSince: number | null }): LinkView => ({
+  links: frame.dataplanes,
+  notificationsDownSince: frame.notificationsDownSince,
+});
+
 export interface LiveState {
   latest: Record<string, LivePoolSummary>;
-  links: DataplaneLink[];
+  view: LinkView;
   lastPushAt: number | null;
 }
 
@@ -74,7 +85,7 @@ export interface LiveState {
  * that much earlier again), so it greys out exactly when that push would have.
  */
 export function initialLiveState(first: TLiveFrame | undefined, now: number): LiveState {
-  if (!first) return { latest: {}, links: [], lastPushAt: null };
+  if (!first) return { latest: {}, view: { links: [], notificationsDownSince: null }, lastPushAt: null };
   const receivedAt = now - first.sincePushMs;
-  return { latest: poolSummaries(first, receivedAt), links: first.dataplanes, lastPushAt: receivedAt };
+  return { latest: poolSummaries(first, receivedAt), view: linkView(first), lastPushAt: receivedAt };
 }

@@ -3,9 +3,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { type DataplaneLink, type Freshness, STALE_AFTER_MS, clockTime, freshness, utcClockTime } from './freshness';
+import { type Freshness, STALE_AFTER_MS, clockTime, freshness, utcClockTime } from './freshness';
 import { type LiveSecond, mergeWindow } from './live-window';
-import { type LivePoolSummary, initialLiveState, poolSummaries } from './live-frame';
+import { type LinkView, type LivePoolSummary, initialLiveState, linkView, poolSummaries } from './live-frame';
 import { useTRPC } from './trpc';
 import { useHydrated } from './use-hydrated';
 
@@ -52,7 +52,7 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
   // takes the next server render's frame (hydrated fresh) instead of this old one.
   useEffect(() => qc.removeQueries({ queryKey: trpc.stats.liveNow.queryKey() }), [qc, trpc]);
   const [latest, setLatest] = useState<Record<string, LivePoolSummary>>(initial.latest);
-  const [links, setLinks] = useState<DataplaneLink[]>(initial.links);
+  const [view, setView] = useState<LinkView>(initial.view);
   const lastPushAt = useRef<number | null>(initial.lastPushAt);
   const now = useNowAt([lastPushAt.current === null ? null : lastPushAt.current + STALE_AFTER_MS + 1, ...Object.values(latest).map((s) => s.receivedAt + STALE_AFTER_MS + 1)]);
   const sub = useSubscription(
@@ -60,7 +60,7 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
       onData: (frame) => {
         const receivedAt = Date.now();
         lastPushAt.current = receivedAt;
-        setLinks(frame.dataplanes);
+        setView(linkView(frame));
         // A pool missing from this push keeps its last second (greyed out as stale, with its time).
         setLatest((prev) => ({ ...prev, ...poolSummaries(frame, receivedAt) }));
       },
@@ -69,7 +69,7 @@ export function useLiveStats(): { pools: Record<string, LivePoolSummary>; loadin
   const clock = useHydrated() ? clockTime : utcClockTime;
   const fresh = (poolId: string) => {
     const s = latest[poolId];
-    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], links, clock });
+    return freshness({ now, lastPushAt: lastPushAt.current, lastDataAt: s?.receivedAt ?? null, lastDataTs: s?.ts ?? null, reporters: s?.reporters ?? [], ...view, clock });
   };
   const seeded = Object.keys(initial.latest).length > 0;
   return { pools: latest, loading: !seeded && sub.status === 'connecting' && sub.data === undefined, freshness: fresh };
@@ -85,20 +85,20 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
   const history = useQuery(trpc.stats.history.queryOptions({ poolId, range: '5m' }));
   const [pushed, setPushed] = useState<LiveSecond[]>([]);
   const [untilTs, setUntilTs] = useState(0);
-  const [links, setLinks] = useState<DataplaneLink[]>([]);
+  const [view, setView] = useState<LinkView>({ links: [], notificationsDownSince: null });
   const marks = useRef<{ lastPushAt: number | null; lastDataAt: number | null; reporters: string[] }>({ lastPushAt: null, lastDataAt: null, reporters: [] });
   const starts = useRef(0);
   // Seconds pushed while the tab is hidden wait here and are drawn at once when it shows again:
   // a hidden page does no rendering work for them.
   const hiddenQueue = useRef<LiveSecond[]>([]);
-  const hiddenPush = useRef<{ ts: number; dataplanes: DataplaneLink[] } | null>(null);
+  const hiddenPush = useRef<{ ts: number; view: LinkView } | null>(null);
   useEffect(() => {
     const onVisible = () => {
       const push = hiddenPush.current;
       if (document.hidden || !push) return;
       hiddenPush.current = null;
       const queued = hiddenQueue.current.splice(0);
-      setLinks(push.dataplanes);
+      setView(push.view);
       setUntilTs(push.ts);
       if (queued.length) setPushed((prev) => mergeWindow(prev, queued));
     };
@@ -126,11 +126,11 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
           const second: LiveSecond | undefined = p && { ts: frame.ts, backends: Object.fromEntries(Object.entries(p.backends).map(([id, b]) => [id, { ...b, ts: frame.ts }])), traffic: p.traffic };
           if (document.hidden) {
             if (second) hiddenQueue.current.push(second);
-            hiddenPush.current = { ts: frame.ts, dataplanes: frame.dataplanes };
+            hiddenPush.current = { ts: frame.ts, view: linkView(frame) };
             return;
           }
           // One render per push: React batches these state updates together.
-          setLinks(frame.dataplanes);
+          setView(linkView(frame));
           setUntilTs(frame.ts);
           if (second) setPushed((prev) => mergeWindow(prev, [...hiddenQueue.current.splice(0), second]));
         },
@@ -143,7 +143,7 @@ export function useLivePool(poolId: string): { seconds: LiveSecond[]; latest: Li
     return mergeWindow(stored, pushed);
   }, [history.data, pushed]);
   const latest = seconds[seconds.length - 1];
-  const fresh = freshness({ now, lastPushAt: marks.current.lastPushAt, lastDataAt: marks.current.lastDataAt, lastDataTs: latest?.ts ?? null, reporters: marks.current.reporters, links });
+  const fresh = freshness({ now, lastPushAt: marks.current.lastPushAt, lastDataAt: marks.current.lastDataAt, lastDataTs: latest?.ts ?? null, reporters: marks.current.reporters, ...view });
   return { seconds, latest, untilTs, loading: history.isLoading, freshness: fresh };
 }
 

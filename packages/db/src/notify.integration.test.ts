@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHANNEL_EVENTS, CHANNEL_REVISION, createPgListener, notify } from './notify';
 import { createTestDatabase, stopTestServer } from './testing';
@@ -50,10 +51,12 @@ describe('LISTEN/NOTIFY', () => {
   it('listens again after its connection is cut', async () => {
     const db = await createTestDatabase();
     const c = collector();
-    let reconnects = 0;
-    const listener = createPgListener(db.url, [CHANNEL_REVISION, CHANNEL_EVENTS], c.push, { onReconnect: () => reconnects++ });
+    const outages: number[] = [];
+    const listener = createPgListener(db.url, [CHANNEL_REVISION, CHANNEL_EVENTS], c.push, { onReconnect: (downMs) => outages.push(downMs) });
     try {
       await listener.ready;
+      expect(listener.downSince()).toBeNull();
+      const beforeCut = Date.now();
       const cut = await db.prisma.$queryRaw<{ cut: boolean }[]>`
         SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`;
@@ -65,7 +68,39 @@ describe('LISTEN/NOTIFY', () => {
         await c.next(200);
       }
       expect(c.got).toContain('after-cut');
-      expect(reconnects).toBe(1);
+      // Back, and it said how long it heard nothing.
+      expect(outages).toHaveLength(1);
+      expect(outages[0]).toBeGreaterThanOrEqual(0);
+      expect(outages[0]).toBeLessThanOrEqual(Date.now() - beforeCut);
+      expect(listener.downSince()).toBeNull();
+    } finally {
+      await listener.close();
+      await db.drop();
+    }
+  });
+
+  it('says since when it hears nothing while the database cannot be reached', async () => {
+    const db = await createTestDatabase();
+    // A port nothing listens on: bound, read, closed.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const url = new URL(db.url);
+    url.port = String(port);
+    const created = Date.now();
+    let failures = 0;
+    const listener = createPgListener(url.toString(), [CHANNEL_EVENTS], () => {}, { onError: () => failures++ });
+    const afterCreate = Date.now();
+    try {
+      expect(listener.downSince()).toBeGreaterThanOrEqual(created);
+      for (let i = 0; i < 600 && failures < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(failures).toBeGreaterThanOrEqual(2);
+      // Still down, and still since it was created: a failed retry does not move the time.
+      expect(listener.downSince()).toBeGreaterThanOrEqual(created);
+      expect(listener.downSince()).toBeLessThanOrEqual(afterCreate);
     } finally {
       await listener.close();
       await db.drop();

@@ -30,6 +30,11 @@ export interface PgListener {
   close(): Promise<void>;
   /** Resolves once LISTEN is in place (after the first connect). */
   ready: Promise<void>;
+  /**
+   * Since when (ms since epoch) this listener hears nothing: its connection dropped or never came
+   * up, and notifications sent meanwhile are lost. Null while LISTEN is in place.
+   */
+  downSince(): number | null;
 }
 
 /**
@@ -40,10 +45,11 @@ export function createPgListener(
   url: string,
   channels: readonly string[],
   onMessage: (channel: string, payload: string) => void,
-  opts: { onError?: (err: Error) => void; onReconnect?: () => void } = {},
+  opts: { onError?: (err: Error) => void /** LISTEN is back after `downMs` without it. */; onReconnect?: (downMs: number) => void } = {},
 ): PgListener {
   let client: pg.Client | undefined;
   let closed = false;
+  let downSince: number | null = Date.now();
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
   let resolveReady!: () => void;
@@ -62,7 +68,9 @@ export function createPgListener(
     try {
       await c.connect();
       for (const ch of channels) await c.query(`LISTEN "${ch.replace(/"/g, '""')}"`);
-      if (attempt > 0) opts.onReconnect?.();
+      const downMs = Date.now() - (downSince ?? Date.now());
+      downSince = null;
+      if (attempt > 0) opts.onReconnect?.(downMs);
       attempt = 0;
       resolveReady();
     } catch (err) {
@@ -74,6 +82,7 @@ export function createPgListener(
   const scheduleReconnect = (c: pg.Client) => {
     if (closed || client !== c || timer) return;
     client = undefined;
+    downSince ??= Date.now();
     c.removeAllListeners();
     c.on('error', () => {});
     void c.end().catch(() => {});
@@ -87,6 +96,7 @@ export function createPgListener(
   void connect();
   return {
     ready,
+    downSince: () => downSince,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -1,7 +1,8 @@
 import { type Server, createServer } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
-import type { LivePool } from '../services/stats/live-second';
+import { type LivePool, liveFrame } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { eventually } from '../services/deploys/system-harness';
@@ -38,6 +39,15 @@ function link(token: string | undefined) {
   const snapshots = () => received.filter((m): m is Extract<TControlToDataplane, { type: 'snapshot' }> => m.type === 'snapshot');
   return { ws, received, snapshots, closed, send };
 }
+
+/** A port nothing listens on: bound, read, closed. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createTcpServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 
 const hello = (id: string, configVersion: number | null = null, configHash: string | null = null) => ({ type: 'hello', dataplaneId: id, name: id, softwareVersion: 'test', configVersion, configHash });
 
@@ -280,6 +290,26 @@ describe('DataplaneHub', () => {
       expect(Object.keys(seen[2]!.pools)).toEqual([poolId]);
     } finally {
       c.ws.close();
+    }
+  });
+
+  it('says since when it hears no other replica (its PostgreSQL notifications are down), in the live frame and the tail note', async () => {
+    await eventually(() => hub.notificationsDownSince() === null, 60_000, 'the hub listening');
+    expect(liveFrame(hub, 0).notificationsDownSince).toBeNull();
+    expect(hub.tailCoverage().notificationsDownSince).toBeNull();
+    // A replica whose database notifications cannot come up: a port nothing listens on.
+    const dead = new URL(t.db.url);
+    dead.port = String(await closedPort());
+    const before = Date.now();
+    const deaf = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-deaf' });
+    deaf.start(dead.toString());
+    try {
+      const since = deaf.notificationsDownSince();
+      expect(since).toBeGreaterThanOrEqual(before);
+      expect(liveFrame(deaf, 0).notificationsDownSince).toBe(since);
+      expect(deaf.tailCoverage()).toMatchObject({ notificationsDownSince: since });
+    } finally {
+      await deaf.stop();
     }
   });
 

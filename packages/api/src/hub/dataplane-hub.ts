@@ -32,6 +32,8 @@ export interface TTailCoverage {
   elsewhere: string[];
   /** Known but disconnected, or silent for 10 s: nothing comes from them now. */
   unreachable: string[];
+  /** Since when this replica hears no PostgreSQL notifications: lines from `elsewhere` are lost meanwhile (null: it hears them). */
+  notificationsDownSince: number | null;
 }
 const LAST_SEEN_WRITE_MS = 5_000;
 
@@ -435,11 +437,20 @@ export class DataplaneHub {
     return () => this.ackListeners.delete(listener);
   }
 
-  /** The data planes this replica has heard from, for the dashboard's freshness notes. */
-  dataplaneLinks(): { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number; silentMs: number | null }[] {
+  /** The data planes this replica has heard from, for the dashboard's freshness notes; `here`: linked to this replica. */
+  dataplaneLinks(): { id: string; name: string; connected: boolean; here: boolean; lastFrameAt: number | null; since: number; silentMs: number | null }[] {
     const now = Date.now();
     // silentMs on this replica's clock, so the browser need not compare clocks.
-    return [...this.seen.values()].map((d) => ({ ...d, silentMs: d.lastFrameAt === null ? null : now - d.lastFrameAt }));
+    return [...this.seen.values()].map((d) => ({ ...d, here: this.conns.has(d.id), silentMs: d.lastFrameAt === null ? null : now - d.lastFrameAt }));
+  }
+
+  /**
+   * Since when (ms since epoch) this replica hears no PostgreSQL notifications (its LISTEN
+   * connection dropped or never came up): frames and tail lines of data planes linked to other
+   * replicas do not reach it meanwhile. Null while it hears them, or without a database link.
+   */
+  notificationsDownSince(): number | null {
+    return this.listener?.downSince() ?? null;
   }
 
   /** The pools the data planes linked here send lines for: watched here first, then on other replicas; at most TAIL_MAX_POOLS. */
@@ -480,7 +491,7 @@ export class DataplaneHub {
       if (framesElsewhere && d.silentMs !== null && d.silentMs < TAIL_PEER_RECENT_MS) elsewhere.push(d.name);
       else if (now - Math.max(d.since, d.lastFrameAt ?? 0) < TAIL_UNREACHABLE_KEPT_MS) unreachable.push(d.name);
     }
-    return { here: here.sort(), elsewhere: elsewhere.sort(), unreachable: unreachable.sort() };
+    return { here: here.sort(), elsewhere: elsewhere.sort(), unreachable: unreachable.sort(), notificationsDownSince: this.notificationsDownSince() };
   }
 }
 

@@ -70,7 +70,7 @@ describe('stats across control-plane replicas', { timeout: 600_000 }, () => {
         'the second replica naming the data plane',
       );
       // A tail opened here covers that data plane too, through the other replica (live-tail-replicas.integration.test.ts).
-      expect(getHub()!.tailCoverage()).toEqual({ here: [], elsewhere: ['edge-first'], unreachable: [] });
+      expect(getHub()!.tailCoverage()).toEqual({ here: [], elsewhere: ['edge-first'], unreachable: [], notificationsDownSince: null });
 
       const v2 = await sys.startBackend('v2');
       const started = await sys.call('POST', '/pools/shop/deploys', {

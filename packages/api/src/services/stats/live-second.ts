@@ -30,10 +30,11 @@ export function liveSecond(pools: Record<string, PoolSecond>): Record<string, Li
 
 /**
  * One frame of the live stream: the merged second `ts` (optionally one pool's), with the data
- * planes' links so a pool without data can say why ("edge-1 disconnected").
+ * planes' links and whether this replica hears the others (PostgreSQL notifications), so a pool
+ * without data can say why ("edge-1 disconnected").
  */
 export function liveFrame(hub: DataplaneHub | undefined, ts: number, poolId?: string) {
-  return { ts, pools: liveSecond(hub?.stats.poolsAt(ts, poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [] };
+  return { ts, pools: liveSecond(hub?.stats.poolsAt(ts, poolId) ?? {}), dataplanes: hub?.dataplaneLinks() ?? [], notificationsDownSince: hub?.notificationsDownSince() ?? null };
 }
 
 /**
