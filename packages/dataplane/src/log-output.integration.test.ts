@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './test-support';
+import { eventually, freePort } from './test-support';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-dp-log-'));
@@ -14,16 +14,6 @@ afterAll(() => {
   if (proc && proc.exitCode === null) proc.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await Promise.resolve(check()).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('a data plane whose log output is gone', () => {
   it('keeps running and counts the failed writes (EPIPE: the reader of its stdout was killed)', async () => {
@@ -38,20 +28,20 @@ describe('a data plane whose log output is gone', () => {
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
-    await eventually(() => out.includes('link'));
+    await eventually(() => out.includes('link'), 60_000);
     // As when the parent holding the pipes dies: the read ends close, and the next write fails.
     proc.stdout!.destroy();
     proc.stderr!.destroy();
     const health = await eventually(async () => {
       const h = (await (await fetch(`http://127.0.0.1:${admin}/health`)).json()) as { failedLogWrites: number };
       return h.failedLogWrites > 0 ? h : undefined;
-    });
+    }, 60_000);
     expect(health.failedLogWrites).toBeGreaterThan(0);
     // Still serving its admin endpoint after more reconnect attempts (and more failed writes).
     const later = await eventually(async () => {
       const h = (await (await fetch(`http://127.0.0.1:${admin}/health`)).json()) as { failedLogWrites: number };
       return h.failedLogWrites > health.failedLogWrites ? h : undefined;
-    });
+    }, 60_000);
     expect(later.failedLogWrites).toBeGreaterThan(health.failedLogWrites);
     expect(proc.exitCode).toBeNull();
   }, 150_000);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { type TestLeaf, freePort } from '@fulcrum/test-support';
+import { type TestLeaf, eventually, freePort } from '@fulcrum/test-support';
 import {
   type TConfigSnapshotInput,
   type TConfigSnapshotV1,
@@ -204,15 +204,7 @@ export function tally(values: string[]): Record<string, number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns true; the deadline only bounds a hang (generous for a loaded machine). */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error('condition not met in time');
-}
+export { eventually };
 
 /** Bytes that differ from read to read (xorshift from `seed`), so a piece sent twice or from the wrong place shows. */
 export function pseudoRandomBytes(seed: number, size: number): Buffer {

@@ -24,19 +24,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const get = (port: number, p: string) => eventually(async () => (await fetch(`http://127.0.0.1:${port}${p}`)).text(), 60_000, `GET :${port}${p}`);
+const get = async (port: number, p: string) => (await eventually(async () => ({ body: await (await fetch(`http://127.0.0.1:${port}${p}`)).text() }), 60_000, `GET :${port}${p}`)).body;
 
 /** Samples the provider's CPU reading until `ok` holds for one (a reading covers the time since the previous one). */
 async function cpuUntil(p: ProcessProvider, ok: (v: number) => boolean, what: string): Promise<number> {
-  return eventually(
+  // Wrapped: an idle reading is exactly 0, which must count as a reading.
+  const { v } = await eventually(
     async () => {
       await new Promise((r) => setTimeout(r, 500));
       const v = await p.cpuPercent();
-      return v !== null && ok(v) ? v : undefined;
+      return v !== null && ok(v) ? { v } : undefined;
     },
     120_000,
     what,
   );
+  return v;
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.

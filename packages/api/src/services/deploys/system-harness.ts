@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
 import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
+import { eventually } from '@fulcrum/test-support';
 import { WebSocketServer } from 'ws';
 import { DataplaneHub, setHub } from '../../hub/dataplane-hub';
 import { createRestHandler } from '../../rest';
@@ -178,11 +179,11 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
           : await call('POST', '/pools', { listenHost: '127.0.0.1', ...config, listenPort });
         if (r.status !== 200) throw new Error(`pool ${config.name} on ${listenPort}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
         pool = r.json as { id: string; version: number; listenPort: number };
-        const outcome = await eventually(
+        const { outcome } = await eventually(
           async () => {
-            if ((await answerOn(listenPort))?.fromDataplane) return 'serving';
+            if ((await answerOn(listenPort))?.fromDataplane) return { outcome: 'serving' };
             const dataplanes = (await call('GET', '/dataplanes')).json as { lastError: string | null }[];
-            return dataplanes.some((d) => d.lastError?.includes(`:${listenPort}: EADDRINUSE`)) ? 'taken' : undefined;
+            return dataplanes.some((d) => d.lastError?.includes(`:${listenPort}: EADDRINUSE`)) ? { outcome: 'taken' } : undefined;
           },
           60_000,
           `the data plane serving pool ${config.name} on ${listenPort}`,
@@ -276,17 +277,4 @@ export function driveTraffic(port: number) {
   };
 }
 
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} not met within ${ms} ms${last ? `: ${String(last)}` : ''}`);
-}
+export { eventually };
