@@ -9,6 +9,7 @@ import { createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testin
 import { stopChild } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './http-server';
+import { eventually as waitFor } from '@fulcrum/test-support';
 
 // The data plane as operators run it: the fulcrum-dataplane command in its own process.
 const CLI = fileURLToPath(new URL('../../../packages/dataplane/src/cli.ts', import.meta.url));
@@ -58,14 +59,8 @@ function startDataplaneProcess(url: string, name: string, token = dpToken): { pr
   return { proc, output: () => out };
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await Promise.resolve(check()).catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
+/** Polls until `check` holds; the 60 s bound only stops a hang. */
+const eventually = (check: () => Promise<boolean> | boolean, ms = 60_000) => waitFor(check, ms);
 
 async function tallyBodies(port: number, n: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

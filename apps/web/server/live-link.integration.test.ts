@@ -10,6 +10,7 @@ import { WS_CLOSE } from '@fulcrum/protocol';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningServer, startServer } from './http-server';
+import { eventually as waitFor } from '@fulcrum/test-support';
 
 // Each test has its own database, control plane, data planes and backends: one failure cannot
 // leave the next test a control plane that is gone or a pool in the wrong state.
@@ -41,18 +42,8 @@ const api = (base: string) => async (method: string, p: string, body?: unknown) 
   return json as never;
 };
 
-async function eventually(check: () => Promise<boolean> | boolean, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
+/** Polls until `check` holds; the 60 s bound only stops a hang. */
+const eventually = (check: () => Promise<boolean> | boolean, ms = 60_000) => waitFor(check, ms);
 
 async function bodies(port: number, n: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

@@ -8,6 +8,7 @@ import { createApiToken } from '@fulcrum/api';
 import { type TestDatabase, createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDataplanePaths, isRunning, readRecord, stopLocalDataplane } from './local-dataplane-process';
+import { type TEventuallyResult, eventually as waitFor } from '@fulcrum/test-support';
 
 // The control plane as `pnpm start` runs it (runControlPlane, its signal handling included),
 // without Next; its local data plane runs the data plane's source through tsx.
@@ -24,15 +25,8 @@ const paths: LocalDataplanePaths = { pidFile: path.join(dataDir, 'dataplane.pid'
 const procs: ChildProcess[] = [];
 const backends: Server[] = [];
 
-async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 180_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await Promise.resolve(check()).catch(() => undefined);
-    if (v !== undefined && v !== null && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not met in time`);
-}
+/** Polls until `check` gives a result; the 180 s bound only stops a hang. */
+const eventually = <T extends TEventuallyResult>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 180_000) => waitFor(check, ms, what);
 
 /** One `pnpm start` control plane on `port`, its output collected. */
 function startControlPlane(): { proc: ChildProcess; output: () => string } {

@@ -10,6 +10,7 @@ import { TestPki, stopChild } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './http-server';
 import { type ServerTls, localLinkArgs, readServerTls } from './server-tls';
+import { eventually as waitFor } from '@fulcrum/test-support';
 
 // The control plane serving https (FULCRUM_TLS_CERT / FULCRUM_TLS_KEY) and a fulcrum-dataplane process linking over wss.
 const CLI = fileURLToPath(new URL('../../../packages/dataplane/src/cli.ts', import.meta.url));
@@ -45,14 +46,8 @@ async function dataplane(url: string, name: string, extra: string[] = []) {
   return run([CLI, '--control-plane', url, ...extra, '--token', token, '--name', name, '--state-dir', stateDir, '--admin', 'off']);
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, what: () => string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await Promise.resolve(check()).catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met in time; ${what()}`);
-}
+/** Polls until `check` holds, naming `what` (asked only then) if the 60 s bound runs out. */
+const eventually = (check: () => Promise<boolean> | boolean, what: () => string, ms = 60_000) => waitFor(check, ms, () => `condition (${what()})`);
 
 /** REST over https, trusting the test CA (Node's fetch takes no CA). */
 function rest(method: string, p: string, body?: unknown): Promise<never> {

@@ -31,6 +31,14 @@ describe('eventually', () => {
     ).rejects.toThrow('the server up not met within 100 ms: Error: connection refused');
   });
 
+  it('asks a lazy `what` only when time runs out', async () => {
+    let asked = 0;
+    const what = () => `output so far (${++asked})`;
+    await expect(eventually(() => true, 1000, what)).resolves.toBe(true);
+    expect(asked).toBe(0);
+    await expect(eventually(() => false, 100, what)).rejects.toThrow('output so far (1) not met within 100 ms');
+  });
+
   it('refuses, at compile time, a check that gives a bare number or string', () => {
     // @ts-expect-error a reading of 0 would read as "not yet"
     void eventually(() => 0 as number | undefined, 1);

@@ -6,8 +6,13 @@ export type TEventuallyResult = (object & { then?: never }) | true;
  * is tried again, and the last error is named if time runs out. Results are objects or `true`
  * only (the type says so), so a reading of 0 or an empty body can never be mistaken for "not
  * yet": wrap such a value (`{ v }`). `ms` only bounds a hang; a loaded machine gets there later.
+ * `what` names the condition in the error; a function is asked only then (e.g. a process's output).
  */
-export async function eventually<T extends TEventuallyResult>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T extends TEventuallyResult>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  ms = 30_000,
+  what: string | (() => string) = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -17,7 +22,7 @@ export async function eventually<T extends TEventuallyResult>(check: () => Promi
     } catch (err) {
       last = err;
     }
-    if (Date.now() >= deadline) throw new Error(`${what} not met within ${ms} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() >= deadline) throw new Error(`${typeof what === 'function' ? what() : what} not met within ${ms} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
