@@ -43,11 +43,26 @@ function ProblemLine({ p }: { p: TProblem }) {
           Data plane <Link href="/dataplanes">{p.dataplane}</Link> disconnected since {clock(Date.parse(p.since))}
         </>
       );
+    case 'notifications_down':
+      return (
+        <>
+          This control plane has heard no other replica since {clock(Date.parse(p.since))} (its PostgreSQL notifications are down, reconnecting)
+          <span className="muted"> — config changes saved on other replicas reach its data planes once it is back; data planes linked to other replicas are missing from its numbers</span>
+        </>
+      );
   }
 }
 
 const keyOf = (p: TProblem) =>
-  p.kind === 'backend_down' ? `b:${p.backendId}` : p.kind === 'client_errors' ? `c:${p.poolId}` : p.kind === 'refused_revision' ? `r:${p.dataplane}:${p.version}` : `d:${p.dataplaneId}`;
+  p.kind === 'backend_down'
+    ? `b:${p.backendId}`
+    : p.kind === 'client_errors'
+      ? `c:${p.poolId}`
+      : p.kind === 'refused_revision'
+        ? `r:${p.dataplane}:${p.version}`
+        : p.kind === 'dataplane_disconnected'
+          ? `d:${p.dataplaneId}`
+          : 'n';
 
 /** The top of the overview: what is wrong now, worst first; one calm line when nothing is. */
 export function ProblemsStrip({ problems, error }: { problems: TProblem[] | undefined; error: string | null }) {

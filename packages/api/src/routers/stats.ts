@@ -44,7 +44,10 @@ export const statsRouter = router({
     .input(zApiInput(z.object({ poolId: z.string().min(1), range: z.enum(['5m', '1h', '24h']) })))
     .query(({ ctx, input }) => getStatsHistory(ctx.prisma, getHub()?.stats, input.poolId, input.range)),
   /** What needs the operator now: backends down, pools with client errors, refused revisions, data planes gone. */
-  problems: viewerProcedure.query(({ ctx }) => listProblems(ctx.prisma, getHub()?.stats)),
+  problems: viewerProcedure.query(({ ctx }) => {
+    const hub = getHub();
+    return listProblems(ctx.prisma, hub?.stats, Date.now(), hub?.notificationsDownSince() ?? null);
+  }),
   /** Each backend's health second by second over the live five minutes. */
   healthTimeline: viewerProcedure.input(zApiInput(z.object({ poolId: z.string().min(1) }))).query(({ ctx, input }) => healthTimeline(ctx.prisma, getHub()?.stats, input.poolId)),
   /** Revisions and health flips of a pool over a range, for marks on its charts. */

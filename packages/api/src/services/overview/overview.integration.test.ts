@@ -94,6 +94,11 @@ describe('the overview, shaped in the api', () => {
     expect(problems.filter((p) => 'poolId' in p && p.poolId === quiet.id)).toEqual([]);
     expect(problems.some((p) => p.kind === 'dataplane_disconnected' && p.dataplane === 'edge-long-gone')).toBe(false);
     expect(await listProblems(t.db.prisma, new StatsStore())).not.toContainEqual(expect.objectContaining({ kind: 'backend_down' }));
+    expect(problems.some((p) => p.kind === 'notifications_down')).toBe(false);
+    // This replica deaf to the others for 10 s leads the strip; a reconnect within the grace does not show.
+    const deaf = await listProblems(t.db.prisma, store, now, now - 10_000);
+    expect(deaf[0]).toEqual({ kind: 'notifications_down', since: new Date(now - 10_000).toISOString() });
+    expect((await listProblems(t.db.prisma, store, now, now - 1_000)).some((p) => p.kind === 'notifications_down')).toBe(false);
 
     const timeline = await healthTimeline(t.db.prisma, store, pool.id, 10, now);
     expect(timeline.to - timeline.from).toBe(10_000);

@@ -6,19 +6,25 @@ import type { StatsStore } from '../../stats/stats-store';
 const WINDOW_SECONDS = 5;
 /** A data plane that left longer ago than this is history, not an incident. */
 const DISCONNECTED_WITHIN_MS = 24 * 3600_000;
+/** A LISTEN connection back within this long (a reconnect takes well under a second) is not an incident. */
+const NOTIFICATIONS_GRACE_MS = 3_000;
 
 export type TProblem =
   | { kind: 'backend_down'; poolId: string; pool: string; backendId: string; address: string; state: 'unhealthy' | 'ejected'; since: string | null; lastCheck: string | null }
   | { kind: 'client_errors'; poolId: string; pool: string; errorRate: number; responses: number; errors: number; causes: Partial<Record<TProxyCause, number>>; windowSeconds: number }
   | { kind: 'refused_revision'; version: number; dataplane: string; error: string; pools: string[] }
-  | { kind: 'dataplane_disconnected'; dataplaneId: string; dataplane: string; since: string };
+  | { kind: 'dataplane_disconnected'; dataplaneId: string; dataplane: string; since: string }
+  | { kind: 'notifications_down'; since: string };
 
 /**
  * What needs the operator now, for the top of the overview: backends down (since when, and the
  * last check's reason), pools whose clients get 5xx, revisions a data plane refused, data planes
- * that left. Live numbers come from this replica's store, which holds every data plane's frames.
+ * that left, and this replica itself when it hears no PostgreSQL notifications (`notificationsDownSince`):
+ * then config changes saved on other replicas reach its data planes only once it is back, and the
+ * data planes linked elsewhere are missing from its numbers. Live numbers come from this replica's
+ * store, which holds every data plane's frames while it hears them.
  */
-export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined, now = Date.now()): Promise<TProblem[]> {
+export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined, now = Date.now(), notificationsDownSince: number | null = null): Promise<TProblem[]> {
   const [pools, dataplanes] = await Promise.all([
     prisma.pool.findMany({ select: { id: true, name: true, backends: { select: { id: true, host: true, port: true, adminState: true } } } }),
     prisma.dataplane.findMany({ orderBy: { name: 'asc' } }),
@@ -83,5 +89,7 @@ export async function listProblems(prisma: PrismaClient, store: StatsStore | und
     if (!dp.connected && now - dp.lastSeenAt.getTime() < DISCONNECTED_WITHIN_MS)
       problems.push({ kind: 'dataplane_disconnected', dataplaneId: dp.id, dataplane: dp.name, since: dp.lastSeenAt.toISOString() });
   }
+  if (notificationsDownSince !== null && now - notificationsDownSince >= NOTIFICATIONS_GRACE_MS)
+    problems.unshift({ kind: 'notifications_down', since: new Date(notificationsDownSince).toISOString() });
   return problems;
 }
