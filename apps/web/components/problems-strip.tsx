@@ -47,7 +47,7 @@ function ProblemLine({ p }: { p: TProblem }) {
       return (
         <>
           This control plane has heard no other replica since {clock(Date.parse(p.since))} (its PostgreSQL notifications are down, reconnecting)
-          <span className="muted"> — config changes saved on other replicas reach its data planes once it is back; data planes linked to other replicas are missing from its numbers</span>
+          <span className="muted"> — it reads new revisions for its data planes every 2 s meanwhile; data planes linked to other replicas are missing from its numbers and live tail</span>
         </>
       );
   }

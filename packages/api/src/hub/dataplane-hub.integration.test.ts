@@ -24,8 +24,8 @@ const virtualClock = {
 const sockets: WebSocket[] = [];
 
 /** A link client speaking the protocol by hand, recording what the hub sends. */
-function link(token: string | undefined) {
-  const ws = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+function link(token: string | undefined, at = url) {
+  const ws = new WebSocket(at, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   sockets.push(ws);
   const received: TControlToDataplane[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -303,13 +303,24 @@ describe('DataplaneHub', () => {
     const before = Date.now();
     const deaf = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-deaf' });
     deaf.start(dead.toString());
+    const deafLink = await listenHub(deaf);
     try {
       const since = deaf.notificationsDownSince();
       expect(since).toBeGreaterThanOrEqual(before);
       expect(liveFrame(deaf, 0).notificationsDownSince).toBe(since);
       expect(deaf.tailCoverage()).toMatchObject({ notificationsDownSince: since });
+
+      // Deaf, it still gets new revisions to its data planes: it reads the current one itself.
+      const dp = link(await t.token('dataplane'), deafLink.url);
+      await dp.send(hello('dp-deaf'));
+      const first = await eventually(() => dp.snapshots()[0]);
+      const op = await t.as('operator');
+      await op.pools.create({ name: 'while-deaf', listenHost: '127.0.0.1', listenPort: 18081, healthCheck: { enabled: false } as never });
+      const next = await eventually(() => dp.snapshots().find((m) => m.version > first.version), 30_000, 'the new revision on the deaf replica');
+      expect((next.config as { pools: { name: string }[] }).pools.map((p) => p.name)).toContain('while-deaf');
     } finally {
       await deaf.stop();
+      deafLink.server.close();
     }
   });
 

@@ -23,6 +23,8 @@ const TAIL_PEER_RECENT_MS = 10_000;
 const TAIL_UNREACHABLE_KEPT_MS = 15 * 60_000;
 /** The link's `tail` message names at most this many pools (ZTailMessage). */
 const TAIL_MAX_POOLS = 1000;
+/** While this replica hears no notifications, it reads the current revision and ACME challenges this often itself. */
+const NOTIFICATIONS_DOWN_POLL_MS = 2_000;
 
 /** Data planes (by name) whose requests a live tail on this replica shows, and those it cannot reach. */
 export interface TTailCoverage {
@@ -91,6 +93,10 @@ export class DataplaneHub {
   private listener: PgListener | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  /** Reads what notifications would have said, while they are down. */
+  private deafPoll: NodeJS.Timeout | undefined;
+  /** The ACME challenge message last sent, so the poll sends only a change. */
+  private acmeSent = '';
   /** ACME challenge sets go out one after another: an older read must not overtake a newer one. */
   private acmePushes: Promise<void> = Promise.resolve();
   /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
@@ -139,6 +145,14 @@ export class DataplaneHub {
     void this.listener.ready.then(() => (this.tailLeases.resync(), this.feed.catchUp())).catch(() => {});
     this.tailLeases.start();
     this.feed.startRollups();
+    // A revision committed on any replica (this one too) is announced by NOTIFY alone: while
+    // LISTEN is down, the current one is read here instead, so data planes still get it.
+    this.deafPoll = setInterval(() => {
+      if (this.listener?.downSince() == null) return;
+      void this.pushCurrent().catch(() => {});
+      void this.pushAcmeChallenges({ onlyChanged: true });
+    }, NOTIFICATIONS_DOWN_POLL_MS);
+    this.deafPoll.unref();
     this.heartbeat = setInterval(() => {
       for (const c of this.conns.values()) {
         if (!c.alive) {
@@ -154,6 +168,7 @@ export class DataplaneHub {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    clearInterval(this.deafPoll);
     this.feed.stopRollups();
     await this.tailLeases.stop();
     await this.listener?.close();
@@ -420,11 +435,13 @@ export class DataplaneHub {
     }
   }
 
-  /** Sends the pending ACME challenges, whole, to every data plane linked here. */
-  pushAcmeChallenges(): Promise<void> {
+  /** Sends the pending ACME challenges, whole, to every data plane linked here (`onlyChanged`: unless they are what was sent last). */
+  pushAcmeChallenges({ onlyChanged = false } = {}): Promise<void> {
     this.acmePushes = this.acmePushes
       .then(async () => {
         const payload = JSON.stringify({ type: 'acme_challenges', ...(await currentAcmeChallengeSet(this.prisma)) } satisfies TControlToDataplane);
+        if (onlyChanged && payload === this.acmeSent) return;
+        this.acmeSent = payload;
         for (const c of this.conns.values()) if (c.ws.readyState === c.ws.OPEN) c.ws.send(payload);
       })
       .catch(() => {});

@@ -20,8 +20,8 @@ export type TProblem =
  * What needs the operator now, for the top of the overview: backends down (since when, and the
  * last check's reason), pools whose clients get 5xx, revisions a data plane refused, data planes
  * that left, and this replica itself when it hears no PostgreSQL notifications (`notificationsDownSince`):
- * then config changes saved on other replicas reach its data planes only once it is back, and the
- * data planes linked elsewhere are missing from its numbers. Live numbers come from this replica's
+ * then the data planes linked elsewhere are missing from its numbers (its own data planes still
+ * get new revisions: the hub reads them itself meanwhile). Live numbers come from this replica's
  * store, which holds every data plane's frames while it hears them.
  */
 export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined, now = Date.now(), notificationsDownSince: number | null = null): Promise<TProblem[]> {
