@@ -47,7 +47,10 @@ function ProblemLine({ p }: { p: TProblem }) {
       return (
         <>
           This control plane has heard no other replica since {clock(Date.parse(p.since))} (its PostgreSQL notifications are down, reconnecting)
-          <span className="muted"> — it reads new revisions for its data planes every 2 s meanwhile; data planes linked to other replicas are missing from its numbers and live tail</span>
+          <span className="muted">
+            {' '}
+            — meanwhile it reads new revisions and the other replicas' stats itself every 2 s (numbers up to 2 s late); the live tail misses the lines of data planes linked elsewhere
+          </span>
         </>
       );
   }

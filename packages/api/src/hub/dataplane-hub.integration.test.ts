@@ -317,7 +317,19 @@ describe('DataplaneHub', () => {
       const op = await t.as('operator');
       await op.pools.create({ name: 'while-deaf', listenHost: '127.0.0.1', listenPort: 18081, healthCheck: { enabled: false } as never });
       const next = await eventually(() => dp.snapshots().find((m) => m.version > first.version), 30_000, 'the new revision on the deaf replica');
-      expect((next.config as { pools: { name: string }[] }).pools.map((p) => p.name)).toContain('while-deaf');
+      const pools = (next.config as { pools: { id: string; name: string }[] }).pools;
+      expect(pools.map((p) => p.name)).toContain('while-deaf');
+
+      // And the numbers of a data plane linked to another replica: it reads their frames itself.
+      const elsewhere = link(await t.token('dataplane'));
+      await elsewhere.send(hello('dp-elsewhere'));
+      const snap = await eventually(() => elsewhere.snapshots().find((m) => m.version >= next.version));
+      await elsewhere.send({ type: 'ack', version: snap.version, hash: snap.hash });
+      const poolId = pools.find((p) => p.name === 'while-deaf')!.id;
+      await elsewhere.send({ type: 'stats', frame: statsFrame('dp-elsewhere', Date.now() - 1000, [{ poolId, backends: [], client: emptyClientStats() }], { configVersion: snap.version }) });
+      const heard = await eventually(() => deaf.dataplaneLinks().find((d) => d.id === 'dp-elsewhere'), 30_000, 'the frame of a data plane linked elsewhere on the deaf replica');
+      expect(heard.here).toBe(false);
+      elsewhere.ws.close();
     } finally {
       await deaf.stop();
       deafLink.server.close();

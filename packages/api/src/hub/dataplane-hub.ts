@@ -23,8 +23,12 @@ const TAIL_PEER_RECENT_MS = 10_000;
 const TAIL_UNREACHABLE_KEPT_MS = 15 * 60_000;
 /** The link's `tail` message names at most this many pools (ZTailMessage). */
 const TAIL_MAX_POOLS = 1000;
-/** While this replica hears no notifications, it reads the current revision and ACME challenges this often itself. */
+/** While this replica hears no notifications, it reads the current revision, ACME challenges and other replicas' stats frames this often itself. */
 const NOTIFICATIONS_DOWN_POLL_MS = 2_000;
+/** Those reads take frames from the previous read's time less this margin (late commits, clocks apart; frames seen are skipped)... */
+const DEAF_FRAME_MARGIN_SECONDS = 5;
+/** ...and never more than this far back (the reconnect's catch-up reads a minute). */
+const DEAF_FRAME_MAX_SECONDS = 60;
 
 /** Data planes (by name) whose requests a live tail on this replica shows, and those it cannot reach. */
 export interface TTailCoverage {
@@ -97,6 +101,8 @@ export class DataplaneHub {
   private deafPoll: NodeJS.Timeout | undefined;
   /** The ACME challenge message last sent, so the poll sends only a change. */
   private acmeSent = '';
+  /** When the deaf poll last read frames (null: not deaf). */
+  private deafReadAt: number | null = null;
   /** ACME challenge sets go out one after another: an older read must not overtake a newer one. */
   private acmePushes: Promise<void> = Promise.resolve();
   /** Newest version pushed; NOTIFYs can overtake each other, an older read must not go out after it. */
@@ -145,12 +151,19 @@ export class DataplaneHub {
     void this.listener.ready.then(() => (this.tailLeases.resync(), this.feed.catchUp())).catch(() => {});
     this.tailLeases.start();
     this.feed.startRollups();
-    // A revision committed on any replica (this one too) is announced by NOTIFY alone: while
-    // LISTEN is down, the current one is read here instead, so data planes still get it.
+    // A revision committed on any replica (this one too) is announced by NOTIFY alone, and so are
+    // the other replicas' stats frames: while LISTEN is down, they are read here instead, so data
+    // planes still get new revisions and the numbers still cover every data plane (late by up to
+    // the poll's interval). Tail lines travel in notifications only; the tail's note says so.
     this.deafPoll = setInterval(() => {
-      if (this.listener?.downSince() == null) return;
+      const downSince = this.listener?.downSince() ?? null;
+      if (downSince === null) return void (this.deafReadAt = null);
       void this.pushCurrent().catch(() => {});
       void this.pushAcmeChallenges({ onlyChanged: true });
+      const now = Date.now();
+      const from = this.deafReadAt ?? downSince;
+      this.deafReadAt = now;
+      void this.feed.catchUp(Math.min(DEAF_FRAME_MAX_SECONDS, Math.ceil((now - from) / 1000) + DEAF_FRAME_MARGIN_SECONDS)).catch(() => {});
     }, NOTIFICATIONS_DOWN_POLL_MS);
     this.deafPoll.unref();
     this.heartbeat = setInterval(() => {

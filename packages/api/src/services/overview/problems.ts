@@ -20,9 +20,9 @@ export type TProblem =
  * What needs the operator now, for the top of the overview: backends down (since when, and the
  * last check's reason), pools whose clients get 5xx, revisions a data plane refused, data planes
  * that left, and this replica itself when it hears no PostgreSQL notifications (`notificationsDownSince`):
- * then the data planes linked elsewhere are missing from its numbers (its own data planes still
- * get new revisions: the hub reads them itself meanwhile). Live numbers come from this replica's
- * store, which holds every data plane's frames while it hears them.
+ * the hub then reads new revisions and other replicas' frames itself every 2 s, but the live tail
+ * misses the lines of data planes linked elsewhere. Live numbers come from this replica's store,
+ * which holds every data plane's frames.
  */
 export async function listProblems(prisma: PrismaClient, store: StatsStore | undefined, now = Date.now(), notificationsDownSince: number | null = null): Promise<TProblem[]> {
   const [pools, dataplanes] = await Promise.all([
