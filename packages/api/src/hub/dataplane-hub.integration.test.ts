@@ -329,6 +329,12 @@ describe('DataplaneHub', () => {
       await elsewhere.send({ type: 'stats', frame: statsFrame('dp-elsewhere', Date.now() - 1000, [{ poolId, backends: [], client: emptyClientStats() }], { configVersion: snap.version }) });
       const heard = await eventually(() => deaf.dataplaneLinks().find((d) => d.id === 'dp-elsewhere'), 30_000, 'the frame of a data plane linked elsewhere on the deaf replica');
       expect(heard.here).toBe(false);
+      // The poll sends a revision once: not again to a data plane that has not taken it (e.g. one
+      // that refused it). The hub answers a ping after anything it sent before: a resend would be in.
+      await deaf.pushCurrent({ onlyNewer: true });
+      await dp.send({ type: 'ping', ts: 7 });
+      await eventually(() => dp.received.some((m) => m.type === 'pong' && m.ts === 7));
+      expect(dp.snapshots().filter((m) => m.version === next.version)).toHaveLength(1);
       elsewhere.ws.close();
     } finally {
       await deaf.stop();

@@ -158,7 +158,7 @@ export class DataplaneHub {
     this.deafPoll = setInterval(() => {
       const downSince = this.listener?.downSince() ?? null;
       if (downSince === null) return void (this.deafReadAt = null);
-      void this.pushCurrent().catch(() => {});
+      void this.pushCurrent({ onlyNewer: true }).catch(() => {});
       void this.pushAcmeChallenges({ onlyChanged: true });
       const now = Date.now();
       const from = this.deafReadAt ?? downSince;
@@ -435,9 +435,10 @@ export class DataplaneHub {
   }
 
   /** Sends the newest snapshot to every data plane that does not run it yet. */
-  async pushCurrent(): Promise<void> {
+  async pushCurrent({ onlyNewer = false } = {}): Promise<void> {
     const current = await getCurrentSnapshot(this.prisma);
-    if (!current || current.version < this.newestPushed) return;
+    // onlyNewer (the deaf poll): a version already sent is not sent again, e.g. to a data plane that refused it.
+    if (!current || current.version < this.newestPushed || (onlyNewer && current.version === this.newestPushed)) return;
     this.newestPushed = current.version;
     const config = await this.forLink(current);
     if (!config) return;
