@@ -1,7 +1,6 @@
-import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHANNEL_EVENTS, CHANNEL_REVISION, createPgListener, notify } from './notify';
-import { createTestDatabase, stopTestServer } from './testing';
+import { createTestDatabase, freePort, stopTestServer } from './testing';
 
 afterAll(stopTestServer);
 
@@ -81,13 +80,7 @@ describe('LISTEN/NOTIFY', () => {
 
   it('says since when it hears nothing while the database cannot be reached', async () => {
     const db = await createTestDatabase();
-    // A port nothing listens on: bound, read, closed.
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as AddressInfo;
-        srv.close(() => resolve(port));
-      });
-    });
+    const port = await freePort(); // nothing listens there
     const url = new URL(db.url);
     url.port = String(port);
     const created = Date.now();

@@ -1,6 +1,5 @@
 import { type Server, createServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
-import { stopTestServer } from '@fulcrum/db/testing';
+import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
 import { type LivePool, liveFrame } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,15 +38,6 @@ function link(token: string | undefined, at = url) {
   const snapshots = () => received.filter((m): m is Extract<TControlToDataplane, { type: 'snapshot' }> => m.type === 'snapshot');
   return { ws, received, snapshots, closed, send };
 }
-
-/** A port nothing listens on: bound, read, closed. */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createTcpServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 
 const hello = (id: string, configVersion: number | null = null, configHash: string | null = null) => ({ type: 'hello', dataplaneId: id, name: id, softwareVersion: 'test', configVersion, configHash });
 
@@ -299,7 +289,7 @@ describe('DataplaneHub', () => {
     expect(hub.tailCoverage().notificationsDownSince).toBeNull();
     // A replica whose database notifications cannot come up: a port nothing listens on.
     const dead = new URL(t.db.url);
-    dead.port = String(await closedPort());
+    dead.port = String(await freePort()); // nothing listens there
     const before = Date.now();
     const deaf = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-deaf' });
     deaf.start(dead.toString());
