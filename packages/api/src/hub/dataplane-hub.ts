@@ -477,8 +477,9 @@ export class DataplaneHub {
 
   /**
    * Since when (ms since epoch) this replica hears no PostgreSQL notifications (its LISTEN
-   * connection dropped or never came up): frames and tail lines of data planes linked to other
-   * replicas do not reach it meanwhile. Null while it hears them, or without a database link.
+   * connection dropped or never came up): meanwhile tail lines of data planes linked to other
+   * replicas do not reach it, and revisions and frames come only by the deaf poll, up to 2 s late.
+   * Null while it hears them, or without a database link.
    */
   notificationsDownSince(): number | null {
     return this.listener?.downSince() ?? null;
