@@ -5,6 +5,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { clockTime } from '../lib/freshness';
 import { NO_FILTER, TAIL_KEEP, type TailFilter, appendTail, matchesTail } from '../lib/tail-filter';
+import type { TRouterOutputs, TYielded } from '../lib/router-outputs';
 import { useTRPC } from '../lib/trpc';
 
 // clockTime, not toLocaleTimeString: that builds a formatter per call, and was most of the tail's cost at ~60 lines/s.
@@ -136,7 +137,7 @@ export function LiveTail({ poolId, backends }: { poolId: string; backends: strin
   );
 }
 
-type TCoverage = { here: string[]; elsewhere: string[]; unreachable: string[]; notificationsDownSince: number | null };
+type TCoverage = TYielded<TRouterOutputs['tail']['watch']>['coverage'];
 
 /**
  * Which data planes the tail covers: those linked to the control-plane replica this browser

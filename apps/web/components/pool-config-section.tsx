@@ -1,10 +1,10 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { TRouterOutputs } from '../lib/router-outputs';
-import { useToast } from '../lib/toast';
-import { describeError, fieldErrorsOf, useTRPC } from '../lib/trpc';
+import { useTRPC } from '../lib/trpc';
+import { useMutationFeedback } from '../lib/use-mutation-feedback';
 import { useUnsavedChanges } from '../lib/use-unsaved-changes';
 import { ApplyStatus } from './apply-status';
 import { ConfigExport } from './config-export';
@@ -20,8 +20,6 @@ type TPool = TRouterOutputs['pools']['get'];
  */
 export function PoolConfigSection({ pool, canWrite, onReload }: { pool: TPool; canWrite: boolean; onReload: () => Promise<unknown> }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
   const [editing, setEditing] = useState(false);
   const [dirty, setDirty] = useState(false);
   const [reason, setReason] = useState('');
@@ -29,22 +27,18 @@ export function PoolConfigSection({ pool, canWrite, onReload }: { pool: TPool; c
   const [justSaved, setJustSaved] = useState(false);
   useUnsavedChanges(editing && dirty);
   const update = useMutation(
-    trpc.pools.update.mutationOptions({
-      onSuccess: async () => {
-        setServerErrors({});
-        setJustSaved(true);
-        setEditing(false);
-        setDirty(false);
-        setReason('');
-        // Saved is not applied: the status beside the form says whether the data planes run it.
-        toast('ok', 'Pool saved as a new revision');
-        await qc.invalidateQueries();
-      },
-      onError: (err) => {
-        setServerErrors(fieldErrorsOf(err));
-        toast('error', describeError(err));
-      },
-    }),
+    trpc.pools.update.mutationOptions(
+      // Saved is not applied: the status beside the form says whether the data planes run it.
+      useMutationFeedback(() => 'Pool saved as a new revision', {
+        setErrors: setServerErrors,
+        saved: () => {
+          setJustSaved(true);
+          setEditing(false);
+          setDirty(false);
+          setReason('');
+        },
+      }),
+    ),
   );
   const cancel = () => {
     setEditing(false);
