@@ -12,7 +12,7 @@
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
  *                   [--baseline B] [--semi-space MB]
  *   --quick       1 round x 3 s (for iterating; the README's figures come from a full run)
- *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum x2",
+ *   --only        targets to measure, by name (direct, "TCP pipe", Fulcrum, Fulcrum+log, "Fulcrum+log pool off", "Fulcrum x2",
  *                 "Fulcrum baseline", "Fulcrum+log baseline",
  *                 "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
@@ -247,6 +247,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   const ports = {
     fulcrum: await freePort(),
     fulcrumLog: await freePort(),
+    fulcrumLogOff: await freePort(),
     fulcrum2: await freePort(),
     baseline: await freePort(),
     baselineLog: await freePort(),
@@ -255,25 +256,23 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
     nginx: await freePort(),
     haproxy: await freePort(),
   };
-  const snapshotPort = (listenPort: number, protocol: 'http' | 'tcp' = 'http') => ({
-    version: 1,
-    hash: 'bench',
-    pools: [
-      {
-        id: 'bench',
-        name: 'bench',
-        protocol,
-        listenHost: '127.0.0.1',
-        listenPort,
-        algorithm: 'round_robin',
-        healthCheck: { enabled: false },
-        backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })),
-      },
-    ],
+  const pool = (id: string, listenPort: number, protocol: 'http' | 'tcp' = 'http', accessLog = true) => ({
+    id,
+    name: id,
+    protocol,
+    listenHost: '127.0.0.1',
+    listenPort,
+    algorithm: 'round_robin',
+    healthCheck: { enabled: false },
+    accessLog: { enabled: accessLog },
+    backends: backendPorts.map((p, i) => ({ id: `${id}-b${i}`, host: '127.0.0.1', port: p })),
   });
+  const snapshotPort = (listenPort: number, protocol: 'http' | 'tcp' = 'http') => ({ version: 1, hash: 'bench', pools: [pool('bench', listenPort, protocol)] });
   writeFileSync(path.join(dir, 'fulcrum.json'), JSON.stringify(snapshotPort(ports.fulcrum)));
   writeFileSync(path.join(dir, 'fulcrum2.json'), JSON.stringify(snapshotPort(ports.fulcrum2)));
-  writeFileSync(path.join(dir, 'fulcrum-log.json'), JSON.stringify(snapshotPort(ports.fulcrumLog)));
+  // The logging process also serves a pool whose log is off: the log's cost measured within one
+  // process too, free of the difference two processes' compiled code can make on their own.
+  writeFileSync(path.join(dir, 'fulcrum-log.json'), JSON.stringify({ version: 1, hash: 'bench', pools: [pool('bench', ports.fulcrumLog), pool('bench-log-off', ports.fulcrumLogOff, 'http', false)] }));
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg });
   const bundle = path.join(pkg, 'dist/fulcrum-dataplane.mjs');
   const fulcrumProc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum.json'), '--admin', 'off'], 'fulcrum');
@@ -319,6 +318,7 @@ http { ${httpCommon}
     { name: 'TCP pipe', port: ports.pipe, pid: pipeProc.pid },
     { name: 'Fulcrum', port: ports.fulcrum, pid: fulcrumProc.pid },
     { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
+    { name: 'Fulcrum+log pool off', port: ports.fulcrumLogOff, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
     ...(values.baseline
       ? [
@@ -423,6 +423,7 @@ http { ${httpCommon}
       );
     };
     logCost('Fulcrum', 'Fulcrum+log', '');
+    logCost('Fulcrum+log pool off', 'Fulcrum+log', ' against a pool without it in the same process');
     logCost('Fulcrum baseline', 'Fulcrum+log baseline', ' in the baseline build');
   }
   if (!SCENARIOS || SCENARIOS.has('routes')) lines.push('', ...(await routingBench({ wrk: WRK, bundle, dir, backendPorts, rounds: ROUNDS, seconds: SECONDS, freePort, start, waitFor })));
