@@ -1,4 +1,7 @@
 import { type WriteStream, closeSync, createWriteStream, openSync } from 'node:fs';
+import type { TAccessRecord } from '@fulcrum/protocol';
+import { writeJsonLine } from './access-record';
+import { LineBuffer } from './line-buffer';
 
 /** Lines may wait this much in memory for a slow disk; past it they are dropped and counted. */
 const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -8,12 +11,14 @@ const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  * a system call and a thread-pool round trip for every few requests, more CPU than the lines.
  */
 const FLUSH_BYTES = 64 * 1024;
+/** A batch's buffer: room for the line that takes it past FLUSH_BYTES (a longer one makes it grow). */
+const BATCH_BYTES = FLUSH_BYTES + 16 * 1024;
 const FLUSH_MS = 100;
 
 /** What the writer needs of stdout or a file stream. */
 interface LineStream {
   readonly writableLength: number;
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   end(cb?: () => void): void;
 }
 
@@ -21,8 +26,9 @@ interface LineStream {
 export type AccessLogDestination = '-' | string;
 
 /**
- * Writes access-log lines without ever making a request wait: lines are joined and handed to the
- * stream at 64 KiB or 100 ms after the first waiting one, the stream writes them off the loop, and
+ * Writes access-log lines without ever making a request wait: lines are written into a batch
+ * buffer (JSON ones straight from the record, see LineBuffer) handed to the stream at 64 KiB or
+ * 100 ms after the first waiting line, the stream writes them off the loop, and
  * when the disk falls behind by more than `maxBufferedBytes` new lines are dropped and counted
  * instead of growing memory. `reopen` (on SIGUSR1) opens the path again, so logrotate can move
  * the file away; lines already handed to the old stream finish there.
@@ -34,8 +40,8 @@ export class AccessLogWriter {
   /** The newest error writing or reopening the file. */
   lastError: string | undefined;
   private stream: LineStream;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private readonly batch = new LineBuffer(BATCH_BYTES);
+  private lines = 0;
   private timer: NodeJS.Timeout | undefined;
   private broken = false;
 
@@ -47,14 +53,30 @@ export class AccessLogWriter {
     this.stream = destination === '-' ? process.stdout : this.open();
   }
 
+  /** A line of text (the combined format), newline included. */
   write(line: string): void {
-    if (this.broken || this.stream.writableLength + this.pendingBytes > this.maxBufferedBytes) {
-      this.dropped++;
-      return;
-    }
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    if (this.drops()) return;
+    this.batch.text(line);
+    this.added();
+  }
+
+  /** A record as a JSON line. */
+  writeJson(r: TAccessRecord): void {
+    if (this.drops()) return;
+    writeJsonLine(this.batch, r);
+    this.added();
+  }
+
+  /** The next line is dropped (and counted): the file is broken, or the disk is too far behind. */
+  private drops(): boolean {
+    if (!this.broken && this.stream.writableLength + this.batch.off <= this.maxBufferedBytes) return false;
+    this.dropped++;
+    return true;
+  }
+
+  private added(): void {
+    this.lines++;
+    if (this.batch.off >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(this.flush, FLUSH_MS);
       // Lines waiting never keep a stopping process alive; close() writes them.
@@ -65,12 +87,10 @@ export class AccessLogWriter {
   private readonly flush = (): void => {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const lines = this.pending;
-    if (lines.length === 0) return;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.written += lines.length;
-    this.stream.write(lines.length === 1 ? lines[0]! : lines.join(''));
+    if (this.lines === 0) return;
+    this.written += this.lines;
+    this.lines = 0;
+    this.stream.write(this.batch.take());
   };
 
   /** Opens the file again by its path (after logrotate moved it); stdout has nothing to reopen. */

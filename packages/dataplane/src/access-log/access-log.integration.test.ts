@@ -155,6 +155,49 @@ describe('access log', () => {
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   });
 
+  it('writes JSON lines straight into its chunks byte for byte as JSON.stringify, whatever a value needs (escapes that grow it sixfold, lines past a chunk)', async () => {
+    const file = tmpFile();
+    const writer = new AccessLogWriter(file, 64 * 1024 * 1024);
+    const base: TAccessRecord = {
+      time: '2026-12-01T11:20:00.000Z',
+      pool: 'web',
+      poolId: 'p1',
+      clientIp: '10.0.0.1',
+      method: 'GET',
+      host: 'example.com',
+      path: '/',
+      status: 200,
+      bytesIn: 0,
+      bytesOut: 17,
+      durationMs: 1.25,
+      upstream: '127.0.0.1:8080',
+      connectMs: 0.031,
+      firstByteMs: 1.1,
+      attempts: 1,
+      requestId: 'r',
+      termination: 'normal',
+      userAgent: 'wrk',
+      referer: '',
+    };
+    const expected: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // A control character is six bytes as JSON (\u0001): the worst growth a value can have.
+      const value = i === 700 ? '\u0001'.repeat(30_000) : i === 1400 ? `${'中'.repeat(40_000)}\ud800` : i === 2100 ? '"\\'.repeat(50_000) : `/${i}${'é\u001f'.repeat(i % 50)}${'x'.repeat(i % 300)}`;
+      const r = { ...base, path: value, userAgent: i % 7 === 0 ? value : 'wrk', durationMs: i / 1000, bytesOut: i * 1013 };
+      if (i % 500 === 250) {
+        // Text lines (the combined format) between JSON ones share the same chunks.
+        writer.write(`text ${i}\n`);
+        expected.push(`text ${i}\n`);
+      }
+      writer.writeJson(r);
+      expected.push(`${JSON.stringify(r)}\n`);
+    }
+    await writer.close();
+    expect(writer.dropped).toBe(0);
+    expect(writer.written).toBe(expected.length);
+    expect(readFileSync(file, 'utf8')).toBe(expected.join(''));
+  });
+
   it('reopens its file by path after the file was renamed (logrotate), in-process', async () => {
     const file = tmpFile();
     const writer = new AccessLogWriter(file);

@@ -1,5 +1,5 @@
 import type { TAccessLogSettings, TAccessRecord, TSnapshotPool } from '@fulcrum/protocol';
-import { combinedLine, isNoteworthy, jsonLine } from './access-record';
+import { combinedLine, isNoteworthy } from './access-record';
 import type { AccessLogWriter } from './access-log-writer';
 import { LiveTail } from './live-tail';
 
@@ -36,7 +36,8 @@ export class AccessLog {
   private write(settings: TAccessLogSettings, r: TAccessRecord): void {
     const writer = this.writer;
     if (writer && settings.enabled && (settings.sampleRate >= 1 || isNoteworthy(r) || this.random() < settings.sampleRate)) {
-      writer.write(settings.format === 'combined' ? combinedLine(r) : jsonLine(r));
+      if (settings.format === 'combined') writer.write(combinedLine(r));
+      else writer.writeJson(r);
     }
   }
 }
