@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiToken } from '@fulcrum/api';
 import { type TestDatabase, createTestDatabase, freePort, stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDataplanePaths, isRunning, readRecord, stopLocalDataplane } from './local-dataplane-process';
 import { type TEventuallyResult, eventually as waitFor } from '@fulcrum/test-support';
 
@@ -24,6 +24,10 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-local-dp-'));
 const paths: LocalDataplanePaths = { pidFile: path.join(dataDir, 'dataplane.pid'), logFile: path.join(dataDir, 'dataplane.log'), stateDir: path.join(dataDir, 'dataplane'), entry: CLI };
 const procs: ChildProcess[] = [];
 const backends: Server[] = [];
+/** Each test's own bound. */
+const TEST_MS = 600_000;
+/** Traffic a test started, stopped after it whatever happened. */
+const loads: { stop(): Promise<void> }[] = [];
 
 /** Polls until `check` gives a result; the 180 s bound only stops a hang. */
 const eventually = <T extends TEventuallyResult>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 180_000) => waitFor(check, ms, what);
@@ -76,12 +80,17 @@ function get(listenPort: number): Promise<string> {
   });
 }
 
-/** Bounded traffic: a few clients in a loop until stopped (or a cap is reached). */
+/**
+ * Bounded traffic: a few clients in a loop until stopped, or past the test's own time bound (and a
+ * count no run nears). A count alone (100,000 before) could run out on a fast machine before the
+ * test was done, and traffic that has stopped would never see the new backend.
+ */
 function traffic(listenPort: number) {
   const tally = { ok: 0, failed: 0, errors: [] as string[], bodies: new Set<string>() };
   let running = true;
+  const until = Date.now() + TEST_MS;
   const client = async () => {
-    while (running && tally.ok + tally.failed < 100_000) {
+    while (running && tally.ok + tally.failed < 10_000_000 && Date.now() < until) {
       try {
         tally.bodies.add(await get(listenPort));
         tally.ok++;
@@ -92,8 +101,10 @@ function traffic(listenPort: number) {
     }
   };
   const done = Promise.all([client(), client(), client()]);
-  return {
+  const load = {
     tally,
+    /** What the traffic has done so far, for a failure's message. */
+    said: () => `traffic: ${tally.ok} ok, ${tally.failed} failed, ${running && Date.now() < until ? 'running' : 'stopped'}, backends seen: ${[...tally.bodies].join(', ')}`,
     /** Resolves once `n` more requests have succeeded. */
     more: (n: number) => {
       const target = tally.ok + n;
@@ -104,6 +115,8 @@ function traffic(listenPort: number) {
       await done;
     },
   };
+  loads.push(load);
+  return load;
 }
 
 beforeAll(async () => {
@@ -122,119 +135,136 @@ beforeAll(async () => {
   };
 });
 
-afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+/** What a test started is stopped after it, passed or failed: a control plane left running would hold the port the next test's needs. */
+afterEach(async () => {
+  await Promise.all(loads.splice(0).map((l) => l.stop()));
+  const live = procs.splice(0).filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of live) p.kill('SIGKILL');
+  await Promise.all(live.map(exited));
   await stopLocalDataplane(paths);
-  backends.forEach((b) => b.close());
+  for (const b of backends.splice(0)) b.close();
+});
+
+afterAll(async () => {
   await db.drop();
   await stopTestServer();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the local data plane of `pnpm start`', () => {
-  it('serves through SIGTERM and kill -9 of the control plane with 0 failed requests, is taken back by the next start, and stops only with pnpm stop', async () => {
-    const cp1 = startControlPlane();
-    const started = await eventually('the first start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
-      throw new Error(`${e}; control plane said: ${cp1.output()}`);
-    });
-    const pid = Number(started[1]);
-    expect(readRecord(paths.pidFile)?.pid).toBe(pid);
+  it(
+    'serves through SIGTERM and kill -9 of the control plane with 0 failed requests, is taken back by the next start, and stops only with pnpm stop',
+    async () => {
+      const cp1 = startControlPlane();
+      const started = await eventually('the first start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
+        throw new Error(`${e}; control plane said: ${cp1.output()}`);
+      });
+      const pid = Number(started[1]);
+      expect(readRecord(paths.pidFile)?.pid).toBe(pid);
 
-    const listenPort = await freePort();
-    await rest('POST', '/pools', { name: 'local', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
-    await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('one') });
-    await eventually('traffic through the data plane', () => get(listenPort).then((b) => b === 'one')).catch((e) => {
-      throw new Error(`${e}; data plane log: ${existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8') : '(none)'}`);
-    });
+      const listenPort = await freePort();
+      await rest('POST', '/pools', { name: 'local', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
+      await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('one') });
+      await eventually('traffic through the data plane', () => get(listenPort).then((b) => b === 'one')).catch((e) => {
+        throw new Error(`${e}; data plane log: ${existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8') : '(none)'}`);
+      });
 
-    const load = traffic(listenPort);
-    await load.more(100);
+      const load = traffic(listenPort);
+      await load.more(100);
 
-    // A restart: SIGTERM. The control plane exits; its data plane keeps serving.
-    cp1.proc.kill('SIGTERM');
-    await exited(cp1.proc);
-    expect(cp1.output()).toMatch(/the local data plane keeps serving/);
-    expect(isRunning(pid)).toBe(true);
-    await load.more(100);
+      // A restart: SIGTERM. The control plane exits; its data plane keeps serving.
+      cp1.proc.kill('SIGTERM');
+      await exited(cp1.proc);
+      expect(cp1.output()).toMatch(/the local data plane keeps serving/);
+      expect(isRunning(pid)).toBe(true);
+      await load.more(100);
 
-    // The next start takes the same process back, and it links to the new control plane.
-    const cp2 = startControlPlane();
-    const back = await eventually('the second start', () => /took back the local data plane \(pid (\d+)/.exec(cp2.output())).catch((e) => {
-      throw new Error(`${e}; control plane said: ${cp2.output()}`);
-    });
-    expect(Number(back[1])).toBe(pid);
-    await eventually('the data plane linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
+      // The next start takes the same process back, and it links to the new control plane.
+      const cp2 = startControlPlane();
+      const back = await eventually('the second start', () => /took back the local data plane \(pid (\d+)/.exec(cp2.output())).catch((e) => {
+        throw new Error(`${e}; control plane said: ${cp2.output()}`);
+      });
+      expect(Number(back[1])).toBe(pid);
+      await eventually('the data plane linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
 
-    // A crash: kill -9. The data plane's output is its own log file, so no write can fail it;
-    // it logs the lost link and its reconnect attempts, and keeps serving.
-    const logBefore = readFileSync(paths.logFile, 'utf8').length;
-    cp2.proc.kill('SIGKILL');
-    await exited(cp2.proc);
-    await eventually('the lost link logged', () =>
-      readFileSync(paths.logFile, 'utf8')
-        .slice(logBefore)
-        .match(/link (closed|error)[\s\S]*link (closed|error)/),
-    );
-    await load.more(100);
-    expect(isRunning(pid)).toBe(true);
+      // A crash: kill -9. The data plane's output is its own log file, so no write can fail it;
+      // it logs the lost link and its reconnect attempts, and keeps serving.
+      const logBefore = readFileSync(paths.logFile, 'utf8').length;
+      cp2.proc.kill('SIGKILL');
+      await exited(cp2.proc);
+      await eventually('the lost link logged', () =>
+        readFileSync(paths.logFile, 'utf8')
+          .slice(logBefore)
+          .match(/link (closed|error)[\s\S]*link (closed|error)/),
+      );
+      await load.more(100);
+      expect(isRunning(pid)).toBe(true);
 
-    // Taken back again, and it follows a change made through the new control plane.
-    const cp3 = startControlPlane();
-    const third = await eventually('the third start', () => /took back the local data plane \(pid (\d+)/.exec(cp3.output())).catch((e) => {
-      throw new Error(`${e}; control plane said: ${cp3.output()}`);
-    });
-    expect(Number(third[1])).toBe(pid);
-    await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('two') });
-    await eventually('the new backend served', () => load.tally.bodies.has('two'));
-    await load.stop();
-    expect({ failed: load.tally.failed, errors: load.tally.errors }).toEqual({ failed: 0, errors: [] });
-    expect(load.tally.ok).toBeGreaterThanOrEqual(400);
-    console.log(`local data plane: ${load.tally.ok} requests through SIGTERM, kill -9 and two restarts of the control plane, ${load.tally.failed} failed`);
+      // Taken back again, and it follows a change made through the new control plane.
+      const cp3 = startControlPlane();
+      const third = await eventually('the third start', () => /took back the local data plane \(pid (\d+)/.exec(cp3.output())).catch((e) => {
+        throw new Error(`${e}; control plane said: ${cp3.output()}`);
+      });
+      expect(Number(third[1])).toBe(pid);
+      await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('two') });
+      await eventually('the new backend served', () => load.tally.bodies.has('two')).catch((e) => {
+        throw new Error(`${e}; ${load.said()}; control plane said: ${cp3.output().slice(-1500)}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-2500)}`);
+      });
+      await load.stop();
+      expect({ failed: load.tally.failed, errors: load.tally.errors }).toEqual({ failed: 0, errors: [] });
+      expect(load.tally.ok).toBeGreaterThanOrEqual(400);
+      console.log(`local data plane: ${load.tally.ok} requests through SIGTERM, kill -9 and two restarts of the control plane, ${load.tally.failed} failed`);
 
-    // The control plane stops; only `pnpm stop` stops the data plane.
-    cp3.proc.kill('SIGTERM');
-    await exited(cp3.proc);
-    expect(isRunning(pid)).toBe(true);
-    const stop = spawn(process.execPath, ['--import', 'tsx', STOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let said = '';
-    stop.stdout!.on('data', (d) => (said += d));
-    stop.stderr!.on('data', (d) => (said += d));
-    await exited(stop);
-    expect(said).toMatch(/local data plane stopped/);
-    expect(isRunning(pid)).toBe(false);
-    expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
-    await expect(get(listenPort)).rejects.toThrow();
-  }, 600_000);
+      // The control plane stops; only `pnpm stop` stops the data plane.
+      cp3.proc.kill('SIGTERM');
+      await exited(cp3.proc);
+      expect(isRunning(pid)).toBe(true);
+      const stop = spawn(process.execPath, ['--import', 'tsx', STOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let said = '';
+      stop.stdout!.on('data', (d) => (said += d));
+      stop.stderr!.on('data', (d) => (said += d));
+      await exited(stop);
+      expect(said).toMatch(/local data plane stopped/);
+      expect(isRunning(pid)).toBe(false);
+      expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
+      await expect(get(listenPort)).rejects.toThrow();
+    },
+    TEST_MS,
+  );
 
-  it('is replaced, not taken back, when its token was revoked; FULCRUM_STOP_DATAPLANE_ON_EXIT=1 stops it with the control plane', async () => {
-    const cp1 = startControlPlane();
-    const started = await eventually('a start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
-      throw new Error(`${e}; control plane said: ${cp1.output()}`);
-    });
-    const first = readRecord(paths.pidFile)!;
-    expect(first.pid).toBe(Number(started[1]));
-    await eventually('linked', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
-    cp1.proc.kill('SIGTERM');
-    await exited(cp1.proc);
+  it(
+    'is replaced, not taken back, when its token was revoked; FULCRUM_STOP_DATAPLANE_ON_EXIT=1 stops it with the control plane',
+    async () => {
+      const cp1 = startControlPlane();
+      const started = await eventually('a start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
+        throw new Error(`${e}; control plane said: ${cp1.output()}`);
+      });
+      const first = readRecord(paths.pidFile)!;
+      expect(first.pid).toBe(Number(started[1]));
+      await eventually('linked', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
+      cp1.proc.kill('SIGTERM');
+      await exited(cp1.proc);
 
-    await db.prisma.apiToken.update({ where: { id: first.tokenId }, data: { revokedAt: new Date() } });
-    env = { ...env, FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' };
-    const cp2 = startControlPlane();
-    const replaced = await eventually('the replacement', () => /local data plane started \(pid (\d+)/.exec(cp2.output())).catch((e) => {
-      throw new Error(`${e}; control plane said: ${cp2.output()}`);
-    });
-    expect(cp2.output()).toMatch(new RegExp(`replacing the local data plane \\(pid ${first.pid}\\): its token is revoked`));
-    const second = Number(replaced[1]);
-    expect(second).not.toBe(first.pid);
-    expect(isRunning(first.pid)).toBe(false);
-    // The new token takes the data plane's id over from the revoked one.
-    await eventually('linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected)).catch((e) => {
-      throw new Error(`${e}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-1500)}`);
-    });
+      await db.prisma.apiToken.update({ where: { id: first.tokenId }, data: { revokedAt: new Date() } });
+      env = { ...env, FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' };
+      const cp2 = startControlPlane();
+      const replaced = await eventually('the replacement', () => /local data plane started \(pid (\d+)/.exec(cp2.output())).catch((e) => {
+        throw new Error(`${e}; control plane said: ${cp2.output()}`);
+      });
+      expect(cp2.output()).toMatch(new RegExp(`replacing the local data plane \\(pid ${first.pid}\\): its token is revoked`));
+      const second = Number(replaced[1]);
+      expect(second).not.toBe(first.pid);
+      expect(isRunning(first.pid)).toBe(false);
+      // The new token takes the data plane's id over from the revoked one.
+      await eventually('linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected)).catch((e) => {
+        throw new Error(`${e}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-1500)}`);
+      });
 
-    cp2.proc.kill('SIGTERM');
-    await exited(cp2.proc);
-    expect(isRunning(second)).toBe(false);
-    expect(readRecord(paths.pidFile)).toMatchObject({ pid: second, stoppedAt: expect.any(String) });
-  }, 600_000);
+      cp2.proc.kill('SIGTERM');
+      await exited(cp2.proc);
+      expect(isRunning(second)).toBe(false);
+      expect(readRecord(paths.pidFile)).toMatchObject({ pid: second, stoppedAt: expect.any(String) });
+    },
+    TEST_MS,
+  );
 });

@@ -1,4 +1,5 @@
 import { type Server, createServer } from 'node:http';
+import { type AddressInfo, type Socket, connect, createServer as createNetServer } from 'node:net';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
 import { type LivePool, liveFrame } from '../services/stats/live-second';
@@ -229,7 +230,8 @@ describe('DataplaneHub', () => {
     await c.send(hello('dp-live'));
     const snap = await eventually(() => c.snapshots()[0]);
     await c.send({ type: 'ack', version: snap.version, hash: snap.hash });
-    const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
+    // The pool this file made first, whatever pools other tests added.
+    const pool = (snap.config as { pools: { id: string; name: string; backends: { id: string }[] }[] }).pools.find((p) => p.name === 'web')!;
     const poolId = pool.id;
     expect(pool.backends.map((b) => b.id)).toContain(liveBackend);
     // Two frames in each of three seconds, stamped as a data plane sending every 500 ms would
@@ -332,6 +334,47 @@ describe('DataplaneHub', () => {
     }
   });
 
+  it('sends a revision saved before its LISTEN was first in place once it is, with no poll to cover it', async () => {
+    // PostgreSQL behind a gate: the replica's LISTEN connection waits at it until it opens.
+    const pg = new URL(t.db.url);
+    const held: Socket[] = [];
+    let open = false;
+    const forward = (client: Socket) => {
+      const upstream = connect(Number(pg.port), pg.hostname);
+      client.pipe(upstream).pipe(client);
+      const drop = () => (client.destroy(), upstream.destroy());
+      client.on('error', drop);
+      upstream.on('error', drop);
+    };
+    const gate = createNetServer((client) => (open ? forward(client) : held.push(client)));
+    await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
+    const gated = new URL(t.db.url);
+    gated.hostname = '127.0.0.1';
+    gated.port = String((gate.address() as AddressInfo).port);
+    // No poll while deaf: only the first LISTEN can bring the revision.
+    const late = new DataplaneHub(t.db.prisma, { controlPlaneId: 'cp-late', notificationsDownPollMs: 3_600_000 });
+    late.start(gated.toString());
+    const lateLink = await listenHub(late);
+    try {
+      await eventually(() => held.length > 0 || null, 30_000, 'the LISTEN connection at the gate');
+      const dp = link(await t.token('dataplane'), lateLink.url);
+      await dp.send(hello('dp-late'));
+      const first = await eventually(() => dp.snapshots()[0]);
+      await dp.send({ type: 'ack', version: first.version, hash: first.hash });
+      const op = await t.as('operator');
+      await op.pools.create({ name: 'before-listen', listenHost: '127.0.0.1', listenPort: 18082, healthCheck: { enabled: false } as never });
+      open = true;
+      for (const c of held.splice(0)) forward(c);
+      const next = await eventually(() => dp.snapshots().find((m) => m.version > first.version), 30_000, 'the revision saved before LISTEN');
+      expect((next.config as { pools: { name: string }[] }).pools.map((p) => p.name)).toContain('before-listen');
+      dp.ws.close();
+    } finally {
+      await late.stop();
+      lateLink.server.close();
+      gate.close();
+    }
+  });
+
   it('does not count a data plane as connected when its control plane died without saying so', async () => {
     await t.db.prisma.dataplane.create({ data: { id: 'dp-orphan', name: 'dp-orphan', softwareVersion: 'x', connected: true, controlPlaneId: 'gone', lastSeenAt: new Date(Date.now() - 120_000) } });
     const viewer = await t.as('viewer');
@@ -383,7 +426,8 @@ describe('DataplaneHub: a token speaks only for its own data plane', () => {
     const inj = link(await t.token('dataplane'));
     await inj.send(hello('dp-inject'));
     const snap = await eventually(() => inj.snapshots()[0]);
-    const pool = (snap.config as { pools: { id: string; backends: { id: string }[] }[] }).pools[0]!;
+    // The pool this file made first, whatever pools other tests added.
+    const pool = (snap.config as { pools: { id: string; name: string; backends: { id: string }[] }[] }).pools.find((p) => p.name === 'web')!;
     const real = pool.backends[0]?.id ?? (await op.backends.create({ poolId: 'web', host: '127.0.0.1', port: 9002 })).id;
     const backend = backendSecond;
 

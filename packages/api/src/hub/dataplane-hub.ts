@@ -66,6 +66,8 @@ export interface HubOptions {
   clock?: StatsClock;
   /** Live-tail watch leases across replicas (default TAIL_LEASE_MS / TAIL_RENEW_MS). */
   tailLease?: { leaseMs: number; renewMs: number };
+  /** How often the hub reads revisions and frames itself while it hears no notifications (default NOTIFICATIONS_DOWN_POLL_MS). */
+  notificationsDownPollMs?: number;
 }
 
 /**
@@ -140,15 +142,17 @@ export class DataplaneHub {
       if (channel === CHANNEL_ACME) return void this.pushAcmeChallenges();
       void this.pushCurrent();
     };
-    // After a reconnect: the newest snapshot and challenges, and the frames whose notifications were missed.
-    const onReconnect = () => {
-      void this.pushCurrent();
+    // Once LISTEN is in place, first or again: the newest snapshot and challenges, and the frames,
+    // whose notifications came while it was not (a revision saved between this replica starting
+    // to serve and its LISTEN coming up would otherwise reach no data plane linked here).
+    const caughtUp = (frameSeconds?: number) => {
+      void this.pushCurrent().catch(() => {});
       void this.pushAcmeChallenges();
-      void this.feed.catchUp(60).catch(() => {});
+      void this.feed.catchUp(frameSeconds).catch(() => {});
       this.tailLeases.resync();
     };
-    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_ACME, CHANNEL_TAIL_WATCH, CHANNEL_TAIL_LINES], onMessage, { onReconnect });
-    void this.listener.ready.then(() => (this.tailLeases.resync(), this.feed.catchUp())).catch(() => {});
+    this.listener = createPgListener(databaseUrl, [CHANNEL_REVISION, CHANNEL_STATS, CHANNEL_ACME, CHANNEL_TAIL_WATCH, CHANNEL_TAIL_LINES], onMessage, { onReconnect: () => caughtUp(60) });
+    void this.listener.ready.then(() => caughtUp()).catch(() => {});
     this.tailLeases.start();
     this.feed.startRollups();
     // A revision committed on any replica (this one too) is announced by NOTIFY alone, and so are
@@ -164,7 +168,7 @@ export class DataplaneHub {
       const from = this.deafReadAt ?? downSince;
       this.deafReadAt = now;
       void this.feed.catchUp(Math.min(DEAF_FRAME_MAX_SECONDS, Math.ceil((now - from) / 1000) + DEAF_FRAME_MARGIN_SECONDS)).catch(() => {});
-    }, NOTIFICATIONS_DOWN_POLL_MS);
+    }, this.opts.notificationsDownPollMs ?? NOTIFICATIONS_DOWN_POLL_MS);
     this.deafPoll.unref();
     this.heartbeat = setInterval(() => {
       for (const c of this.conns.values()) {
@@ -311,7 +315,8 @@ export class DataplaneHub {
     const current = await getCurrentSnapshot(this.prisma);
     if (!current || current.hash === hello.configHash) return;
     const config = await this.forLink(current);
-    if (config) this.send(c, { type: 'snapshot', version: config.version, hash: config.hash, config });
+    // A newer version was read since (this connection was already listed, so it goes out to it too): not taken back.
+    if (config && current.version >= this.newestPushed) this.send(c, { type: 'snapshot', version: config.version, hash: config.hash, config });
   }
 
   /** The snapshot with the secrets it names, or null (and an event saying why) when one cannot be opened. */
@@ -441,7 +446,8 @@ export class DataplaneHub {
     if (!current || current.version < this.newestPushed || (onlyNewer && current.version === this.newestPushed)) return;
     this.newestPushed = current.version;
     const config = await this.forLink(current);
-    if (!config) return;
+    // A newer version read meanwhile goes out instead: sent after it, this one would take it back.
+    if (!config || current.version < this.newestPushed) return;
     const msg: TControlToDataplane = { type: 'snapshot', version: config.version, hash: config.hash, config };
     const payload = JSON.stringify(msg);
     for (const c of this.conns.values()) {
