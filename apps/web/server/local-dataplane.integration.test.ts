@@ -44,6 +44,13 @@ await runControlPlane({ apiOnly: true, dataplaneNodeArgs: ['--import', 'tsx'], d
   return { proc, output: () => out };
 }
 
+/** Waits for `re` in a control plane's output; a hang quotes what it said. */
+function waitForOutput(cp: ReturnType<typeof startControlPlane>, what: string, re: RegExp): Promise<RegExpExecArray> {
+  return eventually(what, () => re.exec(cp.output())).catch((e) => {
+    throw new Error(`${e}; control plane said: ${cp.output()}`);
+  });
+}
+
 async function exited(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   await new Promise((r) => proc.once('exit', r));
@@ -151,120 +158,102 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('the local data plane of `pnpm start`', () => {
-  it(
-    'serves through SIGTERM and kill -9 of the control plane with 0 failed requests, is taken back by the next start, and stops only with pnpm stop',
-    async () => {
-      const cp1 = startControlPlane();
-      const started = await eventually('the first start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
-        throw new Error(`${e}; control plane said: ${cp1.output()}`);
-      });
-      const pid = Number(started[1]);
-      expect(readRecord(paths.pidFile)?.pid).toBe(pid);
+describe('the local data plane of `pnpm start`', { timeout: TEST_MS }, () => {
+  it('serves through SIGTERM and kill -9 of the control plane with 0 failed requests, is taken back by the next start, and stops only with pnpm stop', async () => {
+    const cp1 = startControlPlane();
+    const started = await waitForOutput(cp1, 'the first start', /local data plane started \(pid (\d+)/);
+    const pid = Number(started[1]);
+    expect(readRecord(paths.pidFile)?.pid).toBe(pid);
 
-      const listenPort = await freePort();
-      await rest('POST', '/pools', { name: 'local', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
-      await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('one') });
-      await eventually('traffic through the data plane', () => get(listenPort).then((b) => b === 'one')).catch((e) => {
-        throw new Error(`${e}; data plane log: ${existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8') : '(none)'}`);
-      });
+    const listenPort = await freePort();
+    await rest('POST', '/pools', { name: 'local', listenHost: '127.0.0.1', listenPort, healthCheck: { enabled: false } });
+    await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('one') });
+    await eventually('traffic through the data plane', () => get(listenPort).then((b) => b === 'one')).catch((e) => {
+      throw new Error(`${e}; data plane log: ${existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8') : '(none)'}`);
+    });
 
-      const load = traffic(listenPort);
-      await load.more(100);
+    const load = traffic(listenPort);
+    await load.more(100);
 
-      // A restart: SIGTERM. The control plane exits; its data plane keeps serving.
-      cp1.proc.kill('SIGTERM');
-      await exited(cp1.proc);
-      expect(cp1.output()).toMatch(/the local data plane keeps serving/);
-      expect(isRunning(pid)).toBe(true);
-      await load.more(100);
+    // A restart: SIGTERM. The control plane exits; its data plane keeps serving.
+    cp1.proc.kill('SIGTERM');
+    await exited(cp1.proc);
+    expect(cp1.output()).toMatch(/the local data plane keeps serving/);
+    expect(isRunning(pid)).toBe(true);
+    await load.more(100);
 
-      // The next start takes the same process back, and it links to the new control plane.
-      const cp2 = startControlPlane();
-      const back = await eventually('the second start', () => /took back the local data plane \(pid (\d+)/.exec(cp2.output())).catch((e) => {
-        throw new Error(`${e}; control plane said: ${cp2.output()}`);
-      });
-      expect(Number(back[1])).toBe(pid);
-      await eventually('the data plane linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
+    // The next start takes the same process back, and it links to the new control plane.
+    const cp2 = startControlPlane();
+    const back = await waitForOutput(cp2, 'the second start', /took back the local data plane \(pid (\d+)/);
+    expect(Number(back[1])).toBe(pid);
+    await eventually('the data plane linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
 
-      // A crash: kill -9. The data plane's output is its own log file, so no write can fail it;
-      // it logs the lost link and its reconnect attempts, and keeps serving.
-      const logBefore = readFileSync(paths.logFile, 'utf8').length;
-      cp2.proc.kill('SIGKILL');
-      await exited(cp2.proc);
-      await eventually('the lost link logged', () =>
-        readFileSync(paths.logFile, 'utf8')
-          .slice(logBefore)
-          .match(/link (closed|error)[\s\S]*link (closed|error)/),
-      );
-      await load.more(100);
-      expect(isRunning(pid)).toBe(true);
+    // A crash: kill -9. The data plane's output is its own log file, so no write can fail it;
+    // it logs the lost link and its reconnect attempts, and keeps serving.
+    const logBefore = readFileSync(paths.logFile, 'utf8').length;
+    cp2.proc.kill('SIGKILL');
+    await exited(cp2.proc);
+    await eventually('the lost link logged', () =>
+      readFileSync(paths.logFile, 'utf8')
+        .slice(logBefore)
+        .match(/link (closed|error)[\s\S]*link (closed|error)/),
+    );
+    await load.more(100);
+    expect(isRunning(pid)).toBe(true);
 
-      // Taken back again, and it follows a change made through the new control plane.
-      const cp3 = startControlPlane();
-      const third = await eventually('the third start', () => /took back the local data plane \(pid (\d+)/.exec(cp3.output())).catch((e) => {
-        throw new Error(`${e}; control plane said: ${cp3.output()}`);
-      });
-      expect(Number(third[1])).toBe(pid);
-      await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('two') });
-      await eventually('the new backend served', () => load.tally.bodies.has('two')).catch((e) => {
-        throw new Error(`${e}; ${load.said()}; control plane said: ${cp3.output().slice(-1500)}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-2500)}`);
-      });
-      await load.stop();
-      expect({ failed: load.tally.failed, errors: load.tally.errors }).toEqual({ failed: 0, errors: [] });
-      expect(load.tally.ok).toBeGreaterThanOrEqual(400);
-      console.log(`local data plane: ${load.tally.ok} requests through SIGTERM, kill -9 and two restarts of the control plane, ${load.tally.failed} failed`);
+    // Taken back again, and it follows a change made through the new control plane.
+    const cp3 = startControlPlane();
+    const third = await waitForOutput(cp3, 'the third start', /took back the local data plane \(pid (\d+)/);
+    expect(Number(third[1])).toBe(pid);
+    await rest('POST', '/pools/local/backends', { host: '127.0.0.1', port: await backend('two') });
+    await eventually('the new backend served', () => load.tally.bodies.has('two')).catch((e) => {
+      throw new Error(`${e}; ${load.said()}; control plane said: ${cp3.output().slice(-1500)}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-2500)}`);
+    });
+    await load.stop();
+    expect({ failed: load.tally.failed, errors: load.tally.errors }).toEqual({ failed: 0, errors: [] });
+    expect(load.tally.ok).toBeGreaterThanOrEqual(400);
+    console.log(`local data plane: ${load.tally.ok} requests through SIGTERM, kill -9 and two restarts of the control plane, ${load.tally.failed} failed`);
 
-      // The control plane stops; only `pnpm stop` stops the data plane.
-      cp3.proc.kill('SIGTERM');
-      await exited(cp3.proc);
-      expect(isRunning(pid)).toBe(true);
-      const stop = spawn(process.execPath, ['--import', 'tsx', STOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let said = '';
-      stop.stdout!.on('data', (d) => (said += d));
-      stop.stderr!.on('data', (d) => (said += d));
-      await exited(stop);
-      expect(said).toMatch(/local data plane stopped/);
-      expect(isRunning(pid)).toBe(false);
-      expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
-      await expect(get(listenPort)).rejects.toThrow();
-    },
-    TEST_MS,
-  );
+    // The control plane stops; only `pnpm stop` stops the data plane.
+    cp3.proc.kill('SIGTERM');
+    await exited(cp3.proc);
+    expect(isRunning(pid)).toBe(true);
+    const stop = spawn(process.execPath, ['--import', 'tsx', STOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let said = '';
+    stop.stdout!.on('data', (d) => (said += d));
+    stop.stderr!.on('data', (d) => (said += d));
+    await exited(stop);
+    expect(said).toMatch(/local data plane stopped/);
+    expect(isRunning(pid)).toBe(false);
+    expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
+    await expect(get(listenPort)).rejects.toThrow();
+  });
 
-  it(
-    'is replaced, not taken back, when its token was revoked; FULCRUM_STOP_DATAPLANE_ON_EXIT=1 stops it with the control plane',
-    async () => {
-      const cp1 = startControlPlane();
-      const started = await eventually('a start', () => /local data plane started \(pid (\d+)/.exec(cp1.output())).catch((e) => {
-        throw new Error(`${e}; control plane said: ${cp1.output()}`);
-      });
-      const first = readRecord(paths.pidFile)!;
-      expect(first.pid).toBe(Number(started[1]));
-      await eventually('linked', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
-      cp1.proc.kill('SIGTERM');
-      await exited(cp1.proc);
+  it('is replaced, not taken back, when its token was revoked; FULCRUM_STOP_DATAPLANE_ON_EXIT=1 stops it with the control plane', async () => {
+    const cp1 = startControlPlane();
+    const started = await waitForOutput(cp1, 'a start', /local data plane started \(pid (\d+)/);
+    const first = readRecord(paths.pidFile)!;
+    expect(first.pid).toBe(Number(started[1]));
+    await eventually('linked', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected));
+    cp1.proc.kill('SIGTERM');
+    await exited(cp1.proc);
 
-      await db.prisma.apiToken.update({ where: { id: first.tokenId }, data: { revokedAt: new Date() } });
-      env = { ...env, FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' };
-      const cp2 = startControlPlane();
-      const replaced = await eventually('the replacement', () => /local data plane started \(pid (\d+)/.exec(cp2.output())).catch((e) => {
-        throw new Error(`${e}; control plane said: ${cp2.output()}`);
-      });
-      expect(cp2.output()).toMatch(new RegExp(`replacing the local data plane \\(pid ${first.pid}\\): its token is revoked`));
-      const second = Number(replaced[1]);
-      expect(second).not.toBe(first.pid);
-      expect(isRunning(first.pid)).toBe(false);
-      // The new token takes the data plane's id over from the revoked one.
-      await eventually('linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected)).catch((e) => {
-        throw new Error(`${e}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-1500)}`);
-      });
+    await db.prisma.apiToken.update({ where: { id: first.tokenId }, data: { revokedAt: new Date() } });
+    env = { ...env, FULCRUM_STOP_DATAPLANE_ON_EXIT: '1' };
+    const cp2 = startControlPlane();
+    const replaced = await waitForOutput(cp2, 'the replacement', /local data plane started \(pid (\d+)/);
+    expect(cp2.output()).toMatch(new RegExp(`replacing the local data plane \\(pid ${first.pid}\\): its token is revoked`));
+    const second = Number(replaced[1]);
+    expect(second).not.toBe(first.pid);
+    expect(isRunning(first.pid)).toBe(false);
+    // The new token takes the data plane's id over from the revoked one.
+    await eventually('linked again', async () => ((await rest('GET', '/dataplanes')) as { connected: boolean }[]).some((d) => d.connected)).catch((e) => {
+      throw new Error(`${e}; data plane log: ${readFileSync(paths.logFile, 'utf8').slice(-1500)}`);
+    });
 
-      cp2.proc.kill('SIGTERM');
-      await exited(cp2.proc);
-      expect(isRunning(second)).toBe(false);
-      expect(readRecord(paths.pidFile)).toMatchObject({ pid: second, stoppedAt: expect.any(String) });
-    },
-    TEST_MS,
-  );
+    cp2.proc.kill('SIGTERM');
+    await exited(cp2.proc);
+    expect(isRunning(second)).toBe(false);
+    expect(readRecord(paths.pidFile)).toMatchObject({ pid: second, stoppedAt: expect.any(String) });
+  });
 });

@@ -18,7 +18,7 @@ const FLUSH_MS = 100;
 /** What the writer needs of stdout or a file stream. */
 interface LineStream {
   readonly writableLength: number;
-  write(chunk: string | Buffer): boolean;
+  write(chunk: Buffer): boolean;
   end(cb?: () => void): void;
 }
 

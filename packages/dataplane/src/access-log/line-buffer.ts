@@ -69,7 +69,7 @@ export class LineBuffer {
    * than `"` and `\` (nearly every value) is copied as it is; a value with anything else is
    * written by JSON.stringify, which escapes controls and lone surrogates.
    */
-  jsonString(s: string): void {
+  private jsonString(s: string): void {
     // 6 bytes per UTF-16 unit at most (`\u001f`), and the quotes.
     this.room(6 * s.length + 2);
     const buf = this.buf;
@@ -89,7 +89,7 @@ export class LineBuffer {
   }
 
   /** A number as JSON: what `${n}` prints, `null` when not finite. Whole numbers up to 2^31 digit by digit. */
-  jsonNumber(n: number): void {
+  private jsonNumber(n: number): void {
     this.room(NUMBER_BYTES);
     if (n >= 0 && n < 0x80000000 && Math.floor(n) === n) this.digits(n);
     else this.off += this.buf.write(Number.isFinite(n) ? `${n}` : 'null', this.off, 'latin1');
@@ -99,7 +99,7 @@ export class LineBuffer {
    * A duration as JSON: what `${n}` prints, from whole microseconds (as `roundMs` makes them):
    * the milliseconds, then the fraction without trailing zeros. Anything else prints as usual.
    */
-  jsonMs(n: number): void {
+  private jsonMs(n: number): void {
     this.room(NUMBER_BYTES);
     const us = Math.round(n * 1000);
     if (!(n >= 0 && us < 0x7fffffff && us / 1000 === n)) return this.jsonNumber(n);
