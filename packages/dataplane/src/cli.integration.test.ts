@@ -141,7 +141,8 @@ describe('the data plane process', () => {
     writeFileSync(file, JSON.stringify({ ...snapshotFor(listenPort, [{ name: 'b', port: b.port }]), version: first.version, hash: first.hash }));
     dp.child.kill('SIGHUP');
     await eventually(() => allFrom('b'), 60_000);
-    expect(dp.out.text).toMatch(/reloaded .*pools\.json/);
+    // Workers serve the new file before the primary hears every one of them and says so.
+    await eventually(() => /reloaded .*pools\.json/.test(dp.out.text), 60_000);
 
     writeFileSync(file, '{ "version": 3, ');
     dp.child.kill('SIGHUP');
@@ -285,7 +286,8 @@ describe('the data plane process', () => {
 
     const open = startCli(['--config', file, '--admin', `0.0.0.0:${adminPort}`]);
     expect(await open.exited).toBe(2);
-    expect(open.out.text).toMatch(/not loopback\) needs a token/);
+    // 'exit' can come before the last of its output is read.
+    await eventually(() => /not loopback\) needs a token/.test(open.out.text), 10_000);
 
     const token = 'a-long-admin-token-0123';
     const guarded = startCli(['--config', file, '--admin', `0.0.0.0:${adminPort}`, '--admin-token', token]);
