@@ -60,6 +60,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
     });
     child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));
     child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
+    // 'close' comes once its output is read to the end ('exit' can come before the reason it stopped).
+    const closed = new Promise((r) => child.once('close', r));
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -73,6 +75,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       await waitForHealth(url, child, () => output);
     } catch (err) {
       await stop();
+      // Bounded: a process that inherited its output could hold it open.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
       if (attempt >= 3 || !/EADDRINUSE|in use/.test(output)) throw err;
       continue;
     }

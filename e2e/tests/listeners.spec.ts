@@ -52,7 +52,8 @@ area('listeners and routes', () => {
 
       // Real requests through the local data plane, by Host.
       await expect.poll(() => bodyFor(port, 'a.example.test'), { timeout: 60_000, message: 'the data plane serves the new listener' }).toBe('alpha');
-      expect(await bodyFor(port, 'www.b.example.test')).toBe('beta');
+      // Each route was its own revision: the one with to-a can be served before the one with to-b.
+      await expect.poll(() => bodyFor(port, 'www.b.example.test'), { timeout: 60_000, message: 'the data plane serves route to-b' }).toBe('beta');
       expect(await bodyFor(port, 'A.Example.Test:80')).toBe('alpha');
       expect(await bodyFor(port, 'c.example.test')).toBe('no route for this request\n');
     } finally {

@@ -183,7 +183,11 @@ describe('live link between control plane and data planes', { timeout: 300_000 }
       return Boolean(list.find((d) => d.name === 'edge-1')?.lastError?.includes('cannot listen'));
     });
     // Only the pool that cannot bind is refused (an event of that pool); the revision applies to the rest.
-    const events = (await api(cp1.url)('GET', '/events?kind=snapshot_refused')) as unknown as { message: string }[];
+    // The hub records the event after the data plane's row, which is what the wait above saw.
+    const events = await waitFor(async () => {
+      const list = (await api(cp1.url)('GET', '/events?kind=snapshot_refused')) as unknown as { message: string }[];
+      return list.length > 0 ? list : undefined;
+    }, 60_000);
     expect(events[0]?.message).toMatch(new RegExp(`refused revision ${serving + 1}: listener clash: cannot listen on 127.0.0.1:${taken}`));
     await eventually(() => dp.version === serving + 1);
     expect(Object.keys(await bodies(listenPort, 4)).sort()).toEqual(['a', 'b']);

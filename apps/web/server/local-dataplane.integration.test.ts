@@ -178,7 +178,8 @@ describe('the local data plane of `pnpm start`', { timeout: TEST_MS }, () => {
     // A restart: SIGTERM. The control plane exits; its data plane keeps serving.
     cp1.proc.kill('SIGTERM');
     await exited(cp1.proc);
-    expect(cp1.output()).toMatch(/the local data plane keeps serving/);
+    // 'exit' can come before the last of its output is read.
+    await waitForOutput(cp1, 'the SIGTERM notice', /the local data plane keeps serving/);
     expect(isRunning(pid)).toBe(true);
     await load.more(100);
 
@@ -223,7 +224,10 @@ describe('the local data plane of `pnpm start`', { timeout: TEST_MS }, () => {
     stop.stdout!.on('data', (d) => (said += d));
     stop.stderr!.on('data', (d) => (said += d));
     await exited(stop);
-    expect(said).toMatch(/local data plane stopped/);
+    // 'exit' can come before the last of its output is read.
+    await eventually('pnpm stop saying so', () => /local data plane stopped/.test(said)).catch((e) => {
+      throw new Error(`${e}; pnpm stop said: ${said}`);
+    });
     expect(isRunning(pid)).toBe(false);
     expect(readRecord(paths.pidFile)).toMatchObject({ pid, stoppedAt: expect.any(String) });
     await expect(get(listenPort)).rejects.toThrow();

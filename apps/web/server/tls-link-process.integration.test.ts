@@ -31,13 +31,16 @@ let operator: string;
 let caFile: string;
 let cpTls: ServerTls;
 
-function run(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; output: () => string } {
+function run(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; output: () => string; closed: () => boolean } {
   let out = '';
+  let closed = false;
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
+  // 'close' comes once its output is read to the end ('exit', and exitCode, can come before).
+  proc.once('close', () => (closed = true));
   procs.push(proc);
-  return { proc, output: () => out };
+  return { proc, output: () => out, closed: () => closed };
 }
 
 async function dataplane(url: string, name: string, extra: string[] = []) {
@@ -142,11 +145,11 @@ describe('the data-plane link over wss', () => {
 
   it('TLS settings on a ws:// link and an unreadable CA are refused at start', async () => {
     const onPlain = await dataplane(`ws://127.0.0.1:${cp.port}/ws/dataplane`, 'edge-bad-flags', ['--control-plane-ca', caFile]);
-    await eventually(() => onPlain.proc.exitCode !== null, onPlain.output);
+    await eventually(onPlain.closed, onPlain.output);
     expect(onPlain.proc.exitCode).toBe(2);
     expect(onPlain.output()).toContain('--control-plane-ca and --control-plane-servername apply to a wss:// control plane');
     const garbage = await dataplane(`wss://127.0.0.1:${cp.port}/ws/dataplane`, 'edge-bad-ca', ['--control-plane-ca', file('garbage.pem', 'not a certificate')]);
-    await eventually(() => garbage.proc.exitCode !== null, garbage.output);
+    await eventually(garbage.closed, garbage.output);
     expect(garbage.proc.exitCode).toBe(2);
     expect(garbage.output()).toContain('no PEM certificate in it');
   });
@@ -171,7 +174,7 @@ describe('the data-plane link over wss', () => {
     expect(readServerTls(undefined, undefined)).toBeUndefined();
     // The process itself: it says why and exits 2, before a port or the database is touched.
     const cpProc = run([MAIN], { FULCRUM_TLS_CERT: at('c.pem'), PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'postgres://127.0.0.1:1/none', FULCRUM_EMBEDDED_DATAPLANE: '0' });
-    await eventually(() => cpProc.proc.exitCode !== null, cpProc.output);
+    await eventually(cpProc.closed, cpProc.output);
     expect(cpProc.proc.exitCode, cpProc.output()).toBe(2);
     expect(cpProc.output()).toMatch(/not starting: HTTPS needs both FULCRUM_TLS_CERT and FULCRUM_TLS_KEY/);
   });

@@ -51,7 +51,7 @@ async function untilAdmin(port: number, child: ChildProcess): Promise<void> {
       () => true,
       () => false,
     );
-  }, 30_000);
+  }, 60_000);
 }
 
 /** A control plane stand-in on a real WebSocket server that records what the data plane says. */
@@ -91,7 +91,7 @@ describe('the data plane process', () => {
     const stateDir = tmpDir();
     const [adminPort, listenPort] = [await freePort(), await freePort()];
     const dp = startCli(['--control-plane', cp.url, '--token', 't', '--name', 'edge', '--state-dir', stateDir, '--admin', `127.0.0.1:${adminPort}`]);
-    await eventually(() => cp.connected() && cp.received.some((m) => m.type === 'hello'), 30_000);
+    await eventually(() => cp.connected() && cp.received.some((m) => m.type === 'hello'), 60_000);
 
     // Built past the schema, as a control plane before this fix compiled it.
     const good = snapshotFor(listenPort, [{ name: 'a', port: backend.port }], { healthCheck: { enabled: true, path: '/health', intervalMs: 100 } });

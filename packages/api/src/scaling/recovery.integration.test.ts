@@ -119,7 +119,15 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 60_000, 'the pool serving after recovery');
 
     // Each replacement is a sequence of events, in order: detected → started → healthy → joined → (drained) → removed.
-    const events = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+    // A replacement's last step ('removed') is recorded after its old process has gone: wait for both.
+    const events = await eventually(
+      async () => {
+        const list = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+        return [killed!.port, hung!.port].every((port) => list.some((e) => e.data.old === `127.0.0.1:${port}` && e.data.step === 'removed')) ? list : undefined;
+      },
+      60_000,
+      'both replacements recorded to their last step',
+    );
     for (const [port, steps] of [
       [killed!.port, ['detected', 'started', 'healthy', 'joined', 'drained', 'removed']],
       [hung!.port, ['detected', 'started', 'healthy', 'joined', 'drained', 'removed']],

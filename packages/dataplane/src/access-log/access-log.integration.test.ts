@@ -270,7 +270,7 @@ describe('access log in the data-plane process', () => {
     await eventually(() => {
       if (child.exitCode !== null) throw new Error(`data plane exited: ${out}`);
       return out.includes('serving config');
-    });
+    }, 60_000);
     expect((await get(listen, '/before')).status).toBe(200);
     await eventually(() => linesOf(file).length === 1);
     renameSync(file, `${file}.1`);

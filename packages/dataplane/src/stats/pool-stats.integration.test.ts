@@ -141,7 +141,10 @@ describe('pool client counters', () => {
   });
 
   it("count a client that leaves before its answer as a reset, and the listener's own 408", async () => {
+    let reached!: () => void;
+    const atBackend = new Promise<void>((r) => (reached = r));
     const slow = await startBackend('slow', (req, res) => {
+      reached();
       req.resume();
       setTimeout(() => res.end('late'), 2000).unref();
     });
@@ -150,7 +153,13 @@ describe('pool client counters', () => {
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
     await dp.applySnapshot(snapshotFor(port, [{ name: 'slow', port: slow.port }], { name: 'web', timeouts: { connectMs: 1000, firstByteMs: 10_000, idleMs: 300 } }));
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(200) }).catch(() => undefined);
+    // The client leaves once its request is at the backend (not after a fixed time, which a
+    // loaded machine could spend before the request even got there).
+    const leave = new AbortController();
+    const left = fetch(`http://127.0.0.1:${port}/`, { signal: leave.signal }).catch(() => undefined);
+    await atBackend;
+    leave.abort();
+    await left;
     const { connect } = await import('node:net');
     const sock = connect(port, '127.0.0.1');
     sock.write('GET / HTTP/1.1\r\nHost: x\r\n');

@@ -105,6 +105,7 @@ function waitForLine(child: ChildProcess, line: RegExp, ms: number): Promise<{ o
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', () => done(false));
+    // 'close', not 'exit': 'exit' can come before the last of its output (the reason it stopped) is read.
+    child.once('close', () => done(false));
   });
 }

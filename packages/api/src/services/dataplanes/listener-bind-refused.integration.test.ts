@@ -57,8 +57,9 @@ describe('a listener that cannot bind', () => {
     // A listener that sends to no pool is not called a pool.
     expect(dp.lastError).not.toMatch(/pool listener/);
 
-    // The revision's status: every refusal with the listener's name and address.
-    const apply = await sys.db.prisma.revisionApply.findFirst({ where: { version: latest, dataplaneId: dp.id } });
+    // The revision's status: every refusal with the listener's name and address. The hub records
+    // it (and then the events) after the data plane's row, which is what the wait above saw.
+    const apply = await eventually(() => sys.db.prisma.revisionApply.findFirst({ where: { version: latest, dataplaneId: dp.id } }), 60_000, 'the apply result recorded');
     expect(apply?.state).toBe('partial');
     const refusedPools = apply!.refusedPools as { poolId: string; error: string; listener?: string }[];
     expect(refusedPools.map((r) => r.error).join('\n')).toContain(shared);
@@ -70,7 +71,14 @@ describe('a listener that cannot bind', () => {
     expect((await listRefusals(sys.db.prisma, [latest], cats))[0]?.error).toBe(shared);
 
     // Events: one on each pool the listener serves, and one for the listener that serves none.
-    const events = await sys.db.prisma.event.findMany({ where: { kind: 'snapshot_refused', dataplaneId: dp.id }, include: { pool: { select: { name: true } } } });
+    const events = await eventually(
+      async () => {
+        const list = await sys.db.prisma.event.findMany({ where: { kind: 'snapshot_refused', dataplaneId: dp.id }, include: { pool: { select: { name: true } } } });
+        return ['cats', 'dogs'].every((pool) => list.some((e) => e.pool?.name === pool)) && list.some((e) => e.poolId === null) ? list : undefined;
+      },
+      60_000,
+      'the refusal events recorded',
+    );
     for (const pool of ['cats', 'dogs']) expect(events.find((e) => e.pool?.name === pool)?.message).toContain(shared);
     const own = events.filter((e) => e.poolId === null);
     expect(own.map((e) => e.message).join('\n')).toContain(redirect);

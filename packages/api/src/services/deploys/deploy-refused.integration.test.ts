@@ -44,7 +44,7 @@ describe('a pool whose listener cannot bind', () => {
     expect((await sys.call('POST', '/pools/shop/backends', { host: '127.0.0.1', port: v1.port, versionLabel: 'v1' })).status).toBe(200);
     await sys.startDataplane('edge-1');
 
-    await eventually(async () => new Set(await bodiesFrom(otherPort, 6)).size === 2, 30_000, 'pool other serving o1 and o2');
+    await eventually(async () => new Set(await bodiesFrom(otherPort, 6)).size === 2, 60_000, 'pool other serving o1 and o2');
     const shop = (await sys.call('GET', '/pools/shop')).json as { id: string };
     const row = await eventually(
       async () => {

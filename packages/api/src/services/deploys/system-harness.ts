@@ -211,7 +211,8 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
         child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
         child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('error', reject);
-        child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        // 'close', not 'exit': 'exit' can come before the last of its output is read.
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       });
     },
     async close() {

@@ -128,7 +128,7 @@ describe('provider profiles', () => {
     const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { rule: { name: 'app', ...ruleBase, provider: { profile: 'node-app', params: { version: '1.2' } } } });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ profile: { name: 'node-app', kind: 'process' }, config: { provider: { params: { version: '1.2' } } }, legacyProvider: null });
-    const backend = await eventually(async () => ((await as('viewer', 'GET', '/pools/web/backends')).json as { host: string; port: number }[])[0], 30_000, 'the profile’s instance as a backend');
+    const backend = await eventually(async () => ((await as('viewer', 'GET', '/pools/web/backends')).json as { host: string; port: number }[])[0], 120_000, 'the profile’s instance as a backend');
     expect(await (await fetch(`http://${backend.host}:${backend.port}/`)).text()).toBe('v1.2');
     expect(existsSync(marker)).toBe(false);
     expect((await sys.db.prisma.scalingRule.findMany()).map((r) => r.name)).toEqual(['app']);
@@ -161,7 +161,7 @@ describe('provider profiles', () => {
 
       const ok = await as('operator', 'POST', '/pools/web/scaling-rules', { rule: { name: 'hooked', ...ruleBase, provider: { profile: 'hook', params: { tier: 'gold' } } } });
       expect(ok.status).toBe(200);
-      const call = await eventually(() => target.requests[0], 20_000, 'the profile’s webhook called');
+      const call = await eventually(() => target.requests[0], 120_000, 'the profile’s webhook called');
       expect(JSON.parse(call.body)).toEqual({ pool: 'web', rule: 'hooked', desired: 1, current: 0, params: { tier: 'gold' } });
       // The secret the admin stored at first (kept through both replacements) signs the call.
       expect(call.headers[WEBHOOK_SIGNATURE_HEADER]).toBe(signWebhook(HOOK_SECRET, call.body));
