@@ -166,7 +166,11 @@ describe('DataplaneHub', () => {
     a.ws.close();
     b.ws.close();
     await eventually(async () => (await viewer.dataplanes.list()).filter((d) => d.id === 'dp-a' || d.id === 'dp-b').every((d) => !d.connected));
-    const left = await viewer.events.list({ kind: 'dataplane_leave', limit: 10 });
+    // The hub writes the leave event after the row says disconnected: wait for both events.
+    const left = await eventually(async () => {
+      const events = await viewer.events.list({ kind: 'dataplane_leave', limit: 10 });
+      return ['dp-a', 'dp-b'].every((id) => events.some((e) => e.dataplaneId === id)) ? events : undefined;
+    });
     expect(left.map((e) => e.dataplaneId)).toEqual(expect.arrayContaining(['dp-a', 'dp-b']));
   });
 
@@ -208,13 +212,47 @@ describe('DataplaneHub', () => {
     const c = link(await t.token('dataplane'));
     await c.send(hello('dp-silent'));
     await eventually(() => c.received.some((m) => m.type === 'welcome'));
+    // The hub says welcome before it records the data plane as connected: wait for the record
+    // while the link still answers (a hung peer dropped first would never show as connected).
+    const viewer = await t.as('viewer');
+    await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === true);
     // Stop the socket from reading: the automatic pong is never sent, as with a hung peer.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const viewer = await t.as('viewer');
-    expect((await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected).toBe(true);
     // The hub pings every 200 ms and drops a peer that missed one round.
     await eventually(async () => (await viewer.dataplanes.list()).find((d) => d.id === 'dp-silent')?.connected === false, 30_000);
     expect(hub.connectedIds()).not.toContain('dp-silent');
+  });
+
+  it('records a data plane that leaves during its hello as gone, after its join: the writes of one data plane run in order', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `dp-brief-${i}`);
+    await Promise.all(
+      ids.map(async (id) => {
+        const c = link(await t.token('dataplane'));
+        // Welcome comes first in the hello's work: the link is cut as it arrives, while the rest runs.
+        const cut = new Promise<void>((resolve) =>
+          c.ws.on('message', (d) => {
+            if ((JSON.parse(d.toString()) as TControlToDataplane).type !== 'welcome') return;
+            c.ws.terminate();
+            resolve();
+          }),
+        );
+        await c.send(hello(id));
+        await cut;
+      }),
+    );
+    const events = async () => t.db.prisma.event.findMany({ where: { dataplaneId: { in: ids }, kind: { in: ['dataplane_join', 'dataplane_leave'] } }, orderBy: { createdAt: 'asc' } });
+    await eventually(async () => {
+      const all = await events();
+      return ids.every((id) => all.some((e) => e.dataplaneId === id && e.kind === 'dataplane_join') && all.some((e) => e.dataplaneId === id && e.kind === 'dataplane_leave'));
+    }, 30_000);
+    const rows = await t.db.prisma.dataplane.findMany({ where: { id: { in: ids } } });
+    expect(rows.filter((r) => r.connected).map((r) => r.id)).toEqual([]);
+    const all = await events();
+    for (const id of ids) {
+      const [join, leave] = ['dataplane_join', 'dataplane_leave'].map((kind) => all.filter((e) => e.dataplaneId === id && e.kind === kind));
+      expect([join!.length, leave!.length]).toEqual([1, 1]);
+      expect(join![0]!.createdAt.getTime()).toBeLessThanOrEqual(leave![0]!.createdAt.getTime());
+    }
   });
 
   it('streams merged seconds through the stats.live subscription', async () => {

@@ -51,11 +51,6 @@ interface Connection {
   lastSeenWrite: number;
   alive: boolean;
   limits: ReportLimits;
-  /**
-   * The data plane's messages are handled one after another: each may write its row, and two
-   * acks racing through different pool connections could leave the older version recorded.
-   */
-  work: Promise<void>;
 }
 
 export interface HubOptions {
@@ -111,6 +106,8 @@ export class DataplaneHub {
   private newestPushed = -1;
   private readonly ackListeners = new Set<(dataplaneId: string, version: number) => void>();
   /** Data planes this replica has heard from: when their last frame came, and whether the link is up (for "no data since … (why)"). */
+  /** Per data plane, the end of its work queued so far (see inOrder). */
+  private readonly rowWork = new Map<string, Promise<void>>();
   private readonly seen = new Map<string, { id: string; name: string; connected: boolean; lastFrameAt: number | null; since: number }>();
 
   constructor(
@@ -189,9 +186,10 @@ export class DataplaneHub {
     this.feed.stopRollups();
     await this.tailLeases.stop();
     await this.listener?.close();
-    for (const c of this.conns.values()) c.ws.close(WS_CLOSE.shuttingDown, 'control plane shutting down');
-    await Promise.all([...this.conns.values()].map((c) => this.markGone(c)));
+    const linked = [...this.conns.values()];
     this.conns.clear();
+    for (const c of linked) c.ws.close(WS_CLOSE.shuttingDown, 'control plane shutting down');
+    await Promise.all(linked.map((c) => this.markGone(c)));
   }
 
   /** Checks the bearer token of an upgrade request: only `dataplane` tokens may connect. */
@@ -265,12 +263,11 @@ export class DataplaneHub {
               lastSeenWrite: Date.now(),
               alive: true,
               limits: newReportLimits(),
-              work: Promise.resolve(),
             };
             conn = c;
             this.conns.set(c.id, c);
             this.seen.set(c.id, { id: c.id, name: c.name, connected: true, lastFrameAt: this.seen.get(c.id)?.lastFrameAt ?? null, since: Date.now() });
-            c.work = this.onHello(c, hello).catch(() => {});
+            void this.inOrder(c.id, () => this.onHello(c, hello));
             return true;
           },
           () => {
@@ -283,7 +280,7 @@ export class DataplaneHub {
       if (!helloDone) return void ws.close(WS_CLOSE.badMessage, 'hello first');
       void helloDone.then((ok) => {
         const c = conn;
-        if (ok && c) c.work = c.work.then(() => this.onMessage(c, msg)).catch(() => {});
+        if (ok && c) void this.inOrder(c.id, () => this.onMessage(c, msg));
       });
     });
     ws.on('close', () => {
@@ -432,11 +429,29 @@ export class DataplaneHub {
       .catch(() => {});
   }
 
-  private async markGone(c: Connection): Promise<void> {
+  /**
+   * Runs one data plane's work after what came before it, whichever of its connections it came
+   * through: each step may write its row, and an ack, a hello or a leave written out of order
+   * would leave an older version recorded, or a data plane that left shown as connected.
+   */
+  private inOrder(id: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.rowWork.get(id) ?? Promise.resolve()).then(step).catch(() => {});
+    this.rowWork.set(id, next);
+    void next.then(() => {
+      if (this.rowWork.get(id) === next) this.rowWork.delete(id);
+    });
+    return next;
+  }
+
+  /** Shown as gone at once; its row and event are written after the work its link had started. */
+  private markGone(c: Connection): Promise<void> {
     const seen = this.seen.get(c.id);
     if (seen) Object.assign(seen, { connected: false, since: Date.now() });
-    await this.prisma.dataplane.update({ where: { id: c.id }, data: { connected: false, lastSeenAt: new Date() } }).catch(() => {});
-    await recordEvent(this.prisma, { kind: 'dataplane_leave', severity: 'warning', dataplaneId: c.id, message: `data plane ${c.name} disconnected` }).catch(() => {});
+    return this.inOrder(c.id, async () => {
+      // A newer link of the same data plane came up meanwhile: its row stays connected.
+      if (!this.conns.has(c.id)) await this.prisma.dataplane.update({ where: { id: c.id }, data: { connected: false, lastSeenAt: new Date() } }).catch(() => {});
+      await recordEvent(this.prisma, { kind: 'dataplane_leave', severity: 'warning', dataplaneId: c.id, message: `data plane ${c.name} disconnected` }).catch(() => {});
+    });
   }
 
   /** Sends the newest snapshot to every data plane that does not run it yet. */
