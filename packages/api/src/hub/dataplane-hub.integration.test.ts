@@ -1,10 +1,10 @@
-import { type Server, createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { type AddressInfo, type Socket, connect, createServer as createNetServer } from 'node:net';
 import { freePort, stopTestServer } from '@fulcrum/db/testing';
 import { type TControlToDataplane, type TStatsFrame, WS_CLOSE, emptyClientStats } from '@fulcrum/protocol';
 import { type LivePool, liveFrame } from '../services/stats/live-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { eventually } from '../services/deploys/system-harness';
 import { type TestApi, createTestApi, listenHub } from '../test-support';
 import { DataplaneHub, setHub } from './dataplane-hub';

@@ -1,9 +1,9 @@
-import { type Server, createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { type TAccessRecord, type TControlToDataplane, WS_CLOSE } from '@fulcrum/protocol';
 import { accessRecord } from '@fulcrum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { eventually } from '../services/deploys/system-harness';
 import { type TestApi, createTestApi, listenHub } from '../test-support';
 import { DataplaneHub, setHub } from './dataplane-hub';

@@ -1,4 +1,4 @@
-import { SNAPSHOT_SCHEMA, type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotListener, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
+import { SNAPSHOT_SCHEMA, type TConfigSnapshot, type TSnapshotCertificate, type TSnapshotPool, ZConfigSnapshot } from '@fulcrum/protocol';
 import type { Prisma } from '@fulcrum/db';
 import { configHash } from './link-hash';
 import { toListener, toRoute, toSnapshotListener } from '../listeners/listener-mapper';
