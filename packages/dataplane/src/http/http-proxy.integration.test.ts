@@ -47,9 +47,10 @@ describe('HTTP proxy', () => {
     cleanups.push(() => echo.close());
     const dp = new Dataplane();
     cleanups.push(() => dp.stop());
-    const send = async () => {
+    const send = async (extra: Record<string, string> = {}) => {
       const res = await new Promise<IncomingMessage>((resolve, reject) => {
         const headers = {
+          ...extra,
           'x-forwarded-for': '203.0.113.9',
           'x-real-ip': '203.0.113.9',
           'x-forwarded-proto': 'https',
@@ -76,6 +77,11 @@ describe('HTTP proxy', () => {
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
     expect(seen['x-request-id']).toMatch(/[0-9a-f-]{36}/);
     expect(seen['x-custom']).toBe('kept');
+    // A client's X-Request-Id is kept when it is well formed, and replaced when it is not.
+    await send({ 'x-request-id': 'trace-4bf92f3577b34da6' });
+    expect(seen['x-request-id']).toBe('trace-4bf92f3577b34da6');
+    await send({ 'x-request-id': 'x'.repeat(2000) });
+    expect(seen['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(seen['x-drop-me']).toBeUndefined();
 
     // A trusted proxy in front: its X-Forwarded-For is appended to, its other headers kept.

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { TAccessRecord, TProxyCause, TTimeouts } from '@fulcrum/protocol';
 import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';
@@ -10,6 +9,7 @@ import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
 import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
 import { realClientIp } from './real-client-ip';
+import { requestIdOf } from './request-id';
 import { selectionContext } from './selection-context';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
@@ -131,7 +131,7 @@ class ProxiedRequest implements Exchange {
     this.timeouts = route?.timeouts ?? cfg.timeouts;
     this.url = route?.url ?? req.url;
     const method = req.method;
-    this.requestId = req.header('x-request-id') || randomUUID();
+    this.requestId = requestIdOf(req);
     const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
     const fwd = { clientIp: req.clientIp, proto: req.secure ? ('https' as const) : ('http' as const), requestId: this.requestId, trusted };
     const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import {
   ACCESS_LOG_DEFAULTS,
@@ -19,6 +18,7 @@ import type { OutlierDetector } from '../health/outlier-detector';
 import type { ClientRequest, ClientResponse } from '../http/client-exchange';
 import { isTrustedPeer } from '../http/headers';
 import { type RouteEffects, type UpgradeTarget, proxyHttpRequest } from '../http/http-proxy';
+import { clientRequestId, requestIdOf } from '../http/request-id';
 import type { PoolRuntime } from '../runtime/pool-runtime';
 import type { ListenerStats } from '../stats/listener-stats';
 import type { PoolStats } from '../stats/pool-stats';
@@ -208,7 +208,7 @@ export class ListenerRuntime {
     }
     if (action.type === 'redirect') {
       const vars = this.variables(req, host, path);
-      vars.request_id = req.header('x-request-id') || randomUUID();
+      vars.request_id = requestIdOf(req);
       const location = route.location!(vars);
       // A variable from the client that would break the header line leaves the redirect unsent.
       if (/[\r\n\0]/.test(location)) {
@@ -219,7 +219,7 @@ export class ListenerRuntime {
       answer(req, res, action.status, 'text/plain; charset=utf-8', body, ['Location', location]);
       return this.answered(req, t0, action.status, 'redirect', 'normal', vars.request_id, body.length);
     }
-    const headers = ['X-Request-Id', req.header('x-request-id') || randomUUID()];
+    const headers = ['X-Request-Id', requestIdOf(req)];
     if (route.responseRules.length) applyHeaderRules(headers, route.responseRules, { ...this.variables(req, host, path), request_id: headers[1]! });
     answer(req, res, action.status, action.contentType, route.fixedBody!, headers);
     this.answered(req, t0, action.status, 'fixed', 'normal', headers[1]!, route.fixedBody!.length);
@@ -258,7 +258,7 @@ export class ListenerRuntime {
       connectMs: -1,
       firstByteMs: -1,
       attempts: 0,
-      requestId: requestId || (req.header('x-request-id') ?? ''),
+      requestId: requestId || (clientRequestId(req) ?? ''),
       termination,
       userAgent: req.header('user-agent') ?? '',
       referer: req.header('referer') ?? '',
