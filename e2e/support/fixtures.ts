@@ -106,7 +106,7 @@ async function applied(api: APIRequestContext, pool: PoolHandle): Promise<{ refu
   type Dp = { connected: boolean; lag: number | null; refusedPools: { poolId: string; pool: string; error: string }[] };
   const dps = await trpcQuery<Dp[]>(api, 'dataplanes.list');
   const local = dps.find((d) => d.connected);
-  if (!local || local.lag !== 0) return undefined;
+  if (local?.lag !== 0) return undefined;
   const refused = local.refusedPools.find((r) => r.poolId === pool.id || r.pool === pool.name);
   return refused ? { refused: refused.error } : {};
 }

@@ -114,9 +114,9 @@ test('a dead backend leads the overview with since when and why; the pool page s
     const problem = page.locator('[data-problem="backend_down"]', { hasText: doomedAddr });
     await expect(problem).toContainText(new RegExp(`in ${name} is (down|ejected) since \\d\\d:\\d\\d:\\d\\d`), { timeout: 60_000 });
     await expect(problem).toContainText('last check:');
-    console.log(
-      `e2e: the overview named ${doomedAddr} down ${Date.now() - onOverview} ms after it opened (${Date.now() - killed} ms after the backend stopped): "${(await problem.innerText()).trim()}"`,
-    );
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as the operator sees it, laid out.
+    const shown = (await problem.innerText()).trim();
+    console.log(`e2e: the overview named ${doomedAddr} down ${Date.now() - onOverview} ms after it opened (${Date.now() - killed} ms after the backend stopped): "${shown}"`);
     await expect(page.locator(`tr[data-pool="${name}"]`)).toHaveClass(/row-problem/);
     await expect(page.locator(`tr[data-pool="${name}"] td.errors`)).toHaveText(/^0\.0%/);
 
@@ -124,6 +124,7 @@ test('a dead backend leads the overview with since when and why; the pool page s
     await page.locator(`tr[data-pool="${name}"]`).getByRole('link', { name }).click();
     const mark = page.locator('.chart-marks [data-mark="revision"]').last();
     await expect(mark).toBeVisible({ timeout: 60_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: the mark's label as shown.
     const version = Number(/revision (\d+)/.exec(await mark.innerText())![1]);
 
     // CPU the live pool page costs over 30 s of live updates: the renderer's CPU time (SystemInfo,

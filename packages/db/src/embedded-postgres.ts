@@ -105,7 +105,7 @@ async function recoverFromCrash(dataDir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   const cmd = pid > 0 && isRunning(pid) ? commandLine(pid) : undefined;
-  if (!cmd || !cmd.includes('postgres') || !cmd.includes(dataDir)) {
+  if (!cmd?.includes('postgres') || !cmd.includes(dataDir)) {
     rmSync(pidFile, { force: true });
     return;
   }

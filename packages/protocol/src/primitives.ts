@@ -14,7 +14,7 @@ export function isIpv6(h: string): boolean {
   const all = halves.flatMap(groups);
   let count = all.length;
   const last = all[all.length - 1];
-  if (last !== undefined && last.includes('.')) {
+  if (last?.includes('.')) {
     if (!ipv4Pattern.test(last)) return false;
     all.pop();
     count++;

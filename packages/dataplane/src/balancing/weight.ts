@@ -7,6 +7,7 @@ const MIN_WEIGHT = 1e-3;
 /** The effective weight (slow start included), never below a small positive floor. */
 export function weightOf(load: LoadView, b: BalancerBackend): number {
   const w = load.effectiveWeight(b);
+  // biome-ignore lint/complexity/useMathMinMax: Math.max would pass a NaN weight on; this gives the floor.
   return w > MIN_WEIGHT ? w : MIN_WEIGHT;
 }
 

@@ -186,7 +186,7 @@ export class ClusterPrimary extends EventEmitter<{ event: [TDataplaneEvent] }> {
   /** A worker's answer (or its exit: undefined) to the pending snapshot. */
   private settle(workerId: number, result: ApplyResult | undefined): void {
     const p = this.pending;
-    if (!p || !p.waiting.delete(workerId)) return;
+    if (!p?.waiting.delete(workerId)) return;
     if (result) p.results.push(result);
     if (p.waiting.size === 0) this.finish();
   }

@@ -89,7 +89,7 @@ export async function probePostgres(login: DatabaseLogin): Promise<DatabaseFacts
       if (type === 'Z') break;
     }
     session.close(TERMINATE);
-    if (!row || row.length !== 3 || (row[0] !== 'true' && row[0] !== 'false')) throw new WireError('the server did not answer the role query');
+    if (row?.length !== 3 || (row[0] !== 'true' && row[0] !== 'false')) throw new WireError('the server did not answer the role query');
     const lag = row[1] === null ? null : Number(row[1]);
     return {
       writable: row[0] === 'false',

@@ -176,7 +176,7 @@ describe('routes on a listener', () => {
     expect(seen.headers['x-secret']).toBeUndefined();
     expect(seen.headers['x-real-ip']).toBe('127.0.0.1'); // set by default
     expect(seen.headers['x-trace']).toBe('req-7@shop.example.com');
-    expect(seen.headers['host']).toBe('Shop.Example.com');
+    expect(seen.headers.host).toBe('Shop.Example.com');
     expect(r.headers.get('x-powered-by')).toBeUndefined();
     expect(r.headers.get('x-served-by')).toBe('fulcrum $1');
     expect((JSON.parse((await get(port, '/v1/items/3')).body) as { url: string }).url).toBe('/v2/items/3');

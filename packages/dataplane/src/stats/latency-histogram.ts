@@ -11,6 +11,7 @@ export class LatencyHistogram {
 
   record(ms: number): void {
     // A clock step backwards or NaN must not corrupt the sum.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; this gives 0.
     const v = ms > 0 ? ms : 0;
     this.counts[latencyBucket(v)]!++;
     this.count++;

@@ -135,8 +135,8 @@ describe('provider profiles', () => {
   });
 
   it('an operator cannot point docker, kubernetes or webhook at a target of its choosing', async () => {
-    const target = await startFakeApi((req, res) => json(res, 200, {}));
-    const elsewhere = await startFakeApi((req, res) => json(res, 200, {}));
+    const target = await startFakeApi((_req, res) => json(res, 200, {}));
+    const elsewhere = await startFakeApi((_req, res) => json(res, 200, {}));
     try {
       const profile = await as('admin', 'PUT', `/provider-profiles/${(await as('admin', 'GET', '/provider-profiles/hook')).json.id}`, {
         expectedVersion: 2,

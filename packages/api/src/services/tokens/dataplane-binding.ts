@@ -16,7 +16,7 @@ export async function bindDataplaneToken(prisma: PrismaClient, tokenId: string, 
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK_NAME.dataplaneBinding}))`;
     const now = new Date();
     const token = await tx.apiToken.findUnique({ where: { id: tokenId } });
-    if (!token || token.role !== 'dataplane' || !usable(token, now)) return { ok: false, reason: 'unknown, revoked or expired token' };
+    if (token?.role !== 'dataplane' || !usable(token, now)) return { ok: false, reason: 'unknown, revoked or expired token' };
     if (token.dataplaneId === dataplaneId) return { ok: true };
     if (token.dataplaneId) return { ok: false, reason: `this token belongs to data plane ${token.dataplaneId}; give each data plane its own token` };
     const holder = await tx.apiToken.findUnique({ where: { dataplaneId } });
