@@ -69,6 +69,11 @@ export function proxyHttpRequest(pool: PoolRuntime, req: ClientRequest, res: Cli
  *   idle connection the backend was closing): retried when the request is safe to send again
  *   (idempotent, without a body).
  * Neither takes the budget: the failed backend did no work, and the retry goes elsewhere.
+ * - A reused keep-alive connection closed before any byte of the answer is first retried once on
+ *   a new connection to the same backend (as NGINX gives a cached connection's error an extra
+ *   try), when the request is safe to send again and the pool allows retries at all: the backend
+ *   most likely ended an idle connection as the request reached it, and a one-backend pool would
+ *   otherwise answer 502. It does not count against `retries.attempts`.
  * - A timeout before the answer, or a 5xx when `retries.on5xx` is set: retried when the request
  *   is safe to send again and the pool's retry budget allows (`PoolRuntime.retryAllowed`).
  * - Once any byte of the answer has arrived (beyond a 5xx being retried), never.
@@ -104,6 +109,8 @@ class ProxiedRequest implements Exchange {
   private backend: RuntimeBackend | undefined;
   private conn: UpstreamConnection | undefined;
   private retrying = false;
+  /** The one retry on a new connection after a reused one closed (see above) was made. */
+  private freshRetried = false;
   private started = 0;
   private status = 0;
   private bytesIn = 0;
@@ -175,7 +182,7 @@ class ProxiedRequest implements Exchange {
     this.connect(backend);
   }
 
-  private connect(backend: RuntimeBackend): void {
+  private connect(backend: RuntimeBackend, fresh = false): void {
     const state = backend.state;
     this.backend = backend;
     this.phase = Phase.Connecting;
@@ -190,7 +197,7 @@ class ProxiedRequest implements Exchange {
       this.pool.stats.retry();
     }
     state.stats.request();
-    const conn = backend.upstream.acquire();
+    const conn = backend.upstream.acquire(fresh);
     this.conn = conn;
     const req = this.req;
     const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
@@ -295,6 +302,7 @@ class ProxiedRequest implements Exchange {
 
   failed(kind: ErrorKind, message: string, answered: boolean): void {
     const phase = this.phase;
+    const reused = this.conn?.reused === true;
     const backend = this.releaseAttempt();
     this.tail = undefined;
     backend.state.stats.error(kind);
@@ -314,6 +322,7 @@ class ProxiedRequest implements Exchange {
       backend: backend.address,
       cause: kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect_failed' : 'upstream_failed',
     };
+    if (reused && this.mayRetryFresh(kind, phase, answered)) return this.retryFresh(backend);
     if (this.mayRetry(kind, phase, answered)) return this.retry(backend);
     this.answerError(this.lastFailure.status, this.lastFailure.reason, this.lastFailure.cause, this.lastFailure.backend);
   }
@@ -323,6 +332,16 @@ class ProxiedRequest implements Exchange {
     if (phase === Phase.Connecting) return true;
     if (phase !== Phase.WaitingFirstByte || !this.resendable || answered) return false;
     return kind === 'reset' || this.pool.retryAllowed();
+  }
+
+  private mayRetryFresh(kind: ErrorKind, phase: Phase, answered: boolean): boolean {
+    return kind === 'reset' && phase === Phase.WaitingFirstByte && !answered && this.resendable && !this.freshRetried && this.cfg.retries.attempts > 0;
+  }
+
+  private retryFresh(backend: RuntimeBackend): void {
+    this.freshRetried = true;
+    this.retrying = true;
+    this.connect(backend, true);
   }
 
   private retry(failed: RuntimeBackend): void {

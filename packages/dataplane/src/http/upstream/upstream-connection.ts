@@ -91,6 +91,8 @@ export class UpstreamConnection {
   private bulkNext = false;
   /** When it went back to the pool's idle list (Date.now()); 0 while in use. Kept by the pool. */
   restingSince = 0;
+  /** Requests sent on it so far: past one, it is a reused keep-alive connection. */
+  private exchanges = 0;
 
   constructor(
     host: string,
@@ -132,6 +134,7 @@ export class UpstreamConnection {
    */
   send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean, upgrade = false): void {
     this.exchange = exchange;
+    this.exchanges++;
     this.timeouts = timeouts;
     this.requestHead = head;
     this.body = body;
@@ -183,6 +186,11 @@ export class UpstreamConnection {
   /** After a 101: the client sent its last byte. */
   endWrite(): void {
     if (!this.closed) this.socket.end();
+  }
+
+  /** It carried an answer before this request: a close now may be the backend ending an idle connection. */
+  get reused(): boolean {
+    return this.exchanges > 1;
   }
 
   get usable(): boolean {

@@ -23,9 +23,9 @@ export class UpstreamPool implements ConnectionOwner {
     readonly port: number,
   ) {}
 
-  /** An idle connection, or a new one (connecting) when none is left. */
-  acquire(): UpstreamConnection {
-    for (let conn = this.idle.pop(); conn; conn = this.idle.pop()) {
+  /** An idle connection, or a new one (connecting) when none is left or `fresh` asks for one. */
+  acquire(fresh = false): UpstreamConnection {
+    for (let conn = fresh ? undefined : this.idle.pop(); conn; conn = this.idle.pop()) {
       conn.restingSince = 0;
       if (conn.usable) return conn;
     }
