@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 export const MAX_CLIENT_REQUEST_ID = 128;
 
 /** 1 to MAX_CLIENT_REQUEST_ID visible ASCII characters: no space, no control or non-ASCII byte. */
-const WELL_FORMED = /^[\x21-\x7e]{1,128}$/;
+const WELL_FORMED = new RegExp(`^[\\x21-\\x7e]{1,${MAX_CLIENT_REQUEST_ID}}$`);
 
 interface HasHeaders {
   header(lowerName: string): string | undefined;

@@ -1,7 +1,7 @@
-import { type Server, type Socket, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../../dataplane';
 import { freePort, get, snapshotFor } from '../../test-support';
+import { type RawBackend, startRawBackend } from './raw-test-peers';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -13,31 +13,13 @@ afterEach(async () => {
  * race every keep-alive pool meets when a backend's idle timeout (or a restart) ends a connection
  * the pool still holds. Each connection answers its first request and drops the second unanswered.
  */
-async function closingBackend(): Promise<{ port: number; connections: () => number; server: Server }> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let requests = 0;
-    let seen = '';
-    socket.on('data', (d: Buffer) => {
-      seen += d.toString('latin1');
-      while (seen.includes('\r\n\r\n')) {
-        seen = seen.slice(seen.indexOf('\r\n\r\n') + 4);
-        if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
-        else return void socket.destroy();
-      }
-    });
-    socket.on('error', () => {});
+async function closingBackend(): Promise<RawBackend> {
+  const backend = await startRawBackend((socket, _head, index) => {
+    if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+    else socket.destroy();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((r) => server.close(r));
-  });
-  return { port: (server.address() as { port: number }).port, connections: () => connections, server };
+  cleanups.push(() => backend.close());
+  return backend;
 }
 
 describe('a reused upstream connection the backend closed', () => {
@@ -51,7 +33,7 @@ describe('a reused upstream connection the backend closed', () => {
     for (let i = 0; i < 5; i++) statuses.push((await get(port, `/r${i}`)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
     // Each request after the first found a reused connection closed, and took a new one.
-    expect(backend.connections()).toBe(5);
+    expect(backend.connections).toHaveLength(5);
   });
 
   it('is not retried when the pool allows no retries, or for a request with a body', async () => {
