@@ -2,15 +2,41 @@ import { BlockList, isIPv6 } from 'node:net';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Headers the proxy replaces or reads on the way upstream (see `upstreamRequestHeaders`). */
+const UPSTREAM_SET = ['content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'host'];
 
+/** Which name lengths some name of `names` has: a name of another length is none of them, unread. */
+function lengthsOf(names: Iterable<string>): Uint8Array {
+  const out = new Uint8Array(64);
+  for (const n of names) out[n.length] = 1;
+  return out;
+}
+const HOP_LENGTHS = lengthsOf(HOP_BY_HOP);
+const UPSTREAM_LENGTHS = lengthsOf([...HOP_BY_HOP, ...UPSTREAM_SET]);
+
+/**
+ * The other headers the Connection header names, lower-cased; undefined when it names none
+ * (hop-by-hop names such as `keep-alive` are not counted: they go anyway).
+ */
 function connectionTokens(raw: string[]): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
-      for (const t of raw[i + 1]!.split(',')) (out ??= new Set()).add(t.trim().toLowerCase());
+      for (const t of raw[i + 1]!.split(',')) {
+        const token = t.trim().toLowerCase();
+        if (!HOP_BY_HOP.has(token)) (out ??= new Set()).add(token);
+      }
     }
   }
   return out;
+}
+
+/**
+ * The lower-cased name when it may matter (its length is one in `lengths`, or the Connection
+ * header named other headers), else undefined: most names are never lower-cased.
+ */
+function lowerIfListed(name: string, lengths: Uint8Array, named: Set<string> | undefined): string | undefined {
+  return named !== undefined || lengths[name.length] === 1 ? name.toLowerCase() : undefined;
 }
 
 /** Raw header pairs minus hop-by-hop ones and those the Connection header names. */
@@ -19,8 +45,8 @@ export function stripHopByHop(raw: string[], keep?: ReadonlySet<string>): string
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if ((HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
+    const lower = lowerIfListed(name, HOP_LENGTHS, named);
+    if (lower !== undefined && (HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
     out.push(name, raw[i + 1]!);
   }
   return out;
@@ -75,7 +101,11 @@ export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const lower = name.toLowerCase();
+    const lower = lowerIfListed(name, UPSTREAM_LENGTHS, named);
+    if (lower === undefined) {
+      out.push(name, value);
+      continue;
+    }
     if (lower === 'content-length') continue;
     if ((HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
     switch (lower) {

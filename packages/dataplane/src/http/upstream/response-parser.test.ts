@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../balancing/test-support';
 import { ResponseParser } from './response-parser';
 
 /** Feeds `parts` to a parser and records what it reports. */
@@ -150,5 +151,76 @@ describe('ResponseParser', () => {
     expect(r.head?.[0]).toBe(101);
     expect(r.body).toBe('framemore');
     expect(r.end).toBe(false);
+  });
+});
+
+/**
+ * The head's rules as plain regular expressions and splits (how the parser read heads before it
+ * scanned them by index): the parser must agree with them on every head, valid or not.
+ */
+function referenceHead(text: string): { status: number; reason: string; raw: string[] } | 'refused' {
+  const lines = text.split('\r\n');
+  const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/.exec(lines[0]!);
+  if (!m || lines.length - 1 > 256) return 'refused';
+  const raw: string[] = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon) : '';
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return 'refused';
+    raw.push(name, line.slice(colon + 1).trim());
+  }
+  return { status: Number(m[2]), reason: m[3] ?? '', raw };
+}
+
+describe('ResponseParser heads, against the plain rules', () => {
+  // Seeded: the same cases on every run, so a failure can be replayed.
+  const rand = seeded(20261201);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const STATUS_LINES = [
+    'HTTP/1.1 200 OK',
+    'HTTP/1.0 404 Not Found',
+    'HTTP/1.1 204',
+    'HTTP/1.1 200 ',
+    'HTTP/1.1 599 x y z',
+    'HTTP/1.1 099 x',
+    'HTTP/1.2 200 OK',
+    'HTTP/1.1 20 OK',
+    'HTTP/1.1 2000 OK',
+    'HTTP/1.1  200 OK',
+    'http/1.1 200 OK',
+    'HTTP/1.1 2a0 OK',
+    'HTTP/1.1 200OK',
+    'HTTP/1.1 200\tOK',
+    'HTTP/1.1 100 Continue',
+    'HTTP/1.',
+    'HTTP/1.1 200 \xa0caf\xe9',
+    '',
+  ];
+  const NAMES = ['Content-Type', 'X-A', 'Server', 'Set-Cookie', 'Date', 'Via', 'X', 'Bad Name', ' Lead', 'Trail ', '', 'Caf\xe9', 'A:B', 'x-y_z~1'];
+  const VALUES = ['', 'text/plain', '  padded  ', '\tx\t', 'a:b:c', '\xa0nbsp\xa0', 'q="1, 2"', ' '];
+
+  it('agree on status, reason and header pairs, or both refuse, over 5,000 generated heads', () => {
+    for (let n = 0; n < 5000; n++) {
+      const lines = [pick(STATUS_LINES)];
+      const count = Math.floor(rand() * 6);
+      // A line without a colon (never an empty one: that ends the head).
+      for (let i = 0; i < count; i++) lines.push(rand() < 0.05 ? pick(VALUES.filter(Boolean)) : `${pick(NAMES)}:${pick(VALUES)}`);
+      const text = lines.join('\r\n');
+      const want = referenceHead(text);
+      // Interim answers are skipped and a 204's framing ignored: a 2xx-5xx status without framing headers shows the head.
+      const r = parse([`${text}\r\n\r\n`], { noBody: true });
+      if (want === 'refused') expect(r.error ?? 'accepted', text).toMatch(/status line|header line|too many/);
+      else if (want.status >= 200) expect(r.head, text).toEqual([want.status, want.reason, want.raw]);
+      else expect(r.error ?? 'skipped', text).not.toMatch(/status line|header line/);
+    }
+  });
+
+  it('counts headers the same way however long the head', () => {
+    for (const n of [255, 256, 257]) {
+      const text = `HTTP/1.1 200 OK\r\n${Array.from({ length: n }, () => 'a:').join('\r\n')}`;
+      const r = parse([`${text}\r\n\r\n`], { noBody: true });
+      if (n > 256) expect(r.error).toMatch(/too many/);
+      else expect(r.head?.[2]).toHaveLength(2 * n);
+    }
   });
 });

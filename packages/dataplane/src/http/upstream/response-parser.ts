@@ -16,16 +16,39 @@ const MAX_HEADERS = 256;
 const MAX_INTERIM = 16;
 const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILER_BYTES = 64 * 1024;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
 /** At most 15 digits: exact as a double, far beyond any real body. */
 const LENGTH = /^\d{1,15}$/;
 /** A chunk size, then optional extensions after `;` (RFC 9112 §7.1.1); whitespace only before the `;`. */
 const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CR = 13;
+const SP = 32;
+const DIGIT_0 = 48;
+const DIGIT_1 = 49;
+const DIGIT_9 = 57;
 const LF = 10;
 const HTAB = 9;
 const DEL = 127;
+
+function digitAt(s: string, i: number, min: number): number {
+  const c = s.charCodeAt(i);
+  return c >= min && c <= DIGIT_9 ? c - DIGIT_0 : -1;
+}
+
+/**
+ * The status of a status line `HTTP/1.0` or `HTTP/1.1`, a space, three digits (the first 1-9),
+ * then nothing or a space and any reason (the line ends at `eol`); 0 when it is not one.
+ */
+function statusOf(text: string, eol: number): number {
+  if (eol < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== SP) return 0;
+  const minor = text.charCodeAt(7);
+  if (minor !== DIGIT_0 && minor !== DIGIT_1) return 0;
+  if (eol > 12 && text.charCodeAt(12) !== SP) return 0;
+  const a = digitAt(text, 9, DIGIT_1);
+  const b = digitAt(text, 10, DIGIT_0);
+  const c = digitAt(text, 11, DIGIT_0);
+  return a < 0 || b < 0 || c < 0 ? 0 : a * 100 + b * 10 + c;
+}
 
 const enum State {
   Head,
@@ -125,9 +148,15 @@ export class ResponseParser {
             this.keep(buf.subarray(at));
             return undefined;
           }
-          const head = this.take(buf.subarray(at, end));
+          // A head read whole (the usual case) is decoded where it lies; one spanning reads, joined first.
+          let text: string;
+          if (this.partBytes === 0) text = buf.toString('latin1', at, end - 4);
+          else {
+            const head = this.take(buf.subarray(at, end));
+            text = head.toString('latin1', 0, head.length - 4);
+          }
           at = end;
-          const err = this.parseHead(head.toString('latin1', 0, head.length - 4));
+          const err = this.parseHead(text);
           if (err) return err;
           if ((this.state as State) === State.Done) return this.finishMessage(at < buf.length);
           break;
@@ -271,23 +300,28 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): Error | undefined {
-    const lines = text.split('\r\n');
-    const m = STATUS_LINE.exec(lines[0]!);
-    if (!m) return new Error('malformed status line');
-    if (lines.length - 1 > MAX_HEADERS) return new Error('too many response headers');
-    const status = Number(m[2]);
+    // The head has no bare CR or LF (scanHead): its lines are what lies between CRLFs.
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const status = statusOf(text, eol);
+    if (status === 0) return new Error('malformed status line');
+    const reason = eol > 12 ? text.slice(13, eol) : '';
+    const http11 = text.charCodeAt(7) === DIGIT_1;
+    // A header line takes at least three bytes with its CRLF: only a long head can hold too many.
+    if (text.length > 3 * MAX_HEADERS && text.split('\r\n').length - 1 > MAX_HEADERS) return new Error('too many response headers');
     const raw: string[] = [];
     let length: string | undefined;
     let encodings = 0;
     let chunked = false;
     let connection = '';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
+    for (let at = eol + 2; at < text.length; at = eol + 2) {
+      eol = text.indexOf('\r\n', at);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(':', at);
+      const name = colon > at && colon < eol ? text.slice(at, colon) : '';
       // No name, a space before the colon, or obsolete line folding: refused, as RFC 9112 allows.
       if (!TOKEN.test(name)) return new Error('malformed header line');
-      const value = line.slice(colon + 1).trim();
+      const value = text.slice(colon + 1, eol).trim();
       raw.push(name, value);
       if (name.length === 14 && name.toLowerCase() === 'content-length') {
         if (!LENGTH.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
@@ -302,7 +336,7 @@ export class ResponseParser {
     if (status < 200) {
       if (status === 101 && this.upgrade) {
         this.keepAlive = false;
-        this.events.head(status, m[3] ?? '', raw);
+        this.events.head(status, reason, raw);
         this.state = State.Tunnel;
         return undefined;
       }
@@ -318,8 +352,8 @@ export class ResponseParser {
     if (encodings > 1 || (encodings === 1 && !chunked)) return new Error('unsupported Transfer-Encoding');
     // Both framings at once is how responses get smuggled past one parser and not another.
     if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
-    this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    this.events.head(status, m[3] ?? '', raw);
+    this.keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
+    this.events.head(status, reason, raw);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
     else if (chunked) {
       this.trailerBytes = 0;
