@@ -191,6 +191,11 @@ export class RouteTable {
   private readonly anyHost: Step[];
   private readonly rank = new Map<Entry, number>();
   private readonly wildcardDepth: number;
+  /**
+   * The route that takes every request, when the first in order has no host, no path but `/`
+   * and no other condition (a pool's own listener): `match` would return it for any request.
+   */
+  readonly takesEvery: TSnapshotRoute | undefined;
 
   constructor(routes: readonly TSnapshotRoute[], compileRegex: RegexCompiler) {
     const entries: Entry[] = [];
@@ -214,6 +219,8 @@ export class RouteTable {
     });
     entries.sort(compare);
     this.ordered = entries;
+    const first = entries[0];
+    this.takesEvery = first && first.hostClass === 2 && first.pathClass === 3 && first.conditions === 0 ? first.route : undefined;
     entries.forEach((e, i) => this.rank.set(e, i));
     // Candidates per host: a host's entries are the exact ones for it, the wildcards it falls
     // under and the any-host ones, in match order. Precomputed per exact name and per wildcard

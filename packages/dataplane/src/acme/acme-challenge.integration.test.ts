@@ -28,8 +28,17 @@ function raw(port: number, method: string, target: string): Promise<{ status: nu
 }
 
 let version = 0;
-/** An http listener whose only route redirects everything to https (the common ACME case), and a pool route under /app. */
-async function edge() {
+type Routes = NonNullable<TConfigSnapshotV2Input['listeners']>[number]['routes'];
+const EDGE_ROUTES: Routes = [
+  { id: 'app', name: 'app', match: { path: { type: 'prefix', value: '/app' } }, action: { type: 'pool', poolId: 'web' } },
+  { id: 'to-https', name: 'to-https', action: { type: 'redirect', status: 308, location: 'https://$host$request_uri' } },
+];
+
+/**
+ * An http listener whose only route redirects everything to https (the common ACME case), and a
+ * pool route under /app; or the routes given.
+ */
+async function edge(routes: Routes = EDGE_ROUTES) {
   const app = await startBackend('app');
   cleanups.push(() => app.close());
   const { dp, records } = dataplaneWithAccessLog(cleanups, 'fulcrum-acme-');
@@ -48,10 +57,7 @@ async function edge() {
           name: 'edge',
           address: '127.0.0.1',
           port: p,
-          routes: [
-            { id: 'app', name: 'app', match: { path: { type: 'prefix', value: '/app' } }, action: { type: 'pool', poolId: 'web' } },
-            { id: 'to-https', name: 'to-https', action: { type: 'redirect', status: 308, location: 'https://$host$request_uri' } },
-          ],
+          routes,
         },
       ],
     };
@@ -77,6 +83,16 @@ describe('ACME HTTP-01 challenges on http listeners', () => {
     const logged = () => records().filter((r) => r.path.startsWith('/.well-known/'));
     await eventually(() => logged().length >= 4);
     expect(logged().map((r) => r.status)).toEqual([308, 200, 200, 200]);
+  });
+
+  it('answers a known token on a listener whose one route takes every request to a pool (a pool’s own listener)', async () => {
+    const { dp, port } = await edge([{ id: 'all', name: 'all', action: { type: 'pool', poolId: 'web' } }]);
+    const proxied = await raw(port, 'GET', `/.well-known/acme-challenge/${TOKEN}`);
+    expect(proxied.status).toBe(200);
+    expect(proxied.body).not.toBe(KEY_AUTH); // nothing pending: the backend answers
+    dp.acme.replace({ seq: 1, challenges: [{ token: TOKEN, keyAuthorization: KEY_AUTH }] });
+    expect(await raw(port, 'GET', `/.well-known/acme-challenge/${TOKEN}`)).toMatchObject({ status: 200, body: KEY_AUTH });
+    expect((await raw(port, 'GET', '/anything')).body).toBe(proxied.body.replace(`/.well-known/acme-challenge/${TOKEN}`, '/anything'));
   });
 
   it('lets unknown tokens, other methods and other paths fall through to the routes', async () => {

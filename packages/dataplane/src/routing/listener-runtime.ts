@@ -124,6 +124,8 @@ export class ListenerRuntime {
   readonly certificates: ListenerCertificates | undefined;
   /** http only: HTTP-01 is answered on plain HTTP (RFC 8555 §8.3), ahead of every route, a redirect to https included. */
   private readonly acme: AcmeChallengeAnswers | undefined;
+  /** The route that takes every request, when the table has one (RouteTable.takesEvery). */
+  private readonly takesEvery: RouteRuntime | undefined;
 
   constructor(
     readonly config: TSnapshotListener,
@@ -137,6 +139,7 @@ export class ListenerRuntime {
     if (config.protocol === 'https' && !this.certificates) throw new Error('an https listener needs its certificates');
     this.table = new RouteTable(config.routes, (source) => compileRouteRegex(source));
     for (const r of config.routes) this.routes.set(r, new RouteRuntime(r, r.action.type === 'pool' ? deps.pools.get(r.action.poolId) : undefined, deps.limiter(r)));
+    this.takesEvery = this.table.takesEvery && this.routes.get(this.table.takesEvery);
     const first = config.routes.find((r) => r.action.type === 'pool');
     const firstPool = first?.action.type === 'pool' ? deps.pools.get(first.action.poolId) : undefined;
     this.stats = firstPool?.stats;
@@ -164,23 +167,35 @@ export class ListenerRuntime {
   /** Routes one request and carries out the route's action. */
   serve(req: ClientRequest, res: ClientResponse, upgrade?: UpgradeTarget): void {
     const t0 = performance.now();
-    const { path, query } = splitTarget(req.url);
+    // A listener whose first route takes every request (a pool's own listener) matches nothing:
+    // the target and Host are read only if the route needs them.
+    const every = this.takesEvery;
+    if (every !== undefined && (this.acme === undefined || this.acme.size === 0)) return this.carryOut(every, req, res, upgrade, t0, undefined);
+    const probe = this.probe(req);
     if (this.acme && !upgrade && (req.method === 'GET' || req.method === 'HEAD')) {
-      const keyAuthorization = this.acme.answer(path);
+      const keyAuthorization = this.acme.answer(probe.path);
       if (keyAuthorization !== undefined) {
         const body = Buffer.from(keyAuthorization);
         answer(req, res, 200, 'text/plain', body, []);
         return this.answered(req, t0, 200, 'acme_challenge', 'normal', '', body.length);
       }
     }
-    const host = normalizeHost(req.header('host'));
-    const probe: RouteRequest = { host, path, query, method: req.method, header: (n) => req.header(n) };
     const matched = this.table.match(probe);
     if (!matched) {
       answer(req, res, 404, 'text/plain; charset=utf-8', Buffer.from('no route for this request\n'), ['X-Fulcrum-Error', 'no route matches this request']);
       return this.answered(req, t0, 404, 'no_route', undefined, '');
     }
-    const route = this.routes.get(matched.route)!;
+    this.carryOut(this.routes.get(matched.route)!, req, res, upgrade, t0, probe);
+  }
+
+  /** The request as routes read it: normalized Host, path and query. */
+  private probe(req: ClientRequest): RouteRequest {
+    const { path, query } = splitTarget(req.url);
+    return { host: normalizeHost(req.header('host')), path, query, method: req.method, header: (n) => req.header(n) };
+  }
+
+  /** Carries out a route's action; `probe` is the request as routing read it, read here if it was not. */
+  private carryOut(route: RouteRuntime, req: ClientRequest, res: ClientResponse, upgrade: UpgradeTarget | undefined, t0: number, probe: RouteRequest | undefined): void {
     const pool = route.pool;
     const limiter = route.limiter;
     if (limiter) {
@@ -203,9 +218,14 @@ export class ListenerRuntime {
         answer(req, res, 503, 'text/plain; charset=utf-8', Buffer.from('pool is being reconfigured\n'), ['X-Fulcrum-Error', 'pool is being reconfigured']);
         return this.answered(req, t0, 503, 'reconfiguring', 'reconfiguring', '');
       }
-      const effects = route.changesExchange ? new RoutedExchange(route.rewrite(path, query, req.url), route.timeouts(pool.config.timeouts), route, this.variables(req, host, path)) : undefined;
+      let effects: RoutedExchange | undefined;
+      if (route.changesExchange) {
+        const { host, path, query } = probe ?? this.probe(req);
+        effects = new RoutedExchange(route.rewrite(path, query, req.url), route.timeouts(pool.config.timeouts), route, this.variables(req, host, path));
+      }
       return proxyHttpRequest(pool, req, res, this.outliers, upgrade, effects);
     }
+    const { host, path } = probe ?? this.probe(req);
     if (action.type === 'redirect') {
       const vars = this.variables(req, host, path);
       vars.request_id = requestIdOf(req);
