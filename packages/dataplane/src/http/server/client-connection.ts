@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import { readInto, readThroughStream } from '../../io/accepted-socket-reads';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
@@ -9,6 +10,12 @@ import { PlainResponse, type ResponseOwner } from './plain-response';
 
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
+
+/**
+ * Where every plain connection's reads land (see `readInto`): what a read brought is copied
+ * out before the next read of any connection can overwrite it.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 export type HeadSettings = Pick<THttpSettings, 'headTimeoutMs' | 'maxHeadBytes' | 'maxHeaders'>;
 
@@ -64,7 +71,7 @@ export class ClientConnection implements ResponseOwner {
     this.clientIp = socket.remoteAddress ?? '';
     this.secure = (socket as { encrypted?: boolean }).encrypted === true;
     this.arm(handlers.idleMs());
-    socket.on('data', this.onData);
+    if (!readInto(socket, READ_BUFFER, this.onRead)) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -95,6 +102,15 @@ export class ClientConnection implements ResponseOwner {
     // An answer given at once inside the dispatch loop returns here mid-loop: the loop, not this, ends the socket.
     if (this.clientEnded && !this.current && !this.handedOff && !this.dispatching) this.socket.end();
   }
+
+  private readonly onRead = (bytes: number, buffer: Buffer): boolean => {
+    if (this.refused) return true;
+    // Copied: the reader may hold these bytes past this read (a head in pieces, pipelined requests).
+    const chunk = Buffer.allocUnsafe(bytes);
+    buffer.copy(chunk, 0, 0, bytes);
+    this.onData(chunk);
+    return true;
+  };
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.refused) return;
@@ -171,6 +187,7 @@ export class ClientConnection implements ResponseOwner {
     socket.off('close', this.onClose);
     socket.off('timeout', this.onTimeout);
     socket.setTimeout(0);
+    readThroughStream(socket);
     if (socket.isPaused()) socket.resume();
     this.gone(this);
     this.handlers.handOff(socket, unread, this.clientEnded);

@@ -116,6 +116,45 @@ describe('HTTP listener', () => {
     expect(answers.map(bodyOf)).toEqual(['GET /before', 'POST /upload hello', 'GET /after', 'PUT /chunked abc']);
   });
 
+  it("keeps each connection's bytes its own while every connection's reads land in one buffer", async () => {
+    const port = await echoProxy();
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    // A's head arrives in pieces; after each, another connection's read fills the same buffer with
+    // other bytes (B's answer means B's read came after A's piece was read). A piece held by
+    // reference, not copied, would come out as B's bytes.
+    const aHead = `GET /${'a'.repeat(300)} HTTP/1.1\r\nHost: x\r\nX-Long: ${'A'.repeat(300)}\r\n\r\n`;
+    const pieces = aHead.match(/[\s\S]{1,40}/g)!;
+    const bPath = (i: number) => `/${'b'.repeat(600)}${i}`;
+    for (const [i, piece] of pieces.entries()) {
+      a.send(piece);
+      b.send(`GET ${bPath(i)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await b.answers(i + 1);
+    }
+    const [answer] = await a.answers(1);
+    expect(bodyOf(answer!)).toBe(`GET /${'a'.repeat(300)}`);
+    expect((await b.answers(pieces.length)).map(bodyOf)).toEqual(pieces.map((_, i) => `GET ${bPath(i)}`));
+  });
+
+  it('hands node:http a connection whose reads landed in the shared buffer, its upload intact', async () => {
+    const port = await echoProxy();
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    a.send('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    await a.answers(1);
+    const pieces = Array.from({ length: 12 }, (_, i) => `piece-${i}-${'u'.repeat(200)};`);
+    const body = pieces.join('');
+    a.send(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${pieces[0]}`);
+    for (let i = 1; i < pieces.length; i++) {
+      b.send(`GET /${'b'.repeat(600)}${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await b.answers(i);
+      a.send(pieces[i]!);
+    }
+    a.send('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    const answers = await a.answers(3);
+    expect(answers.map(bodyOf)).toEqual(['GET /first', `POST /upload ${body}`, 'GET /after']);
+  });
+
   it('leaves malformed requests to node:http, which refuses them with 400', async () => {
     const port = await echoProxy();
     for (const bad of [
