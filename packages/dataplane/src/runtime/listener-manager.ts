@@ -152,7 +152,7 @@ export class ListenerManager {
         close = () => http.close();
       }
     } else {
-      const tcp = createNetServer({ pauseOnConnect: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => this.handlers.tcp(listenerId.current)(socket));
+      const tcp = createNetServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: CLIENT_BUFFER_BYTES }, (socket) => this.handlers.tcp(listenerId.current)(socket));
       server = tcp;
       close = () => new Promise((resolve) => tcp.close(() => resolve()));
     }

@@ -1,8 +1,12 @@
 import { type Socket, connect } from 'node:net';
+import { readInto } from '../io/accepted-socket-reads';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
 import { TcpAccess } from '../access-log/tcp-access';
 import { BackendToClient } from './backend-to-client';
+
+/** Where every TCP pool client's reads land (see `readInto`); each read is copied out before the next. */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * An L4 connection through the pool: connect to a backend (retrying on another when the
@@ -13,6 +17,18 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
   const clientIp = client.remoteAddress ?? '';
   const ctx = { clientIp, hashKey: clientIp };
   const tried = new Set<string>();
+  // The client's bytes go to the connected backend. Read into the shared buffer, each read is
+  // copied (a write the backend is slow to take keeps its bytes) and reading stops while the
+  // backend's socket is full; otherwise through the client's stream, piped.
+  let toBackend: Socket | undefined;
+  const viaBuffer = readInto(client, READ_BUFFER, (bytes, buffer) => {
+    const upstream = toBackend;
+    if (upstream === undefined || upstream.destroyed) return true;
+    count(bytes);
+    const chunk = Buffer.allocUnsafe(bytes);
+    buffer.copy(chunk, 0, 0, bytes);
+    return upstream.write(chunk);
+  });
   client.pause();
   client.on('error', () => {});
   let clientClosed = false;
@@ -25,10 +41,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
   // The client's bytes count once, toward the backend it is connected to: a connect that failed
   // and was retried on another backend must not have left a listener of its own behind.
   let connectedTo: ReturnType<PoolRuntime['select']>;
-  client.on('data', (c: Buffer) => {
-    connectedTo?.state.stats.bytes(c.length, 0);
-    if (log) log.bytesIn += c.length;
-  });
+  const count = (bytes: number) => {
+    connectedTo?.state.stats.bytes(bytes, 0);
+    if (log) log.bytesIn += bytes;
+  };
+  if (!viaBuffer) client.on('data', (c: Buffer) => count(c.length));
 
   const attempt = (n: number) => {
     if (clientClosed) return;
@@ -51,6 +68,8 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
       host: backend.config.host,
       port: backend.config.port,
       noDelay: true,
+      // Either side may half-close: the other's bytes still flow until it closes too (or the idle timeout).
+      allowHalfOpen: true,
       onread: {
         buffer: () => toClient.nextBuffer(),
         callback: (bytes: number, buffer: Uint8Array) => {
@@ -81,7 +100,11 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
         backendEnded = true;
         client.end();
       });
-      client.pipe(upstream);
+      if (viaBuffer) {
+        toBackend = upstream;
+        upstream.on('drain', () => client.resume());
+        client.once('end', () => upstream.end());
+      } else client.pipe(upstream);
       client.resume();
       const idle = () => {
         upstream.destroy();
