@@ -16,7 +16,8 @@
  *                 "Fulcrum baseline", "Fulcrum+log baseline",
  *                 "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
- *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; routes: 100 routes vs one catch-all,
+ *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; c200 is measured with wrk
+ *                 and again with h2load --h1 when it is installed, see h2loadH1; routes: 100 routes vs one catch-all,
  *                 bench/routing.ts; https: HTTPS keep-alive, TLS handshakes/s and HTTP/2 with h2load
  *                 against NGINX and HAProxy, bench/https.ts — `pnpm bench --scenarios https` runs them alone)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
@@ -172,10 +173,37 @@ function wrk(port: number, conns: number, pathname: string, seconds = SECONDS): 
   return { rps, p50, p99, mbps, errors, userUs: NaN, sysUs: NaN };
 }
 
-/** A wrk run with the CPU the target's processes used during it, per request. */
-function measure(port: number, pid: number | undefined, conns: number, pathname: string): WrkResult {
+/**
+ * The same load from h2load (`--h1`: HTTP/1.1, one request at a time per connection), with p50
+ * and p99 from its per-request log. Under wrk a server that is saturated (its one core busy),
+ * NGINX as much as any Node process, now and then shows a tail of hundreds of milliseconds that
+ * h2load does not see at the same throughput: the c200 rows are measured with both.
+ */
+function h2loadH1(port: number, conns: number, pathname: string, seconds = SECONDS): WrkResult {
+  const log = path.join(dir, 'h2load-requests.log');
+  const out = execFileSync(H2LOAD!, ['--h1', '-c', String(conns), '-D', String(seconds), `--log-file=${log}`, `http://127.0.0.1:${port}${pathname}`], {
+    timeout: (seconds + 30) * 1000,
+  }).toString();
+  const finished = /finished in [\d.]+s, ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(out);
+  const counts = /requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
+  const status = /status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
+  const times = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(line.split('\t')[2]) / 1000)
+    .sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN;
+  const errors = [counts?.[1], counts?.[2], counts?.[3], status?.[2], status?.[3]].reduce((a, v) => a + Number(v ?? 0), 0);
+  return { rps: Number(finished?.[1]), p50: at(0.5), p99: at(0.99), mbps: toMB(`${finished?.[2]}${finished?.[3]}`), errors, userUs: NaN, sysUs: NaN };
+}
+
+type LoadTool = 'wrk' | 'h2load';
+const load = (tool: LoadTool) => (tool === 'h2load' ? h2loadH1 : wrk);
+
+/** A load run (wrk unless told) with the CPU the target's processes used during it, per request. */
+function measure(port: number, pid: number | undefined, conns: number, pathname: string, tool: LoadTool = 'wrk'): WrkResult {
   const before = pid ? treeCpu(pid) : undefined;
-  const res = wrk(port, conns, pathname);
+  const res = load(tool)(port, conns, pathname);
   if (!pid || !before) return res;
   const after = treeCpu(pid);
   const requests = res.rps * SECONDS;
@@ -330,9 +358,10 @@ http { ${httpCommon}
     { name: 'NGINX', port: ports.nginx, pid: nginxProc.pid },
     { name: 'HAProxy', port: ports.haproxy, pid: haproxyProc.pid },
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
-  const scenarios = [
+  const scenarios: { label: string; conns: number; path: string; tool?: LoadTool }[] = [
     { label: 'c50', conns: 50, path: '/' },
     { label: 'c200', conns: 200, path: '/' },
+    ...(H2LOAD ? [{ label: 'c200 h2load', conns: 200, path: '/', tool: 'h2load' as const }] : []),
     { label: '1MiB c50', conns: 50, path: '/1m' },
   ].filter((s) => !SCENARIOS || SCENARIOS.has(s.label.split(' ')[0]!.toLowerCase()));
   // Rows of their own only (routes, https): the plain HTTP targets are not measured.
@@ -346,10 +375,10 @@ http { ${httpCommon}
 
   const results = new Map<string, WrkResult[]>();
   for (const s of scenarios) {
-    for (const t of targets) wrk(t.port, s.conns, s.path, WARMUP_SECONDS);
+    for (const t of targets) load(s.tool ?? 'wrk')(t.port, s.conns, s.path, WARMUP_SECONDS);
     for (let r = 0; r < ROUNDS; r++) {
       for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        const res = measure(t.port, t.pid, s.conns, s.path);
+        const res = measure(t.port, t.pid, s.conns, s.path, s.tool);
         const key = `${s.label}|${t.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
         process.stderr.write(`  ${s.label} round ${r + 1} ${t.name}: ${Math.round(res.rps)} req/s, p99 ${res.p99.toFixed(2)} ms${res.errors ? `, ${res.errors} errors` : ''}\n`);
