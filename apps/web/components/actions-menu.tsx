@@ -21,6 +21,7 @@ export function ActionsMenu({ label, children }: { label: string; children: Reac
     return () => document.removeEventListener('pointerdown', outside);
   }, [open]);
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a group of action buttons, not form fields (a fieldset is for those)
     <div
       ref={box}
       className="actions-menu"

@@ -8,6 +8,7 @@ import type { TChartMark } from '../lib/chart-marks';
 export function ChartMarksList({ marks, names }: { marks: TChartMark[]; names: Record<string, string> }) {
   if (marks.length === 0) return null;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a list of chart annotations, not form fields
     <div className="chart-marks" role="group" aria-label="Changes on the charts">
       {marks.map((m, i) =>
         m.kind === 'revision' ? (

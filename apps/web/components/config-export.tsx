@@ -28,9 +28,9 @@ export function ConfigExport({ poolId }: { poolId: string }) {
       </div>
       {file.error && <p className="error">{file.error.message}</p>}
       {file.data && (
-        <pre role="region" aria-label={`${file.data.format} config`}>
-          {file.data.text}
-        </pre>
+        <section aria-label={`${file.data.format} config`}>
+          <pre>{file.data.text}</pre>
+        </section>
       )}
     </details>
   );

@@ -25,6 +25,7 @@ function Notes({ title, notes, className }: { title: string; notes: TConfigNote[
 
 function Plan({ plan }: { plan: TImportPlan }) {
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a read-only summary of the plan, not form fields
     <div className="stack" role="group" aria-label="Import plan">
       {plan.pools.map((p) => (
         <section key={p.name} className="card" aria-label={`Pool ${p.name}`}>

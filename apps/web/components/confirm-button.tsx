@@ -32,6 +32,7 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, classN
     );
   }
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a button and its confirmation, inline in text, not form fields
     <span
       className="confirm"
       role="group"

@@ -28,7 +28,7 @@ export function ListenerTlsFields({ errors, httpsPort }: { errors: Record<string
             No certificates yet: <Link href="/certificates">upload one</Link> first.
           </p>
         )}
-        <div className="checks" role="group" aria-label="Certificates">
+        <fieldset className="checks" aria-label="Certificates">
           {certificates.data?.map((c) => (
             <label key={c.id} className="check">
               <input type="checkbox" name="tls.certificateIds" value={c.id} />
@@ -38,7 +38,7 @@ export function ListenerTlsFields({ errors, httpsPort }: { errors: Record<string
               </span>
             </label>
           ))}
-        </div>
+        </fieldset>
         {errors['tls.certificateIds']?.[0] && (
           <span className="field-error" role="alert">
             {errors['tls.certificateIds'][0]}

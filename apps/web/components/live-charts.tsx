@@ -171,6 +171,7 @@ export function LiveCharts({
   const marks = useChartMarks(poolId, range).data ?? [];
   return (
     <>
+      {/* biome-ignore lint/a11y/useSemanticElements: a segmented toggle of buttons (aria-pressed), not form fields */}
       <div className="segmented" role="group" aria-label="Time range">
         {RANGES.map((r) => (
           <button key={r.value} type="button" aria-pressed={range === r.value} onClick={() => setRange(r.value)}>

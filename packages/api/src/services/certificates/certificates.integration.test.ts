@@ -37,6 +37,7 @@ afterAll(async () => {
   await rest?.close();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: a test helper; callers read the answer field by field and assert on it (its shape is what is under test)
 async function call(who: keyof typeof tokens, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }> {
   const res = await fetch(`${rest.base}${path}`, {
     method,

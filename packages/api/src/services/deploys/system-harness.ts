@@ -43,6 +43,7 @@ export interface SystemHarness {
   url: string;
   api: string;
   operatorToken: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a test helper; callers read the answer field by field and assert on it (its shape is what is under test)
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
   /** A data plane process linked to this control plane, or to the one at `controlPlaneUrl` (http://host:port). */
   startDataplane(name?: string, controlPlaneUrl?: string): Promise<ChildProcess>;
@@ -233,6 +234,7 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
 }
 
 /** A REST call with a bearer token (none: unauthenticated), keeping the raw text to check what an answer must not hold. */
+// biome-ignore lint/suspicious/noExplicitAny: a test helper; callers read the answer field by field and assert on it (its shape is what is under test)
 export async function callAs(api: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
