@@ -7,7 +7,7 @@
  * WARMUP_SECONDS wrk run at the scenario's concurrency), so no target's first round carries its
  * JIT warm-up or the opening of its upstream connections.
  *
- * Needs nginx, haproxy and wrk from Debian (it installs nothing itself), and h2load for the h2 row:
+ * Needs nginx, haproxy and wrk from Debian (it installs nothing itself), and h2load for the h2 row and the c50/c200 h2load rows:
  *   apt-get install -y nginx haproxy wrk nghttp2-client
  * Usage: pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2]
  *                   [--baseline B] [--semi-space MB]
@@ -16,8 +16,8 @@
  *                 "Fulcrum baseline", "Fulcrum+log baseline",
  *                 "Fulcrum semi-space", NGINX, HAProxy); NGINX is always
  *                 measured, since the ratios are to it
- *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; c200 is measured with wrk
- *                 and again with h2load --h1 when it is installed, see h2loadH1; routes: 100 routes vs one catch-all,
+ *   --scenarios   c50, c200, 1MiB, routes and/or https (default all five; c50 and c200 are measured
+ *                 with wrk and again with h2load --h1 when it is installed, see h2loadH1; routes: 100 routes vs one catch-all,
  *                 bench/routing.ts; https: HTTPS keep-alive, TLS handshakes/s and HTTP/2 with h2load
  *                 against NGINX and HAProxy, bench/https.ts — `pnpm bench --scenarios https` runs them alone)
  *   --baseline B  also measures another build of the data plane (a fulcrum-dataplane.mjs, e.g.
@@ -177,7 +177,7 @@ function wrk(port: number, conns: number, pathname: string, seconds = SECONDS): 
  * The same load from h2load (`--h1`: HTTP/1.1, one request at a time per connection), with p50
  * and p99 from its per-request log. Under wrk a server that is saturated (its one core busy),
  * NGINX as much as any Node process, now and then shows a tail of hundreds of milliseconds that
- * h2load does not see at the same throughput: the c200 rows are measured with both.
+ * h2load does not see at the same throughput: the c50 and c200 rows are measured with both.
  */
 function h2loadH1(port: number, conns: number, pathname: string, seconds = SECONDS): WrkResult {
   const log = path.join(dir, 'h2load-requests.log');
@@ -360,6 +360,7 @@ http { ${httpCommon}
   ].filter((t) => !ONLY || t.name === 'NGINX' || ONLY.has(t.name.toLowerCase()));
   const scenarios: { label: string; conns: number; path: string; tool?: LoadTool }[] = [
     { label: 'c50', conns: 50, path: '/' },
+    ...(H2LOAD ? [{ label: 'c50 h2load', conns: 50, path: '/', tool: 'h2load' as const }] : []),
     { label: 'c200', conns: 200, path: '/' },
     ...(H2LOAD ? [{ label: 'c200 h2load', conns: 200, path: '/', tool: 'h2load' as const }] : []),
     { label: '1MiB c50', conns: 50, path: '/1m' },
