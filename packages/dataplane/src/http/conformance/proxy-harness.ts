@@ -45,6 +45,13 @@ export class ProxyHarness {
     const settleBy = Date.now() + deadlineMs;
     while (pool.inflight > 0 && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 2));
     if (pool.inflight > 0) problems.push('requests still in flight after the client left');
+    // An exchange aborted when the client left closes its upstream connection, perhaps just
+    // connected and with a whole request already written: the backend accepts it, reads the
+    // request, then sees the close. Once the backend's connections are the proxy's open ones,
+    // each side has seen every open and close, and nothing the proxy sent in this run is left to
+    // arrive in the next.
+    const open = () => pool.backends.reduce((n, b) => n + b.upstream.open, 0);
+    while (this.backend.connections !== open() && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 1));
     await new Promise((r) => setImmediate(r));
     // A request the proxy abandoned half-sent is its connection's end; it must not be reused.
     this.backend.dropPartial();

@@ -51,6 +51,11 @@ export class RecordingBackend {
     return (this.server.address() as { port: number }).port;
   }
 
+  /** Connections accepted and not yet closed. */
+  get connections(): number {
+    return this.conns.size;
+  }
+
   /** No connection holds part of a request: everything sent was whole requests. */
   get quiet(): boolean {
     for (const st of this.conns.values()) if (st.req || st.buf) return false;

@@ -23,6 +23,11 @@ export class UpstreamPool implements ConnectionOwner {
     readonly port: number,
   ) {}
 
+  /** Connections open or opening, in use or idle. */
+  get open(): number {
+    return this.all.size;
+  }
+
   /** An idle connection, or a new one (connecting) when none is left or `fresh` asks for one. */
   acquire(fresh = false): UpstreamConnection {
     for (let conn = fresh ? undefined : this.idle.pop(); conn; conn = this.idle.pop()) {
