@@ -39,6 +39,28 @@ interface UserBufferHandle {
 export const acceptedSocketReadsSupported = fields !== undefined;
 
 /**
+ * Where `readCopies` reads land, for every connection: each read is copied out before its
+ * callback returns, so the next read (of any connection) cannot change bytes handed on.
+ */
+const SHARED = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * Each read of `socket` reaches `onChunk` as a buffer of its own (copied out of one buffer every
+ * connection reads into; `allocUnsafe` takes small ones from Node's pool), with no `'data'` event.
+ * Returning false stops reading, as `pause()` does; `resume()` starts it again. False when this
+ * Node or socket cannot (see `readInto`): read it through `'data'`.
+ */
+export function readCopies(socket: Socket, onChunk: (chunk: Buffer) => boolean): boolean {
+  return readInto(socket, SHARED, (bytes, buffer) => onChunk(copyOut(buffer, bytes)));
+}
+
+function copyOut(buffer: Buffer, bytes: number): Buffer {
+  const chunk = Buffer.allocUnsafe(bytes);
+  buffer.copy(chunk, 0, 0, bytes);
+  return chunk;
+}
+
+/**
  * From now on each read of `socket` lands in `buffer` and `onRead(bytes, buffer)` is called
  * with it; no `'data'` event is emitted. `onRead` must be done with the bytes when it returns
  * (the buffer may be shared by every connection): whatever it keeps, it copies. Returning false
@@ -66,5 +88,5 @@ export function readThroughStream(socket: Socket): void {
   if (!fields) return;
   const s = socket as unknown as Fields;
   if (s[fields.buffer] === null || s[fields.buffer] === undefined) return;
-  s[fields.callback] = (bytes: number, buffer: Buffer) => socket.push(Buffer.from(buffer.subarray(0, bytes)));
+  s[fields.callback] = (bytes: number, buffer: Buffer) => socket.push(copyOut(buffer, bytes));
 }

@@ -1,12 +1,9 @@
 import { type Socket, connect } from 'node:net';
-import { readInto } from '../io/accepted-socket-reads';
+import { readCopies } from '../io/accepted-socket-reads';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { PoolRuntime } from '../runtime/pool-runtime';
 import { TcpAccess } from '../access-log/tcp-access';
 import { BackendToClient } from './backend-to-client';
-
-/** Where every TCP pool client's reads land (see `readInto`); each read is copied out before the next. */
-const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * An L4 connection through the pool: connect to a backend (retrying on another when the
@@ -17,16 +14,14 @@ export function proxyTcpConnection(pool: PoolRuntime, client: Socket, outliers: 
   const clientIp = client.remoteAddress ?? '';
   const ctx = { clientIp, hashKey: clientIp };
   const tried = new Set<string>();
-  // The client's bytes go to the connected backend. Read into the shared buffer, each read is
-  // copied (a write the backend is slow to take keeps its bytes) and reading stops while the
-  // backend's socket is full; otherwise through the client's stream, piped.
+  // The client's bytes go to the connected backend: each read a buffer of its own (a write the
+  // backend is slow to take keeps it), reading stopped while the backend's socket is full;
+  // otherwise through the client's stream, piped.
   let toBackend: Socket | undefined;
-  const viaBuffer = readInto(client, READ_BUFFER, (bytes, buffer) => {
+  const viaBuffer = readCopies(client, (chunk) => {
     const upstream = toBackend;
     if (upstream === undefined || upstream.destroyed) return true;
-    count(bytes);
-    const chunk = Buffer.allocUnsafe(bytes);
-    buffer.copy(chunk, 0, 0, bytes);
+    count(chunk.length);
     return upstream.write(chunk);
   });
   client.pause();

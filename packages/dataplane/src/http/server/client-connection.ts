@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { readInto, readThroughStream } from '../../io/accepted-socket-reads';
+import { readCopies, readThroughStream } from '../../io/accepted-socket-reads';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
@@ -10,12 +10,6 @@ import { PlainResponse, type ResponseOwner } from './plain-response';
 
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
-
-/**
- * Where every plain connection's reads land (see `readInto`): what a read brought is copied
- * out before the next read of any connection can overwrite it.
- */
-const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 export type HeadSettings = Pick<THttpSettings, 'headTimeoutMs' | 'maxHeadBytes' | 'maxHeaders'>;
 
@@ -71,7 +65,8 @@ export class ClientConnection implements ResponseOwner {
     this.clientIp = socket.remoteAddress ?? '';
     this.secure = (socket as { encrypted?: boolean }).encrypted === true;
     this.arm(handlers.idleMs());
-    if (!readInto(socket, READ_BUFFER, this.onRead)) socket.on('data', this.onData);
+    // Each read a buffer of its own: the reader may hold bytes past the read (a head in pieces, pipelined requests).
+    if (!readCopies(socket, this.onRead)) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -103,11 +98,7 @@ export class ClientConnection implements ResponseOwner {
     if (this.clientEnded && !this.current && !this.handedOff && !this.dispatching) this.socket.end();
   }
 
-  private readonly onRead = (bytes: number, buffer: Buffer): boolean => {
-    if (this.refused) return true;
-    // Copied: the reader may hold these bytes past this read (a head in pieces, pipelined requests).
-    const chunk = Buffer.allocUnsafe(bytes);
-    buffer.copy(chunk, 0, 0, bytes);
+  private readonly onRead = (chunk: Buffer): boolean => {
     this.onData(chunk);
     return true;
   };
