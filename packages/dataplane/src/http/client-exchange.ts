@@ -42,6 +42,12 @@ export interface ClientResponse {
    */
   holdsWrites(): boolean;
   end(chunk?: Buffer | string): void;
+  /**
+   * Sends the head now if it is held back for the first body piece: the backend sent its head
+   * and the body is not here yet (a stream of events, a long poll), so the client gets the head
+   * as the backend gave it.
+   */
+  flushHead(): void;
   onceDrain(fn: () => void): void;
   /** Runs once when the exchange is over: `complete` is false when the client left before the end. */
   onClose(fn: (complete: boolean) => void): void;
@@ -107,6 +113,10 @@ export class NodeResponse implements ClientResponse {
   end(chunk?: Buffer | string): void {
     if (chunk === undefined) this.res.end();
     else this.res.end(chunk);
+  }
+
+  flushHead(): void {
+    if (!this.res.writableEnded) this.res.flushHeaders();
   }
 
   onceDrain(fn: () => void): void {

@@ -112,6 +112,8 @@ class ProxiedRequest implements Exchange {
   /** The one retry on a new connection after a reused one closed (see above) was made. */
   private freshRetried = false;
   private started = 0;
+  /** Inside `conn.send`: a kept-alive connection reports itself connected there, in the same tick. */
+  private sending = false;
   private status = 0;
   private bytesIn = 0;
   private bytesOut = 0;
@@ -186,7 +188,8 @@ class ProxiedRequest implements Exchange {
     const state = backend.state;
     this.backend = backend;
     this.phase = Phase.Connecting;
-    this.started = performance.now();
+    // The first attempt starts in the tick the request arrived in: its clock reading serves.
+    this.started = this.attempts === 0 ? this.t0 : performance.now();
     this.status = 0;
     this.upstreamAddress = backend.address;
     this.connectMs = this.firstByteMs = -1;
@@ -201,7 +204,9 @@ class ProxiedRequest implements Exchange {
     this.conn = conn;
     const req = this.req;
     const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
+    this.sending = true;
     conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
+    this.sending = false;
   }
 
   /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
@@ -223,7 +228,7 @@ class ProxiedRequest implements Exchange {
 
   connected(): void {
     this.phase = Phase.WaitingFirstByte;
-    this.connectMs = performance.now() - this.started;
+    this.connectMs = this.sending ? 0 : performance.now() - this.started;
     // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
     const body = this.req.body;
     if (body && !this.countingBody) {
@@ -277,6 +282,10 @@ class ProxiedRequest implements Exchange {
       return;
     }
     if (!this.res.write(chunk)) this.pauseUpstream(undefined);
+  }
+
+  awaitingBody(): void {
+    if (this.phase === Phase.Streaming) this.res.flushHead();
   }
 
   holdsBody(): boolean {

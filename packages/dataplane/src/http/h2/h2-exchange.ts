@@ -130,6 +130,10 @@ export class H2Response implements ClientResponse {
     }
   }
 
+  flushHead(): void {
+    // respond() sent the HEADERS frame already.
+  }
+
   write(chunk: Buffer): boolean {
     const stream = this.stream;
     if (this.bodyless || this.ended || stream.destroyed || chunk.length === 0) return true;

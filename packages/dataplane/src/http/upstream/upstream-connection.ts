@@ -2,6 +2,7 @@ import { type Socket, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../../stats/backend-stats';
 import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
+import { SocketWrites } from '../../io/direct-writes';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
@@ -29,6 +30,11 @@ export interface Exchange extends ResponseEvents {
    * reads on into another. Asked only of reads into a bulk buffer.
    */
   holdsBody(): boolean;
+  /**
+   * The read that brought the answer's head is over and the answer goes on: what waits for the
+   * rest of it (a head held back for the first body piece) should go now.
+   */
+  awaitingBody(): void;
   /** The connection is up (at once for a reused one) and the request head is on its way. */
   connected(): void;
   /**
@@ -43,6 +49,7 @@ const DISCARD: Exchange = {
   connected() {},
   failed() {},
   holdsBody: () => false,
+  awaitingBody() {},
   head() {},
   body() {},
   end() {},
@@ -70,6 +77,7 @@ export interface ConnectionOwner {
 export class UpstreamConnection {
   private readonly socket: Socket;
   private readonly parser: ResponseParser;
+  private readonly writes: SocketWrites;
   private exchange: Exchange | undefined;
   private timeouts: ExchangeTimeouts | undefined;
   private connecting = true;
@@ -93,6 +101,10 @@ export class UpstreamConnection {
   restingSince = 0;
   /** Requests sent on it so far: past one, it is a reused keep-alive connection. */
   private exchanges = 0;
+  /** Inside the socket's read callback (see `onHead`). */
+  private reading = false;
+  /** The exchange (its number in `exchanges`) whose answer's head the current read brought; 0: none. */
+  private headIn = 0;
 
   constructor(
     host: string,
@@ -119,6 +131,7 @@ export class UpstreamConnection {
         },
       },
     });
+    this.writes = new SocketWrites(this.socket);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
@@ -214,7 +227,7 @@ export class UpstreamConnection {
     exchange.connected();
     if (this.exchange !== exchange) return;
     // Header bytes arrive as latin1 strings (one char per byte); latin1 writes them back unchanged.
-    this.socket.write(this.requestHead, 'latin1');
+    this.writes.writeLatin1(this.requestHead);
     if (this.body) this.streamBody(this.body);
   }
 
@@ -248,8 +261,15 @@ export class UpstreamConnection {
     body.on('end', onEnd);
   }
 
+  /**
+   * The answer's head: from here the limit is the idle timeout. Within a read the switch waits for
+   * the read's end, and is skipped when the answer ended in that read: a small answer then re-arms
+   * no timer at all (the next request's first-byte limit is still the armed one). A connection
+   * resting in its pool keeps that limit, or the pool's sweep closes it sooner.
+   */
   private onHead(status: number, statusText: string, rawHeaders: string[]): void {
-    this.arm(this.timeouts!.idleMs);
+    if (this.reading) this.headIn = this.exchanges;
+    else this.arm(this.timeouts!.idleMs);
     this.exchange?.head(status, statusText, rawHeaders);
   }
 
@@ -267,6 +287,7 @@ export class UpstreamConnection {
   }
 
   private onRead(n: number, buf: Uint8Array): void {
+    this.reading = true;
     if (buf === READ_BUFFER) {
       // Copied out first: a queued write or a partial head may keep the bytes past this call.
       // allocUnsafe (pooled when small, never zero-filled) + copy: Buffer.from zero-fills a large
@@ -280,6 +301,16 @@ export class UpstreamConnection {
       this.onData((buf as Buffer).subarray(0, n));
       // Bytes a write still holds: left to it (freed with it), and the next read goes elsewhere.
       if (exchange?.holdsBody()) this.bulk = undefined;
+    }
+    this.reading = false;
+    if (this.headIn !== 0) {
+      // Still the same exchange, mid-answer: the rest of the body comes under the idle limit.
+      const exchange = this.headIn === this.exchanges && !this.closed ? this.exchange : undefined;
+      this.headIn = 0;
+      if (exchange !== undefined) {
+        this.arm(this.timeouts!.idleMs);
+        exchange.awaitingBody();
+      }
     }
     this.bulkNext = !this.closed && this.exchange !== undefined && this.parser.bodyLeft >= BULK_MIN_BYTES;
   }
