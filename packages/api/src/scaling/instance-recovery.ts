@@ -38,11 +38,12 @@ interface Broken {
  * exited or has failed for `unhealthyAfterMs` (start new → passes health → joins → old drained
  * and removed), and start more while fewer than `minHealthy` run. Every step is an event of the
  * pool. Only providers that start and stop single instances (process, docker) take part; a
- * Kubernetes Deployment replaces its pods itself. Returns whether it acted and how many passed.
+ * Kubernetes Deployment replaces its pods itself. Returns whether it acted, how many passed, and
+ * the instances it judged (null when it took no part).
  */
-export async function recoverInstances(input: RecoveryInput): Promise<{ acted: boolean; healthy: number | null }> {
+export async function recoverInstances(input: RecoveryInput): Promise<{ acted: boolean; healthy: number | null; seen: string[] | null }> {
   const { prisma, rule, settings, provider, failing } = input;
-  if (!settings.recovery.enabled || !provider.startOne || !provider.stopInstances) return { acted: false, healthy: null };
+  if (!settings.recovery.enabled || !provider.startOne || !provider.stopInstances) return { acted: false, healthy: null, seen: null };
   const pool = toPool(rule.pool);
   const instances = (await provider.list()).filter((i) => i.host && i.port);
   const managed = await prisma.backend.findMany({ where: { poolId: rule.poolId, managedBy: scalingTag(rule.id) } });
@@ -75,14 +76,15 @@ export async function recoverInstances(input: RecoveryInput): Promise<{ acted: b
   const minHealthy = settings.recovery.minHealthy ?? settings.minInstances;
   // Below minInstances is the scaling decision's to fix; recovery tops up to minHealthy beyond it.
   const extra = instances.length < settings.minInstances ? 0 : Math.min(Math.max(0, settings.maxInstances - instances.length), Math.max(0, minHealthy - instances.length));
-  if (!broken.length && !extra) return { acted: false, healthy };
+  const seen = instances.map((i) => i.id);
+  if (!broken.length && !extra) return { acted: false, healthy, seen };
 
   for (const b of broken) {
     if (input.stopping()) break;
     await replace(input, b);
   }
   for (let n = 0; n < extra && !input.stopping(); n++) await replace(input, { address: '', why: `${instances.length} instance(s) run, below minHealthy ${minHealthy}` });
-  return { acted: true, healthy };
+  return { acted: true, healthy, seen };
 }
 
 async function replace(input: RecoveryInput, old: Broken): Promise<void> {

@@ -29,6 +29,29 @@ interface BackendRow {
   adminState: string;
 }
 
+/**
+ * `wait` with what explains a miss appended to its error: the pool's backends, the provider's
+ * instances, the recovery and scaling events and the evaluator's latest log lines.
+ */
+async function explained<T>(wait: Promise<T>, pool: string, provider: () => ProcessProvider | undefined): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    const get = async (p: string) => JSON.stringify((await sys.call('GET', p).catch((e: unknown) => ({ json: String(e) }))).json);
+    const instances = provider() ? JSON.stringify(await provider()!.list()) : 'no provider';
+    throw new Error(
+      [
+        String(err instanceof Error ? err.message : err),
+        `backends of ${pool}: ${await get(`/pools/${pool}/backends`)}`,
+        `provider instances: ${instances}`,
+        `recovery events: ${await get('/events?kind=recovery&limit=100')}`,
+        `scaling events: ${await get('/events?kind=scaling&limit=100')}`,
+        `evaluator log (latest):\n${sys.logTail().join('\n')}`,
+      ].join('\n'),
+    );
+  }
+}
+
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
 describe('automatic recovery with the process provider', { timeout: 300_000 }, () => {
   it('refuses minHealthy above maxInstances, naming the field', async () => {
@@ -69,14 +92,17 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     expect(created.status).toBe(200);
     const ruleId = (created.json as { id: string }).id;
 
+    const explain = <T>(wait: Promise<T>) => explained(wait, 'heal', () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
     const backends = async () => (await sys.call('GET', '/pools/heal/backends')).json as BackendRow[];
-    const start = await eventually(
-      async () => {
-        const b = await backends();
-        return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
-      },
-      120_000,
-      'two instances',
+    const start = await explain(
+      eventually(
+        async () => {
+          const b = await backends();
+          return b.length === 2 && b.every((x) => x.adminState === 'active') ? b : undefined;
+        },
+        120_000,
+        'two instances',
+      ),
     );
     await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the pool serving');
     const provider = sys.evaluator.providerOf(ruleId);
@@ -86,15 +112,37 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const pidAt = (port: number) => processes.pidOf(instances.find((i) => i.port === port)!.id)!;
     const [killed, hung] = start;
 
-    // 1. kill -9: the process is gone, its backend would stay in the pool.
-    process.kill(pidAt(killed!.port), 'SIGKILL');
-    const afterKill = await eventually(
-      async () => {
-        const b = await backends();
-        return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === killed!.port) ? b : undefined;
-      },
-      120_000,
-      'the killed instance replaced',
+    // 1. kill -9: the process is gone, its backend would stay in the pool. It dies at the worst
+    // moment: after recovery's pass has listed it alive and before the scaling decision counts
+    // the instances. Recovery replaces it at its next pass; the decision must not add one more.
+    const killedId = instances.find((i) => i.port === killed!.port)!.id;
+    const list = processes.list.bind(processes);
+    let armed = true;
+    processes.list = async () => {
+      // Read before any await: the caller's frame is on the stack only now.
+      const fromRecovery = armed && (new Error().stack ?? '').includes('recoverInstances');
+      const seen = await list();
+      if (fromRecovery) {
+        armed = false;
+        process.kill(processes.pidOf(killedId)!, 'SIGKILL');
+        await eventually(() => processes.pidOf(killedId) === undefined, 60_000, 'the killed instance seen exiting');
+      }
+      return seen;
+    };
+    // Its replacement's last step removes its backend; by then exactly one instance serves in its place.
+    const afterKill = await explain(
+      (async () => {
+        const b = await eventually(
+          async () => {
+            const b = await backends();
+            return !armed && !b.some((x) => x.port === killed!.port) ? b : undefined;
+          },
+          120_000,
+          () => (armed ? 'recovery listing the instances (the kill waits for it)' : 'the killed instance replaced'),
+        );
+        if (b.length !== 2 || b.some((x) => x.adminState !== 'active')) throw new Error(`once the killed instance was replaced the pool has ${b.length} backend(s), not 2 active ones`);
+        return b;
+      })(),
     );
     expect(afterKill.some((x) => x.port === hung!.port)).toBe(true);
 
@@ -102,31 +150,35 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const hungPid = pidAt(hung!.port);
     process.kill(hungPid, 'SIGSTOP');
     try {
-      const afterHang = await eventually(
-        async () => {
-          const b = await backends();
-          return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === hung!.port) ? b : undefined;
-        },
-        120_000,
-        'the hung instance replaced',
+      const afterHang = await explain(
+        eventually(
+          async () => {
+            const b = await backends();
+            return b.length === 2 && b.every((x) => x.adminState === 'active') && !b.some((x) => x.port === hung!.port) ? b : undefined;
+          },
+          120_000,
+          'the hung instance replaced',
+        ),
       );
       // The hung process was stopped, not left behind.
-      await eventually(() => !alive(hungPid), 60_000, 'the hung process stopped');
+      await explain(eventually(() => !alive(hungPid), 60_000, 'the hung process stopped'));
       expect((await processes.list()).map((i) => i.port).sort()).toEqual(afterHang.map((b) => b.port).sort());
     } finally {
       if (alive(hungPid)) process.kill(hungPid, 'SIGKILL');
     }
-    await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 60_000, 'the pool serving after recovery');
+    await explain(eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 60_000, 'the pool serving after recovery'));
 
     // Each replacement is a sequence of events, in order: detected → started → healthy → joined → (drained) → removed.
     // A replacement's last step ('removed') is recorded after its old process has gone: wait for both.
-    const events = await eventually(
-      async () => {
-        const list = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
-        return [killed!.port, hung!.port].every((port) => list.some((e) => e.data.old === `127.0.0.1:${port}` && e.data.step === 'removed')) ? list : undefined;
-      },
-      60_000,
-      'both replacements recorded to their last step',
+    const events = await explain(
+      eventually(
+        async () => {
+          const list = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+          return [killed!.port, hung!.port].every((port) => list.some((e) => e.data.old === `127.0.0.1:${port}` && e.data.step === 'removed')) ? list : undefined;
+        },
+        60_000,
+        'both replacements recorded to their last step',
+      ),
     );
     for (const [port, steps] of [
       [killed!.port, ['detected', 'started', 'healthy', 'joined', 'drained', 'removed']],

@@ -153,6 +153,17 @@ export class ScalingEvaluator {
       return;
     }
     const instances = await rt.provider.list();
+    // An instance recovery found running a moment ago and gone now exited meanwhile: its backend is
+    // still in the pool and recovery's next pass replaces it. Counted as missing here too, it would
+    // be started twice over (and a scale-up may take the dead backend's port, hiding the exit).
+    if (recovery.seen?.some((id) => !instances.some((i) => i.id === id))) {
+      this.log(`[${rule.pool.name}/${rule.name}] an instance exited during recovery's pass: no scaling decision until recovery has replaced it`);
+      await this.prisma.scalingRule.update({
+        where: { id: rule.id },
+        data: { state: { ...state, instances: instances.length, healthy: recovery.healthy, lastDecision: 'an instance exited; recovery replaces it first' } },
+      });
+      return;
+    }
     const value = await this.metric(rule.poolId, config, rt.provider);
     const now = Date.now();
     const { decision, breach } = decide({ value, now, current: instances.length, breach: state.breach, lastActionAt: rule.lastActionAt?.getTime() ?? null, rule: config });
@@ -207,7 +218,9 @@ export class ScalingEvaluator {
     const pool = toPool(rule.pool);
     const actor = systemActor(`autoscaler ${rule.name}`);
     const known = new Set(before.map((i) => i.id));
-    const after = await provider.scaleTo(decision.to);
+    // A new instance never takes the address of a backend the pool has (a dead instance's stays until recovery removes it).
+    const taken = await this.prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
+    const after = await provider.scaleTo(decision.to, { avoidPorts: taken.map((b) => b.port) });
     const fresh = after.filter((i) => !known.has(i.id) && i.host && i.port);
     const failed: string[] = [];
     for (const inst of fresh) {

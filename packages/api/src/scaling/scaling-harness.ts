@@ -2,16 +2,26 @@ import { type SystemHarness, startSystem } from '../services/deploys/system-harn
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
 
+// The evaluator's latest log lines (its providers' too) kept for a failing test to print.
+const LOG_LINES = 300;
+
 /**
  * The test control plane with a scaling evaluator; closing it stops the processes its rules
  * started. `onTick` hears of every evaluator tick: "it holds" is checked over ticks, which a busy
- * machine slows down together with the evaluator.
+ * machine slows down together with the evaluator. `logTail()` is what the evaluator and its
+ * providers logged last, for a test's diagnostics when a condition is not met.
  */
-export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness & { evaluator: ScalingEvaluator }> {
+export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness & { evaluator: ScalingEvaluator; logTail: () => string[] }> {
   let evaluator!: ScalingEvaluator;
+  const lines: string[] = [];
+  const log = (l: string) => {
+    lines.push(`${new Date().toISOString()} ${l}`);
+    if (lines.length > LOG_LINES) lines.shift();
+    if (process.env.FULCRUM_TEST_LOG) console.log(`[scaling] ${l}`);
+  };
   const sys = await startSystem({
     onStarted: async ({ prisma, databaseUrl }) => {
-      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs, log: process.env.FULCRUM_TEST_LOG ? (l) => console.log(`[scaling] ${l}`) : undefined });
+      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs, log });
       const tick = evaluator.tick.bind(evaluator);
       evaluator.tick = () => (onTick(), tick());
       evaluator.start();
@@ -24,5 +34,5 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
       };
     },
   });
-  return Object.assign(sys, { evaluator });
+  return Object.assign(sys, { evaluator, logTail: () => [...lines] });
 }

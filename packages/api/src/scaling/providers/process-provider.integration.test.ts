@@ -50,6 +50,12 @@ describe('process provider', () => {
     expect(down[0]!.id).not.toBe(victim.id);
     expect(await refused(victim.port!)).toBe(true);
     expect(await get(down[0]!.port!)).toBe(`port ${down[0]!.port}`);
+
+    // The stopped one's port is free again, but the pool still names it (a dead instance's backend):
+    // a scale-up told to avoid it starts elsewhere rather than answer for that backend.
+    const again = await provider.scaleTo(2, { avoidPorts: [victim.port!] });
+    expect(again).toHaveLength(2);
+    expect(again.map((i) => i.port)).not.toContain(victim.port);
   });
 
   it('takes back the instances it recorded when a restarted control plane creates it again', async () => {

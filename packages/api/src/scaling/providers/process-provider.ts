@@ -150,7 +150,7 @@ export class ProcessProvider implements ScalingProvider {
     if (desired < current.length) {
       await Promise.all(pickForRemoval(current, current.length - desired, opts.remove).map((r) => this.stop(r)));
     }
-    for (let n = this.running.size; n < desired; n++) await this.start();
+    for (let n = this.running.size; n < desired; n++) await this.start({}, opts.avoidPorts);
     return this.list();
   }
 

@@ -10,6 +10,8 @@ export interface Instance {
 export interface ScaleOptions {
   /** Instances to remove first when scaling down (the ones already drained); providers that cannot choose ignore it. */
   remove?: string[];
+  /** Ports new instances must not take when scaling up (the pool's backends hold them); providers that choose no ports ignore it. */
+  avoidPorts?: number[];
 }
 
 export interface StartOptions {
