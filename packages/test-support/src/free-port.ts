@@ -34,3 +34,21 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port in ${low}-${high - 1}`);
 }
+
+/**
+ * `size` consecutive ports, all free now and all below the kernel's ephemeral range, for a
+ * program given a range to choose from (a process provider profile's port range); resolves with
+ * the first. Like freePort: whatever binds them later is another explicit chooser, never an
+ * outgoing connection.
+ */
+export async function freePortRange(size: number): Promise<number> {
+  const high = ephemeralStart();
+  const low = Math.max(10_000, high - 12_000);
+  for (let i = 0; i < 100; i++) {
+    const first = low + Math.floor(Math.random() * (high - low - size));
+    let free = true;
+    for (let port = first; free && port < first + size; port++) free = await canListen(port);
+    if (free) return first;
+  }
+  throw new Error(`no ${size} free ports in a row in ${low}-${high - 1}`);
+}

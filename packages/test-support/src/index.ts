@@ -1,4 +1,4 @@
-export { freePort } from './free-port';
+export { freePort, freePortRange } from './free-port';
 export { TestPki, type TestLeaf, type LeafOptions } from './test-pki';
 export { stopChild } from './stop-child';
 export { accessRecord } from './access-record';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
 import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
-import { eventually } from '@fulcrum/test-support';
+import { eventually, freePortRange } from '@fulcrum/test-support';
 import { WebSocketServer } from 'ws';
 import { DataplaneHub, setHub } from '../../hub/dataplane-hub';
 import { createRestHandler } from '../../rest';
@@ -58,7 +58,8 @@ export interface SystemHarness {
   createPool(config: Record<string, unknown> & { name: string }): Promise<{ id: string; listenPort: number }>;
   /**
    * Declares a `process` provider profile as an admin would (argv with `{port}` and the profile's
-   * parameters), on a range of `ports` free ports from one found free; throws unless it is stored.
+   * parameters), on a range from a free port to `ports` more (default 40), every one free when
+   * chosen and below the kernel's ephemeral range; throws unless it is stored.
    */
   createProcessProfile(name: string, argv: string[], opts?: { ports?: number; parameters?: unknown[] }): Promise<void>;
   /** Runs a command until it exits; resolves with its code and output. */
@@ -195,8 +196,10 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
     },
     async createProcessProfile(name, argv, opts = {}) {
       adminToken ??= (await createApiToken(db.prisma, { name: 'harness-admin', role: 'admin' })).token;
-      const portRangeStart = await freePort();
-      const spec = { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + (opts.ports ?? 40), ...(opts.parameters ? { parameters: opts.parameters } : {}) };
+      // The whole range below the ephemeral one: an outgoing connection never holds one of its ports.
+      const ports = (opts.ports ?? 40) + 1;
+      const portRangeStart = await freePortRange(ports);
+      const spec = { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + ports - 1, ...(opts.parameters ? { parameters: opts.parameters } : {}) };
       const res = await fetch(`${url}/api/v1/provider-profiles`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
