@@ -1,2 +1,2 @@
 // The one chooser every suite uses (packages/test-support).
-export { freePort } from '@fulcrum/test-support';
+export { freePort, freePortRange } from '@fulcrum/test-support';

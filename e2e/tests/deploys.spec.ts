@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { area, editPoolConfig, expect, openPoolSection, shot, signIn, signedInElsewhere, test, uniqueName } from '../support/fixtures';
-import { freePort } from '../support/free-port';
+import { freePortRange } from '../support/free-port';
+import { killProcessesNaming, processesNaming } from '../support/processes';
 import { bodyThrough } from '../support/traffic';
 import { trpcMutation, trpcQuery } from '../support/trpc';
 
@@ -116,9 +117,10 @@ area('deploys', () => {
       script,
       "const [port, version] = process.argv.slice(2);\nrequire('http').createServer((req, res) => res.end(version)).listen(Number(port), '127.0.0.1');\nprocess.on('SIGTERM', () => process.exit(0));\n",
     );
+    let rule: { poolId: string; id: string } | undefined;
     try {
       const profile = uniqueName('versioned');
-      const portStart = await freePort();
+      const portStart = await freePortRange(41);
       await trpcMutation(api, 'providerProfiles.create', {
         name: profile,
         spec: {
@@ -130,8 +132,9 @@ area('deploys', () => {
         },
       });
       const pool = await pools.create({ config: { healthCheck: { path: '/', intervalMs: 500, rise: 1 }, drainTimeoutMs: 2000 } });
-      const rule = { name: 'fleet', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 2, maxInstances: 4, provider: { profile, params: { version: 'v1' } } };
-      const created = await trpcMutation<{ id: string; version: number }>(api, 'scaling.create', { poolId: pool.id, rule });
+      const fleet = { name: 'fleet', metric: 'cpu_percent', scaleUpThreshold: 80, scaleDownThreshold: 20, minInstances: 2, maxInstances: 4, provider: { profile, params: { version: 'v1' } } };
+      const created = await trpcMutation<{ id: string; version: number }>(api, 'scaling.create', { poolId: pool.id, rule: fleet });
+      rule = { poolId: pool.id, id: created.id };
       const versions = async () =>
         (await trpcQuery<{ versionLabel: string | null }[]>(api, 'backends.list', { poolId: pool.id }))
           .map((b) => b.versionLabel ?? 'none')
@@ -166,11 +169,21 @@ area('deploys', () => {
       await expect.poll(versions, { timeout: 60_000 }).toBe('v2,v2');
       await expect.poll(() => bodyThrough(pool.listenPort), { timeout: 60_000 }).toBe('v2');
       await shot(page, 'pool-rolling-deploy');
-      const rules = await trpcQuery<{ id: string; version: number }[]>(api, 'scaling.list', { poolId: pool.id });
-      const current = rules.find((r) => r.id === created.id);
-      if (current) await trpcMutation(api, 'scaling.delete', { id: current.id, expectedVersion: current.version });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        if (rule) {
+          const { poolId, id } = rule;
+          const current = (await trpcQuery<{ id: string; version: number }[]>(api, 'scaling.list', { poolId }).catch(() => [])).find((r) => r.id === id);
+          if (current) await trpcMutation(api, 'scaling.delete', { id, expectedVersion: current.version });
+        }
+      } finally {
+        // Deleting the rule ends its evaluation; the instances it started keep serving (README,
+        // Autoscaling), so the test stops its own. Soft: a process left behind is reported beside
+        // whatever failed above, never instead of it.
+        killProcessesNaming(script);
+        await expect.soft.poll(() => processesNaming(script), { timeout: 30_000, message: `no process left running ${script}` }).toEqual([]);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });
