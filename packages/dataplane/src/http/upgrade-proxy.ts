@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SocketWrites } from '../io/direct-writes';
 import { type ClientRequest, type ClientResponse, nodeRequest } from './client-exchange';
 import type { UpgradeTarget } from './http-proxy';
 import { PlainResponse } from './server/plain-response';
@@ -30,7 +29,7 @@ export function proxyUpgrade(serve: (request: ClientRequest, res: ClientResponse
     socket.end();
     socket.resume();
   };
-  const res = new PlainResponse({ socket, writes: new SocketWrites(socket), responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms) }, false, false);
+  const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms) }, false, false);
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
   // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.

@@ -2,6 +2,13 @@ import { histogramPercentiles } from '@fulcrum/protocol';
 import { LatencyHistogram } from './latency-histogram';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+const CLASSES: readonly StatusClass[] = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** A status code's class ('2xx', ...); anything below 200 counts as 1xx and above 599 as 5xx. */
+export function statusClass(status: number): StatusClass {
+  return CLASSES[Math.min(5, Math.max(1, Math.floor(status / 100)))]!;
+}
 export type ErrorKind = 'connect' | 'timeout' | 'reset';
 
 function zeroCounters() {
@@ -31,7 +38,7 @@ export class BackendStats {
   }
 
   response(status: number, latencyMs: number): void {
-    const cls = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
+    const cls = statusClass(status);
     this.interval.responses[cls]++;
     this.totals.responses[cls]++;
     this.latency.record(latencyMs);

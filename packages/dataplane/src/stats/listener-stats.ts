@@ -1,6 +1,6 @@
 import { type TListenerAnswer, type TListenerStats, emptyListenerStats } from '@fulcrum/protocol';
 
-const CLASSES = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+import { statusClass } from './backend-stats';
 
 /**
  * What one listener answered itself (no route, redirects, fixed responses, rate limits of routes
@@ -17,7 +17,7 @@ export class ListenerStats {
   }
 
   answered(status: number, answer: TListenerAnswer): void {
-    const cls = CLASSES[Math.min(5, Math.max(1, Math.floor(status / 100)))]!;
+    const cls = statusClass(status);
     this.interval.responses[cls]++;
     this.totals.responses[cls]++;
     this.interval.answers[answer] = (this.interval.answers[answer] ?? 0) + 1;

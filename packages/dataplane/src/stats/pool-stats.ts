@@ -1,15 +1,12 @@
 import { type TPoolClientStats, type TProxyCause, emptyClientStats } from '@fulcrum/protocol';
+import { statusClass } from './backend-stats';
 import { LatencyHistogram } from './latency-histogram';
-
-type StatusClass = keyof TPoolClientStats['responses'];
 
 function zeroClient() {
   const { latency: _, ...counters } = emptyClientStats();
   return counters;
 }
 export type ClientCounters = ReturnType<typeof zeroClient>;
-
-const CLASSES: StatusClass[] = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
  * What one pool's clients got: every response the pool sent (relayed from a backend or the
@@ -30,7 +27,7 @@ export class PoolStats {
    */
   clientResponse(status: number, cause: TProxyCause | undefined, latencyMs: number, bytesIn: number, bytesOut: number, complete = true): void {
     if (status > 0) {
-      const cls = CLASSES[Math.min(5, Math.max(1, Math.floor(status / 100)))]!;
+      const cls = statusClass(status);
       this.interval.responses[cls]++;
       this.totals.responses[cls]++;
       if (cause) {

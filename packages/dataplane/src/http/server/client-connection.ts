@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { readCopies, readThroughStream } from '../../io/accepted-socket-reads';
-import { SocketWrites } from '../../io/direct-writes';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
@@ -44,7 +43,6 @@ const REQUEST_TIMEOUT = refusalResponse(408, 'request head not received in time'
  * the connection is held to the pool's idle timeout.
  */
 export class ClientConnection implements ResponseOwner {
-  readonly writes: SocketWrites;
   private readonly reader = new HeadReader();
   private current: PlainResponse | undefined;
   private clientEnded = false;
@@ -64,7 +62,6 @@ export class ClientConnection implements ResponseOwner {
     private readonly handlers: ConnectionHandlers,
     private readonly gone: (c: ClientConnection) => void,
   ) {
-    this.writes = new SocketWrites(socket);
     this.clientIp = socket.remoteAddress ?? '';
     this.secure = (socket as { encrypted?: boolean }).encrypted === true;
     this.arm(handlers.idleMs());

@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { SocketWrites } from '../../io/direct-writes';
 import type { ClientResponse } from '../client-exchange';
 import { BAD_VALUE, isToken } from './plain-request';
 
@@ -9,8 +8,6 @@ const JOIN_MAX = 16 * 1024;
 
 export interface ResponseOwner {
   readonly socket: Socket;
-  /** The socket's writes (strings straight to its handle while nothing is queued). */
-  readonly writes: SocketWrites;
   /** The response has been written in full. */
   responseEnded(res: PlainResponse): void;
   /** The connection's inactivity limit while the exchange runs. */
@@ -66,7 +63,7 @@ export class PlainResponse implements ClientResponse {
 
   holdsWrites(): boolean {
     // A write the kernel took whole is done with its buffer; the rest wait, referenced, in the socket.
-    return this.owner.writes.holding;
+    return this.owner.socket.writableLength > 0;
   }
 
   end(chunk?: Buffer | string): void {
@@ -86,7 +83,7 @@ export class PlainResponse implements ClientResponse {
   }
 
   onceDrain(fn: () => void): void {
-    this.owner.writes.onceDrain(fn);
+    this.owner.socket.once('drain', fn);
   }
 
   onClose(fn: (complete: boolean) => void): void {
@@ -121,10 +118,9 @@ export class PlainResponse implements ClientResponse {
       lead = this.head + prefix;
       this.head = undefined;
     }
-    const writes = this.owner.writes;
-    if (chunk === undefined) return lead || suffix ? writes.writeLatin1(lead + suffix) : true;
+    if (chunk === undefined) return lead || suffix ? socket.write(lead + suffix, 'latin1') : true;
     // Latin1 maps bytes to chars one to one: a small body joins the head in a single write.
-    if (chunk.length <= JOIN_MAX) return writes.writeLatin1(lead + chunk.toString('latin1') + suffix);
+    if (chunk.length <= JOIN_MAX) return socket.write(lead + chunk.toString('latin1') + suffix, 'latin1');
     // A large piece with nothing to frame it (the head went out): one write, no writev.
     if (!lead && !suffix) return socket.write(chunk);
     socket.cork();

@@ -2,7 +2,6 @@ import { type Socket, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../../stats/backend-stats';
 import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
-import { SocketWrites } from '../../io/direct-writes';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
@@ -77,7 +76,6 @@ export interface ConnectionOwner {
 export class UpstreamConnection {
   private readonly socket: Socket;
   private readonly parser: ResponseParser;
-  private readonly writes: SocketWrites;
   private exchange: Exchange | undefined;
   private timeouts: ExchangeTimeouts | undefined;
   private connecting = true;
@@ -131,7 +129,6 @@ export class UpstreamConnection {
         },
       },
     });
-    this.writes = new SocketWrites(this.socket);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
@@ -227,7 +224,7 @@ export class UpstreamConnection {
     exchange.connected();
     if (this.exchange !== exchange) return;
     // Header bytes arrive as latin1 strings (one char per byte); latin1 writes them back unchanged.
-    this.writes.writeLatin1(this.requestHead);
+    this.socket.write(this.requestHead, 'latin1');
     if (this.body) this.streamBody(this.body);
   }
 
