@@ -1,5 +1,6 @@
 import type { Backend, Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
-import { type TScalingRuleSettings, backendAddress } from '@fulcrum/protocol';
+import { type TAdminState, type TScalingRuleSettings, backendAddress } from '@fulcrum/protocol';
+import { errorText } from '../error-text';
 import { recordEvent } from '../services/events/events';
 import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
 import { probeBackend, waitHealthy } from '../services/deploys/probe-backend';
@@ -37,7 +38,8 @@ interface Broken {
  * One recovery pass: probe every instance with the pool's health check, then replace each that
  * exited or has failed for `unhealthyAfterMs` (start new → passes health → joins → old drained
  * and removed), and start more while fewer than `minHealthy` run. Every step is an event of the
- * pool. Only providers that start and stop single instances (process, docker) take part; a
+ * pool; a replacement that fails after its start is taken back, and the old one stays for the next
+ * pass. Only providers that start and stop single instances (process, docker) take part; a
  * Kubernetes Deployment replaces its pods itself. Returns whether it acted, how many passed, and
  * the instances it judged (null when it took no part).
  */
@@ -87,60 +89,169 @@ export async function recoverInstances(input: RecoveryInput): Promise<{ acted: b
   return { acted: true, healthy, seen };
 }
 
+/** What a recovery step records: an event of the pool, in the log too. */
+type RecordStep = (severity: 'info' | 'warning' | 'error', step: string, message: string, data?: Record<string, unknown>) => Promise<void>;
+
+/** A replacement under way and what it has changed so far, so that a failure can take it back. */
+interface Replacement {
+  instance: Instance;
+  target: { host: string; port: number };
+  address: string;
+  /** The step it is working towards, named when it fails. */
+  step: 'started' | 'healthy' | 'joined' | 'drained' | 'removed';
+  /** The backend it added for the new instance. */
+  addedBackendId: string | null;
+  /** The old backend's admin state before it was set draining. */
+  oldAdminState: TAdminState | null;
+  /** Once the old backend is removed the new instance serves in its place, and a failure takes nothing back. */
+  inPlace: boolean;
+}
+
+const DOING: Record<Replacement['step'], string> = {
+  started: 'recording its start',
+  healthy: 'waiting for its health check',
+  joined: 'adding it to the pool',
+  drained: 'draining the old instance',
+  removed: 'removing the old instance',
+};
+
 async function replace(input: RecoveryInput, old: Broken): Promise<void> {
-  const { prisma, rule, provider } = input;
-  const pool = toPool(rule.pool);
-  const actor = systemActor(`recovery ${rule.name}`);
-  const event = (severity: 'info' | 'warning' | 'error', step: string, message: string, data: Record<string, unknown> = {}) => {
-    input.log(message);
-    return recordEvent(prisma, { kind: 'recovery', severity, poolId: rule.poolId, backendId: old.backend?.id ?? null, message, data: { rule: rule.name, step, old: old.address || null, ...data } });
-  };
-  await event('warning', 'detected', old.address ? `instance ${old.address} of ${rule.pool.name} ${old.why}: starting a replacement` : `${rule.pool.name}: ${old.why}: starting one more`, {
+  const { rule } = input;
+  const record = recoveryEvents(input, old);
+  await record('warning', 'detected', old.address ? `instance ${old.address} of ${rule.pool.name} ${old.why}: starting a replacement` : `${rule.pool.name}: ${old.why}: starting one more`, {
     why: old.why,
   });
+  const fresh = await startReplacement(input, old, record);
+  if (!fresh) return;
+  try {
+    if (!(await admit(input, old, fresh, record))) return;
+    await retire(input, old, fresh, record);
+    input.failing.delete(old.instance?.id ?? '');
+  } catch (err) {
+    await recordFailure(input, old, fresh, record, err);
+  }
+}
+
+function recoveryEvents(input: RecoveryInput, old: Broken): RecordStep {
+  const { prisma, rule } = input;
+  return async (severity, step, message, data = {}) => {
+    input.log(message);
+    await recordEvent(prisma, { kind: 'recovery', severity, poolId: rule.poolId, backendId: old.backend?.id ?? null, message, data: { rule: rule.name, step, old: old.address || null, ...data } });
+  };
+}
+
+/** Starts the new instance; null (and the failure recorded) when none with an address runs. */
+async function startReplacement(input: RecoveryInput, old: Broken, record: RecordStep): Promise<Replacement | null> {
+  const { prisma, rule, provider } = input;
   let fresh: Instance;
   try {
     const taken = await prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
     fresh = await provider.startOne!({}, { avoidPorts: taken.map((b) => b.port) });
   } catch (err) {
-    await event('error', 'start failed', `could not start a replacement for ${old.address || rule.pool.name}: ${err instanceof Error ? err.message : String(err)}`);
-    return;
+    await record('error', 'start failed', `could not start a replacement for ${old.address || rule.pool.name}: ${errorText(err)}`);
+    return null;
   }
   if (!fresh.host || !fresh.port) {
     await provider.stopInstances!([fresh.id]);
-    await event('error', 'start failed', `the replacement ${fresh.id} has no address`);
-    return;
+    await record('error', 'start failed', `the replacement ${fresh.id} has no address`);
+    return null;
   }
   const target = { host: fresh.host, port: fresh.port };
-  const address = backendAddress(target);
-  await event('info', 'started', `started ${address} to replace ${old.address || 'a missing healthy instance'}`, { new: address });
+  return { instance: fresh, target, address: backendAddress(target), step: 'started', addedBackendId: null, oldAdminState: null, inPlace: false };
+}
+
+/** The new instance passes the pool's health check and joins as a backend; false when it did not pass (it is stopped). */
+async function admit(input: RecoveryInput, old: Broken, fresh: Replacement, record: RecordStep): Promise<boolean> {
+  const { prisma, rule, provider } = input;
+  const pool = toPool(rule.pool);
+  const { address, target } = fresh;
+  await record('info', 'started', `started ${address} to replace ${old.address || 'a missing healthy instance'}`, { new: address });
+  fresh.step = 'healthy';
   const health = await waitHealthy(target, pool.healthCheck, pool.protocol, HEALTHY_TIMEOUT_MS, input.stopping);
   if (!health.ok) {
-    await provider.stopInstances!([fresh.id]);
-    await event('error', 'unhealthy', `replacement ${address} did not pass the health check (${health.detail}); stopped it, trying again at the next tick`, { new: address });
-    return;
+    await provider.stopInstances!([fresh.instance.id]);
+    await record('error', 'unhealthy', `replacement ${address} did not pass the health check (${health.detail}); stopped it, trying again at the next tick`, { new: address });
+    return false;
   }
-  await event('info', 'healthy', `replacement ${address} passes the health check (${health.detail})`, { new: address });
+  await record('info', 'healthy', `replacement ${address} passes the health check (${health.detail})`, { new: address });
+  fresh.step = 'joined';
   const exists = await prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-  if (!exists)
-    await addBackend(
+  if (!exists) {
+    const added = await addBackend(
       prisma,
-      actor,
+      systemActor(`recovery ${rule.name}`),
       rule.poolId,
-      { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: fresh.version ?? null },
+      { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: fresh.instance.version ?? null },
       scalingTag(rule.id),
       `recovery ${rule.name}: add ${address}`,
     );
-  await event('info', 'joined', `replacement ${address} joined ${rule.pool.name}`, { new: address });
+    fresh.addedBackendId = added.id;
+  }
+  await record('info', 'joined', `replacement ${address} joined ${rule.pool.name}`, { new: address });
+  return true;
+}
+
+/** The old backend is drained and removed, then its instance stopped. */
+async function retire(input: RecoveryInput, old: Broken, fresh: Replacement, record: RecordStep): Promise<void> {
+  const { prisma, rule, provider } = input;
+  const actor = systemActor(`recovery ${rule.name}`);
+  const { address } = fresh;
   if (old.backend) {
+    fresh.step = 'drained';
+    fresh.oldAdminState = old.backend.adminState;
     await patchBackend(prisma, actor, old.backend.id, { adminState: 'draining' }, `recovery ${rule.name}: drain ${old.address} (${old.why})`);
     await waitDataplanesApplied(prisma, APPLY_WAIT_MS);
     // An exited instance has nothing to drain; a hung one may hold connections that never end.
     if (old.instance) await waitDrained(rule.poolId, [old.backend.id], rule.pool.drainTimeoutMs, input.stopping);
-    await event('info', 'drained', `drained ${old.address}`, { new: address });
-    await removeBackend(prisma, actor, old.backend.id, `recovery ${rule.name}: remove ${old.address} (${old.why})`);
+    await record('info', 'drained', `drained ${old.address}`, { new: address });
   }
+  fresh.step = 'removed';
+  if (old.backend) await removeBackend(prisma, actor, old.backend.id, `recovery ${rule.name}: remove ${old.address} (${old.why})`);
+  fresh.inPlace = true;
   if (old.instance) await provider.stopInstances!([old.instance.id]);
-  if (old.address) await event('info', 'removed', `removed ${old.address}; ${address} serves in its place`, { new: address });
-  input.failing.delete(old.instance?.id ?? '');
+  if (old.address) await record('info', 'removed', `removed ${old.address}; ${address} serves in its place`, { new: address });
+}
+
+/**
+ * A step after the start threw. Until the new instance serves in the old one's place, all it
+ * changed is taken back (its backend removed, the instance stopped, the old backend as it was), so
+ * that nothing runs outside the pool and the next pass tries again. The reason is recorded; its
+ * details (a stack, the database's full answer) go to the log only.
+ */
+async function recordFailure(input: RecoveryInput, old: Broken, fresh: Replacement, record: RecordStep, err: unknown): Promise<void> {
+  const reason = errorText(err);
+  input.log(`replacement ${fresh.address} failed while ${DOING[fresh.step]}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const failed = `replacement ${fresh.address} for ${old.address || input.rule.pool.name} failed while ${DOING[fresh.step]}: ${reason}`;
+  const data = { new: fresh.address, failedStep: fresh.step, reason };
+  if (fresh.inPlace) {
+    await record('error', 'failed', `${failed}; ${fresh.address} serves in the pool all the same`, data);
+    return;
+  }
+  const problems = await undo(input, old, fresh);
+  const undone = problems.length ? problems.join('; ') : `stopped it${fresh.addedBackendId ? ' and removed its backend' : ''}`;
+  await record('error', 'failed', `${failed}; ${undone}; ${old.address ? `${old.address} stays` : 'the pool stays as it was'} until the next pass tries again`, data);
+}
+
+/** Takes back what a replacement changed; each part is tried even when another fails. Returns what could not be taken back. */
+async function undo(input: RecoveryInput, old: Broken, fresh: Replacement): Promise<string[]> {
+  const { prisma, rule, provider } = input;
+  const actor = systemActor(`recovery ${rule.name}`);
+  const problems: string[] = [];
+  const attempt = async (what: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } catch (err) {
+      problems.push(`could not ${what}: ${errorText(err)}`);
+    }
+  };
+  const { oldAdminState, addedBackendId } = fresh;
+  const oldBackend = old.backend;
+  if (oldBackend && oldAdminState)
+    await attempt(`set ${old.address} ${oldAdminState} again`, () =>
+      patchBackend(prisma, actor, oldBackend.id, { adminState: oldAdminState }, `recovery ${rule.name}: ${old.address} back to ${oldAdminState} (its replacement failed)`),
+    );
+  if (addedBackendId)
+    await attempt(`remove the backend ${fresh.address}`, () => removeBackend(prisma, actor, addedBackendId, `recovery ${rule.name}: remove ${fresh.address} (its replacement failed)`));
+  await attempt(`stop ${fresh.address}`, () => provider.stopInstances!([fresh.instance.id]));
+  return problems;
 }

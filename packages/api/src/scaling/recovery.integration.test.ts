@@ -192,4 +192,82 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     // Nobody else was touched: exactly the two broken instances were replaced.
     expect(new Set(events.map((e) => e.data.old))).toEqual(new Set([`127.0.0.1:${killed!.port}`, `127.0.0.1:${hung!.port}`]));
   });
+
+  it('takes back a replacement whose join fails: the event says why, its process is stopped, the old backend stays and the next pass replaces it', async () => {
+    const script = path.join(dir, 'backend.cjs');
+    writeFileSync(script, BACKEND_SCRIPT);
+    await sys.createProcessProfile('retry-node', [process.execPath, script, '{port}', 'retried', 'ok']);
+    const pool = await sys.createPool({ name: 'retry', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+    const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 1, maxInstances: 3, cooldownMs: 0, provider: { profile: 'retry-node' } };
+    const created = await sys.call('POST', '/pools/retry/scaling-rules', { rule });
+    expect(created.status).toBe(200);
+    const ruleId = (created.json as { id: string }).id;
+    const processes = () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined;
+    const explain = <T>(wait: Promise<T>) => explained(wait, 'retry', processes);
+    const backends = async () => (await sys.call('GET', '/pools/retry/backends')).json as BackendRow[];
+    const [old] = await explain(
+      eventually(
+        async () => {
+          const b = await backends();
+          return b.length === 1 && b[0]!.adminState === 'active' ? b : undefined;
+        },
+        120_000,
+        'one instance',
+      ),
+    );
+
+    // The database refuses the pool's next new backend, once: the replacement fails after its start.
+    const db = sys.db.prisma;
+    await db.$executeRawUnsafe('CREATE SEQUENCE refused_joins');
+    await db.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_first_join() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('refused_joins') = 1 THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`,
+    );
+    await db.$executeRawUnsafe(`CREATE TRIGGER refuse_first_join BEFORE INSERT ON "Backend" FOR EACH ROW WHEN (NEW."poolId" = '${pool.id}') EXECUTE FUNCTION refuse_first_join()`);
+    try {
+      const provider = processes()!;
+      const started: { id: string; port: number; pid: number }[] = [];
+      const startOne = provider.startOne.bind(provider);
+      provider.startOne = async (...args) => {
+        const i = await startOne(...args);
+        started.push({ id: i.id, port: i.port!, pid: provider.pidOf(i.id)! });
+        return i;
+      };
+      const oldId = (await provider.list()).find((i) => i.port === old!.port)!.id;
+      process.kill(provider.pidOf(oldId)!, 'SIGKILL');
+
+      const after = await explain(
+        eventually(
+          async () => {
+            const b = await backends();
+            return b.some((x) => x.port === old!.port) ? undefined : b;
+          },
+          120_000,
+          'the killed instance replaced',
+        ),
+      );
+      // Two starts: the first was taken back, the second serves. Nothing runs beside the pool.
+      expect(started).toHaveLength(2);
+      const [refused, replacement] = started;
+      expect(after.map((b) => [b.port, b.adminState])).toEqual([[replacement!.port, 'active']]);
+      expect((await provider.list()).map((i) => i.id)).toEqual([replacement!.id]);
+      expect(alive(refused!.pid)).toBe(false);
+
+      const events = ((await sys.call('GET', `/events?kind=recovery&poolId=${pool.id}&limit=100`)).json as { severity: string; message: string; data: Record<string, unknown> }[]).reverse();
+      const address = (port: number) => `127.0.0.1:${port}`;
+      // The old backend stayed through the failure: the next pass replaced that same one.
+      expect(events.map((e) => [e.data.step, e.data.old])).toEqual(
+        ['detected', 'started', 'healthy', 'failed', 'detected', 'started', 'healthy', 'joined', 'drained', 'removed'].map((step) => [step, address(old!.port)]),
+      );
+      const failed = events.find((e) => e.data.step === 'failed')!;
+      expect(failed.severity).toBe('error');
+      expect(failed.data).toMatchObject({ new: address(refused!.port), failedStep: 'joined', reason: 'database error: refused by a test trigger' });
+      expect(failed.message).toBe(
+        `replacement ${address(refused!.port)} for ${address(old!.port)} failed while adding it to the pool: database error: refused by a test trigger; stopped it; ${address(old!.port)} stays until the next pass tries again`,
+      );
+    } finally {
+      await db.$executeRawUnsafe('DROP TRIGGER IF EXISTS refuse_first_join ON "Backend"');
+      await db.$executeRawUnsafe('DROP FUNCTION IF EXISTS refuse_first_join');
+      await db.$executeRawUnsafe('DROP SEQUENCE IF EXISTS refused_joins');
+    }
+  });
 });

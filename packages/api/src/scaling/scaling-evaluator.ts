@@ -1,5 +1,6 @@
 import type { Backend, Pool, PrismaClient, ProviderProfile, ScalingRule } from '@fulcrum/db';
 import { type TScalingRuleSettings, type TScalingRuleState, ZScalingRuleSettings, ZScalingRuleState, backendAddress, checkProfileParams } from '@fulcrum/protocol';
+import { errorText } from '../error-text';
 import { getHub } from '../hub/dataplane-hub';
 import { recordEvent } from '../services/events/events';
 import { profileSpec } from '../services/provider-profiles/provider-profiles';
@@ -190,7 +191,7 @@ export class ScalingEvaluator {
       if (decision.action === 'up') await this.scaleUp(rule, rt.provider, instances, decision);
       else await this.scaleDown(rule, rt.provider, instances, decision);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       await recordEvent(this.prisma, {
         kind: 'scaling',
         severity: 'error',
