@@ -52,6 +52,35 @@ async function explained<T>(wait: Promise<T>, pool: string, provider: () => Proc
   }
 }
 
+/**
+ * A pool of its own with a rule that keeps one instance (thresholds no traffic here reaches: only
+ * recovery and the rule's minimum change the instances), once that instance serves as its backend.
+ */
+async function oneInstanceRule(name: string) {
+  const script = path.join(dir, 'backend.cjs');
+  writeFileSync(script, BACKEND_SCRIPT);
+  await sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
+  const pool = await sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+  const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 1, maxInstances: 4, cooldownMs: 0, provider: { profile: `${name}-node` } };
+  const created = await sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
+  expect(created.status).toBe(200);
+  const { id: ruleId, version } = created.json as { id: string; version: number };
+  const explain = <T>(wait: Promise<T>) => explained(wait, name, () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
+  const backends = async () => (await sys.call('GET', `/pools/${name}/backends`)).json as BackendRow[];
+  const [old] = await explain(
+    eventually(
+      async () => {
+        const b = await backends();
+        return b.length === 1 && b[0]!.adminState === 'active' ? b : undefined;
+      },
+      120_000,
+      'one instance',
+    ),
+  );
+  const provider = sys.evaluator.providerOf(ruleId) as ProcessProvider;
+  return { pool, rule, ruleId, version, old: old!, provider, backends, explain };
+}
+
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
 describe('automatic recovery with the process provider', { timeout: 300_000 }, () => {
   it('refuses minHealthy above maxInstances, naming the field', async () => {
@@ -194,27 +223,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
   });
 
   it('takes back a replacement whose join fails: the event says why, its process is stopped, the old backend stays and the next pass replaces it', async () => {
-    const script = path.join(dir, 'backend.cjs');
-    writeFileSync(script, BACKEND_SCRIPT);
-    await sys.createProcessProfile('retry-node', [process.execPath, script, '{port}', 'retried', 'ok']);
-    const pool = await sys.createPool({ name: 'retry', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
-    const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 1, maxInstances: 3, cooldownMs: 0, provider: { profile: 'retry-node' } };
-    const created = await sys.call('POST', '/pools/retry/scaling-rules', { rule });
-    expect(created.status).toBe(200);
-    const ruleId = (created.json as { id: string }).id;
-    const processes = () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined;
-    const explain = <T>(wait: Promise<T>) => explained(wait, 'retry', processes);
-    const backends = async () => (await sys.call('GET', '/pools/retry/backends')).json as BackendRow[];
-    const [old] = await explain(
-      eventually(
-        async () => {
-          const b = await backends();
-          return b.length === 1 && b[0]!.adminState === 'active' ? b : undefined;
-        },
-        120_000,
-        'one instance',
-      ),
-    );
+    const { pool, old, provider, backends, explain } = await oneInstanceRule('retry');
 
     // The database refuses the pool's next new backend, once: the replacement fails after its start.
     const db = sys.db.prisma;
@@ -224,7 +233,6 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     );
     await db.$executeRawUnsafe(`CREATE TRIGGER refuse_first_join BEFORE INSERT ON "Backend" FOR EACH ROW WHEN (NEW."poolId" = '${pool.id}') EXECUTE FUNCTION refuse_first_join()`);
     try {
-      const provider = processes()!;
       const started: { id: string; port: number; pid: number }[] = [];
       const startOne = provider.startOne.bind(provider);
       provider.startOne = async (...args) => {
@@ -232,14 +240,14 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
         started.push({ id: i.id, port: i.port!, pid: provider.pidOf(i.id)! });
         return i;
       };
-      const oldId = (await provider.list()).find((i) => i.port === old!.port)!.id;
+      const oldId = (await provider.list()).find((i) => i.port === old.port)!.id;
       process.kill(provider.pidOf(oldId)!, 'SIGKILL');
 
       const after = await explain(
         eventually(
           async () => {
             const b = await backends();
-            return b.some((x) => x.port === old!.port) ? undefined : b;
+            return b.some((x) => x.port === old.port) ? undefined : b;
           },
           120_000,
           'the killed instance replaced',
@@ -256,18 +264,53 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
       const address = (port: number) => `127.0.0.1:${port}`;
       // The old backend stayed through the failure: the next pass replaced that same one.
       expect(events.map((e) => [e.data.step, e.data.old])).toEqual(
-        ['detected', 'started', 'healthy', 'failed', 'detected', 'started', 'healthy', 'joined', 'drained', 'removed'].map((step) => [step, address(old!.port)]),
+        ['detected', 'started', 'healthy', 'failed', 'detected', 'started', 'healthy', 'joined', 'drained', 'removed'].map((step) => [step, address(old.port)]),
       );
       const failed = events.find((e) => e.data.step === 'failed')!;
       expect(failed.severity).toBe('error');
       expect(failed.data).toMatchObject({ new: address(refused!.port), failedStep: 'joined', reason: 'database error: refused by a test trigger' });
       expect(failed.message).toBe(
-        `replacement ${address(refused!.port)} for ${address(old!.port)} failed while adding it to the pool: database error: refused by a test trigger; stopped it; ${address(old!.port)} stays until the next pass tries again`,
+        `replacement ${address(refused!.port)} for ${address(old.port)} failed while adding it to the pool: database error: refused by a test trigger; stopped it; ${address(old.port)} stays until the next pass tries again`,
       );
     } finally {
       await db.$executeRawUnsafe('DROP TRIGGER IF EXISTS refuse_first_join ON "Backend"');
       await db.$executeRawUnsafe('DROP FUNCTION IF EXISTS refuse_first_join');
       await db.$executeRawUnsafe('DROP SEQUENCE IF EXISTS refused_joins');
     }
+  });
+
+  it("an instance that exits as a scale-up starts new ones is replaced by recovery alone: the pool ends at the rule's count, not one over", async () => {
+    const { rule, ruleId, version, old, provider, backends, explain } = await oneInstanceRule('race');
+    // The scale-up below kills the one instance just before it starts anything, and waits until it is seen gone.
+    let armed = true;
+    const exitFirst =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (armed && (new Error().stack ?? '').includes('scaleUp')) {
+          armed = false;
+          const id = (await provider.list()).find((i) => i.port === old.port)!.id;
+          process.kill(provider.pidOf(id)!, 'SIGKILL');
+          await eventually(() => provider.pidOf(id) === undefined, 60_000, 'the killed instance seen exiting');
+        }
+        return call(...args);
+      };
+    provider.startOne = exitFirst(provider.startOne.bind(provider));
+    provider.scaleTo = exitFirst(provider.scaleTo.bind(provider));
+    // A minimum of two: the rule scales up from the one instance it counts.
+    expect((await sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version, rule: { ...rule, minInstances: 2 } })).status).toBe(200);
+
+    // Recovery's last step removes the dead backend; by then the pool has what the rule asks, and no more.
+    const after = await explain(
+      eventually(
+        async () => {
+          const b = await backends();
+          return !armed && !b.some((x) => x.port === old.port) ? b : undefined;
+        },
+        120_000,
+        () => (armed ? 'the scale-up (the kill waits for it)' : 'the killed instance replaced'),
+      ),
+    );
+    expect(after.map((b) => b.adminState)).toEqual(['active', 'active']);
+    expect((await provider.list()).map((i) => i.port).sort()).toEqual(after.map((b) => b.port).sort());
   });
 });

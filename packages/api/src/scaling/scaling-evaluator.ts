@@ -8,7 +8,7 @@ import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApp
 import { waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
 import { type FailingSince, recoverInstances, scalingTag } from './instance-recovery';
-import { type Instance, type ScalingProvider, createProvider } from './providers';
+import { type Instance, type ScalingProvider, createProvider, startUpTo, stopExactly } from './providers';
 import { RuleLocks } from './rule-locks';
 import { decide, metricValue } from './scaling-metric';
 import { waitDrained } from './wait-drained';
@@ -221,7 +221,7 @@ export class ScalingEvaluator {
     const known = new Set(before.map((i) => i.id));
     // A new instance never takes the address of a backend the pool has (a dead instance's stays until recovery removes it).
     const taken = await this.prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
-    const after = await provider.scaleTo(decision.to, { avoidPorts: taken.map((b) => b.port) });
+    const after = await startUpTo(provider, before.length, decision.to, { avoidPorts: taken.map((b) => b.port) });
     const fresh = after.filter((i) => !known.has(i.id) && i.host && i.port);
     const failed: string[] = [];
     for (const inst of fresh) {
@@ -249,7 +249,7 @@ export class ScalingEvaluator {
           `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`,
         );
     }
-    if (failed.length) await provider.scaleTo(after.length - failed.length, { remove: failed });
+    if (failed.length) await stopExactly(provider, failed, after.length - failed.length);
   }
 
   private async scaleDown(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
@@ -277,7 +277,11 @@ export class ScalingEvaluator {
       for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
       await waitDataplanesApplied(this.prisma, 15_000);
     }
-    await provider.scaleTo(decision.to, { remove: victims.map((v) => v.id) });
+    await stopExactly(
+      provider,
+      victims.map((v) => v.id),
+      decision.to,
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import { WebhookProvider } from './webhook-provider';
 
 export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
+export { startUpTo, stopExactly } from './provider';
 
 /** What a rule drives: its admin-declared profile, the profile's secret, and the rule's checked parameter values. */
 export interface ProviderLaunch {

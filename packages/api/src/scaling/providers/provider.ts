@@ -52,3 +52,25 @@ export function pickForRemoval<T extends { id: string }>(instances: T[], count: 
   const rest = instances.filter((i) => !preferred.includes(i.id)).reverse();
   return [...wanted, ...rest].slice(0, count);
 }
+
+/**
+ * Brings `desired` instances up where `current` ran when the decision was taken, and returns the
+ * provider's instances after. A provider that starts single instances starts exactly the missing
+ * ones: a total counted at the call would also stand in for an instance that exited since the
+ * decision, which recovery replaces as well (the pool would end one over).
+ */
+export async function startUpTo(provider: ScalingProvider, current: number, desired: number, opts: StartOptions): Promise<Instance[]> {
+  if (!provider.startOne) return provider.scaleTo(desired, opts);
+  for (let n = current; n < desired; n++) await provider.startOne({}, opts);
+  return provider.list();
+}
+
+/**
+ * Stops exactly the named instances. A provider that only takes a count is asked for `remaining`
+ * with them named first; it counts at the call, so when another instance exited meanwhile one of
+ * them keeps running.
+ */
+export async function stopExactly(provider: ScalingProvider, ids: string[], remaining: number): Promise<void> {
+  if (provider.stopInstances) await provider.stopInstances(ids);
+  else await provider.scaleTo(remaining, { remove: ids });
+}
