@@ -104,7 +104,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const script = path.join(dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
     await sys.createProcessProfile('heal-node', [process.execPath, script, '{port}', 'healed', 'ok']);
-    const { listenPort } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+    const { listenPort, id: poolId } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
     // Thresholds no traffic here reaches: only recovery changes the instances.
     const rule = {
       name: 'keep',
@@ -202,7 +202,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const events = await explain(
       eventually(
         async () => {
-          const list = ((await sys.call('GET', '/events?kind=recovery&limit=100')).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+          const list = ((await sys.call('GET', `/events?kind=recovery&poolId=${poolId}&limit=100`)).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
           return [killed!.port, hung!.port].every((port) => list.some((e) => e.data.old === `127.0.0.1:${port}` && e.data.step === 'removed')) ? list : undefined;
         },
         60_000,
