@@ -112,8 +112,6 @@ class ProxiedRequest implements Exchange {
   /** The one retry on a new connection after a reused one closed (see above) was made. */
   private freshRetried = false;
   private started = 0;
-  /** Inside `conn.send`: a kept-alive connection reports itself connected there, in the same tick. */
-  private sending = false;
   private status = 0;
   private bytesIn = 0;
   private bytesOut = 0;
@@ -204,9 +202,7 @@ class ProxiedRequest implements Exchange {
     this.conn = conn;
     const req = this.req;
     const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
-    this.sending = true;
     conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
-    this.sending = false;
   }
 
   /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
@@ -226,9 +222,10 @@ class ProxiedRequest implements Exchange {
 
   // Exchange: events from the upstream connection of the current attempt.
 
-  connected(): void {
+  connected(waited: boolean): void {
     this.phase = Phase.WaitingFirstByte;
-    this.connectMs = this.sending ? 0 : performance.now() - this.started;
+    // A kept-alive connection is connected in the tick the attempt started: no clock reading needed.
+    this.connectMs = waited ? performance.now() - this.started : 0;
     // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
     const body = this.req.body;
     if (body && !this.countingBody) {

@@ -34,8 +34,11 @@ export interface Exchange extends ResponseEvents {
    * rest of it (a head held back for the first body piece) should go now.
    */
   awaitingBody(): void;
-  /** The connection is up (at once for a reused one) and the request head is on its way. */
-  connected(): void;
+  /**
+   * The connection is up and the request head is on its way: at once, inside `send`, for a
+   * kept-alive connection (`waited` false), or once a new one has connected (`waited` true).
+   */
+  connected(waited: boolean): void;
   /**
    * It went wrong before the response ended; the connection is already gone. `answered`: some
    * byte of the response had arrived (a cut-off answer, not a connection that failed outright).
@@ -152,7 +155,7 @@ export class UpstreamConnection {
     this.bodySent = body === undefined;
     this.parser.start(noBody, upgrade);
     if (this.connecting) this.arm(timeouts.connectMs);
-    else this.writeRequest();
+    else this.writeRequest(false);
   }
 
   /** The exchange is abandoned (the client went away): the connection cannot be trusted with another. */
@@ -215,13 +218,13 @@ export class UpstreamConnection {
 
   private onConnect(): void {
     this.connecting = false;
-    if (this.exchange) this.writeRequest();
+    if (this.exchange) this.writeRequest(true);
   }
 
-  private writeRequest(): void {
+  private writeRequest(waited: boolean): void {
     const exchange = this.exchange!;
     this.arm(this.timeouts!.firstByteMs);
-    exchange.connected();
+    exchange.connected(waited);
     if (this.exchange !== exchange) return;
     // Header bytes arrive as latin1 strings (one char per byte); latin1 writes them back unchanged.
     this.socket.write(this.requestHead, 'latin1');
