@@ -15,7 +15,12 @@ interface PrismaErrorShape {
  */
 export function errorText(err: unknown): string {
   const mapped = fromDatabaseError(err);
-  const text = (mapped instanceof AppError ? mapped.message : rawText(err)).replace(/\s*[\u0000-\u001f\u007f]+\s*/g, ' ').trim() || 'unknown error';
+  return boundedLine(mapped instanceof AppError ? mapped.message : rawText(err));
+}
+
+/** A message on one line (line breaks and other control characters, with the spaces around them, become one space), at most MAX_CHARS. */
+export function boundedLine(message: string): string {
+  const text = message.replace(/\s*[\u0000-\u001f\u007f]+\s*/g, ' ').trim() || 'unknown error';
   return text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text;
 }
 

@@ -1,3 +1,5 @@
+import { boundedLine } from '../../error-text';
+
 /**
  * What an operator reads when an order fails: the CA's own problem detail, a timeout or a
  * refused connection, on one line and bounded. Never a stack, and never acme-client's internals:
@@ -5,7 +7,5 @@
  */
 export function acmeErrorText(err: unknown): string {
   if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) return 'the CA answered with something that is not a valid ACME response';
-  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown error';
-  const line = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || 'unknown error';
-  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
+  return boundedLine(err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown error');
 }
