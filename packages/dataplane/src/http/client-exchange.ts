@@ -32,8 +32,12 @@ export interface ClientRequest {
 
 export interface ClientResponse {
   readonly headersSent: boolean;
-  /** Status line and headers (framing headers are the response's own). False when a header cannot be sent. */
-  writeHead(status: number, statusText: string, headers: string[]): boolean;
+  /**
+   * Status line and headers (framing headers are the response's own). False when a header cannot
+   * be sent. `checked`: every name is a token and no value holds a control byte (the response
+   * parser's fields, untouched), so a writer that checks them itself may skip that.
+   */
+  writeHead(status: number, statusText: string, headers: string[], checked?: boolean): boolean;
   /** A body piece; false when the client is behind (wait for `onceDrain`). */
   write(chunk: Buffer): boolean;
   /**

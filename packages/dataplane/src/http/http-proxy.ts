@@ -3,6 +3,7 @@ import type { TAccessRecord, TProxyCause, TTimeouts } from '@fulcrum/protocol';
 import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';
 import type { SelectionContext } from '../balancing';
 import type { OutlierDetector } from '../health/outlier-detector';
+import { eventClock } from '../io/event-clock';
 import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
@@ -33,7 +34,8 @@ export interface RouteEffects {
   readonly timeouts: TTimeouts;
   /** Header rules, run after the proxy's own forwarding headers are written. */
   editRequestHeaders(headers: string[], requestId: string): void;
-  editResponseHeaders(headers: string[], requestId: string): void;
+  /** True when it changed the headers (they are then checked again as the head is written). */
+  editResponseHeaders(headers: string[], requestId: string): boolean;
 }
 
 /** A request's life, in order; every event from its connection is read in the light of it. */
@@ -95,7 +97,7 @@ class ProxiedRequest implements Exchange {
   private retries = 0;
   private lastFailure: { status: 502 | 504; reason: string; backend: string; cause: TProxyCause } | undefined;
   // What the client got, counted once when the exchange ends (PoolStats): never per attempt.
-  private readonly t0 = performance.now();
+  private readonly t0 = eventClock.now();
   private answered = 0;
   private cause: TProxyCause | undefined;
   private clientIn = 0;
@@ -187,7 +189,7 @@ class ProxiedRequest implements Exchange {
     this.backend = backend;
     this.phase = Phase.Connecting;
     // The first attempt starts in the tick the request arrived in: its clock reading serves.
-    this.started = this.attempts === 0 ? this.t0 : performance.now();
+    this.started = this.attempts === 0 ? this.t0 : eventClock.now();
     this.status = 0;
     this.upstreamAddress = backend.address;
     this.connectMs = this.firstByteMs = -1;
@@ -225,7 +227,7 @@ class ProxiedRequest implements Exchange {
   connected(waited: boolean): void {
     this.phase = Phase.WaitingFirstByte;
     // A kept-alive connection is connected in the tick the attempt started: no clock reading needed.
-    this.connectMs = waited ? performance.now() - this.started : 0;
+    this.connectMs = waited ? eventClock.now() - this.started : 0;
     // Counted from here: a listener any earlier would set the body flowing before the connection reads it.
     const body = this.req.body;
     if (body && !this.countingBody) {
@@ -242,7 +244,7 @@ class ProxiedRequest implements Exchange {
     const state = backend.state;
     const cfg = this.cfg;
     this.status = status;
-    const latency = (this.firstByteMs = performance.now() - this.started);
+    const latency = (this.firstByteMs = eventClock.now() - this.started);
     state.recordLatency(latency, cfg.responseTimeAlpha);
     if (status >= 500) this.outliers.failure(this.pool, backend, `status ${status}`);
     else this.outliers.success(backend);
@@ -256,11 +258,14 @@ class ProxiedRequest implements Exchange {
     if (status === 101) return this.openTunnel(statusText, rawHeaders);
     this.phase = Phase.Streaming;
     const out = stripHopByHop(rawHeaders);
-    this.route?.editResponseHeaders(out, this.requestId);
+    // The parser's fields are checked (token names, no control byte in a value); a route's edits
+    // and the stickiness cookie are checked as the head is written.
+    let checked = this.route?.editResponseHeaders(out, this.requestId) !== true;
     if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
       out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
+      checked = false;
     }
-    if (this.res.writeHead(status, statusText, out)) this.answered = status;
+    if (this.res.writeHead(status, statusText, out, checked)) this.answered = status;
     else {
       this.conn!.abort();
       this.failed('reset', 'backend sent an invalid header', true);
@@ -299,7 +304,7 @@ class ProxiedRequest implements Exchange {
       this.upgrade!.socket.end();
       return;
     }
-    state.stats.response(this.status, performance.now() - this.started);
+    state.stats.response(this.status, eventClock.now() - this.started);
     this.settle();
     const tail = this.tail;
     this.tail = undefined;
@@ -396,7 +401,7 @@ class ProxiedRequest implements Exchange {
   }
 
   private clientClosed(complete: boolean): void {
-    const ms = performance.now() - this.t0;
+    const ms = eventClock.now() - this.t0;
     this.pool.stats.clientResponse(this.answered, this.cause, ms, this.clientIn, this.clientOut, complete);
     const access = this.pool.access;
     if (access?.wants(this.cfg)) access.record(this.cfg, this.accessRecord(complete, ms));
@@ -449,7 +454,7 @@ class ProxiedRequest implements Exchange {
     const conn = this.conn!;
     this.phase = Phase.Tunnel;
     this.settle();
-    this.backend!.state.stats.response(101, performance.now() - this.started);
+    this.backend!.state.stats.response(101, eventClock.now() - this.started);
     const out = stripHopByHop(rawHeaders, KEEP_FOR_UPGRADE);
     let text = `HTTP/1.1 101 ${statusText}\r\n`;
     for (let i = 0; i < out.length; i += 2) text += `${out[i]}: ${out[i + 1]}\r\n`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CLIENT_REQUEST_ID, clientRequestId, requestIdOf } from './request-id';
+import { MAX_CLIENT_REQUEST_ID, clientRequestId, newRequestId, requestIdOf } from './request-id';
 
 const withId = (value: string | undefined) => ({ header: (name: string) => (name === 'x-request-id' ? value : undefined) });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -34,5 +34,25 @@ describe('the request id', () => {
     const made = requestIdOf(withId(id));
     expect(made).toMatch(UUID);
     expect(requestIdOf(withId(id))).not.toBe(made);
+  });
+
+  it('makes version 4 UUIDs, none repeated, across many batches, with every hex digit in every free position', () => {
+    const seen = new Set<string>();
+    // 130 batches: the batch boundary is crossed many times.
+    for (let i = 0; i < 128 * 130; i++) {
+      const id = newRequestId();
+      expect(id).toMatch(UUID);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(128 * 130);
+    // Hex positions outside the version and variant digits, first and last of each group, take
+    // all 16 values: the bytes are random and formatted in full, not a fixed or truncated pattern.
+    const ids = [...seen];
+    for (const pos of [0, 7, 9, 12, 15, 17, 20, 22, 24, 35]) {
+      const digits = new Set(ids.map((id) => id[pos]));
+      expect(digits.size, `position ${pos}`).toBe(16);
+    }
+    // The variant digit takes exactly 8, 9, a, b.
+    expect(new Set(ids.map((id) => id[19]))).toEqual(new Set(['8', '9', 'a', 'b']));
   });
 });

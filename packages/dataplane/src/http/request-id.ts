@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The longest client X-Request-Id the proxy keeps (tracing ids are 16–64 characters). */
 export const MAX_CLIENT_REQUEST_ID = 128;
@@ -20,7 +20,57 @@ export function clientRequestId(req: HasHeaders): string | undefined {
   return given !== undefined && WELL_FORMED.test(given) ? given : undefined;
 }
 
+/** Ids made per draw of random bytes. */
+const BATCH = 128;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const DASH = 0x2d;
+
+/**
+ * New request ids: random (version 4) UUIDs, as `crypto.randomUUID` makes them, from the same
+ * CSPRNG. A batch's 128 ids are formatted at once into one string, and each id is a slice of
+ * it: `randomUUID` builds each of its own from 20 string joins, which the socket write then
+ * has to flatten, about a twentieth of a small proxied request's own work.
+ */
+class UuidBatch {
+  private readonly random = Buffer.alloc(16 * BATCH);
+  private readonly text = Buffer.alloc(36 * BATCH);
+  private ids = '';
+  private next = BATCH;
+
+  take(): string {
+    if (this.next === BATCH) this.refill();
+    const at = this.next++ * 36;
+    return this.ids.slice(at, at + 36);
+  }
+
+  private refill(): void {
+    const random = this.random;
+    const text = this.text;
+    randomFillSync(random);
+    let t = 0;
+    for (let r = 0; r < random.length; r += 16) {
+      random[r + 6] = (random[r + 6]! & 0x0f) | 0x40; // version 4
+      random[r + 8] = (random[r + 8]! & 0x3f) | 0x80; // the RFC 9562 variant
+      for (let i = 0; i < 16; i++) {
+        if (i === 4 || i === 6 || i === 8 || i === 10) text[t++] = DASH;
+        const b = random[r + i]!;
+        text[t++] = HEX[b >> 4]!;
+        text[t++] = HEX[b & 15]!;
+      }
+    }
+    this.ids = text.toString('latin1');
+    this.next = 0;
+  }
+}
+
+const uuids = new UuidBatch();
+
+/** A new random (version 4) UUID. */
+export function newRequestId(): string {
+  return uuids.take();
+}
+
 /** The request's id: the client's well-formed X-Request-Id, or a new UUID. */
 export function requestIdOf(req: HasHeaders): string {
-  return clientRequestId(req) ?? randomUUID();
+  return clientRequestId(req) ?? uuids.take();
 }

@@ -29,7 +29,8 @@ export function proxyUpgrade(serve: (request: ClientRequest, res: ClientResponse
     socket.end();
     socket.resume();
   };
-  const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms) }, false, false);
+  // The socket's own timeout counts its writes: nothing to note on each.
+  const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms), active: () => {} }, false, false);
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
   // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.

@@ -83,10 +83,11 @@ class RoutedExchange implements RouteEffects {
     applyHeaderRules(headers, this.route.requestRules, this.vars);
   }
 
-  editResponseHeaders(headers: string[], requestId: string): void {
-    if (this.route.responseRules.length === 0) return;
+  editResponseHeaders(headers: string[], requestId: string): boolean {
+    if (this.route.responseRules.length === 0) return false;
     this.vars.request_id = requestId;
     applyHeaderRules(headers, this.route.responseRules, this.vars);
+    return true;
   }
 }
 

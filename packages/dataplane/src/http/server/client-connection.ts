@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { readCopies, readThroughStream } from '../../io/accepted-socket-reads';
+import { eventClock } from '../../io/event-clock';
+import { IdleTimer } from '../../io/idle-timer';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
@@ -51,6 +53,8 @@ export class ClientConnection implements ResponseOwner {
   private refused = false;
   private dispatching = false;
   private timeoutMs = 0;
+  /** The connection's inactivity limit: reads and writes defer it. */
+  private readonly idle = new IdleTimer(() => this.onTimeout());
   /** Set while a head is partly read: fires at the pool's head deadline. */
   private headTimer: NodeJS.Timeout | undefined;
   private readonly clientIp: string;
@@ -70,7 +74,8 @@ export class ClientConnection implements ResponseOwner {
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
+    // A write the client has taken in full is activity too (as for a socket's own timeout).
+    socket.on('drain', this.onDrain);
   }
 
   /** The listener is closing: an idle connection closes now, a busy one after its answer. */
@@ -80,9 +85,13 @@ export class ClientConnection implements ResponseOwner {
   }
 
   arm(ms: number): void {
-    if (ms === this.timeoutMs) return;
+    if (ms === this.timeoutMs || this.handedOff) return;
     this.timeoutMs = ms;
-    this.socket.setTimeout(ms);
+    this.idle.arm(ms);
+  }
+
+  active(): void {
+    this.idle.touch();
   }
 
   responseEnded(res: PlainResponse): void {
@@ -99,11 +108,17 @@ export class ClientConnection implements ResponseOwner {
   }
 
   private readonly onRead = (chunk: Buffer): boolean => {
-    this.onData(chunk);
+    eventClock.begin();
+    try {
+      this.onData(chunk);
+    } finally {
+      eventClock.end();
+    }
     return true;
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    this.idle.touch();
     if (this.refused) return;
     this.reader.push(chunk);
     if (!this.current) this.dispatch();
@@ -176,8 +191,8 @@ export class ClientConnection implements ResponseOwner {
     socket.off('end', this.onEnd);
     socket.off('error', this.onError);
     socket.off('close', this.onClose);
-    socket.off('timeout', this.onTimeout);
-    socket.setTimeout(0);
+    socket.off('drain', this.onDrain);
+    this.idle.stop();
     readThroughStream(socket);
     if (socket.isPaused()) socket.resume();
     this.gone(this);
@@ -195,8 +210,13 @@ export class ClientConnection implements ResponseOwner {
     // 'close' follows; the exchange learns of it there.
   };
 
+  private readonly onDrain = (): void => {
+    this.idle.touch();
+  };
+
   private readonly onClose = (): void => {
     this.headDone();
+    this.idle.stop();
     const res = this.current;
     this.current = undefined;
     res?.clientGone();

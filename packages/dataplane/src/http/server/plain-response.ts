@@ -12,6 +12,8 @@ export interface ResponseOwner {
   responseEnded(res: PlainResponse): void;
   /** The connection's inactivity limit while the exchange runs. */
   arm(ms: number): void;
+  /** A write went out: the inactivity limit counts from now (a no-op where the socket's own timeout counts writes). */
+  active(): void;
 }
 
 /**
@@ -33,14 +35,14 @@ export class PlainResponse implements ClientResponse {
     readonly keepAlive: boolean,
   ) {}
 
-  writeHead(status: number, statusText: string, headers: string[]): boolean {
+  writeHead(status: number, statusText: string, headers: string[], checked = false): boolean {
     if (this.headersSent) return false;
     let text = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
     let length = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const value = headers[i + 1]!;
-      if (!isToken(name) || BAD_VALUE.test(value)) return false;
+      if (!checked && (!isToken(name) || BAD_VALUE.test(value))) return false;
       if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
       text += `${name}: ${value}\r\n`;
     }
@@ -112,7 +114,9 @@ export class PlainResponse implements ClientResponse {
 
   /** Writes `prefix + chunk + suffix`, preceded by the head if it has not gone out yet. */
   private send(prefix: string, chunk: Buffer | undefined, suffix: string): boolean {
-    const socket = this.owner.socket;
+    const owner = this.owner;
+    const socket = owner.socket;
+    owner.active();
     let lead = prefix;
     if (this.head !== undefined) {
       lead = this.head + prefix;

@@ -94,16 +94,39 @@ describe('upstream phase timeouts: first byte, then idle', () => {
     expect(backend.connections).toHaveLength(1);
   });
 
-  it('a small answer read whole re-arms no timer on the upstream socket', async () => {
+  it('small answers schedule no timer: neither the limits per phase nor the reads and writes that defer them', async () => {
     const backend = await startRawBackend((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
     cleanups.push(() => backend.close());
     const port = await proxy(backend.port, { firstByteMs: 30_000, idleMs: 60_000 });
     // The connection is opened and warmed first.
     expect((await get(port, '/warm')).status).toBe(200);
-    const upstreamArms = vi.spyOn(Socket.prototype, 'setTimeout');
+    const socketTimers = vi.spyOn(Socket.prototype, 'setTimeout');
+    const timers = vi.spyOn(globalThis, 'setTimeout');
     for (let i = 0; i < 50; i++) expect((await get(port, `/${i}`)).status).toBe(200);
-    // Both limits would be armed once per request (100) if the idle one were armed at each head.
-    const limits = upstreamArms.mock.calls.map((c) => c[0]).filter((ms) => ms === 30_000 || ms === 60_000);
+    // Both limits would be armed once per request (100) if the idle one were armed at each head,
+    // and a timer moved per read and write on each side (200) if activity re-armed it.
+    const limits = [...socketTimers.mock.calls, ...timers.mock.calls].map((c) => c[0]).filter((ms) => typeof ms === 'number' && ms >= 1_000);
     expect(limits.length).toBeLessThan(10);
+  });
+
+  it('a body trickled faster than the idle limit is never cut, however long it takes in all', async () => {
+    const backend = await startRawBackend((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n');
+      let sent = 0;
+      const tick = setInterval(() => {
+        socket.write('x');
+        if (++sent === 20) clearInterval(tick);
+      }, 100);
+      socket.on('close', () => clearInterval(tick));
+    });
+    cleanups.push(() => backend.close());
+    // The client connection's limit is the same: each byte written to it defers that one too.
+    const port = await proxy(backend.port, { firstByteMs: 600, idleMs: 600 });
+    const t0 = performance.now();
+    const res = await get(port, '/trickle');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('x'.repeat(20));
+    // Over three times the limit in all: each byte deferred it.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1_900);
   });
 });

@@ -2,6 +2,8 @@ import { type Socket, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../../stats/backend-stats';
 import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
+import { eventClock } from '../../io/event-clock';
+import { IdleTimer } from '../../io/idle-timer';
 import { type ResponseEvents, ResponseParser } from './response-parser';
 
 /**
@@ -73,12 +75,14 @@ export interface ConnectionOwner {
 /**
  * A keep-alive HTTP/1.1 connection to one backend carrying one exchange at a time. Its socket
  * listeners are installed once and dispatch to the current exchange, so a request costs no
- * listener churn; timeouts are the socket's own inactivity timer, re-armed per phase (connect,
+ * listener churn; timeouts are one inactivity timer (`IdleTimer`), re-armed per phase (connect,
  * first byte, idle) rather than a timer per request.
  */
 export class UpstreamConnection {
   private readonly socket: Socket;
   private readonly parser: ResponseParser;
+  /** The inactivity limit of the current phase (connect, first byte, idle); reads and writes defer it. */
+  private readonly idle = new IdleTimer(() => this.onTimeout());
   private exchange: Exchange | undefined;
   private timeouts: ExchangeTimeouts | undefined;
   private connecting = true;
@@ -127,7 +131,12 @@ export class UpstreamConnection {
         // Asked after each read for where the next one goes.
         buffer: () => this.nextReadBuffer(),
         callback: (n: number, buf: Uint8Array) => {
-          this.onRead(n, buf);
+          eventClock.begin();
+          try {
+            this.onRead(n, buf);
+          } finally {
+            eventClock.end();
+          }
           return true;
         },
       },
@@ -136,7 +145,6 @@ export class UpstreamConnection {
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     this.socket.on('close', () => this.onClose());
-    this.socket.on('timeout', () => this.onTimeout());
   }
 
   /**
@@ -189,7 +197,9 @@ export class UpstreamConnection {
 
   /** After a 101: bytes from the client to the backend. False when the backend is behind (wait for `onceDrain`). */
   write(chunk: Buffer): boolean {
-    return this.closed ? true : this.socket.write(chunk);
+    if (this.closed) return true;
+    this.idle.touch();
+    return this.socket.write(chunk);
   }
 
   onceDrain(fn: () => void): void {
@@ -212,6 +222,7 @@ export class UpstreamConnection {
 
   destroy(): void {
     this.closed = true;
+    this.idle.stop();
     this.detachBody?.();
     this.socket.destroy();
   }
@@ -223,6 +234,8 @@ export class UpstreamConnection {
 
   private writeRequest(waited: boolean): void {
     const exchange = this.exchange!;
+    // The first-byte limit counts from the request (not from the connection's last answer).
+    this.idle.touch();
     this.arm(this.timeouts!.firstByteMs);
     exchange.connected(waited);
     if (this.exchange !== exchange) return;
@@ -235,9 +248,13 @@ export class UpstreamConnection {
     const socket = this.socket;
     const pauseUntilDrain = () => {
       body.pause();
-      socket.once('drain', () => body.resume());
+      socket.once('drain', () => {
+        this.idle.touch();
+        body.resume();
+      });
     };
     const onData = (c: Buffer) => {
+      this.idle.touch();
       if (this.chunked) {
         socket.cork();
         socket.write(`${c.length.toString(16)}\r\n`);
@@ -288,6 +305,7 @@ export class UpstreamConnection {
 
   private onRead(n: number, buf: Uint8Array): void {
     this.reading = true;
+    this.idle.touch();
     if (buf === READ_BUFFER) {
       // Copied out first: a queued write or a partial head may keep the bytes past this call.
       // allocUnsafe (pooled when small, never zero-filled) + copy: Buffer.from zero-fills a large
@@ -348,6 +366,7 @@ export class UpstreamConnection {
 
   private onClose(): void {
     this.closed = true;
+    this.idle.stop();
     this.owner.forget(this);
     this.fail('reset', 'backend connection failed: connection closed');
   }
@@ -367,10 +386,10 @@ export class UpstreamConnection {
     exchange?.failed(kind, message, answered);
   }
 
-  /** The socket's inactivity timer; re-armed only when the phase asks for another duration. */
+  /** The inactivity limit; re-armed only when the phase asks for another duration. */
   private arm(ms: number): void {
-    if (ms === this.timeoutMs) return;
+    if (ms === this.timeoutMs || this.closed) return;
     this.timeoutMs = ms;
-    this.socket.setTimeout(ms);
+    this.idle.arm(ms);
   }
 }
