@@ -1,4 +1,5 @@
 import { BlockList, isIPv6 } from 'node:net';
+import { isNamed } from './field-syntax';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -21,7 +22,7 @@ const UPSTREAM_LENGTHS = lengthsOf([...HOP_BY_HOP, ...UPSTREAM_SET]);
 function connectionTokens(raw: string[]): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+    if (isNamed(raw[i]!, 'connection')) {
       for (const t of raw[i + 1]!.split(',')) {
         const token = t.trim().toLowerCase();
         if (!HOP_BY_HOP.has(token)) (out ??= new Set()).add(token);
@@ -145,7 +146,7 @@ export function requestHead(method: string, url: string, headers: string[]): str
 export function headerValue(raw: string[], lowerName: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+    if (isNamed(name, lowerName)) return raw[i + 1];
   }
   return undefined;
 }

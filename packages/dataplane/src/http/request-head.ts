@@ -1,4 +1,5 @@
 import { METHODS } from 'node:http';
+import { isFieldValue, isNamed, isToken, owsTrimmed } from './field-syntax';
 
 /**
  * The proxy's reading of a request head: every decision about how the request is framed and
@@ -38,9 +39,6 @@ export function isRefusal(h: RequestHead | HeadRefusal): h is HeadRefusal {
   return (h as HeadRefusal).status !== undefined;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** What a field value may hold: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL). */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#@\x00-\x20\x7f-\xff]+)([/?][\x21-\x7e]*)?$/i;
 const HOST_VALUE = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]*$/;
@@ -61,19 +59,11 @@ const RELIED_ON = new Set(['content-length', 'transfer-encoding', 'host', 'x-for
 
 const refuse = (status: HeadRefusal['status'], reason: string): HeadRefusal => ({ status, reason });
 
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
 /** A comma-separated list's non-empty elements, trimmed and lower-cased. */
 function listElements(value: string): string[] {
   const out: string[] = [];
   for (const part of value.split(',')) {
-    const t = trimOws(part);
+    const t = owsTrimmed(part);
     if (t) out.push(t.toLowerCase());
   }
   return out;
@@ -99,12 +89,11 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     const colon = text.indexOf(':', at);
     if (colon < 0 || colon > end) return refuse(400, 'header line without a colon');
     const name = text.slice(at, colon);
-    const value = text.slice(colon + 1, end);
     // A name that is not a token also catches obsolete folding (a line opening with whitespace)
     // and whitespace before the colon.
-    if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
-    if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
-    raw.push(name, trimOws(value));
+    if (!isToken(name)) return refuse(400, 'invalid header name');
+    if (!isFieldValue(text, colon + 1, end)) return refuse(400, `invalid character in ${name}`);
+    raw.push(name, owsTrimmed(text, colon + 1, end));
     at = end + 2;
   }
   return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true);
@@ -136,38 +125,38 @@ export function checkRequest(method: string, target: string, version: string, ra
     const value = raw[i + 1]!;
     // node:http's fields are checked here; the fast path's were, as it split the lines.
     if (!fieldsChecked) {
-      if (!TOKEN.test(name)) return refuse(400, 'invalid header name');
-      if (!FIELD_VALUE.test(value)) return refuse(400, `invalid character in ${name}`);
+      if (!isToken(name)) return refuse(400, 'invalid header name');
+      if (!isFieldValue(value)) return refuse(400, `invalid character in ${name}`);
     }
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') {
+        if (isNamed(name, 'host')) {
           hosts++;
           host = value;
         }
         break;
       case 6:
-        if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
+        if (isNamed(name, 'expect')) expect = expect === undefined ? value : `${expect}, ${value}`;
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') upgradeHeader = true;
+        if (isNamed(name, 'upgrade')) upgradeHeader = true;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') {
+        if (isNamed(name, 'connection')) {
           // The usual single token skips the list parsing.
-          const lower = value.toLowerCase();
-          if (lower === 'keep-alive' || lower === 'close') (connection ??= []).push(lower);
+          if (isNamed(value, 'keep-alive')) (connection ??= []).push('keep-alive');
+          else if (isNamed(value, 'close')) (connection ??= []).push('close');
           else (connection ??= []).push(...listElements(value));
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (isNamed(name, 'content-length')) {
           lengths++;
           length = value;
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (isNamed(name, 'transfer-encoding')) {
           const elements = listElements(value);
           // An empty value still counts as a Transfer-Encoding, and fails as one.
           (codings ??= []).push(...(elements.length ? elements : ['']));
@@ -198,7 +187,7 @@ export function checkRequest(method: string, target: string, version: string, ra
   let upgrade = false;
   if (connection) {
     for (const t of connection) {
-      if (!TOKEN.test(t)) return refuse(400, 'invalid Connection header');
+      if (!isToken(t)) return refuse(400, 'invalid Connection header');
       if (RELIED_ON.has(t)) return refuse(400, `Connection names ${t}, which the proxy relies on`);
       if (t === 'close') closeToken = true;
       else if (t === 'keep-alive') keepAliveToken = true;
@@ -220,7 +209,7 @@ export function checkRequest(method: string, target: string, version: string, ra
     const last = codings.length - 1;
     for (let i = 0; i < codings.length; i++) {
       const c = codings[i]!;
-      if (c === 'chunked' ? i !== last : !TOKEN.test(c) || i === last) return refuse(400, 'Transfer-Encoding must end in chunked, once');
+      if (c === 'chunked' ? i !== last : !isToken(c) || i === last) return refuse(400, 'Transfer-Encoding must end in chunked, once');
       if (c !== 'chunked' && !CODINGS.has(c)) return refuse(501, `unsupported transfer coding ${c}`);
     }
     // The codings before chunked stay with the body (it is de-chunked and chunked again, nothing more).

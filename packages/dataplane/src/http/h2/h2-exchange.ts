@@ -2,7 +2,7 @@ import { type OutgoingHttpHeaders, type ServerHttp2Stream, constants } from 'nod
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { headerValue } from '../headers';
-import { BAD_VALUE, isToken } from '../server/plain-request';
+import { BAD_VALUE, isToken } from '../field-syntax';
 import type { H2Head } from './h2-request-head';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;

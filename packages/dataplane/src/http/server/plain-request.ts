@@ -2,14 +2,6 @@ import type { ClientRequest } from '../client-exchange';
 import { headerValue } from '../headers';
 import type { RequestHead } from '../request-head';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Control characters other than HTAB, which a header value may not carry. */
-export const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-export function isToken(s: string): boolean {
-  return TOKEN.test(s);
-}
-
 /**
  * Whether the listener serves a checked request itself: HTTP/1.1 without a body, an upgrade
  * or `Expect`. Anything else goes to node:http on the same connection.

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientResponse } from '../client-exchange';
-import { BAD_VALUE, isToken } from './plain-request';
+import { BAD_VALUE, isNamed, isToken } from '../field-syntax';
 
 /** Body pieces up to this size go out in one write together with what frames them. */
 const JOIN_MAX = 16 * 1024;
@@ -43,7 +43,7 @@ export class PlainResponse implements ClientResponse {
       const name = headers[i]!;
       const value = headers[i + 1]!;
       if (!checked && (!isToken(name) || BAD_VALUE.test(value))) return false;
-      if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+      if (isNamed(name, 'content-length')) length = true;
       text += `${name}: ${value}\r\n`;
     }
     this.bodyless = this.isHead || status === 204 || status === 304 || status < 200;

@@ -167,7 +167,8 @@ function referenceHead(text: string): { status: number; reason: string; raw: str
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return 'refused';
-    raw.push(name, line.slice(colon + 1).trim());
+    // Optional whitespace is SP and HTAB only (RFC 9110 §5.6.3): an NBSP at an end is obs-text, kept.
+    raw.push(name, line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ''));
   }
   return { status: Number(m[2]), reason: m[3] ?? '', raw };
 }

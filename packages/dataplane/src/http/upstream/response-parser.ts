@@ -1,3 +1,5 @@
+import { isNamed, isToken, owsTrimmed } from '../field-syntax';
+
 /** What a parsed response reports, in order: one head, body pieces, one end. */
 export interface ResponseEvents {
   head(status: number, statusText: string, rawHeaders: string[]): void;
@@ -20,7 +22,6 @@ const MAX_TRAILER_BYTES = 64 * 1024;
 const LENGTH = /^\d{1,15}$/;
 /** A chunk size, then optional extensions after `;` (RFC 9112 §7.1.1); whitespace only before the `;`. */
 const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CR = 13;
 const SP = 32;
 const DIGIT_0 = 48;
@@ -320,16 +321,16 @@ export class ResponseParser {
       const colon = text.indexOf(':', at);
       const name = colon > at && colon < eol ? text.slice(at, colon) : '';
       // No name, a space before the colon, or obsolete line folding: refused, as RFC 9112 allows.
-      if (!TOKEN.test(name)) return new Error('malformed header line');
-      const value = text.slice(colon + 1, eol).trim();
+      if (!isToken(name)) return new Error('malformed header line');
+      const value = owsTrimmed(text, colon + 1, eol);
       raw.push(name, value);
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      if (isNamed(name, 'content-length')) {
         if (!LENGTH.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
         length = value;
-      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      } else if (isNamed(name, 'transfer-encoding')) {
         encodings++;
-        chunked = value.toLowerCase() === 'chunked';
-      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
+        chunked = isNamed(value, 'chunked');
+      } else if (isNamed(name, 'connection')) {
         connection += `${value.toLowerCase()},`;
       }
     }

@@ -1,0 +1,59 @@
+/**
+ * The characters of HTTP fields (RFC 9110 §5), checked a character at a time: a regular
+ * expression or a lower-cased copy per field cost more than the rest of a small request's
+ * parse, and these run for every field of every head in both directions.
+ */
+
+/** tchar: what a token (a field name, a method, a list element) may hold. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) {
+  TCHAR[c] = 1;
+  TCHAR[c + 0x20] = 1;
+}
+
+export function isToken(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** Control characters other than HTAB, which a field value may not carry. */
+export const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Whether `text` from `from` to `to` may be a field value: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL). */
+export function isFieldValue(text: string, from = 0, to = text.length): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 ? c !== 0x09 : c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** Whether `s` is `lower` (written in lower case) in any case, without making a lower-cased copy. */
+export function isNamed(s: string, lower: string): boolean {
+  const n = lower.length;
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && !(l >= 0x61 && l <= 0x7a && c === l - 0x20)) return false;
+  }
+  return true;
+}
+
+const isOws = (c: number) => c === 0x20 || c === 0x09;
+
+/** `text` from `from` to `to` without optional whitespace (SP, HTAB) at either end: one slice, none when nothing is cut. */
+export function owsTrimmed(text: string, from = 0, to = text.length): string {
+  let a = from;
+  let b = to;
+  while (a < b && isOws(text.charCodeAt(a))) a++;
+  while (b > a && isOws(text.charCodeAt(b - 1))) b--;
+  return a === 0 && b === text.length ? text : text.slice(a, b);
+}
