@@ -1,0 +1,201 @@
+/**
+ * Instructions per proxied request, counted by valgrind (callgrind) on the data plane's main
+ * thread: a figure a shared, noisy machine cannot move. CPU time per request moves by ±30 % from
+ * run to run on a VM whose host is busy; the main thread's instruction count for the same build
+ * moves by about 1 %, so changes of a few percent can be told apart (and, unlike time, it says
+ * nothing of the kernel's share, which `pnpm bench` measures).
+ *
+ * Each build runs under callgrind behind the same three NGINX backends; h2load (HTTP/1.1, c50)
+ * warms it up with WARMUP requests, the counters are zeroed, `--requests` more are sent, and the
+ * counts are dumped per thread. Printed per build and round: the main thread's instructions per
+ * request (JavaScript, V8's builtins and runtime, Node's bindings, libuv: the event loop's whole
+ * work) and all threads' (adding the compiler's and the garbage collector's helpers, which vary
+ * more), with the median of the rounds.
+ *
+ * Needs valgrind, nginx and h2load from Debian: apt-get install -y valgrind nginx nghttp2-client
+ * Usage: pnpm --filter @fulcrum/dataplane bench:instructions [--requests N] [--rounds R] [--baseline B]
+ *   --baseline B  another build (a fulcrum-dataplane.mjs), measured in alternation with this one
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = path.resolve(here, '..');
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    requests: { type: 'string' },
+    rounds: { type: 'string' },
+    baseline: { type: 'string' },
+  },
+});
+const REQUESTS = Number(values.requests ?? 15_000);
+const ROUNDS = Number(values.rounds ?? 2);
+const WARMUP = 5_000;
+const CONNECTIONS = 50;
+
+function need(cmd: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`])
+      .toString()
+      .trim();
+  } catch {
+    console.error(`${cmd} is not installed: apt-get install -y valgrind nginx nghttp2-client`);
+    process.exit(2);
+  }
+}
+const VALGRIND = need('valgrind');
+const CALLGRIND_CONTROL = need('callgrind_control');
+const NGINX = need('nginx');
+const H2LOAD = need('h2load');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+const answers = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+/** h2load's count of requests that succeeded. */
+function h2load(port: number, n: number): number {
+  const out = execFileSync(H2LOAD, ['--h1', '-n', String(n), '-c', String(CONNECTIONS), `http://127.0.0.1:${port}/`]).toString();
+  const m = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded/.exec(out);
+  return m ? Number(m[1]) : 0;
+}
+
+/** The `summary:` (or `totals:`) of a callgrind output file: instructions counted. */
+function instructionsIn(file: string): number {
+  const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Count {
+  main: number;
+  all: number;
+}
+
+/** One build under callgrind: warm-up, zero, REQUESTS requests, dump; instructions per request. */
+async function measure(bundle: string, config: string, port: number, out: string): Promise<Count> {
+  mkdirSync(out, { recursive: true });
+  const proc: ChildProcess = spawn(
+    VALGRIND,
+    ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${path.join(out, 'cg.out')}`, process.execPath, bundle, '--config', config, '--admin', 'off'],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  try {
+    await until(() => answers(port), 'the data plane under valgrind answering', 120_000);
+    h2load(port, WARMUP);
+    execFileSync(CALLGRIND_CONTROL, ['-z', String(proc.pid)], { stdio: 'ignore' });
+    const ok = h2load(port, REQUESTS);
+    if (ok !== REQUESTS) throw new Error(`${ok} of ${REQUESTS} requests succeeded`);
+    execFileSync(CALLGRIND_CONTROL, ['-d', String(proc.pid)], { stdio: 'ignore' });
+    // The dump after the zeroing is part 1, one file per thread: cg.out.1-01 is the main thread.
+    const dumps = readdirSync(out).filter((f) => /^cg\.out\.1-\d+$/.test(f));
+    const main = instructionsIn(path.join(out, 'cg.out.1-01'));
+    const all = dumps.reduce((sum, f) => sum + instructionsIn(path.join(out, f)), 0);
+    return { main: main / REQUESTS, all: all / REQUESTS };
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-instructions-'));
+  chmodSync(dir, 0o755);
+  const backendPorts = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(
+    path.join(dir, 'backends.conf'),
+    `daemon off; worker_processes 1; pid ${dir}/backends.pid; error_log ${dir}/backends-error.log warn; events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp; keepalive_requests 1000000;
+${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location / { return 200 "hello from ${p}\\n"; } }`).join('\n')} }`,
+  );
+  mkdirSync(path.join(dir, 'tmp'));
+  const backends = spawn(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], { stdio: 'ignore' });
+  const port = await freePort();
+  // The pool of `pnpm bench`: round robin over the three backends, access log on (no writer: its hooks only).
+  const config = path.join(dir, 'fulcrum.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      version: 1,
+      hash: 'instructions',
+      pools: [
+        {
+          id: 'bench',
+          name: 'bench',
+          protocol: 'http',
+          listenHost: '127.0.0.1',
+          listenPort: port,
+          algorithm: 'round_robin',
+          healthCheck: { enabled: false },
+          accessLog: { enabled: true },
+          backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })),
+        },
+      ],
+    }),
+  );
+  execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg, stdio: 'ignore' });
+  const builds: [string, string][] = [['Fulcrum', path.join(pkg, 'dist/fulcrum-dataplane.mjs')]];
+  if (values.baseline) builds.push(['Fulcrum baseline', path.resolve(values.baseline)]);
+  const counts = new Map<string, Count[]>(builds.map(([name]) => [name, []]));
+  try {
+    console.log(`${REQUESTS} requests per round after ${WARMUP} of warm-up, h2load --h1 -c ${CONNECTIONS}; instructions per request`);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating order, as `pnpm bench` does.
+      const order = round % 2 ? [...builds].reverse() : builds;
+      for (const [name, bundle] of order) {
+        const c = await measure(bundle, config, port, path.join(dir, `${name.replace(/\W+/g, '-')}-${round}`));
+        counts.get(name)!.push(c);
+        console.log(`round ${round + 1} ${name}: main thread ${(c.main / 1000).toFixed(1)}k, all threads ${(c.all / 1000).toFixed(1)}k`);
+      }
+    }
+  } finally {
+    backends.kill('SIGTERM');
+  }
+  console.log('\n| build | main thread (median) | all threads (median) | rounds |\n| --- | --- | --- | --- |');
+  for (const [name, cs] of counts) {
+    console.log(`| ${name} | ${(median(cs.map((c) => c.main)) / 1000).toFixed(1)}k | ${(median(cs.map((c) => c.all)) / 1000).toFixed(1)}k | ${cs.length} |`);
+  }
+  if (values.baseline) {
+    const a = median(counts.get('Fulcrum')!.map((c) => c.main));
+    const b = median(counts.get('Fulcrum baseline')!.map((c) => c.main));
+    console.log(`\nmain thread, this build against the baseline: ${(((a - b) / b) * 100).toFixed(1)} %`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
