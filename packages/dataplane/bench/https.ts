@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from './bench-support';
 import { certificateKeyRef } from '@fulcrum/protocol';
 import { TestPki } from '@fulcrum/test-support';
 import { haproxyConfig } from './haproxy-config';
@@ -60,12 +61,6 @@ function h2loadCell(h2load: string, port: number, seconds: number): Omit<Cell, '
   const ok = Number(codes?.[1] ?? 0);
   return { rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(out)?.[1]), p99: undefined, errors: done ? Number(done[5]) + Number(done[6]) + (Number(done[3]) - ok) : NaN };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function waitForTls(port: number): Promise<void> {
   const deadline = Date.now() + 90_000;

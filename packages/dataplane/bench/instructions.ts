@@ -18,11 +18,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, median, need } from './bench-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
@@ -39,31 +39,11 @@ const ROUNDS = Number(values.rounds ?? 2);
 const WARMUP = 5_000;
 const CONNECTIONS = 50;
 
-function need(cmd: string): string {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`])
-      .toString()
-      .trim();
-  } catch {
-    console.error(`${cmd} is not installed: apt-get install -y valgrind nginx nghttp2-client`);
-    process.exit(2);
-  }
-}
-const VALGRIND = need('valgrind');
-const CALLGRIND_CONTROL = need('callgrind_control');
-const NGINX = need('nginx');
-const H2LOAD = need('h2load');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const PACKAGES = 'valgrind nginx nghttp2-client';
+const VALGRIND = need('valgrind', PACKAGES);
+const CALLGRIND_CONTROL = need('callgrind_control', PACKAGES);
+const NGINX = need('nginx', PACKAGES);
+const H2LOAD = need('h2load', PACKAGES);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -93,12 +73,6 @@ function instructionsIn(file: string): number {
   const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface Count {
   main: number;

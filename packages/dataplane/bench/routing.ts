@@ -8,6 +8,7 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from './bench-support';
 import { RouteTable, ZConfigSnapshot, normalizeHost, splitTarget } from '@fulcrum/protocol';
 
 export interface RoutingBenchOptions {
@@ -53,12 +54,6 @@ function rps(wrk: string, port: number, seconds: number): number {
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`routing bench: non-2xx answers on ${port}:\n${out}`);
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * The routing step alone, in process (what the request above pays before the proxy): less

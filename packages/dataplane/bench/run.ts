@@ -35,11 +35,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, installed, median, need } from './bench-support';
 import { httpsBench } from './https';
 import { haproxyConfig } from './haproxy-config';
 import { routingBench } from './routing';
@@ -66,38 +66,11 @@ const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 3 : 10));
 const WARMUP_SECONDS = 2;
 
-function need(cmd: string): string {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`])
-      .toString()
-      .trim();
-  } catch {
-    console.error(`${cmd} is not installed. The benchmark uses Debian's packages: apt-get install -y nginx haproxy wrk`);
-    process.exit(2);
-  }
-}
-const NGINX = need('nginx');
-const HAPROXY = need('haproxy');
-const WRK = need('wrk');
+const NGINX = need('nginx', 'nginx haproxy wrk');
+const HAPROXY = need('haproxy', 'nginx haproxy wrk');
+const WRK = need('wrk', 'nginx haproxy wrk');
 /** Optional: without it the h2 row is left out. */
-const H2LOAD = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v h2load']).toString().trim() || undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const H2LOAD = installed('h2load');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-bench-'));
 // NGINX workers run as an unprivileged user when started by root: let them read the files.
@@ -250,12 +223,6 @@ function cpuModel(): string {
 }
 
 const cpuOf = (x: { userUs: number; sysUs: number }) => x.userUs + x.sysUs;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main() {
   // Backends: one NGINX with a worker per backend port would compete for the two cores with
