@@ -2,16 +2,15 @@ import type { Backend, Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
 import { type TAdminState, type TScalingRuleSettings, backendAddress } from '@fulcrum/protocol';
 import { errorText } from '../error-text';
 import { recordEvent } from '../services/events/events';
-import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
+import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
 import { probeBackend, waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
+import { type NewInstance, attempt, joinPool, newInstance, removeAdded, scalingTag } from './new-instance';
 import type { Instance, ScalingProvider } from './providers';
 import { waitDrained } from './wait-drained';
 
 const HEALTHY_TIMEOUT_MS = 30_000;
 const APPLY_WAIT_MS = 15_000;
-
-export const scalingTag = (ruleId: string) => `scaling:${ruleId}`;
 
 /** Since when each instance has failed every probe (the rule's runtime keeps it across ticks). */
 export type FailingSince = Map<string, { since: number; detail: string }>;
@@ -93,14 +92,9 @@ export async function recoverInstances(input: RecoveryInput): Promise<{ acted: b
 type RecordStep = (severity: 'info' | 'warning' | 'error', step: string, message: string, data?: Record<string, unknown>) => Promise<void>;
 
 /** A replacement under way and what it has changed so far, so that a failure can take it back. */
-interface Replacement {
-  instance: Instance;
-  target: { host: string; port: number };
-  address: string;
+interface Replacement extends NewInstance {
   /** The step it is working towards, named when it fails. */
   step: 'started' | 'healthy' | 'joined' | 'drained' | 'removed';
-  /** The backend it added for the new instance. */
-  addedBackendId: string | null;
   /** The old backend's admin state before it was set draining. */
   oldAdminState: TAdminState | null;
   /** Once the old backend is removed the new instance serves in its place, and a failure takes nothing back. */
@@ -151,13 +145,13 @@ async function startReplacement(input: RecoveryInput, old: Broken, record: Recor
     await record('error', 'start failed', `could not start a replacement for ${old.address || rule.pool.name}: ${errorText(err)}`);
     return null;
   }
-  if (!fresh.host || !fresh.port) {
+  const addressed = newInstance(fresh);
+  if (!addressed) {
     await provider.stopInstances!([fresh.id]);
     await record('error', 'start failed', `the replacement ${fresh.id} has no address`);
     return null;
   }
-  const target = { host: fresh.host, port: fresh.port };
-  return { instance: fresh, target, address: backendAddress(target), step: 'started', addedBackendId: null, oldAdminState: null, inPlace: false };
+  return { ...addressed, step: 'started', oldAdminState: null, inPlace: false };
 }
 
 /** The new instance passes the pool's health check and joins as a backend; false when it did not pass (it is stopped). */
@@ -175,18 +169,7 @@ async function admit(input: RecoveryInput, old: Broken, fresh: Replacement, reco
   }
   await record('info', 'healthy', `replacement ${address} passes the health check (${health.detail})`, { new: address });
   fresh.step = 'joined';
-  const exists = await prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-  if (!exists) {
-    const added = await addBackend(
-      prisma,
-      systemActor(`recovery ${rule.name}`),
-      rule.poolId,
-      { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: fresh.instance.version ?? null },
-      scalingTag(rule.id),
-      `recovery ${rule.name}: add ${address}`,
-    );
-    fresh.addedBackendId = added.id;
-  }
+  await joinPool(prisma, rule, `recovery ${rule.name}`, fresh);
   await record('info', 'joined', `replacement ${address} joined ${rule.pool.name}`, { new: address });
   return true;
 }
@@ -237,21 +220,13 @@ async function undo(input: RecoveryInput, old: Broken, fresh: Replacement): Prom
   const { prisma, rule, provider } = input;
   const actor = systemActor(`recovery ${rule.name}`);
   const problems: string[] = [];
-  const attempt = async (what: string, action: () => Promise<unknown>) => {
-    try {
-      await action();
-    } catch (err) {
-      problems.push(`could not ${what}: ${errorText(err)}`);
-    }
-  };
-  const { oldAdminState, addedBackendId } = fresh;
+  const { oldAdminState } = fresh;
   const oldBackend = old.backend;
   if (oldBackend && oldAdminState)
-    await attempt(`set ${old.address} ${oldAdminState} again`, () =>
+    await attempt(problems, `set ${old.address} ${oldAdminState} again`, () =>
       patchBackend(prisma, actor, oldBackend.id, { adminState: oldAdminState }, `recovery ${rule.name}: ${old.address} back to ${oldAdminState} (its replacement failed)`),
     );
-  if (addedBackendId)
-    await attempt(`remove the backend ${fresh.address}`, () => removeBackend(prisma, actor, addedBackendId, `recovery ${rule.name}: remove ${fresh.address} (its replacement failed)`));
-  await attempt(`stop ${fresh.address}`, () => provider.stopInstances!([fresh.instance.id]));
+  await removeAdded(prisma, `recovery ${rule.name}`, fresh, 'its replacement failed', problems);
+  await attempt(problems, `stop ${fresh.address}`, () => provider.stopInstances!([fresh.instance.id]));
   return problems;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { alive } from './providers/process-provider';
-import { startScalingSystem } from './scaling-harness';
+import { refuseNthBackend, startScalingSystem } from './scaling-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-recovery-'));
@@ -226,12 +226,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const { pool, old, provider, backends, explain } = await oneInstanceRule('retry');
 
     // The database refuses the pool's next new backend, once: the replacement fails after its start.
-    const db = sys.db.prisma;
-    await db.$executeRawUnsafe('CREATE SEQUENCE refused_joins');
-    await db.$executeRawUnsafe(
-      `CREATE FUNCTION refuse_first_join() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('refused_joins') = 1 THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`,
-    );
-    await db.$executeRawUnsafe(`CREATE TRIGGER refuse_first_join BEFORE INSERT ON "Backend" FOR EACH ROW WHEN (NEW."poolId" = '${pool.id}') EXECUTE FUNCTION refuse_first_join()`);
+    const allow = await refuseNthBackend(sys.db.prisma, pool.id, 1, 'refuse_first_join');
     try {
       const started: { id: string; port: number; pid: number }[] = [];
       const startOne = provider.startOne.bind(provider);
@@ -273,9 +268,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
         `replacement ${address(refused!.port)} for ${address(old.port)} failed while adding it to the pool: database error: refused by a test trigger; stopped it; ${address(old.port)} stays until the next pass tries again`,
       );
     } finally {
-      await db.$executeRawUnsafe('DROP TRIGGER IF EXISTS refuse_first_join ON "Backend"');
-      await db.$executeRawUnsafe('DROP FUNCTION IF EXISTS refuse_first_join');
-      await db.$executeRawUnsafe('DROP SEQUENCE IF EXISTS refused_joins');
+      await allow();
     }
   });
 

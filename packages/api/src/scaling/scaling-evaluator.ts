@@ -4,12 +4,12 @@ import { errorText } from '../error-text';
 import { getHub } from '../hub/dataplane-hub';
 import { recordEvent } from '../services/events/events';
 import { profileSpec } from '../services/provider-profiles/provider-profiles';
-import { addBackend, patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
-import { waitHealthy } from '../services/deploys/probe-backend';
-import { toPool } from '../services/pools/pool-mapper';
-import { type FailingSince, recoverInstances, scalingTag } from './instance-recovery';
-import { type Instance, type ScalingProvider, createProvider, startUpTo, stopExactly } from './providers';
+import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
+import { type FailingSince, recoverInstances } from './instance-recovery';
+import { scalingTag } from './new-instance';
+import { type Instance, type ScalingProvider, createProvider, stopExactly } from './providers';
 import { RuleLocks } from './rule-locks';
+import { scaleUp } from './scale-up';
 import { decide, metricValue } from './scaling-metric';
 import { waitDrained } from './wait-drained';
 
@@ -17,7 +17,6 @@ export { scalingTag };
 
 /** Complete seconds of stats the metric is read over at each tick (the window is held across ticks). */
 const METRIC_SECONDS = 2;
-const HEALTHY_TIMEOUT_MS = 30_000;
 
 export interface ScalingEvaluatorOptions {
   databaseUrl: string;
@@ -188,7 +187,17 @@ export class ScalingEvaluator {
     await recordEvent(this.prisma, { kind: 'scaling', poolId: rule.poolId, message, data });
     await this.prisma.scalingRule.update({ where: { id: rule.id }, data: { state: { ...next, instances: decision.to }, lastActionAt: new Date() } });
     try {
-      if (decision.action === 'up') await this.scaleUp(rule, rt.provider, instances, decision);
+      if (decision.action === 'up')
+        await scaleUp({
+          prisma: this.prisma,
+          rule,
+          provider: rt.provider,
+          before: instances,
+          to: decision.to,
+          data,
+          stopping: () => this.stopping,
+          log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
+        });
       else await this.scaleDown(rule, rt.provider, instances, decision);
     } catch (err) {
       const why = errorText(err);
@@ -213,43 +222,6 @@ export class ScalingEvaluator {
       seconds,
       inService.map((b) => b.id),
     );
-  }
-
-  private async scaleUp(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
-    const pool = toPool(rule.pool);
-    const actor = systemActor(`autoscaler ${rule.name}`);
-    const known = new Set(before.map((i) => i.id));
-    // A new instance never takes the address of a backend the pool has (a dead instance's stays until recovery removes it).
-    const taken = await this.prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
-    const after = await startUpTo(provider, before.length, decision.to, { avoidPorts: taken.map((b) => b.port) });
-    const fresh = after.filter((i) => !known.has(i.id) && i.host && i.port);
-    const failed: string[] = [];
-    for (const inst of fresh) {
-      const target = { host: inst.host!, port: inst.port! };
-      const health = await waitHealthy(target, pool.healthCheck, pool.protocol, HEALTHY_TIMEOUT_MS, () => this.stopping);
-      if (!health.ok) {
-        failed.push(inst.id);
-        await recordEvent(this.prisma, {
-          kind: 'scaling',
-          severity: 'warning',
-          poolId: rule.poolId,
-          message: `new instance ${backendAddress(target)} failed its health check (${health.detail}); not added`,
-          data: { rule: rule.name, instance: inst.id },
-        });
-        continue;
-      }
-      const existing = await this.prisma.backend.findFirst({ where: { poolId: rule.poolId, host: target.host, port: target.port } });
-      if (!existing)
-        await addBackend(
-          this.prisma,
-          actor,
-          rule.poolId,
-          { ...target, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: inst.version ?? null },
-          scalingTag(rule.id),
-          `autoscaler ${rule.name}: add ${backendAddress(target)} (healthy)`,
-        );
-    }
-    if (failed.length) await stopExactly(provider, failed, after.length - failed.length);
   }
 
   private async scaleDown(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {

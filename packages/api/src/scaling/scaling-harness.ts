@@ -1,3 +1,4 @@
+import type { PrismaClient } from '@fulcrum/db';
 import { type SystemHarness, startSystem } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
@@ -35,4 +36,23 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
     },
   });
   return Object.assign(sys, { evaluator, logTail: () => [...lines] });
+}
+
+/**
+ * A real PostgreSQL trigger that refuses the pool's `nth` new backend from now on, once, with
+ * 'refused by a test trigger' (the caller gets the database's own error). `name` names the
+ * trigger and what it uses; the function returned drops them again.
+ */
+export async function refuseNthBackend(prisma: Pick<PrismaClient, '$executeRawUnsafe'>, poolId: string, nth: number, name: string): Promise<() => Promise<void>> {
+  const drop = async () => {
+    await prisma.$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${name} ON "Backend"`);
+    await prisma.$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${name}`);
+    await prisma.$executeRawUnsafe(`DROP SEQUENCE IF EXISTS ${name}_inserts`);
+  };
+  await prisma.$executeRawUnsafe(`CREATE SEQUENCE ${name}_inserts`);
+  await prisma.$executeRawUnsafe(
+    `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('${name}_inserts') = ${nth} THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`,
+  );
+  await prisma.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "Backend" FOR EACH ROW WHEN (NEW."poolId" = '${poolId}') EXECUTE FUNCTION ${name}()`);
+  return drop;
 }

@@ -1,7 +1,7 @@
 import type { Backend, Prisma } from '@fulcrum/db';
 import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
 import type { Instance, ScalingProvider } from '../../scaling/providers';
-import { scalingTag } from '../../scaling/instance-recovery';
+import { scalingTag } from '../../scaling/new-instance';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';
 import { toPool } from '../pools/pool-mapper';
