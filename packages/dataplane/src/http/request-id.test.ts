@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CLIENT_REQUEST_ID, clientRequestId, newRequestId, requestIdOf } from './request-id';
+import { MAX_CLIENT_REQUEST_ID, clientRequestId, requestIdOf } from './request-id';
 
 const withId = (value: string | undefined) => ({ header: (name: string) => (name === 'x-request-id' ? value : undefined) });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -40,7 +40,7 @@ describe('the request id', () => {
     const seen = new Set<string>();
     // 130 batches: the batch boundary is crossed many times.
     for (let i = 0; i < 128 * 130; i++) {
-      const id = newRequestId();
+      const id = requestIdOf(withId(undefined));
       expect(id).toMatch(UUID);
       seen.add(id);
     }

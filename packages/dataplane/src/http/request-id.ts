@@ -65,11 +65,6 @@ class UuidBatch {
 
 const uuids = new UuidBatch();
 
-/** A new random (version 4) UUID. */
-export function newRequestId(): string {
-  return uuids.take();
-}
-
 /** The request's id: the client's well-formed X-Request-Id, or a new UUID. */
 export function requestIdOf(req: HasHeaders): string {
   return clientRequestId(req) ?? uuids.take();

@@ -5,10 +5,10 @@ import { eventClock } from './event-clock';
  * own timeout (`socket.setTimeout`) is taken out of node's timer list and put back on every read
  * and every write: four times for each small proxied request (its read and write on each side),
  * about a twentieth of the request's own work. Here a read or write only notes the time (the
- * read's, `eventClock`); the
- * timer fires when the limit could first have run out and, finding activity since, waits again
- * for what is left of the limit counted from the last activity. A silence is still cut at the
- * limit, to the millisecond as before; a busy connection costs one timer per limit's length.
+ * read's, `eventClock`); the timer fires when the limit could first have run out and, finding
+ * activity since, waits again for what is left of the limit counted from the last activity. A
+ * silence is still cut at the limit, to the millisecond as before; a busy connection costs one
+ * timer per limit's length.
  */
 export class IdleTimer {
   private limitMs = 0;
@@ -58,7 +58,6 @@ export class IdleTimer {
 
   private readonly fire = (): void => {
     this.timer = undefined;
-    if (this.limitMs <= 0) return;
     const now = performance.now();
     const left = this.lastActive + this.limitMs - now;
     if (left > 0) {
