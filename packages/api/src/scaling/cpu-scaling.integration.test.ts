@@ -1,28 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@fulcrum/db/testing';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
 import { BURNER_SCRIPT } from './cpu-burner';
 import { ProcessProvider } from './providers';
-import { startScalingSystem } from './scaling-harness';
+import { scalingSuite } from './scaling-harness';
 
-let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cpu-'));
-const script = path.join(dir, 'burner.cjs');
+const suite = scalingSuite('cpu', 500);
+const script = path.join(suite.dir, 'burner.cjs');
 writeFileSync(script, BURNER_SCRIPT);
-
-beforeAll(async () => {
-  sys = await startScalingSystem(500);
-  await sys.startDataplane();
-});
-
-afterAll(async () => {
-  await sys?.close();
-  await stopTestServer();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const get = async (port: number, p: string) => (await eventually(async () => ({ body: await (await fetch(`http://127.0.0.1:${port}${p}`)).text() }), 60_000, `GET :${port}${p}`)).body;
 
@@ -66,8 +53,8 @@ describe('cpu_percent', { timeout: 300_000 }, () => {
   });
 
   it('a rule scales up above its CPU threshold and back down below the lower one, with the reading in its events', async () => {
-    await sys.createProcessProfile('burner', [process.execPath, script, '{port}']);
-    await sys.createPool({ name: 'cpu', healthCheck: { path: '/', intervalMs: 300, timeoutMs: 3000, rise: 1 }, drainTimeoutMs: 2000 });
+    await suite.sys.createProcessProfile('burner', [process.execPath, script, '{port}']);
+    await suite.sys.createPool({ name: 'cpu', healthCheck: { path: '/', intervalMs: 300, timeoutMs: 3000, rise: 1 }, drainTimeoutMs: 2000 });
     // The guide's thresholds are 80 % and 20 % (the README's example). On this shared machine a
     // spinning process gets a few percent of a core, so the test scales at 10 % and 3 %.
     const rule = {
@@ -81,8 +68,8 @@ describe('cpu_percent', { timeout: 300_000 }, () => {
       maxInstances: 2,
       provider: { profile: 'burner' },
     };
-    expect((await sys.call('POST', '/pools/cpu/scaling-rules', { rule })).status).toBe(200);
-    const backends = async () => (await sys.call('GET', '/pools/cpu/backends')).json as { port: number; adminState: string }[];
+    expect((await suite.sys.call('POST', '/pools/cpu/scaling-rules', { rule })).status).toBe(200);
+    const backends = async () => (await suite.sys.call('GET', '/pools/cpu/backends')).json as { port: number; adminState: string }[];
     const [first] = await eventually(
       async () => {
         const b = await backends();
@@ -101,7 +88,7 @@ describe('cpu_percent', { timeout: 300_000 }, () => {
     }
     await eventually(async () => (await backends()).length === 1, 120_000, 'back to one instance when calm');
 
-    const events = (await sys.call('GET', '/events?kind=scaling&limit=50')).json as { message: string; data: { metric: string; value: number | null; from: number; to: number } }[];
+    const events = (await suite.sys.call('GET', '/events?kind=scaling&limit=50')).json as { message: string; data: { metric: string; value: number | null; from: number; to: number } }[];
     const up = events.find((e) => e.message.startsWith('scale up') && e.data.from === 1);
     const down = events.find((e) => e.message.startsWith('scale down'));
     expect(up?.data.metric).toBe('cpu_percent');

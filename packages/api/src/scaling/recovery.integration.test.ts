@@ -1,26 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { alive } from './providers/process-provider';
-import { refuseNthBackend, startScalingSystem } from './scaling-harness';
+import { refuseNthBackend, scalingSuite } from './scaling-harness';
 
-let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-recovery-'));
-
-beforeAll(async () => {
-  sys = await startScalingSystem(300);
-  await sys.startDataplane();
-});
-
-afterAll(async () => {
-  await sys?.close();
-  await stopTestServer();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = scalingSuite('recovery', 300);
 
 interface BackendRow {
   id: string;
@@ -37,7 +23,7 @@ async function explained<T>(wait: Promise<T>, pool: string, provider: () => Proc
   try {
     return await wait;
   } catch (err) {
-    const get = async (p: string) => JSON.stringify((await sys.call('GET', p).catch((e: unknown) => ({ json: String(e) }))).json);
+    const get = async (p: string) => JSON.stringify((await suite.sys.call('GET', p).catch((e: unknown) => ({ json: String(e) }))).json);
     const instances = provider() ? JSON.stringify(await provider()!.list()) : 'no provider';
     throw new Error(
       [
@@ -46,7 +32,7 @@ async function explained<T>(wait: Promise<T>, pool: string, provider: () => Proc
         `provider instances: ${instances}`,
         `recovery events: ${await get('/events?kind=recovery&limit=100')}`,
         `scaling events: ${await get('/events?kind=scaling&limit=100')}`,
-        `evaluator log (latest):\n${sys.logTail().join('\n')}`,
+        `evaluator log (latest):\n${suite.sys.logTail().join('\n')}`,
       ].join('\n'),
     );
   }
@@ -57,16 +43,16 @@ async function explained<T>(wait: Promise<T>, pool: string, provider: () => Proc
  * recovery and the rule's minimum change the instances), once that instance serves as its backend.
  */
 async function oneInstanceRule(name: string) {
-  const script = path.join(dir, 'backend.cjs');
+  const script = path.join(suite.dir, 'backend.cjs');
   writeFileSync(script, BACKEND_SCRIPT);
-  await sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
-  const pool = await sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+  await suite.sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
+  const pool = await suite.sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
   const rule = { name: 'keep', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 1, maxInstances: 4, cooldownMs: 0, provider: { profile: `${name}-node` } };
-  const created = await sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
+  const created = await suite.sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
   expect(created.status).toBe(200);
   const { id: ruleId, version } = created.json as { id: string; version: number };
-  const explain = <T>(wait: Promise<T>) => explained(wait, name, () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
-  const backends = async () => (await sys.call('GET', `/pools/${name}/backends`)).json as BackendRow[];
+  const explain = <T>(wait: Promise<T>) => explained(wait, name, () => suite.sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
+  const backends = async () => (await suite.sys.call('GET', `/pools/${name}/backends`)).json as BackendRow[];
   const [old] = await explain(
     eventually(
       async () => {
@@ -77,14 +63,14 @@ async function oneInstanceRule(name: string) {
       'one instance',
     ),
   );
-  const provider = sys.evaluator.providerOf(ruleId) as ProcessProvider;
+  const provider = suite.sys.evaluator.providerOf(ruleId) as ProcessProvider;
   return { pool, rule, ruleId, version, old: old!, provider, backends, explain };
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
 describe('automatic recovery with the process provider', { timeout: 300_000 }, () => {
   it('refuses minHealthy above maxInstances, naming the field', async () => {
-    const bad = await sys.call('POST', '/pools/none/scaling-rules', {
+    const bad = await suite.sys.call('POST', '/pools/none/scaling-rules', {
       rule: {
         name: 'x',
         metric: 'cpu_percent',
@@ -101,10 +87,10 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
   });
 
   it('replaces an instance killed with SIGKILL and one that stops answering (SIGSTOP): new one healthy and joined before the old one goes', async () => {
-    const script = path.join(dir, 'backend.cjs');
+    const script = path.join(suite.dir, 'backend.cjs');
     writeFileSync(script, BACKEND_SCRIPT);
-    await sys.createProcessProfile('heal-node', [process.execPath, script, '{port}', 'healed', 'ok']);
-    const { listenPort, id: poolId } = await sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+    await suite.sys.createProcessProfile('heal-node', [process.execPath, script, '{port}', 'healed', 'ok']);
+    const { listenPort, id: poolId } = await suite.sys.createPool({ name: 'heal', healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
     // Thresholds no traffic here reaches: only recovery changes the instances.
     const rule = {
       name: 'keep',
@@ -117,12 +103,12 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
       recovery: { unhealthyAfterMs: 4000 },
       provider: { profile: 'heal-node' },
     };
-    const created = await sys.call('POST', '/pools/heal/scaling-rules', { rule });
+    const created = await suite.sys.call('POST', '/pools/heal/scaling-rules', { rule });
     expect(created.status).toBe(200);
     const ruleId = (created.json as { id: string }).id;
 
-    const explain = <T>(wait: Promise<T>) => explained(wait, 'heal', () => sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
-    const backends = async () => (await sys.call('GET', '/pools/heal/backends')).json as BackendRow[];
+    const explain = <T>(wait: Promise<T>) => explained(wait, 'heal', () => suite.sys.evaluator.providerOf(ruleId) as ProcessProvider | undefined);
+    const backends = async () => (await suite.sys.call('GET', '/pools/heal/backends')).json as BackendRow[];
     const start = await explain(
       eventually(
         async () => {
@@ -134,7 +120,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
       ),
     );
     await eventually(async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).status === 200, 120_000, 'the pool serving');
-    const provider = sys.evaluator.providerOf(ruleId);
+    const provider = suite.sys.evaluator.providerOf(ruleId);
     expect(provider).toBeInstanceOf(ProcessProvider);
     const processes = provider as ProcessProvider;
     const instances = await processes.list();
@@ -202,7 +188,9 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const events = await explain(
       eventually(
         async () => {
-          const list = ((await sys.call('GET', `/events?kind=recovery&poolId=${poolId}&limit=100`)).json as { message: string; data: { step: string; old: string | null; new?: string } }[]).reverse();
+          const list = (
+            (await suite.sys.call('GET', `/events?kind=recovery&poolId=${poolId}&limit=100`)).json as { message: string; data: { step: string; old: string | null; new?: string } }[]
+          ).reverse();
           return [killed!.port, hung!.port].every((port) => list.some((e) => e.data.old === `127.0.0.1:${port}` && e.data.step === 'removed')) ? list : undefined;
         },
         60_000,
@@ -226,7 +214,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     const { pool, old, provider, backends, explain } = await oneInstanceRule('retry');
 
     // The database refuses the pool's next new backend, once: the replacement fails after its start.
-    const allow = await refuseNthBackend(sys.db.prisma, pool.id, 1, 'refuse_first_join');
+    const allow = await refuseNthBackend(suite.sys.db.prisma, pool.id, 1, 'refuse_first_join');
     try {
       const started: { id: string; port: number; pid: number }[] = [];
       const startOne = provider.startOne.bind(provider);
@@ -255,7 +243,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
       expect((await provider.list()).map((i) => i.id)).toEqual([replacement!.id]);
       expect(alive(refused!.pid)).toBe(false);
 
-      const events = ((await sys.call('GET', `/events?kind=recovery&poolId=${pool.id}&limit=100`)).json as { severity: string; message: string; data: Record<string, unknown> }[]).reverse();
+      const events = ((await suite.sys.call('GET', `/events?kind=recovery&poolId=${pool.id}&limit=100`)).json as { severity: string; message: string; data: Record<string, unknown> }[]).reverse();
       const address = (port: number) => `127.0.0.1:${port}`;
       // The old backend stayed through the failure: the next pass replaced that same one.
       expect(events.map((e) => [e.data.step, e.data.old])).toEqual(
@@ -290,7 +278,7 @@ describe('automatic recovery with the process provider', { timeout: 300_000 }, (
     provider.startOne = exitFirst(provider.startOne.bind(provider));
     provider.scaleTo = exitFirst(provider.scaleTo.bind(provider));
     // A minimum of two: the rule scales up from the one instance it counts.
-    expect((await sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version, rule: { ...rule, minInstances: 2 } })).status).toBe(200);
+    expect((await suite.sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version, rule: { ...rule, minInstances: 2 } })).status).toBe(200);
 
     // Recovery's last step removes the dead backend; by then the pool has what the rule asks, and no more.
     const after = await explain(

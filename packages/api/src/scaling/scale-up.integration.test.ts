@@ -1,26 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stopTestServer } from '@fulcrum/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
 import type { ProcessProvider } from './providers';
 import { alive } from './providers/process-provider';
-import { refuseNthBackend, startScalingSystem } from './scaling-harness';
+import { refuseNthBackend, runningPorts, scalingSuite } from './scaling-harness';
 
-let sys: Awaited<ReturnType<typeof startScalingSystem>>;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-scale-up-'));
-
-beforeAll(async () => {
-  sys = await startScalingSystem(300);
-  await sys.startDataplane();
-});
-
-afterAll(async () => {
-  await sys?.close();
-  await stopTestServer();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = scalingSuite('scale-up', 300);
 
 interface BackendRow {
   port: number;
@@ -33,21 +19,6 @@ interface EventRow {
   data: Record<string, unknown>;
 }
 
-/** The ports of every process running `script` (its argv is [node, script, port, ...]), read from /proc: what runs, whoever knows of it. */
-function runningPorts(script: string): number[] {
-  const ports: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // exited meanwhile
-    }
-    if (argv[1] === script) ports.push(Number(argv[2]));
-  }
-  return ports.sort((a, b) => a - b);
-}
-
 /**
  * A pool of its own with a rule that wants three instances (thresholds no traffic here reaches:
  * only the minimum scales it). The rule is enabled once its provider is wrapped: every start is
@@ -56,10 +27,10 @@ function runningPorts(script: string): number[] {
  * seen before the next pass changes it.
  */
 async function threeInstanceRule(name: string, failAt?: number) {
-  const script = path.join(dir, `${name}.cjs`);
+  const script = path.join(suite.dir, `${name}.cjs`);
   writeFileSync(script, BACKEND_SCRIPT);
-  await sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
-  const pool = await sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
+  await suite.sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
+  const pool = await suite.sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
   const rule = {
     name: 'three',
     enabled: false,
@@ -71,10 +42,10 @@ async function threeInstanceRule(name: string, failAt?: number) {
     cooldownMs: 0,
     provider: { profile: `${name}-node` },
   };
-  const created = await sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
+  const created = await suite.sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
   expect(created.status).toBe(200);
   const { id: ruleId, version } = created.json as { id: string; version: number };
-  const provider = (await sys.evaluator.providerFor(ruleId)) as ProcessProvider;
+  const provider = (await suite.sys.evaluator.providerFor(ruleId)) as ProcessProvider;
 
   const started: { id: string; port: number; pid: number }[] = [];
   let calls = 0;
@@ -94,8 +65,8 @@ async function threeInstanceRule(name: string, failAt?: number) {
     return i;
   };
 
-  const backends = async () => ((await sys.call('GET', `/pools/${name}/backends`)).json as BackendRow[]).sort((a, b) => a.port - b.port);
-  const events = async () => ((await sys.call('GET', `/events?kind=scaling&poolId=${pool.id}&limit=100`)).json as EventRow[]).reverse();
+  const backends = async () => ((await suite.sys.call('GET', `/pools/${name}/backends`)).json as BackendRow[]).sort((a, b) => a.port - b.port);
+  const events = async () => ((await suite.sys.call('GET', `/events?kind=scaling&poolId=${pool.id}&limit=100`)).json as EventRow[]).reverse();
   let last = {};
   /** What the pool has, what the provider and /proc say runs, and the events: for a condition's check, and a miss's message. */
   const look = async () => {
@@ -106,13 +77,13 @@ async function threeInstanceRule(name: string, failAt?: number) {
       instances: (await provider.list()).map((i) => i.port!).sort((a, b) => a - b),
       running: runningPorts(script),
       events: recorded,
-      sameProvider: sys.evaluator.providerOf(ruleId) === provider,
+      sameProvider: suite.sys.evaluator.providerOf(ruleId) === provider,
     };
     last = now;
     return now;
   };
-  const explain = (what: string) => () => `${what}; last seen: ${JSON.stringify(last)}\nevaluator log (latest):\n${sys.logTail().join('\n')}`;
-  const enable = async () => expect((await sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version, rule: { ...rule, enabled: true } })).status).toBe(200);
+  const explain = (what: string) => () => `${what}; last seen: ${JSON.stringify(last)}\nevaluator log (latest):\n${suite.sys.logTail().join('\n')}`;
+  const enable = async () => expect((await suite.sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version, rule: { ...rule, enabled: true } })).status).toBe(200);
   return { pool, script, provider, started, held: () => held, release, look, explain, enable };
 }
 
@@ -166,7 +137,7 @@ describe('a scale-up that fails partway', { timeout: 300_000 }, () => {
   it('a join the database refuses: that instance and the ones not joined yet are stopped, the event says why, a later pass reaches the count', async () => {
     const r = await threeInstanceRule('upjoin');
     // The database refuses the pool's second new backend, once: the first instance has joined by then, the third has started.
-    const allow = await refuseNthBackend(sys.db.prisma, r.pool.id, 2, 'refuse_second_join');
+    const allow = await refuseNthBackend(suite.sys.db.prisma, r.pool.id, 2, 'refuse_second_join');
     try {
       await r.enable();
       const { failed, backends } = await afterFailure(r);

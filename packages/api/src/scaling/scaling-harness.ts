@@ -1,7 +1,14 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { PrismaClient } from '@fulcrum/db';
+import { stopTestServer } from '@fulcrum/db/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { type SystemHarness, startSystem } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
+
+export type ScalingSystem = SystemHarness & { evaluator: ScalingEvaluator; logTail: () => string[] };
 
 // The evaluator's latest log lines (its providers' too) kept for a failing test to print.
 const LOG_LINES = 300;
@@ -12,7 +19,7 @@ const LOG_LINES = 300;
  * machine slows down together with the evaluator. `logTail()` is what the evaluator and its
  * providers logged last, for a test's diagnostics when a condition is not met.
  */
-export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<SystemHarness & { evaluator: ScalingEvaluator; logTail: () => string[] }> {
+export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<ScalingSystem> {
   let evaluator!: ScalingEvaluator;
   const lines: string[] = [];
   const log = (l: string) => {
@@ -38,6 +45,40 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
   return Object.assign(sys, { evaluator, logTail: () => [...lines] });
 }
 
+/** A test file's scaling system and scratch folder; `sys` is there from the file's first test on. */
+export interface ScalingSuite {
+  readonly sys: ScalingSystem;
+  /** A folder of the file's own (scripts the tests run), removed after its last test. */
+  readonly dir: string;
+}
+
+/**
+ * Registers the file's setup and teardown: before its first test the scaling system (an
+ * evaluator ticking every `tickMs`, see startScalingSystem) and a data plane linked to it; after
+ * its last, every process either started stopped, the database server stopped and the folder
+ * removed. Call it once, at the top of a test file.
+ */
+export function scalingSuite(name: string, tickMs: number, onTick?: () => void): ScalingSuite {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `fulcrum-${name}-`));
+  let sys: ScalingSystem | undefined;
+  beforeAll(async () => {
+    sys = await startScalingSystem(tickMs, onTick);
+    await sys.startDataplane();
+  });
+  afterAll(async () => {
+    await sys?.close();
+    await stopTestServer();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    get sys() {
+      if (!sys) throw new Error('the scaling system starts before the first test: read `sys` inside a test or a hook');
+      return sys;
+    },
+  };
+}
+
 /**
  * A real PostgreSQL trigger that refuses the pool's `nth` new backend from now on, once, with
  * 'refused by a test trigger' (the caller gets the database's own error). `name` names the
@@ -55,4 +96,19 @@ export async function refuseNthBackend(prisma: Pick<PrismaClient, '$executeRawUn
   );
   await prisma.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "Backend" FOR EACH ROW WHEN (NEW."poolId" = '${poolId}') EXECUTE FUNCTION ${name}()`);
   return drop;
+}
+
+/** The ports of every process running `script` (its argv is [node, script, port, ...]), read from /proc: what runs, whoever knows of it. */
+export function runningPorts(script: string): number[] {
+  const ports: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (argv[1] === script) ports.push(Number(argv[2]));
+  }
+  return ports.sort((a, b) => a - b);
 }
