@@ -1,6 +1,7 @@
 import type { Backend, Pool, PrismaClient, ProviderProfile, ScalingRule } from '@fulcrum/db';
 import { type TScalingRuleSettings, type TScalingRuleState, ZScalingRuleSettings, ZScalingRuleState, backendAddress, checkProfileParams } from '@fulcrum/protocol';
 import { errorText } from '../error-text';
+import { retireDeletedPool } from './deleted-pool';
 import { getHub } from '../hub/dataplane-hub';
 import { recordEvent } from '../services/events/events';
 import { profileSpec } from '../services/provider-profiles/provider-profiles';
@@ -31,6 +32,12 @@ interface RuleRuntime {
   busy: boolean;
   /** Instances failing their health check, and since when (recovery replaces them after a while). */
   failing: FailingSince;
+  /** The rule's pool and names as last read: what is left of the rule once its pool is deleted. */
+  poolId: string;
+  poolName: string;
+  ruleName: string;
+  /** Why stopping a deleted pool's instances failed last (recorded once, tried again every pass). */
+  retireFailure?: string;
 }
 
 type LiveRule = ScalingRule & { pool: Pool; profile: ProviderProfile | null };
@@ -71,6 +78,11 @@ export class ScalingEvaluator {
     await this.locks.close();
   }
 
+  /** Every provider this process drives, its rule's included when the rule is gone (tests stop what they started). */
+  providers(): ScalingProvider[] {
+    return [...this.runtimes.values()].map((r) => r.provider);
+  }
+
   /** The provider a rule drives in this process (tests reach the process provider through it). */
   providerOf(ruleId: string): ScalingProvider | undefined {
     return this.runtimes.get(ruleId)?.provider;
@@ -90,6 +102,7 @@ export class ScalingEvaluator {
       const rules = await this.prisma.scalingRule.findMany({ where: { enabled: true, profileId: { not: null } }, include: { pool: true, profile: true } });
       const live = new Set(rules.map((r) => r.id));
       for (const id of this.locks.heldIds()) if (!live.has(id)) await this.locks.release(id);
+      await this.retireDeletedPools(live);
       for (const rule of rules) {
         let rt: RuleRuntime;
         try {
@@ -116,7 +129,7 @@ export class ScalingEvaluator {
     if (!profile) throw new Error('has no provider profile');
     const key = JSON.stringify([profile.id, profile.version, rule.params]);
     const existing = this.runtimes.get(rule.id);
-    if (existing && existing.providerKey === key) return existing;
+    if (existing && existing.providerKey === key) return Object.assign(existing, { poolId: rule.poolId, poolName: rule.pool.name, ruleName: rule.name });
     const spec = profileSpec(profile);
     // Checked again here: the profile may have changed since the rule was saved.
     const { values, errors } = checkProfileParams(spec.parameters, (rule.params ?? {}) as Record<string, string>);
@@ -125,9 +138,51 @@ export class ScalingEvaluator {
     const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) =>
       this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
     );
-    const rt: RuleRuntime = { provider, providerKey: key, busy: existing?.busy ?? false, failing: existing?.failing ?? new Map() };
+    const rt: RuleRuntime = {
+      provider,
+      providerKey: key,
+      busy: existing?.busy ?? false,
+      failing: existing?.failing ?? new Map(),
+      poolId: rule.poolId,
+      poolName: rule.pool.name,
+      ruleName: rule.name,
+    };
     this.runtimes.set(rule.id, rt);
     return rt;
+  }
+
+  /**
+   * Rules this process drove that are gone with their pool: their instances serve nobody, so they
+   * are stopped and the rule forgotten (a rule deleted or disabled on its own leaves its instances
+   * serving the pool). A stop that fails keeps the rule for the next pass.
+   */
+  private async retireDeletedPools(live: Set<string>): Promise<void> {
+    const gone = [...this.runtimes].filter(([id, rt]) => !live.has(id) && !rt.busy);
+    if (!gone.length) return;
+    const pools = await this.prisma.pool.findMany({ where: { id: { in: gone.map(([, rt]) => rt.poolId) } }, select: { id: true } });
+    const existing = new Set(pools.map((p) => p.id));
+    for (const [id, rt] of gone) {
+      if (existing.has(rt.poolId)) continue;
+      rt.busy = true;
+      void retireDeletedPool({
+        prisma: this.prisma,
+        provider: rt.provider,
+        pool: rt.poolName,
+        rule: rt.ruleName,
+        reported: rt.retireFailure,
+        log: (l) => this.log(`[${rt.poolName}/${rt.ruleName}] ${l}`),
+      })
+        .then(async (outcome) => {
+          if (!outcome.done) {
+            rt.retireFailure = outcome.reason;
+            return;
+          }
+          this.runtimes.delete(id);
+          await rt.provider.close?.();
+        })
+        .catch((err) => this.log(`deleted pool ${rt.poolName}: ${errorText(err)}`))
+        .finally(() => (rt.busy = false));
+    }
   }
 
   private async evaluate(rule: LiveRule, rt: RuleRuntime): Promise<void> {

@@ -36,7 +36,7 @@ export async function startScalingSystem(tickMs: number, onTick: () => void = ()
       setScalingEvaluator(evaluator);
       return async () => {
         setScalingEvaluator(undefined);
-        const providers = (await prisma.scalingRule.findMany()).map((r) => evaluator.providerOf(r.id));
+        const providers = evaluator.providers();
         await evaluator.stop();
         for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
       };

@@ -55,6 +55,7 @@ interface ContainerInspect {
  */
 export class DockerProvider implements ScalingProvider {
   readonly kind = 'docker';
+  readonly ownsInstances = true;
 
   constructor(
     private readonly config: DockerTarget,

@@ -34,6 +34,7 @@ export function parseCpuQuantity(q: string): number | null {
  */
 export class KubernetesProvider implements ScalingProvider {
   readonly kind = 'kubernetes';
+  readonly ownsInstances = false;
 
   constructor(private readonly config: KubernetesTarget) {}
 

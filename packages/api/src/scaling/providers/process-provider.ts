@@ -88,6 +88,7 @@ function portIsFree(host: string, port: number): Promise<boolean> {
  */
 export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
+  readonly ownsInstances = true;
   private readonly running = new Map<string, Running>();
   private adopted = false;
   private readonly cpu = new CpuSampler();

@@ -22,6 +22,11 @@ export interface StartOptions {
 /** What the evaluator drives; every provider (process, docker, kubernetes, webhook) is one of these. */
 export interface ScalingProvider {
   readonly kind: string;
+  /**
+   * The instances are the provider's own (it started them: processes, containers), so they go
+   * when their pool goes. A Kubernetes Deployment or a webhook's receiver owns its instances.
+   */
+  readonly ownsInstances: boolean;
   list(): Promise<Instance[]>;
   scaleTo(desired: number, opts?: ScaleOptions): Promise<Instance[]>;
   /**

@@ -27,6 +27,7 @@ export function signWebhook(secret: string, body: string): string {
  */
 export class WebhookProvider implements ScalingProvider {
   readonly kind = 'webhook';
+  readonly ownsInstances = false;
   private known: Instance[] = [];
 
   constructor(
