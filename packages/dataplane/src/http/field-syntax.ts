@@ -4,8 +4,8 @@
  * parse, and these run for every field of every head in both directions.
  */
 
-/** tchar: what a token (a field name, a method, a list element) may hold. */
-const TCHAR = new Uint8Array(128);
+/** tchar: what a token (a field name, a method, a list element) may hold; 1 at each such byte. */
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) {
@@ -26,11 +26,17 @@ export function isToken(s: string): boolean {
 /** Control characters other than HTAB, which a field value may not carry. */
 export const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 
-/** Whether `text` from `from` to `to` may be a field value: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL). */
+/** What a field value may hold: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL); 1 at each such byte. */
+export const VALUE_BYTE = new Uint8Array(256);
+for (let c = 0x20; c <= 0xff; c++) VALUE_BYTE[c] = 1;
+VALUE_BYTE[0x7f] = 0;
+VALUE_BYTE[0x09] = 1;
+
+/** Whether `text` from `from` to `to` may be a field value (see `VALUE_BYTE`). */
 export function isFieldValue(text: string, from = 0, to = text.length): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 ? c !== 0x09 : c === 0x7f || c > 0xff) return false;
+    if (c > 0xff || VALUE_BYTE[c] === 0) return false;
   }
   return true;
 }

@@ -1,19 +1,27 @@
 import { BlockList, isIPv6 } from 'node:net';
-import { isNamed } from './field-syntax';
+import { isNamed, owsTrimmed } from './field-syntax';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /** Headers the proxy replaces or reads on the way upstream (see `upstreamRequestHeaders`). */
 const UPSTREAM_SET = ['content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'host'];
 
-/** Which name lengths some name of `names` has: a name of another length is none of them, unread. */
-function lengthsOf(names: Iterable<string>): Uint8Array {
-  const out = new Uint8Array(64);
-  for (const n of names) out[n.length] = 1;
+/** The names of `names`, lower-cased, grouped by length: a name of another length is none of them. */
+function byLength(names: Iterable<string>): (string[] | undefined)[] {
+  const out: (string[] | undefined)[] = [];
+  for (const n of names) (out[n.length] ??= []).push(n);
   return out;
 }
-const HOP_LENGTHS = lengthsOf(HOP_BY_HOP);
-const UPSTREAM_LENGTHS = lengthsOf([...HOP_BY_HOP, ...UPSTREAM_SET]);
+const HOP_NAMES = byLength(HOP_BY_HOP);
+const UPSTREAM_NAMES = byLength([...HOP_BY_HOP, ...UPSTREAM_SET]);
+
+/** The name of `listed` (by length) that `name` is in any case, as listed; undefined when none. No copy is made. */
+function listedName(name: string, listed: (string[] | undefined)[]): string | undefined {
+  const candidates = listed[name.length];
+  if (candidates === undefined) return undefined;
+  for (let k = 0; k < candidates.length; k++) if (isNamed(name, candidates[k]!)) return candidates[k];
+  return undefined;
+}
 
 /**
  * The other headers the Connection header names, lower-cased; undefined when it names none
@@ -23,9 +31,11 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (isNamed(raw[i]!, 'connection')) {
-      for (const t of raw[i + 1]!.split(',')) {
-        const token = t.trim().toLowerCase();
-        if (!HOP_BY_HOP.has(token)) (out ??= new Set()).add(token);
+      const value = raw[i + 1]!;
+      // The usual value is one token (`keep-alive`, `close`): no split, no lower-cased copy.
+      for (const t of value.includes(',') ? value.split(',') : [value]) {
+        const token = owsTrimmed(t);
+        if (listedName(token, HOP_NAMES) === undefined) (out ??= new Set()).add(token.toLowerCase());
       }
     }
   }
@@ -33,11 +43,11 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
 }
 
 /**
- * The lower-cased name when it may matter (its length is one in `lengths`, or the Connection
- * header named other headers), else undefined: most names are never lower-cased.
+ * The lower-cased name when it may matter (it is one of `listed`, or the Connection header
+ * named other headers), else undefined: most names are never lower-cased.
  */
-function lowerIfListed(name: string, lengths: Uint8Array, named: Set<string> | undefined): string | undefined {
-  return named !== undefined || lengths[name.length] === 1 ? name.toLowerCase() : undefined;
+function lowerIfListed(name: string, listed: (string[] | undefined)[], named: Set<string> | undefined): string | undefined {
+  return listedName(name, listed) ?? (named !== undefined ? name.toLowerCase() : undefined);
 }
 
 /** Raw header pairs minus hop-by-hop ones and those the Connection header names. */
@@ -46,7 +56,7 @@ export function stripHopByHop(raw: string[], keep?: ReadonlySet<string>): string
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = lowerIfListed(name, HOP_LENGTHS, named);
+    const lower = lowerIfListed(name, HOP_NAMES, named);
     if (lower !== undefined && (HOP_BY_HOP.has(lower) || named?.has(lower)) && !keep?.has(lower)) continue;
     out.push(name, raw[i + 1]!);
   }
@@ -102,7 +112,7 @@ export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const lower = lowerIfListed(name, UPSTREAM_LENGTHS, named);
+    const lower = lowerIfListed(name, UPSTREAM_NAMES, named);
     if (lower === undefined) {
       out.push(name, value);
       continue;

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal, parseRequestHead } from './request-head';
 
 const LIMITS = { maxHeadBytes: 16_384, maxHeaders: 100 };
-const parse = (text: string) => parseRequestHead(text, LIMITS);
+const parse = (text: string) => {
+  const head = Buffer.from(`${text}\r\n`, 'latin1');
+  return parseRequestHead(head, 0, head.length, LIMITS);
+};
 const ok = (r: RequestHead | HeadRefusal): RequestHead => {
   if (isRefusal(r)) throw new Error(`refused ${r.status}: ${r.reason}`);
   return r;

@@ -1,5 +1,5 @@
 import { METHODS } from 'node:http';
-import { isFieldValue, isNamed, isToken, owsTrimmed } from './field-syntax';
+import { isFieldValue, isNamed, isToken, owsTrimmed, TCHAR, VALUE_BYTE } from './field-syntax';
 
 /**
  * The proxy's reading of a request head: every decision about how the request is framed and
@@ -69,34 +69,52 @@ function listElements(value: string): string[] {
   return out;
 }
 
+const CR = 13;
+const LF = 10;
+const COLON = 58;
+const SP = 32;
+const HTAB = 9;
+
 /**
- * Parses the head text (request line and header lines, without the final blank line) as the
- * fast path read it. Lines end in CRLF: the scanner has already refused a bare LF, and a bare
- * CR fails the checks below.
+ * Parses a head as the fast path read it: `buf` from `from` to `to` holds the request line and
+ * the header lines, each ending in CRLF (the scanner has already refused a bare LF; a bare CR
+ * fails the checks below). Names and values are checked as bytes, and strings made only of what
+ * is kept: a string's characters cost more to read than a buffer's bytes.
  */
-export function parseRequestHead(text: string, limits: HeadLimits): RequestHead | HeadRefusal {
+export function parseRequestHead(buf: Buffer, from: number, to: number, limits: HeadLimits): RequestHead | HeadRefusal {
+  const text = buf.toString('latin1', from, to);
   const lineEnd = text.indexOf('\r\n');
-  const line = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const line = text.slice(0, lineEnd);
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) return refuse(400, 'malformed request line');
   const raw: string[] = [];
-  let at = lineEnd < 0 ? text.length : lineEnd + 2;
-  while (at < text.length) {
+  for (let at = from + lineEnd + 2; at < to; ) {
     if (raw.length >= limits.maxHeaders * 2) return refuse(431, 'too many header fields');
-    let end = text.indexOf('\r\n', at);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(':', at);
-    if (colon < 0 || colon > end) return refuse(400, 'header line without a colon');
-    const name = text.slice(at, colon);
-    // A name that is not a token also catches obsolete folding (a line opening with whitespace)
-    // and whitespace before the colon.
-    if (!isToken(name)) return refuse(400, 'invalid header name');
-    if (!isFieldValue(text, colon + 1, end)) return refuse(400, `invalid character in ${name}`);
-    raw.push(name, owsTrimmed(text, colon + 1, end));
-    at = end + 2;
+    let i = at;
+    while (TCHAR[buf[i]!] === 1) i++;
+    // Not a token then a colon: no colon on the line at all, or a name that is not a token (which
+    // also catches obsolete folding, a line opening with whitespace, and whitespace before the colon).
+    if (i === at || buf[i] !== COLON) return badHeaderLine(text, at - from);
+    const nameEnd = i;
+    i++;
+    while (buf[i] === SP || buf[i] === HTAB) i++;
+    const valueStart = i;
+    while (VALUE_BYTE[buf[i]!] === 1) i++;
+    const name = text.slice(at - from, nameEnd - from);
+    if (buf[i] !== CR || buf[i + 1] !== LF) return refuse(400, `invalid character in ${name}`);
+    at = i + 2;
+    while (i > valueStart && (buf[i - 1] === SP || buf[i - 1] === HTAB)) i--;
+    raw.push(name, text.slice(valueStart - from, i - from));
   }
   return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true);
+}
+
+/** Why the header line at `at` of `text` is refused, when it is not a token and a colon. */
+function badHeaderLine(text: string, at: number): HeadRefusal {
+  const end = text.indexOf('\r\n', at);
+  const colon = text.indexOf(':', at);
+  return colon < 0 || colon > end ? refuse(400, 'header line without a colon') : refuse(400, 'invalid header name');
 }
 
 /**

@@ -10,6 +10,9 @@ import { HeadReader } from './head-reader';
 import { PlainRequest, isPlain } from './plain-request';
 import { PlainResponse, type ResponseOwner } from './plain-response';
 
+const CR = 13;
+const LF = 10;
+
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
 
@@ -141,9 +144,10 @@ export class ClientConnection implements ResponseOwner {
         this.refuse(head);
         break;
       }
-      let text = head.toString('latin1', 0, head.length - 4);
-      while (text.startsWith('\r\n')) text = text.slice(2);
-      const req = parseRequestHead(text, settings);
+      // Blank lines before the request line are skipped (RFC 9112 §2.2); the head's own ends with it.
+      let from = 0;
+      while (head[from] === CR && head[from + 1] === LF) from += 2;
+      const req = parseRequestHead(head, from, head.length - 2, settings);
       if (isRefusal(req)) {
         this.refuse(req);
         break;

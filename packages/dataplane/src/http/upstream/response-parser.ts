@@ -1,4 +1,4 @@
-import { isNamed, isToken, owsTrimmed } from '../field-syntax';
+import { isNamed, TCHAR } from '../field-syntax';
 
 /** What a parsed response reports, in order: one head, body pieces, one end. */
 export interface ResponseEvents {
@@ -30,6 +30,31 @@ const DIGIT_9 = 57;
 const LF = 10;
 const HTAB = 9;
 const DEL = 127;
+const COLON = 58;
+const CONTENT_LENGTH = Buffer.from('content-length');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
+const CONNECTION = Buffer.from('connection');
+
+/**
+ * Whether the token at `at` in `buf` is `lower` in any case. The bytes are tchars, so setting
+ * the case bit matches only a letter's two cases (`lower` is letters and `-`, whose bit is set).
+ */
+function namedAt(buf: Buffer, at: number, lower: Buffer): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+/** What a head byte is to the scan: ordinary, CR, LF, or a control byte (not HTAB) or DEL. */
+const ORDINARY = 0;
+const IS_CR = 1;
+const IS_LF = 2;
+const IS_CONTROL = 3;
+const HEAD_BYTE = new Uint8Array(256);
+for (let c = 0; c < 32; c++) HEAD_BYTE[c] = IS_CONTROL;
+HEAD_BYTE[HTAB] = ORDINARY;
+HEAD_BYTE[DEL] = IS_CONTROL;
+HEAD_BYTE[CR] = IS_CR;
+HEAD_BYTE[LF] = IS_LF;
 
 function digitAt(s: string, i: number, min: number): number {
   const c = s.charCodeAt(i);
@@ -149,15 +174,14 @@ export class ResponseParser {
             this.keep(buf.subarray(at));
             return undefined;
           }
-          // A head read whole (the usual case) is decoded where it lies; one spanning reads, joined first.
-          let text: string;
-          if (this.partBytes === 0) text = buf.toString('latin1', at, end - 4);
+          // A head read whole (the usual case) is parsed where it lies; one spanning reads, joined first.
+          let err: Error | undefined;
+          if (this.partBytes === 0) err = this.parseHead(buf, at, end - 2);
           else {
             const head = this.take(buf.subarray(at, end));
-            text = head.toString('latin1', 0, head.length - 4);
+            err = this.parseHead(head, 0, head.length - 2);
           }
           at = end;
-          const err = this.parseHead(text);
           if (err) return err;
           if ((this.state as State) === State.Done) return this.finishMessage(at < buf.length);
           break;
@@ -249,10 +273,10 @@ export class ResponseParser {
     let cr = this.cr;
     let lineBytes = this.lineBytes;
     const limit = Math.min(buf.length, at + MAX_HEAD_BYTES + 1 - this.partBytes);
-    for (let i = at; i < limit; i++) {
-      const c = buf[i]!;
+    let i = at;
+    while (i < limit) {
       if (cr) {
-        if (c !== LF) return new Error('bare CR in response head');
+        if (buf[i] !== LF) return new Error('bare CR in response head');
         cr = false;
         if (lineBytes === 0) {
           this.cr = false;
@@ -260,10 +284,20 @@ export class ResponseParser {
           return i + 1;
         }
         lineBytes = 0;
-      } else if (c === CR) cr = true;
-      else if (c === LF) return new Error('bare LF in response head');
-      else if ((c < 32 && c !== HTAB) || c === DEL) return new Error('control character in response head');
-      else lineBytes++;
+        i++;
+        continue;
+      }
+      // The run of ordinary bytes up to the next CR, LF or control byte, in a tight loop.
+      const from = i;
+      let kind = ORDINARY;
+      while (i < limit && (kind = HEAD_BYTE[buf[i]!]!) === ORDINARY) i++;
+      lineBytes += i - from;
+      if (i === limit) break;
+      if (kind === IS_CR) {
+        cr = true;
+        i++;
+      } else if (kind === IS_LF) return new Error('bare LF in response head');
+      else return new Error('control character in response head');
     }
     if (limit < buf.length || this.partBytes + buf.length - at > MAX_HEAD_BYTES) return new Error('response head too large');
     this.cr = cr;
@@ -300,37 +334,50 @@ export class ResponseParser {
     this.lineBytes = 0;
   }
 
-  private parseHead(text: string): Error | undefined {
-    // The head has no bare CR or LF (scanHead): its lines are what lies between CRLFs.
-    let eol = text.indexOf('\r\n');
-    if (eol < 0) eol = text.length;
-    const status = statusOf(text, eol);
+  /**
+   * Parses the head in `buf` from `from` to `to` (its lines, each with its CRLF, without the
+   * blank line). `scanHead` has passed these bytes: every CR is followed by an LF, no bare LF,
+   * no control byte but HTAB. Names and values are checked and cut as bytes; strings are made
+   * only of what is kept (a string's characters cost more to read than a buffer's bytes).
+   */
+  private parseHead(buf: Buffer, from: number, to: number): Error | undefined {
+    const text = buf.toString('latin1', from, to);
+    let eol = from;
+    while (buf[eol] !== CR) eol++;
+    const status = statusOf(text, eol - from);
     if (status === 0) return new Error('malformed status line');
-    const reason = eol > 12 ? text.slice(13, eol) : '';
-    const http11 = text.charCodeAt(7) === DIGIT_1;
-    // A header line takes at least three bytes with its CRLF: only a long head can hold too many.
-    if (text.length > 3 * MAX_HEADERS && text.split('\r\n').length - 1 > MAX_HEADERS) return new Error('too many response headers');
+    const reason = eol - from > 12 ? text.slice(13, eol - from) : '';
+    const http11 = buf[from + 7] === DIGIT_1;
     const raw: string[] = [];
     let length: string | undefined;
     let encodings = 0;
     let chunked = false;
     let connection = '';
-    for (let at = eol + 2; at < text.length; at = eol + 2) {
-      eol = text.indexOf('\r\n', at);
-      if (eol < 0) eol = text.length;
-      const colon = text.indexOf(':', at);
-      const name = colon > at && colon < eol ? text.slice(at, colon) : '';
-      // No name, a space before the colon, or obsolete line folding: refused, as RFC 9112 allows.
-      if (!isToken(name)) return new Error('malformed header line');
-      const value = owsTrimmed(text, colon + 1, eol);
+    for (let at = eol + 2; at < to; at = eol + 2) {
+      if (raw.length === 2 * MAX_HEADERS) return new Error('too many response headers');
+      // The name: tchars up to the colon (no space before it, no obsolete folding).
+      let i = at;
+      while (TCHAR[buf[i]!] === 1) i++;
+      if (i === at || buf[i] !== COLON) return new Error('malformed header line');
+      const nameEnd = i;
+      // The value, without optional whitespace (SP, HTAB) at either end.
+      i++;
+      while (buf[i] === SP || buf[i] === HTAB) i++;
+      const valueStart = i;
+      while (buf[i] !== CR) i++;
+      eol = i;
+      while (i > valueStart && (buf[i - 1] === SP || buf[i - 1] === HTAB)) i--;
+      const name = text.slice(at - from, nameEnd - from);
+      const value = text.slice(valueStart - from, i - from);
       raw.push(name, value);
-      if (isNamed(name, 'content-length')) {
+      const nameLength = nameEnd - at;
+      if (nameLength === 14 && namedAt(buf, at, CONTENT_LENGTH)) {
         if (!LENGTH.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
         length = value;
-      } else if (isNamed(name, 'transfer-encoding')) {
+      } else if (nameLength === 17 && namedAt(buf, at, TRANSFER_ENCODING)) {
         encodings++;
         chunked = isNamed(value, 'chunked');
-      } else if (isNamed(name, 'connection')) {
+      } else if (nameLength === 10 && namedAt(buf, at, CONNECTION)) {
         connection += `${value.toLowerCase()},`;
       }
     }
