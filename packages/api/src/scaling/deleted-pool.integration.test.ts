@@ -1,10 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
+import { eventually } from '../services/deploys/system-harness';
 import type { ProcessProvider } from './providers';
 import { alive } from './providers/process-provider';
-import { runningPorts, scalingSuite } from './scaling-harness';
+import { poolWithRule, runningPorts, scalingSuite } from './scaling-harness';
 
 /** Evaluator ticks so far. */
 let ticks = 0;
@@ -22,14 +20,7 @@ interface EventRow {
 /** A pool of its own whose rule scales it up to two instances (thresholds no traffic here reaches: only the minimum scales it), once both serve as its backends. */
 async function scaledPool(name: string) {
   const { sys } = suite;
-  const script = path.join(suite.dir, `${name}.cjs`);
-  writeFileSync(script, BACKEND_SCRIPT);
-  await sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
-  const pool = await sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 3000 });
-  const rule = { name: 'two', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 2, maxInstances: 2, cooldownMs: 0, provider: { profile: `${name}-node` } };
-  const created = await sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
-  expect(created.status).toBe(200);
-  const { id: ruleId, version: ruleVersion } = created.json as { id: string; version: number };
+  const { pool, ruleId, version: ruleVersion, script } = await poolWithRule(suite, name, { minInstances: 2, maxInstances: 2 });
   const ports = await eventually(
     async () => {
       const b = (await sys.call('GET', `/pools/${name}/backends`)).json as { port: number; adminState: string }[];
@@ -68,8 +59,8 @@ async function retired(name: string, scaled: Scaled): Promise<void> {
   expect(event, `no event of the deleted pool after ${PASSES} passes; ${explain()}`).toBeDefined();
   expect(event!.severity).toBe('info');
   expect(event!.poolId).toBeNull();
-  expect(event!.data).toMatchObject({ rule: 'two', stopped: scaled.ports.map((p) => `127.0.0.1:${p}`) });
-  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule two had started (${scaled.ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
+  expect(event!.data).toMatchObject({ rule: 'bounds', stopped: scaled.ports.map((p) => `127.0.0.1:${p}`) });
+  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule bounds had started (${scaled.ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
   expect(scaled.pids.filter(alive), explain()).toEqual([]);
   expect(runningPorts(scaled.script)).toEqual([]);
   expect(await scaled.provider.list()).toEqual([]);

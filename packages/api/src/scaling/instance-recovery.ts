@@ -7,6 +7,7 @@ import { probeBackend, waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
 import { type NewInstance, attempt, joinPool, newInstance, removeAdded, scalingTag } from './new-instance';
 import type { Instance, ScalingProvider } from './providers';
+import { type Unstopped, stopRetired } from './retired-instances';
 import { waitDrained } from './wait-drained';
 
 const HEALTHY_TIMEOUT_MS = 30_000;
@@ -21,6 +22,8 @@ export interface RecoveryInput {
   settings: TScalingRuleSettings;
   provider: ScalingProvider;
   failing: FailingSince;
+  /** Instances whose stop failed after their backend went (they serve nobody and are stopped again at every pass). */
+  unstopped: Unstopped;
   stopping: () => boolean;
   log: (line: string) => void;
 }
@@ -46,7 +49,7 @@ export async function recoverInstances(input: RecoveryInput): Promise<{ acted: b
   const { prisma, rule, settings, provider, failing } = input;
   if (!settings.recovery.enabled || !provider.startOne || !provider.stopInstances) return { acted: false, healthy: null, seen: null };
   const pool = toPool(rule.pool);
-  const instances = (await provider.list()).filter((i) => i.host && i.port);
+  const instances = (await provider.list()).filter((i) => i.host && i.port && !input.unstopped.has(i.id));
   const managed = await prisma.backend.findMany({ where: { poolId: rule.poolId, managedBy: scalingTag(rule.id) } });
   const live = new Set(instances.map((i) => backendAddress({ host: i.host!, port: i.port! })));
 
@@ -191,7 +194,7 @@ async function retire(input: RecoveryInput, old: Broken, fresh: Replacement, rec
   fresh.step = 'removed';
   if (old.backend) await removeBackend(prisma, actor, old.backend.id, `recovery ${rule.name}: remove ${old.address} (${old.why})`);
   fresh.inPlace = true;
-  if (old.instance) await provider.stopInstances!([old.instance.id]);
+  if (old.instance) await stopRetired(input, 'recovery', [{ id: old.instance.id, address: old.address }], (await provider.list()).length - 1);
   if (old.address) await record('info', 'removed', `removed ${old.address}; ${address} serves in its place`, { new: address });
 }
 

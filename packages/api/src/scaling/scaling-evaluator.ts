@@ -8,7 +8,8 @@ import { profileSpec } from '../services/provider-profiles/provider-profiles';
 import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from '../services/deploys/managed-backends';
 import { type FailingSince, recoverInstances } from './instance-recovery';
 import { scalingTag } from './new-instance';
-import { type Instance, type ScalingProvider, createProvider, stopExactly } from './providers';
+import { type Instance, type ScalingProvider, createProvider } from './providers';
+import { type Unstopped, retryUnstopped, stopRetired } from './retired-instances';
 import { RuleLocks } from './rule-locks';
 import { scaleUp } from './scale-up';
 import { decide, metricValue } from './scaling-metric';
@@ -32,6 +33,8 @@ interface RuleRuntime {
   busy: boolean;
   /** Instances failing their health check, and since when (recovery replaces them after a while). */
   failing: FailingSince;
+  /** Instances whose backend was removed and whose stop failed: stopped again every pass. */
+  unstopped: Unstopped;
   /** The rule's pool and names as last read: what is left of the rule once its pool is deleted. */
   poolId: string;
   poolName: string;
@@ -143,6 +146,7 @@ export class ScalingEvaluator {
       providerKey: key,
       busy: existing?.busy ?? false,
       failing: existing?.failing ?? new Map(),
+      unstopped: existing?.unstopped ?? new Map(),
       poolId: rule.poolId,
       poolName: rule.pool.name,
       ruleName: rule.name,
@@ -187,6 +191,8 @@ export class ScalingEvaluator {
 
   private async evaluate(rule: LiveRule, rt: RuleRuntime): Promise<void> {
     const config: TScalingRuleSettings = ZScalingRuleSettings.parse(rule.config);
+    const log = (l: string) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`);
+    await retryUnstopped({ prisma: this.prisma, rule, provider: rt.provider, unstopped: rt.unstopped, log });
     const deploying = await this.prisma.deploy.count({ where: { poolId: rule.poolId, status: { in: ['pending', 'running'] } } });
     if (deploying) return;
     const state: TScalingRuleState = ZScalingRuleState.parse(rule.state ?? {});
@@ -197,8 +203,9 @@ export class ScalingEvaluator {
       settings: config,
       provider: rt.provider,
       failing: rt.failing,
+      unstopped: rt.unstopped,
       stopping: () => this.stopping,
-      log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
+      log,
     });
     if (recovery.acted) {
       await this.prisma.scalingRule.update({
@@ -207,7 +214,8 @@ export class ScalingEvaluator {
       });
       return;
     }
-    const instances = await rt.provider.list();
+    // One whose stop failed serves nobody: it is no capacity.
+    const instances = (await rt.provider.list()).filter((i) => !rt.unstopped.has(i.id));
     // An instance recovery found running a moment ago and gone now exited meanwhile: its backend is
     // still in the pool and recovery's next pass replaces it. Counted as missing here too, it would
     // be started twice over (and a scale-up may take the dead backend's port, hiding the exit).
@@ -251,9 +259,9 @@ export class ScalingEvaluator {
           to: decision.to,
           data,
           stopping: () => this.stopping,
-          log: (l) => this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
+          log,
         });
-      else await this.scaleDown(rule, rt.provider, instances, decision);
+      else await this.scaleDown(rule, rt, instances, decision, log);
     } catch (err) {
       const why = errorText(err);
       await recordEvent(this.prisma, {
@@ -279,7 +287,7 @@ export class ScalingEvaluator {
     );
   }
 
-  private async scaleDown(rule: ScalingRule & { pool: Pool }, provider: ScalingProvider, before: Instance[], decision: { to: number }): Promise<void> {
+  private async scaleDown(rule: ScalingRule & { pool: Pool }, rt: RuleRuntime, before: Instance[], decision: { to: number }, log: (line: string) => void): Promise<void> {
     const actor = systemActor(`autoscaler ${rule.name}`);
     const count = before.length - decision.to;
     const managed = await this.prisma.backend.findMany({ where: { poolId: rule.poolId, managedBy: scalingTag(rule.id) }, orderBy: { createdAt: 'desc' } });
@@ -304,11 +312,8 @@ export class ScalingEvaluator {
       for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
       await waitDataplanesApplied(this.prisma, 15_000);
     }
-    await stopExactly(
-      provider,
-      victims.map((v) => v.id),
-      decision.to,
-    );
+    const retired = victims.map((v) => ({ id: v.id, address: v.host && v.port ? backendAddress({ host: v.host, port: v.port }) : v.id }));
+    await stopRetired({ prisma: this.prisma, rule, provider: rt.provider, unstopped: rt.unstopped, log }, 'scaling', retired, decision.to);
   }
 }
 

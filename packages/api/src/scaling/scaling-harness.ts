@@ -1,12 +1,20 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PrismaClient } from '@fulcrum/db';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { type SystemHarness, startSystem } from '../services/deploys/system-harness';
+import { BACKEND_SCRIPT, type SystemHarness, startSystem } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
+
+/**
+ * BACKEND_SCRIPT that also starts a worker in its process group which ignores SIGTERM: the
+ * program exits when asked, the worker runs on until it is killed.
+ */
+export const STUBBORN_WORKER_SCRIPT = `${BACKEND_SCRIPT}
+require('child_process').spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+`;
 
 export type ScalingSystem = SystemHarness & { evaluator: ScalingEvaluator; logTail: () => string[] };
 
@@ -77,6 +85,24 @@ export function scalingSuite(name: string, tickMs: number, onTick?: () => void):
       return sys;
     },
   };
+}
+
+/**
+ * A pool of its own with a rule named `bounds` over a process profile that runs
+ * `source` as [node, script, port, name, 'ok'], with thresholds no traffic here reaches: only the
+ * rule's bounds scale it. Answers the pool, the rule's id and version, the rule as sent and the script.
+ */
+export async function poolWithRule(suite: ScalingSuite, name: string, bounds: { minInstances: number; maxInstances: number }, source = BACKEND_SCRIPT) {
+  const { sys } = suite;
+  const script = path.join(suite.dir, `${name}.cjs`);
+  writeFileSync(script, source);
+  await sys.createProcessProfile(`${name}-node`, [process.execPath, script, '{port}', name, 'ok']);
+  const pool = await sys.createPool({ name, healthCheck: { path: '/health', intervalMs: 300, timeoutMs: 2000, rise: 1, fall: 2 }, drainTimeoutMs: 2000 });
+  const rule = { name: 'bounds', metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, cooldownMs: 0, ...bounds, provider: { profile: `${name}-node` } };
+  const created = await sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
+  if (created.status !== 200) throw new Error(`scaling rule of ${name}: HTTP ${created.status} ${JSON.stringify(created.json)}`);
+  const { id: ruleId, version } = created.json as { id: string; version: number };
+  return { pool, ruleId, version, rule, script };
 }
 
 /**

@@ -7,7 +7,7 @@ import { ProcessProvider } from './process-provider';
 import type { ProviderScope, ScalingProvider } from './provider';
 import { WebhookProvider } from './webhook-provider';
 
-export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions } from './provider';
+export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions, StopNotes } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
 export { startUpTo, stopExactly } from './provider';
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { type TProcessProfileSpec, fillTemplate } from '@fulcrum/protocol';
 import { CpuSampler, averageOf } from './cpu-sampler';
 import { portOwner } from './port-owner';
-import { cpuMsByProcessGroup } from './proc-stat';
-import { type Instance, type ScaleOptions, type ScalingProvider, type StartOptions, pickForRemoval } from './provider';
+import { cpuMsByProcessGroup, processGroupMembers } from './proc-stat';
+import { type Instance, type ScaleOptions, type ScalingProvider, type StartOptions, type StopNotes, pickForRemoval } from './provider';
 
 /** What to run: an admin's profile and a rule's checked values for its declared parameters. */
 export interface ProcessLaunch {
@@ -29,6 +29,9 @@ interface InstanceRecord {
 }
 
 const STOP_GRACE_MS = 5_000;
+// After SIGKILL, how long the process group has to be gone before the stop counts as failed.
+const KILL_GRACE_MS = 2_000;
+const STOP_POLL_MS = 50;
 // How long a new instance has to listen on its port before it counts as started anyway (the pool's
 // health checks judge it from then on), and how often its socket is looked for meanwhile.
 const STARTUP_MS = 15_000;
@@ -47,6 +50,27 @@ function killGroup(pid: number): void {
     process.kill(-pid, 'SIGKILL');
   } catch {
     // already gone
+  }
+}
+
+/** The processes of the group `pgid` that still run (from /proc; where there is none, its leader if it does). */
+function groupPids(pgid: number): number[] {
+  try {
+    return processGroupMembers(pgid);
+  } catch {
+    return alive(pgid) ? [pgid] : [];
+  }
+}
+
+const groupRuns = (pgid: number) => groupPids(pgid).length > 0;
+
+/** Until the process group is gone (true) or `ms` pass (false). */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!groupRuns(pgid)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, STOP_POLL_MS));
   }
 }
 
@@ -90,6 +114,8 @@ export class ProcessProvider implements ScalingProvider {
   readonly kind = 'process';
   readonly ownsInstances = true;
   private readonly running = new Map<string, Running>();
+  /** Instances asked to stop whose process group has not gone yet: no longer listed, stopped again when asked. */
+  private readonly stopping = new Map<string, Running>();
   private adopted = false;
   private readonly cpu = new CpuSampler();
 
@@ -135,22 +161,15 @@ export class ProcessProvider implements ScalingProvider {
     return { id: r.id, host: r.host, port: r.port, ...(r.version === undefined ? {} : { version: r.version }) };
   }
 
-  async stopInstances(ids: string[]): Promise<void> {
+  async stopInstances(ids: string[]): Promise<StopNotes> {
     this.adopt();
-    await Promise.all(
-      ids
-        .map((id) => this.running.get(id))
-        .filter((r): r is Running => !!r)
-        .map((r) => this.stop(r)),
-    );
+    return this.stopEach(ids.map((id) => this.running.get(id) ?? this.stopping.get(id)).filter((r): r is Running => !!r));
   }
 
   async scaleTo(desired: number, opts: ScaleOptions = {}): Promise<Instance[]> {
     this.adopt();
     const current = [...this.running.values()];
-    if (desired < current.length) {
-      await Promise.all(pickForRemoval(current, current.length - desired, opts.remove).map((r) => this.stop(r)));
-    }
+    if (desired < current.length) await this.stopEach(pickForRemoval(current, current.length - desired, opts.remove));
     for (let n = this.running.size; n < desired; n++) await this.start({}, opts.avoidPorts);
     return this.list();
   }
@@ -162,11 +181,11 @@ export class ProcessProvider implements ScalingProvider {
   /** Stops every instance (tests and shutdown of a rule). */
   async stopAll(): Promise<void> {
     this.adopt();
-    await Promise.all([...this.running.values()].map((r) => this.stop(r)));
+    await this.stopEach([...this.running.values(), ...this.stopping.values()]);
   }
 
   private async freePort(skip: ReadonlySet<number>): Promise<number> {
-    const used = new Set([...this.running.values()].map((r) => r.port));
+    const used = new Set([...this.running.values(), ...this.stopping.values()].map((r) => r.port));
     for (let port = this.config.portRangeStart; port <= this.config.portRangeEnd; port++) {
       if (!used.has(port) && !skip.has(port) && (await portIsFree(this.config.host, port))) return port;
     }
@@ -261,7 +280,8 @@ export class ProcessProvider implements ScalingProvider {
       writeFileSync(path.join(this.stateDir, `${record.port}.json`), JSON.stringify(record));
     }
     void exited.then(() => {
-      this.forget(record.port);
+      // An instance being stopped keeps its record until its whole process group is gone (see stop).
+      if (this.stopping.get(id) !== r) this.forget(record.port);
       if (this.running.get(id) === r) {
         this.running.delete(id);
         this.log(`instance ${id} exited on its own${why()}`);
@@ -308,11 +328,27 @@ export class ProcessProvider implements ScalingProvider {
     }
   }
 
-  private async stop(r: Running): Promise<void> {
-    // The record goes when the process has exited (see track): a control plane stopped mid-way
-    // still finds an instance that outlived it.
+  /** Stops every one, each tried even when another fails; the first failure is thrown once all were tried. */
+  private async stopEach(rs: Running[]): Promise<StopNotes> {
+    const outcomes = await Promise.allSettled(rs.map((r) => this.stop(r)));
+    const notes: StopNotes = {};
+    outcomes.forEach((o, i) => {
+      if (o.status === 'fulfilled' && o.value) notes[rs[i]!.id] = o.value;
+    });
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return notes;
+  }
+
+  /**
+   * SIGTERM to the instance's process group, SIGKILL to what is left of it after STOP_GRACE_MS:
+   * the stop is done when no process of the group runs, not when the program exits (a child that
+   * ignores SIGTERM would run on, unowned). Answers what it took when SIGTERM was not enough;
+   * throws when the group outlives SIGKILL, keeping the instance (and its record) for a later stop.
+   */
+  private async stop(r: Running): Promise<string | undefined> {
     this.running.delete(r.id);
-    if (!alive(r.pid)) return;
+    this.stopping.set(r.id, r);
     const signal = (sig: NodeJS.Signals) => {
       try {
         process.kill(-r.pid, sig);
@@ -320,12 +356,21 @@ export class ProcessProvider implements ScalingProvider {
         // already gone
       }
     };
-    signal('SIGTERM');
-    // A stopped (SIGSTOP) instance only acts on the TERM once it runs again.
-    signal('SIGCONT');
-    const timer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
-    await r.exited;
-    clearTimeout(timer);
-    this.log(`stopped ${r.id}`);
+    let note: string | undefined;
+    if (groupRuns(r.pid)) {
+      signal('SIGTERM');
+      // A stopped (SIGSTOP) instance only acts on the TERM once it runs again.
+      signal('SIGCONT');
+      if (!(await groupGone(r.pid, STOP_GRACE_MS))) {
+        const left = groupPids(r.pid);
+        signal('SIGKILL');
+        note = `pid ${left.join(', ')} of its process group ${r.pid} ran on ${STOP_GRACE_MS / 1000} s after SIGTERM: killed with SIGKILL`;
+        if (!(await groupGone(r.pid, KILL_GRACE_MS))) throw new Error(`${r.id}: pid ${groupPids(r.pid).join(', ')} of its process group ${r.pid} still runs after SIGKILL`);
+      }
+    }
+    if (this.stopping.get(r.id) === r) this.stopping.delete(r.id);
+    this.forget(r.port);
+    this.log(note ? `stopped ${r.id}: ${note}` : `stopped ${r.id}`);
+    return note;
   }
 }

@@ -36,11 +36,18 @@ export interface ScalingProvider {
   cpuPercent?(): Promise<number | null>;
   /** Starts one more instance, with parameter values overriding the rule's (a rolling deploy's `version`). */
   startOne?(overrides?: Record<string, string>, opts?: StartOptions): Promise<Instance>;
-  /** Stops the named instances (recovery and rolling deploys choose exactly which). */
-  stopInstances?(ids: string[]): Promise<void>;
+  /**
+   * Stops the named instances (recovery and rolling deploys choose exactly which); throws when one
+   * could not be stopped (it stays known, so asking again tries again). Answers what a stop took
+   * beyond the asking, by instance (a process killed after it ignored SIGTERM).
+   */
+  stopInstances?(ids: string[]): Promise<StopNotes | void>;
   /** Releases what the provider holds in this process (never stops instances). */
   close?(): Promise<void>;
 }
+
+/** What stopping took beyond the asking, by instance id. */
+export type StopNotes = Record<string, string>;
 
 /** Names a provider uses to label what it creates. */
 export interface ProviderScope {
@@ -75,7 +82,8 @@ export async function startUpTo(provider: ScalingProvider, current: number, desi
  * with them named first; it counts at the call, so when another instance exited meanwhile one of
  * them keeps running.
  */
-export async function stopExactly(provider: ScalingProvider, ids: string[], remaining: number): Promise<void> {
-  if (provider.stopInstances) await provider.stopInstances(ids);
-  else await provider.scaleTo(remaining, { remove: ids });
+export async function stopExactly(provider: ScalingProvider, ids: string[], remaining: number): Promise<StopNotes> {
+  if (provider.stopInstances) return (await provider.stopInstances(ids)) ?? {};
+  await provider.scaleTo(remaining, { remove: ids });
+  return {};
 }

@@ -1,0 +1,80 @@
+import type { Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
+import { errorText } from '../error-text';
+import { recordEvent } from '../services/events/events';
+import { type ScalingProvider, stopExactly } from './providers';
+
+/** An instance whose backend was removed: what the provider calls it and the address it served at. */
+export interface Retired {
+  id: string;
+  address: string;
+}
+
+/**
+ * Instances whose backend was removed and whose stop failed, by id, with the timeline they belong
+ * to and the reason last recorded. Held across passes (the rule's runtime keeps it): nothing counts
+ * them as capacity, and each pass stops them again until they are gone.
+ */
+export type Unstopped = Map<string, Retired & { kind: 'scaling' | 'recovery'; reason: string }>;
+
+export interface RetiredInput {
+  prisma: PrismaClient;
+  rule: ScalingRule & { pool: Pool };
+  provider: ScalingProvider;
+  unstopped: Unstopped;
+  log: (line: string) => void;
+}
+
+type Kind = 'scaling' | 'recovery';
+
+const addresses = (rs: Retired[]) => rs.map((r) => r.address).join(', ');
+
+async function record(input: RetiredInput, kind: Kind, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, string | string[]>): Promise<void> {
+  input.log(message);
+  await recordEvent(input.prisma, { kind, severity, poolId: input.rule.poolId, message, data: { rule: input.rule.name, ...data } });
+}
+
+/**
+ * Stops instances whose backends were removed (a scale-down's, a recovery's old ones). One that
+ * took more than asking (killed after it ignored SIGTERM) is a warning event naming it; a stop
+ * that fails is an error event naming them, and they are kept in `unstopped` for the next pass
+ * instead of being forgotten. Never throws for a failed stop.
+ */
+export async function stopRetired(input: RetiredInput, kind: Kind, retired: Retired[], remaining: number): Promise<void> {
+  if (!retired.length) return;
+  try {
+    const notes = await stopExactly(
+      input.provider,
+      retired.map((r) => r.id),
+      remaining,
+    );
+    for (const r of retired) input.unstopped.delete(r.id);
+    for (const r of retired) {
+      const note = notes[r.id];
+      if (note) await record(input, kind, 'warning', `stopped ${r.address} after its backend was removed: ${note}`, { step: 'killed', instance: r.address, note });
+    }
+  } catch (err) {
+    const reason = errorText(err);
+    const fresh = retired.filter((r) => input.unstopped.get(r.id)?.reason !== reason);
+    for (const r of retired) input.unstopped.set(r.id, { ...r, kind, reason });
+    const message = `could not stop ${addresses(retired)} after the backend was removed: ${reason}; the next pass tries again`;
+    // The same failure again goes to the log only: a stop retried every pass would flood the timeline.
+    if (fresh.length) await record(input, kind, 'error', message, { step: 'stop failed', instances: retired.map((r) => r.address), reason });
+    else input.log(message);
+  }
+}
+
+/** The instances whose stop failed at an earlier pass, stopped again; one that is gone at last is an event naming it. */
+export async function retryUnstopped(input: RetiredInput): Promise<void> {
+  for (const kind of ['scaling', 'recovery'] as const) {
+    const pending = [...input.unstopped.values()].filter((u) => u.kind === kind);
+    if (!pending.length) continue;
+    const remaining = (await input.provider.list()).filter((i) => !input.unstopped.has(i.id)).length;
+    await stopRetired(input, kind, pending, remaining);
+    const stopped = pending.filter((u) => !input.unstopped.has(u.id));
+    if (stopped.length)
+      await record(input, kind, 'info', `stopped ${addresses(stopped)} at a later pass (the stop had failed: ${stopped[0]!.reason})`, {
+        step: 'stopped',
+        instances: stopped.map((u) => u.address),
+      });
+  }
+}
