@@ -11,15 +11,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchOptions, countOption } from './bench-support';
 import type { TAccessRecord, TSnapshotPool } from '@fulcrum/protocol';
 import { AccessLog } from '../src/access-log/access-log';
 import { AccessLogWriter } from '../src/access-log/access-log-writer';
 import { logTime, roundMs } from '../src/access-log/access-record';
 
-const { values } = parseArgs({ options: { lines: { type: 'string' }, rounds: { type: 'string' } } });
-const LINES = Number(values.lines ?? 300_000);
-const ROUNDS = Number(values.rounds ?? 3);
+const USAGE = 'npx tsx bench/access-log.ts [--lines N] [--rounds R]';
+const values = benchOptions(USAGE, { lines: { type: 'string' }, rounds: { type: 'string' } });
+const LINES = countOption(values.lines, 300_000, 'lines', USAGE);
+const ROUNDS = countOption(values.rounds, 3, 'rounds', USAGE);
 
 /** A request as wrk's look: the fields the proxy fills for a small GET. */
 function record(i: number, pool: TSnapshotPool): TAccessRecord {

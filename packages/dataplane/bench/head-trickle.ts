@@ -8,10 +8,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchOptions, countOption } from './bench-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { src: { type: 'string' }, rounds: { type: 'string', default: '5' } } });
+const USAGE = 'npx tsx bench/head-trickle.ts [--src DIR] [--rounds N]';
+const values = benchOptions(USAGE, { src: { type: 'string' }, rounds: { type: 'string' } });
+const ROUNDS = countOption(values.rounds, 5, 'rounds', USAGE);
 const src = path.resolve(values.src ?? path.join(here, '..', 'src'));
 const { Dataplane } = await import(path.join(src, 'dataplane.ts'));
 const { freePort, snapshotFor, startBackend } = await import(path.join(src, 'test-support.ts'));
@@ -35,7 +37,7 @@ const s = require('net').connect(${port}, '127.0.0.1', async () => {
   s.on('data', (c) => { if (c.includes('\\r\\n\\r\\n')) { process.stdout.write(c.toString('latin1').split('\\r\\n')[0]); s.destroy(); } });
 });`;
 
-for (let round = 0; round < Number(values.rounds); round++) {
+for (let round = 0; round < ROUNDS; round++) {
   const before = process.cpuUsage();
   const status = await new Promise<string>((resolve) => {
     let out = '';

@@ -21,21 +21,19 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { freePort, median, need } from './bench-support';
+import { benchOptions, countOption, fileOption, freePort, median, need } from './bench-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: {
-    requests: { type: 'string' },
-    rounds: { type: 'string' },
-    baseline: { type: 'string' },
-  },
+const USAGE = 'pnpm --filter @fulcrum/dataplane bench:instructions [--requests N] [--rounds R] [--baseline B]';
+const values = benchOptions(USAGE, {
+  requests: { type: 'string' },
+  rounds: { type: 'string' },
+  baseline: { type: 'string' },
 });
-const REQUESTS = Number(values.requests ?? 15_000);
-const ROUNDS = Number(values.rounds ?? 2);
+const REQUESTS = countOption(values.requests, 15_000, 'requests', USAGE);
+const ROUNDS = countOption(values.rounds, 2, 'rounds', USAGE);
+const BASELINE = fileOption(values.baseline, 'baseline', USAGE);
 const WARMUP = 5_000;
 const CONNECTIONS = 50;
 
@@ -142,7 +140,7 @@ ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location / { return 2
   );
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg, stdio: 'ignore' });
   const builds: [string, string][] = [['Fulcrum', path.join(pkg, 'dist/fulcrum-dataplane.mjs')]];
-  if (values.baseline) builds.push(['Fulcrum baseline', path.resolve(values.baseline)]);
+  if (BASELINE) builds.push(['Fulcrum baseline', BASELINE]);
   const counts = new Map<string, Count[]>(builds.map(([name]) => [name, []]));
   try {
     console.log(`${REQUESTS} requests per round after ${WARMUP} of warm-up, h2load --h1 -c ${CONNECTIONS}; instructions per request`);
@@ -162,7 +160,7 @@ ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location / { return 2
   for (const [name, cs] of counts) {
     console.log(`| ${name} | ${(median(cs.map((c) => c.main)) / 1000).toFixed(1)}k | ${(median(cs.map((c) => c.all)) / 1000).toFixed(1)}k | ${cs.length} |`);
   }
-  if (values.baseline) {
+  if (BASELINE) {
     const a = median(counts.get('Fulcrum')!.map((c) => c.main));
     const b = median(counts.get('Fulcrum baseline')!.map((c) => c.main));
     console.log(`\nmain thread, this build against the baseline: ${(((a - b) / b) * 100).toFixed(1)} %`);

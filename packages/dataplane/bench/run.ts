@@ -38,32 +38,29 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { freePort, installed, median, need } from './bench-support';
+import { benchOptions, countOption, fileOption, freePort, installed, median, need } from './bench-support';
 import { httpsBench } from './https';
 import { haproxyConfig } from './haproxy-config';
 import { routingBench } from './routing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
-const { values } = parseArgs({
-  // `pnpm bench -- --quick` passes the `--` along.
-  args: process.argv.slice(2).filter((a) => a !== '--'),
-  options: {
-    quick: { type: 'boolean' },
-    rounds: { type: 'string' },
-    seconds: { type: 'string' },
-    only: { type: 'string' },
-    scenarios: { type: 'string' },
-    baseline: { type: 'string' },
-    'semi-space': { type: 'string' },
-  },
+const USAGE = 'pnpm bench [--quick] [--rounds N] [--seconds S] [--only T1,T2] [--scenarios S1,S2] [--baseline B] [--semi-space MB]';
+const values = benchOptions(USAGE, {
+  quick: { type: 'boolean' },
+  rounds: { type: 'string' },
+  seconds: { type: 'string' },
+  only: { type: 'string' },
+  scenarios: { type: 'string' },
+  baseline: { type: 'string' },
+  'semi-space': { type: 'string' },
 });
 const listed = (v: string | undefined) => (v ? new Set(v.split(',').map((x) => x.trim().toLowerCase())) : undefined);
 const ONLY = listed(values.only);
 const SCENARIOS = listed(values.scenarios);
-const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
-const SECONDS = Number(values.seconds ?? (values.quick ? 3 : 10));
+const ROUNDS = countOption(values.rounds, values.quick ? 1 : 3, 'rounds', USAGE);
+const BASELINE = fileOption(values.baseline, 'baseline', USAGE);
+const SECONDS = countOption(values.seconds, values.quick ? 3 : 10, 'seconds', USAGE);
 const WARMUP_SECONDS = 2;
 
 const NGINX = need('nginx', 'nginx haproxy wrk');
@@ -276,22 +273,22 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
   const fulcrum2Proc = start(process.execPath, [bundle, '--config', path.join(dir, 'fulcrum2.json'), '--admin', 'off', '--workers', '2'], 'fulcrum-2w');
   writeFileSync(path.join(dir, 'pipe.json'), JSON.stringify(snapshotPort(ports.pipe, 'tcp')));
   const pipeProc = start(process.execPath, [bundle, '--config', path.join(dir, 'pipe.json'), '--admin', 'off'], 'tcp-pipe');
-  const semiSpace = values['semi-space'];
+  const semiSpace = values['semi-space'] === undefined ? undefined : countOption(values['semi-space'], 0, 'semi-space', USAGE);
   let semiProc: ChildProcess | undefined;
-  if (semiSpace) {
+  if (semiSpace !== undefined) {
     writeFileSync(path.join(dir, 'semi.json'), JSON.stringify(snapshotPort(ports.semi)));
-    semiProc = start(process.execPath, [`--max-semi-space-size=${Number(semiSpace)}`, bundle, '--config', path.join(dir, 'semi.json'), '--admin', 'off'], 'fulcrum-semi-space');
+    semiProc = start(process.execPath, [`--max-semi-space-size=${semiSpace}`, bundle, '--config', path.join(dir, 'semi.json'), '--admin', 'off'], 'fulcrum-semi-space');
   }
   let baselineProc: ChildProcess | undefined;
   let baselineLogProc: ChildProcess | undefined;
-  if (values.baseline) {
+  if (BASELINE) {
     writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(snapshotPort(ports.baseline)));
-    baselineProc = start(process.execPath, [path.resolve(values.baseline), '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
+    baselineProc = start(process.execPath, [BASELINE, '--config', path.join(dir, 'baseline.json'), '--admin', 'off'], 'fulcrum-baseline');
     // The previous build's access log too, so a change to the log's cost is measured in one run.
     writeFileSync(path.join(dir, 'baseline-log.json'), JSON.stringify(snapshotPort(ports.baselineLog)));
     baselineLogProc = start(
       process.execPath,
-      [path.resolve(values.baseline), '--config', path.join(dir, 'baseline-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'baseline-access.log')],
+      [BASELINE, '--config', path.join(dir, 'baseline-log.json'), '--admin', 'off', '--access-log', path.join(dir, 'baseline-access.log')],
       'fulcrum-baseline-log',
     );
   }
@@ -315,7 +312,7 @@ http { ${httpCommon}
     { name: 'Fulcrum+log', port: ports.fulcrumLog, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum+log pool off', port: ports.fulcrumLogOff, pid: fulcrumLogProc.pid },
     { name: 'Fulcrum x2', port: ports.fulcrum2, pid: fulcrum2Proc.pid },
-    ...(values.baseline
+    ...(BASELINE
       ? [
           { name: 'Fulcrum baseline', port: ports.baseline, pid: baselineProc?.pid },
           { name: 'Fulcrum+log baseline', port: ports.baselineLog, pid: baselineLogProc?.pid },
