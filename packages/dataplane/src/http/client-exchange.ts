@@ -28,6 +28,8 @@ export interface ClientRequest {
   readonly chunked: boolean;
   /** The framing header the proxy writes upstream (`Content-Length` or `Transfer-Encoding`), from its own parse. */
   readonly framing: string[];
+  /** The header lines as received less those cut upstream (`RequestHead.lines`), when the head was read as bytes. */
+  readonly lines?: string;
 }
 
 export interface ClientResponse {
@@ -38,6 +40,12 @@ export interface ClientResponse {
    * parser's fields, untouched), so a writer that checks them itself may skip that.
    */
   writeHead(status: number, statusText: string, headers: string[], checked?: boolean): boolean;
+  /**
+   * Status line and a backend's header lines as received (hop-by-hop ones cut, each line with its
+   * CRLF, checked by the response parser); `sized`: a Content-Length is among them. False when this
+   * response does not write lines as they came (it builds its own head): `writeHead` then.
+   */
+  writeHeadLines(status: number, statusText: string, lines: string, sized: boolean): boolean;
   /** A body piece; false when the client is behind (wait for `onceDrain`). */
   write(chunk: Buffer): boolean;
   /**
@@ -103,6 +111,10 @@ export class NodeResponse implements ClientResponse {
       // Node refuses header values it would not send (control characters and the like).
       return false;
     }
+  }
+
+  writeHeadLines(): boolean {
+    return false;
   }
 
   write(chunk: Buffer): boolean {

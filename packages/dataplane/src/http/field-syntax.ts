@@ -4,6 +4,22 @@
  * parse, and these run for every field of every head in both directions.
  */
 
+/**
+ * Bytes the parsers look for. Literals, not module constants: the bundle turns a module's
+ * `const` into a variable that optimized code loads again at every use, in every byte's loop.
+ */
+export const enum Byte {
+  HTAB = 9,
+  LF = 10,
+  CR = 13,
+  SP = 32,
+  DIGIT_0 = 48,
+  DIGIT_1 = 49,
+  DIGIT_9 = 57,
+  COLON = 58,
+  DEL = 127,
+}
+
 /** tchar: what a token (a field name, a method, a list element) may hold; 1 at each such byte. */
 export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
@@ -62,4 +78,13 @@ export function owsTrimmed(text: string, from = 0, to = text.length): string {
   while (a < b && isOws(text.charCodeAt(a))) a++;
   while (b > a && isOws(text.charCodeAt(b - 1))) b--;
   return a === 0 && b === text.length ? text : text.slice(a, b);
+}
+
+/**
+ * Whether the token at `at` in `buf` is `lower` in any case. The bytes are tchars, so setting
+ * the case bit matches only a letter's two cases (`lower` is letters and `-`, whose bit is set).
+ */
+export function namedAt(buf: Buffer, at: number, lower: Buffer): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
+  return true;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../balancing/test-support';
-import { type ForwardedFor, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { type ForwardedFor, requestHead, stripHopByHop, upstreamHeadOfLines, upstreamRequestHeaders } from './headers';
+import { isRefusal, parseRequestHead } from './request-head';
 
 // The rules as first written, every name lower-cased: the functions, which lower-case only the
 // names that may matter, must give the same pairs for every header list.
@@ -87,5 +88,33 @@ describe('hop-by-hop and forwarding headers, against the rules as first written'
       expect(stripHopByHop(raw, keep), JSON.stringify(raw)).toEqual(referenceStrip(raw, keep));
       expect(upstreamRequestHeaders(raw, fwd, keep), JSON.stringify(raw)).toEqual(referenceUpstream(raw, fwd, keep));
     }
+  });
+
+  // A request sent on as its own lines must be the head the pairs make, byte for byte; there are
+  // no such lines when one is not written as the proxy writes them, or Connection names other fields.
+  it('send a request on as its lines exactly as the pairs would, over 3,000 generated heads', () => {
+    const written = /^[^:]*: ([^ \t](.*[^ \t])?)?$/;
+    let sent = 0;
+    for (let n = 0; n < 3000; n++) {
+      const lines = [`${pick(['GET', 'HEAD', 'POST', 'DELETE'])} ${pick(['/', '/a?b=1', 'http://h.example/x'])} HTTP/1.1`, `${cased('Host')}: h.example`];
+      for (let i = Math.floor(rand() * 7); i > 0; i--) {
+        const name = cased(pick(NAMES));
+        const ows = rand() < 0.8 ? [' ', ''] : [pick(['', ' ', '\t', '  ']), pick(['', ' '])];
+        if (!/^(host|transfer-encoding)$/i.test(name)) lines.push(`${name}:${ows[0]}${value(name)}${ows[1]}`);
+      }
+      const text = `${lines.join('\r\n')}\r\n`;
+      const head = parseRequestHead(Buffer.from(text, 'latin1'), 0, text.length, { maxHeadBytes: 65536, maxHeaders: 100 });
+      if (isRefusal(head)) continue;
+      const tokens = head.rawHeaders.flatMap((v, i) => (i % 2 === 1 && /^connection$/i.test(head.rawHeaders[i - 1]!) ? v.split(',').map((t) => t.trim().toLowerCase()) : []));
+      if (tokens.some((t) => t !== '' && !HOP.has(t)) || !lines.slice(1).every((l) => written.test(l))) {
+        expect(head.lines, text).toBeUndefined();
+        continue;
+      }
+      const fwd: ForwardedFor = { clientIp: '192.0.2.7', proto: pick(['http', 'https'] as const), requestId: 'id-1' };
+      const pairs = requestHead(head.method, head.url, [...upstreamRequestHeaders(head.rawHeaders, fwd), ...head.framing]);
+      expect(upstreamHeadOfLines(head.method, head.url, head.lines!, fwd, 'h.example', head.framing), text).toBe(pairs);
+      sent++;
+    }
+    expect(sent).toBeGreaterThan(500);
   });
 });

@@ -1,5 +1,5 @@
 import { BlockList, isIPv6 } from 'node:net';
-import { isNamed, owsTrimmed } from './field-syntax';
+import { isNamed, namedAt, owsTrimmed } from './field-syntax';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -13,7 +13,33 @@ function byLength(names: Iterable<string>): (string[] | undefined)[] {
   return out;
 }
 const HOP_NAMES = byLength(HOP_BY_HOP);
+const HOP_BYTES = HOP_NAMES.map((names) => names?.map((n) => Buffer.from(n, 'latin1')));
+
+/** Whether the field name of `length` tchars at `at` in `buf` is one of `listed` (bytes by length), in any case. */
+function listedAt(buf: Buffer, at: number, length: number, listed: (Buffer[] | undefined)[]): boolean {
+  const candidates = listed[length];
+  if (candidates === undefined) return false;
+  for (let k = 0; k < candidates.length; k++) if (namedAt(buf, at, candidates[k]!)) return true;
+  return false;
+}
+
+/** Whether the field name of `length` tchars at `at` in `buf` is a hop-by-hop one, in any case (no string is made). */
+export function hopByHopAt(buf: Buffer, at: number, length: number): boolean {
+  return listedAt(buf, at, length, HOP_BYTES);
+}
+
+/** Whether the client's field named at `at` in `buf` is left out upstream: hop-by-hop, framing, or one the proxy writes. */
+export function upstreamCutAt(buf: Buffer, at: number, length: number): boolean {
+  return listedAt(buf, at, length, UPSTREAM_CUT);
+}
+
+/** Whether `name` is a hop-by-hop field's, in any case. */
+export function isHopByHop(name: string): boolean {
+  return listedName(name, HOP_NAMES) !== undefined;
+}
 const UPSTREAM_NAMES = byLength([...HOP_BY_HOP, ...UPSTREAM_SET]);
+/** What `upstreamRequestHeaders` leaves out of the client's own lines (Host is kept), as bytes by length. */
+const UPSTREAM_CUT = byLength([...HOP_BY_HOP, ...UPSTREAM_SET.filter((n) => n !== 'host')]).map((names) => names?.map((n) => Buffer.from(n, 'latin1')));
 
 /** The name of `listed` (by length) that `name` is in any case, as listed; undefined when none. No copy is made. */
 function listedName(name: string, listed: (string[] | undefined)[]): string | undefined {
@@ -40,6 +66,18 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
     }
   }
   return out;
+}
+
+/**
+ * Whether a Connection header's list names a field that is not hop-by-hop anyway (`close`
+ * included: `connectionTokens` counts it as a name), which must then be dropped too.
+ */
+export function namesOtherFields(value: string): boolean {
+  for (const t of value.includes(',') ? value.split(',') : [value]) {
+    const token = owsTrimmed(t);
+    if (token !== '' && listedName(token, HOP_NAMES) === undefined) return true;
+  }
+  return false;
 }
 
 /**
@@ -149,6 +187,19 @@ export function upstreamRequestHeaders(raw: string[], fwd: ForwardedFor, keep?: 
 export function requestHead(method: string, url: string, headers: string[]): string {
   let head = `${method} ${url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}
+
+/**
+ * The request head sent upstream from the client's own lines (`RequestHead.lines`), for a client
+ * that is not a trusted proxy: what `upstreamRequestHeaders` and `requestHead` make of the same
+ * head, the lines' whitespace as the client sent it. `host` is the client's Host value.
+ */
+export function upstreamHeadOfLines(method: string, url: string, lines: string, fwd: ForwardedFor, host: string, framing: string[]): string {
+  const ip = fwd.clientIp;
+  let head = `${method} ${url} HTTP/1.1\r\n${lines}X-Forwarded-For: ${ip}\r\nX-Real-IP: ${ip}\r\nX-Forwarded-Proto: ${fwd.proto}\r\nX-Request-Id: ${fwd.requestId}\r\n`;
+  if (host) head += `X-Forwarded-Host: ${host}\r\n`;
+  for (let i = 0; i < framing.length; i += 2) head += `${framing[i]}: ${framing[i + 1]}\r\n`;
   return `${head}\r\n`;
 }
 

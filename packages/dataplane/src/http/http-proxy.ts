@@ -8,7 +8,7 @@ import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamRequestHeaders } from './headers';
+import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamHeadOfLines, upstreamRequestHeaders } from './headers';
 import { realClientIp } from './real-client-ip';
 import { requestIdOf } from './request-id';
 import { selectionContext } from './selection-context';
@@ -16,6 +16,7 @@ import type { Exchange, UpstreamConnection } from './upstream/upstream-connectio
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const NONE: ReadonlySet<string> = new Set();
+const NO_HEADERS: string[] = [];
 const KEEP_FOR_UPGRADE: ReadonlySet<string> = new Set(['connection', 'upgrade']);
 
 /** Where a request that asks to switch protocols goes once the backend answers 101. */
@@ -32,8 +33,12 @@ export interface RouteEffects {
   readonly url: string;
   /** The pool's timeouts with the route's overrides. */
   readonly timeouts: TTimeouts;
+  /** The route has request header rules (the request's head is then rebuilt from its pairs). */
+  readonly editsRequest: boolean;
   /** Header rules, run after the proxy's own forwarding headers are written. */
   editRequestHeaders(headers: string[], requestId: string): void;
+  /** The route has response header rules (the backend's head is then rebuilt from its pairs). */
+  readonly editsResponse: boolean;
   /** True when it changed the headers (they are then checked again as the head is written). */
   editResponseHeaders(headers: string[], requestId: string): boolean;
 }
@@ -143,14 +148,22 @@ class ProxiedRequest implements Exchange {
     this.requestId = requestIdOf(req);
     const trusted = isTrustedPeer(cfg.http.trustedProxies, req.clientIp);
     const fwd = { clientIp: req.clientIp, proto: req.secure ? ('https' as const) : ('http' as const), requestId: this.requestId, trusted };
-    const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
-    // Framing comes from the proxy's parse of the request, never from the client's own lines.
-    headers.push(...req.framing);
-    route?.editRequestHeaders(headers, this.requestId);
-    this.headers = headers;
-    // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
-    const hasHost = route ? headerValue(headers, 'host') !== undefined : req.header('host') !== undefined;
-    this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
+    const lines = req.lines;
+    const host = req.header('host');
+    if (lines !== undefined && host !== undefined && !upgrade && !trusted && route?.editsRequest !== true) {
+      // Nothing to read from the cut lines or to edit: the client's lines go on as they came.
+      this.headers = NO_HEADERS;
+      this.fixedHead = upstreamHeadOfLines(method, this.url, lines, fwd, host, req.framing);
+    } else {
+      const headers = upgrade ? upstreamRequestHeaders(req.rawHeaders, fwd, KEEP_FOR_UPGRADE) : upstreamRequestHeaders(req.rawHeaders, fwd);
+      // Framing comes from the proxy's parse of the request, never from the client's own lines.
+      headers.push(...req.framing);
+      route?.editRequestHeaders(headers, this.requestId);
+      this.headers = headers;
+      // An HTTP/1.0 client may send no Host; HTTP/1.1 backends need one, so it names the backend (as NGINX does).
+      const hasHost = route ? headerValue(headers, 'host') !== undefined : host !== undefined;
+      this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
+    }
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
     this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
@@ -239,7 +252,7 @@ class ProxiedRequest implements Exchange {
     }
   }
 
-  head(status: number, statusText: string, rawHeaders: string[]): void {
+  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined): void {
     const backend = this.backend!;
     const state = backend.state;
     const cfg = this.cfg;
@@ -257,11 +270,18 @@ class ProxiedRequest implements Exchange {
     }
     if (status === 101) return this.openTunnel(statusText, rawHeaders);
     this.phase = Phase.Streaming;
+    const sticky = cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey;
+    // Nothing to change: the backend's lines go on as they came (less hop-by-hop ones), unless
+    // the client's response builds its own head.
+    if (lines !== undefined && !sticky && this.route?.editsResponse !== true && this.res.writeHeadLines(status, statusText, lines, headerValue(rawHeaders, 'content-length') !== undefined)) {
+      this.answered = status;
+      return;
+    }
     const out = stripHopByHop(rawHeaders);
     // The parser's fields are checked (token names, no control byte in a value); a route's edits
     // and the stickiness cookie are checked as the head is written.
     let checked = this.route?.editResponseHeaders(out, this.requestId) !== true;
-    if (cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey) {
+    if (sticky) {
       out.push('Set-Cookie', `${cfg.stickiness.cookieName}=${backend.stickyKey}; Path=/; HttpOnly; Max-Age=${cfg.stickiness.ttlSeconds}`);
       checked = false;
     }

@@ -1,5 +1,6 @@
 import { METHODS } from 'node:http';
-import { isFieldValue, isNamed, isToken, owsTrimmed, TCHAR, VALUE_BYTE } from './field-syntax';
+import { Byte, isFieldValue, isNamed, isToken, owsTrimmed, TCHAR, VALUE_BYTE } from './field-syntax';
+import { isHopByHop, upstreamCutAt } from './headers';
 
 /**
  * The proxy's reading of a request head: every decision about how the request is framed and
@@ -23,6 +24,13 @@ export interface RequestHead {
   readonly upgrade: boolean;
   /** `Expect: 100-continue`. */
   readonly expectContinue: boolean;
+  /**
+   * The header lines as received (each with its CRLF) less those the proxy drops or writes itself
+   * on the way upstream (see `upstreamCutAt`), for a request sent on as it came; undefined when
+   * the head was not read as bytes, a line is not written `Name: value` (one space after the
+   * colon, none at the end, as the proxy writes lines), or its Connection header names other fields.
+   */
+  readonly lines?: string;
 }
 
 export interface HeadRefusal {
@@ -69,12 +77,6 @@ function listElements(value: string): string[] {
   return out;
 }
 
-const CR = 13;
-const LF = 10;
-const COLON = 58;
-const SP = 32;
-const HTAB = 9;
-
 /**
  * Parses a head as the fast path read it: `buf` from `from` to `to` holds the request line and
  * the header lines, each ending in CRLF (the scanner has already refused a bare LF; a bare CR
@@ -89,25 +91,41 @@ export function parseRequestHead(buf: Buffer, from: number, to: number, limits: 
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) return refuse(400, 'malformed request line');
   const raw: string[] = [];
+  // The lines sent on: runs of the text between the lines cut; only when every line is written
+  // as the proxy would write it (a backend sees the same bytes either way).
+  let lines = '';
+  let canonical = true;
+  let keptFrom = lineEnd + 2;
+  // The byte tables through locals: a module binding is loaded again for every byte of a loop.
+  const tchar = TCHAR;
+  const valueByte = VALUE_BYTE;
   for (let at = from + lineEnd + 2; at < to; ) {
     if (raw.length >= limits.maxHeaders * 2) return refuse(431, 'too many header fields');
     let i = at;
-    while (TCHAR[buf[i]!] === 1) i++;
+    while (tchar[buf[i]!] === 1) i++;
     // Not a token then a colon: no colon on the line at all, or a name that is not a token (which
     // also catches obsolete folding, a line opening with whitespace, and whitespace before the colon).
-    if (i === at || buf[i] !== COLON) return badHeaderLine(text, at - from);
+    if (i === at || buf[i] !== Byte.COLON) return badHeaderLine(text, at - from);
     const nameEnd = i;
     i++;
-    while (buf[i] === SP || buf[i] === HTAB) i++;
+    while (buf[i] === Byte.SP || buf[i] === Byte.HTAB) i++;
     const valueStart = i;
-    while (VALUE_BYTE[buf[i]!] === 1) i++;
+    while (valueByte[buf[i]!] === 1) i++;
     const name = text.slice(at - from, nameEnd - from);
-    if (buf[i] !== CR || buf[i + 1] !== LF) return refuse(400, `invalid character in ${name}`);
+    if (buf[i] !== Byte.CR || buf[i + 1] !== Byte.LF) return refuse(400, `invalid character in ${name}`);
+    if (upstreamCutAt(buf, at, nameEnd - at)) {
+      lines += text.slice(keptFrom, at - from);
+      keptFrom = i + 2 - from;
+    }
+    const eol = i;
     at = i + 2;
-    while (i > valueStart && (buf[i - 1] === SP || buf[i - 1] === HTAB)) i--;
+    while (i > valueStart && (buf[i - 1] === Byte.SP || buf[i - 1] === Byte.HTAB)) i--;
+    // `Name: value` as the proxy would write it: one space after the colon, none at the end.
+    if (valueStart !== nameEnd + 2 || buf[nameEnd + 1] !== Byte.SP || i !== eol) canonical = false;
     raw.push(name, text.slice(valueStart - from, i - from));
   }
-  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true);
+  lines += text.slice(keptFrom);
+  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true, canonical ? lines : undefined);
 }
 
 /** Why the header line at `at` of `text` is refused, when it is not a token and a colon. */
@@ -122,7 +140,7 @@ function badHeaderLine(text: string, at: number): HeadRefusal {
  * over): method, target, version, Host, framing, and what `Connection` names. `fieldsChecked`
  * when the caller has already checked each field's name and value bytes.
  */
-export function checkRequest(method: string, target: string, version: string, raw: string[], limits: HeadLimits, fieldsChecked = false): RequestHead | HeadRefusal {
+export function checkRequest(method: string, target: string, version: string, raw: string[], limits: HeadLimits, fieldsChecked = false, lines?: string): RequestHead | HeadRefusal {
   if (!KNOWN_METHODS.has(method)) return method === 'CONNECT' ? refuse(405, 'CONNECT is not supported') : refuse(400, 'unknown method');
   let minor: number;
   if (version === 'HTTP/1.1') minor = 1;
@@ -203,8 +221,11 @@ export function checkRequest(method: string, target: string, version: string, ra
   let closeToken = false;
   let keepAliveToken = false;
   let upgrade = false;
+  let passed = lines;
   if (connection) {
     for (const t of connection) {
+      // A field it names is dropped too, which only the pairs can be filtered of.
+      if (!isHopByHop(t)) passed = undefined;
       if (!isToken(t)) return refuse(400, 'invalid Connection header');
       if (RELIED_ON.has(t)) return refuse(400, `Connection names ${t}, which the proxy relies on`);
       if (t === 'close') closeToken = true;
@@ -232,7 +253,7 @@ export function checkRequest(method: string, target: string, version: string, ra
     }
     // The codings before chunked stay with the body (it is de-chunked and chunked again, nothing more).
     const te = last === 0 ? 'chunked' : `${codings.slice(0, last).join(', ')}, chunked`;
-    return { method, url, minor, rawHeaders: raw, length: -1, framing: ['Transfer-Encoding', te], close, upgrade, expectContinue };
+    return { method, url, minor, rawHeaders: raw, length: -1, framing: ['Transfer-Encoding', te], close, upgrade, expectContinue, lines: passed };
   }
   if (lengths > 1) return refuse(400, 'more than one Content-Length');
   let n = 0;
@@ -242,5 +263,5 @@ export function checkRequest(method: string, target: string, version: string, ra
   }
   // A body always goes with its length; a bodiless request says so only when the client did.
   const framing = n > 0 || length !== undefined ? ['Content-Length', String(n)] : [];
-  return { method, url, minor, rawHeaders: raw, length: n, framing, close, upgrade, expectContinue };
+  return { method, url, minor, rawHeaders: raw, length: n, framing, close, upgrade, expectContinue, lines: passed };
 }

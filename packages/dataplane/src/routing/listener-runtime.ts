@@ -77,10 +77,18 @@ class RoutedExchange implements RouteEffects {
     private readonly vars: RouteVariables,
   ) {}
 
+  get editsRequest(): boolean {
+    return this.route.requestRules.length > 0;
+  }
+
   editRequestHeaders(headers: string[], requestId: string): void {
     if (this.route.requestRules.length === 0) return;
     this.vars.request_id = requestId;
     applyHeaderRules(headers, this.route.requestRules, this.vars);
+  }
+
+  get editsResponse(): boolean {
+    return this.route.responseRules.length > 0;
   }
 
   editResponseHeaders(headers: string[], requestId: string): boolean {

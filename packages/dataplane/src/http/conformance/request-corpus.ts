@@ -38,6 +38,10 @@ export const REQUEST_CORPUS: CorpusCase[] = [
   { name: 'leading blank line', bytes: `\r\n${get('/lead')}`, forwards: [fwd('GET', '/lead')] },
   { name: 'expect 100-continue', bytes: post('Content-Length: 2\r\nExpect: 100-continue\r\n', 'hi'), forwards: [fwd('POST', '/p', 'hi')] },
   refused('unsupported expectation', post('Content-Length: 2\r\nExpect: teapot\r\n', 'hi'), 417),
+  // Fields written loosely reach the backend as the proxy writes them (`Name: value`), never as sent.
+  { name: 'field without a space after the colon', bytes: `GET /ows HTTP/1.1\r\n${H}X-A:1\r\n\r\n`, forwards: [fwd('GET', '/ows')], upstreamHeader: ['x-a', '1'] },
+  { name: 'field with a tab after the colon', bytes: `GET /ows HTTP/1.1\r\n${H}X-A:\t1\r\n\r\n`, forwards: [fwd('GET', '/ows')], upstreamHeader: ['x-a', '1'] },
+  { name: 'field with trailing spaces', bytes: `GET /ows HTTP/1.1\r\n${H}X-A: 1  \r\n\r\n`, forwards: [fwd('GET', '/ows')], upstreamHeader: ['x-a', '1'] },
 
   // Content-Length and Transfer-Encoding together, repeated, or malformed.
   refused('CL then TE', post('Content-Length: 3\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n')),

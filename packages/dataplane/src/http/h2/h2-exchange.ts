@@ -107,6 +107,11 @@ export class H2Response implements ClientResponse {
     return this.stream.headersSent;
   }
 
+  writeHeadLines(): boolean {
+    // HTTP/2 fields are a map with lower-case names, never HTTP/1.1 lines.
+    return false;
+  }
+
   writeHead(status: number, _statusText: string, headers: string[]): boolean {
     const stream = this.stream;
     if (stream.headersSent || stream.destroyed || stream.closed) return false;

@@ -5,13 +5,11 @@ import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
+import { Byte } from '../field-syntax';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
 import { HeadReader } from './head-reader';
 import { PlainRequest, isPlain } from './plain-request';
 import { PlainResponse, type ResponseOwner } from './plain-response';
-
-const CR = 13;
-const LF = 10;
 
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
@@ -146,7 +144,7 @@ export class ClientConnection implements ResponseOwner {
       }
       // Blank lines before the request line are skipped (RFC 9112 §2.2); the head's own ends with it.
       let from = 0;
-      while (head[from] === CR && head[from + 1] === LF) from += 2;
+      while (head[from] === Byte.CR && head[from + 1] === Byte.LF) from += 2;
       const req = parseRequestHead(head, from, head.length - 2, settings);
       if (isRefusal(req)) {
         this.refuse(req);

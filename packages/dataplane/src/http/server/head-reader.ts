@@ -1,12 +1,10 @@
+import { Byte } from '../field-syntax';
 import type { HeadRefusal } from '../request-head';
-
-const LF = 10;
-const CR = 13;
 
 /** Where the next LF is; a trickle's few bytes are looked at here rather than through a native call each. */
 function indexOfLF(buf: Buffer, from: number): number {
-  if (buf.length - from > 16) return buf.indexOf(LF, from);
-  for (let i = from; i < buf.length; i++) if (buf[i] === LF) return i;
+  if (buf.length - from > 16) return buf.indexOf(Byte.LF, from);
+  for (let i = from; i < buf.length; i++) if (buf[i] === Byte.LF) return i;
   return -1;
 }
 
@@ -55,13 +53,13 @@ export class HeadReader {
           if (buf.length > pos) {
             this.sinceLF += buf.length - pos;
             this.headBytes += buf.length - pos;
-            this.lastWasCR = buf[buf.length - 1] === CR;
+            this.lastWasCR = buf[buf.length - 1] === Byte.CR;
           }
           break;
         }
         const before = lf - pos;
         const lineBytes = this.sinceLF + before;
-        const crBefore = before > 0 ? buf[lf - 1] === CR : this.lastWasCR;
+        const crBefore = before > 0 ? buf[lf - 1] === Byte.CR : this.lastWasCR;
         this.headBytes += before + 1;
         pos = lf + 1;
         this.sinceLF = 0;

@@ -21,6 +21,7 @@ export class PlainRequest implements ClientRequest {
   readonly framing: string[];
   /** The client asked to close after this answer (`Connection: close`). */
   readonly close: boolean;
+  readonly lines: string | undefined;
 
   constructor(
     head: RequestHead,
@@ -32,6 +33,7 @@ export class PlainRequest implements ClientRequest {
     this.rawHeaders = head.rawHeaders;
     this.framing = head.framing;
     this.close = head.close;
+    this.lines = head.lines;
   }
 
   header(lowerName: string): string | undefined {

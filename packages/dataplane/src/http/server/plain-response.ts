@@ -37,21 +37,27 @@ export class PlainResponse implements ClientResponse {
 
   writeHead(status: number, statusText: string, headers: string[], checked = false): boolean {
     if (this.headersSent) return false;
-    let text = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
-    let length = false;
+    let lines = '';
+    let sized = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const value = headers[i + 1]!;
       if (!checked && (!isToken(name) || BAD_VALUE.test(value))) return false;
-      if (isNamed(name, 'content-length')) length = true;
-      text += `${name}: ${value}\r\n`;
+      if (isNamed(name, 'content-length')) sized = true;
+      lines += `${name}: ${value}\r\n`;
     }
+    return this.writeHeadLines(status, statusText, lines, sized);
+  }
+
+  writeHeadLines(status: number, statusText: string, lines: string, sized: boolean): boolean {
+    if (this.headersSent) return false;
+    let text = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n${lines}`;
     this.bodyless = this.isHead || status === 204 || status === 304 || status < 200;
-    if (!this.bodyless && !length) {
+    if (!this.bodyless && !sized) {
       this.chunked = true;
       text += 'Transfer-Encoding: chunked\r\n';
     }
-    this.head = `${text}Connection: ${this.keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
+    this.head = text + (this.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n');
     this.headersSent = true;
     return true;
   }

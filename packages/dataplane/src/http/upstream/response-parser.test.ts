@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../balancing/test-support';
+import { stripHopByHop } from '../headers';
 import { ResponseParser } from './response-parser';
 
 /** Feeds `parts` to a parser and records what it reports. */
 function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean; upgrade?: boolean } = {}) {
-  const seen: { head?: [number, string, string[]]; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
+  const seen: { head?: [number, string, string[]]; lines?: string; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
   const parser = new ResponseParser({
-    head: (status, text, raw) => (seen.head = [status, text, raw]),
+    head: (status, text, raw, lines) => {
+      seen.head = [status, text, raw];
+      seen.lines = lines;
+    },
     body: (chunk, last) => {
       seen.body += chunk.toString('latin1');
       seen.lastFlags.push(last);
@@ -214,6 +218,65 @@ describe('ResponseParser heads, against the plain rules', () => {
       else if (want.status >= 200) expect(r.head, text).toEqual([want.status, want.reason, want.raw]);
       else expect(r.error ?? 'skipped', text).not.toMatch(/status line|header line/);
     }
+  });
+
+  // A head read whole is checked as it is parsed; one split across reads, by the scan as it
+  // arrives: both ways must take and refuse the same heads, whatever bytes are slipped in.
+  it('reads a head the same whole, split in two, or a byte at a time, over 3,000 mutated heads', () => {
+    const BYTES = ['\0', '\x01', '\x0b', '\x1f', '\x7f', '\r', '\n', '\r\n', '\n\r', ' ', '\t', ':', '\x80', '\xff', 'a'];
+    // The head as reported, or why there is none (what follows a head is read the same either way).
+    const verdict = (r: ReturnType<typeof parse>) => JSON.stringify(r.head ?? (r.error === undefined ? 'incomplete' : 'refused'));
+    let refused = 0;
+    for (let n = 0; n < 3000; n++) {
+      const lines = [pick(STATUS_LINES.slice(0, 5))];
+      for (let i = Math.floor(rand() * 5); i > 0; i--) lines.push(`${pick(NAMES.slice(0, 7))}:${pick(VALUES)}`);
+      let text = `${lines.join('\r\n')}\r\nContent-Length: 2\r\n\r\nok`;
+      for (let k = Math.floor(rand() * 3); k > 0; k--) {
+        const at = Math.floor(rand() * (text.length - 2));
+        text = text.slice(0, at) + pick(BYTES) + text.slice(at);
+      }
+      const whole = verdict(parse([text]));
+      const cut = 1 + Math.floor(rand() * (text.length - 1));
+      expect(verdict(parse([text.slice(0, cut), text.slice(cut)])), JSON.stringify(text)).toBe(whole);
+      expect(verdict(parse(text.split(''))), JSON.stringify(text)).toBe(whole);
+      if (whole === '"refused"') refused++;
+    }
+    // The mutations reach both verdicts often: the comparison is not of heads all taken or all refused.
+    expect(refused).toBeGreaterThan(500);
+    expect(refused).toBeLessThan(2500);
+  });
+
+  // The lines a proxy passes on as they came must be exactly the pairs the hop-by-hop filter keeps.
+  it('passes on the lines the hop-by-hop filter keeps, or none when Connection names other fields, over 3,000 heads', () => {
+    const HOP = ['Connection', 'Keep-Alive', 'Proxy-Connection', 'TE', 'Trailer', 'Upgrade', 'Proxy-Authenticate', 'Proxy-Authorization', 'Transfer-Encoding'];
+    const OTHER = ['Content-Type', 'Server', 'X-Secret', 'Set-Cookie', 'Tea', 'Trailers', 'Connections', 'Keep-Alive-X', 'Date'];
+    const TOKENS = ['keep-alive', 'close', 'Keep-Alive', 'CLOSE', 'x-secret', 'upgrade', 'te', 'server'];
+    const cased = (t: string) => [...t].map((c) => (rand() < 0.5 ? c.toUpperCase() : c.toLowerCase())).join('');
+    let passed = 0;
+    for (let n = 0; n < 3000; n++) {
+      const lines = ['HTTP/1.1 200 OK'];
+      for (let i = Math.floor(rand() * 7); i > 0; i--) {
+        const name = cased(pick(rand() < 0.5 ? HOP : OTHER));
+        const value = /^connection$/i.test(name) ? Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick(TOKENS)).join(pick([',', ', '])) : pick(['a', 'b c', '1']);
+        const ows = rand() < 0.8 ? [' ', ''] : [pick(['', ' ', '\t', '  ']), pick(['', ' '])];
+        if (!/^transfer-encoding$/i.test(name)) lines.push(`${name}:${ows[0]}${value}${ows[1]}`);
+      }
+      const text = `${lines.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`;
+      const r = parse([text]);
+      expect(r.error, text).toBeUndefined();
+      const raw = r.head![2];
+      const named = raw.flatMap((v, i) => (i % 2 === 1 && /^connection$/i.test(raw[i - 1]!) ? v.split(',').map((t) => t.trim().toLowerCase()) : []));
+      const written = lines.slice(1).every((l) => /^[^:]*: ([^ \t](.*[^ \t])?)?$/.test(l));
+      if (!written || named.some((t) => t !== '' && !HOP.some((h) => h.toLowerCase() === t))) expect(r.lines, text).toBeUndefined();
+      else {
+        const kept = stripHopByHop(raw);
+        let want = '';
+        for (let i = 0; i < kept.length; i += 2) want += `${kept[i]}: ${kept[i + 1]}\r\n`;
+        expect(r.lines, text).toBe(want);
+        passed++;
+      }
+    }
+    expect(passed).toBeGreaterThan(500);
   });
 
   it('counts headers the same way however long the head', () => {

@@ -1,8 +1,15 @@
-import { isNamed, TCHAR } from '../field-syntax';
+import { Byte, isNamed, namedAt, TCHAR, VALUE_BYTE } from '../field-syntax';
+import { hopByHopAt, namesOtherFields } from '../headers';
 
 /** What a parsed response reports, in order: one head, body pieces, one end. */
 export interface ResponseEvents {
-  head(status: number, statusText: string, rawHeaders: string[]): void;
+  /**
+   * `lines`: the header lines as received, less hop-by-hop ones, each with its CRLF (what a proxy
+   * passes on unchanged); undefined when a line is not written `Name: value` (one space after the
+   * colon, none at the end), or the Connection header names other fields, which only the pairs
+   * can be filtered of.
+   */
+  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined): void;
   /**
    * `last` is set when the piece completes a body of known length, so it can go out with the end.
    * The piece may be a view of the connection's read buffer (see `UpstreamConnection`).
@@ -22,43 +29,49 @@ const MAX_TRAILER_BYTES = 64 * 1024;
 const LENGTH = /^\d{1,15}$/;
 /** A chunk size, then optional extensions after `;` (RFC 9112 §7.1.1); whitespace only before the `;`. */
 const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/;
-const CR = 13;
-const SP = 32;
-const DIGIT_0 = 48;
-const DIGIT_1 = 49;
-const DIGIT_9 = 57;
-const LF = 10;
-const HTAB = 9;
-const DEL = 127;
-const COLON = 58;
 const CONTENT_LENGTH = Buffer.from('content-length');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const CONNECTION = Buffer.from('connection');
 
-/**
- * Whether the token at `at` in `buf` is `lower` in any case. The bytes are tchars, so setting
- * the case bit matches only a letter's two cases (`lower` is letters and `-`, whose bit is set).
- */
-function namedAt(buf: Buffer, at: number, lower: Buffer): boolean {
-  for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
-  return true;
+/** What a head byte is to the scan: ordinary, CR, LF, or a control byte (not HTAB) or DEL. */
+const enum HeadByte {
+  Ordinary,
+  Cr,
+  Lf,
+  Control,
+}
+const HEAD_BYTE = new Uint8Array(256);
+for (let c = 0; c < 32; c++) HEAD_BYTE[c] = HeadByte.Control;
+HEAD_BYTE[Byte.HTAB] = HeadByte.Ordinary;
+HEAD_BYTE[Byte.DEL] = HeadByte.Control;
+HEAD_BYTE[Byte.CR] = HeadByte.Cr;
+HEAD_BYTE[Byte.LF] = HeadByte.Lf;
+
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+
+/** The offset just past the first CRLFCRLF from `at` (a native search), -1 when there is none. */
+function headEnd(buf: Buffer, at: number): number {
+  const i = buf.indexOf(BLANK_LINE, at);
+  return i < 0 ? -1 : i + 4;
 }
 
-/** What a head byte is to the scan: ordinary, CR, LF, or a control byte (not HTAB) or DEL. */
-const ORDINARY = 0;
-const IS_CR = 1;
-const IS_LF = 2;
-const IS_CONTROL = 3;
-const HEAD_BYTE = new Uint8Array(256);
-for (let c = 0; c < 32; c++) HEAD_BYTE[c] = IS_CONTROL;
-HEAD_BYTE[HTAB] = ORDINARY;
-HEAD_BYTE[DEL] = IS_CONTROL;
-HEAD_BYTE[CR] = IS_CR;
-HEAD_BYTE[LF] = IS_LF;
+/** Why the head byte at `i` (not one its place allows) refuses the head: the scan's reasons, or `otherwise`. */
+function badHeadByte(buf: Buffer, i: number, otherwise: string): Error {
+  switch (HEAD_BYTE[buf[i]!]) {
+    case HeadByte.Cr:
+      return new Error(buf[i + 1] === Byte.LF ? otherwise : 'bare CR in response head');
+    case HeadByte.Lf:
+      return new Error('bare LF in response head');
+    case HeadByte.Control:
+      return new Error('control character in response head');
+    default:
+      return new Error(otherwise);
+  }
+}
 
 function digitAt(s: string, i: number, min: number): number {
   const c = s.charCodeAt(i);
-  return c >= min && c <= DIGIT_9 ? c - DIGIT_0 : -1;
+  return c >= min && c <= Byte.DIGIT_9 ? c - Byte.DIGIT_0 : -1;
 }
 
 /**
@@ -66,13 +79,13 @@ function digitAt(s: string, i: number, min: number): number {
  * then nothing or a space and any reason (the line ends at `eol`); 0 when it is not one.
  */
 function statusOf(text: string, eol: number): number {
-  if (eol < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== SP) return 0;
+  if (eol < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== Byte.SP) return 0;
   const minor = text.charCodeAt(7);
-  if (minor !== DIGIT_0 && minor !== DIGIT_1) return 0;
-  if (eol > 12 && text.charCodeAt(12) !== SP) return 0;
-  const a = digitAt(text, 9, DIGIT_1);
-  const b = digitAt(text, 10, DIGIT_0);
-  const c = digitAt(text, 11, DIGIT_0);
+  if (minor !== Byte.DIGIT_0 && minor !== Byte.DIGIT_1) return 0;
+  if (eol > 12 && text.charCodeAt(12) !== Byte.SP) return 0;
+  const a = digitAt(text, 9, Byte.DIGIT_1);
+  const b = digitAt(text, 10, Byte.DIGIT_0);
+  const c = digitAt(text, 11, Byte.DIGIT_0);
   return a < 0 || b < 0 || c < 0 ? 0 : a * 100 + b * 10 + c;
 }
 
@@ -99,8 +112,10 @@ const enum State {
  * every line ends in CRLF (a bare CR or LF, NUL or other control byte in the head is refused),
  * header names are tokens (no obs-fold, no space before the colon), one framing only (CL and TE
  * together, differing CLs, a Transfer-Encoding other than a single `chunked` are refused), bad
- * chunk sizes, heads over 64 KiB or 256 headers, more than 16 interim answers. The head is
- * scanned once, byte by byte, however it is split across reads.
+ * chunk sizes, heads over 64 KiB or 256 headers, more than 16 interim answers. A head read
+ * whole is found by a native search for its blank line and checked byte by byte as it is parsed;
+ * one split across reads is scanned as it arrives, each byte once, so a head trickled a byte at a
+ * time costs linear time and is refused at its first bad byte.
  */
 export class ResponseParser {
   private state = State.Done;
@@ -168,16 +183,19 @@ export class ResponseParser {
     while (at < buf.length) {
       switch (this.state) {
         case State.Head: {
-          const end = this.scanHead(buf, at);
-          if (typeof end !== 'number') return end;
-          if (end < 0) {
-            this.keep(buf.subarray(at));
-            return undefined;
-          }
-          // A head read whole (the usual case) is parsed where it lies; one spanning reads, joined first.
+          // A head read whole (the usual case) is found by its blank line and parsed where it
+          // lies, the parse checking every byte; one spanning reads is scanned as it arrives.
           let err: Error | undefined;
-          if (this.partBytes === 0) err = this.parseHead(buf, at, end - 2);
+          let end = this.partBytes === 0 ? headEnd(buf, at) : -1;
+          if (end > 0) err = end - at > MAX_HEAD_BYTES ? new Error('response head too large') : this.parseHead(buf, at, end - 2);
           else {
+            const scanned = this.scanHead(buf, at);
+            if (typeof scanned !== 'number') return scanned;
+            if (scanned < 0) {
+              this.keep(buf.subarray(at));
+              return undefined;
+            }
+            end = scanned;
             const head = this.take(buf.subarray(at, end));
             err = this.parseHead(head, 0, head.length - 2);
           }
@@ -272,11 +290,12 @@ export class ResponseParser {
   private scanHead(buf: Buffer, at: number): number | Error {
     let cr = this.cr;
     let lineBytes = this.lineBytes;
-    const limit = Math.min(buf.length, at + MAX_HEAD_BYTES + 1 - this.partBytes);
+    const limit = Math.min(buf.length, at + MAX_HEAD_BYTES - this.partBytes);
+    const headByte = HEAD_BYTE;
     let i = at;
     while (i < limit) {
       if (cr) {
-        if (buf[i] !== LF) return new Error('bare CR in response head');
+        if (buf[i] !== Byte.LF) return new Error('bare CR in response head');
         cr = false;
         if (lineBytes === 0) {
           this.cr = false;
@@ -289,14 +308,14 @@ export class ResponseParser {
       }
       // The run of ordinary bytes up to the next CR, LF or control byte, in a tight loop.
       const from = i;
-      let kind = ORDINARY;
-      while (i < limit && (kind = HEAD_BYTE[buf[i]!]!) === ORDINARY) i++;
+      let kind = HeadByte.Ordinary;
+      while (i < limit && (kind = headByte[buf[i]!]!) === HeadByte.Ordinary) i++;
       lineBytes += i - from;
       if (i === limit) break;
-      if (kind === IS_CR) {
+      if (kind === HeadByte.Cr) {
         cr = true;
         i++;
-      } else if (kind === IS_LF) return new Error('bare LF in response head');
+      } else if (kind === HeadByte.Lf) return new Error('bare LF in response head');
       else return new Error('control character in response head');
     }
     if (limit < buf.length || this.partBytes + buf.length - at > MAX_HEAD_BYTES) return new Error('response head too large');
@@ -336,37 +355,50 @@ export class ResponseParser {
 
   /**
    * Parses the head in `buf` from `from` to `to` (its lines, each with its CRLF, without the
-   * blank line). `scanHead` has passed these bytes: every CR is followed by an LF, no bare LF,
-   * no control byte but HTAB. Names and values are checked and cut as bytes; strings are made
-   * only of what is kept (a string's characters cost more to read than a buffer's bytes).
+   * blank line) and checks every byte as it goes: each line ends in CRLF (no bare CR or LF), the
+   * status line and values hold field-value bytes (no control byte but HTAB), names are tokens.
+   * Names and values are cut as bytes; strings are made only of what is kept (a string's
+   * characters cost more to read than a buffer's bytes). The byte tables are read through
+   * locals: a module binding is loaded again for every byte of a loop.
    */
   private parseHead(buf: Buffer, from: number, to: number): Error | undefined {
-    const text = buf.toString('latin1', from, to);
+    const tchar = TCHAR;
+    const valueByte = VALUE_BYTE;
     let eol = from;
-    while (buf[eol] !== CR) eol++;
+    while (valueByte[buf[eol]!] === 1) eol++;
+    if (buf[eol] !== Byte.CR || buf[eol + 1] !== Byte.LF) return badHeadByte(buf, eol, 'malformed status line');
+    const text = buf.toString('latin1', from, to);
     const status = statusOf(text, eol - from);
     if (status === 0) return new Error('malformed status line');
     const reason = eol - from > 12 ? text.slice(13, eol - from) : '';
-    const http11 = buf[from + 7] === DIGIT_1;
+    const http11 = buf[from + 7] === Byte.DIGIT_1;
     const raw: string[] = [];
     let length: string | undefined;
     let encodings = 0;
     let chunked = false;
     let connection = '';
+    // The lines passed on: runs of the text between hop-by-hop lines; only when every line is
+    // written as the proxy would write it (a client sees the same bytes either way).
+    let lines = '';
+    let canonical = true;
+    let keptFrom = eol + 2 - from;
     for (let at = eol + 2; at < to; at = eol + 2) {
       if (raw.length === 2 * MAX_HEADERS) return new Error('too many response headers');
       // The name: tchars up to the colon (no space before it, no obsolete folding).
       let i = at;
-      while (TCHAR[buf[i]!] === 1) i++;
-      if (i === at || buf[i] !== COLON) return new Error('malformed header line');
+      while (tchar[buf[i]!] === 1) i++;
+      if (i === at || buf[i] !== Byte.COLON) return badHeadByte(buf, i, 'malformed header line');
       const nameEnd = i;
       // The value, without optional whitespace (SP, HTAB) at either end.
       i++;
-      while (buf[i] === SP || buf[i] === HTAB) i++;
+      while (buf[i] === Byte.SP || buf[i] === Byte.HTAB) i++;
       const valueStart = i;
-      while (buf[i] !== CR) i++;
+      while (valueByte[buf[i]!] === 1) i++;
+      if (buf[i] !== Byte.CR || buf[i + 1] !== Byte.LF) return badHeadByte(buf, i, 'malformed header line');
       eol = i;
-      while (i > valueStart && (buf[i - 1] === SP || buf[i - 1] === HTAB)) i--;
+      while (i > valueStart && (buf[i - 1] === Byte.SP || buf[i - 1] === Byte.HTAB)) i--;
+      // `Name: value` as the proxy would write it: one space after the colon, none at the end.
+      if (valueStart !== nameEnd + 2 || buf[nameEnd + 1] !== Byte.SP || i !== eol) canonical = false;
       const name = text.slice(at - from, nameEnd - from);
       const value = text.slice(valueStart - from, i - from);
       raw.push(name, value);
@@ -380,11 +412,18 @@ export class ResponseParser {
       } else if (nameLength === 10 && namedAt(buf, at, CONNECTION)) {
         connection += `${value.toLowerCase()},`;
       }
+      if (hopByHopAt(buf, at, nameLength)) {
+        lines += text.slice(keptFrom, at - from);
+        keptFrom = eol + 2 - from;
+      }
     }
+    lines += text.slice(keptFrom, to - from);
+    // A Connection header naming other fields: only the pairs are filtered of them.
+    const forward = canonical && (connection === '' || connection === 'keep-alive,' || !namesOtherFields(connection)) ? lines : undefined;
     if (status < 200) {
       if (status === 101 && this.upgrade) {
         this.keepAlive = false;
-        this.events.head(status, reason, raw);
+        this.events.head(status, reason, raw, forward);
         this.state = State.Tunnel;
         return undefined;
       }
@@ -401,7 +440,7 @@ export class ResponseParser {
     // Both framings at once is how responses get smuggled past one parser and not another.
     if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     this.keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
-    this.events.head(status, reason, raw);
+    this.events.head(status, reason, raw, forward);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
     else if (chunked) {
       this.trailerBytes = 0;
