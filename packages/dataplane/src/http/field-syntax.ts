@@ -39,9 +39,6 @@ export function isToken(s: string): boolean {
   return true;
 }
 
-/** Control characters other than HTAB, which a field value may not carry. */
-export const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
 /** What a field value may hold: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL); 1 at each such byte. */
 export const VALUE_BYTE = new Uint8Array(256);
 for (let c = 0x20; c <= 0xff; c++) VALUE_BYTE[c] = 1;
@@ -55,6 +52,15 @@ export function isFieldValue(text: string, from = 0, to = text.length): boolean 
     if (c > 0xff || VALUE_BYTE[c] === 0) return false;
   }
   return true;
+}
+
+/**
+ * Configured text as its UTF-8 bytes, one character per byte, as the proxy holds every field
+ * (heads are read and written as latin1). Written as latin1 as it is, a character beyond U+00FF
+ * would lose its high byte: a configured U+010D U+010A would go out as CR LF and end the line.
+ */
+export function fieldBytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** Whether `s` is `lower` (written in lower case) in any case, without making a lower-cased copy. */

@@ -1,4 +1,5 @@
 import type { THeaderRule, TRouteVariable } from '@fulcrum/protocol';
+import { fieldBytes, isFieldValue } from '../http/field-syntax';
 
 /** The values a route's templates may read; what is not known for a request is empty. */
 export interface RouteVariables {
@@ -18,11 +19,11 @@ export function compileTemplate(source: string): Template {
   let last = 0;
   // The schema refused unknown names; `$$` is a literal `$`.
   for (const m of source.matchAll(/\$(\$|[a-z_]+)/g)) {
-    if (m.index > last) parts.push(source.slice(last, m.index));
+    if (m.index > last) parts.push(fieldBytes(source.slice(last, m.index)));
     parts.push(m[1] === '$' ? '$' : { v: m[1] as TRouteVariable });
     last = m.index + m[0].length;
   }
-  if (last < source.length) parts.push(source.slice(last));
+  if (last < source.length) parts.push(fieldBytes(source.slice(last)));
   if (parts.every((p) => typeof p === 'string')) {
     const text = parts.join('');
     return () => text;
@@ -48,14 +49,15 @@ export function compileRules(rules: readonly THeaderRule[]): CompiledRule[] {
 /**
  * Applies rules in order to raw header pairs, in place: `set` replaces every field of that name
  * with one, `add` appends one, `remove` drops them all. A value that would carry a line break
- * (a variable from the client) is left out rather than sent: headers are the proxy's framing.
+ * or a control byte (a variable from the client) is left out rather than sent: headers are the
+ * proxy's framing.
  */
 export function applyHeaderRules(headers: string[], rules: readonly CompiledRule[], vars: RouteVariables): void {
   for (const r of rules) {
     if (r.op !== 'add') removeAll(headers, r.lower);
     if (r.op === 'remove') continue;
     const value = r.value!(vars);
-    if (/[\r\n\0]/.test(value)) continue;
+    if (!isFieldValue(value)) continue;
     headers.push(r.name, value);
   }
 }

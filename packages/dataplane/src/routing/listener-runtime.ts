@@ -16,6 +16,7 @@ import type { AccessLog } from '../access-log/access-log';
 import { logTime, roundMs } from '../access-log/access-record';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { ClientRequest, ClientResponse } from '../http/client-exchange';
+import { fieldBytes, isFieldValue } from '../http/field-syntax';
 import { isTrustedPeer } from '../http/headers';
 import { type RouteEffects, type UpgradeTarget, proxyHttpRequest } from '../http/http-proxy';
 import { clientRequestId, requestIdOf } from '../http/request-id';
@@ -34,6 +35,8 @@ class RouteRuntime {
   readonly responseRules: CompiledRule[];
   readonly location: Template | undefined;
   readonly fixedBody: Buffer | undefined;
+  /** The fixed answer's Content-Type, as bytes (see `fieldBytes`). */
+  readonly fixedType: string | undefined;
   /** Whether a proxied request needs a RouteEffects at all (most routes change nothing). */
   readonly changesExchange: boolean;
 
@@ -46,6 +49,7 @@ class RouteRuntime {
     this.responseRules = compileRules(config.headers.response);
     this.location = config.action.type === 'redirect' ? compileTemplate(config.action.location) : undefined;
     this.fixedBody = config.action.type === 'fixed' ? Buffer.from(config.action.body) : undefined;
+    this.fixedType = config.action.type === 'fixed' ? fieldBytes(config.action.contentType) : undefined;
     this.changesExchange = this.requestRules.length > 0 || this.responseRules.length > 0 || config.rewrite !== undefined || config.timeouts !== undefined;
   }
 
@@ -240,17 +244,18 @@ export class ListenerRuntime {
       vars.request_id = requestIdOf(req);
       const location = route.location!(vars);
       // A variable from the client that would break the header line leaves the redirect unsent.
-      if (/[\r\n\0]/.test(location)) {
+      if (!isFieldValue(location)) {
         answer(req, res, 400, 'text/plain; charset=utf-8', Buffer.from('bad request\n'), []);
         return this.answered(req, t0, 400, 'bad_redirect', 'refused', vars.request_id);
       }
-      const body = Buffer.from(`${location}\n`);
+      // The location is bytes, a character each (see compileTemplate).
+      const body = Buffer.from(`${location}\n`, 'latin1');
       answer(req, res, action.status, 'text/plain; charset=utf-8', body, ['Location', location]);
       return this.answered(req, t0, action.status, 'redirect', 'normal', vars.request_id, body.length);
     }
     const headers = ['X-Request-Id', requestIdOf(req)];
     if (route.responseRules.length) applyHeaderRules(headers, route.responseRules, { ...this.variables(req, host, path), request_id: headers[1]! });
-    answer(req, res, action.status, action.contentType, route.fixedBody!, headers);
+    answer(req, res, action.status, route.fixedType!, route.fixedBody!, headers);
     this.answered(req, t0, action.status, 'fixed', 'normal', headers[1]!, route.fixedBody!.length);
   }
 

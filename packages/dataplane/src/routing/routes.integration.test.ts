@@ -187,6 +187,37 @@ describe('routes on a listener', () => {
     expect(plain.headers.get('x-powered-by')).toBe('backend');
   });
 
+  // Heads are written as latin1: a character beyond U+00FF would lose its high byte, and U+010D
+  // U+010A would go out as CR LF, ending the line and starting one of the config's choosing.
+  it('sends configured header values and locations as UTF-8 bytes, never as a line break', async () => {
+    const [app] = await backends('app');
+    const note = 'caf\u00e9 \u010d\u010aX-Injected: 1';
+    const { port } = await start(
+      [pool(app!)],
+      [
+        { name: 'moved', match: { path: { type: 'prefix', value: '/moved' } }, action: { type: 'redirect', status: 302, location: '/to\u010d\u010aSet-Cookie: a=1' } },
+        { name: 'fixed', match: { path: { type: 'exact', value: '/fixed' } }, action: { type: 'fixed', status: 200, contentType: 'text/plain; x=\u010d\u010aSet-Cookie: b=1', body: 'ok' } },
+        { name: 'app', action: toPool('app'), headers: { request: [{ op: 'set', name: 'X-Note', value: note }], response: [{ op: 'set', name: 'X-Note', value: note }] } },
+      ],
+    );
+    const utf8 = (latin1: string | undefined) => Buffer.from(latin1 ?? '', 'latin1').toString('utf8');
+    const r = await get(port, '/a');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-injected')).toBeUndefined();
+    expect(utf8(r.headers.get('x-note'))).toBe(note);
+    const seen = JSON.parse(r.body) as { headers: Record<string, string> };
+    expect(seen.headers['x-injected']).toBeUndefined();
+    expect(utf8(seen.headers['x-note'])).toBe(note);
+    const moved = await raw(port, 'GET /moved HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(moved.status).toBe(302);
+    expect(moved.headers['set-cookie']).toBeUndefined();
+    expect(utf8(moved.headers.location)).toBe('/to\u010d\u010aSet-Cookie: a=1');
+    const fixed = await raw(port, 'GET /fixed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(fixed.body).toBe('ok');
+    expect(fixed.headers['set-cookie']).toBeUndefined();
+    expect(utf8(fixed.headers['content-type'])).toBe('text/plain; x=\u010d\u010aSet-Cookie: b=1');
+  });
+
   it('rate limits per client with 429 and Retry-After, counted in the pool’s client stats', async () => {
     const [app] = await backends('app');
     const { dp, port } = await start([pool(app!)], [{ name: 'limited', action: toPool('app'), rateLimit: { requestsPerSecond: 0.01, burst: 2 } }]);

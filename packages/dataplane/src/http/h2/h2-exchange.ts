@@ -2,7 +2,7 @@ import { type OutgoingHttpHeaders, type ServerHttp2Stream, constants } from 'nod
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
 import { headerValue } from '../headers';
-import { BAD_VALUE, isToken } from '../field-syntax';
+import { isFieldValue, isToken } from '../field-syntax';
 import type { H2Head } from './h2-request-head';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
@@ -119,7 +119,7 @@ export class H2Response implements ClientResponse {
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const value = headers[i + 1]!;
-      if (!isToken(name) || BAD_VALUE.test(value)) return false;
+      if (!isToken(name) || !isFieldValue(value)) return false;
       const lower = name.toLowerCase();
       if (CONNECTION_SPECIFIC.has(lower)) continue;
       const prev = out[lower];

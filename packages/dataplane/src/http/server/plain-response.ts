@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientResponse } from '../client-exchange';
-import { BAD_VALUE, isNamed, isToken } from '../field-syntax';
+import { isFieldValue, isNamed, isToken } from '../field-syntax';
 
 /** Body pieces up to this size go out in one write together with what frames them. */
 const JOIN_MAX = 16 * 1024;
@@ -42,7 +42,7 @@ export class PlainResponse implements ClientResponse {
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const value = headers[i + 1]!;
-      if (!checked && (!isToken(name) || BAD_VALUE.test(value))) return false;
+      if (!checked && (!isToken(name) || !isFieldValue(value))) return false;
       if (isNamed(name, 'content-length')) sized = true;
       lines += `${name}: ${value}\r\n`;
     }
