@@ -13,7 +13,7 @@ function run(script: string, ...args: string[]) {
 }
 
 describe('bench scripts refuse bad options with the usage, before running anything', () => {
-  for (const script of ['run.ts', 'instructions.ts', 'access-log.ts', 'head-trickle.ts']) {
+  for (const script of ['run.ts', 'instructions.ts', 'access-log.ts', 'head-trickle.ts', 'paired.ts']) {
     it(script, () => {
       const unknown = run(script, '--bogus');
       expect(unknown.code).toBe(2);
@@ -34,10 +34,13 @@ describe('bench scripts refuse bad options with the usage, before running anythi
   }
 
   it('a baseline build that is not there is named', () => {
-    for (const script of ['run.ts', 'instructions.ts']) {
+    for (const script of ['run.ts', 'instructions.ts', 'paired.ts']) {
       const r = run(script, '--baseline', '/nonexistent/fulcrum-dataplane.mjs');
       expect(r.code).toBe(2);
       expect(r.err).toContain('--baseline: no such file: /nonexistent/fulcrum-dataplane.mjs');
     }
+    const none = run('paired.ts');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--baseline is required');
   });
 });

@@ -1,6 +1,6 @@
-/** What the benchmark scripts share: their tools' paths, free ports, medians. */
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+/** What the benchmark scripts share: their tools' paths, free ports, medians, the backends and pool they proxy to. */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -78,3 +78,64 @@ export const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/**
+ * Three NGINX backends (one worker, keep-alive without limit) answering a short line, on free
+ * ports, with their files in `dir`: what every data-plane benchmark proxies to.
+ */
+export async function startNginxBackends(nginx: string, dir: string): Promise<{ ports: number[]; proc: ChildProcess }> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(
+    path.join(dir, 'backends.conf'),
+    `daemon off; worker_processes 1; pid ${dir}/backends.pid; error_log ${dir}/backends-error.log warn; events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp; keepalive_requests 1000000;
+${ports.map((p) => `server { listen 127.0.0.1:${p}; location / { return 200 "hello from ${p}\\n"; } }`).join('\n')} }`,
+  );
+  mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  const proc = spawn(nginx, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], { stdio: 'ignore' });
+  return { ports, proc };
+}
+
+/**
+ * A data-plane config file (`--config`) with the pool of `pnpm bench`: round robin over the
+ * backends, access log on (no writer: its hooks only).
+ */
+export function writePoolConfig(file: string, id: string, port: number, backendPorts: number[]): string {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      hash: id,
+      pools: [
+        {
+          id,
+          name: id,
+          protocol: 'http',
+          listenHost: '127.0.0.1',
+          listenPort: port,
+          algorithm: 'round_robin',
+          healthCheck: { enabled: false },
+          accessLog: { enabled: true },
+          backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })),
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+/** Whether a data plane answers on `port` (within 2 s). */
+export const answers = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+/** Waits for `cond`, polling every 200 ms; throws naming `what` after `ms`. */
+export async function until(cond: () => Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

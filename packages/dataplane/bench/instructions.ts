@@ -17,11 +17,11 @@
  *   --baseline B  another build (a fulcrum-dataplane.mjs), measured in alternation with this one
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchOptions, countOption, fileOption, freePort, median, need } from './bench-support';
+import { answers, benchOptions, countOption, fileOption, freePort, median, need, startNginxBackends, until, writePoolConfig } from './bench-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
@@ -42,22 +42,6 @@ const VALGRIND = need('valgrind', PACKAGES);
 const CALLGRIND_CONTROL = need('callgrind_control', PACKAGES);
 const NGINX = need('nginx', PACKAGES);
 const H2LOAD = need('h2load', PACKAGES);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => Promise<boolean>, what: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await sleep(200);
-  }
-}
-
-const answers = (port: number) =>
-  fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }).then(
-    (r) => r.ok,
-    () => false,
-  );
 
 /** h2load's count of requests that succeeded. */
 function h2load(port: number, n: number): number {
@@ -106,38 +90,9 @@ async function measure(bundle: string, config: string, port: number, out: string
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-instructions-'));
   chmodSync(dir, 0o755);
-  const backendPorts = [await freePort(), await freePort(), await freePort()];
-  writeFileSync(
-    path.join(dir, 'backends.conf'),
-    `daemon off; worker_processes 1; pid ${dir}/backends.pid; error_log ${dir}/backends-error.log warn; events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp; keepalive_requests 1000000;
-${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; location / { return 200 "hello from ${p}\\n"; } }`).join('\n')} }`,
-  );
-  mkdirSync(path.join(dir, 'tmp'));
-  const backends = spawn(NGINX, ['-c', path.join(dir, 'backends.conf'), '-e', path.join(dir, 'backends-error.log')], { stdio: 'ignore' });
+  const { ports: backendPorts, proc: backends } = await startNginxBackends(NGINX, dir);
   const port = await freePort();
-  // The pool of `pnpm bench`: round robin over the three backends, access log on (no writer: its hooks only).
-  const config = path.join(dir, 'fulcrum.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      version: 1,
-      hash: 'instructions',
-      pools: [
-        {
-          id: 'bench',
-          name: 'bench',
-          protocol: 'http',
-          listenHost: '127.0.0.1',
-          listenPort: port,
-          algorithm: 'round_robin',
-          healthCheck: { enabled: false },
-          accessLog: { enabled: true },
-          backends: backendPorts.map((p, i) => ({ id: `b${i}`, host: '127.0.0.1', port: p })),
-        },
-      ],
-    }),
-  );
+  const config = writePoolConfig(path.join(dir, 'fulcrum.json'), 'bench', port, backendPorts);
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg, stdio: 'ignore' });
   const builds: [string, string][] = [['Fulcrum', path.join(pkg, 'dist/fulcrum-dataplane.mjs')]];
   if (BASELINE) builds.push(['Fulcrum baseline', BASELINE]);

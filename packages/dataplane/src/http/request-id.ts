@@ -46,16 +46,19 @@ class UuidBatch {
   private refill(): void {
     const random = this.random;
     const text = this.text;
+    // Module bindings through locals: optimized code loads a module's binding again at every use.
+    const hex = HEX;
+    const dash = DASH;
     randomFillSync(random);
     let t = 0;
     for (let r = 0; r < random.length; r += 16) {
       random[r + 6] = (random[r + 6]! & 0x0f) | 0x40; // version 4
       random[r + 8] = (random[r + 8]! & 0x3f) | 0x80; // the RFC 9562 variant
       for (let i = 0; i < 16; i++) {
-        if (i === 4 || i === 6 || i === 8 || i === 10) text[t++] = DASH;
+        if (i === 4 || i === 6 || i === 8 || i === 10) text[t++] = dash;
         const b = random[r + i]!;
-        text[t++] = HEX[b >> 4]!;
-        text[t++] = HEX[b & 15]!;
+        text[t++] = hex[b >> 4]!;
+        text[t++] = hex[b & 15]!;
       }
     }
     this.ids = text.toString('latin1');
