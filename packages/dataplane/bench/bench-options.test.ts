@@ -41,6 +41,6 @@ describe('bench scripts refuse bad options with the usage, before running anythi
     }
     const none = run('paired.ts');
     expect(none.code).toBe(2);
-    expect(none.err).toContain('--baseline is required');
+    expect(none.err).toContain('one of --baseline or --nginx is required');
   });
 });

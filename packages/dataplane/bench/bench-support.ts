@@ -1,6 +1,6 @@
 /** What the benchmark scripts share: their tools' paths, free ports, medians, the backends and pool they proxy to. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -138,4 +138,42 @@ export async function until(cond: () => Promise<boolean>, what: string, ms: numb
     if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** User and system CPU seconds used so far by a process and all its descendants (Linux /proc). */
+export function treeCpu(root: number): { user: number; sys: number } {
+  const parent = new Map<number, number>();
+  const times = new Map<number, [number, number]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(f[1]));
+      times.set(Number(entry), [Number(f[11]), Number(f[12])]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let user = 0;
+  let sys = 0;
+  for (const [pid, [u, s]] of times) {
+    let p: number | undefined = pid;
+    while (p && p !== root) p = parent.get(p);
+    if (p !== root) continue;
+    user += u;
+    sys += s;
+  }
+  return { user: user / CLOCK_TICKS, sys: sys / CLOCK_TICKS };
+}
+
+/** NGINX as the proxy the benchmarks compare with: one worker, round robin over the backends, upstream keep-alive. */
+export function nginxProxyConfig(dir: string, port: number, backendPorts: number[]): string {
+  return `daemon off; worker_processes 1; pid ${dir}/proxy.pid; error_log ${dir}/proxy-error.log warn; worker_rlimit_nofile 65535; events { worker_connections 8192; }
+http { access_log off; client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp; keepalive_requests 1000000;
+  upstream pool { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 256; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; } } }`;
 }

@@ -1,5 +1,5 @@
 /**
- * CPU per proxied request of this build and a baseline build, run side by side: both data planes
+ * CPU per proxied request of this build and a baseline build (or NGINX), run side by side: both
  * serve at the same time, behind the same three NGINX backends, each under its own h2load
  * (HTTP/1.1, c50) started together, and each process's CPU time (user + system, from /proc) is
  * divided by its requests. On a VM whose host switches it between a fast and a slow state within
@@ -9,28 +9,31 @@
  * cores with the backends and the load, so absolute figures are above `pnpm bench`'s: read the ratio.
  *
  * Needs nginx and h2load from Debian: apt-get install -y nginx nghttp2-client
- * Usage: pnpm --filter @fulcrum/dataplane bench:paired --baseline B [--rounds R] [--requests N]
+ * Usage: pnpm --filter @fulcrum/dataplane bench:paired (--baseline B | --nginx) [--rounds R] [--requests N]
+ *   --baseline B  another build (a fulcrum-dataplane.mjs)
+ *   --nginx       NGINX as the other (one worker, upstream keep-alive: `pnpm bench`'s)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answers, benchOptions, countOption, fileOption, freePort, median, need, startNginxBackends, until, writePoolConfig } from './bench-support';
+import { answers, benchOptions, countOption, fileOption, freePort, median, need, nginxProxyConfig, startNginxBackends, treeCpu, until, writePoolConfig } from './bench-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.resolve(here, '..');
-const USAGE = 'pnpm --filter @fulcrum/dataplane bench:paired --baseline B [--rounds R] [--requests N]';
+const USAGE = 'pnpm --filter @fulcrum/dataplane bench:paired (--baseline B | --nginx) [--rounds R] [--requests N]';
 const values = benchOptions(USAGE, {
   baseline: { type: 'string' },
+  nginx: { type: 'boolean' },
   rounds: { type: 'string' },
   requests: { type: 'string' },
 });
 const ROUNDS = countOption(values.rounds, 6, 'rounds', USAGE);
 const REQUESTS = countOption(values.requests, 100_000, 'requests', USAGE);
 const BASELINE = fileOption(values.baseline, 'baseline', USAGE);
-if (BASELINE === undefined) {
-  console.error(`--baseline is required: the build to measure beside this one\nUsage: ${USAGE}`);
+if ((BASELINE === undefined) === (values.nginx !== true)) {
+  console.error(`one of --baseline or --nginx is required: what to measure beside this build\nUsage: ${USAGE}`);
   process.exit(2);
 }
 const WARMUP = 20_000;
@@ -39,17 +42,6 @@ const CONNECTIONS = 50;
 const PACKAGES = 'nginx nghttp2-client';
 const NGINX = need('nginx', PACKAGES);
 const H2LOAD = need('h2load', PACKAGES);
-/** Clock ticks per second, the unit of /proc/PID/stat's times. */
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** A process's CPU time so far (user + system), in µs. */
-function cpuMicros(pid: number): number {
-  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
-}
-
 /** h2load against `port`; resolves to the requests that succeeded. */
 function h2load(port: number, n: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,18 +56,21 @@ function h2load(port: number, n: number): Promise<number> {
   });
 }
 
-/** A pool's name and id from a build's name: lower-case letters, digits and dashes. */
-const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-
 interface Target {
   name: string;
-  bundle: string;
-  config: string;
+  /** The command and its arguments. */
+  command: [string, string[]];
   port: number;
 }
 
+/** A process's CPU time so far (user + system, its children's too: NGINX's worker), in µs. */
+function cpuMicros(pid: number): number {
+  const { user, sys } = treeCpu(pid);
+  return (user + sys) * 1e6;
+}
+
 async function round(targets: Target[]): Promise<number[]> {
-  const procs: ChildProcess[] = targets.map((t) => spawn(process.execPath, [t.bundle, '--config', t.config, '--admin', 'off'], { stdio: 'ignore' }));
+  const procs: ChildProcess[] = targets.map((t) => spawn(t.command[0], t.command[1], { stdio: 'ignore' }));
   try {
     for (const t of targets) await until(() => answers(t.port), `${t.name} answering`, 30_000);
     await Promise.all(targets.map((t) => h2load(t.port, WARMUP)));
@@ -97,14 +92,26 @@ async function main() {
   chmodSync(dir, 0o755);
   const { ports: backendPorts, proc: backends } = await startNginxBackends(NGINX, dir);
   execFileSync(process.execPath, [path.join(pkg, 'scripts/build.mjs')], { cwd: pkg, stdio: 'ignore' });
-  const targets: Target[] = [];
-  for (const [name, bundle] of [
-    ['Fulcrum', path.join(pkg, 'dist/fulcrum-dataplane.mjs')],
-    ['Fulcrum baseline', BASELINE!],
-  ] as const) {
-    const port = await freePort();
-    targets.push({ name, bundle, port, config: writePoolConfig(path.join(dir, `${slug(name)}.json`), slug(name), port, backendPorts) });
+  const port = await freePort();
+  const targets: Target[] = [
+    {
+      name: 'Fulcrum',
+      port,
+      command: [process.execPath, [path.join(pkg, 'dist/fulcrum-dataplane.mjs'), '--config', writePoolConfig(path.join(dir, 'fulcrum.json'), 'fulcrum', port, backendPorts), '--admin', 'off']],
+    },
+  ];
+  const other = await freePort();
+  if (BASELINE)
+    targets.push({
+      name: 'baseline',
+      port: other,
+      command: [process.execPath, [BASELINE, '--config', writePoolConfig(path.join(dir, 'baseline.json'), 'baseline', other, backendPorts), '--admin', 'off']],
+    });
+  else {
+    writeFileSync(path.join(dir, 'nginx.conf'), nginxProxyConfig(dir, other, backendPorts));
+    targets.push({ name: 'NGINX', port: other, command: [NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')]] });
   }
+  const otherName = targets[1]!.name;
   const ratios: number[] = [];
   const costs: number[][] = [[], []];
   try {
@@ -117,13 +124,13 @@ async function main() {
       costs[0]!.push(ours!);
       costs[1]!.push(base!);
       ratios.push(ours! / base!);
-      console.log(`round ${r + 1}: Fulcrum ${ours!.toFixed(1)} µs, baseline ${base!.toFixed(1)} µs, ratio ${(ours! / base!).toFixed(3)}`);
+      console.log(`round ${r + 1}: Fulcrum ${ours!.toFixed(1)} µs, ${otherName} ${base!.toFixed(1)} µs, ratio ${(ours! / base!).toFixed(3)}`);
     }
   } finally {
     backends.kill('SIGTERM');
   }
-  console.log(`\nFulcrum ${median(costs[0]!).toFixed(1)} µs, baseline ${median(costs[1]!).toFixed(1)} µs per request (medians)`);
-  console.log(`this build / baseline: median ${median(ratios).toFixed(3)} (rounds ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)})`);
+  console.log(`\nFulcrum ${median(costs[0]!).toFixed(1)} µs, ${otherName} ${median(costs[1]!).toFixed(1)} µs per request (medians)`);
+  console.log(`Fulcrum / ${otherName}: median ${median(ratios).toFixed(3)} (rounds ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)})`);
 }
 
 main().catch((err) => {

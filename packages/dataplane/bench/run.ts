@@ -38,7 +38,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchOptions, countOption, fileOption, freePort, installed, median, need } from './bench-support';
+import { benchOptions, countOption, fileOption, freePort, installed, median, need, nginxProxyConfig, treeCpu } from './bench-support';
 import { httpsBench } from './https';
 import { haproxyConfig } from './haproxy-config';
 import { routingBench } from './routing';
@@ -180,36 +180,6 @@ function measure(port: number, pid: number | undefined, conns: number, pathname:
   return { ...res, userUs: ((after.user - before.user) * 1e6) / requests, sysUs: ((after.sys - before.sys) * 1e6) / requests };
 }
 
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** User and system CPU seconds used so far by a process and all its descendants (Linux /proc). */
-function treeCpu(root: number): { user: number; sys: number } {
-  const parent = new Map<number, number>();
-  const times = new Map<number, [number, number]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(entry), Number(f[1]));
-      times.set(Number(entry), [Number(f[11]), Number(f[12])]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let user = 0;
-  let sys = 0;
-  for (const [pid, [u, s]] of times) {
-    let p: number | undefined = pid;
-    while (p && p !== root) p = parent.get(p);
-    if (p !== root) continue;
-    user += u;
-    sys += s;
-  }
-  return { user: user / CLOCK_TICKS, sys: sys / CLOCK_TICKS };
-}
-
 /** The CPU model as /proc/cpuinfo names it. */
 function cpuModel(): string {
   try {
@@ -293,13 +263,7 @@ http { ${httpCommon} ${backendPorts.map((p) => `server { listen 127.0.0.1:${p}; 
     );
   }
 
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `daemon off; worker_processes 1; ${common.replaceAll('%s', 'proxy')}
-http { ${httpCommon}
-  upstream pool { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 256; }
-  server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; } } }`,
-  );
+  writeFileSync(path.join(dir, 'nginx.conf'), nginxProxyConfig(dir, ports.nginx, backendPorts));
   const nginxProc = start(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'proxy-error.log')], 'nginx');
 
   writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig(`127.0.0.1:${ports.haproxy}`, backendPorts));
