@@ -12,8 +12,15 @@ function byLength(names: Iterable<string>): (string[] | undefined)[] {
   for (const n of names) (out[n.length] ??= []).push(n);
   return out;
 }
+/** `byLength`, each name as bytes (for `listedAt`). */
+function bytesByLength(names: Iterable<string>): (Buffer[] | undefined)[] {
+  return byLength(names).map((listed) => listed?.map((n) => Buffer.from(n, 'latin1')));
+}
 const HOP_NAMES = byLength(HOP_BY_HOP);
-const HOP_BYTES = HOP_NAMES.map((names) => names?.map((n) => Buffer.from(n, 'latin1')));
+const HOP_BYTES = bytesByLength(HOP_BY_HOP);
+const UPSTREAM_NAMES = byLength([...HOP_BY_HOP, ...UPSTREAM_SET]);
+/** What `upstreamRequestHeaders` leaves out of the client's own lines (Host is kept), as bytes by length. */
+const UPSTREAM_CUT = bytesByLength([...HOP_BY_HOP, ...UPSTREAM_SET.filter((n) => n !== 'host')]);
 
 /** Whether the field name of `length` tchars at `at` in `buf` is one of `listed` (bytes by length), in any case. */
 function listedAt(buf: Buffer, at: number, length: number, listed: (Buffer[] | undefined)[]): boolean {
@@ -37,9 +44,6 @@ export function upstreamCutAt(buf: Buffer, at: number, length: number): boolean 
 export function isHopByHop(name: string): boolean {
   return listedName(name, HOP_NAMES) !== undefined;
 }
-const UPSTREAM_NAMES = byLength([...HOP_BY_HOP, ...UPSTREAM_SET]);
-/** What `upstreamRequestHeaders` leaves out of the client's own lines (Host is kept), as bytes by length. */
-const UPSTREAM_CUT = byLength([...HOP_BY_HOP, ...UPSTREAM_SET.filter((n) => n !== 'host')]).map((names) => names?.map((n) => Buffer.from(n, 'latin1')));
 
 /** The name of `listed` (by length) that `name` is in any case, as listed; undefined when none. No copy is made. */
 function listedName(name: string, listed: (string[] | undefined)[]): string | undefined {
@@ -75,7 +79,7 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
 export function namesOtherFields(value: string): boolean {
   for (const t of value.includes(',') ? value.split(',') : [value]) {
     const token = owsTrimmed(t);
-    if (token !== '' && listedName(token, HOP_NAMES) === undefined) return true;
+    if (token !== '' && !isHopByHop(token)) return true;
   }
   return false;
 }
