@@ -1,6 +1,8 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
-import type { ProcessProvider } from './providers';
+import { type ProcessProvider, scalingRecordsRoot } from './providers';
 import { alive } from './providers/process-provider';
 import { poolWithRule, runningPorts, scalingSuite } from './scaling-harness';
 
@@ -37,6 +39,18 @@ async function scaledPool(name: string) {
 }
 
 type Scaled = Awaited<ReturnType<typeof scaledPool>>;
+
+/** Until the evaluator has made `n` more passes: enough for a wrong retirement to have happened. */
+async function passes(n: number): Promise<void> {
+  const from = ticks;
+  await eventually(() => ticks - from >= n, 120_000, `${n} evaluator passes`);
+}
+
+/** The pool gone straight from the database, as another replica's rollback leaves it: its own listener, then the pool with its rule and backends. */
+async function deletePoolRows(poolId: string): Promise<void> {
+  const { prisma } = suite.sys.db;
+  await prisma.$transaction([prisma.listener.deleteMany({ where: { poolId } }), prisma.pool.delete({ where: { id: poolId } })]);
+}
 
 /**
  * After the pool was deleted, the evaluator's next passes stop its instances: waits for the event
@@ -87,9 +101,46 @@ describe('a deleted pool', { timeout: 300_000 }, () => {
   it('a rule deleted on its own leaves its instances serving the pool', async () => {
     const scaled = await scaledPool('kept');
     expect((await suite.sys.call('DELETE', `/scaling-rules/${scaled.ruleId}?expectedVersion=${scaled.ruleVersion}`)).status).toBe(200);
-    // Passes enough for a wrong retirement to have happened.
-    const from = ticks;
-    await eventually(() => ticks - from >= 20, 120_000, '20 evaluator passes');
+    await passes(20);
+    expect(scaled.pids.filter(alive)).toHaveLength(2);
+    expect(runningPorts(scaled.script)).toEqual(scaled.ports);
+    await scaled.provider.stopAll();
+  });
+});
+
+// The control plane stopped, the database changed, the control plane started again: it has only
+// the database and the instance records under FULCRUM_DATA_DIR/scaling/<rule id>/ to go by.
+describe('deleted while the control plane is down', { timeout: 300_000 }, () => {
+  it('the pool (another replica rolled back to before it): at the next start its instances are stopped and an event names them', async () => {
+    const scaled = await scaledPool('offline');
+    await suite.sys.restartEvaluator(() => deletePoolRows(scaled.pool.id));
+    await retired('offline', scaled);
+  });
+
+  it('the rule alone: its instances keep serving the pool, and are stopped when the pool is deleted later', async () => {
+    const scaled = await scaledPool('orphaned');
+    await suite.sys.restartEvaluator(async () => {
+      await suite.sys.db.prisma.scalingRule.delete({ where: { id: scaled.ruleId } });
+    });
+    await passes(20);
+    expect(scaled.pids.filter(alive)).toHaveLength(2);
+    expect(runningPorts(scaled.script)).toEqual(scaled.ports);
+    const { version } = (await suite.sys.call('GET', '/pools/orphaned')).json as { version: number };
+    expect((await suite.sys.call('DELETE', `/pools/orphaned?expectedVersion=${version}`)).status).toBe(200);
+    await retired('orphaned', scaled);
+  });
+
+  it('the pool, with records written before they named it: the instances are left running, as before', async () => {
+    const scaled = await scaledPool('unnamed');
+    await suite.sys.restartEvaluator(async () => {
+      const dir = path.join(scalingRecordsRoot(), scaled.ruleId);
+      for (const file of readdirSync(dir)) {
+        const { owner: _owner, ...record } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+        writeFileSync(path.join(dir, file), JSON.stringify(record));
+      }
+      await deletePoolRows(scaled.pool.id);
+    });
+    await passes(20);
     expect(scaled.pids.filter(alive)).toHaveLength(2);
     expect(runningPorts(scaled.script)).toEqual(scaled.ports);
     await scaled.provider.stopAll();

@@ -9,6 +9,7 @@ import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from 
 import { type FailingSince, recoverInstances } from './instance-recovery';
 import { scalingTag } from './new-instance';
 import { type Instance, type ScalingProvider, createProvider } from './providers';
+import { databaseIdentity, rulesGoneWhileDown } from './recorded-rules';
 import { type Unstopped, retryUnstopped, stopRetired } from './retired-instances';
 import { RuleLocks } from './rule-locks';
 import { scaleUp } from './scale-up';
@@ -58,6 +59,10 @@ export class ScalingEvaluator {
   private readonly log: (line: string) => void;
   private ticking = false;
   private stopping = false;
+  /** Settles once this process knows its database and has taken in the rules gone while it was down (see prepare). */
+  private prepared: Promise<void> | undefined;
+  /** The database's identity, written with the records of the instances providers start. */
+  private database = '';
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -93,6 +98,7 @@ export class ScalingEvaluator {
 
   /** The provider a rule drives, built here when no tick has built it yet (a rolling deploy starts instances through it). */
   async providerFor(ruleId: string): Promise<ScalingProvider | undefined> {
+    await this.prepare();
     const rule = await this.prisma.scalingRule.findUnique({ where: { id: ruleId }, include: { pool: true, profile: true } });
     return rule ? this.runtime(rule).provider : undefined;
   }
@@ -101,6 +107,7 @@ export class ScalingEvaluator {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
     try {
+      await this.prepare();
       // Only rules that drive an admin's profile ever run; a rule from before profiles has none.
       const rules = await this.prisma.scalingRule.findMany({ where: { enabled: true, profileId: { not: null } }, include: { pool: true, profile: true } });
       const live = new Set(rules.map((r) => r.id));
@@ -127,6 +134,37 @@ export class ScalingEvaluator {
     }
   }
 
+  /**
+   * Once per process, before any provider is built: the database's identity, and the rules whose
+   * instances are recorded on disk but which went while no control plane ran here, taken in as
+   * rules this process drove and then lost. So a pass stops their instances when the pool went
+   * too, as it does when both go while it runs, and leaves them serving a pool that is still there.
+   * A failure is tried again at the next tick.
+   */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      const database = await databaseIdentity(this.prisma);
+      for (const { owner, provider } of await rulesGoneWhileDown(this.prisma, database, this.log)) {
+        if (this.runtimes.has(owner.ruleId)) continue;
+        this.runtimes.set(owner.ruleId, {
+          provider,
+          providerKey: 'records',
+          busy: false,
+          failing: new Map(),
+          unstopped: new Map(),
+          poolId: owner.poolId,
+          poolName: owner.pool,
+          ruleName: owner.rule,
+        });
+      }
+      this.database = database;
+    })().catch((err) => {
+      this.prepared = undefined;
+      throw err;
+    });
+    return this.prepared;
+  }
+
   private runtime(rule: LiveRule): RuleRuntime {
     const profile = rule.profile;
     if (!profile) throw new Error('has no provider profile');
@@ -138,7 +176,7 @@ export class ScalingEvaluator {
     const { values, errors } = checkProfileParams(spec.parameters, (rule.params ?? {}) as Record<string, string>);
     const first = Object.entries(errors)[0];
     if (first) throw new Error(`${first[0]}: ${first[1][0]}`);
-    const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id }, (l) =>
+    const provider = createProvider({ spec, secret: profile.secret, params: values }, { pool: rule.pool.name, rule: rule.name, ruleId: rule.id, poolId: rule.poolId, database: this.database }, (l) =>
       this.log(`[${rule.pool.name}/${rule.name}] ${l}`),
     );
     const rt: RuleRuntime = {
@@ -156,9 +194,9 @@ export class ScalingEvaluator {
   }
 
   /**
-   * Rules this process drove that are gone with their pool: their instances serve nobody, so they
-   * are stopped and the rule forgotten (a rule deleted or disabled on its own leaves its instances
-   * serving the pool). A stop that fails keeps the rule for the next pass.
+   * Rules this process drove (or found recorded at its start) that are gone with their pool: their
+   * instances serve nobody, so they are stopped and the rule forgotten (a rule deleted or disabled
+   * on its own leaves its instances serving the pool). A stop that fails keeps the rule for the next pass.
    */
   private async retireDeletedPools(live: Set<string>): Promise<void> {
     const gone = [...this.runtimes].filter(([id, rt]) => !live.has(id) && !rt.busy);

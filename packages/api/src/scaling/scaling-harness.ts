@@ -16,7 +16,17 @@ export const STUBBORN_WORKER_SCRIPT = `${BACKEND_SCRIPT}
 require('child_process').spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
 `;
 
-export type ScalingSystem = SystemHarness & { evaluator: ScalingEvaluator; logTail: () => string[] };
+export type ScalingSystem = SystemHarness & {
+  /** The evaluator running now (a new one after restartEvaluator). */
+  readonly evaluator: ScalingEvaluator;
+  logTail: () => string[];
+  /**
+   * Stops the evaluator as the control plane's exit would (the instances it started run on),
+   * runs `whileDown`, and starts a new evaluator on the same database and data folder: it knows
+   * only what they hold.
+   */
+  restartEvaluator(whileDown: () => Promise<void>): Promise<void>;
+};
 
 // The evaluator's latest log lines (its providers' too) kept for a failing test to print.
 const LOG_LINES = 300;
@@ -29,28 +39,45 @@ const LOG_LINES = 300;
  */
 export async function startScalingSystem(tickMs: number, onTick: () => void = () => {}): Promise<ScalingSystem> {
   let evaluator!: ScalingEvaluator;
+  // Every evaluator started: closing stops what any of them started.
+  const evaluators: ScalingEvaluator[] = [];
   const lines: string[] = [];
   const log = (l: string) => {
     lines.push(`${new Date().toISOString()} ${l}`);
     if (lines.length > LOG_LINES) lines.shift();
     if (process.env.FULCRUM_TEST_LOG) console.log(`[scaling] ${l}`);
   };
+  let start!: () => void;
   const sys = await startSystem({
     onStarted: async ({ prisma, databaseUrl }) => {
-      evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs, log });
-      const tick = evaluator.tick.bind(evaluator);
-      evaluator.tick = () => (onTick(), tick());
-      evaluator.start();
-      setScalingEvaluator(evaluator);
+      start = () => {
+        evaluator = new ScalingEvaluator(prisma, { databaseUrl, tickMs, log });
+        const tick = evaluator.tick.bind(evaluator);
+        evaluator.tick = () => (onTick(), tick());
+        evaluator.start();
+        setScalingEvaluator(evaluator);
+        evaluators.push(evaluator);
+      };
+      start();
       return async () => {
         setScalingEvaluator(undefined);
-        const providers = evaluator.providers();
+        const providers = evaluators.flatMap((e) => e.providers());
         await evaluator.stop();
         for (const p of providers) if (p instanceof ProcessProvider) await p.stopAll();
       };
     },
   });
-  return Object.assign(sys, { evaluator, logTail: () => [...lines] });
+  const scaling = Object.assign(sys, {
+    logTail: () => [...lines],
+    async restartEvaluator(whileDown: () => Promise<void>) {
+      setScalingEvaluator(undefined);
+      await evaluator.stop();
+      await whileDown();
+      start();
+    },
+  });
+  // A getter (Object.assign would copy the first evaluator's value).
+  return Object.defineProperty(scaling, 'evaluator', { get: () => evaluator, enumerable: true }) as ScalingSystem;
 }
 
 /** A test file's scaling system and scratch folder; `sys` is there from the file's first test on. */

@@ -10,6 +10,10 @@ import { WebhookProvider } from './webhook-provider';
 export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions, StopNotes } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
 export { startUpTo, stopExactly } from './provider';
+export { type RecordOwner, recordedOwner } from './process-provider';
+
+/** Where `process` rules record their instances: a folder per rule, named by its id. */
+export const scalingRecordsRoot = () => path.join(dbEnv.dataDir, 'scaling');
 
 /** What a rule drives: its admin-declared profile, the profile's secret, and the rule's checked parameter values. */
 export interface ProviderLaunch {
@@ -21,8 +25,11 @@ export interface ProviderLaunch {
 /** Builds the provider from the profile alone: nothing of the target comes from the rule but declared parameter values. */
 export function createProvider({ spec, secret, params }: ProviderLaunch, scope: ProviderScope, log?: (line: string) => void): ScalingProvider {
   switch (spec.kind) {
-    case 'process':
-      return new ProcessProvider({ spec, params }, log, path.join(dbEnv.dataDir, 'scaling', (scope.ruleId ?? `${scope.pool}.${scope.rule}`).replace(/[^\w.-]/g, '_')));
+    case 'process': {
+      const { ruleId, poolId, database } = scope;
+      const owner = ruleId && poolId && database ? { database, ruleId, rule: scope.rule, poolId, pool: scope.pool } : undefined;
+      return new ProcessProvider({ spec, params }, log, path.join(scalingRecordsRoot(), (ruleId ?? `${scope.pool}.${scope.rule}`).replace(/[^\w.-]/g, '_')), owner);
+    }
     case 'docker': {
       const { kind: _k, parameters: _p, ...target } = spec;
       const image = fillTemplate(spec.image, params);

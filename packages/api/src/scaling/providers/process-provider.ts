@@ -20,12 +20,53 @@ interface Running extends Required<Omit<Instance, 'version'>>, Pick<Instance, 'v
   exited: Promise<void>;
 }
 
+/** Whose instance a record is: its rule, the rule's pool, and the database both are in. */
+export interface RecordOwner {
+  database: string;
+  ruleId: string;
+  rule: string;
+  poolId: string;
+  pool: string;
+}
+
 /** What is written per instance, so a restarted control plane can take its processes back. */
 interface InstanceRecord {
   pid: number;
   port: number;
   argv: string[];
   version?: string;
+  /** The host it serves at; records written before it have none (the profile's host then). */
+  host?: string;
+  /** Records written before it have none: whatever went, nothing tells whose the instance is. */
+  owner?: RecordOwner;
+}
+
+/** The records in `stateDir` by file name, null for one that cannot be read; none when there is no such folder. */
+function readRecords(stateDir: string): [string, InstanceRecord | null][] {
+  let files: string[];
+  try {
+    files = readdirSync(stateDir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.map((file) => {
+    try {
+      return [file, JSON.parse(readFileSync(path.join(stateDir, file), 'utf8')) as InstanceRecord];
+    } catch {
+      return [file, null];
+    }
+  });
+}
+
+/**
+ * Whose instances the records in `stateDir` are (a folder holds one rule's) and the host they
+ * serve at; undefined when there are no records, no owner when none names one.
+ */
+export function recordedOwner(stateDir: string): { owner?: RecordOwner; host?: string } | undefined {
+  const records = readRecords(stateDir).flatMap(([, r]) => (r ? [r] : []));
+  if (!records.length) return undefined;
+  const named = records.find((r) => r.owner);
+  return named ? { owner: named.owner!, host: named.host } : {};
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -130,9 +171,19 @@ export class ProcessProvider implements ScalingProvider {
     launch: ProcessLaunch,
     private readonly log: (line: string) => void = () => {},
     private readonly stateDir?: string,
+    /** Written with every record: what a control plane that starts after the rule went reads. */
+    private readonly owner?: RecordOwner,
   ) {
     this.config = launch.spec;
     this.params = launch.params ?? {};
+  }
+
+  /**
+   * The instances recorded in `stateDir` of a rule that is gone, with no profile to start more:
+   * lists and stops them, and starts none.
+   */
+  static ofRecords(stateDir: string, owner: RecordOwner, host: string, log?: (line: string) => void): ProcessProvider {
+    return new ProcessProvider({ spec: { argv: [], env: {}, host, portRangeStart: 1, portRangeEnd: 0 } }, log, stateDir, owner);
   }
 
   async list(): Promise<Instance[]> {
@@ -200,6 +251,7 @@ export class ProcessProvider implements ScalingProvider {
    * again on the next free port.
    */
   private async start(overrides: Record<string, string> = {}, avoidPorts: number[] = []): Promise<Running> {
+    if (!this.config.argv.length) throw new Error('the rule that started these instances is gone: they can be stopped, no more started');
     const values = { ...this.params, ...overrides };
     const taken = new Set<number>(avoidPorts);
     for (let attempt = 1; ; attempt++) {
@@ -273,11 +325,12 @@ export class ProcessProvider implements ScalingProvider {
   /** Keeps an instance in the running set (and on disk) until it exits. */
   private track(record: InstanceRecord, exited: Promise<void>, why: () => string = () => ''): Running {
     const id = `process-${record.port}`;
-    const r: Running = { id, host: this.config.host, port: record.port, pid: record.pid, exited, ...(typeof record.version === 'string' ? { version: record.version } : {}) };
+    const host = record.host ?? this.config.host;
+    const r: Running = { id, host, port: record.port, pid: record.pid, exited, ...(typeof record.version === 'string' ? { version: record.version } : {}) };
     this.running.set(id, r);
     if (this.stateDir) {
       mkdirSync(this.stateDir, { recursive: true });
-      writeFileSync(path.join(this.stateDir, `${record.port}.json`), JSON.stringify(record));
+      writeFileSync(path.join(this.stateDir, `${record.port}.json`), JSON.stringify({ ...record, host, ...(this.owner ? { owner: this.owner } : {}) }));
     }
     void exited.then(() => {
       // An instance being stopped keeps its record until its whole process group is gone (see stop).
@@ -298,17 +351,8 @@ export class ProcessProvider implements ScalingProvider {
   private adopt(): void {
     if (this.adopted || !this.stateDir) return;
     this.adopted = true;
-    let files: string[];
-    try {
-      files = readdirSync(this.stateDir).filter((f) => f.endsWith('.json'));
-    } catch {
-      return;
-    }
-    for (const file of files) {
-      let record: InstanceRecord;
-      try {
-        record = JSON.parse(readFileSync(path.join(this.stateDir, file), 'utf8')) as InstanceRecord;
-      } catch {
+    for (const [file, record] of readRecords(this.stateDir)) {
+      if (!record) {
         rmSync(path.join(this.stateDir, file), { force: true });
         continue;
       }

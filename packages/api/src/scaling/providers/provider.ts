@@ -55,6 +55,12 @@ export interface ProviderScope {
   rule: string;
   /** The rule's id: names what a provider keeps on disk, so renaming the rule loses nothing. */
   ruleId?: string;
+  /**
+   * The rule's pool and the database both are in, kept with what a provider keeps on disk: a
+   * control plane that starts after the rule went knows whether its pool went too.
+   */
+  poolId?: string;
+  database?: string;
 }
 
 /** Picks which instances to drop: the ones asked for first, then the newest (they served least). */
