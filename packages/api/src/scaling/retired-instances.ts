@@ -1,4 +1,4 @@
-import type { Pool, PrismaClient, ScalingRule } from '@fulcrum/db';
+import type { PrismaClient } from '@fulcrum/db';
 import { errorText } from '../error-text';
 import { recordEvent } from '../services/events/events';
 import { type ScalingProvider, stopExactly } from './providers';
@@ -9,22 +9,25 @@ export interface Retired {
   address: string;
 }
 
+/** The timeline an instance's stop belongs to: a scale-down's, a recovery's, a rolling deploy's. */
+const KINDS = ['scaling', 'recovery', 'deploy_step'] as const;
+type Kind = (typeof KINDS)[number];
+
 /**
  * Instances whose backend was removed and whose stop failed, by id, with the timeline they belong
  * to and the reason last recorded. Held across passes (the rule's runtime keeps it): nothing counts
  * them as capacity, and each pass stops them again until they are gone.
  */
-export type Unstopped = Map<string, Retired & { kind: 'scaling' | 'recovery'; reason: string }>;
+export type Unstopped = Map<string, Retired & { kind: Kind; reason: string }>;
 
 export interface RetiredInput {
   prisma: PrismaClient;
-  rule: ScalingRule & { pool: Pool };
+  /** The scaling rule whose instances they are. */
+  rule: { name: string; poolId: string };
   provider: ScalingProvider;
   unstopped: Unstopped;
   log: (line: string) => void;
 }
-
-type Kind = 'scaling' | 'recovery';
 
 const addresses = (rs: Retired[]) => rs.map((r) => r.address).join(', ');
 
@@ -34,13 +37,13 @@ async function record(input: RetiredInput, kind: Kind, severity: 'info' | 'warni
 }
 
 /**
- * Stops instances whose backends were removed (a scale-down's, a recovery's old ones). One that
- * took more than asking (killed after it ignored SIGTERM) is a warning event naming it; a stop
- * that fails is an error event naming them, and they are kept in `unstopped` for the next pass
- * instead of being forgotten. Never throws for a failed stop.
+ * Stops instances whose backends were removed (a scale-down's, a recovery's or a rolling deploy's
+ * old ones). One that took more than asking (killed after it ignored SIGTERM) is a warning event
+ * naming it; a stop that fails is an error event naming them, and they are kept in `unstopped` for
+ * the next pass instead of being forgotten. Never throws for a failed stop: answers whether all stopped.
  */
-export async function stopRetired(input: RetiredInput, kind: Kind, retired: Retired[], remaining: number): Promise<void> {
-  if (!retired.length) return;
+export async function stopRetired(input: RetiredInput, kind: Kind, retired: Retired[], remaining: number): Promise<boolean> {
+  if (!retired.length) return true;
   try {
     const notes = await stopExactly(
       input.provider,
@@ -52,6 +55,7 @@ export async function stopRetired(input: RetiredInput, kind: Kind, retired: Reti
       const note = notes[r.id];
       if (note) await record(input, kind, 'warning', `stopped ${r.address} after its backend was removed: ${note}`, { step: 'killed', instance: r.address, note });
     }
+    return true;
   } catch (err) {
     const reason = errorText(err);
     const fresh = retired.filter((r) => input.unstopped.get(r.id)?.reason !== reason);
@@ -60,12 +64,13 @@ export async function stopRetired(input: RetiredInput, kind: Kind, retired: Reti
     // The same failure again goes to the log only: a stop retried every pass would flood the timeline.
     if (fresh.length) await record(input, kind, 'error', message, { step: 'stop failed', instances: retired.map((r) => r.address), reason });
     else input.log(message);
+    return false;
   }
 }
 
 /** The instances whose stop failed at an earlier pass, stopped again; one that is gone at last is an event naming it. */
 export async function retryUnstopped(input: RetiredInput): Promise<void> {
-  for (const kind of ['scaling', 'recovery'] as const) {
+  for (const kind of KINDS) {
     const pending = [...input.unstopped.values()].filter((u) => u.kind === kind);
     if (!pending.length) continue;
     const remaining = (await input.provider.list()).filter((i) => !input.unstopped.has(i.id)).length;

@@ -45,7 +45,7 @@ async function threeInstanceRule(name: string, failAt?: number) {
   const created = await suite.sys.call('POST', `/pools/${name}/scaling-rules`, { rule });
   expect(created.status).toBe(200);
   const { id: ruleId, version } = created.json as { id: string; version: number };
-  const provider = (await suite.sys.evaluator.providerFor(ruleId)) as ProcessProvider;
+  const provider = (await suite.sys.evaluator.runtimeFor(ruleId))?.provider as ProcessProvider;
 
   const started: { id: string; port: number; pid: number }[] = [];
   let calls = 0;

@@ -46,6 +46,9 @@ interface RuleRuntime {
 
 type LiveRule = ScalingRule & { pool: Pool; profile: ProviderProfile | null };
 
+/** What a rolling deploy drives a rule's instances through: the rule's provider, and its instances whose stop failed (stopped again at every pass). */
+export type RuleDriver = Pick<RuleRuntime, 'provider' | 'unstopped'>;
+
 /**
  * Evaluates every enabled scaling rule once a tick on the replica holding the rule's advisory
  * lock. New instances are probed with the pool's health check before they join as backends;
@@ -96,11 +99,13 @@ export class ScalingEvaluator {
     return this.runtimes.get(ruleId)?.provider;
   }
 
-  /** The provider a rule drives, built here when no tick has built it yet (a rolling deploy starts instances through it). */
-  async providerFor(ruleId: string): Promise<ScalingProvider | undefined> {
+  /** The provider a rule drives and its instances whose stop failed, built here when no tick has built them yet (a rolling deploy starts and stops instances through them). */
+  async runtimeFor(ruleId: string): Promise<RuleDriver | undefined> {
     await this.prepare();
     const rule = await this.prisma.scalingRule.findUnique({ where: { id: ruleId }, include: { pool: true, profile: true } });
-    return rule ? this.runtime(rule).provider : undefined;
+    if (!rule) return undefined;
+    const { provider, unstopped } = this.runtime(rule);
+    return { provider, unstopped };
   }
 
   async tick(): Promise<void> {

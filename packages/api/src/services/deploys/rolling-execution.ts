@@ -2,6 +2,7 @@ import type { Backend, Prisma } from '@fulcrum/db';
 import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
 import type { Instance, ScalingProvider } from '../../scaling/providers';
 import { scalingTag } from '../../scaling/new-instance';
+import { type Unstopped, stopRetired } from '../../scaling/retired-instances';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';
 import { toPool } from '../pools/pool-mapper';
@@ -29,6 +30,8 @@ interface Member {
  */
 export class RollingExecution extends DeployExecution {
   private provider!: ScalingProvider;
+  /** The rule's instances whose stop failed: no capacity, and the autoscaler stops them again at every pass. */
+  private unstopped!: Unstopped;
   private rule!: Prisma.ScalingRuleGetPayload<{ include: { pool: true } }>;
   /** New instances that joined, in order (the gate reads their backends). */
   private joined: Member[] = [];
@@ -46,9 +49,11 @@ export class RollingExecution extends DeployExecution {
     this.spec = ZDeployStart.parse(d.spec);
     this.rule = await this.prisma.scalingRule.findFirstOrThrow({ where: { poolId: d.poolId, name: this.spec.rule }, include: { pool: true } });
     const evaluator = getScalingEvaluator();
-    const provider = evaluator ? await evaluator.providerFor(this.rule.id) : undefined;
-    if (!provider?.startOne || !provider.stopInstances) throw new StopRun(`no scaling evaluator in this control plane can start instances for rule ${this.rule.name}`, 'failed');
+    const driver = evaluator ? await evaluator.runtimeFor(this.rule.id) : undefined;
+    const provider = driver?.provider;
+    if (!driver || !provider?.startOne || !provider.stopInstances) throw new StopRun(`no scaling evaluator in this control plane can start instances for rule ${this.rule.name}`, 'failed');
     this.provider = provider;
+    this.unstopped = driver.unstopped;
   }
 
   override async run(): Promise<void> {
@@ -64,7 +69,8 @@ export class RollingExecution extends DeployExecution {
     const managed = await this.prisma.backend.findMany({ where: { poolId: this.poolId, managedBy: scalingTag(this.rule.id), adminState: 'active' } });
     const instances = await this.provider.list();
     const olds: Member[] = instances
-      .filter((i) => i.host && i.port)
+      // One whose stop failed is out of the pool already.
+      .filter((i) => i.host && i.port && !this.unstopped.has(i.id))
       .map((i) => {
         const address = backendAddress({ host: i.host!, port: i.port! });
         return { instanceId: i.id, backendId: managed.find((b) => backendAddress(b) === address)?.id ?? null, address, version: i.version ?? null };
@@ -163,7 +169,11 @@ export class RollingExecution extends DeployExecution {
     await this.step({ name: `join round ${round}`, status: 'done', message: `${fresh.map(addr).join(', ')} joined the pool`, data: { configVersion: applied.version } });
   }
 
-  /** Drains an old instance's backend, removes it, stops the instance. */
+  /**
+   * Drains an old instance's backend, removes it, stops the instance. A stop that fails does not
+   * stop the deploy (the instance is out of the pool): an error event names it, and the autoscaler
+   * stops it again at every pass, counting it as no capacity meanwhile.
+   */
   private async retire(old: Member, why: string): Promise<void> {
     await this.checkpoint();
     if (old.backendId) {
@@ -172,9 +182,15 @@ export class RollingExecution extends DeployExecution {
       await waitDrained(this.poolId, [old.backendId], this.spec.drainTimeoutMs, () => this.hooks.stopping());
       await removeBackend(this.prisma, this.actor, old.backendId, `deploy ${this.spec.version}: remove ${old.address}`);
     }
-    await this.provider.stopInstances!([old.instanceId]);
+    const input = { prisma: this.prisma, rule: this.rule, provider: this.provider, unstopped: this.unstopped, log: this.hooks.log };
+    const stopped = await stopRetired(input, 'deploy_step', [{ id: old.instanceId, address: old.address }], (await this.provider.list()).length - 1);
     this.retired.push(old);
-    await this.step({ name: 'retire', status: 'done', message: `${why}: drained, removed and stopped ${old.address}${old.version ? ` (${old.version})` : ''}`, data: { old } });
+    const what = `${old.address}${old.version ? ` (${old.version})` : ''}`;
+    await this.step(
+      stopped
+        ? { name: 'retire', status: 'done', message: `${why}: drained, removed and stopped ${what}`, data: { old } }
+        : { name: 'retire', status: 'warning', message: `${why}: drained and removed ${what}; its stop failed and is tried again at every pass`, data: { old } },
+    );
   }
 
   /** Starts the old version again for every old instance already stopped, then takes the new ones out. */

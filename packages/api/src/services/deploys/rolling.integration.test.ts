@@ -4,6 +4,8 @@ import path from 'node:path';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { DEPLOY_FINAL_STATUSES, type TDeployRecord } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProcessProvider } from '../../scaling/providers';
+import { processGroupMembers } from '../../scaling/providers/proc-stat';
 import { startScalingSystem } from '../../scaling/scaling-harness';
 import { BACKEND_SCRIPT, FULCRUMCTL, driveTraffic, eventually } from './system-harness';
 
@@ -205,5 +207,46 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
     });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/leave out --backend/);
+  });
+
+  it('an old instance whose stop fails: the deploy goes on, an event names it once, and the autoscaler stops it at a later pass', async () => {
+    const [rule] = (await sys.call('GET', '/pools/roll/scaling-rules')).json as { id: string }[];
+    // The provider the deploy will use (built now for the rule's current version, as the deploy's own lookup does).
+    const provider = (await sys.evaluator.runtimeFor(rule!.id))!.provider as ProcessProvider;
+    const olds = await provider.list();
+    const leaders = new Map(olds.map((i) => [i.id, provider.pidOf(i.id)!]));
+    // The first stop of an old instance fails before anything is signalled.
+    const stopInstances = provider.stopInstances.bind(provider);
+    let refused: string | undefined;
+    provider.stopInstances = async (ids) => {
+      if (!refused && ids.some((id) => leaders.has(id))) {
+        refused = ids[0];
+        throw new Error('stop refused by the test');
+      }
+      return stopInstances(ids);
+    };
+    const d = await deployed({ version: 'v5', maxSurge: 1, maxUnavailable: 0, minRequests: 0, stepPauseMs: 300 });
+    expect(d.status, d.error ?? '').toBe('succeeded');
+    const old = olds.find((i) => i.id === refused)!;
+    const address = `127.0.0.1:${old.port}`;
+    const retires = d.steps.filter((s) => s.name === 'retire');
+    expect(retires.map((s) => s.status)).toEqual(['warning', 'done']);
+    expect((retires[0]!.detail as { message: string }).message).toContain(`drained and removed ${address} (${old.version}); its stop failed and is tried again at every pass`);
+    const events = await eventually(
+      async () => {
+        const es = (await sys.call('GET', '/events?kind=deploy_step&limit=500')).json as { severity: string; message: string; data: Record<string, unknown> }[];
+        return es.some((e) => e.data.step === 'stopped') ? es : undefined;
+      },
+      120_000,
+      'the failed stop tried again',
+    );
+    const failed = events.filter((e) => e.data.step === 'stop failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.severity).toBe('error');
+    expect(failed[0]!.data).toMatchObject({ rule: 'fleet', instances: [address], reason: 'stop refused by the test' });
+    expect(failed[0]!.message).toBe(`could not stop ${address} after the backend was removed: stop refused by the test; the next pass tries again`);
+    expect(events.find((e) => e.data.step === 'stopped')!.message).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
+    expect(processGroupMembers(leaders.get(refused!)!)).toEqual([]);
+    expect((await backends()).map((b) => b.versionLabel)).toEqual(['v5', 'v5']);
   });
 });
