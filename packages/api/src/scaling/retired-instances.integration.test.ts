@@ -19,7 +19,8 @@ interface EventRow {
 /**
  * A pool of its own whose rule keeps two instances of `source` (thresholds no traffic here
  * reaches: only the rule's bounds scale it), once both serve as its backends and each instance's
- * process group has `members` processes. `scaleDown()` lowers the rule to one instance.
+ * process group has `members` processes. `scaleDown()` lowers the rule to one instance;
+ * `disable()`, after it, turns the rule off.
  */
 async function twoInstances(name: string, source: string, members: number) {
   const { sys } = suite;
@@ -52,6 +53,10 @@ async function twoInstances(name: string, source: string, members: number) {
     removed = groups.find((g) => g.port !== left[0]!.port)!;
     return { kept: groups.find((g) => g.port === left[0]!.port)!, victim: removed };
   };
+  const disable = async () => {
+    const lowered = { ...rule, minInstances: 1, maxInstances: 1, enabled: false };
+    expect((await sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version + 1, rule: lowered })).status).toBe(200);
+  };
   /** Waits until `found` holds for the pool's events, or PASSES evaluator passes went by without it; answers the events. */
   const eventsUntil = async (found: (es: EventRow[]) => boolean, what: string) => {
     const from = ticks;
@@ -75,7 +80,7 @@ async function twoInstances(name: string, source: string, members: number) {
     }
   };
   const explain = () => `evaluator log (latest):\n${sys.logTail().join('\n')}`;
-  return { provider, groups, scaleDown, eventsUntil, killRemoved, explain };
+  return { provider, groups, scaleDown, disable, eventsUntil, killRemoved, explain };
 }
 
 // Deadlines only bound a hang: a loaded machine runs the same steps, later.
@@ -125,6 +130,41 @@ describe('an instance stopped after its backend was removed', { timeout: 300_000
       expect(stopped!.message).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
       // The instance whose stop failed was no capacity: one decision scaled down, no second one.
       expect(events.filter((e) => e.message.startsWith('scale down'))).toHaveLength(1);
+      expect(processGroupMembers(victim.leader)).toEqual([]);
+      expect(processGroupMembers(kept.leader)).toEqual([kept.leader]);
+      expect((await t.provider.list()).map((i) => i.port)).toEqual([kept.port]);
+    } finally {
+      t.killRemoved();
+    }
+  });
+
+  it('a rule disabled while a failed stop is pending: the stop is still tried again at every pass until the instance is gone', async () => {
+    const t = await twoInstances('disabled', BACKEND_SCRIPT, 1);
+    try {
+      // Every stop fails until the rule is disabled.
+      const stopInstances = t.provider.stopInstances.bind(t.provider);
+      let refusing = true;
+      t.provider.stopInstances = async (ids) => {
+        if (refusing) throw new Error('stop refused by the test');
+        return stopInstances(ids);
+      };
+      const { kept, victim } = await t.scaleDown();
+      const address = `127.0.0.1:${victim.port}`;
+      const before = await t.eventsUntil((es) => es.some((e) => e.data.step === 'stop failed'), 'the failed stop recorded');
+      expect(
+        before.filter((e) => e.data.step === 'stop failed'),
+        t.explain(),
+      ).toHaveLength(1);
+      await t.disable();
+      // Two passes begin after the rule is off: any pass that began before it has asked for its stop by then.
+      const from = ticks;
+      await eventually(() => ticks - from >= 2, 120_000, 'two evaluator passes after the rule was disabled');
+      refusing = false;
+      const events = await t.eventsUntil((es) => es.some((e) => e.data.step === 'stopped'), 'the stop tried again while the rule is disabled');
+      const stopped = events.find((e) => e.data.step === 'stopped');
+      expect(stopped, `no later stop after ${PASSES} passes of the disabled rule; ${JSON.stringify(events.map((e) => e.message))}\n${t.explain()}`).toBeDefined();
+      expect(stopped!.message).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
+      expect(events.filter((e) => e.data.step === 'stop failed')).toHaveLength(1);
       expect(processGroupMembers(victim.leader)).toEqual([]);
       expect(processGroupMembers(kept.leader)).toEqual([kept.leader]);
       expect((await t.provider.list()).map((i) => i.port)).toEqual([kept.port]);

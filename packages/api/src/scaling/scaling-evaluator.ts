@@ -132,6 +132,7 @@ export class ScalingEvaluator {
           .catch((err) => this.log(`scaling rule ${rule.name}: ${err instanceof Error ? err.message : String(err)}`))
           .finally(() => (rt.busy = false));
       }
+      this.retryPendingStops();
     } catch (err) {
       this.log(`scaling evaluator: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -228,6 +229,22 @@ export class ScalingEvaluator {
           await rt.provider.close?.();
         })
         .catch((err) => this.log(`deleted pool ${rt.poolName}: ${errorText(err)}`))
+        .finally(() => (rt.busy = false));
+    }
+  }
+
+  /**
+   * Instances whose stop failed, of rules no pass of this process evaluates now (disabled, deleted
+   * on their own, or evaluated by another replica): stopped again all the same, since only this
+   * process knows of them. Disabling a rule ends its decisions, not the cleanup of what it retired.
+   */
+  private retryPendingStops(): void {
+    for (const rt of this.runtimes.values()) {
+      if (rt.busy || !rt.unstopped.size) continue;
+      rt.busy = true;
+      const log = (l: string) => this.log(`[${rt.poolName}/${rt.ruleName}] ${l}`);
+      void retryUnstopped({ prisma: this.prisma, rule: { name: rt.ruleName, poolId: rt.poolId }, provider: rt.provider, unstopped: rt.unstopped, log })
+        .catch((err) => log(`stopping again what failed to stop: ${errorText(err)}`))
         .finally(() => (rt.busy = false));
     }
   }
