@@ -252,7 +252,7 @@ class ProxiedRequest implements Exchange {
     }
   }
 
-  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined): void {
+  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void {
     const backend = this.backend!;
     const state = backend.state;
     const cfg = this.cfg;
@@ -273,7 +273,7 @@ class ProxiedRequest implements Exchange {
     const sticky = cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey;
     // Nothing to change: the backend's lines go on as they came (less hop-by-hop ones), unless
     // the client's response builds its own head.
-    if (lines !== undefined && !sticky && this.route?.editsResponse !== true && this.res.writeHeadLines(status, statusText, lines, headerValue(rawHeaders, 'content-length') !== undefined)) {
+    if (lines !== undefined && !sticky && this.route?.editsResponse !== true && this.res.writeHeadLines(status, statusText, lines, sized)) {
       this.answered = status;
       return;
     }

@@ -1,5 +1,5 @@
 import { METHODS } from 'node:http';
-import { Byte, isFieldValue, isNamed, isToken, owsTrimmed, TCHAR, VALUE_BYTE } from './field-syntax';
+import { FIELD_LINE, FieldCut, isFieldValue, isNamed, isToken, owsTrimmed } from './field-syntax';
 import { isHopByHop, upstreamCutAt } from './headers';
 
 /**
@@ -96,33 +96,24 @@ export function parseRequestHead(buf: Buffer, from: number, to: number, limits: 
   let lines = '';
   let canonical = true;
   let keptFrom = lineEnd + 2;
-  // The byte tables through locals: a module binding is loaded again for every byte of a loop.
-  const tchar = TCHAR;
-  const valueByte = VALUE_BYTE;
+  const field = FIELD_LINE;
   for (let at = from + lineEnd + 2; at < to; ) {
     if (raw.length >= limits.maxHeaders * 2) return refuse(431, 'too many header fields');
-    let i = at;
-    while (tchar[buf[i]!] === 1) i++;
+    const cut = field.cut(buf, at);
     // Not a token then a colon: no colon on the line at all, or a name that is not a token (which
     // also catches obsolete folding, a line opening with whitespace, and whitespace before the colon).
-    if (i === at || buf[i] !== Byte.COLON) return badHeaderLine(text, at - from);
-    const nameEnd = i;
-    i++;
-    while (buf[i] === Byte.SP || buf[i] === Byte.HTAB) i++;
-    const valueStart = i;
-    while (valueByte[buf[i]!] === 1) i++;
+    if (cut === FieldCut.BadName) return badHeaderLine(text, at - from);
+    const nameEnd = field.nameEnd;
     const name = text.slice(at - from, nameEnd - from);
-    if (buf[i] !== Byte.CR || buf[i + 1] !== Byte.LF) return refuse(400, `invalid character in ${name}`);
+    if (cut === FieldCut.BadValue) return refuse(400, `invalid character in ${name}`);
+    const next = field.eol + 2;
     if (upstreamCutAt(buf, at, nameEnd - at)) {
       lines += text.slice(keptFrom, at - from);
-      keptFrom = i + 2 - from;
+      keptFrom = next - from;
     }
-    const eol = i;
-    at = i + 2;
-    while (i > valueStart && (buf[i - 1] === Byte.SP || buf[i - 1] === Byte.HTAB)) i--;
-    // `Name: value` as the proxy would write it: one space after the colon, none at the end.
-    if (valueStart !== nameEnd + 2 || buf[nameEnd + 1] !== Byte.SP || i !== eol) canonical = false;
-    raw.push(name, text.slice(valueStart - from, i - from));
+    if (!field.canonical) canonical = false;
+    raw.push(name, text.slice(field.valueStart - from, field.valueEnd - from));
+    at = next;
   }
   lines += text.slice(keptFrom);
   return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true, canonical ? lines : undefined);

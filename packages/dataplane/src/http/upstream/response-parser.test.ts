@@ -5,11 +5,12 @@ import { ResponseParser } from './response-parser';
 
 /** Feeds `parts` to a parser and records what it reports. */
 function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean; upgrade?: boolean } = {}) {
-  const seen: { head?: [number, string, string[]]; lines?: string; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
+  const seen: { head?: [number, string, string[]]; lines?: string; sized?: boolean; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
   const parser = new ResponseParser({
-    head: (status, text, raw, lines) => {
+    head: (status, text, raw, lines, sized) => {
       seen.head = [status, text, raw];
       seen.lines = lines;
+      seen.sized = sized;
     },
     body: (chunk, last) => {
       seen.body += chunk.toString('latin1');
@@ -33,6 +34,7 @@ describe('ResponseParser', () => {
   it('reads a Content-Length body and marks its last piece', () => {
     const r = parse(['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhel', 'lo']);
     expect(r.head).toEqual([200, 'OK', ['Content-Length', '5', 'X-A', 'b']]);
+    expect(r.sized).toBe(true);
     expect(r.body).toBe('hello');
     expect(r.lastFlags).toEqual([false, true]);
     expect(r.end).toBe(true);
@@ -53,6 +55,7 @@ describe('ResponseParser', () => {
     for (let i = 1; i < text.length; i++) {
       const r = parse([text.slice(0, i), text.slice(i)]);
       expect(r.error).toBeUndefined();
+      expect(r.sized).toBe(false);
       expect(r.body).toBe('hello, world');
       expect(r.end).toBe(true);
     }

@@ -1,4 +1,4 @@
-import { Byte, isNamed, namedAt, TCHAR, VALUE_BYTE } from '../field-syntax';
+import { Byte, FIELD_LINE, FieldCut, isNamed, namedAt, VALUE_BYTE } from '../field-syntax';
 import { hopByHopAt, namesOtherFields } from '../headers';
 
 /** What a parsed response reports, in order: one head, body pieces, one end. */
@@ -7,9 +7,9 @@ export interface ResponseEvents {
    * `lines`: the header lines as received, less hop-by-hop ones, each with its CRLF (what a proxy
    * passes on unchanged); undefined when a line is not written `Name: value` (one space after the
    * colon, none at the end), or the Connection header names other fields, which only the pairs
-   * can be filtered of.
+   * can be filtered of. `sized`: the response's length is given by a Content-Length header.
    */
-  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined): void;
+  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void;
   /**
    * `last` is set when the piece completes a body of known length, so it can go out with the end.
    * The piece may be a view of the connection's read buffer (see `UpstreamConnection`).
@@ -357,12 +357,10 @@ export class ResponseParser {
    * Parses the head in `buf` from `from` to `to` (its lines, each with its CRLF, without the
    * blank line) and checks every byte as it goes: each line ends in CRLF (no bare CR or LF), the
    * status line and values hold field-value bytes (no control byte but HTAB), names are tokens.
-   * Names and values are cut as bytes; strings are made only of what is kept (a string's
-   * characters cost more to read than a buffer's bytes). The byte tables are read through
-   * locals: a module binding is loaded again for every byte of a loop.
+   * Header lines are cut as bytes by `FIELD_LINE`, as the request parser cuts them; strings are
+   * made only of what is kept (a string's characters cost more to read than a buffer's bytes).
    */
   private parseHead(buf: Buffer, from: number, to: number): Error | undefined {
-    const tchar = TCHAR;
     const valueByte = VALUE_BYTE;
     let eol = from;
     while (valueByte[buf[eol]!] === 1) eol++;
@@ -382,25 +380,16 @@ export class ResponseParser {
     let lines = '';
     let canonical = true;
     let keptFrom = eol + 2 - from;
+    const field = FIELD_LINE;
     for (let at = eol + 2; at < to; at = eol + 2) {
       if (raw.length === 2 * MAX_HEADERS) return new Error('too many response headers');
-      // The name: tchars up to the colon (no space before it, no obsolete folding).
-      let i = at;
-      while (tchar[buf[i]!] === 1) i++;
-      if (i === at || buf[i] !== Byte.COLON) return badHeadByte(buf, i, 'malformed header line');
-      const nameEnd = i;
-      // The value, without optional whitespace (SP, HTAB) at either end.
-      i++;
-      while (buf[i] === Byte.SP || buf[i] === Byte.HTAB) i++;
-      const valueStart = i;
-      while (valueByte[buf[i]!] === 1) i++;
-      if (buf[i] !== Byte.CR || buf[i + 1] !== Byte.LF) return badHeadByte(buf, i, 'malformed header line');
-      eol = i;
-      while (i > valueStart && (buf[i - 1] === Byte.SP || buf[i - 1] === Byte.HTAB)) i--;
-      // `Name: value` as the proxy would write it: one space after the colon, none at the end.
-      if (valueStart !== nameEnd + 2 || buf[nameEnd + 1] !== Byte.SP || i !== eol) canonical = false;
+      const cut = field.cut(buf, at);
+      if (cut !== FieldCut.Ok) return badHeadByte(buf, cut === FieldCut.BadName ? field.nameEnd : field.eol, 'malformed header line');
+      const nameEnd = field.nameEnd;
+      eol = field.eol;
+      if (!field.canonical) canonical = false;
       const name = text.slice(at - from, nameEnd - from);
-      const value = text.slice(valueStart - from, i - from);
+      const value = text.slice(field.valueStart - from, field.valueEnd - from);
       raw.push(name, value);
       const nameLength = nameEnd - at;
       if (nameLength === 14 && namedAt(buf, at, CONTENT_LENGTH)) {
@@ -423,7 +412,7 @@ export class ResponseParser {
     if (status < 200) {
       if (status === 101 && this.upgrade) {
         this.keepAlive = false;
-        this.events.head(status, reason, raw, forward);
+        this.events.head(status, reason, raw, forward, length !== undefined);
         this.state = State.Tunnel;
         return undefined;
       }
@@ -440,7 +429,7 @@ export class ResponseParser {
     // Both framings at once is how responses get smuggled past one parser and not another.
     if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     this.keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
-    this.events.head(status, reason, raw, forward);
+    this.events.head(status, reason, raw, forward, length !== undefined);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
     else if (chunked) {
       this.trailerBytes = 0;

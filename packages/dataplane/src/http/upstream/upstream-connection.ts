@@ -117,7 +117,7 @@ export class UpstreamConnection {
     private readonly owner: ConnectionOwner,
   ) {
     this.parser = new ResponseParser({
-      head: (status, statusText, rawHeaders, lines) => this.onHead(status, statusText, rawHeaders, lines),
+      head: (status, statusText, rawHeaders, lines, sized) => this.onHead(status, statusText, rawHeaders, lines, sized),
       body: (chunk, last) => this.exchange?.body(chunk, last),
       end: (reusable) => this.onResponseEnd(reusable),
     });
@@ -284,10 +284,10 @@ export class UpstreamConnection {
    * no timer at all (the next request's first-byte limit is still the armed one). A connection
    * resting in its pool keeps that limit, or the pool's sweep closes it sooner.
    */
-  private onHead(status: number, statusText: string, rawHeaders: string[], lines: string | undefined): void {
+  private onHead(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void {
     if (this.reading) this.headIn = this.exchanges;
     else this.arm(this.timeouts!.idleMs);
-    this.exchange?.head(status, statusText, rawHeaders, lines);
+    this.exchange?.head(status, statusText, rawHeaders, lines, sized);
   }
 
   private onResponseEnd(reusable: boolean): void {
