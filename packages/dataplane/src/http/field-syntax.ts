@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * The characters of HTTP fields (RFC 9110 §5), checked a character at a time: a regular
  * expression or a lower-cased copy per field cost more than the rest of a small request's
@@ -61,6 +63,21 @@ export function isFieldValue(text: string, from = 0, to = text.length): boolean 
  */
 export function fieldBytes(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/**
+ * A received field as text, the reverse of `fieldBytes`: fields are held as their bytes (one
+ * character per byte), so a value holding bytes above 0x7F is read as UTF-8 when it is valid
+ * UTF-8 (a route's `caf\u00e9` then matches the two bytes a client sends for it), and left as
+ * it is otherwise (ASCII, or bytes that are no UTF-8, read as latin1).
+ */
+export function fieldText(bytes: string): string {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n && bytes.charCodeAt(i) < 0x80) i++;
+  if (i === n) return bytes;
+  const buf = Buffer.from(bytes, 'latin1');
+  return isUtf8(buf) ? buf.toString('utf8') : bytes;
 }
 
 /** Whether `s` is `lower` (written in lower case) in any case, without making a lower-cased copy. */

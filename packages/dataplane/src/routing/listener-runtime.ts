@@ -16,7 +16,7 @@ import type { AccessLog } from '../access-log/access-log';
 import { logTime, roundMs } from '../access-log/access-record';
 import type { OutlierDetector } from '../health/outlier-detector';
 import type { ClientRequest, ClientResponse } from '../http/client-exchange';
-import { fieldBytes, isFieldValue } from '../http/field-syntax';
+import { fieldBytes, fieldText, isFieldValue } from '../http/field-syntax';
 import { isTrustedPeer } from '../http/headers';
 import { type RouteEffects, type UpgradeTarget, proxyHttpRequest } from '../http/http-proxy';
 import { clientRequestId, requestIdOf } from '../http/request-id';
@@ -201,10 +201,22 @@ export class ListenerRuntime {
     this.carryOut(this.routes.get(matched.route)!, req, res, upgrade, t0, probe);
   }
 
-  /** The request as routes read it: normalized Host, path and query. */
+  /**
+   * The request as routes read it: normalized Host, path and query, and header values as text
+   * (configured values are text; the client's are bytes, read as UTF-8 where they are).
+   */
   private probe(req: ClientRequest): RouteRequest {
     const { path, query } = splitTarget(req.url);
-    return { host: normalizeHost(req.header('host')), path, query, method: req.method, header: (n) => req.header(n) };
+    return {
+      host: normalizeHost(req.header('host')),
+      path,
+      query,
+      method: req.method,
+      header: (n) => {
+        const v = req.header(n);
+        return v === undefined ? undefined : fieldText(v);
+      },
+    };
   }
 
   /** Carries out a route's action; `probe` is the request as routing read it, read here if it was not. */

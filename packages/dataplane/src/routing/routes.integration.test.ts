@@ -218,6 +218,33 @@ describe('routes on a listener', () => {
     expect(utf8(fixed.headers['content-type'])).toBe('text/plain; x=\u010d\u010aSet-Cookie: b=1');
   });
 
+  it('matches a header condition holding non-ASCII text against the UTF-8 bytes a client sends', async () => {
+    const { port } = await start(
+      [],
+      [
+        { name: 'tea', match: { headers: [{ name: 'X-Drink', value: '\u010daj' }] }, action: { type: 'fixed', status: 200, body: 'tea' } },
+        { name: 'cafe', match: { headers: [{ name: 'X-Drink', value: 'caf\u00e9' }] }, action: { type: 'fixed', status: 200, body: 'cafe' } },
+        { name: 'other', action: { type: 'fixed', status: 200, body: 'other' } },
+      ],
+    );
+    // raw() writes its text as UTF-8: the header's value goes out as the bytes a client sends.
+    const drink = async (value: string) => (await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Drink: ${value}\r\nConnection: close\r\n\r\n`)).body;
+    expect(await drink('\u010daj')).toBe('tea');
+    expect(await drink('caf\u00e9')).toBe('cafe');
+    expect(await drink('caj')).toBe('other');
+    expect(await drink('cafe')).toBe('other');
+    // Bytes that are no UTF-8 (a lone 0xC4) are not read as the configured text.
+    const lone = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let data = '';
+      socket.on('data', (c) => (data += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data.slice(data.indexOf('\r\n\r\n') + 4)));
+      socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nX-Drink: \xc4aj\r\nConnection: close\r\n\r\n', 'latin1'));
+    });
+    expect(lone).toBe('other');
+  });
+
   it('rate limits per client with 429 and Retry-After, counted in the pool’s client stats', async () => {
     const [app] = await backends('app');
     const { dp, port } = await start([pool(app!)], [{ name: 'limited', action: toPool('app'), rateLimit: { requestsPerSecond: 0.01, burst: 2 } }]);
