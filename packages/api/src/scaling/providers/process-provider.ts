@@ -65,8 +65,19 @@ function readRecords(stateDir: string): [string, InstanceRecord | null][] {
 export function recordedOwner(stateDir: string): { owner?: RecordOwner; host?: string } | undefined {
   const records = readRecords(stateDir).flatMap(([, r]) => (r ? [r] : []));
   if (!records.length) return undefined;
-  const named = records.find((r) => r.owner);
-  return named ? { owner: named.owner!, host: named.host } : {};
+  const named = records.find((r) => isRecordOwner(r.owner));
+  return named ? { owner: named.owner!, host: typeof named.host === 'string' ? named.host : undefined } : {};
+}
+
+/**
+ * An owner as records write it: five strings. A record of another shape (damaged, or written by
+ * something else) names no owner, rather than reaching the database with a wrong type and failing
+ * every pass of the evaluator.
+ */
+function isRecordOwner(o: unknown): o is RecordOwner {
+  if (typeof o !== 'object' || o === null) return false;
+  const r = o as Record<string, unknown>;
+  return ['database', 'ruleId', 'rule', 'poolId', 'pool'].every((k) => typeof r[k] === 'string' && r[k] !== '');
 }
 
 const STOP_GRACE_MS = 5_000;
