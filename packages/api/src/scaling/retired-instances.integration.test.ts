@@ -2,19 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, eventually } from '../services/deploys/system-harness';
 import type { ProcessProvider } from './providers';
 import { processGroupMembers } from './providers/proc-stat';
-import { STUBBORN_WORKER_SCRIPT, poolWithRule, scalingSuite } from './scaling-harness';
+import { STUBBORN_WORKER_SCRIPT, killGroup, poolWithRule, readForPasses, scalingSuite, type EventRow } from './scaling-harness';
 
 /** Evaluator ticks so far. */
 let ticks = 0;
 const suite = scalingSuite('retired', 300, () => ticks++);
 // Passes the evaluator makes after the scale-down before the test stops waiting for what it looks for.
 const PASSES = 100;
-
-interface EventRow {
-  severity: string;
-  message: string;
-  data: Record<string, unknown>;
-}
 
 /**
  * A pool of its own whose rule keeps two instances of `source` (thresholds no traffic here
@@ -58,27 +52,10 @@ async function twoInstances(name: string, source: string, members: number) {
     expect((await sys.call('PUT', `/scaling-rules/${ruleId}`, { expectedVersion: version + 1, rule: lowered })).status).toBe(200);
   };
   /** Waits until `found` holds for the pool's events, or PASSES evaluator passes went by without it; answers the events. */
-  const eventsUntil = async (found: (es: EventRow[]) => boolean, what: string) => {
-    const from = ticks;
-    const { es } = await eventually(
-      async () => {
-        const es = await events();
-        return found(es) || ticks - from >= PASSES ? { es } : undefined;
-      },
-      300_000,
-      what,
-    );
-    return es;
-  };
+  const eventsUntil = (found: (es: EventRow[]) => boolean, what: string) => readForPasses(() => ticks, PASSES, events, found, what);
   // What a failing run leaves of the removed instance (a worker the provider no longer knows of)
   // is killed with its group; the kept one is the provider's, stopped with the system.
-  const killRemoved = () => {
-    try {
-      if (removed) process.kill(-removed.leader, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  };
+  const killRemoved = () => killGroup(removed?.leader);
   const explain = () => `evaluator log (latest):\n${sys.logTail().join('\n')}`;
   return { provider, groups, scaleDown, disable, eventsUntil, killRemoved, explain };
 }

@@ -5,6 +5,7 @@ import { recordEvent } from '../services/events/events';
 import { toPool } from '../services/pools/pool-mapper';
 import { type NewInstance, attempt, joinPool, newInstance, removeAdded } from './new-instance';
 import { type Instance, type ScalingProvider, startUpTo, stopExactly } from './providers';
+import type { Unstopped } from './retired-instances';
 
 const HEALTHY_TIMEOUT_MS = 30_000;
 
@@ -14,6 +15,8 @@ export interface ScaleUpInput {
   provider: ScalingProvider;
   /** The instances the decision counted. */
   before: Instance[];
+  /** The rule's instances whose stop failed: not counted, and not new either. */
+  unstopped: Unstopped;
   /** The count it wants. */
   to: number;
   /** The decision's event data; a failure's event repeats it. */
@@ -48,7 +51,8 @@ export async function scaleUp(input: ScaleUpInput): Promise<void> {
   const pool = toPool(rule.pool);
   const actor = `autoscaler ${rule.name}`;
   const failures: Failure[] = [];
-  const known = new Set(before.map((i) => i.id));
+  // One whose stop failed is listed too: taken for a new one, it would be probed and joined to the pool again.
+  const known = new Set([...before.map((i) => i.id), ...input.unstopped.keys()]);
   // A new instance never takes the address of a backend the pool has (a dead instance's stays until recovery removes it).
   const taken = await prisma.backend.findMany({ where: { poolId: rule.poolId }, select: { port: true } });
   let after: Instance[];

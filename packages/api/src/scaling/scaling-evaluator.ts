@@ -316,6 +316,7 @@ export class ScalingEvaluator {
           rule,
           provider: rt.provider,
           before: instances,
+          unstopped: rt.unstopped,
           to: decision.to,
           data,
           stopping: () => this.stopping,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PrismaClient } from '@fulcrum/db';
 import { stopTestServer } from '@fulcrum/db/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { BACKEND_SCRIPT, type SystemHarness, startSystem } from '../services/deploys/system-harness';
+import { BACKEND_SCRIPT, type SystemHarness, eventually, startSystem } from '../services/deploys/system-harness';
 import { ProcessProvider } from './providers';
 import { ScalingEvaluator, setScalingEvaluator } from './scaling-evaluator';
 
@@ -164,4 +164,37 @@ export function runningPorts(script: string): number[] {
     if (argv[1] === script) ports.push(Number(argv[2]));
   }
   return ports.sort((a, b) => a - b);
+}
+
+/** An event as GET /events answers it: what the tests read of it. */
+export interface EventRow {
+  severity: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Reads until `found` holds for what `read` answers, or `passes` evaluator passes (`ticks()` counts
+ * them) went by without it; answers the last read, for the test to say what it saw.
+ */
+export async function readForPasses<T>(ticks: () => number, passes: number, read: () => Promise<T>, found: (value: T) => boolean, what: string): Promise<T> {
+  const from = ticks();
+  const { value } = await eventually(
+    async () => {
+      const value = await read();
+      return found(value) || ticks() - from >= passes ? { value } : undefined;
+    },
+    300_000,
+    what,
+  );
+  return value;
+}
+
+/** Kills a process group a failing test may leave running (an instance the provider no longer stops). */
+export function killGroup(leader: number | undefined): void {
+  try {
+    if (leader) process.kill(-leader, 'SIGKILL');
+  } catch {
+    // gone
+  }
 }

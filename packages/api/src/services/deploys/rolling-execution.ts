@@ -5,6 +5,7 @@ import { scalingTag } from '../../scaling/new-instance';
 import { type Unstopped, stopRetired } from '../../scaling/retired-instances';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';
+import { errorText } from '../../error-text';
 import { toPool } from '../pools/pool-mapper';
 import { DeployExecution, StopRun } from './deploy-execution';
 import { addBackend, patchBackend, removeBackend, waitRevisionApplied } from './managed-backends';
@@ -182,8 +183,7 @@ export class RollingExecution extends DeployExecution {
       await waitDrained(this.poolId, [old.backendId], this.spec.drainTimeoutMs, () => this.hooks.stopping());
       await removeBackend(this.prisma, this.actor, old.backendId, `deploy ${this.spec.version}: remove ${old.address}`);
     }
-    const input = { prisma: this.prisma, rule: this.rule, provider: this.provider, unstopped: this.unstopped, log: this.hooks.log };
-    const stopped = await stopRetired(input, 'deploy_step', [{ id: old.instanceId, address: old.address }], (await this.provider.list()).length - 1);
+    const stopped = await this.stopOutOfPool(old);
     this.retired.push(old);
     const what = `${old.address}${old.version ? ` (${old.version})` : ''}`;
     await this.step(
@@ -193,7 +193,21 @@ export class RollingExecution extends DeployExecution {
     );
   }
 
-  /** Starts the old version again for every old instance already stopped, then takes the new ones out. */
+  /**
+   * Stops an instance that is out of the pool as a scale-down does: one that will not stop is an
+   * error event naming it, kept in the rule's pending stops (no capacity, stopped again at every
+   * autoscaler pass). Answers whether it stopped; never throws for a failed stop.
+   */
+  private async stopOutOfPool(m: Member): Promise<boolean> {
+    const input = { prisma: this.prisma, rule: this.rule, provider: this.provider, unstopped: this.unstopped, log: this.hooks.log };
+    return stopRetired(input, 'deploy_step', [{ id: m.instanceId, address: m.address }], (await this.provider.list()).length - 1);
+  }
+
+  /**
+   * Starts the old version again for every old instance already stopped, then takes the new ones
+   * out. What the provider will not start or stop is a warning step, never the end of the rollback:
+   * an instance that will not stop goes to the rule's pending stops, as in a retire.
+   */
   override async rollback(reason: string): Promise<void> {
     if (!this.provider) await this.load();
     await this.step({ name: 'rollback', status: 'started', message: reason });
@@ -202,12 +216,21 @@ export class RollingExecution extends DeployExecution {
     let restored = 0;
     for (const old of this.retired) {
       const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
-      const inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
+      const lost = (detail: string, more = '') =>
+        this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${detail}); recovery keeps trying${more}` });
+      let inst: Instance;
+      try {
+        inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
+      } catch (err) {
+        await lost(errorText(err));
+        continue;
+      }
+      const address = inst.host && inst.port ? backendAddress({ host: inst.host, port: inst.port }) : inst.id;
       const health =
         inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
       if (!health.ok) {
-        await this.provider.stopInstances!([inst.id]);
-        await this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${health.detail}); recovery keeps trying` });
+        const stopped = await this.stopOutOfPool({ instanceId: inst.id, backendId: null, address, version: old.version });
+        await lost(health.detail, stopped ? '' : `; could not stop ${address}, started for it: out of the pool, stopped again at every pass`);
         continue;
       }
       await addBackend(
@@ -226,7 +249,14 @@ export class RollingExecution extends DeployExecution {
       if (!applied.ok) await this.step({ name: 'rollback', status: 'warning', message: `the rollback's drain is not confirmed: ${applied.reason}` });
     }
     for (const n of this.joined) if (n.backendId) await removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`);
-    await this.provider.stopInstances!(this.joined.map((n) => n.instanceId));
-    await this.step({ name: 'rollback', status: 'done', message: `restored ${restored} instance(s) of the old version, stopped ${this.joined.length} of version ${this.spec.version}` });
+    // Each on its own, so a failure names only the instance that would not stop.
+    const stopped = await Promise.all(this.joined.map((n) => this.stopOutOfPool(n)));
+    const unstopped = this.joined.filter((_, i) => !stopped[i]).map((n) => n.address);
+    const summary = `restored ${restored} instance(s) of the old version, stopped ${this.joined.length - unstopped.length} of version ${this.spec.version}`;
+    await this.step(
+      unstopped.length
+        ? { name: 'rollback', status: 'warning', message: `${summary}; could not stop ${unstopped.join(', ')}: out of the pool, stopped again at every pass`, data: { unstopped } }
+        : { name: 'rollback', status: 'done', message: summary },
+    );
   }
 }

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stopTestServer } from '@fulcrum/db/testing';
-import { DEPLOY_FINAL_STATUSES, type TDeployRecord } from '@fulcrum/protocol';
+import type { TDeployRecord } from '@fulcrum/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessProvider } from '../../scaling/providers';
 import { processGroupMembers } from '../../scaling/providers/proc-stat';
 import { startScalingSystem } from '../../scaling/scaling-harness';
-import { BACKEND_SCRIPT, FULCRUMCTL, driveTraffic, eventually } from './system-harness';
+import { BACKEND_SCRIPT, FULCRUMCTL, deployEnded, driveTraffic, eventually } from './system-harness';
 
 let sys: Awaited<ReturnType<typeof startScalingSystem>>;
 let listenPort: number;
@@ -53,14 +53,7 @@ afterAll(async () => {
 async function deployed(body: Record<string, unknown>): Promise<TDeployRecord> {
   const started = await sys.call('POST', '/pools/roll/deploys', { strategy: 'rolling', stepPauseMs: 1000, healthyTimeoutMs: 15_000, drainTimeoutMs: 3000, ...body });
   expect(started.status, JSON.stringify(started.json)).toBe(200);
-  return eventually(
-    async () => {
-      const d = (await sys.call('GET', `/deploys/${started.json.id}`)).json as TDeployRecord;
-      return DEPLOY_FINAL_STATUSES.includes(d.status) ? d : undefined;
-    },
-    240_000,
-    'the deploy to end',
-  );
+  return deployEnded(sys, started.json.id);
 }
 
 const backends = async () => (await sys.call('GET', '/pools/roll/backends')).json as BackendRow[];

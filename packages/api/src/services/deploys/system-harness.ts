@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { type TestDatabase, createTestDatabase, freePort } from '@fulcrum/db/testing';
-import { DATAPLANE_WS_PATH } from '@fulcrum/protocol';
+import { DATAPLANE_WS_PATH, DEPLOY_FINAL_STATUSES, type TDeployRecord } from '@fulcrum/protocol';
 import { eventually, freePortRange } from '@fulcrum/test-support';
 import { WebSocketServer } from 'ws';
 import { DataplaneHub, setHub } from '../../hub/dataplane-hub';
@@ -284,3 +284,15 @@ export function driveTraffic(port: number) {
 }
 
 export { eventually };
+
+/** The deploy's record once it has ended (succeeded, failed, aborted or rolled back). */
+export function deployEnded(h: Pick<SystemHarness, 'call'>, id: string, timeoutMs = 240_000): Promise<TDeployRecord> {
+  return eventually(
+    async () => {
+      const d = (await h.call('GET', `/deploys/${id}`)).json as TDeployRecord;
+      return DEPLOY_FINAL_STATUSES.includes(d.status) ? d : undefined;
+    },
+    timeoutMs,
+    `deploy ${id} to end`,
+  );
+}
