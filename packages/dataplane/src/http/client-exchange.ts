@@ -60,6 +60,12 @@ export interface ClientResponse {
    * as the backend gave it.
    */
   flushHead(): void;
+  /**
+   * Drops a head held back for the first body piece, when nothing of the answer has gone out, so
+   * the proxy's error page can take its place; false once it has gone out (or where a response
+   * cannot take its head back).
+   */
+  retractHead?(): boolean;
   onceDrain(fn: () => void): void;
   /** Runs once when the exchange is over: `complete` is false when the client left before the end. */
   onClose(fn: (complete: boolean) => void): void;

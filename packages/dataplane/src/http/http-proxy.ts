@@ -404,6 +404,9 @@ class ProxiedRequest implements Exchange {
   private answerError(status: 502 | 503 | 504, reason: string, cause: TProxyCause, backend?: string): void {
     this.phase = Phase.Done;
     this.settle();
+    // A backend's head still held back for its first body piece has not gone out: a body that
+    // turns out bad in the same read gets the error page, not a connection closed on nothing.
+    if (this.res.headersSent && !this.upgrade) this.res.retractHead?.();
     if (!this.res.headersSent) {
       this.answered = status;
       this.cause = cause;

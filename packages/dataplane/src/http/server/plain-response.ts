@@ -90,6 +90,15 @@ export class PlainResponse implements ClientResponse {
     if (this.head !== undefined && !this.done) this.send('', undefined, '');
   }
 
+  retractHead(): boolean {
+    if (this.head === undefined || this.done) return false;
+    this.head = undefined;
+    this.headersSent = false;
+    this.chunked = false;
+    this.bodyless = false;
+    return true;
+  }
+
   onceDrain(fn: () => void): void {
     this.owner.socket.once('drain', fn);
   }

@@ -27,8 +27,12 @@ const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILER_BYTES = 64 * 1024;
 /** At most 15 digits: exact as a double, far beyond any real body. */
 const LENGTH = /^\d{1,15}$/;
-/** A chunk size, then optional extensions after `;` (RFC 9112 §7.1.1); whitespace only before the `;`. */
-const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/;
+/**
+ * A chunk size, then optional extensions (RFC 9112 §7.1.1: `;name` or `;name=value`, the value a
+ * token or a quoted string); whitespace only before the first `;`, as strict llhttp reads them.
+ * They are dropped, but a line that is no chunk line is refused, not read past.
+ */
+const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)+)?$/;
 const CONTENT_LENGTH = Buffer.from('content-length');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const CONNECTION = Buffer.from('connection');
@@ -111,7 +115,7 @@ const enum State {
  * Strict where responses get smuggled or desynchronised (llhttp's strict mode is the model):
  * every line ends in CRLF (a bare CR or LF, NUL or other control byte in the head is refused),
  * header names are tokens (no obs-fold, no space before the colon), one framing only (CL and TE
- * together, differing CLs, a Transfer-Encoding other than a single `chunked` are refused), bad
+ * together, a repeated CL, a Transfer-Encoding other than a single `chunked` are refused), bad
  * chunk sizes, heads over 64 KiB or 256 headers, more than 16 interim answers. A head read
  * whole is found by a native search for its blank line and checked byte by byte as it is parsed;
  * one split across reads is scanned as it arrives, each byte once, so a head trickled a byte at a
@@ -242,7 +246,8 @@ export class ResponseParser {
             }
             this.trailerBytes += line.length + 2;
             if (this.trailerBytes > MAX_TRAILER_BYTES) return new Error('trailers too large');
-            if (line.includes('\r') || line.includes('\n') || line.includes('\0')) return new Error('malformed trailer');
+            // Each a field line, as in the head: anything else is a body read past its end.
+            if (FIELD_LINE.cut(buf, eol - line.length) !== FieldCut.Ok) return new Error('malformed trailer');
           } else {
             const m = CHUNK_SIZE.exec(line);
             if (!m) return new Error('bad chunk size');
@@ -393,7 +398,8 @@ export class ResponseParser {
       raw.push(name, value);
       const nameLength = nameEnd - at;
       if (nameLength === 14 && namedAt(buf, at, CONTENT_LENGTH)) {
-        if (!LENGTH.test(value) || (length !== undefined && length !== value)) return new Error('bad Content-Length');
+        // Even a repeated same value: passed on, it would reach the client twice, and strict clients refuse that.
+        if (!LENGTH.test(value) || length !== undefined) return new Error('bad Content-Length');
         length = value;
       } else if (nameLength === 17 && namedAt(buf, at, TRANSFER_ENCODING)) {
         encodings++;
@@ -409,6 +415,9 @@ export class ResponseParser {
     lines += text.slice(keptFrom, to - from);
     // A Connection header naming other fields: only the pairs are filtered of them.
     const forward = canonical && (connection === '' || connection === 'keep-alive,' || !namesOtherFields(connection)) ? lines : undefined;
+    // Both framings at once is how responses get smuggled past one parser and not another (even
+    // on an interim answer, which has no body: a backend sending it is out of step or hostile).
+    if (encodings > 0 && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     if (status < 200) {
       if (status === 101 && this.upgrade) {
         this.keepAlive = false;
@@ -426,8 +435,6 @@ export class ResponseParser {
     // Anything but one plain `chunked` (gzip, chunked; identity; xchunked; two headers) would be
     // framed differently by the client, or lose a coding when re-framed: refused.
     if (encodings > 1 || (encodings === 1 && !chunked)) return new Error('unsupported Transfer-Encoding');
-    // Both framings at once is how responses get smuggled past one parser and not another.
-    if (chunked && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     this.keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
     this.events.head(status, reason, raw, forward, length !== undefined);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
