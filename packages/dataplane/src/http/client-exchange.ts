@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { THttpProtocol } from '@fulcrum/protocol';
 import type { RequestHead } from './request-head';
@@ -101,22 +101,35 @@ export function nodeRequest(req: IncomingMessage, head?: RequestHead): ClientReq
   };
 }
 
-/** The node:http response as a ClientResponse. */
+/**
+ * The node:http response as a ClientResponse. The head is held here until the first body piece
+ * (as PlainResponse holds its own; node:http would hold it too, but cannot give it back), so an
+ * answer whose body turns out bad before any of it went out can still be the error page.
+ */
 export class NodeResponse implements ClientResponse {
+  private held: { status: number; statusText: string; headers: string[] } | undefined;
+
   constructor(private readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
-    return this.res.headersSent;
+    return this.held !== undefined || this.res.headersSent;
   }
 
   writeHead(status: number, statusText: string, headers: string[]): boolean {
+    if (this.headersSent) return false;
+    // What node:http would refuse when the head goes out (control characters and the like) is
+    // refused now, while the caller can still answer otherwise.
     try {
-      this.res.writeHead(status, statusText, headers);
-      return true;
+      if (statusText) validateHeaderValue('status text', statusText);
+      for (let i = 0; i < headers.length; i += 2) {
+        validateHeaderName(headers[i]!);
+        validateHeaderValue(headers[i]!, headers[i + 1]!);
+      }
     } catch {
-      // Node refuses header values it would not send (control characters and the like).
       return false;
     }
+    this.held = { status, statusText, headers };
+    return true;
   }
 
   writeHeadLines(): boolean {
@@ -124,6 +137,7 @@ export class NodeResponse implements ClientResponse {
   }
 
   write(chunk: Buffer): boolean {
+    this.release();
     return this.res.write(chunk);
   }
 
@@ -133,12 +147,28 @@ export class NodeResponse implements ClientResponse {
   }
 
   end(chunk?: Buffer | string): void {
+    this.release();
     if (chunk === undefined) this.res.end();
     else this.res.end(chunk);
   }
 
   flushHead(): void {
+    this.release();
     if (!this.res.writableEnded) this.res.flushHeaders();
+  }
+
+  retractHead(): boolean {
+    if (this.held === undefined) return false;
+    this.held = undefined;
+    return true;
+  }
+
+  /** The held head goes to node:http, which sends it with what is written next. */
+  private release(): void {
+    const h = this.held;
+    if (h === undefined) return;
+    this.held = undefined;
+    this.res.writeHead(h.status, h.statusText, h.headers);
   }
 
   onceDrain(fn: () => void): void {
@@ -159,6 +189,11 @@ export class NodeResponse implements ClientResponse {
   }
 
   destroy(): void {
+    // node:http corks the socket for a response's writes until the next tick: what went out
+    // before the cut is sent first, as on the fast path, so the client sees a cut answer rather
+    // than a connection closed on nothing.
+    const socket = this.res.socket;
+    if (socket && !socket.destroyed) while (socket.writableCorked > 0) socket.uncork();
     this.res.destroy();
   }
 
