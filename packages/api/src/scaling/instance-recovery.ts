@@ -6,7 +6,7 @@ import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from 
 import { probeBackend, waitHealthy } from '../services/deploys/probe-backend';
 import { toPool } from '../services/pools/pool-mapper';
 import { type NewInstance, attempt, joinPool, newInstance, removeAdded, scalingTag } from './new-instance';
-import type { Instance, ScalingProvider } from './providers';
+import { type Instance, type ScalingProvider, remainingAfter } from './providers';
 import { type Unstopped, stopRetired } from './retired-instances';
 import { waitDrained } from './wait-drained';
 
@@ -194,7 +194,7 @@ async function retire(input: RecoveryInput, old: Broken, fresh: Replacement, rec
   fresh.step = 'removed';
   if (old.backend) await removeBackend(prisma, actor, old.backend.id, `recovery ${rule.name}: remove ${old.address} (${old.why})`);
   fresh.inPlace = true;
-  if (old.instance) await stopRetired(input, 'recovery', [{ id: old.instance.id, address: old.address }], (await provider.list()).length - 1);
+  if (old.instance) await stopRetired(input, 'recovery', [{ id: old.instance.id, address: old.address }], remainingAfter(provider, 1));
   if (old.address) await record('info', 'removed', `removed ${old.address}; ${address} serves in its place`, { new: address });
 }
 

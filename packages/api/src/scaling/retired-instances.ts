@@ -40,9 +40,10 @@ async function record(input: RetiredInput, kind: Kind, severity: 'info' | 'warni
  * Stops instances whose backends were removed (a scale-down's, a recovery's or a rolling deploy's
  * old ones). One that took more than asking (killed after it ignored SIGTERM) is a warning event
  * naming it; a stop that fails is an error event naming them, and they are kept in `unstopped` for
- * the next pass instead of being forgotten. Never throws for a failed stop: answers whether all stopped.
+ * the next pass instead of being forgotten (so is one whose count to remain could not be worked
+ * out). Never throws for a failed stop: answers whether all stopped.
  */
-export async function stopRetired(input: RetiredInput, kind: Kind, retired: Retired[], remaining: number): Promise<boolean> {
+export async function stopRetired(input: RetiredInput, kind: Kind, retired: Retired[], remaining: number | (() => Promise<number>)): Promise<boolean> {
   if (!retired.length) return true;
   try {
     const notes = await stopExactly(
@@ -73,7 +74,7 @@ export async function retryUnstopped(input: RetiredInput): Promise<void> {
   for (const kind of KINDS) {
     const pending = [...input.unstopped.values()].filter((u) => u.kind === kind);
     if (!pending.length) continue;
-    const remaining = (await input.provider.list()).filter((i) => !input.unstopped.has(i.id)).length;
+    const remaining = async () => (await input.provider.list()).filter((i) => !input.unstopped.has(i.id)).length;
     await stopRetired(input, kind, pending, remaining);
     const stopped = pending.filter((u) => !input.unstopped.has(u.id));
     if (stopped.length)

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKEND_SCRIPT, deployEnded, eventually } from '../services/deploys/system-harness';
 import type { Instance, ProcessProvider } from './providers';
 import { processGroupMembers } from './providers/proc-stat';
-import { killGroup, readForPasses, scalingSuite, type EventRow } from './scaling-harness';
+import { killGroup, readForPasses, refuseNthBackend, scalingSuite, type EventRow } from './scaling-harness';
 
 /** Evaluator ticks so far. */
 let ticks = 0;
@@ -95,6 +95,7 @@ async function twoOfVersionOne(name: string) {
   const killRefused = () => killGroup(refused?.leader);
   const explain = () => `evaluator log (latest):\n${sys.logTail().join('\n')}`;
   return {
+    pool,
     provider,
     olds,
     backends,
@@ -199,5 +200,78 @@ describe('a rolling deploy rolling back with a provider that will not stop or st
     } finally {
       t.killRefused();
     }
+  });
+});
+
+describe('a rolling deploy whose provider cannot list, or whose database refuses a write', { timeout: 400_000 }, () => {
+  it('the list fails before anything changed: the deploy fails, its plan step naming the failure; nothing is started or stopped', async () => {
+    const t = await twoOfVersionOne('unlisted');
+    const list = t.provider.list.bind(t.provider);
+    t.provider.list = async () => {
+      throw new Error('list refused by the test');
+    };
+    try {
+      const d = await t.deployed({ version: 'v2', maxSurge: 1, maxUnavailable: 0 });
+      const message = 'could not list the instances of rule fleet: list refused by the test';
+      expect([d.status, d.error], t.explain()).toEqual(['failed', message]);
+      expect(d.steps.map((s) => [s.name, s.status, (s.detail as { message: string }).message])).toEqual([
+        ['requested', 'requested', expect.any(String)],
+        ['plan', 'failed', message],
+      ]);
+    } finally {
+      t.provider.list = list;
+    }
+    expect((await list()).map((i) => i.id).sort()).toEqual(t.olds.map((i) => i.id).sort());
+    expect(await t.activeV1(), JSON.stringify(await t.backends())).toBeDefined();
+  });
+
+  it('the list fails once the new version runs: the rollback stops the new instances all the same and the deploy ends rolled_back', async () => {
+    const t = await twoOfVersionOne('unlistable');
+    const list = t.provider.list.bind(t.provider);
+    const startOne = t.provider.startOne.bind(t.provider);
+    let failing = false;
+    t.provider.list = async () => {
+      if (failing) throw new Error('list refused by the test');
+      return list();
+    };
+    t.provider.startOne = async (overrides, opts) => {
+      failing = true;
+      return startOne(overrides, opts);
+    };
+    try {
+      // One old instance goes first; the gate has no traffic to judge and fails at once.
+      const d = await t.deployed({ version: 'v2', maxSurge: 1, maxUnavailable: 1, minRequests: 1, trafficTimeoutMs: 0 });
+      expect(d.status, `${d.error}\n${t.explain()}`).toBe('rolled_back');
+      expect(d.error).toMatch(/no traffic to judge/);
+      const last = d.steps.at(-1)!;
+      expect([last.name, last.status, (last.detail as { message: string }).message]).toEqual(['rollback', 'done', 'restored 1 instance(s) of the old version, stopped 2 of version v2']);
+    } finally {
+      t.provider.list = list;
+    }
+    const running = await list();
+    expect(running.map((i) => i.version)).toEqual(['v1', 'v1']);
+    expect(await t.activeV1(), JSON.stringify(await t.backends())).toBeDefined();
+  });
+
+  it('the database refuses a restored instance’s backend: the instance is stopped, a warning names the refusal, the deploy ends rolled_back and the autoscaler restores the minimum', async () => {
+    const t = await twoOfVersionOne('unrecorded');
+    // The new instance's backend is the first added from now on, the restored old one's the second.
+    const allow = await refuseNthBackend(suite.sys.db.prisma, t.pool.id, 2, 'refuse_restore');
+    try {
+      const d = await t.deployed({ version: 'v2', maxSurge: 0, maxUnavailable: 1, minRequests: 1, trafficTimeoutMs: 0 });
+      expect(d.status, `${d.error}\n${t.explain()}`).toBe('rolled_back');
+      const rollback = d.steps.filter((s) => s.name === 'rollback').map((s) => [s.status, (s.detail as { message: string }).message]);
+      expect(rollback).toHaveLength(3);
+      expect(rollback[1]![0]).toBe('warning');
+      expect(rollback[1]![1]).toMatch(/^could not restore an instance of v1 \(could not add its backend 127\.0\.0\.1:\d+: database error: refused by a test trigger\); recovery keeps trying$/);
+      expect(rollback[2]).toEqual(['done', 'restored 0 instance(s) of the old version, stopped 1 of version v2']);
+      // What the rollback started and could not add runs no more: one v1 instance is left.
+      expect((await t.provider.list()).map((i) => i.version)).toEqual(['v1']);
+    } finally {
+      await allow();
+    }
+    const from = ticks;
+    const back = await eventually(async () => (await t.activeV1()) ?? (ticks - from >= PASSES ? [] : undefined), 300_000, 'two v1 instances again');
+    expect(back, `${JSON.stringify(await t.backends())}\n${t.explain()}`).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ import { WebhookProvider } from './webhook-provider';
 
 export type { Instance, ProviderScope, ScaleOptions, ScalingProvider, StartOptions, StopNotes } from './provider';
 export { DockerProvider, KubernetesProvider, ProcessProvider, WebhookProvider };
-export { startUpTo, stopExactly } from './provider';
+export { remainingAfter, startUpTo, stopExactly } from './provider';
 export { type RecordOwner, recordedOwner } from './process-provider';
 
 /** Where `process` rules record their instances: a folder per rule, named by its id. */

@@ -86,10 +86,14 @@ export async function startUpTo(provider: ScalingProvider, current: number, desi
 /**
  * Stops exactly the named instances. A provider that only takes a count is asked for `remaining`
  * with them named first; it counts at the call, so when another instance exited meanwhile one of
- * them keeps running.
+ * them keeps running. A count to be worked out (from the provider's list) is asked for only then:
+ * a provider that stops single instances stops them even when it cannot list.
  */
-export async function stopExactly(provider: ScalingProvider, ids: string[], remaining: number): Promise<StopNotes> {
+export async function stopExactly(provider: ScalingProvider, ids: string[], remaining: number | (() => Promise<number>)): Promise<StopNotes> {
   if (provider.stopInstances) return (await provider.stopInstances(ids)) ?? {};
-  await provider.scaleTo(remaining, { remove: ids });
+  await provider.scaleTo(typeof remaining === 'number' ? remaining : await remaining(), { remove: ids });
   return {};
 }
+
+/** How many of the provider's instances are left once `stopped` more go: a count for stopExactly. */
+export const remainingAfter = (provider: ScalingProvider, stopped: number) => async () => (await provider.list()).length - stopped;

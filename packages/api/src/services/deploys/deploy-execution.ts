@@ -1,5 +1,6 @@
 import type { Backend, PrismaClient } from '@fulcrum/db';
 import { type TAdminState, type TDeployStart, type TDeployStatus, ZDeployStart, backendAddress } from '@fulcrum/protocol';
+import { errorText } from '../../error-text';
 import { toPool } from '../pools/pool-mapper';
 import { canaryWeights } from './canary-weights';
 import { type StepInput, recordStep } from './deploy-records';
@@ -127,9 +128,26 @@ export class DeployExecution {
         await this.step({ name: 'cleanup', status: 'failed', message: stop.message });
         return this.finish('failed', `new version serves all traffic, but cleanup failed: ${stop.message}`);
       }
-      await this.rollback(stop.message);
-      await this.finish(stop.kind === 'aborted' ? 'aborted' : 'rolled_back', stop.message);
+      await this.rollBackAndFinish(stop);
     }
+  }
+
+  /**
+   * Rolls back and ends the deploy rolled_back (aborted after an operator's abort). A rollback that
+   * cannot go on (a write the database refuses, a provider that cannot be reached) ends it failed,
+   * with a step and the error naming what failed: never an internal error, never left running.
+   */
+  async rollBackAndFinish(stop: StopRun): Promise<void> {
+    try {
+      await this.rollback(stop.message);
+    } catch (err) {
+      const reason = errorText(err);
+      this.hooks.log(`deploy ${this.deployId}: the rollback failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      // The step may be what the database refuses: the deploy's end is written all the same.
+      await this.step({ name: 'rollback', status: 'failed', message: `could not finish: ${reason}` }).catch(() => {});
+      return this.finish('failed', `${stop.message}; the rollback could not finish: ${reason}`);
+    }
+    await this.finish(stop.kind === 'aborted' ? 'aborted' : 'rolled_back', stop.message);
   }
 
   private async waitNewHealthy(check: ReturnType<typeof toPool>['healthCheck'], protocol: ReturnType<typeof toPool>['protocol']): Promise<void> {

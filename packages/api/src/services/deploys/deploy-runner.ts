@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@fulcrum/db';
-import { DeployExecution } from './deploy-execution';
+import { DeployExecution, StopRun } from './deploy-execution';
 import { RollingExecution } from './rolling-execution';
 
 export interface DeployRunnerOptions {
@@ -81,11 +81,7 @@ export class DeployRunner {
       if (this.active.has(d.id) || this.stopping) continue;
       const claimed = await this.prisma.deploy.updateMany({ where: { id: d.id, status: 'running', updatedAt: d.updatedAt }, data: { updatedAt: new Date() } });
       if (claimed.count !== 1) continue;
-      this.launch(d.id, async (e) => {
-        const reason = 'the control plane running this deploy stopped; rolled back';
-        await e.rollback(reason);
-        await this.prisma.deploy.update({ where: { id: d.id }, data: { status: 'rolled_back', error: reason, finishedAt: new Date() } });
-      });
+      this.launch(d.id, (e) => e.rollBackAndFinish(new StopRun('the control plane running this deploy stopped; rolled back', 'failed')));
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Backend, Prisma } from '@fulcrum/db';
 import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
-import type { Instance, ScalingProvider } from '../../scaling/providers';
-import { scalingTag } from '../../scaling/new-instance';
+import { type Instance, type ScalingProvider, remainingAfter } from '../../scaling/providers';
+import { attempt, scalingTag } from '../../scaling/new-instance';
 import { type Unstopped, stopRetired } from '../../scaling/retired-instances';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';
@@ -57,25 +57,39 @@ export class RollingExecution extends DeployExecution {
     this.unstopped = driver.unstopped;
   }
 
+  /** The rule's instances serving now, each with its backend: what the deploy replaces. */
+  private async current(): Promise<Member[]> {
+    const managed = await this.prisma.backend.findMany({ where: { poolId: this.poolId, managedBy: scalingTag(this.rule.id), adminState: 'active' } });
+    let instances: Instance[];
+    try {
+      instances = await this.provider.list();
+    } catch (err) {
+      throw new StopRun(`could not list the instances of rule ${this.rule.name}: ${errorText(err)}`, 'failed');
+    }
+    return (
+      instances
+        // One whose stop failed is out of the pool already.
+        .filter((i) => i.host && i.port && !this.unstopped.has(i.id))
+        .map((i) => {
+          const address = backendAddress({ host: i.host!, port: i.port! });
+          return { instanceId: i.id, backendId: managed.find((b) => backendAddress(b) === address)?.id ?? null, address, version: i.version ?? null };
+        })
+    );
+  }
+
   override async run(): Promise<void> {
+    let olds: Member[];
     try {
       await this.load();
+      olds = await this.current();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Nothing has changed yet: the deploy fails, naming why.
+      const message = errorText(err);
       if (this.poolId) await this.step({ name: 'plan', status: 'failed', message });
       return this.finish('failed', message);
     }
     const version = this.spec.version;
     const pool = toPool(this.rule.pool);
-    const managed = await this.prisma.backend.findMany({ where: { poolId: this.poolId, managedBy: scalingTag(this.rule.id), adminState: 'active' } });
-    const instances = await this.provider.list();
-    const olds: Member[] = instances
-      // One whose stop failed is out of the pool already.
-      .filter((i) => i.host && i.port && !this.unstopped.has(i.id))
-      .map((i) => {
-        const address = backendAddress({ host: i.host!, port: i.port! });
-        return { instanceId: i.id, backendId: managed.find((b) => backendAddress(b) === address)?.id ?? null, address, version: i.version ?? null };
-      });
     const { maxSurge, maxUnavailable } = this.spec;
     await this.step({
       name: 'plan',
@@ -108,8 +122,7 @@ export class RollingExecution extends DeployExecution {
     } catch (err) {
       const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
       if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
-      await this.rollback(stop.message);
-      await this.finish(stop.kind === 'aborted' ? 'aborted' : 'rolled_back', stop.message);
+      await this.rollBackAndFinish(stop);
     }
   }
 
@@ -200,63 +213,77 @@ export class RollingExecution extends DeployExecution {
    */
   private async stopOutOfPool(m: Member): Promise<boolean> {
     const input = { prisma: this.prisma, rule: this.rule, provider: this.provider, unstopped: this.unstopped, log: this.hooks.log };
-    return stopRetired(input, 'deploy_step', [{ id: m.instanceId, address: m.address }], (await this.provider.list()).length - 1);
+    return stopRetired(input, 'deploy_step', [{ id: m.instanceId, address: m.address }], remainingAfter(this.provider, 1));
   }
 
   /**
    * Starts the old version again for every old instance already stopped, then takes the new ones
-   * out. What the provider will not start or stop is a warning step, never the end of the rollback:
-   * an instance that will not stop goes to the rule's pending stops, as in a retire.
+   * out. What the provider will not start or stop, and what the database will not record, is a
+   * warning step, never the end of the rollback: an instance that will not stop goes to the rule's
+   * pending stops, as in a retire, and one restored whose backend could not be added is stopped.
    */
   override async rollback(reason: string): Promise<void> {
     if (!this.provider) await this.load();
     await this.step({ name: 'rollback', status: 'started', message: reason });
-    const pool = toPool(this.rule.pool);
     const why = `deploy ${this.spec.version} rolled back`;
     let restored = 0;
-    for (const old of this.retired) {
-      const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
-      const lost = (detail: string, more = '') =>
-        this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${detail}); recovery keeps trying${more}` });
-      let inst: Instance;
-      try {
-        inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
-      } catch (err) {
-        await lost(errorText(err));
-        continue;
-      }
-      const address = inst.host && inst.port ? backendAddress({ host: inst.host, port: inst.port }) : inst.id;
-      const health =
-        inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
-      if (!health.ok) {
-        const stopped = await this.stopOutOfPool({ instanceId: inst.id, backendId: null, address, version: old.version });
-        await lost(health.detail, stopped ? '' : `; could not stop ${address}, started for it: out of the pool, stopped again at every pass`);
-        continue;
-      }
-      await addBackend(
-        this.prisma,
-        this.actor,
-        this.poolId,
-        { host: inst.host!, port: inst.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: old.version },
-        scalingTag(this.rule.id),
-        `${why}: restore ${old.version ?? 'old version'}`,
-      );
-      restored++;
-    }
-    for (const n of this.joined) if (n.backendId) await patchBackend(this.prisma, this.actor, n.backendId, { adminState: 'draining' }, `${why}: drain ${n.address}`);
-    if (this.joined.some((n) => n.backendId)) {
-      const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS);
+    for (const old of this.retired) if (await this.restore(old, why)) restored++;
+    const problems: string[] = [];
+    const inPool = this.joined.filter((n): n is Member & { backendId: string } => !!n.backendId);
+    for (const n of inPool) await attempt(problems, `drain ${n.address}`, () => patchBackend(this.prisma, this.actor, n.backendId, { adminState: 'draining' }, `${why}: drain ${n.address}`));
+    if (inPool.length) {
+      const applied = await waitRevisionApplied(this.prisma, this.poolId, APPLY_WAIT_MS).catch((err) => ({ ok: false as const, reason: errorText(err) }));
       if (!applied.ok) await this.step({ name: 'rollback', status: 'warning', message: `the rollback's drain is not confirmed: ${applied.reason}` });
     }
-    for (const n of this.joined) if (n.backendId) await removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`);
+    // A backend that could not be removed stays behind its stopped instance: recovery replaces it.
+    for (const n of inPool) await attempt(problems, `remove the backend ${n.address}`, () => removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`));
     // Each on its own, so a failure names only the instance that would not stop.
     const stopped = await Promise.all(this.joined.map((n) => this.stopOutOfPool(n)));
     const unstopped = this.joined.filter((_, i) => !stopped[i]).map((n) => n.address);
+    if (unstopped.length) problems.push(`could not stop ${unstopped.join(', ')}: out of the pool, stopped again at every pass`);
     const summary = `restored ${restored} instance(s) of the old version, stopped ${this.joined.length - unstopped.length} of version ${this.spec.version}`;
     await this.step(
-      unstopped.length
-        ? { name: 'rollback', status: 'warning', message: `${summary}; could not stop ${unstopped.join(', ')}: out of the pool, stopped again at every pass`, data: { unstopped } }
-        : { name: 'rollback', status: 'done', message: summary },
+      problems.length ? { name: 'rollback', status: 'warning', message: `${summary}; ${problems.join('; ')}`, data: { unstopped, problems } } : { name: 'rollback', status: 'done', message: summary },
     );
+  }
+
+  /**
+   * One instance of an old version started again, healthy, back in the pool: true. Otherwise a
+   * warning step says why and nothing of it is left running outside the pool (it is stopped, or
+   * kept in the rule's pending stops when it will not stop); false.
+   */
+  private async restore(old: Member, why: string): Promise<boolean> {
+    const pool = toPool(this.rule.pool);
+    const lost = (detail: string, more = '') =>
+      this.step({ name: 'rollback', status: 'warning', message: `could not restore an instance of ${old.version ?? 'the old version'} (${detail}); recovery keeps trying${more}` });
+    let inst: Instance;
+    try {
+      const taken = await this.prisma.backend.findMany({ where: { poolId: this.poolId }, select: { port: true } });
+      inst = await this.provider.startOne!(old.version ? { version: old.version } : {}, { avoidPorts: taken.map((b) => b.port) });
+    } catch (err) {
+      await lost(errorText(err));
+      return false;
+    }
+    const address = inst.host && inst.port ? backendAddress({ host: inst.host, port: inst.port }) : inst.id;
+    const health = inst.host && inst.port ? await waitHealthy({ host: inst.host, port: inst.port }, pool.healthCheck, pool.protocol, this.spec.healthyTimeoutMs) : { ok: false, detail: 'no address' };
+    let failure = health.detail;
+    if (health.ok) {
+      try {
+        await addBackend(
+          this.prisma,
+          this.actor,
+          this.poolId,
+          { host: inst.host!, port: inst.port!, weight: 1, backup: false, maxConnections: 0, adminState: 'active', versionLabel: old.version },
+          scalingTag(this.rule.id),
+          `${why}: restore ${old.version ?? 'old version'}`,
+        );
+        return true;
+      } catch (err) {
+        failure = `could not add its backend ${address}: ${errorText(err)}`;
+      }
+    }
+    const stopped = await this.stopOutOfPool({ instanceId: inst.id, backendId: null, address, version: old.version });
+    await lost(failure, stopped ? '' : `; could not stop ${address}, started for it: out of the pool, stopped again at every pass`);
+    return false;
   }
 }
