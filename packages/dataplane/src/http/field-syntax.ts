@@ -104,6 +104,22 @@ export function owsTrimmed(text: string, from = 0, to = text.length): string {
 }
 
 /**
+ * The protocols an Upgrade field lists (RFC 9110 §7.8: `token ["/" token]`, comma-separated),
+ * lower-cased; undefined when the list is empty or an element is no protocol.
+ */
+export function upgradeProtocols(value: string): string[] | undefined {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const element = owsTrimmed(part);
+    if (element === '') continue;
+    const slash = element.indexOf('/');
+    if (slash < 0 ? !isToken(element) : !isToken(element.slice(0, slash)) || !isToken(element.slice(slash + 1))) return undefined;
+    out.push(element.toLowerCase());
+  }
+  return out.length ? out : undefined;
+}
+
+/**
  * Whether the token at `at` in `buf` is `lower` in any case. The bytes are tchars, so setting
  * the case bit matches only a letter's two cases (`lower` is letters and `-`, whose bit is set).
  */

@@ -8,6 +8,7 @@ import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
+import { isNamed, upgradeProtocols } from './field-syntax';
 import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamHeadOfLines, upstreamRequestHeaders } from './headers';
 import { realClientIp } from './real-client-ip';
 import { requestIdOf } from './request-id';
@@ -98,6 +99,8 @@ class ProxiedRequest implements Exchange {
   private readonly resendable: boolean;
   private readonly ctx: SelectionContext;
   private readonly stickyIn: string | undefined;
+  /** The protocols an upgrade request offers (from all its Upgrade fields): a 101 may switch only to them. */
+  private readonly offered: readonly string[] | undefined;
   private tried: Set<string> | undefined;
   private retries = 0;
   private lastFailure: { status: 502 | 504; reason: string; backend: string; cause: TProxyCause } | undefined;
@@ -165,6 +168,12 @@ class ProxiedRequest implements Exchange {
       this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
     }
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
+    if (upgrade) {
+      const raw = req.rawHeaders;
+      let asked = '';
+      for (let i = 0; i < raw.length; i += 2) if (isNamed(raw[i]!, 'upgrade')) asked += `${raw[i + 1]},`;
+      this.offered = upgradeProtocols(asked) ?? [];
+    }
     this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
       cfg.stickiness.mode === 'cookie'
@@ -217,7 +226,7 @@ class ProxiedRequest implements Exchange {
     this.conn = conn;
     const req = this.req;
     const head = this.fixedHead ?? requestHead(req.method, this.url, [...this.headers, 'Host', backend.address]);
-    conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.upgrade !== undefined);
+    conn.send(this, this.timeouts, head, req.body, req.chunked, req.method === 'HEAD', this.offered);
   }
 
   /** Gives back what the current attempt holds: the backend slot, and the connection's pause. */
@@ -406,7 +415,7 @@ class ProxiedRequest implements Exchange {
     this.settle();
     // A backend's head still held back for its first body piece has not gone out: a body that
     // turns out bad in the same read gets the error page, not a connection closed on nothing.
-    if (this.res.headersSent && !this.upgrade) this.res.retractHead?.();
+    if (this.res.headersSent) this.res.retractHead?.();
     if (!this.res.headersSent) {
       this.answered = status;
       this.cause = cause;
@@ -471,17 +480,22 @@ class ProxiedRequest implements Exchange {
     };
   }
 
-  /** A 101 to an upgrade request: the client gets it as sent, then bytes flow both ways. */
+  /**
+   * A 101 to an upgrade request (the parser checked it switches to a protocol offered): the
+   * client gets its end-to-end fields and the proxy's own `Connection: upgrade` and Upgrade,
+   * without framing (a 101 has no content: what follows its head is the tunnel's), then bytes
+   * flow both ways.
+   */
   private openTunnel(statusText: string, rawHeaders: string[]): void {
     const { socket, early } = this.upgrade!;
     const conn = this.conn!;
     this.phase = Phase.Tunnel;
     this.settle();
     this.backend!.state.stats.response(101, eventClock.now() - this.started);
-    const out = stripHopByHop(rawHeaders, KEEP_FOR_UPGRADE);
+    const out = stripHopByHop(rawHeaders);
     let text = `HTTP/1.1 101 ${statusText}\r\n`;
-    for (let i = 0; i < out.length; i += 2) text += `${out[i]}: ${out[i + 1]}\r\n`;
-    socket.write(`${text}\r\n`, 'latin1');
+    for (let i = 0; i < out.length; i += 2) if (!isNamed(out[i]!, 'content-length')) text += `${out[i]}: ${out[i + 1]}\r\n`;
+    socket.write(`${text}Connection: upgrade\r\nUpgrade: ${headerValue(rawHeaders, 'upgrade')}\r\n\r\n`, 'latin1');
     // The client's bytes waited (unread) for this answer; the ones already read go first.
     if (early.length) conn.write(early);
     socket.on('data', (c: Buffer) => {

@@ -31,7 +31,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
  * Reads the answer at `from` in `text` (latin1) to a request (`head`: a HEAD request); `closed`:
  * the connection has closed, so a body delimited by the close is whole.
  */
-export function readProxyAnswer(text: string, from: number, opts: { head: boolean; closed: boolean }): AnswerRead {
+export function readProxyAnswer(text: string, from: number, opts: { head: boolean; closed: boolean; upgrade?: boolean }): AnswerRead {
   const headEnd = text.indexOf('\r\n\r\n', from);
   if (headEnd < 0) return { kind: 'partial', head: undefined, body: '' };
   const lines = text.slice(from, headEnd).split('\r\n');
@@ -45,6 +45,17 @@ export function readProxyAnswer(text: string, from: number, opts: { head: boolea
   }
   const values = (lower: string) => headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
   const connection = values('connection');
+  const code = Number(status[1]);
+  // To an upgrade request, a 101 is the proxy's own head for the tunnel: `Connection: upgrade`,
+  // the protocol switched to, no framing; every byte after it is the tunnel's.
+  if (code === 101 && opts.upgrade) {
+    const upgrade = values('upgrade');
+    if (connection.length !== 1 || connection[0] !== 'upgrade' || upgrade.length !== 1)
+      return { kind: 'malformed', why: `101 with Connection ${JSON.stringify(connection)}, Upgrade ${JSON.stringify(upgrade)}` };
+    const other = headers.find(([n]) => (HOP_BY_HOP.has(n.toLowerCase()) && !/^(connection|upgrade)$/i.test(n)) || /^content-length$/i.test(n));
+    if (other) return { kind: 'malformed', why: `${other[0]} on a 101` };
+    return { kind: 'answer', answer: { status: code, headers, keepAlive: false, body: '', end: headEnd + 4 } };
+  }
   if (connection.length !== 1 || (connection[0] !== 'keep-alive' && connection[0] !== 'close')) return { kind: 'malformed', why: `Connection ${JSON.stringify(connection)}` };
   const hop = headers.find(([n]) => HOP_BY_HOP.has(n.toLowerCase()) && !/^(connection|transfer-encoding)$/i.test(n));
   if (hop) return { kind: 'malformed', why: `hop-by-hop ${hop[0]} passed on` };
@@ -53,7 +64,6 @@ export function readProxyAnswer(text: string, from: number, opts: { head: boolea
   if (lengths.length > 1 || encodings.length > 1 || (lengths.length && encodings.length)) return { kind: 'malformed', why: `framing ${JSON.stringify({ lengths, encodings })}` };
   if (encodings.length && encodings[0] !== 'chunked') return { kind: 'malformed', why: `Transfer-Encoding ${encodings[0]}` };
   if (lengths.length && !DIGITS.test(lengths[0]!)) return { kind: 'malformed', why: `Content-Length ${lengths[0]}` };
-  const code = Number(status[1]);
   const head = { status: code, headers, keepAlive: connection[0] === 'keep-alive' };
   let at = headEnd + 4;
   if (opts.head || code === 204 || code === 304 || code < 200) return { kind: 'answer', answer: { ...head, body: '', end: at } };

@@ -1,15 +1,23 @@
 /**
  * Answers a backend can give, each with what the proxy must make of it: `passed` (the client gets
- * the response as a strict parser reads it), `refused` (a 502 from the proxy) or `cut` (the body
+ * the response as a strict parser reads it), `refused` (a 502 from the proxy), `cut` (the body
  * goes wrong: a 502 while the head is still held back for the first body piece, else the
- * connection closes mid-answer; never a close on nothing). The seed corpus of the response fuzzer, too.
+ * connection closes mid-answer; never a close on nothing) or, to an upgrade request, `tunnel`
+ * (the 101, then every byte after its head both ways, in order). The seed corpus of the response
+ * fuzzer, too.
  */
 export interface ResponseCase {
   name: string;
   bytes: string;
-  outcome: 'passed' | 'refused' | 'cut';
+  outcome: 'passed' | 'refused' | 'cut' | 'tunnel';
   /** The request is a HEAD. */
   head?: boolean;
+  /**
+   * The request asks to switch to WebSocket, its first tunnel bytes (a request, as a smuggler
+   * would send them) right behind its head: they reach the backend only through a tunnel, and
+   * an answer other than a 101 closes the client's connection.
+   */
+  upgrade?: boolean;
 }
 
 const OK = 'HTTP/1.1 200 OK\r\n';
@@ -20,6 +28,12 @@ const chunked = (chunks: string, headers = '') => `${OK}${headers}Transfer-Encod
 const passed = (name: string, bytes: string, head = false): ResponseCase => ({ name, bytes, outcome: 'passed', head });
 const refused = (name: string, bytes: string): ResponseCase => ({ name, bytes, outcome: 'refused' });
 const cut = (name: string, bytes: string): ResponseCase => ({ name, bytes, outcome: 'cut' });
+/** An answer to a WebSocket upgrade request. */
+const toUpgrade = (outcome: ResponseCase['outcome'], name: string, bytes: string): ResponseCase => ({ name, bytes, outcome, upgrade: true });
+const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\n';
+const WS = `${SWITCH}Connection: Upgrade\r\nUpgrade: websocket\r\n`;
+/** A WebSocket text frame, as the tunnel's first bytes. */
+const FRAME = '\x81\x05hello';
 
 export const RESPONSE_CORPUS: ResponseCase[] = [
   // Content-Length.
@@ -111,4 +125,36 @@ export const RESPONSE_CORPUS: ResponseCase[] = [
   passed('a second response after a chunked one', `${chunked('2\r\nok\r\n0\r\n\r\n')}${LEAK}`),
   passed('a body on a 204', `HTTP/1.1 204 No Content\r\n\r\n${LEAK}`),
   passed('CRLF after the body', `${sized('ok')}\r\n`),
+
+  // Upgrades: only a 101 that switches to the protocol asked for opens the tunnel (RFC 9110 §7.8).
+  toUpgrade('tunnel', '101 to a WebSocket upgrade', `${WS}Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n`),
+  toUpgrade('tunnel', '101 with tunnel bytes in the same packet', `${WS}\r\n${FRAME}${LEAK}`),
+  toUpgrade('tunnel', '100 Continue before the 101', `HTTP/1.1 100 Continue\r\n\r\n${WS}\r\n${FRAME}`),
+  toUpgrade('tunnel', 'two interim answers before the 101', `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${WS}\r\n${FRAME}`),
+  toUpgrade('tunnel', '101 naming the protocol in another case', `${SWITCH}connection: upgrade\r\nupgrade: WebSocket\r\n\r\n${FRAME}`),
+  toUpgrade('tunnel', '101 with Connection naming other fields', `${SWITCH}X-Hop: 1\r\nConnection: keep-alive, Upgrade, X-Hop\r\nUpgrade: websocket\r\nX-End: 2\r\n\r\n${FRAME}`),
+  // A 101 has no content (RFC 9110 §15.2): framing on it is dropped, what follows is the tunnel's.
+  toUpgrade('tunnel', '101 with a Content-Length', `${WS}Content-Length: 4\r\n\r\nLEAK${FRAME}`),
+  toUpgrade('tunnel', '101 with Transfer-Encoding', `${WS}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n${LEAK}`),
+  toUpgrade('refused', '101 switching to another protocol than asked', `${SWITCH}Connection: Upgrade\r\nUpgrade: h2c\r\n\r\nPRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`),
+  toUpgrade('refused', '101 naming a second protocol nobody asked for', `${SWITCH}Connection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n${FRAME}`),
+  toUpgrade('refused', '101 without Upgrade', `${SWITCH}Connection: Upgrade\r\n\r\n${LEAK}`),
+  toUpgrade('refused', '101 without Connection: upgrade', `${SWITCH}Upgrade: websocket\r\n\r\n${LEAK}`),
+  toUpgrade('refused', '101 with two Upgrade fields', `${WS}Upgrade: websocket\r\n\r\n${FRAME}`),
+  toUpgrade('refused', 'HTTP/1.0 101', `HTTP/1.0 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n${FRAME}`),
+  // Anything else is an ordinary answer, and the connection closes after it: the client's bytes
+  // after its head never reach a backend (the WebSocket smuggling of a proxy that trusts the request alone).
+  toUpgrade('passed', 'upgrade refused with a 400', 'HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno'),
+  toUpgrade('passed', 'upgrade refused with a 426', 'HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n'),
+  toUpgrade('passed', 'a 200 saying Upgrade and Connection: upgrade', sized('ok', 'Upgrade: websocket\r\nConnection: Upgrade\r\n')),
+  toUpgrade('passed', 'upgrade refused chunked', chunked('2\r\nno\r\n0\r\n\r\n')),
+  toUpgrade('passed', 'upgrade refused, delimited by the close', 'HTTP/1.1 403 Forbidden\r\n\r\nno upgrade'),
+  toUpgrade('passed', '100 Continue, then a refusal', `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n`),
+  toUpgrade('passed', 'a refusal with a 101 glued behind it', `HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n${WS}\r\n${FRAME}`),
+  toUpgrade('passed', 'a 204 to an upgrade', 'HTTP/1.1 204 No Content\r\n\r\n'),
+  // Found by the fuzzer (seed 1): a refusal whose body went bad in the read that carried its head
+  // closed the connection on nothing; the head had not gone out, so the client gets the 502.
+  toUpgrade('cut', "a refusal's chunk size not hex", chunked('zz\r\nno\r\n0\r\n\r\n')),
+  toUpgrade('cut', "a refusal's chunk extension with whitespace after the semicolon", chunked('2; a=b\r\nno\r\n0\r\n\r\n')),
+  toUpgrade('refused', 'an upgrade answered with nothing', ''),
 ];

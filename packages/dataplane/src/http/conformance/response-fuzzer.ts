@@ -21,6 +21,9 @@ const SNIPPETS = [
   'HTTP/1.0',
   'HTTP/1.1 100 Continue\r\n\r\n',
   'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nLEAK',
+  'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+  '101',
+  'websocket',
 ];
 const HEADER_LINES = [
   'Content-Length: 3',
@@ -39,29 +42,41 @@ const HEADER_LINES = [
   'Keep-Alive: timeout=5',
   'Proxy-Connection: close',
   'Upgrade: h2c',
+  'Upgrade: websocket',
+  'Upgrade: WebSocket, h2c',
+  'Connection: Upgrade',
+  'Connection: close, upgrade',
   'Trailer: X-T',
   'X-A: 1',
   'X-Fold: a\r\n b',
 ];
 const VOCABULARY: Vocabulary = { bytes: EDGE_BYTES, snippets: SNIPPETS, lines: HEADER_LINES, seeds: RESPONSE_CORPUS, maxLength: 48 * 1024 };
 
+/** How the request of an exec asks: a HEAD, a WebSocket upgrade, or neither (a GET). */
+export interface ExecRequest {
+  head: boolean;
+  upgrade: boolean;
+}
+
 /**
- * An exec of `bytes` answering a GET (or a HEAD): the reference's reading decides whether the
- * backend closes after them (always when llhttp finds no whole final response, so neither side
- * waits for bytes that never come; at times anyway) and whether bytes follow the response.
+ * An exec of `bytes` answering the request: the reference's reading decides whether the backend
+ * closes after them (always when llhttp finds neither a whole final response nor a 101, so
+ * neither side waits for bytes that never come; at times anyway) and whether bytes follow the response.
  */
-export function execOf(id: number, bytes: Buffer, pieces: Buffer[], head: boolean, closeAnyway: boolean): { exec: ResponseExec; ref: ReferenceReading } {
+export function execOf(id: number, bytes: Buffer, pieces: Buffer[], asked: ExecRequest, closeAnyway: boolean): { exec: ResponseExec; ref: ReferenceReading } {
+  const { head, upgrade } = asked;
   const open = referenceRead(bytes, { head, closed: false });
-  const close = closeAnyway || !open.final?.complete;
+  const close = closeAnyway || (!open.final?.complete && !open.switched);
   const ref = close ? referenceRead(bytes, { head, closed: true }) : open;
   const leftover = ref.final?.complete === true && ref.final.end < bytes.length;
-  return { exec: { id, pieces, head, close, leftover }, ref };
+  const tunnel = ref.switched ? bytes.length - ref.switched.end : -1;
+  return { exec: { id, pieces, head, close, leftover, upgrade, tunnel }, ref };
 }
 
 /** Why the proxy's response parser refuses the pieces (as the proxy was fed them), if it does. */
 function proxyReason(exec: ResponseExec): string {
   const parser = new ResponseParser({ head() {}, body() {}, end() {} });
-  parser.start(exec.head);
+  parser.start(exec.head, exec.upgrade ? ['websocket'] : undefined);
   for (const p of exec.pieces) {
     const err = parser.feed(p);
     if (err) return err.message;
@@ -89,7 +104,7 @@ function lenientReads(exec: ResponseExec): { leniency: Leniency; final: Referenc
 }
 
 export interface Verdict {
-  outcome: 'passed' | 'refused' | 'cut' | undefined;
+  outcome: ResponseCase['outcome'] | undefined;
   problems: string[];
   /** A kind of difference from llhttp that is allowed (the proxy is stricter, or lenient where the RFC is). */
   stricter: string | undefined;
@@ -116,14 +131,35 @@ export function judge(exec: ResponseExec, ref: ReferenceReading, run: ResponseRu
     if (bodiless && show(contentLengths(headers)) !== show(contentLengths(final.headers)))
       problems.push(`Content-Length ${show(contentLengths(headers))} on a bodiless answer, llhttp read ${show(contentLengths(final.headers))}`);
   };
-  const read = readProxyAnswer(run.first, 0, { head: exec.head, closed: run.firstClosed });
+  const read = readProxyAnswer(run.first, 0, { head: exec.head, closed: run.firstClosed, upgrade: exec.upgrade });
   if (read.kind === 'malformed') problems.push(`the client cannot read the proxy's answer: ${read.why}`);
-  else if (read.kind === 'partial') {
+  else if (read.kind === 'answer' && read.answer.status === 101) {
+    outcome = 'tunnel';
+    const answer = read.answer;
+    // llhttp stops reading at an interim answer saying Connection: close; the proxy reads on (LENIENCIES.keepAlive).
+    const lenient = ref.switched ? undefined : referenceRead(Buffer.concat(exec.pieces), { head: false, closed: exec.close, lenient: 'keepAlive' });
+    if (lenient?.switched) stricter = LENIENCIES.keepAlive;
+    const switched = ref.switched ?? lenient?.switched;
+    if (!switched || ref.final) problems.push(`the proxy opened a tunnel where llhttp reads ${ref.final ? `a ${ref.final.status} first` : (ref.error ?? 'no 101')}`);
+    else {
+      const ours = show(endToEnd(answer.headers));
+      const theirs = show(endToEnd(switched.headers));
+      if (ours !== theirs) problems.push(`101 fields ${ours}, llhttp read ${theirs}`);
+      const upgrade = (h: [string, string][]) => h.filter(([n]) => n.toLowerCase() === 'upgrade').map(([, v]) => v);
+      if (show(upgrade(answer.headers)) !== show(upgrade(switched.headers))) problems.push(`101 Upgrade ${show(upgrade(answer.headers))}, the backend's ${show(upgrade(switched.headers))}`);
+      const tunnelled = run.first.slice(answer.end);
+      const sent = Buffer.concat(exec.pieces).toString('latin1').slice(switched.end);
+      if (tunnelled !== sent) problems.push(`the tunnel gave the client ${show(tunnelled)}, the backend sent ${show(sent)} after its 101`);
+    }
+    if (!run.early) problems.push("the client's bytes after its upgrade request did not reach the backend through the tunnel");
+  } else if (read.kind === 'partial') {
     if (!run.firstClosed) problems.push('the proxy neither finished its answer nor closed');
     else if (!read.head) problems.push(`the proxy closed without an answer (${show(run.first)})`);
     else {
       outcome = 'cut';
-      sameHead(read.head.status, read.head.headers);
+      const lenient = final ? undefined : lenientReads(exec).find((l) => l.leniency === 'keepAlive');
+      if (lenient) stricter = LENIENCIES.keepAlive;
+      sameHead(read.head.status, read.head.headers, lenient?.final ?? final);
       const bodies = [final, ...(readable ? [] : lenientReads(exec).map((l) => l.final))].map((f) => f?.body ?? '');
       if (final && !bodies.some((b) => b.startsWith(read.body))) problems.push(`the cut body ${show(read.body)} is not the start of llhttp's ${show(final.body)}`);
       if (readable) stricter = `proxy cuts (${proxyReason(exec)}), llhttp reads it`;
@@ -135,7 +171,7 @@ export function judge(exec: ResponseExec, ref: ReferenceReading, run: ResponseRu
       outcome = 'refused';
       if (answer.status === 504 && readable) problems.push('the proxy waited for more than llhttp reads (504)');
       else if (readable) stricter = `proxy refuses (${proxyReason(exec)}), llhttp reads it`;
-      else if (ref.switched) stricter = 'proxy refuses a 101 to a request without Upgrade, llhttp switches';
+      else if (ref.switched) stricter = `proxy refuses a 101 (${proxyReason(exec)}), llhttp switches`;
     } else {
       outcome = 'passed';
       // With kLenientKeepAlive llhttp may not report the end of a body it read whole: its head and
@@ -147,6 +183,11 @@ export function judge(exec: ResponseExec, ref: ReferenceReading, run: ResponseRu
       sameHead(answer.status, answer.headers, reference);
       if (reference && answer.body !== reference.body) problems.push(`body ${show(answer.body)}, llhttp read ${show(reference.body)}`);
     }
+  }
+  if (exec.upgrade && outcome !== 'tunnel') {
+    if (run.early) problems.push("the client's bytes after its upgrade request reached the backend without a 101");
+    if (!run.firstClosed) problems.push('the client connection stayed open after an upgrade request got no 101');
+    if (read.kind === 'answer' && read.answer.keepAlive) problems.push('the answer to an upgrade request that switched nothing says keep-alive, and the proxy closes');
   }
   const next = readProxyAnswer(run.next, 0, { head: false, closed: false });
   const want = `next ${exec.id}`;
@@ -165,14 +206,17 @@ export function judge(exec: ResponseExec, ref: ReferenceReading, run: ResponseRu
 /** A corpus case, its bytes in `pieces` (all in one write by default). */
 export async function runCase(harness: ResponseHarness, c: ResponseCase, id: number, pieces?: Buffer[]): Promise<Verdict> {
   const bytes = Buffer.from(c.bytes, 'latin1');
-  const { exec, ref } = execOf(id, bytes, pieces ?? [bytes], c.head === true, false);
+  const { exec, ref } = execOf(id, bytes, pieces ?? [bytes], { head: c.head === true, upgrade: c.upgrade === true }, false);
   return judge(exec, ref, await harness.run(exec));
 }
 
-function mutated(r: Rand): { bytes: Buffer; head: boolean } {
+function mutated(r: Rand): { bytes: Buffer; asked: ExecRequest } {
   const seed = pick(r, RESPONSE_CORPUS);
   const text = r() < 0.9 ? mutate(r, seed.bytes, VOCABULARY) : seed.bytes;
-  return { bytes: Buffer.from(text, 'latin1'), head: r() < 0.1 ? !seed.head : seed.head === true };
+  // An upgrade asks with a GET; now and then a seed's request is the other one.
+  const upgrade = r() < 0.1 ? !seed.upgrade : seed.upgrade === true;
+  const head = !upgrade && (r() < 0.1 ? !seed.head : seed.head === true);
+  return { bytes: Buffer.from(text, 'latin1'), asked: { head, upgrade } };
 }
 
 /**
@@ -181,12 +225,12 @@ function mutated(r: Rand): { bytes: Buffer; head: boolean } {
  */
 export function fuzzResponses(harness: ResponseHarness, opts: { seed: number; execs?: number; seconds?: number }): Promise<FuzzReport> {
   return fuzzLoop(opts, RESPONSE_CORPUS.length, async (r, id, report) => {
-    const { bytes, head } = mutated(r);
-    const { exec, ref } = execOf(id, bytes, split(r, bytes, 4), head, r() < 0.25);
+    const { bytes, asked } = mutated(r);
+    const { exec, ref } = execOf(id, bytes, split(r, bytes, 4), asked, r() < 0.25);
     const verdict = judge(exec, ref, await harness.run(exec));
     if (verdict.stricter) report.disagreements.note(verdict.stricter, JSON.stringify(bytes.toString('latin1').slice(0, 300)));
     if (verdict.problems.length) {
-      const how = `in pieces ${exec.pieces.map((p) => p.length).join('+')}${head ? ', to HEAD' : ''}${exec.close ? ', then close' : ''}`;
+      const how = `in pieces ${exec.pieces.map((p) => p.length).join('+')}${asked.head ? ', to HEAD' : ''}${asked.upgrade ? ', to an upgrade' : ''}${exec.close ? ', then close' : ''}`;
       report.failures.push({ exec: id, bytes: `${JSON.stringify(bytes.toString('latin1').slice(0, 2000))} ${how}`, problems: verdict.problems });
     }
   });

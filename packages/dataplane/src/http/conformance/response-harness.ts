@@ -16,6 +16,10 @@ export interface ResponseExec {
   close: boolean;
   /** Bytes follow the final response (as the reference reads it): the proxy must close that connection. */
   leftover: boolean;
+  /** The request asks to switch to WebSocket, and the client's first tunnel bytes follow its head at once. */
+  upgrade: boolean;
+  /** Bytes after the 101's head, as the reference reads them (-1: it reads no 101): the client waits for them. */
+  tunnel: number;
 }
 
 export interface ResponseRun {
@@ -24,10 +28,16 @@ export interface ResponseRun {
   firstClosed: boolean;
   /** What the client got for the next request (on the same connection when it could be, else a new one). */
   next: string;
+  /** The client's bytes after its upgrade request reached the backend, on the connection that answered it. */
+  early: boolean;
   problems: string[];
 }
 
 const request = (method: string, target: string) => `${method} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`;
+const upgradeRequest = (id: number) =>
+  `GET /fuzz/${id} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+/** What the client sends right behind its upgrade request: a request, if anything read it as one. */
+const earlyBytes = (id: number) => request('GET', `/early/${id}`);
 /** How long a run waits for an answer or a close: it bounds a hang, nothing waits it out otherwise. */
 const DEADLINE_MS = 8_000;
 
@@ -44,6 +54,7 @@ export class ResponseHarness {
   /** The backend connection that answered the run's request, and whether all of it was written. */
   private answeredOn: Socket | undefined;
   private written = false;
+  private early = false;
   private strays: string[] = [];
   port = 0;
 
@@ -65,12 +76,13 @@ export class ResponseHarness {
     this.exec = exec;
     this.answeredOn = undefined;
     this.written = false;
+    this.early = false;
     const problems: string[] = [];
     const deadline = Date.now() + DEADLINE_MS;
     const client = await rawClient(this.port);
-    client.send(request(exec.head ? 'HEAD' : 'GET', `/fuzz/${exec.id}`));
+    client.send(exec.upgrade ? upgradeRequest(exec.id) + earlyBytes(exec.id) : request(exec.head ? 'HEAD' : 'GET', `/fuzz/${exec.id}`));
     const settled = (text: string, from: number, head: boolean) => readProxyAnswer(text, from, { head, closed: false }).kind !== 'partial';
-    await client.until((t) => settled(t, 0, exec.head), DEADLINE_MS).catch(() => {});
+    await client.until((t) => (exec.upgrade ? this.upgradeSettled(t, exec) : settled(t, 0, exec.head)), DEADLINE_MS).catch(() => {});
     // Every byte of the answer is written (or the proxy closed the connection under it) …
     await until(() => this.written || this.answeredOn?.destroyed === true, deadline);
     // … and a connection that carried more than one response is closed before anything else is sent.
@@ -79,9 +91,13 @@ export class ResponseHarness {
     }
     const first = client.text();
     const firstClosed = client.closed;
-    const read = readProxyAnswer(first, 0, { head: exec.head, closed: firstClosed });
+    const read = readProxyAnswer(first, 0, { head: exec.head, closed: firstClosed, upgrade: exec.upgrade });
     const reuse = !firstClosed && read.kind === 'answer' && read.answer.keepAlive && read.answer.end === first.length;
     if (!reuse) client.socket.destroy();
+    // A tunnel's upstream connection goes with the client.
+    if (read.kind === 'answer' && read.answer.status === 101 && !(await until(() => this.answeredOn?.destroyed !== false, deadline))) {
+      problems.push("the tunnel's upstream connection outlived the client");
+    }
     const nextClient = reuse ? client : await rawClient(this.port);
     const from = reuse ? first.length : 0;
     nextClient.send(request('GET', `/next/${exec.id}`));
@@ -94,7 +110,18 @@ export class ResponseHarness {
     problems.push(...this.strays.splice(0));
     const conns = this.backend!.connections;
     for (let i = conns.length - 1; i >= 0; i--) if (conns[i]!.socket.destroyed) conns.splice(i, 1);
-    return { first, firstClosed, next, problems };
+    return { first, firstClosed, next, early: this.early, problems };
+  }
+
+  /**
+   * What the client waits for after an upgrade request: a 101's head, the tunnel bytes the
+   * backend sent after it, and the client's own early bytes at the backend; or, after any other
+   * answer, the close (`until` also ends at the close).
+   */
+  private upgradeSettled(text: string, exec: ResponseExec): boolean {
+    const read = readProxyAnswer(text, 0, { head: false, closed: false, upgrade: true });
+    if (read.kind === 'malformed') return true;
+    return read.kind === 'answer' && read.answer.status === 101 && text.length >= read.answer.end + exec.tunnel && this.early;
   }
 
   async stop(): Promise<void> {
@@ -105,9 +132,15 @@ export class ResponseHarness {
   private answer(socket: Socket, head: string): void {
     const line = requestLine(head);
     const exec = this.exec;
-    const m = /^(GET|HEAD) \/(fuzz|next)\/(\d+) HTTP\/1\.1$/.exec(line);
+    const m = /^(GET|HEAD) \/(fuzz|next|early)\/(\d+) HTTP\/1\.1$/.exec(line);
     if (!exec || !m || Number(m[3]) !== exec.id) {
       this.strays.push(`the backend got ${JSON.stringify(line)} during run ${exec?.id}`);
+      return;
+    }
+    if (m[2] === 'early') {
+      // Tunnel bytes are the judge's to weigh (a 101 went out, or they were smuggled); anywhere else they are a stray request.
+      if (socket === this.answeredOn && !this.early) this.early = true;
+      else this.strays.push(`the backend got the client's early bytes ${JSON.stringify(line)} as a request of their own`);
       return;
     }
     if (m[2] === 'next') {

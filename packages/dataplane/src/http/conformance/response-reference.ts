@@ -34,11 +34,18 @@ export interface ReferenceResponse {
   end: number;
 }
 
+/** A 101 as llhttp read it: every byte after its head belongs to the new protocol. */
+export interface ReferenceSwitch {
+  headers: [string, string][];
+  /** Where its head ended in the bytes. */
+  end: number;
+}
+
 export interface ReferenceReading {
   /** The first final response, from its head on; undefined when llhttp read no final head. */
   final: ReferenceResponse | undefined;
-  /** A 101 (a protocol switch nobody asked for) came before any final response. */
-  switched: boolean;
+  /** A 101 came before any final response (llhttp switches on any 101, asked for or not). */
+  switched: ReferenceSwitch | undefined;
   /** llhttp's error (its code and reason), when it stopped at one before the final response ended. */
   error: string | undefined;
 }
@@ -50,8 +57,8 @@ export interface ReferenceReading {
  */
 export function referenceRead(bytes: Buffer, opts: ReadOptions): ReferenceReading {
   const first = run(bytes, opts, BLOCK);
-  if (!first.final?.complete || first.closedEnd) return first;
-  // The block in which the final response ended is fed again a byte at a time, to find where.
+  if (!first.switched && (!first.final?.complete || first.closedEnd)) return first;
+  // The block in which the final response (or the 101's head) ended is fed again a byte at a time, to find where.
   return run(bytes, opts, 1, Math.ceil(first.completedBy! / BLOCK) * BLOCK - BLOCK);
 }
 
@@ -85,7 +92,7 @@ interface Run extends ReferenceReading {
 function run(bytes: Buffer, opts: ReadOptions, step: number, from = 0): Run {
   const parser = new HTTPParser();
   parser.initialize(HTTPParser.RESPONSE, {}, MAX_HEADER_SIZE, opts.lenient ? HTTPParser[LENIENT_FLAG[opts.lenient]] : 0);
-  const out: Run = { final: undefined, switched: false, error: undefined };
+  const out: Run = { final: undefined, switched: undefined, error: undefined };
   let pending: [string, string][] = [];
   let inFinal = false;
   let done = false;
@@ -99,7 +106,8 @@ function run(bytes: Buffer, opts: ReadOptions, step: number, from = 0): Run {
     const headers = pending;
     pending = [];
     if (status === 101) {
-      out.switched = true;
+      out.switched = { headers, end: fedTo };
+      out.completedBy = fedTo;
       done = true;
       return 1;
     }

@@ -18,7 +18,7 @@ function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean; upgrade
     },
     end: (reusable) => (seen.end = reusable),
   });
-  parser.start(opts.noBody ?? false, opts.upgrade ?? false);
+  parser.start(opts.noBody ?? false, opts.upgrade ? ['websocket'] : undefined);
   for (const p of parts) {
     const err = parser.feed(Buffer.from(p, 'latin1'));
     if (err) return { ...seen, error: err.message };

@@ -1,4 +1,4 @@
-import { Byte, FIELD_LINE, FieldCut, isNamed, namedAt, VALUE_BYTE } from '../field-syntax';
+import { Byte, FIELD_LINE, FieldCut, isNamed, namedAt, owsTrimmed, upgradeProtocols, VALUE_BYTE } from '../field-syntax';
 import { hopByHopAt, namesOtherFields } from '../headers';
 
 /** What a parsed response reports, in order: one head, body pieces, one end. */
@@ -36,6 +36,23 @@ const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:[ \t]*(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]
 const CONTENT_LENGTH = Buffer.from('content-length');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const CONNECTION = Buffer.from('connection');
+const UPGRADE = Buffer.from('upgrade');
+
+/**
+ * Why a 101 to a request that offered `offered` (lower-cased protocols) may not open a tunnel:
+ * it must be HTTP/1.1, say `Connection: upgrade` with one Upgrade field (RFC 9110 §7.8, §15.2.2),
+ * and switch only to protocols the request offered (a backend switching a WebSocket request to
+ * h2c would take the client past the proxy's parsing). Undefined when it may.
+ */
+function switchRefusal(http11: boolean, connection: string, upgrades: string[], offered: readonly string[]): string | undefined {
+  if (!http11) return '101 Switching Protocols in HTTP/1.0';
+  if (!connection.split(',').some((t) => isNamed(owsTrimmed(t), 'upgrade'))) return '101 Switching Protocols without Connection: upgrade';
+  if (upgrades.length !== 1) return `101 Switching Protocols with ${upgrades.length} Upgrade fields`;
+  const protocols = upgradeProtocols(upgrades[0]!);
+  if (!protocols) return '101 Switching Protocols with a malformed Upgrade';
+  if (!protocols.every((p) => offered.includes(p))) return '101 Switching Protocols to a protocol the request did not offer';
+  return undefined;
+}
 
 /** What a head byte is to the scan: ordinary, CR, LF, or a control byte (not HTAB) or DEL. */
 const enum HeadByte {
@@ -124,7 +141,8 @@ const enum State {
 export class ResponseParser {
   private state = State.Done;
   private noBody = false;
-  private upgrade = false;
+  /** The protocols the request offered to switch to (lower-cased); undefined when it asked for no upgrade. */
+  private upgrade: readonly string[] | undefined;
   private keepAlive = true;
   private left = 0;
   /**
@@ -143,9 +161,9 @@ export class ResponseParser {
 
   /**
    * Expects the next response. `noBody` for an answer to HEAD, which has framing headers but no
-   * body; `upgrade` when the request asked to switch protocols, so a 101 opens a tunnel.
+   * body; `upgrade`, the protocols an upgrade request offered: a 101 switching to them opens a tunnel.
    */
-  start(noBody: boolean, upgrade = false): void {
+  start(noBody: boolean, upgrade?: readonly string[]): void {
     this.state = State.Head;
     this.noBody = noBody;
     this.upgrade = upgrade;
@@ -380,6 +398,7 @@ export class ResponseParser {
     let encodings = 0;
     let chunked = false;
     let connection = '';
+    let upgrades: string[] | undefined;
     // The lines passed on: runs of the text between hop-by-hop lines; only when every line is
     // written as the proxy would write it (a client sees the same bytes either way).
     let lines = '';
@@ -406,6 +425,8 @@ export class ResponseParser {
         chunked = isNamed(value, 'chunked');
       } else if (nameLength === 10 && namedAt(buf, at, CONNECTION)) {
         connection += `${value.toLowerCase()},`;
+      } else if (nameLength === 7 && status === 101 && namedAt(buf, at, UPGRADE)) {
+        (upgrades ??= []).push(value);
       }
       if (hopByHopAt(buf, at, nameLength)) {
         lines += text.slice(keptFrom, at - from);
@@ -420,6 +441,8 @@ export class ResponseParser {
     if (encodings > 0 && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
     if (status < 200) {
       if (status === 101 && this.upgrade) {
+        const refusal = switchRefusal(http11, connection, upgrades ?? [], this.upgrade);
+        if (refusal) return new Error(refusal);
         this.keepAlive = false;
         this.events.head(status, reason, raw, forward, length !== undefined);
         this.state = State.Tunnel;

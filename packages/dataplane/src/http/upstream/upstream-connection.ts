@@ -150,10 +150,11 @@ export class UpstreamConnection {
   /**
    * Sends a request: `head` is the serialized request line and headers; `body`, when present,
    * is streamed after it (re-framed as chunked when `chunked`). `noBody` for HEAD requests;
-   * `upgrade` when the request asks to switch protocols: a 101 then makes the connection a
-   * tunnel (its bytes come as body pieces, `write` sends the client's) that is never pooled again.
+   * `upgrade`, the protocols an upgrade request offers: a 101 switching to them makes the
+   * connection a tunnel (its bytes come as body pieces, `write` sends the client's) that is never
+   * pooled again.
    */
-  send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean, upgrade = false): void {
+  send(exchange: Exchange, timeouts: ExchangeTimeouts, head: string, body: Readable | undefined, chunked: boolean, noBody: boolean, upgrade?: readonly string[]): void {
     this.exchange = exchange;
     this.exchanges++;
     this.timeouts = timeouts;
