@@ -194,7 +194,7 @@ async function retire(input: RecoveryInput, old: Broken, fresh: Replacement, rec
   fresh.step = 'removed';
   if (old.backend) await removeBackend(prisma, actor, old.backend.id, `recovery ${rule.name}: remove ${old.address} (${old.why})`);
   fresh.inPlace = true;
-  if (old.instance) await stopRetired(input, 'recovery', [{ id: old.instance.id, address: old.address }], remainingAfter(provider, 1));
+  if (old.instance) await stopRetired(input, 'recovery', [{ id: old.instance.id, address: old.address, backend: old.backend ? 'removed' : 'never joined' }], remainingAfter(provider, 1));
   if (old.address) await record('info', 'removed', `removed ${old.address}; ${address} serves in its place`, { new: address });
 }
 

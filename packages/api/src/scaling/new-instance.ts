@@ -48,11 +48,13 @@ export async function removeAdded(prisma: PrismaClient, actor: string, fresh: Ne
   await attempt(problems, `remove the backend ${fresh.address}`, () => removeBackend(prisma, systemActor(actor), id, `${actor}: remove ${fresh.address} (${why})`));
 }
 
-/** One part of taking something back, tried even when another part failed: a failure is added to `problems`, never thrown. */
-export async function attempt(problems: string[], what: string, action: () => Promise<unknown>): Promise<void> {
+/** One part of taking something back, tried even when another part failed: a failure is added to `problems`, never thrown. Answers whether it was done. */
+export async function attempt(problems: string[], what: string, action: () => Promise<unknown>): Promise<boolean> {
   try {
     await action();
+    return true;
   } catch (err) {
     problems.push(`could not ${what}: ${errorText(err)}`);
+    return false;
   }
 }

@@ -102,7 +102,7 @@ describe('an instance stopped after its backend was removed', { timeout: 300_000
       expect(failed).toHaveLength(1);
       expect(failed[0]!.severity).toBe('error');
       expect(failed[0]!.data).toMatchObject({ rule: 'bounds', instances: [address], reason: 'stop refused by the test' });
-      expect(failed[0]!.message).toBe(`could not stop ${address} after the backend was removed: stop refused by the test; the next pass tries again`);
+      expect(failed[0]!.message).toBe(`could not stop ${address} after its backend was removed: stop refused by the test; the next pass tries again`);
       expect(stopped!.data).toMatchObject({ instances: [address] });
       expect(stopped!.message).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
       // The instance whose stop failed was no capacity: one decision scaled down, no second one.

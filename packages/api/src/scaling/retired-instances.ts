@@ -3,10 +3,16 @@ import { errorText } from '../error-text';
 import { recordEvent } from '../services/events/events';
 import { type ScalingProvider, stopExactly } from './providers';
 
-/** An instance whose backend was removed: what the provider calls it and the address it served at. */
+/** An instance taken out of service: what the provider calls it and the address it served (or would have served) at. */
 export interface Retired {
   id: string;
   address: string;
+  /**
+   * What became of its backend before the stop: removed, none (it never joined the pool: a new
+   * instance a rollback takes back, one that failed its health check), or still in the pool (the
+   * removal failed). Unsaid: removed.
+   */
+  backend?: 'removed' | 'never joined' | 'not removed';
 }
 
 /** The timeline an instance's stop belongs to: a scale-down's, a recovery's, a rolling deploy's. */
@@ -31,6 +37,21 @@ export interface RetiredInput {
 
 const addresses = (rs: Retired[]) => rs.map((r) => r.address).join(', ');
 
+/** The instances named by what happened to their backends: an instance that never joined is not said to have lost its backend. */
+function described(rs: Retired[]): string {
+  const of = (state: Retired['backend']) => rs.filter((r) => (r.backend ?? 'removed') === state);
+  const removed = of('removed');
+  const never = of('never joined');
+  const kept = of('not removed');
+  return [
+    ...(removed.length ? [`${addresses(removed)} after ${removed.length > 1 ? 'their backends were' : 'its backend was'} removed`] : []),
+    ...(never.length ? [`${addresses(never)}, which never joined the pool,`] : []),
+    ...(kept.length ? [`${addresses(kept)}, whose backend could not be removed,`] : []),
+  ]
+    .join(' and ')
+    .replace(/,$/, '');
+}
+
 async function record(input: RetiredInput, kind: Kind, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, string | string[]>): Promise<void> {
   input.log(message);
   await recordEvent(input.prisma, { kind, severity, poolId: input.rule.poolId, message, data: { rule: input.rule.name, ...data } });
@@ -54,14 +75,14 @@ export async function stopRetired(input: RetiredInput, kind: Kind, retired: Reti
     for (const r of retired) input.unstopped.delete(r.id);
     for (const r of retired) {
       const note = notes[r.id];
-      if (note) await record(input, kind, 'warning', `stopped ${r.address} after its backend was removed: ${note}`, { step: 'killed', instance: r.address, note });
+      if (note) await record(input, kind, 'warning', `stopped ${described([r])}: ${note}`, { step: 'killed', instance: r.address, note });
     }
     return true;
   } catch (err) {
     const reason = errorText(err);
     const fresh = retired.filter((r) => input.unstopped.get(r.id)?.reason !== reason);
     for (const r of retired) input.unstopped.set(r.id, { ...r, kind, reason });
-    const message = `could not stop ${addresses(retired)} after the backend was removed: ${reason}; the next pass tries again`;
+    const message = `could not stop ${described(retired)}: ${reason}; the next pass tries again`;
     // The same failure again goes to the log only: a stop retried every pass would flood the timeline.
     if (fresh.length) await record(input, kind, 'error', message, { step: 'stop failed', instances: retired.map((r) => r.address), reason });
     else input.log(message);

@@ -149,6 +149,7 @@ describe('a rolling deploy rolling back with a provider that will not stop or st
       expect(failed, JSON.stringify(events.map((e) => e.message))).toHaveLength(1);
       expect(failed[0]!.severity).toBe('error');
       expect(failed[0]!.data).toMatchObject({ rule: 'fleet', instances: [address], reason: 'stop refused by the test' });
+      expect(failed[0]!.message).toBe(`could not stop ${address} after its backend was removed: stop refused by the test; the next pass tries again`);
       expect(laterStop(events)?.message, t.explain()).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
       expect(processGroupMembers(leader)).toEqual([]);
       expect((await t.provider.list()).map((i) => i.id).sort()).toEqual([...oldIds].sort());
@@ -195,6 +196,8 @@ describe('a rolling deploy rolling back with a provider that will not stop or st
       t.allow();
       const events = await t.eventsUntil((es) => !!laterStop(es), 'the stop tried again');
       expect(failedStops(events).map((e) => e.data.instances)).toEqual([[address]]);
+      // It failed its health check and never joined: no backend of it was removed.
+      expect(failedStops(events)[0]!.message).toBe(`could not stop ${address}, which never joined the pool: stop refused by the test; the next pass tries again`);
       expect(laterStop(events)?.message, t.explain()).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
       expect(processGroupMembers(leader)).toEqual([]);
     } finally {

@@ -10,7 +10,7 @@ import { type FailingSince, recoverInstances } from './instance-recovery';
 import { scalingTag } from './new-instance';
 import { type Instance, type ScalingProvider, createProvider } from './providers';
 import { databaseIdentity, rulesGoneWhileDown } from './recorded-rules';
-import { type Unstopped, retryUnstopped, stopRetired } from './retired-instances';
+import { type Retired, type Unstopped, retryUnstopped, stopRetired } from './retired-instances';
 import { RuleLocks } from './rule-locks';
 import { scaleUp } from './scale-up';
 import { decide, metricValue } from './scaling-metric';
@@ -373,7 +373,11 @@ export class ScalingEvaluator {
       for (const b of drained) await removeBackend(this.prisma, actor, b.id, `autoscaler ${rule.name}: remove ${backendAddress(b)} (drained)`);
       await waitDataplanesApplied(this.prisma, 15_000);
     }
-    const retired = victims.map((v) => ({ id: v.id, address: v.host && v.port ? backendAddress({ host: v.host, port: v.port }) : v.id }));
+    const hadBackend = new Set(drained.map((b) => backendAddress(b)));
+    const retired: Retired[] = victims.map((v) => {
+      const address = v.host && v.port ? backendAddress({ host: v.host, port: v.port }) : v.id;
+      return { id: v.id, address, backend: hadBackend.has(address) ? 'removed' : 'never joined' };
+    });
     await stopRetired({ prisma: this.prisma, rule, provider: rt.provider, unstopped: rt.unstopped, log }, 'scaling', retired, decision.to);
   }
 }

@@ -2,7 +2,7 @@ import type { Backend, Prisma } from '@fulcrum/db';
 import { ZDeployStart, backendAddress } from '@fulcrum/protocol';
 import { type Instance, type ScalingProvider, remainingAfter } from '../../scaling/providers';
 import { attempt, scalingTag } from '../../scaling/new-instance';
-import { type Unstopped, stopRetired } from '../../scaling/retired-instances';
+import { type Retired, type Unstopped, stopRetired } from '../../scaling/retired-instances';
 import { getScalingEvaluator } from '../../scaling/scaling-evaluator';
 import { waitDrained } from '../../scaling/wait-drained';
 import { errorText } from '../../error-text';
@@ -196,7 +196,7 @@ export class RollingExecution extends DeployExecution {
       await waitDrained(this.poolId, [old.backendId], this.spec.drainTimeoutMs, () => this.hooks.stopping());
       await removeBackend(this.prisma, this.actor, old.backendId, `deploy ${this.spec.version}: remove ${old.address}`);
     }
-    const stopped = await this.stopOutOfPool(old);
+    const stopped = await this.stopOutOfPool(old, old.backendId ? 'removed' : 'never joined');
     this.retired.push(old);
     const what = `${old.address}${old.version ? ` (${old.version})` : ''}`;
     await this.step(
@@ -211,9 +211,9 @@ export class RollingExecution extends DeployExecution {
    * error event naming it, kept in the rule's pending stops (no capacity, stopped again at every
    * autoscaler pass). Answers whether it stopped; never throws for a failed stop.
    */
-  private async stopOutOfPool(m: Member): Promise<boolean> {
+  private async stopOutOfPool(m: Member, backend: Retired['backend']): Promise<boolean> {
     const input = { prisma: this.prisma, rule: this.rule, provider: this.provider, unstopped: this.unstopped, log: this.hooks.log };
-    return stopRetired(input, 'deploy_step', [{ id: m.instanceId, address: m.address }], remainingAfter(this.provider, 1));
+    return stopRetired(input, 'deploy_step', [{ id: m.instanceId, address: m.address, backend }], remainingAfter(this.provider, 1));
   }
 
   /**
@@ -236,9 +236,11 @@ export class RollingExecution extends DeployExecution {
       if (!applied.ok) await this.step({ name: 'rollback', status: 'warning', message: `the rollback's drain is not confirmed: ${applied.reason}` });
     }
     // A backend that could not be removed stays behind its stopped instance: recovery replaces it.
-    for (const n of inPool) await attempt(problems, `remove the backend ${n.address}`, () => removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`));
+    const kept = new Set<string>();
+    for (const n of inPool)
+      if (!(await attempt(problems, `remove the backend ${n.address}`, () => removeBackend(this.prisma, this.actor, n.backendId, `${why}: remove ${n.address}`)))) kept.add(n.instanceId);
     // Each on its own, so a failure names only the instance that would not stop.
-    const stopped = await Promise.all(this.joined.map((n) => this.stopOutOfPool(n)));
+    const stopped = await Promise.all(this.joined.map((n) => this.stopOutOfPool(n, !n.backendId ? 'never joined' : kept.has(n.instanceId) ? 'not removed' : 'removed')));
     const unstopped = this.joined.filter((_, i) => !stopped[i]).map((n) => n.address);
     if (unstopped.length) problems.push(`could not stop ${unstopped.join(', ')}: out of the pool, stopped again at every pass`);
     const summary = `restored ${restored} instance(s) of the old version, stopped ${this.joined.length - unstopped.length} of version ${this.spec.version}`;
@@ -282,7 +284,7 @@ export class RollingExecution extends DeployExecution {
         failure = `could not add its backend ${address}: ${errorText(err)}`;
       }
     }
-    const stopped = await this.stopOutOfPool({ instanceId: inst.id, backendId: null, address, version: old.version });
+    const stopped = await this.stopOutOfPool({ instanceId: inst.id, backendId: null, address, version: old.version }, 'never joined');
     await lost(failure, stopped ? '' : `; could not stop ${address}, started for it: out of the pool, stopped again at every pass`);
     return false;
   }

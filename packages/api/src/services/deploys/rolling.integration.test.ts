@@ -237,7 +237,7 @@ describe('rolling deploys through the process provider', { timeout: 400_000 }, (
     expect(failed).toHaveLength(1);
     expect(failed[0]!.severity).toBe('error');
     expect(failed[0]!.data).toMatchObject({ rule: 'fleet', instances: [address], reason: 'stop refused by the test' });
-    expect(failed[0]!.message).toBe(`could not stop ${address} after the backend was removed: stop refused by the test; the next pass tries again`);
+    expect(failed[0]!.message).toBe(`could not stop ${address} after its backend was removed: stop refused by the test; the next pass tries again`);
     expect(events.find((e) => e.data.step === 'stopped')!.message).toBe(`stopped ${address} at a later pass (the stop had failed: stop refused by the test)`);
     expect(processGroupMembers(leaders.get(refused!)!)).toEqual([]);
     expect((await backends()).map((b) => b.versionLabel)).toEqual(['v5', 'v5']);
