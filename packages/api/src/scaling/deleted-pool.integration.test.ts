@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
 import { type ProcessProvider, scalingRecordsRoot } from './providers';
+import { processGroupMembers } from './providers/proc-stat';
 import { alive } from './providers/process-provider';
 import { poolWithRule, runningPorts, scalingSuite } from './scaling-harness';
 
@@ -22,7 +23,7 @@ interface EventRow {
 /** A pool of its own whose rule scales it up to two instances (thresholds no traffic here reaches: only the minimum scales it), once both serve as its backends. */
 async function scaledPool(name: string) {
   const { sys } = suite;
-  const { pool, ruleId, version: ruleVersion, script } = await poolWithRule(suite, name, { minInstances: 2, maxInstances: 2 });
+  const { pool, ruleId, version: ruleVersion, rule, script } = await poolWithRule(suite, name, { minInstances: 2, maxInstances: 2 });
   const ports = await eventually(
     async () => {
       const b = (await sys.call('GET', `/pools/${name}/backends`)).json as { port: number; adminState: string }[];
@@ -35,7 +36,7 @@ async function scaledPool(name: string) {
   const pids = (await provider.list()).map((i) => provider.pidOf(i.id)!);
   expect(pids.filter(alive)).toHaveLength(2);
   expect(runningPorts(script)).toEqual(ports);
-  return { pool, ruleId, ruleVersion, provider, script, pids, ports };
+  return { pool, ruleId, ruleVersion, rule, provider, script, pids, ports };
 }
 
 type Scaled = Awaited<ReturnType<typeof scaledPool>>;
@@ -57,7 +58,7 @@ async function deletePoolRows(poolId: string): Promise<void> {
  * that says so (or for PASSES passes without it), then checks that no process of the pool runs,
  * by its pid and by /proc, and that the provider lists none and is forgotten.
  */
-async function retired(name: string, scaled: Scaled): Promise<void> {
+async function retired(name: string, scaled: Scaled, rule = 'bounds'): Promise<void> {
   const { sys } = suite;
   const deletedAt = ticks;
   const { event } = await eventually(
@@ -73,9 +74,13 @@ async function retired(name: string, scaled: Scaled): Promise<void> {
   expect(event, `no event of the deleted pool after ${PASSES} passes; ${explain()}`).toBeDefined();
   expect(event!.severity).toBe('info');
   expect(event!.poolId).toBeNull();
-  expect(event!.data).toMatchObject({ rule: 'bounds', stopped: scaled.ports.map((p) => `127.0.0.1:${p}`) });
-  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule bounds had started (${scaled.ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
-  expect(scaled.pids.filter(alive), explain()).toEqual([]);
+  expect(event!.data).toMatchObject({ rule, stopped: scaled.ports.map((p) => `127.0.0.1:${p}`) });
+  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule ${rule} had started (${scaled.ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
+  // By their process groups: a stopped child of this test process is a zombie (alive to a signal) until Node reaps it.
+  expect(
+    scaled.pids.filter((pid) => processGroupMembers(pid).length > 0),
+    explain(),
+  ).toEqual([]);
   expect(runningPorts(scaled.script)).toEqual([]);
   expect(await scaled.provider.list()).toEqual([]);
   expect(sys.evaluator.providerOf(scaled.ruleId)).toBeUndefined();
@@ -115,6 +120,20 @@ describe('deleted while the control plane is down', { timeout: 300_000 }, () => 
     const scaled = await scaledPool('offline');
     await suite.sys.restartEvaluator(() => deletePoolRows(scaled.pool.id));
     await retired('offline', scaled);
+  });
+
+  it('the pool and its rule renamed first: the instances are found by the rule’s id, and the event names both by their new names', async () => {
+    const scaled = await scaledPool('named');
+    const { sys } = suite;
+    const { version } = (await sys.call('GET', '/pools/named')).json as { version: number };
+    expect((await sys.call('PATCH', `/pools/${scaled.pool.id}`, { expectedVersion: version, patch: { name: 'renamed' } })).status).toBe(200);
+    const put = await sys.call('PUT', `/scaling-rules/${scaled.ruleId}`, { expectedVersion: scaled.ruleVersion, rule: { ...scaled.rule, name: 'sized' } });
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    // A pass reads the new names; the instances keep serving the renamed pool.
+    await passes(3);
+    expect(scaled.pids.filter(alive)).toHaveLength(2);
+    await sys.restartEvaluator(() => deletePoolRows(scaled.pool.id));
+    await retired('renamed', scaled, 'sized');
   });
 
   it('the rule alone: its instances keep serving the pool, and are stopped when the pool is deleted later', async () => {

@@ -176,7 +176,10 @@ export class ScalingEvaluator {
     if (!profile) throw new Error('has no provider profile');
     const key = JSON.stringify([profile.id, profile.version, rule.params]);
     const existing = this.runtimes.get(rule.id);
-    if (existing && existing.providerKey === key) return Object.assign(existing, { poolId: rule.poolId, poolName: rule.pool.name, ruleName: rule.name });
+    if (existing && existing.providerKey === key) {
+      if (existing.poolName !== rule.pool.name || existing.ruleName !== rule.name) existing.provider.renamed?.({ pool: rule.pool.name, rule: rule.name });
+      return Object.assign(existing, { poolId: rule.poolId, poolName: rule.pool.name, ruleName: rule.name });
+    }
     const spec = profileSpec(profile);
     // Checked again here: the profile may have changed since the rule was saved.
     const { values, errors } = checkProfileParams(spec.parameters, (rule.params ?? {}) as Record<string, string>);

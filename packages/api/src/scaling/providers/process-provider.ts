@@ -183,7 +183,7 @@ export class ProcessProvider implements ScalingProvider {
     private readonly log: (line: string) => void = () => {},
     private readonly stateDir?: string,
     /** Written with every record: what a control plane that starts after the rule went reads. */
-    private readonly owner?: RecordOwner,
+    private owner?: RecordOwner,
   ) {
     this.config = launch.spec;
     this.params = launch.params ?? {};
@@ -234,6 +234,13 @@ export class ProcessProvider implements ScalingProvider {
     if (desired < current.length) await this.stopEach(pickForRemoval(current, current.length - desired, opts.remove));
     for (let n = this.running.size; n < desired; n++) await this.start({}, opts.avoidPorts);
     return this.list();
+  }
+
+  /** The records name the rule and pool by their new names (they are matched by id; the names are what events of a gone pool say). */
+  renamed(names: { pool: string; rule: string }): void {
+    if (!this.owner || !this.stateDir || (this.owner.pool === names.pool && this.owner.rule === names.rule)) return;
+    this.owner = { ...this.owner, ...names };
+    for (const [file, record] of readRecords(this.stateDir)) if (record) writeFileSync(path.join(this.stateDir, file), JSON.stringify({ ...record, owner: this.owner }));
   }
 
   async close(): Promise<void> {

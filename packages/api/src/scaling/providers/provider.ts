@@ -44,6 +44,11 @@ export interface ScalingProvider {
   stopInstances?(ids: string[]): Promise<StopNotes | void>;
   /** Releases what the provider holds in this process (never stops instances). */
   close?(): Promise<void>;
+  /**
+   * The rule or its pool has a new name: what the provider keeps beside its instances (the
+   * records on disk) names them anew, so that what a later start reads of a gone rule is current.
+   */
+  renamed?(names: Pick<ProviderScope, 'pool' | 'rule'>): void;
 }
 
 /** What stopping took beyond the asking, by instance id. */
