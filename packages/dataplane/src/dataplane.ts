@@ -129,10 +129,10 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
           const pool = poolId === undefined ? undefined : this.runtime?.pools.get(poolId)?.config;
           if (pool && this.access.wants(pool)) this.access.record(pool, refusalRecord(pool, refusal));
         },
-        upgrade: (listenerId) => (req, socket, head) => {
+        upgrade: (listenerId) => (req, socket, head, checked) => {
           const listener = this.runtime?.listeners.get(listenerId);
           if (!listener) return socket.destroy();
-          proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head);
+          proxyUpgrade((request, res, upgrade) => listener.serve(request, res, upgrade), req, socket, head, checked);
         },
         certificates: (listenerId) => this.runtime?.listeners.get(listenerId)?.certificates,
         http2: (listenerId) => this.runtime?.listeners.get(listenerId)?.config.tls?.http2 === true,

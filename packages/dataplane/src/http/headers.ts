@@ -1,8 +1,11 @@
 import { BlockList, isIPv6 } from 'node:net';
 import { isNamed, namedAt, owsTrimmed } from './field-syntax';
 
-/** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/**
+ * Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), and h2c's
+ * HTTP2-Settings (RFC 7540 §3.2.1: connection-specific, whether or not Connection names it).
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
 /** Headers the proxy replaces or reads on the way upstream (see `upstreamRequestHeaders`). */
 const UPSTREAM_SET = ['content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'host'];
 

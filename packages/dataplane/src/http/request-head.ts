@@ -1,5 +1,5 @@
 import { METHODS } from 'node:http';
-import { FIELD_LINE, FieldCut, isFieldValue, isNamed, isToken, owsTrimmed } from './field-syntax';
+import { FIELD_LINE, FieldCut, isFieldValue, isNamed, isToken, owsTrimmed, upgradeProtocols } from './field-syntax';
 import { isHopByHop, upstreamCutAt } from './headers';
 
 /**
@@ -20,7 +20,10 @@ export interface RequestHead {
   readonly framing: string[];
   /** The client wants the connection closed after the answer. */
   readonly close: boolean;
-  /** An upgrade handshake (Upgrade with `Connection: upgrade`). */
+  /**
+   * An upgrade handshake: HTTP/1.1, `Connection: upgrade` and an Upgrade listing protocols, none
+   * of them h2c (RFC 9110 §7.8). Otherwise the request is an ordinary one and its Upgrade is dropped.
+   */
   readonly upgrade: boolean;
   /** `Expect: 100-continue`. */
   readonly expectContinue: boolean;
@@ -145,7 +148,7 @@ export function checkRequest(method: string, target: string, version: string, ra
   let lengths = 0;
   let codings: string[] | undefined;
   let connection: string[] | undefined;
-  let upgradeHeader = false;
+  let upgradeValue: string | undefined;
   let expect: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -166,7 +169,7 @@ export function checkRequest(method: string, target: string, version: string, ra
         if (isNamed(name, 'expect')) expect = expect === undefined ? value : `${expect}, ${value}`;
         break;
       case 7:
-        if (isNamed(name, 'upgrade')) upgradeHeader = true;
+        if (isNamed(name, 'upgrade')) upgradeValue = upgradeValue === undefined ? value : `${upgradeValue}, ${value}`;
         break;
       case 10:
         if (isNamed(name, 'connection')) {
@@ -211,7 +214,7 @@ export function checkRequest(method: string, target: string, version: string, ra
 
   let closeToken = false;
   let keepAliveToken = false;
-  let upgrade = false;
+  let upgradeToken = false;
   let passed = lines;
   if (connection) {
     for (const t of connection) {
@@ -221,8 +224,17 @@ export function checkRequest(method: string, target: string, version: string, ra
       if (RELIED_ON.has(t)) return refuse(400, `Connection names ${t}, which the proxy relies on`);
       if (t === 'close') closeToken = true;
       else if (t === 'keep-alive') keepAliveToken = true;
-      else if (t === 'upgrade') upgrade = upgradeHeader;
+      else if (t === 'upgrade') upgradeToken = true;
     }
+  }
+  let upgrade = false;
+  // Upgrade means nothing in HTTP/1.0 (RFC 9110 §7.8) or without `Connection: upgrade`.
+  if (upgradeToken && upgradeValue !== undefined && minor === 1) {
+    const protocols = upgradeProtocols(upgradeValue);
+    if (!protocols) return refuse(400, 'invalid Upgrade header');
+    // h2c would take the client past the proxy's parsing, to the backend's HTTP/2: the request is
+    // served as an ordinary one (as Envoy serves it).
+    upgrade = !protocols.some((p) => p === 'h2c' || p.startsWith('h2c/'));
   }
   const close = closeToken || (minor === 0 && !keepAliveToken);
 

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, nodeRequest } from './client-exchange';
 import type { UpgradeTarget } from './http-proxy';
+import type { RequestHead } from './request-head';
 import { PlainResponse } from './server/plain-response';
 
 const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-Error: an upgrade request cannot carry a body\r\nContent-Length: 0\r\n\r\n';
@@ -12,12 +13,21 @@ const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-
  * request (same backend choice, retries, X-Forwarded-*, error pages); only a `101 Switching
  * Protocols` opens the tunnel, and until then nothing the client sends after its head is read.
  * Any other answer goes to the client as an ordinary response and the connection closes: the
- * client's next bytes never reach a backend unparsed.
+ * client's next bytes never reach a backend unparsed. A request node:http took for an upgrade
+ * that the proxy's reading (`checked`) does not (h2c, HTTP/1.0) is served the same way, as an
+ * ordinary request.
  */
-export function proxyUpgrade(serve: (request: ClientRequest, res: ClientResponse, upgrade: UpgradeTarget) => void, req: IncomingMessage, client: Duplex, head: Buffer): void {
+export function proxyUpgrade(
+  serve: (request: ClientRequest, res: ClientResponse, upgrade: UpgradeTarget | undefined) => void,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  checked: RequestHead,
+): void {
   const socket = client as Socket;
   socket.on('error', () => {});
-  const request = nodeRequest(req);
+  // The proxy's reading: its target (origin form) and framing, as for any other request.
+  const request = nodeRequest(req, checked);
   // Its body would be mistaken for the new protocol's first bytes, or hold the handshake up.
   if (request.body) {
     socket.end(BAD_UPGRADE);
@@ -34,5 +44,5 @@ export function proxyUpgrade(serve: (request: ClientRequest, res: ClientResponse
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
   // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.
-  serve(request, res, { socket, early: head });
+  serve(request, res, checked.upgrade ? { socket, early: head } : undefined);
 }

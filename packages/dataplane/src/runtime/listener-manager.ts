@@ -122,7 +122,7 @@ export class ListenerManager {
         request: (req, res) => this.handlers.http(listenerId.current)(req, res),
         idleMs: () => this.handlers.idleMs(listenerId.current),
         settings: () => this.handlers.settings(listenerId.current),
-        upgrade: (req, socket, head) => this.handlers.upgrade(listenerId.current)(req, socket, head),
+        upgrade: (req, socket, head, checked) => this.handlers.upgrade(listenerId.current)(req, socket, head, checked),
         stats: () => this.handlers.stats(listenerId.current),
         refused: (r) => this.handlers.refused?.(listenerId.current, r),
       };

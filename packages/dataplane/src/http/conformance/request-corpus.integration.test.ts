@@ -38,6 +38,7 @@ describe('request framing corpus', () => {
         const [name, value] = c.upstreamHeader;
         for (const r of forwarded) expect(r.headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v)).toEqual([value]);
       }
+      for (const absent of c.upstreamAbsent ?? []) for (const r of forwarded) expect(r.headers.map(([n]) => n.toLowerCase())).not.toContain(absent);
       const ref = await harness.referenceParse([bytes]);
       const theirs = ref.requests.map((r) => `${r.method} ${originForm(r.url)} ${JSON.stringify(r.body)}`).join(' | ');
       const ours = c.forwards.map((r) => `${r.method} ${r.target} ${JSON.stringify(r.body)}`).join(' | ');

@@ -12,6 +12,8 @@ export interface CorpusCase {
   halfClose?: boolean;
   /** A header every forwarded request must carry, as the proxy wrote it. */
   upstreamHeader?: [string, string];
+  /** Headers (lower-case) no forwarded request may carry. */
+  upstreamAbsent?: string[];
 }
 
 const H = 'Host: x\r\n';
@@ -23,6 +25,12 @@ const chunked = (te: string, body = '3\r\nabc\r\n0\r\n\r\n') => post(`Transfer-E
 
 /** The request the issue's report smuggled inside a body. */
 const SMUGGLED = `GET /admin HTTP/1.1\r\n${H}X-Forwarded-For: 127.0.0.1\r\n\r\n`;
+
+/** A WebSocket upgrade request for `target`, with `headers` (CRLF-ended lines) of its own. */
+const upgrade = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`;
+/** An h2c upgrade request as RFC 7540 §3.2 writes it. */
+const h2c = (target: string) => `GET ${target} HTTP/1.1\r\n${H}Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`;
+const UPGRADE_FIELDS = ['upgrade', 'http2-settings'];
 
 const RELIED_ON = ['content-length', 'transfer-encoding', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id'];
 
@@ -150,6 +158,56 @@ export const REQUEST_CORPUS: CorpusCase[] = [
     fwd('POST', '/p', 'hi'),
   ]),
   refused('GET, then bare LF', get('/1') + 'GET /2 HTTP/1.1\nHost: x\n\n', 400, [fwd('GET', '/1')]),
+
+  // Upgrades. The backend here answers 200, never 101: the connection then closes, and what the
+  // client sent behind its upgrade request (tunnel bytes, or a request) never reaches a backend.
+  { name: 'websocket upgrade, then a pipelined request', bytes: upgrade('/ws') + get('/after'), forwards: [fwd('GET', '/ws')], upstreamHeader: ['upgrade', 'websocket'] },
+  { name: 'websocket upgrade in absolute form', bytes: upgrade('http://x/ws'), forwards: [fwd('GET', '/ws')] },
+  { name: 'upgrade with Content-Length 0', bytes: upgrade('/ws', 'Content-Length: 0\r\n') + get('/after'), forwards: [fwd('GET', '/ws')] },
+  refused('upgrade with a Content-Length body', upgrade('/ws', `Content-Length: ${SMUGGLED.length}\r\n`) + SMUGGLED),
+  refused('upgrade with a chunked body', upgrade('/ws', 'Transfer-Encoding: chunked\r\n') + '3\r\nabc\r\n0\r\n\r\n'),
+  refused('upgrade with an empty Upgrade', `GET /ws HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: \r\n\r\n`),
+  refused('upgrade naming no protocol', `GET /ws HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: web socket\r\n\r\n`),
+  {
+    name: 'upload, then a websocket upgrade, then a request',
+    bytes: post('Content-Length: 2\r\n', 'hi') + upgrade('/ws') + get('/after'),
+    forwards: [fwd('POST', '/p', 'hi'), fwd('GET', '/ws')],
+  },
+  // Not an upgrade: an ordinary request, the upgrade's fields dropped. h2c would take the client
+  // past the proxy's parsing to the backend's HTTP/2 (Envoy drops it the same way); Upgrade means
+  // nothing in HTTP/1.0 (RFC 9110 §7.8) or without `Connection: upgrade`.
+  { name: 'h2c upgrade', bytes: h2c('/h2c') + get('/after'), forwards: [fwd('GET', '/h2c'), fwd('GET', '/after')], upstreamAbsent: UPGRADE_FIELDS },
+  {
+    name: 'h2c upgrade without HTTP2-Settings in Connection',
+    bytes: `GET /h2c HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`,
+    forwards: [fwd('GET', '/h2c')],
+    upstreamAbsent: UPGRADE_FIELDS,
+  },
+  {
+    name: 'h2c offered beside websocket',
+    bytes: `GET /h2c HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n${get('/after')}`,
+    forwards: [fwd('GET', '/h2c'), fwd('GET', '/after')],
+    upstreamAbsent: UPGRADE_FIELDS,
+  },
+  {
+    name: 'upload, then an h2c upgrade',
+    bytes: post('Content-Length: 2\r\n', 'hi') + h2c('/h2c'),
+    forwards: [fwd('POST', '/p', 'hi'), fwd('GET', '/h2c')],
+    upstreamAbsent: UPGRADE_FIELDS,
+  },
+  {
+    name: 'HTTP/1.0 upgrade',
+    bytes: 'GET /old HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    forwards: [fwd('GET', '/old')],
+    upstreamAbsent: UPGRADE_FIELDS,
+  },
+  { name: 'Connection: upgrade without Upgrade', bytes: `GET /c HTTP/1.1\r\n${H}Connection: Upgrade\r\n\r\n${get('/after')}`, forwards: [fwd('GET', '/c'), fwd('GET', '/after')] },
+  {
+    name: 'Upgrade without Connection: upgrade',
+    bytes: `GET /u HTTP/1.1\r\n${H}Upgrade: websocket\r\n\r\n${get('/after')}`,
+    forwards: [fwd('GET', '/u'), fwd('GET', '/after')],
+    upstreamAbsent: UPGRADE_FIELDS,
+  },
 
   // Half-close: what arrived whole is answered; a partial head is not forwarded.
   { name: 'half-close after a partial head', bytes: 'GET / HTTP/1.1\r\nHo', forwards: [] },

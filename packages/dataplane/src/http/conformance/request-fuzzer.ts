@@ -21,6 +21,10 @@ const HEADER_LINES = [
   'X-Real-IP: 10.0.0.1',
   'Expect: 100-continue',
   'Upgrade: websocket',
+  'Upgrade: h2c',
+  'Connection: Upgrade',
+  'Connection: Upgrade, HTTP2-Settings',
+  'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',
   'X-Fold: a\r\n b',
 ];
 

@@ -17,7 +17,11 @@ export interface HttpHandlers {
   idleMs(): number;
   /** The pool's limits on request heads. */
   settings(): HeadSettings;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * A request node:http read as an upgrade, with the proxy's reading of it (`checked.upgrade`
+   * false: not one to the proxy, so it is served as an ordinary request, the last on its connection).
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, checked: RequestHead): void;
   /** The pool's client-side counters, for the answers the listener gives itself. */
   stats?(): PoolStats | undefined;
   /** An answer the listener gave itself (400/408/431), for the access log. */
@@ -156,17 +160,16 @@ export class HttpListener {
 
   private onNodeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const checked = this.refused.has(socket) ? undefined : this.check(req);
-    if (!checked || isRefusal(checked) || !checked.upgrade) {
+    if (!checked || isRefusal(checked)) {
       this.refused.add(socket);
       socket.on('error', () => {});
-      const r = checked && isRefusal(checked) ? checked : { status: 400, reason: 'invalid upgrade request' };
       if (checked) {
-        countRefusal(this.handlers, { status: r.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
-        socket.end(refusalResponse(r.status, r.reason), 'latin1');
+        countRefusal(this.handlers, { status: checked.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
+        socket.end(refusalResponse(checked.status, checked.reason), 'latin1');
       } else socket.destroy();
       return;
     }
-    this.handlers.upgrade(req, socket, head);
+    this.handlers.upgrade(req, socket, head, checked);
   }
 
   /** Stops accepting; idle connections close now, busy ones after their answer. */
