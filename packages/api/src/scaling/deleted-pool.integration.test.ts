@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../services/deploys/system-harness';
 import { type ProcessProvider, scalingRecordsRoot } from './providers';
+import { startFakeApi } from './providers/fake-api-server';
+import { fakeEngine } from './providers/fake-docker-engine';
 import { processGroupMembers } from './providers/proc-stat';
 import { alive } from './providers/process-provider';
 import { poolWithRule, runningPorts, scalingSuite } from './scaling-harness';
@@ -54,28 +56,41 @@ async function deletePoolRows(poolId: string): Promise<void> {
 }
 
 /**
- * After the pool was deleted, the evaluator's next passes stop its instances: waits for the event
- * that says so (or for PASSES passes without it), then checks that no process of the pool runs,
- * by its pid and by /proc, and that the provider lists none and is forgotten.
+ * Waits for the event that says the deleted pool's instances were stopped (or for PASSES passes
+ * without it), and checks that it names the pool, the rule and the instances.
  */
-async function retired(name: string, scaled: Scaled, rule = 'bounds'): Promise<void> {
-  const { sys } = suite;
+async function stoppedEvent(name: string, rule: string, stopped: string[], explain: () => string): Promise<void> {
   const deletedAt = ticks;
   const { event } = await eventually(
     async () => {
-      const events = (await sys.call('GET', '/events?kind=scaling&limit=100')).json as EventRow[];
+      const events = (await suite.sys.call('GET', '/events?kind=scaling&limit=100')).json as EventRow[];
       const event = events.find((e) => e.data.pool === name && e.data.step === 'pool deleted');
       return event || ticks - deletedAt >= PASSES ? { event } : undefined;
     },
     300_000,
     'the evaluator passing after the deletion',
   );
-  const explain = () => `pids ${JSON.stringify(scaled.pids)}; evaluator log (latest):\n${sys.logTail().join('\n')}`;
   expect(event, `no event of the deleted pool after ${PASSES} passes; ${explain()}`).toBeDefined();
   expect(event!.severity).toBe('info');
   expect(event!.poolId).toBeNull();
-  expect(event!.data).toMatchObject({ rule, stopped: scaled.ports.map((p) => `127.0.0.1:${p}`) });
-  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule ${rule} had started (${scaled.ports.map((p) => `127.0.0.1:${p}`).join(', ')})`);
+  expect(event!.data).toMatchObject({ rule, stopped });
+  expect(event!.message).toBe(`pool ${name} was deleted: stopped the instances its scaling rule ${rule} had started (${stopped.join(', ')})`);
+}
+
+/**
+ * After the pool was deleted, the evaluator's next passes stop its instances: waits for the event
+ * that says so (or for PASSES passes without it), then checks that no process of the pool runs,
+ * by its pid and by /proc, and that the provider lists none and is forgotten.
+ */
+async function retired(name: string, scaled: Scaled, rule = 'bounds'): Promise<void> {
+  const { sys } = suite;
+  const explain = () => `pids ${JSON.stringify(scaled.pids)}; evaluator log (latest):\n${sys.logTail().join('\n')}`;
+  await stoppedEvent(
+    name,
+    rule,
+    scaled.ports.map((p) => `127.0.0.1:${p}`),
+    explain,
+  );
   // By their process groups: a stopped child of this test process is a zombie (alive to a signal) until Node reaps it.
   expect(
     scaled.pids.filter((pid) => processGroupMembers(pid).length > 0),
@@ -134,6 +149,29 @@ describe('deleted while the control plane is down', { timeout: 300_000 }, () => 
     expect(scaled.pids.filter(alive)).toHaveLength(2);
     await sys.restartEvaluator(() => deletePoolRows(scaled.pool.id));
     await retired('renamed', scaled, 'sized');
+  });
+
+  it('the pool of a docker rule: at the next start its containers, found by the labels naming their rule by id, are stopped and an event names them', async () => {
+    const { sys } = suite;
+    const engine = await startFakeApi(fakeEngine());
+    try {
+      await sys.createProfile('boxed-docker', { kind: 'docker', baseUrl: engine.url, image: 'ghcr.io/acme/web:1', containerPort: 8080 });
+      const pool = await sys.createPool({ name: 'boxed', healthCheck: { enabled: false } });
+      // Disabled: its containers are made here (the fake Engine's serve nothing a health check would pass).
+      const rule = { name: 'boxes', enabled: false, metric: 'rps_per_backend', scaleUpThreshold: 1e6, scaleDownThreshold: 0, minInstances: 0, maxInstances: 2, provider: { profile: 'boxed-docker' } };
+      const created = await sys.call('POST', '/pools/boxed/scaling-rules', { rule });
+      expect(created.status, JSON.stringify(created.json)).toBe(200);
+      const provider = (await sys.evaluator.runtimeFor(created.json.id))!.provider;
+      const started = await provider.scaleTo(2);
+      const addresses = started.map((i) => `127.0.0.1:${i.port}`);
+      await sys.restartEvaluator(() => deletePoolRows(pool.id));
+      await stoppedEvent('boxed', 'boxes', addresses, () => `evaluator log (latest):\n${sys.logTail().join('\n')}`);
+      const removed = engine.requests.filter((r) => r.method === 'DELETE').map((r) => r.url);
+      expect(removed.sort()).toEqual(started.map((i) => `/v1.43/containers/${i.id}?force=true`).sort());
+      expect(await provider.list()).toEqual([]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('the rule alone: its instances keep serving the pool, and are stopped when the pool is deleted later', async () => {

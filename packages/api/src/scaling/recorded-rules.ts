@@ -1,12 +1,18 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@fulcrum/db';
-import { ProcessProvider, type RecordOwner, recordedOwner, scalingRecordsRoot } from './providers';
+import { ProcessProvider, type RecordOwner, type ScalingProvider, recordedOwner, scalingRecordsRoot } from './providers';
 
-/** A rule gone from the database whose `process` instances are still recorded on disk. */
+/** A rule gone from the database whose instances still run: recorded on disk (`process`) or labelled (`docker`). */
 export interface RecordedRule {
   owner: RecordOwner;
-  provider: ProcessProvider;
+  provider: ScalingProvider;
+}
+
+/** Those of `found` whose rule is not in the database (any more). */
+export async function goneFromDatabase<T extends { owner: RecordOwner }>(prisma: PrismaClient, found: T[]): Promise<T[]> {
+  const live = new Set((await prisma.scalingRule.findMany({ where: { id: { in: found.map((f) => f.owner.ruleId) } }, select: { id: true } })).map((r) => r.id));
+  return found.filter((f) => !live.has(f.owner.ruleId));
 }
 
 /**
@@ -53,8 +59,5 @@ export async function rulesGoneWhileDown(prisma: PrismaClient, database: string,
   }
   if (unowned) log(`${unowned} folder(s) under ${root} hold instance records that name no pool (written before records did): where their rule is gone, they are left running`);
   if (foreign) log(`${foreign} folder(s) under ${root} hold instance records of another database's rules: left alone`);
-  const live = new Set((await prisma.scalingRule.findMany({ where: { id: { in: found.map((f) => f.owner.ruleId) } }, select: { id: true } })).map((r) => r.id));
-  return found
-    .filter((f) => !live.has(f.owner.ruleId))
-    .map((f) => ({ owner: f.owner, provider: ProcessProvider.ofRecords(f.dir, f.owner, f.host, (l) => log(`[${f.owner.pool}/${f.owner.rule}] ${l}`)) }));
+  return (await goneFromDatabase(prisma, found)).map((f) => ({ owner: f.owner, provider: ProcessProvider.ofRecords(f.dir, f.owner, f.host, (l) => log(`[${f.owner.pool}/${f.owner.rule}] ${l}`)) }));
 }

@@ -9,6 +9,7 @@ import { patchBackend, removeBackend, systemActor, waitDataplanesApplied } from 
 import { type FailingSince, recoverInstances } from './instance-recovery';
 import { scalingTag } from './new-instance';
 import { type Instance, type ScalingProvider, createProvider } from './providers';
+import { labelledRulesGoneWhileDown } from './labelled-rules';
 import { databaseIdentity, rulesGoneWhileDown } from './recorded-rules';
 import { type Retired, type Unstopped, retryUnstopped, stopRetired } from './retired-instances';
 import { RuleLocks } from './rule-locks';
@@ -142,15 +143,17 @@ export class ScalingEvaluator {
 
   /**
    * Once per process, before any provider is built: the database's identity, and the rules whose
-   * instances are recorded on disk but which went while no control plane ran here, taken in as
-   * rules this process drove and then lost. So a pass stops their instances when the pool went
-   * too, as it does when both go while it runs, and leaves them serving a pool that is still there.
+   * instances are recorded on disk or labelled at a Docker Engine but which went while no control
+   * plane ran here, taken in as rules this process drove and then lost. So a pass stops their
+   * instances when the pool went too, as it does when both go while it runs, and leaves them
+   * serving a pool that is still there.
    * A failure is tried again at the next tick.
    */
   private prepare(): Promise<void> {
     this.prepared ??= (async () => {
       const database = await databaseIdentity(this.prisma);
-      for (const { owner, provider } of await rulesGoneWhileDown(this.prisma, database, this.log)) {
+      const gone = [...(await rulesGoneWhileDown(this.prisma, database, this.log)), ...(await labelledRulesGoneWhileDown(this.prisma, database, this.log))];
+      for (const { owner, provider } of gone) {
         if (this.runtimes.has(owner.ruleId)) continue;
         this.runtimes.set(owner.ruleId, {
           provider,

@@ -2,53 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from './docker-provider';
+import { DockerProvider, labelledOwners } from './docker-provider';
 import { json, startFakeApi } from './fake-api-server';
-
-/** Just enough of the Docker Engine API v1.43 to hold containers in memory. */
-function fakeEngine() {
-  const containers = new Map<string, { Id: string; Created: number; State: string; Labels: Record<string, string>; hostPort: number }>();
-  let next = 1;
-  return (req: { method: string; url: string; body: string }, res: Parameters<Parameters<typeof startFakeApi>[0]>[1]) => {
-    const u = new URL(req.url, 'http://docker');
-    let m: RegExpExecArray | null;
-    if (!u.pathname.startsWith('/v1.43/')) return json(res, 400, { message: 'client version missing' });
-    const p = u.pathname.slice('/v1.43'.length);
-    if (req.method === 'POST' && p === '/containers/create') {
-      const body = JSON.parse(req.body) as { Image: string; Labels: Record<string, string> };
-      if (!body.Image) return json(res, 400, { message: 'no image' });
-      const id = `c${next++}`;
-      containers.set(id, { Id: id, Created: next, State: 'created', Labels: body.Labels, hostPort: 32000 + next });
-      return json(res, 201, { Id: id, Warnings: [] });
-    }
-    if (req.method === 'GET' && p === '/containers/json') {
-      const filters = JSON.parse(u.searchParams.get('filters') ?? '{}') as { label?: string[] };
-      const list = [...containers.values()].filter((c) => (filters.label ?? []).every((l) => c.Labels[l.split('=')[0]!] === l.split('=')[1]));
-      return json(res, 200, list);
-    }
-    if ((m = /^\/containers\/(\w+)\/start$/.exec(p)) && req.method === 'POST') {
-      const c = containers.get(m[1]!);
-      if (!c) return json(res, 404, { message: 'no such container' });
-      c.State = 'running';
-      return json(res, 204);
-    }
-    if ((m = /^\/containers\/(\w+)\/json$/.exec(p)) && req.method === 'GET') {
-      const c = containers.get(m[1]!);
-      if (!c) return json(res, 404, { message: 'no such container' });
-      return json(res, 200, { Id: c.Id, NetworkSettings: { Ports: { '8080/tcp': c.State === 'running' ? [{ HostIp: '127.0.0.1', HostPort: String(c.hostPort) }] : null } } });
-    }
-    if ((m = /^\/containers\/(\w+)\/stop$/.exec(p)) && req.method === 'POST') {
-      const c = containers.get(m[1]!);
-      if (!c) return json(res, 404, { message: 'no such container' });
-      c.State = 'exited';
-      return json(res, 204);
-    }
-    if ((m = /^\/containers\/(\w+)$/.exec(p)) && req.method === 'DELETE') {
-      return json(res, containers.delete(m[1]!) ? 204 : 404);
-    }
-    json(res, 404, { message: `unknown ${req.method} ${p}` });
-  };
-}
+import { fakeEngine } from './fake-docker-engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fulcrum-docker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,6 +36,37 @@ describe('docker provider against a local Engine API', () => {
       expect(engine.requests.some((r) => r.method === 'DELETE' && r.url === `/v1.43/containers/${up[0]!.id}?force=true`)).toBe(true);
       const listCall = engine.requests.find((r) => r.url.startsWith('/v1.43/containers/json'))!;
       expect(JSON.parse(new URL(listCall.url, 'http://x').searchParams.get('filters')!)).toMatchObject({ label: ['fulcrum.pool=web', 'fulcrum.rule=latency'] });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('labels containers with their owner by id, finds them by it after a rename, and finds those labelled by names alone', async () => {
+    const engine = await startFakeApi(fakeEngine());
+    try {
+      const target = { baseUrl: engine.url, image: 'ghcr.io/acme/web:1.2', containerPort: 8080 };
+      const ids = { ruleId: 'r1', poolId: 'p1', database: 'db1' };
+      // Created before labels named the owner by id: found by the names, as long as they hold.
+      const [legacy] = await new DockerProvider(target, { pool: 'web', rule: 'latency' }).scaleTo(1);
+      const p = new DockerProvider(target, { pool: 'web', rule: 'latency', ...ids });
+      const up = await p.scaleTo(2);
+      expect(up.map((i) => i.id)[0]).toBe(legacy!.id);
+      const created = engine.requests.filter((r) => r.url === '/v1.43/containers/create').map((r) => JSON.parse(r.body).Labels);
+      expect(created.at(-1)).toEqual({ 'fulcrum.pool': 'web', 'fulcrum.rule': 'latency', 'fulcrum.rule-id': 'r1', 'fulcrum.pool-id': 'p1', 'fulcrum.database': 'db1' });
+
+      const renamed = new DockerProvider(target, { pool: 'www', rule: 'p95', ...ids });
+      expect((await renamed.list()).map((i) => i.id)).toEqual([up[1]!.id]);
+      expect(await new DockerProvider(target, { pool: 'web', rule: 'latency', ...ids, database: 'db2' }).list()).toEqual([legacy]);
+
+      // A control plane that starts after the rule went: the owner from the labels, a provider that stops but starts nothing.
+      const owners = await labelledOwners({ baseUrl: engine.url }, 'db1');
+      expect(owners).toEqual([{ database: 'db1', ruleId: 'r1', rule: 'latency', poolId: 'p1', pool: 'web' }]);
+      const gone = DockerProvider.ofLabels({ baseUrl: engine.url }, owners[0]!);
+      expect(await gone.list()).toEqual([up[1]]);
+      await expect(gone.scaleTo(2)).rejects.toThrow(/no more started/);
+      expect(await gone.scaleTo(0)).toEqual([]);
+      expect(await renamed.list()).toEqual([]);
+      expect(await new DockerProvider(target, { pool: 'web', rule: 'latency' }).list()).toEqual([legacy]);
     } finally {
       await engine.close();
     }

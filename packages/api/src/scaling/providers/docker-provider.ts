@@ -1,6 +1,7 @@
 import type { TDockerProfileSpec } from '@fulcrum/protocol';
 import { averageOf } from './cpu-sampler';
 import { expectStatus, httpJson } from './http-json';
+import type { RecordOwner } from './process-provider';
 import { type Instance, type ProviderScope, type ScaleOptions, type ScalingProvider, pickForRemoval } from './provider';
 
 /** A docker profile with its image's placeholders already filled from the rule's checked parameters. */
@@ -48,10 +49,54 @@ interface ContainerInspect {
   };
 }
 
+/** Where an Engine answers: its unix socket, or a base URL. */
+export type DockerEndpoint = Pick<DockerTarget, 'socketPath' | 'baseUrl'>;
+
+/** The labels every container carries: its rule, the rule's pool and the database both are in, by id (names are for people; they change). */
+const LABEL = { pool: 'fulcrum.pool', rule: 'fulcrum.rule', poolId: 'fulcrum.pool-id', ruleId: 'fulcrum.rule-id', database: 'fulcrum.database' } as const;
+
+/** Containers that are there to serve: created or running, not exited or being removed. */
+const SERVING = ['running', 'created'];
+
+function engineCall(endpoint: DockerEndpoint, method: string, path: string, body?: unknown) {
+  const url = `/${DOCKER_API_VERSION}${path}`;
+  return httpJson({
+    method,
+    url: endpoint.baseUrl ? `${endpoint.baseUrl.replace(/\/+$/, '')}${url}` : url,
+    socketPath: endpoint.baseUrl ? undefined : (endpoint.socketPath ?? DEFAULT_DOCKER_SOCKET),
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** The serving containers whose labels hold every one of `labels` (`name=value`), oldest first. */
+async function labelled(endpoint: DockerEndpoint, labels: string[]): Promise<ContainerSummary[]> {
+  const filters = JSON.stringify({ label: labels, status: SERVING });
+  const res = await engineCall(endpoint, 'GET', `/containers/json?all=true&filters=${encodeURIComponent(filters)}`);
+  expectStatus(res, [200], 'list containers');
+  return (res.json as ContainerSummary[]).sort((a, b) => a.Created - b.Created);
+}
+
+/**
+ * The owners named by the labels of the containers this database's rules started at `endpoint`,
+ * one per rule: what a control plane that starts after a rule went finds its containers by.
+ */
+export async function labelledOwners(endpoint: DockerEndpoint, database: string): Promise<RecordOwner[]> {
+  const owners = new Map<string, RecordOwner>();
+  for (const c of await labelled(endpoint, [`${LABEL.database}=${database}`])) {
+    const l = c.Labels ?? {};
+    const owner = { database, ruleId: l[LABEL.ruleId] ?? '', rule: l[LABEL.rule] ?? '', poolId: l[LABEL.poolId] ?? '', pool: l[LABEL.pool] ?? '' };
+    if (owner.ruleId && owner.poolId) owners.set(owner.ruleId, owner);
+  }
+  return [...owners.values()];
+}
+
 /**
  * Containers of one image through the Docker Engine API (its unix socket, or a base URL): create
  * with the container port published on an ephemeral host port, start, and stop + remove. The
- * containers carry labels naming the pool and rule, so `list` finds them again after a restart.
+ * containers carry labels naming their rule, its pool and the database by id (and by name), so
+ * `list` finds them again after a restart or a rename, and a control plane that starts after
+ * their pool went finds them to stop.
  */
 export class DockerProvider implements ScalingProvider {
   readonly kind = 'docker';
@@ -60,21 +105,40 @@ export class DockerProvider implements ScalingProvider {
   constructor(
     private readonly config: DockerTarget,
     private readonly scope: ProviderScope,
+    /** Whether containers labelled by the rule's and pool's names alone are the rule's too. */
+    private readonly namedToo = true,
   ) {}
 
-  private labelFilter(): string {
-    return JSON.stringify({ label: [`fulcrum.pool=${this.scope.pool}`, `fulcrum.rule=${this.scope.rule}`], status: ['running', 'created'] });
+  /**
+   * The containers of a rule that is gone, found by the labels naming it by id, with no image to
+   * start more: lists and stops them, starts none. Their published port is whichever they have.
+   * Those labelled by names alone are left as they are: nothing says which database's they are.
+   */
+  static ofLabels(endpoint: DockerEndpoint, owner: RecordOwner): DockerProvider {
+    const { pool, rule, ruleId, poolId, database } = owner;
+    return new DockerProvider({ ...endpoint, image: '', containerPort: 0 }, { pool, rule, ruleId, poolId, database }, false);
+  }
+
+  /** What each new container is labelled with: the owner by id when the scope has it, and by name. */
+  private labels(): Record<string, string> {
+    const { pool, rule, ruleId, poolId, database } = this.scope;
+    return { [LABEL.pool]: pool, [LABEL.rule]: rule, ...(ruleId && poolId && database ? { [LABEL.ruleId]: ruleId, [LABEL.poolId]: poolId, [LABEL.database]: database } : {}) };
+  }
+
+  /**
+   * The rule's containers: by its id and database when the scope has them, and those labelled by
+   * the rule's and pool's names alone (created before labels named the owner by id).
+   */
+  private async containers(): Promise<ContainerSummary[]> {
+    const { pool, rule, ruleId, database } = this.scope;
+    const byName = [`${LABEL.pool}=${pool}`, `${LABEL.rule}=${rule}`];
+    if (!ruleId || !database) return labelled(this.config, byName);
+    const [owned, named] = await Promise.all([labelled(this.config, [`${LABEL.ruleId}=${ruleId}`, `${LABEL.database}=${database}`]), this.namedToo ? labelled(this.config, byName) : []]);
+    return [...owned, ...named.filter((c) => !c.Labels?.[LABEL.ruleId])].sort((a, b) => a.Created - b.Created);
   }
 
   private call(method: string, path: string, body?: unknown) {
-    const url = `/${DOCKER_API_VERSION}${path}`;
-    return httpJson({
-      method,
-      url: this.config.baseUrl ? `${this.config.baseUrl.replace(/\/+$/, '')}${url}` : url,
-      socketPath: this.config.baseUrl ? undefined : (this.config.socketPath ?? DEFAULT_DOCKER_SOCKET),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return engineCall(this.config, method, path, body);
   }
 
   private get portKey(): string {
@@ -89,16 +153,15 @@ export class DockerProvider implements ScalingProvider {
       const ip = info.NetworkSettings?.Networks?.[this.config.network]?.IPAddress;
       return { id, host: ip || undefined, port: this.config.containerPort };
     }
-    const binding = info.NetworkSettings?.Ports?.[this.portKey]?.[0];
+    const ports = info.NetworkSettings?.Ports ?? {};
+    // A gone rule's provider knows no container port: the one the container publishes.
+    const binding = (this.config.containerPort ? ports[this.portKey] : Object.values(ports).find((b) => b?.length))?.[0];
     const host = !binding?.HostIp || binding.HostIp === '0.0.0.0' || binding.HostIp === '::' ? '127.0.0.1' : binding.HostIp;
     return { id, host, port: binding ? Number(binding.HostPort) : undefined };
   }
 
   async list(): Promise<Instance[]> {
-    const res = await this.call('GET', `/containers/json?all=true&filters=${encodeURIComponent(this.labelFilter())}`);
-    expectStatus(res, [200], 'list containers');
-    const containers = (res.json as ContainerSummary[]).sort((a, b) => a.Created - b.Created);
-    return Promise.all(containers.map((c) => this.address(c.Id)));
+    return Promise.all((await this.containers()).map((c) => this.address(c.Id)));
   }
 
   /** Averages the containers' `stats` (one-shot reads: the Engine gives the previous sample with each). */
@@ -120,10 +183,11 @@ export class DockerProvider implements ScalingProvider {
       expectStatus(await this.call('POST', `/containers/${encodeURIComponent(victim.id)}/stop?t=10`), [204, 304, 404], `stop container ${victim.id}`);
       expectStatus(await this.call('DELETE', `/containers/${encodeURIComponent(victim.id)}?force=true`), [204, 404], `remove container ${victim.id}`);
     }
+    if (current.length < desired && !this.config.image) throw new Error('the rule that started these containers is gone: they can be stopped, no more started');
     for (let n = current.length; n < desired; n++) {
       const create = await this.call('POST', `/containers/create`, {
         Image: this.config.image,
-        Labels: { 'fulcrum.pool': this.scope.pool, 'fulcrum.rule': this.scope.rule },
+        Labels: this.labels(),
         ExposedPorts: { [this.portKey]: {} },
         HostConfig: {
           PortBindings: this.config.network ? {} : { [this.portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] },

@@ -62,6 +62,8 @@ export interface SystemHarness {
    * chosen and below the kernel's ephemeral range; throws unless it is stored.
    */
   createProcessProfile(name: string, argv: string[], opts?: { ports?: number; parameters?: unknown[] }): Promise<void>;
+  /** Declares a provider profile of any kind as an admin would; throws unless it is stored. */
+  createProfile(name: string, spec: Record<string, unknown>): Promise<void>;
   /** Runs a command until it exits; resolves with its code and output. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -123,6 +125,15 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const dataplaneTokens = new Map<string, string>();
   const dirs: string[] = [];
 
+  const createProfile: SystemHarness['createProfile'] = async (name, spec) => {
+    adminToken ??= (await createApiToken(db.prisma, { name: 'harness-admin', role: 'admin' })).token;
+    const res = await fetch(`${url}/api/v1/provider-profiles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, spec }),
+    });
+    if (res.status !== 200) throw new Error(`provider profile ${name}: HTTP ${res.status} ${await res.text()}`);
+  };
   const call: SystemHarness['call'] = async (method, p, body) => {
     const res = await fetch(`${url}/api/v1${p}`, {
       method,
@@ -195,18 +206,12 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       }
     },
     async createProcessProfile(name, argv, opts = {}) {
-      adminToken ??= (await createApiToken(db.prisma, { name: 'harness-admin', role: 'admin' })).token;
       // The whole range below the ephemeral one: an outgoing connection never holds one of its ports.
       const ports = (opts.ports ?? 40) + 1;
       const portRangeStart = await freePortRange(ports);
-      const spec = { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + ports - 1, ...(opts.parameters ? { parameters: opts.parameters } : {}) };
-      const res = await fetch(`${url}/api/v1/provider-profiles`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name, spec }),
-      });
-      if (res.status !== 200) throw new Error(`provider profile ${name}: HTTP ${res.status} ${await res.text()}`);
+      await createProfile(name, { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + ports - 1, ...(opts.parameters ? { parameters: opts.parameters } : {}) });
     },
+    createProfile,
     run(args, env: Record<string, string> = {}) {
       return new Promise((resolve, reject) => {
         const child = spawnTracked(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
