@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TDeployRecord } from '@fulcrum/protocol';
 import { BACKEND_SCRIPT, deployEnded, eventually } from '../services/deploys/system-harness';
 import type { Instance, ProcessProvider } from './providers';
 import { processGroupMembers } from './providers/proc-stat';
@@ -276,5 +277,43 @@ describe('a rolling deploy whose provider cannot list, or whose database refuses
     const from = ticks;
     const back = await eventually(async () => (await t.activeV1()) ?? (ticks - from >= PASSES ? [] : undefined), 300_000, 'two v1 instances again');
     expect(back, `${JSON.stringify(await t.backends())}\n${t.explain()}`).toHaveLength(2);
+  });
+});
+
+describe('a rolling deploy whose control plane stops mid-way', { timeout: 400_000 }, () => {
+  it('the replica that takes it over rolls back what the deploy did: the old version started again, the new instances out of the pool and stopped', async () => {
+    const t = await twoOfVersionOne('takenover');
+    const { sys } = suite;
+    // One old instance goes first, two new ones join; the gate then holds for a minute.
+    const started = await sys.call('POST', '/pools/takenover/deploys', {
+      strategy: 'rolling',
+      version: 'v2',
+      maxSurge: 1,
+      maxUnavailable: 1,
+      stepPauseMs: 60_000,
+      minRequests: 0,
+      healthyTimeoutMs: 15_000,
+      drainTimeoutMs: 2000,
+    });
+    expect(started.status, JSON.stringify(started.json)).toBe(200);
+    const id = started.json.id as string;
+    await eventually(
+      async () => ((await sys.call('GET', `/deploys/${id}`)).json as TDeployRecord).steps.some((s) => s.name === 'join round 1' && s.status === 'done') || undefined,
+      120_000,
+      'the new instances joined',
+    );
+    expect((await t.provider.list()).map((i) => i.version).sort()).toEqual(['v1', 'v2', 'v2']);
+    try {
+      // This control plane's runner stops; the next one finds the deploy's heartbeat stale within a second.
+      await sys.restartDeployRunner({ staleMs: 1000 });
+      const d = await deployEnded(sys, id);
+      expect([d.status, d.error], t.explain()).toEqual(['rolled_back', 'the control plane running this deploy stopped; rolled back']);
+      const last = d.steps.at(-1)!;
+      expect([last.name, last.status, (last.detail as { message: string }).message]).toEqual(['rollback', 'done', 'restored 1 instance(s) of the old version, stopped 2 of version v2']);
+    } finally {
+      await sys.restartDeployRunner();
+    }
+    expect((await t.provider.list()).map((i) => i.version)).toEqual(['v1', 'v1']);
+    expect(await t.activeV1(), JSON.stringify(await t.backends())).toBeDefined();
   });
 });

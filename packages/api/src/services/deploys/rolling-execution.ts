@@ -139,7 +139,9 @@ export class RollingExecution extends DeployExecution {
     }
     // Recorded at once: a rollback stops it even when it never joins.
     this.joined.push({ instanceId: inst.id, backendId: null, address: inst.host && inst.port ? backendAddress({ host: inst.host, port: inst.port }) : inst.id, version: this.spec.version });
-    await this.step({ name: `start round ${round}`, status: 'done', message: `started ${this.joined.at(-1)!.address} with version ${this.spec.version}`, data: { instance: inst.id } });
+    const { address } = this.joined.at(-1)!;
+    // The instance and its address: a rollback taken over by another replica finds it by them.
+    await this.step({ name: `start round ${round}`, status: 'done', message: `started ${address} with version ${this.spec.version}`, data: { instance: inst.id, address } });
     return inst;
   }
 
@@ -223,12 +225,14 @@ export class RollingExecution extends DeployExecution {
    * pending stops, as in a retire, and one restored whose backend could not be added is stopped.
    */
   override async rollback(reason: string): Promise<void> {
-    if (!this.provider) await this.load();
+    const problems: string[] = [];
+    const takenOver = !this.provider;
+    if (takenOver) await this.load();
     await this.step({ name: 'rollback', status: 'started', message: reason });
     const why = `deploy ${this.spec.version} rolled back`;
+    if (takenOver) await this.recall(why, problems);
     let restored = 0;
     for (const old of this.retired) if (await this.restore(old, why)) restored++;
-    const problems: string[] = [];
     const inPool = this.joined.filter((n): n is Member & { backendId: string } => !!n.backendId);
     for (const n of inPool) await attempt(problems, `drain ${n.address}`, () => patchBackend(this.prisma, this.actor, n.backendId, { adminState: 'draining' }, `${why}: drain ${n.address}`));
     if (inPool.length) {
@@ -247,6 +251,37 @@ export class RollingExecution extends DeployExecution {
     await this.step(
       problems.length ? { name: 'rollback', status: 'warning', message: `${summary}; ${problems.join('; ')}`, data: { unstopped, problems } } : { name: 'rollback', status: 'done', message: summary },
     );
+  }
+
+  /**
+   * A rollback taken over from a replica that stopped knows only what the deploy recorded and
+   * what the pool holds: the new instances are those its start steps name, each in the pool when
+   * the rule has a backend at its address. An old instance (its plan names them) whose backend is
+   * gone was retired: it is stopped, should it still run, and its version started again; one whose
+   * backend was left draining is made active again.
+   */
+  private async recall(why: string, problems: string[]): Promise<void> {
+    const steps = await this.prisma.deployStep.findMany({ where: { deployId: this.deployId, status: 'done' }, orderBy: { seq: 'asc' } });
+    const detail = (s: (typeof steps)[number]) => (s.detail ?? {}) as { olds?: Member[]; instance?: string; address?: string };
+    const plan = steps.find((s) => s.name === 'plan');
+    const olds = (plan && detail(plan).olds) || [];
+    const managed = await this.prisma.backend.findMany({ where: { poolId: this.poolId, managedBy: scalingTag(this.rule.id) } });
+    this.joined = steps
+      .filter((s) => s.name.startsWith('start round') && detail(s).instance)
+      .map((s) => {
+        const { instance, address = instance } = detail(s) as { instance: string; address?: string };
+        return { instanceId: instance, backendId: managed.find((b) => backendAddress(b) === address)?.id ?? null, address, version: this.spec.version };
+      });
+    for (const old of olds) {
+      if (!old.backendId) continue;
+      const backend = managed.find((b) => b.id === old.backendId);
+      if (!backend) {
+        await this.stopOutOfPool(old, 'removed');
+        this.retired.push(old);
+      } else if (backend.adminState === 'draining') {
+        await attempt(problems, `set ${old.address} active again`, () => patchBackend(this.prisma, this.actor, backend.id, { adminState: 'active' }, `${why}: ${old.address} active again`));
+      }
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { DataplaneHub, setHub } from '../../hub/dataplane-hub';
 import { createRestHandler } from '../../rest';
 import { createApiToken } from '../tokens/api-tokens';
-import { DeployRunner, setDeployRunner } from './deploy-runner';
+import { DeployRunner, type DeployRunnerOptions, setDeployRunner } from './deploy-runner';
 
 // The data plane and fulcrumctl run as processes from their packages (dev dependencies of this one).
 const packageSrc = (name: string) => path.dirname(createRequire(import.meta.url).resolve(name));
@@ -64,6 +64,11 @@ export interface SystemHarness {
   createProcessProfile(name: string, argv: string[], opts?: { ports?: number; parameters?: unknown[] }): Promise<void>;
   /** Declares a provider profile of any kind as an admin would; throws unless it is stored. */
   createProfile(name: string, spec: Record<string, unknown>): Promise<void>;
+  /**
+   * Stops the deploy runner as a control plane's exit would (a running deploy is left, for
+   * another replica to take over once its heartbeat is older than `staleMs`) and starts a new one.
+   */
+  restartDeployRunner(opts?: DeployRunnerOptions): Promise<void>;
   /** Runs a command until it exits; resolves with its code and output. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -105,7 +110,7 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
   const hub = new DataplaneHub(db.prisma, { controlPlaneId: `cp-test-${process.pid}` });
   hub.start(db.url);
   setHub(hub);
-  const runner = new DeployRunner(db.prisma, { tickMs: 200 });
+  let runner = new DeployRunner(db.prisma, { tickMs: 200 });
   runner.start();
   setDeployRunner(runner);
   const stopExtra = opts.onStarted ? await opts.onStarted({ prisma: db.prisma, databaseUrl: db.url }) : undefined;
@@ -212,6 +217,12 @@ export async function startSystem(opts: { onStarted?: (h: { prisma: TestDatabase
       await createProfile(name, { kind: 'process', argv, portRangeStart, portRangeEnd: portRangeStart + ports - 1, ...(opts.parameters ? { parameters: opts.parameters } : {}) });
     },
     createProfile,
+    async restartDeployRunner(opts = {}) {
+      await runner.stop();
+      runner = new DeployRunner(db.prisma, { tickMs: 200, ...opts });
+      runner.start();
+      setDeployRunner(runner);
+    },
     run(args, env: Record<string, string> = {}) {
       return new Promise((resolve, reject) => {
         const child = spawnTracked(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
