@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Socket } from 'node:net';
 
 /**
@@ -54,7 +55,19 @@ export function readCopies(socket: Socket, onChunk: (chunk: Buffer) => boolean):
   return readInto(socket, SHARED, (bytes, buffer) => onChunk(copyOut(buffer, bytes)));
 }
 
-function copyOut(buffer: Buffer, bytes: number): Buffer {
+/**
+ * Each read of `socket` reaches `onView` as a view of the one buffer every connection reads
+ * into, valid only until `onView` returns: the next read, of any connection, overwrites it.
+ * Whatever the caller keeps past the call, it copies; bytes used up within the call (a request
+ * head parsed into strings) cost no copy. Returning false stops reading, as `pause()` does. False
+ * when this Node or socket cannot (see `readInto`): read it through `'data'`.
+ */
+export function readViews(socket: Socket, onView: (view: Buffer) => boolean): boolean {
+  return readInto(socket, SHARED, (bytes, buffer) => onView(buffer.subarray(0, bytes)));
+}
+
+/** `bytes` of `buffer` in a buffer of their own. */
+export function copyOut(buffer: Buffer, bytes = buffer.length): Buffer {
   const chunk = Buffer.allocUnsafe(bytes);
   buffer.copy(chunk, 0, 0, bytes);
   return chunk;

@@ -1,6 +1,7 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { readCopies, readThroughStream } from '../../io/accepted-socket-reads';
+import { readThroughStream, readViews } from '../../io/accepted-socket-reads';
 import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
 import type { THttpSettings } from '@fulcrum/protocol';
@@ -22,8 +23,11 @@ export interface ConnectionHandlers {
   idleMs(): number;
   /** The pool's limits on request heads. */
   settings(): HeadSettings;
-  /** Gives the connection to node:http, with the bytes read but not yet served (`ended`: the client has half-closed). */
-  handOff(socket: Socket, unread: Buffer[], ended: boolean): void;
+  /**
+   * Gives the connection to node:http, with the bytes read but not yet served, in one buffer of
+   * their own (`ended`: the client has half-closed).
+   */
+  handOff(socket: Socket, unread: Buffer, ended: boolean): void;
   /** Counts an answer this connection gives itself (400, 408, 431, ...). */
   refused?(status: number, clientIp: string): void;
 }
@@ -70,8 +74,8 @@ export class ClientConnection implements ResponseOwner {
     this.clientIp = socket.remoteAddress ?? '';
     this.secure = (socket as { encrypted?: boolean }).encrypted === true;
     this.arm(handlers.idleMs());
-    // Each read a buffer of its own: the reader may hold bytes past the read (a head in pieces, pipelined requests).
-    if (!readCopies(socket, this.onRead)) socket.on('data', this.onData);
+    // Each read a view of a buffer all connections read into: what the reader holds past the read is copied.
+    if (!readViews(socket, this.onRead)) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -108,23 +112,26 @@ export class ClientConnection implements ResponseOwner {
     if (this.clientEnded && !this.current && !this.handedOff && !this.dispatching) this.socket.end();
   }
 
-  private readonly onRead = (chunk: Buffer): boolean => {
+  private readonly onRead = (view: Buffer): boolean => {
     eventClock.begin();
     try {
-      this.onData(chunk);
+      this.receive(view, true);
     } finally {
+      this.reader.own();
       eventClock.end();
     }
     return true;
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  private readonly onData = (chunk: Buffer): void => this.receive(chunk, false);
+
+  private receive(chunk: Buffer, borrowed: boolean): void {
     this.idle.touch();
     if (this.refused) return;
-    this.reader.push(chunk);
+    this.reader.push(chunk, borrowed);
     if (!this.current) this.dispatch();
     else if (this.reader.bytes > MAX_AHEAD_BYTES) this.socket.pause();
-  };
+  }
 
   /** Serves the requests read so far, one at a time. A loop, so answers given at once (error pages) do not recurse. */
   private dispatch(): void {
@@ -151,7 +158,8 @@ export class ClientConnection implements ResponseOwner {
         break;
       }
       if (!isPlain(req)) {
-        this.handOff([head, ...this.reader.drain()]);
+        // Copied into one buffer: node:http may keep them (an upgrade's first bytes), and the head may be a read's view.
+        this.handOff(Buffer.concat([head, ...this.reader.drain()]));
         break;
       }
       const res = new PlainResponse(this, req.method === 'HEAD', !req.close && !this.closing);
@@ -185,7 +193,7 @@ export class ClientConnection implements ResponseOwner {
     this.arm(Math.min(this.timeoutMs, 5_000));
   }
 
-  private handOff(unread: Buffer[]): void {
+  private handOff(unread: Buffer): void {
     this.handedOff = true;
     this.headDone();
     const socket = this.socket;

@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+import { copyOut } from '../../io/accepted-socket-reads';
 import { Byte } from '../field-syntax';
 import type { HeadRefusal } from '../request-head';
 
@@ -27,10 +29,29 @@ export class HeadReader {
   private sinceLF = 0;
   private lastWasCR = false;
   private lines = 0;
+  /** The last chunk is a view of a buffer its read reuses. */
+  private borrowed = false;
 
-  push(chunk: Buffer): void {
+  /**
+   * `borrowed`: the chunk is a view of a buffer its read will reuse (see `readViews`); `own`
+   * copies what is left of it once the read is done.
+   */
+  push(chunk: Buffer, borrowed = false): void {
     this.chunks.push(chunk);
     this.bytes += chunk.length;
+    this.borrowed = borrowed;
+  }
+
+  /**
+   * The read that pushed a borrowed chunk is done: what is still held of it (a head in pieces,
+   * pipelined requests) is copied. Only the last chunk can be borrowed: each read is pushed
+   * after the others, and a head taken from it leaves its rest in the last place.
+   */
+  own(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    const chunks = this.chunks;
+    if (chunks.length > 0) chunks[chunks.length - 1] = copyOut(chunks[chunks.length - 1]!);
   }
 
   /** A head has begun but not ended. */

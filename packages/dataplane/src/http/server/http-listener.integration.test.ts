@@ -136,6 +136,38 @@ describe('HTTP listener', () => {
     expect((await b.answers(pieces.length)).map(bodyOf)).toEqual(pieces.map((_, i) => `GET ${bPath(i)}`));
   });
 
+  it("keeps pipelined requests held behind a slow answer intact while other connections' reads reuse the buffer", async () => {
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    let slowArrived = () => {};
+    const slow = new Promise<void>((r) => (slowArrived = r));
+    const backend = await startBackend('gated', (req, res) => {
+      const answer = () => res.end(`${req.method} ${req.url}`);
+      if (req.url !== '/slow') return answer();
+      slowArrived();
+      void released.then(answer);
+    });
+    cleanups.push(() => backend.close());
+    const dp = new Dataplane();
+    cleanups.push(() => dp.stop());
+    const port = await applyOnFreePort(dp, (p) => snapshotFor(p, [{ name: 'gated', port: backend.port }]));
+    const a = await rawClient(port);
+    const b = await rawClient(port);
+    // A's read holds three requests; the second and third wait, held by the proxy, while /slow is
+    // served, and B's reads land in the same buffer meanwhile. Held by reference, they would be B's bytes.
+    const aPaths = ['/slow', `/${'a'.repeat(400)}`, `/${'c'.repeat(300)}`];
+    a.send(aPaths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    await slow;
+    const bPaths = Array.from({ length: 4 }, (_, i) => `/${'b'.repeat(800)}${i}`);
+    for (const [i, p] of bPaths.entries()) {
+      b.send(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await b.answers(i + 1);
+    }
+    release();
+    expect((await a.answers(3)).map(bodyOf)).toEqual(aPaths.map((p) => `GET ${p}`));
+    expect((await b.answers(4)).map(bodyOf)).toEqual(bPaths.map((p) => `GET ${p}`));
+  });
+
   it('hands node:http a connection whose reads landed in the shared buffer, its upload intact', async () => {
     const port = await echoProxy();
     const a = await rawClient(port);

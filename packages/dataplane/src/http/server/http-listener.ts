@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, STATUS_CODES, createServer as createHttpServer } from 'node:http';
 import { type Server as NetServer, Socket, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -109,7 +110,7 @@ export class HttpListener {
       idleMs: handlers.idleMs,
       settings: handlers.settings,
       refused: (status: number, clientIp: string) => countRefusal(handlers, { status, clientIp }),
-      handOff: (socket: Socket, unread: Buffer[], ended: boolean) => {
+      handOff: (socket: Socket, unread: Buffer, ended: boolean) => {
         // The pool's limits as they are now; node:http reads them per connection and per sweep.
         const s = handlers.settings();
         this.full.maxHeaderSize = s.maxHeadBytes;
@@ -119,7 +120,7 @@ export class HttpListener {
         this.full.emit('connection', socket);
         // One chunk: node:http stops reading at an upgrade head, and a later chunk emitted by hand
         // would reach no listener, losing the bytes the client sent right after the handshake.
-        if (unread.length > 0) socket.emit('data', unread.length === 1 ? unread[0]! : Buffer.concat(unread));
+        if (unread.length > 0) socket.emit('data', unread);
         // node:http learns of a half-close only from 'end', which has already been emitted.
         if (ended) socket.emit('end');
       },
