@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import process from 'node:process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';

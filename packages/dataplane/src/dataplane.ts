@@ -1,3 +1,5 @@
+import process from 'node:process';
+import { performance } from 'node:perf_hooks';
 import { ListenerCertificates, SecureContextCache } from './tls/listener-certificates';
 import { EventEmitter } from 'node:events';
 import {

@@ -1,3 +1,4 @@
+import process from 'node:process';
 /** The one place the data plane reads the environment (flags override it). */
 export const dataplaneEnv = {
   controlPlane: process.env.FULCRUM_CONTROL_PLANE || undefined,

@@ -1,3 +1,4 @@
+import process from 'node:process';
 let failedWrites = 0;
 let guarded = false;
 

@@ -1,3 +1,5 @@
+import type { Buffer } from 'node:buffer';
+import process from 'node:process';
 import { type WriteStream, closeSync, createWriteStream, openSync } from 'node:fs';
 import type { TAccessRecord } from '@fulcrum/protocol';
 import { writeJsonLine } from './access-record';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 /**
  * Bytes of access-log lines written straight into a buffer, the next batch the writer hands to its
  * stream. A line built as a string cost ~3 KB of garbage per request (each piece of a template

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { TAccessRecord, TTermination } from '@fulcrum/protocol';
 import type { PoolRuntime } from '../runtime/pool-runtime';
 import { logTime, roundMs } from './access-record';

@@ -1,3 +1,4 @@
+import process from 'node:process';
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import type { TAccessRecord, TAcmeChallengeSet, TConfigSnapshot, TDataplaneEvent, TRefusedPool, TStatsFrame } from '@fulcrum/protocol';

@@ -1,3 +1,4 @@
+import process from 'node:process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ApplyResult } from '../dataplane';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { DatabaseFacts } from './database-role';
 import type { DatabaseLogin } from './postgres-probe';

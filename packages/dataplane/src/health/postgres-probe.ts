@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DatabaseFacts } from './database-role';
 import { ByteReader, WireError, WireSession, serverText } from './wire-session';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { type Socket, connect } from 'node:net';
 
 /** What a hostile or broken server's answers can cost one check, at most (a real one sends a few hundred bytes). */

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { THttpProtocol } from '@fulcrum/protocol';

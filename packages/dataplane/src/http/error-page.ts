@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ClientResponse } from './client-exchange';
 
 const TITLES: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 
 /**
  * The characters of HTTP fields (RFC 9110 §5), checked a character at a time: a regular

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { BlockList, isIPv6 } from 'node:net';
 import { isNamed, namedAt, owsTrimmed } from './field-syntax';
 

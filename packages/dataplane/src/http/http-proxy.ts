@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { TAccessRecord, TProxyCause, TTimeouts } from '@fulcrum/protocol';
 import { TERMINATION_OF_CAUSE, logTime, roundMs } from '../access-log/access-record';

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { METHODS } from 'node:http';
 import { FIELD_LINE, FieldCut, isFieldValue, isNamed, isToken, owsTrimmed, upgradeProtocols } from './field-syntax';
 import { isHopByHop, upstreamCutAt } from './headers';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 
 /** The longest client X-Request-Id the proxy keeps (tracing ids are 16–64 characters). */

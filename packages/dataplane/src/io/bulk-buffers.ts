@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 /**
  * Buffers for reading large bodies and TCP streams without a copy per read. Reading into fresh
  * memory (node's own 64 KiB allocation per read, or a copy out of a shared buffer) cost more CPU

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * The monotonic clock (`performance.now()`), read once per socket read: what the read sets off
  * (an inactivity limit deferred, a request's start, its answer's latency, the end of the

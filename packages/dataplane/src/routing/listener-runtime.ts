@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { STATUS_CODES } from 'node:http';
 import {
   ACCESS_LOG_DEFAULTS,

@@ -1,3 +1,4 @@
+import process from 'node:process';
 /** Where an error escaped to: the event loop (an exception or a rejection nobody awaited) or an apply. */
 export type InternalErrorKind = 'uncaught_exception' | 'unhandled_rejection' | 'apply';
 

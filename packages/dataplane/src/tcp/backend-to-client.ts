@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { returnBulkBuffer, takeBulkBuffer } from '../io/bulk-buffers';
 

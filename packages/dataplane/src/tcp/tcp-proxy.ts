@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { type Socket, connect } from 'node:net';
 import { readCopies } from '../io/accepted-socket-reads';
 import type { OutlierDetector } from '../health/outlier-detector';

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 /** The most a ClientHello's first record holds (TLS caps a record at 2^14 bytes, plus its 5-byte header). */
 export const MAX_HELLO_RECORD = 5 + 16_384;
 

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { type OutgoingHttpHeaders, type ServerHttp2Stream, constants } from 'node:http2';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ClientRequest, ClientResponse } from '../client-exchange';

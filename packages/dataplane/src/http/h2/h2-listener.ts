@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { STATUS_CODES } from 'node:http';
 import { type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream, type ServerOptions, type Settings, constants, createServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Byte, FIELD_LINE, FieldCut, isNamed, namedAt, owsTrimmed, upgradeProtocols, VALUE_BYTE } from '../field-syntax';
 import { hopByHopAt, namesOtherFields } from '../headers';
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { type Socket, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../../stats/backend-stats';
