@@ -154,6 +154,35 @@ describe('upgrades', () => {
     }
   });
 
+  it('a refused upgrade closes once the client has its answer and leaves, rather than staying open for good', async () => {
+    const backend = await startRawBackend((socket) => socket.write(ok('never')));
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }]);
+    const open = () => dp.connections().open;
+    // Both refused 400 after node:http let go of the socket (an upgrade is handed over at its head).
+    for (const request of [
+      'GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 3\r\n\r\nabc',
+      'GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 60\r\n\r\nten bytes.',
+      // On a connection node:http already serves (after an upload), refused by the proxy's own check: two Hosts.
+      'POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nokGET /chat HTTP/1.1\r\nHost: t\r\nHost: u\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    ]) {
+      for (const ends of ['after', 'first', 'never'] as const) {
+        const client = await rawClient(port, { allowHalfOpen: true });
+        cleanups.push(() => client.socket.destroy());
+        client.send(request);
+        // The client ends its side after its answer, at once (before the proxy has read its head),
+        // or never: a client holding the connection open is cut after a bounded wait.
+        if (ends === 'first') client.socket.end();
+        await client.until((t) => parseResponses(t).responses.some((r) => r.status === 400));
+        if (ends === 'after') client.socket.end();
+        // The proxy must see that end and close: a connection left open for good is an fd lost.
+        await eventually(() => open() === 0);
+      }
+      // The refused upgrade itself never reached the backend.
+      expect(backend.connections.flatMap((c) => c.requests).some((h) => requestLine(h).startsWith('GET /chat'))).toBe(false);
+    }
+  });
+
   it('a 101 opens the tunnel, and bytes the client sent right after the handshake arrive in order', async () => {
     let upgraded = false;
     const heads: string[] = [];

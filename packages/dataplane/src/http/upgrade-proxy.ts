@@ -6,6 +6,7 @@ import { type ClientRequest, type ClientResponse, nodeRequest } from './client-e
 import type { UpgradeTarget } from './http-proxy';
 import type { RequestHead } from './request-head';
 import { PlainResponse } from './server/plain-response';
+import { endRefused } from './server/refused-close';
 
 const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-Error: an upgrade request cannot carry a body\r\nContent-Length: 0\r\n\r\n';
 
@@ -30,10 +31,7 @@ export function proxyUpgrade(
   // The proxy's reading: its target (origin form) and framing, as for any other request.
   const request = nodeRequest(req, checked);
   // Its body would be mistaken for the new protocol's first bytes, or hold the handshake up.
-  if (request.body) {
-    socket.end(BAD_UPGRADE);
-    return;
-  }
+  if (request.body) return endRefused(socket, BAD_UPGRADE);
   // After an ordinary answer the connection closes; reading resumes only to see the client's
   // end (what it sent after its head is dropped).
   const closeAfter = () => {

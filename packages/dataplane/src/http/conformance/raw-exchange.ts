@@ -1,5 +1,5 @@
 import { type Server, createServer } from 'node:http';
-import { connect } from 'node:net';
+import { type Socket, connect } from 'node:net';
 
 export interface RawOutcome {
   /** Everything the server sent back. */
@@ -58,6 +58,12 @@ export class LlhttpReference {
   private server: Server | undefined;
   private requests: ReferenceRequest[] = [];
   private error: string | undefined;
+  /**
+   * Every connection it accepted and has not closed: one left waiting (a body cut short by the
+   * client's half-close, an upgrade) is not among those `closeAllConnections` closes, and would
+   * keep `close` from ever finishing.
+   */
+  private readonly sockets = new Set<Socket>();
   port = 0;
 
   async start(): Promise<void> {
@@ -72,6 +78,10 @@ export class LlhttpReference {
       req.on('error', () => {});
     });
     (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.error ??= err.code ?? err.message;
       socket.destroy();
@@ -89,6 +99,7 @@ export class LlhttpReference {
 
   close(): Promise<void> {
     this.server?.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }

@@ -6,6 +6,7 @@ import type { THttpProtocol } from '@fulcrum/protocol';
 import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } from '../client-exchange';
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
 import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
+import { endRefused } from './refused-close';
 import type { PoolStats } from '../../stats/pool-stats';
 import { CLIENT_BUFFER_BYTES } from '../../io/bulk-buffers';
 
@@ -163,11 +164,13 @@ export class HttpListener {
     const checked = this.refused.has(socket) ? undefined : this.check(req);
     if (!checked || isRefusal(checked)) {
       this.refused.add(socket);
-      socket.on('error', () => {});
       if (checked) {
         countRefusal(this.handlers, { status: checked.status, clientIp: req.socket.remoteAddress ?? '', method: req.method, path: req.url });
-        socket.end(refusalResponse(checked.status, checked.reason), 'latin1');
-      } else socket.destroy();
+        endRefused(socket, refusalResponse(checked.status, checked.reason));
+      } else {
+        socket.on('error', () => {});
+        socket.destroy();
+      }
       return;
     }
     this.handlers.upgrade(req, socket, head, checked);
