@@ -168,7 +168,7 @@ describe('upgrades', () => {
     ]) {
       for (const ends of ['after', 'first', 'never'] as const) {
         const client = await rawClient(port, { allowHalfOpen: true });
-        cleanups.push(() => client.socket.destroy());
+        cleanups.push(() => void client.socket.destroy());
         client.send(request);
         // The client ends its side after its answer, at once (before the proxy has read its head),
         // or never: a client holding the connection open is cut after a bounded wait.
