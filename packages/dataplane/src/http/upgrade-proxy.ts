@@ -6,7 +6,7 @@ import { type ClientRequest, type ClientResponse, nodeRequest } from './client-e
 import type { UpgradeTarget } from './http-proxy';
 import type { RequestHead } from './request-head';
 import { PlainResponse } from './server/plain-response';
-import { endRefused } from './server/refused-close';
+import { endRefused, lingerAfterEnd } from './server/refused-close';
 
 const BAD_UPGRADE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Fulcrum-Error: an upgrade request cannot carry a body\r\nContent-Length: 0\r\n\r\n';
 
@@ -32,11 +32,12 @@ export function proxyUpgrade(
   const request = nodeRequest(req, checked);
   // Its body would be mistaken for the new protocol's first bytes, or hold the handshake up.
   if (request.body) return endRefused(socket, BAD_UPGRADE);
-  // After an ordinary answer the connection closes; reading resumes only to see the client's
-  // end (what it sent after its head is dropped).
+  // After an ordinary answer (the backend's, or a route's own: a redirect, a fixed answer, a 404)
+  // the connection closes; reading resumes only to see the client's end (what it sent after its
+  // head is dropped), and a client that never ends is not waited on for good.
   const closeAfter = () => {
     socket.end();
-    socket.resume();
+    lingerAfterEnd(socket);
   };
   // The socket's own timeout counts its writes: nothing to note on each.
   const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms), active: () => {} }, false, false);

@@ -1,6 +1,7 @@
 import { type TAccessRecord, type TConfigSnapshotV2Input, type TRouteConfigInput, ZBackendConfig, ZPoolConfig, ZStatsFrame } from '@fulcrum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasPromtool, promtoolCheck } from '../admin/promtool';
+import { parseResponses, rawClient } from '../http/upstream/raw-test-peers';
 import { applyOnFreePort, dataplaneWithAccessLog, eventually, get, startBackend, startTestAdmin } from '../test-support';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -86,6 +87,22 @@ describe("a listener's own answers", () => {
     if (hasPromtool()) expect(promtoolCheck(text)).toBe('');
     const s = await stats();
     expect(s.listeners.find((l) => l.listener === 'edge')!.answers).toEqual({ no_route: 1, redirect: 1, fixed: 2, rate_limited: 1 });
+  });
+
+  it('to an upgrade request close once the client has them, though the client never closes its side', async () => {
+    const { dp, port } = await edge();
+    // node:http hands an upgrade over at its head; a route's own answer then ends the connection
+    // and waits for the client's end, which a hostile client never sends.
+    const clients = await Promise.all(['/old/ws', '/status', '/nowhere'].map(() => rawClient(port, { allowHalfOpen: true })));
+    ['/old/ws', '/status', '/nowhere'].forEach((path, i) => {
+      const client = clients[i]!;
+      cleanups.push(() => client.socket.destroy());
+      client.send(`GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+    });
+    for (const client of clients) await client.until((t) => parseResponses(t).responses.length === 1);
+    expect(clients.map((c) => parseResponses(c.text()).responses[0]!.status)).toEqual([301, 200, 404]);
+    // Cut after a bounded wait, as a refusal is: a connection left open for good is an fd lost.
+    await eventually(() => dp.connections().open === 0, 15_000);
   });
 
   it('are written to the access log with their termination cause', async () => {

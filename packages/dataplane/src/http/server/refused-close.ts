@@ -1,20 +1,27 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-/** How long a refused connection waits for the client to read its answer and close. */
+/** How long a connection the proxy has ended waits for the client to read its answer and close. */
 const LINGER_MS = 5_000;
 
 /**
  * Sends a refusal on a connection node:http has let go of (an upgrade request it handed over)
- * and closes it. What the client sends meanwhile is read and dropped, so its end is seen (a
- * socket nobody reads never learns the client left, and would stay open for good) and no unread
- * byte turns the close into a reset that could cost the client the answer; a client that never
- * closes is cut after LINGER_MS.
+ * and closes it (see `lingerAfterEnd`).
  */
 export function endRefused(client: Duplex, answer: string): void {
   const socket = client as Socket;
   socket.on('error', () => {});
   socket.end(answer, 'latin1');
+  lingerAfterEnd(socket);
+}
+
+/**
+ * A connection node:http has let go of, whose side the proxy has ended: what the client sends
+ * meanwhile is read and dropped, so its end is seen (a socket nobody reads never learns the
+ * client left, and would stay open for good) and no unread byte turns the close into a reset
+ * that could cost the client the answer; a client that never closes is cut after LINGER_MS.
+ */
+export function lingerAfterEnd(socket: Socket): void {
   socket.resume();
   socket.setTimeout(LINGER_MS, () => socket.destroy());
 }
