@@ -183,6 +183,30 @@ describe('upgrades', () => {
     }
   });
 
+  it('a silent tunnel closes at the idle timeout without counting as an error of its backend', async () => {
+    const backend = await startRawBackend((socket) => {
+      socket.removeAllListeners('data');
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }], { timeouts: { idleMs: 300 } });
+    const b = dp.pool('test')!.backends[0]!;
+    for (let i = 0; i < 2; i++) {
+      const client = await rawClient(port);
+      cleanups.push(() => void client.socket.destroy());
+      client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      await client.until((t) => t.includes('\r\n\r\n'));
+      // Neither side says a word: the tunnel is closed (an fd is not held for good), as
+      // HAProxy's `timeout tunnel` or NGINX's proxy_read_timeout would.
+      await eventually(() => client.closed);
+    }
+    await eventually(() => dp.connections().open === 0 && b.state.active === 0);
+    // An idle WebSocket is no failure of its backend: counted as one, a few idle clients in a row
+    // would eject a healthy backend (outlier detection counts consecutive timeouts).
+    expect(b.state.stats.totals.errors).toEqual({ connect: 0, timeout: 0, reset: 0 });
+    expect(b.state.consecutiveErrors).toBe(0);
+  });
+
   it('a 101 opens the tunnel, and bytes the client sent right after the handshake arrive in order', async () => {
     let upgraded = false;
     const heads: string[] = [];

@@ -346,13 +346,16 @@ class ProxiedRequest implements Exchange {
     const reused = this.conn?.reused === true;
     const backend = this.releaseAttempt();
     this.tail = undefined;
-    backend.state.stats.error(kind);
-    if (kind === 'connect' || kind === 'timeout') this.outliers.failure(this.pool, backend, message);
     if (phase === Phase.Tunnel) {
+      // A tunnel silent for the idle timeout is closed, as HAProxy's `timeout tunnel` does; an
+      // idle WebSocket is no failure of its backend (counted, a few in a row would eject it).
+      if (kind !== 'timeout') backend.state.stats.error(kind);
       this.phase = Phase.Done;
       this.upgrade!.socket.destroy();
       return;
     }
+    backend.state.stats.error(kind);
+    if (kind === 'connect' || kind === 'timeout') this.outliers.failure(this.pool, backend, message);
     if (this.clientGone) {
       this.phase = Phase.Done;
       return;
