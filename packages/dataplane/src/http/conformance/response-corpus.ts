@@ -52,6 +52,8 @@ export const RESPONSE_CORPUS: ResponseCase[] = [
   refused('hex Content-Length', `${OK}Content-Length: 0x4\r\n\r\nLEAK`),
   refused('Content-Length with an inner space', `${OK}Content-Length: 1 2\r\n\r\nLEAKLEAKLEAK`),
   refused('Content-Length of 16 digits', `${OK}Content-Length: 1000000000000000\r\n\r\nLEAK`),
+  // Found by the fuzzer (seed 20261218): whitespace to RFC 9110, but strict llhttp refuses it.
+  refused('Content-Length with a tab after the value', `${OK}Content-Length:   5 \t\r\n\r\nhello`),
   cut('Content-Length longer than the body, then close', `${OK}Content-Length: 100\r\n\r\nonly this`),
 
   // Chunked.

@@ -91,6 +91,12 @@ function badHeadByte(buf: Buffer, i: number, otherwise: string): Error {
   }
 }
 
+/** Whether an HTAB lies in `buf` from `from` to `to`. */
+function hasTab(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] === Byte.HTAB) return true;
+  return false;
+}
+
 function digitAt(s: string, i: number, min: number): number {
   const c = s.charCodeAt(i);
   return c >= min && c <= Byte.DIGIT_9 ? c - Byte.DIGIT_0 : -1;
@@ -419,7 +425,9 @@ export class ResponseParser {
       const nameLength = nameEnd - at;
       if (nameLength === 14 && namedAt(buf, at, CONTENT_LENGTH)) {
         // Even a repeated same value: passed on, it would reach the client twice, and strict clients refuse that.
-        if (!LENGTH.test(value) || length !== undefined) return new Error('bad Content-Length');
+        // A tab after the digits is whitespace to RFC 9110 but refused by strict llhttp (no lenient
+        // flag reads it), so a client might frame the answer otherwise: refused here too.
+        if (!LENGTH.test(value) || length !== undefined || hasTab(buf, field.valueEnd, eol)) return new Error('bad Content-Length');
         length = value;
       } else if (nameLength === 17 && namedAt(buf, at, TRANSFER_ENCODING)) {
         encodings++;
