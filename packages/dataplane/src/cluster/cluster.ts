@@ -370,8 +370,7 @@ export function runWorker(accessLog: AccessLogWriter | undefined): void {
   internalErrors.install((line) => {
     console.error(`[worker ${process.pid}] ${line}`);
   });
-  process.on('uncaughtException', () => send({ type: 'internal-error', kind: 'uncaught_exception' }));
-  process.on('unhandledRejection', () => send({ type: 'internal-error', kind: 'unhandled_rejection' }));
+  internalErrors.forwardTo((kind) => send({ type: 'internal-error', kind }));
   // Reloads are the primary's: a hangup sent to the whole process group must not end a worker.
   process.on('SIGHUP', () => {});
   let dp: Dataplane | undefined;

@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { THttpProtocol } from '@fulcrum/protocol';
+import { INTERNAL_ERROR_TEXT } from './error-page';
 import type { RequestHead } from './request-head';
 
 /**
@@ -72,6 +73,13 @@ export interface ClientResponse {
   onClose(fn: (complete: boolean) => void): void;
   /** Cuts the client connection (nothing honest can be sent any more). */
   destroy(): void;
+  /**
+   * An exception escaped while this exchange was being served (a bug, counted as an internal
+   * error by whoever caught it): the exchange hears that its client left (`onClose` with false,
+   * so it lets go of its backend), and the client gets a 500 if nothing of the answer has gone
+   * out, else the cut. Nothing more is served on an HTTP/1.1 connection after it.
+   */
+  internalError(): void;
   /** The client connection's inactivity limit while this exchange runs. */
   setIdleTimeout(ms: number): void;
 }
@@ -109,6 +117,8 @@ export function nodeRequest(req: IncomingMessage, head?: RequestHead): ClientReq
  */
 export class NodeResponse implements ClientResponse {
   private held: { status: number; statusText: string; headers: string[] } | undefined;
+  /** Ended by `internalError`: whatever the client got, the exchange did not complete. */
+  private abandoned = false;
 
   constructor(private readonly res: ServerResponse) {}
 
@@ -183,7 +193,7 @@ export class NodeResponse implements ClientResponse {
     const once = () => {
       this.res.off('close', once);
       socket.off('close', once);
-      fn(this.res.writableFinished);
+      fn(this.res.writableFinished && !this.abandoned);
     };
     this.res.once('close', once);
     socket.once('close', once);
@@ -200,5 +210,14 @@ export class NodeResponse implements ClientResponse {
 
   setIdleTimeout(ms: number): void {
     this.res.socket?.setTimeout(ms);
+  }
+
+  internalError(): void {
+    this.abandoned = true;
+    this.held = undefined;
+    const res = this.res;
+    if (res.headersSent || res.writableEnded) return this.destroy();
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': INTERNAL_ERROR_TEXT.length, Connection: 'close' });
+    res.end(INTERNAL_ERROR_TEXT);
   }
 }

@@ -1,6 +1,11 @@
 import { Buffer } from 'node:buffer';
 import type { ClientResponse } from './client-exchange';
 
+/** Why a client got a 500: an exception escaped while its exchange was served (see `ClientResponse.internalError`). */
+export const INTERNAL_ERROR_REASON = 'the proxy failed while serving this request';
+/** The body of that 500 (as the listener's other answers of its own: status, then reason). */
+export const INTERNAL_ERROR_TEXT = `500 Internal Server Error: ${INTERNAL_ERROR_REASON}\n`;
+
 const TITLES: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -1,6 +1,10 @@
 import process from 'node:process';
-/** Where an error escaped to: the event loop (an exception or a rejection nobody awaited) or an apply. */
-export type InternalErrorKind = 'uncaught_exception' | 'unhandled_rejection' | 'apply';
+/**
+ * Where an error escaped to: the event loop (an exception or a rejection nobody awaited), an
+ * apply, or the serving of one exchange (its client got a 500 or a cut connection; see
+ * `ClientResponse.internalError`).
+ */
+export type InternalErrorKind = 'uncaught_exception' | 'unhandled_rejection' | 'apply' | 'exchange';
 
 /**
  * Errors that reach the event loop are bugs, not reasons to stop serving (HAProxy and Envoy
@@ -8,12 +12,15 @@ export type InternalErrorKind = 'uncaught_exception' | 'unhandled_rejection' | '
  * fulcrum_internal_errors_total so that an operator sees them.
  */
 class InternalErrors {
-  readonly counts: Record<InternalErrorKind, number> = { uncaught_exception: 0, unhandled_rejection: 0, apply: 0 };
+  readonly counts: Record<InternalErrorKind, number> = { uncaught_exception: 0, unhandled_rejection: 0, apply: 0, exchange: 0 };
   private log: (line: string) => void = (line) => console.error(line);
+  /** A cluster worker's: tells the primary, whose /metrics shows the count. */
+  private forward: ((kind: InternalErrorKind) => void) | undefined;
   private installed = false;
 
   record(kind: InternalErrorKind, err: unknown): void {
     this.counts[kind]++;
+    this.forward?.(kind);
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     try {
       this.log(`internal error (${kind}), still serving: ${text}`);
@@ -25,6 +32,11 @@ class InternalErrors {
   /** Adds the given counts (a cluster worker's) to this process's. */
   add(kind: InternalErrorKind, n: number): void {
     this.counts[kind] += n;
+  }
+
+  /** Each error recorded from now on is also passed to `forward` (a cluster worker's: to its primary). */
+  forwardTo(forward: ((kind: InternalErrorKind) => void) | undefined): void {
+    this.forward = forward;
   }
 
   /** Installs the process-level handlers once; later calls only change the log sink. */

@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { type OutgoingHttpHeaders, type ServerHttp2Stream, constants } from 'node:http2';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
+import { INTERNAL_ERROR_TEXT } from '../error-page';
 import { headerValue } from '../headers';
 import { isFieldValue, isToken } from '../field-syntax';
 import type { H2Head } from './h2-request-head';
@@ -90,6 +91,8 @@ export class H2Response implements ClientResponse {
   /** The proxy cut the stream itself (nothing honest to send, or an idle limit). */
   cut = false;
   private bodyless = false;
+  /** Ended by `internalError`: whatever the client got, the exchange did not complete. */
+  private abandoned = false;
   private closeFn: ((complete: boolean) => void) | undefined;
 
   constructor(
@@ -100,7 +103,7 @@ export class H2Response implements ClientResponse {
     stream.once('close', () => {
       const fn = this.closeFn;
       this.closeFn = undefined;
-      fn?.(this.ended && stream.rstCode === NGHTTP2_NO_ERROR);
+      fn?.(this.ended && !this.abandoned && stream.rstCode === NGHTTP2_NO_ERROR);
     });
   }
 
@@ -175,6 +178,15 @@ export class H2Response implements ClientResponse {
 
   setIdleTimeout(ms: number): void {
     this.stream.setTimeout(ms);
+  }
+
+  internalError(): void {
+    this.abandoned = true;
+    const stream = this.stream;
+    if (this.ended || stream.headersSent || stream.destroyed || stream.closed) return this.close(NGHTTP2_INTERNAL_ERROR);
+    this.ended = true;
+    stream.respond({ ':status': 500, 'content-type': 'text/plain; charset=utf-8', 'content-length': INTERNAL_ERROR_TEXT.length });
+    stream.end(INTERNAL_ERROR_TEXT);
   }
 
   private close(code: number): void {

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream, type ServerOptions, type Settings, constants, createServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { RateLimiter } from '../../routing/rate-limiter';
+import { internalErrors } from '../../runtime/internal-errors';
 import { type HttpHandlers, countRefusal } from '../server/http-listener';
 import { H2Request, H2Response } from './h2-exchange';
 import { readH2Head } from './h2-request-head';
@@ -120,7 +121,13 @@ export class H2Listener {
     // A client that waits for 100 before its body gets it at once (node:http2 does not send it for
     // raw streams); the backend's own 100 is an interim answer the proxy drops.
     if (parsed.hasBody && parsed.head.expectContinue) stream.additionalHeaders({ ':status': 100 });
-    this.handlers.request(new H2Request(stream, parsed, state.clientIp), res);
+    try {
+      this.handlers.request(new H2Request(stream, parsed, state.clientIp), res);
+    } catch (err) {
+      // A bug in serving it: this stream fails (500 or a reset); the session and its other streams go on.
+      internalErrors.record('exchange', err);
+      res.internalError();
+    }
   }
 
   /** A stream that ended before its answer (or a refused one): past the budget, the connection closes. */

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ZAccessRecord } from '@fulcrum/protocol';
-import { type TestLeaf, TestPki } from '@fulcrum/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pkiForThisFile } from '../../test-pki';
 import { AccessLogWriter } from '../../access-log/access-log-writer';
 import { Dataplane } from '../../dataplane';
 import { type TestBackend, applyOnFreePort, eventually, httpsSnapshot, startBackend } from '../../test-support';
@@ -19,13 +19,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-let pki: TestPki;
-let leaf: TestLeaf;
-beforeAll(async () => {
-  pki = await TestPki.create();
-  leaf = await pki.leaf({ names: ['app.example.com'], ecdsa: true });
-}, 60_000);
-afterAll(() => pki?.dispose());
+const tls = pkiForThisFile();
 
 interface Seen {
   method: string;
@@ -55,7 +49,7 @@ async function recordingBackend(answer?: (req: IncomingMessage, res: ServerRespo
   return Object.assign(b, { seen });
 }
 
-const snapshot = (port: number, backendPort: number, http2: boolean, http: object = {}) => httpsSnapshot(port, backendPort, [{ id: 'app', version: 1, leaf }], { tls: { http2 }, http });
+const snapshot = (port: number, backendPort: number, http2: boolean, http: object = {}) => httpsSnapshot(port, backendPort, [{ id: 'app', version: 1, leaf: tls.leaf }], { tls: { http2 }, http });
 
 async function start(opts: { http2?: boolean; http?: object; accessLog?: AccessLogWriter; answer?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}) {
   const backend = await recordingBackend(opts.answer);
@@ -66,7 +60,7 @@ async function start(opts: { http2?: boolean; http?: object; accessLog?: AccessL
 }
 
 function session(port: number): ClientHttp2Session {
-  const s = h2connect(`https://127.0.0.1:${port}`, { ca: pki.ca, servername: 'app.example.com' });
+  const s = h2connect(`https://127.0.0.1:${port}`, { ca: tls.pki.ca, servername: 'app.example.com' });
   s.on('error', () => {});
   cleanup.push(() => void s.destroy());
   return s;
@@ -101,7 +95,7 @@ describe('HTTP/2 on an https listener', () => {
   it('offers h2 by ALPN only when the listener asks for it, and keeps serving HTTP/1.1 beside it', async () => {
     const alpn = (port: number) =>
       new Promise<string | false | null>((resolve, reject) => {
-        const s: TLSSocket = tlsConnect({ host: '127.0.0.1', port, ca: pki.ca, servername: 'app.example.com', ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+        const s: TLSSocket = tlsConnect({ host: '127.0.0.1', port, ca: tls.pki.ca, servername: 'app.example.com', ALPNProtocols: ['h2', 'http/1.1'] }, () => {
           resolve(s.alpnProtocol);
           s.end();
         });
@@ -113,7 +107,7 @@ describe('HTTP/2 on an https listener', () => {
     expect(await alpn(off.port)).toBe('http/1.1');
     // An HTTP/1.1 client on the h2 listener still gets HTTP/1.1.
     const h1 = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: on.port, path: '/one', servername: 'app.example.com', headers: { host: 'app.example.com' }, ca: pki.ca }, (res) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: on.port, path: '/one', servername: 'app.example.com', headers: { host: 'app.example.com' }, ca: tls.pki.ca }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -332,7 +326,7 @@ function rawStream(port: number, fields: (readonly [string, string])[]): Promise
     };
     // HPACK literal fields without indexing, new names, no Huffman (RFC 7541 §6.2.2); lengths < 127.
     const block = Buffer.concat(fields.map(([n, v]) => Buffer.concat([Buffer.from([0x00, n.length]), Buffer.from(n), Buffer.from([v.length]), Buffer.from(v)])));
-    const sock = tlsConnect({ host: '127.0.0.1', port, ca: pki.ca, servername: 'app.example.com', ALPNProtocols: ['h2'] }, () => {
+    const sock = tlsConnect({ host: '127.0.0.1', port, ca: tls.pki.ca, servername: 'app.example.com', ALPNProtocols: ['h2'] }, () => {
       sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0)), frame(1, 0x5, 1, block)]));
     });
     let buf = Buffer.alloc(0);

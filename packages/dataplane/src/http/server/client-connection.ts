@@ -4,8 +4,10 @@ import { STATUS_CODES } from 'node:http';
 import { readThroughStream, readViews } from '../../io/accepted-socket-reads';
 import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
+import { internalErrors } from '../../runtime/internal-errors';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
+import { INTERNAL_ERROR_REASON } from '../error-page';
 import { Byte } from '../field-syntax';
 import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
 import { HeadReader } from './head-reader';
@@ -39,6 +41,7 @@ export function refusalResponse(status: number, reason: string): string {
 }
 
 const REQUEST_TIMEOUT = refusalResponse(408, 'request head not received in time');
+const INTERNAL_ERROR = refusalResponse(500, INTERNAL_ERROR_REASON);
 
 /**
  * One client connection on an HTTP listener. Each request head is read by `HeadReader` and
@@ -133,10 +136,26 @@ export class ClientConnection implements ResponseOwner {
     else if (this.reader.bytes > MAX_AHEAD_BYTES) this.socket.pause();
   }
 
-  /** Serves the requests read so far, one at a time. A loop, so answers given at once (error pages) do not recurse. */
+  /**
+   * Serves the requests read so far, one at a time. A loop, so answers given at once (error pages)
+   * do not recurse. An exception escaping it (a bug) is contained to this connection: counted,
+   * logged, answered 500 (or cut), and the connection closed; the process serves on.
+   */
   private dispatch(): void {
     if (this.dispatching) return;
     this.dispatching = true;
+    try {
+      this.serveRead();
+    } catch (err) {
+      internalErrors.record('exchange', err);
+      if (this.current) this.current.internalError();
+      else this.internalError(undefined, false);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private serveRead(): void {
     const settings = this.handlers.settings();
     while (!this.current && this.reader.partial && !this.handedOff && !this.refused && !this.socket.destroyed) {
       const head = this.reader.next(settings.maxHeadBytes, settings.maxHeaders);
@@ -166,7 +185,17 @@ export class ClientConnection implements ResponseOwner {
       this.current = res;
       this.handlers.request(new PlainRequest(req, this.clientIp, this.secure), res);
     }
-    this.dispatching = false;
+  }
+
+  internalError(res: PlainResponse | undefined, started: boolean): void {
+    if (res !== undefined && this.current !== res) return;
+    this.current = undefined;
+    this.refused = true;
+    this.reader.drain();
+    if (started) return void this.socket.destroy();
+    this.socket.end(INTERNAL_ERROR, 'latin1');
+    // A client that keeps its side open is not waited on.
+    this.arm(Math.min(this.timeoutMs, 5_000));
   }
 
   /**

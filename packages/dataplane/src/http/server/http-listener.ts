@@ -7,6 +7,8 @@ import { type ClientRequest, type ClientResponse, NodeResponse, nodeRequest } fr
 import { type HeadRefusal, type RequestHead, checkRequest, isRefusal } from '../request-head';
 import { ClientConnection, type HeadSettings, refusalResponse } from './client-connection';
 import { endRefused } from './refused-close';
+import { INTERNAL_ERROR_REASON } from '../error-page';
+import { internalErrors } from '../../runtime/internal-errors';
 import type { PoolStats } from '../../stats/pool-stats';
 import { CLIENT_BUFFER_BYTES } from '../../io/bulk-buffers';
 
@@ -157,7 +159,15 @@ export class HttpListener {
       res.end(body);
       return;
     }
-    this.handlers.request(nodeRequest(req, head), new NodeResponse(res));
+    const response = new NodeResponse(res);
+    try {
+      this.handlers.request(nodeRequest(req, head), response);
+    } catch (err) {
+      // A bug in serving it: this exchange fails (500 or a cut), the connection closes, the rest goes on.
+      internalErrors.record('exchange', err);
+      this.refused.add(req.socket);
+      response.internalError();
+    }
   }
 
   private onNodeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -173,7 +183,15 @@ export class HttpListener {
       }
       return;
     }
-    this.handlers.upgrade(req, socket, head, checked);
+    try {
+      this.handlers.upgrade(req, socket, head, checked);
+    } catch (err) {
+      internalErrors.record('exchange', err);
+      this.refused.add(socket);
+      // Nothing of an answer has gone out while the bytes written are none.
+      if ((socket as Socket).bytesWritten === 0 && socket.writable) endRefused(socket, refusalResponse(500, INTERNAL_ERROR_REASON));
+      else socket.destroy();
+    }
   }
 
   /** Stops accepting; idle connections close now, busy ones after their answer. */

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PlainResponse } from './plain-response';
 
-const owner = { socket: {} as Socket, responseEnded() {}, arm() {}, active() {} };
+const owner = { socket: {} as Socket, responseEnded() {}, arm() {}, active() {}, internalError() {} };
 const response = () => new PlainResponse(owner, false, true);
 
 describe('PlainResponse head', () => {

@@ -15,6 +15,11 @@ export interface ResponseOwner {
   arm(ms: number): void;
   /** A write went out: the inactivity limit counts from now (a no-op where the socket's own timeout counts writes). */
   active(): void;
+  /**
+   * The exchange failed inside the proxy (see `ClientResponse.internalError`): the connection
+   * gets a 500 and closes, or is cut when some of the answer has gone out (`started`).
+   */
+  internalError(res: PlainResponse, started: boolean): void;
 }
 
 /**
@@ -114,6 +119,15 @@ export class PlainResponse implements ClientResponse {
 
   setIdleTimeout(ms: number): void {
     this.owner.arm(ms);
+  }
+
+  internalError(): void {
+    if (this.done) return;
+    // A head still held back has not gone out: the 500 can take its place.
+    const started = this.headersSent && this.head === undefined;
+    this.head = undefined;
+    this.clientGone();
+    this.owner.internalError(this, started);
   }
 
   /** The connection closed under this exchange. */

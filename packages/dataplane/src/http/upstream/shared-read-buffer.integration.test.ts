@@ -1,7 +1,7 @@
 import { connect as h2connect } from 'node:http2';
 import { connect as netConnect } from 'node:net';
-import { type TestLeaf, TestPki } from '@fulcrum/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pkiForThisFile } from '../../test-pki';
 import { Dataplane } from '../../dataplane';
 import { applyOnFreePort, eventually, get, httpsSnapshot, pseudoRandomBytes, sha256 as digest, snapshotFor, startBackend } from '../../test-support';
 
@@ -23,13 +23,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-let pki: TestPki;
-let leaf: TestLeaf;
-beforeAll(async () => {
-  pki = await TestPki.create();
-  leaf = await pki.leaf({ names: ['app.example.com'], ecdsa: true });
-}, 60_000);
-afterAll(() => pki?.dispose());
+const tls = pkiForThisFile();
 
 /** A tunnel's bytes: more than the kernel's socket buffers take on loopback, so the proxy's writes wait. */
 const SIZE = 16 * 1024 * 1024 + 777;
@@ -161,8 +155,8 @@ describe('small body pieces read through the shared read buffer', () => {
     const backend = await smallBackend();
     const dp = new Dataplane({ runHealthChecks: false });
     cleanups.push(() => dp.stop());
-    const port = await applyOnFreePort(dp, (p) => httpsSnapshot(p, backend.port, [{ id: 'app', version: 1, leaf }], { tls: { http2: true } }));
-    const session = h2connect(`https://127.0.0.1:${port}`, { ca: pki.ca, servername: 'app.example.com' });
+    const port = await applyOnFreePort(dp, (p) => httpsSnapshot(p, backend.port, [{ id: 'app', version: 1, leaf: tls.leaf }], { tls: { http2: true } }));
+    const session = h2connect(`https://127.0.0.1:${port}`, { ca: tls.pki.ca, servername: 'app.example.com' });
     session.on('error', () => {});
     cleanups.push(() => session.destroy());
     const got = Array.from({ length: H2_STREAMS }, (_, i) => slowRead(session.request({ ':path': `/small/${i}`, ':authority': 'app.example.com' })));
