@@ -30,7 +30,12 @@ export function readForm(form: FormData): TPoolConfigInput {
       rise: numberOf(form.get('healthCheck.rise')),
       fall: numberOf(form.get('healthCheck.fall')),
     },
-    timeouts: { connectMs: numberOf(form.get('timeouts.connectMs')), firstByteMs: numberOf(form.get('timeouts.firstByteMs')), idleMs: numberOf(form.get('timeouts.idleMs')) },
+    timeouts: {
+      connectMs: numberOf(form.get('timeouts.connectMs')),
+      firstByteMs: numberOf(form.get('timeouts.firstByteMs')),
+      idleMs: numberOf(form.get('timeouts.idleMs')),
+      tunnelMs: numberOf(form.get('timeouts.tunnelMs')),
+    },
     retries: { attempts: numberOf(form.get('retries.attempts')), on5xx: form.get('retries.on5xx') === 'on', budgetPercent: numberOf(form.get('retries.budgetPercent')) },
     stickiness: {
       mode: textOf(form.get('stickiness.mode')) as 'none',
@@ -206,6 +211,14 @@ export function PoolForm({ initial, submitLabel, disabled, pending, serverErrors
           <NumberField label="Connect (ms)" name="timeouts.connectMs" errors={errors} defaultValue={d.timeouts.connectMs} />
           <NumberField label="First byte (ms)" name="timeouts.firstByteMs" errors={errors} defaultValue={d.timeouts.firstByteMs} />
           <NumberField label="Idle (ms)" name="timeouts.idleMs" errors={errors} defaultValue={d.timeouts.idleMs} />
+          <NumberField
+            label="Tunnel (ms)"
+            name="timeouts.tunnelMs"
+            errors={errors}
+            defaultValue={d.timeouts.tunnelMs}
+            optional
+            hint="WebSockets and other upgrades after their 101; empty: the idle timeout"
+          />
           <NumberField label="Retry attempts" name="retries.attempts" errors={errors} defaultValue={d.retries.attempts} />
           <Field label="Retry idempotent 5xx" name="retries.on5xx" errors={errors}>
             <input name="retries.on5xx" type="checkbox" defaultChecked={d.retries.on5xx} />

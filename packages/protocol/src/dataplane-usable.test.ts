@@ -28,6 +28,9 @@ const refusedPools: [string, Record<string, unknown>, string][] = [
   ['a status range upside down', { healthCheck: { expectedStatusMin: 500, expectedStatusMax: 200 } }, 'healthCheck.expectedStatusMax'],
   ['a health interval below 100 ms', { healthCheck: { intervalMs: 5 } }, 'healthCheck.intervalMs'],
   ['a timeout beyond what timers hold', { timeouts: { idleMs: 2 ** 31 } }, 'timeouts.idleMs'],
+  ['a tunnel timeout over a day', { timeouts: { tunnelMs: 86_400_001 } }, 'timeouts.tunnelMs'],
+  ['a tunnel timeout below 100 ms', { timeouts: { tunnelMs: 50 } }, 'timeouts.tunnelMs'],
+  ['a tunnel timeout as a string', { timeouts: { tunnelMs: '3600000' } }, 'timeouts.tunnelMs'],
 ];
 
 describe('pool fields the data plane could not use', () => {

@@ -114,6 +114,11 @@ export const ZTimeouts = z.object({
   firstByteMs: zMillis(10, 3_600_000).default(30_000),
   /** Idle time on either side of an established exchange. */
   idleMs: zMillis(100, 3_600_000).default(60_000),
+  /**
+   * Idle time on either side of a tunnel (a WebSocket or other upgrade, after its 101), as
+   * HAProxy's `timeout tunnel`; unset, tunnels live under `idleMs`. Up to 24 h.
+   */
+  tunnelMs: zMillis(100, 86_400_000).optional(),
 });
 export type TTimeouts = z.infer<typeof ZTimeouts>;
 

@@ -185,6 +185,7 @@ export const ZRouteTimeouts = z.object({
   connectMs: zMillis(10, 600_000).optional(),
   firstByteMs: zMillis(10, 3_600_000).optional(),
   idleMs: zMillis(100, 3_600_000).optional(),
+  tunnelMs: zMillis(100, 86_400_000).optional(),
 });
 
 export const REDIRECT_STATUSES = [301, 302, 307, 308] as const;

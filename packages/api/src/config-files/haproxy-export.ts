@@ -56,6 +56,7 @@ export function exportHaproxy(pool: TPool & { backends: TBackend[] }): string {
   out.push(`    default_backend ${pool.name}`, '', `backend ${pool.name}`, `    mode ${pool.protocol}`, `    balance ${alg ?? 'roundrobin'}`);
   if (pool.algorithm === 'consistent_hash' && alg) out.push('    hash-type consistent');
   out.push(`    timeout connect ${formatDuration(t.connectMs)}`, `    timeout server ${formatDuration(t.firstByteMs)}`);
+  if (t.tunnelMs !== undefined) out.push(`    timeout tunnel ${formatDuration(t.tunnelMs)}`);
   out.push(`    retries ${pool.retries.attempts}`);
   const httpCheck = hc.enabled && (hc.type ?? (pool.protocol === 'tcp' ? 'tcp' : 'http')) === 'http';
   if (httpCheck) {

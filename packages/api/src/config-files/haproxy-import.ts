@@ -49,6 +49,7 @@ interface Timeouts {
   client?: { ms: number; line: number };
   check?: { ms: number; line: number };
   httpRequest?: { ms: number; line: number };
+  tunnel?: { ms: number; line: number };
 }
 
 interface CheckParams {
@@ -179,7 +180,8 @@ function importProxy(section: HaproxySection, defaults: HaproxySection | null, p
         importCookie(l, pool, draft);
         break;
       case 'timeout': {
-        const key = a1 === 'connect' ? 'connect' : a1 === 'server' ? 'server' : a1 === 'client' ? 'client' : a1 === 'check' ? 'check' : a1 === 'http-request' ? 'httpRequest' : null;
+        const key =
+          a1 === 'connect' ? 'connect' : a1 === 'server' ? 'server' : a1 === 'client' ? 'client' : a1 === 'check' ? 'check' : a1 === 'http-request' ? 'httpRequest' : a1 === 'tunnel' ? 'tunnel' : null;
         if (key) state.timeouts[key] = { ms: time(l, a2), line: l.line };
         else if (!inherited) draft.unsupport(l.line, l.words.join(' '), 'this timeout has no Fulcrum equivalent; not imported');
         break;
@@ -468,6 +470,8 @@ function importTimeouts(pool: PoolDraft, t: Timeouts): void {
     );
   if (t.client)
     setPool(pool, 'timeouts', { idleMs: t.client.ms }, { line: t.client.line, directive: `timeout client ${formatDuration(t.client.ms)}`, becomes: `idle timeout ${formatDuration(t.client.ms)}` });
+  if (t.tunnel)
+    setPool(pool, 'timeouts', { tunnelMs: t.tunnel.ms }, { line: t.tunnel.line, directive: `timeout tunnel ${formatDuration(t.tunnel.ms)}`, becomes: `tunnel timeout ${formatDuration(t.tunnel.ms)}` });
   if (t.httpRequest)
     setPool(
       pool,

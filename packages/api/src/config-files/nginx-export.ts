@@ -38,6 +38,7 @@ export function exportNginx(pool: TPool & { backends: TBackend[] }): string {
   if (pool.stickiness.mode !== 'none') lost.push(`stickiness by ${pool.stickiness.mode} (open-source NGINX has no sticky cookie)`);
   if (pool.slowStartMs) lost.push(`slow start ${formatDuration(pool.slowStartMs)} (NGINX Plus only)`);
   if (pool.backends.some((b) => b.adminState === 'draining')) lost.push('draining backends are exported as "down"');
+  if (pool.timeouts.tunnelMs !== undefined) lost.push(`tunnel timeout ${formatDuration(pool.timeouts.tunnelMs)} (NGINX bounds a WebSocket with proxy_read_timeout, one value for the location)`);
   // NGINX refuses `backup` under hash, ip_hash and random ("balancing method does not support parameter").
   const backupAllowed = !['consistent_hash', 'ip_hash', 'random', 'p2c'].includes(pool.algorithm);
   const servers = backupAllowed ? pool.backends : pool.backends.filter((b) => !b.backup);

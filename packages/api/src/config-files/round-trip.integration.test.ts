@@ -155,7 +155,7 @@ describe.skipIf(!existsSync(HAPROXY))('round trip through HAProxy', () => {
         algorithm: 'weighted_round_robin',
         healthCheck: { path: '/health', expectedStatusMin: 200, expectedStatusMax: 200, intervalMs: 10_000, timeoutMs: 5000, rise: 2, fall: 3 },
         stickiness: { mode: 'cookie', cookieName: 'SERVERID', ttlSeconds: 7200 },
-        timeouts: { connectMs: 5000, firstByteMs: 50_000, idleMs: 50_000 },
+        timeouts: { connectMs: 5000, firstByteMs: 50_000, idleMs: 50_000, tunnelMs: 3_600_000 },
         retries: { attempts: 3 },
         slowStartMs: 15_000,
       },

@@ -207,6 +207,54 @@ describe('upgrades', () => {
     expect(b.state.consecutiveErrors).toBe(0);
   });
 
+  it('a tunnel lives under the pool’s tunnel timeout, not its idle timeout, and closes at it without counting as an error', async () => {
+    const backend = await startRawBackend((socket) => {
+      socket.removeAllListeners('data');
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }], { timeouts: { idleMs: 200, tunnelMs: 2_500 } });
+    const b = dp.pool('test')!.backends[0]!;
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await client.until((t) => t.includes('\r\n\r\n'));
+    const opened = Date.now();
+    // Four idle timeouts of silence: a tunnel under the idle timeout would be closed by now
+    // (timers fire late on a loaded machine, never early).
+    await new Promise((r) => setTimeout(r, 800));
+    expect(client.closed).toBe(false);
+    await eventually(() => client.closed, 30_000, 'the tunnel closed at its timeout');
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2_400);
+    await eventually(() => dp.connections().open === 0 && b.state.active === 0);
+    expect(b.state.stats.totals.errors).toEqual({ connect: 0, timeout: 0, reset: 0 });
+  });
+
+  it('a client whose connection is reset before the answer lets its backend connection go at once, not at the first-byte timeout', async () => {
+    let held = 0;
+    let closed = 0;
+    // The backend takes the handshake and never answers it.
+    const backend = await startRawBackend((socket) => {
+      held++;
+      socket.removeAllListeners('data');
+      socket.on('close', () => closed++);
+    });
+    cleanups.push(() => backend.close());
+    const { dp, port } = await proxyTo([{ name: 'b', port: backend.port }], { timeouts: { firstByteMs: 120_000 } });
+    const b = dp.pool('test')!.backends[0]!;
+    const client = await rawClient(port);
+    cleanups.push(() => void client.socket.destroy());
+    client.send('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await eventually(() => held === 1);
+    client.socket.resetAndDestroy();
+    // The socket waiting for its answer is still read into its stream's buffer, so the reset is
+    // seen: the backend connection (and its slot) does not wait for the first-byte timeout, 120 s here.
+    await eventually(() => closed === 1, 20_000, 'the backend connection closed');
+    await eventually(() => dp.connections().open === 0 && b.state.active === 0);
+    // The client left: no failure of the backend's.
+    expect(b.state.stats.totals.errors).toEqual({ connect: 0, timeout: 0, reset: 0 });
+  });
+
   it('a 101 opens the tunnel, and bytes the client sent right after the handshake arrive in order', async () => {
     let upgraded = false;
     const heads: string[] = [];

@@ -494,6 +494,10 @@ class ProxiedRequest implements Exchange {
     const { socket, early } = this.upgrade!;
     const conn = this.conn!;
     this.phase = Phase.Tunnel;
+    // Both sides of a tunnel live under the tunnel timeout (HAProxy's `timeout tunnel`), else the idle one.
+    const tunnelMs = this.timeouts.tunnelMs ?? this.timeouts.idleMs;
+    conn.openTunnel(tunnelMs);
+    this.res.setIdleTimeout(tunnelMs);
     this.settle();
     this.backend!.state.stats.response(101, eventClock.now() - this.started);
     const out = stripHopByHop(rawHeaders);

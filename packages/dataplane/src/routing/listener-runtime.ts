@@ -57,7 +57,9 @@ class RouteRuntime {
 
   timeouts(pool: TTimeouts): TTimeouts {
     const o = this.config.timeouts;
-    return o ? { connectMs: o.connectMs ?? pool.connectMs, firstByteMs: o.firstByteMs ?? pool.firstByteMs, idleMs: o.idleMs ?? pool.idleMs } : pool;
+    if (!o) return pool;
+    const tunnelMs = o.tunnelMs ?? pool.tunnelMs;
+    return { connectMs: o.connectMs ?? pool.connectMs, firstByteMs: o.firstByteMs ?? pool.firstByteMs, idleMs: o.idleMs ?? pool.idleMs, ...(tunnelMs === undefined ? {} : { tunnelMs }) };
   }
 
   /** The request target after the route's rewrite (the query kept as sent). */

@@ -197,6 +197,12 @@ export class UpstreamConnection {
     if (!this.closed) this.socket.resume();
   }
 
+  /** After a 101: the connection is a tunnel, its inactivity limit `ms` from now on (the pool's tunnel timeout). */
+  openTunnel(ms: number): void {
+    if (this.timeouts) this.timeouts = { ...this.timeouts, idleMs: ms };
+    this.arm(ms);
+  }
+
   /** After a 101: bytes from the client to the backend. False when the backend is behind (wait for `onceDrain`). */
   write(chunk: Buffer): boolean {
     if (this.closed) return true;
