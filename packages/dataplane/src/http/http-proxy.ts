@@ -9,7 +9,7 @@ import type { PoolRuntime, RuntimeBackend } from '../runtime/pool-runtime';
 import type { ErrorKind } from '../stats/backend-stats';
 import type { ClientRequest, ClientResponse } from './client-exchange';
 import { sendErrorPage } from './error-page';
-import { isNamed, upgradeProtocols } from './field-syntax';
+import { isNamed } from './field-syntax';
 import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, upstreamHeadOfLines, upstreamRequestHeaders } from './headers';
 import { realClientIp } from './real-client-ip';
 import { requestIdOf } from './request-id';
@@ -27,6 +27,8 @@ export interface UpgradeTarget {
   socket: Duplex;
   /** Bytes the client sent after the request head, already read. */
   early: Buffer;
+  /** The protocols the request offers (`RequestHead.upgrade`): a 101 may switch only to them. */
+  offered: readonly string[];
 }
 
 /** What the route that picked the pool changes about the exchange (routing/route-runtime.ts). */
@@ -169,12 +171,7 @@ class ProxiedRequest implements Exchange {
       this.fixedHead = hasHost ? requestHead(method, this.url, headers) : undefined;
     }
     this.resendable = req.body === undefined && IDEMPOTENT.has(method);
-    if (upgrade) {
-      const raw = req.rawHeaders;
-      let asked = '';
-      for (let i = 0; i < raw.length; i += 2) if (isNamed(raw[i]!, 'upgrade')) asked += `${raw[i + 1]},`;
-      this.offered = upgradeProtocols(asked) ?? [];
-    }
+    if (upgrade) this.offered = upgrade.offered;
     this.ctx = selectionContext(cfg, req, trusted ? realClientIp(cfg.http.trustedProxies, req.clientIp, req.rawHeaders) : req.clientIp);
     this.stickyIn =
       cfg.stickiness.mode === 'cookie'

@@ -51,8 +51,9 @@ describe('request heads', () => {
     expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nConnection: close, keep-alive')).close).toBe(true);
     expect(ok(parse('GET / HTTP/1.0\r\nConnection: keep-alive')).close).toBe(false);
     expect(ok(parse('GET / HTTP/1.0')).close).toBe(true);
-    expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket')).upgrade).toBe(true);
-    expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket')).upgrade).toBe(false);
+    expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket')).upgrade).toEqual(['websocket']);
+    expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket, foo/2\r\nUpgrade: bar')).upgrade).toEqual(['websocket', 'foo/2', 'bar']);
+    expect(ok(parse('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket')).upgrade).toBeUndefined();
   });
 
   it('reduces absolute form to origin form when it names the Host', () => {

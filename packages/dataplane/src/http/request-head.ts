@@ -23,9 +23,11 @@ export interface RequestHead {
   readonly close: boolean;
   /**
    * An upgrade handshake: HTTP/1.1, `Connection: upgrade` and an Upgrade listing protocols, none
-   * of them h2c (RFC 9110 §7.8). Otherwise the request is an ordinary one and its Upgrade is dropped.
+   * of them h2c (RFC 9110 §7.8): the protocols it offers, lower-cased, from all its Upgrade fields
+   * (a 101 may switch only to one of them). Otherwise undefined: the request is an ordinary one
+   * and its Upgrade is dropped.
    */
-  readonly upgrade: boolean;
+  readonly upgrade: readonly string[] | undefined;
   /** `Expect: 100-continue`. */
   readonly expectContinue: boolean;
   /**
@@ -228,14 +230,14 @@ export function checkRequest(method: string, target: string, version: string, ra
       else if (t === 'upgrade') upgradeToken = true;
     }
   }
-  let upgrade = false;
+  let upgrade: string[] | undefined;
   // Upgrade means nothing in HTTP/1.0 (RFC 9110 §7.8) or without `Connection: upgrade`.
   if (upgradeToken && upgradeValue !== undefined && minor === 1) {
     const protocols = upgradeProtocols(upgradeValue);
     if (!protocols) return refuse(400, 'invalid Upgrade header');
     // h2c would take the client past the proxy's parsing, to the backend's HTTP/2: the request is
     // served as an ordinary one (as Envoy serves it).
-    upgrade = !protocols.some((p) => p === 'h2c' || p.startsWith('h2c/'));
+    if (!protocols.some((p) => p === 'h2c' || p.startsWith('h2c/'))) upgrade = protocols;
   }
   const close = closeToken || (minor === 0 && !keepAliveToken);
 

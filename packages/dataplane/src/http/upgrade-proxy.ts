@@ -47,5 +47,5 @@ export function proxyUpgrade(
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
   // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.
-  serve(request, res, checked.upgrade ? { socket, early: head } : undefined);
+  serve(request, res, checked.upgrade ? { socket, early: head, offered: checked.upgrade } : undefined);
 }

@@ -13,6 +13,7 @@ import { type HeadRefusal, isRefusal, parseRequestHead } from '../request-head';
 import { HeadReader } from './head-reader';
 import { PlainRequest, isPlain } from './plain-request';
 import { PlainResponse, type ResponseOwner } from './plain-response';
+import { LINGER_MS } from './refused-close';
 
 /** Pipelined bytes held while a request is served, before reading from the client pauses. */
 const MAX_AHEAD_BYTES = 64 * 1024;
@@ -195,7 +196,7 @@ export class ClientConnection implements ResponseOwner {
     if (started) return void this.socket.destroy();
     this.socket.end(INTERNAL_ERROR, 'latin1');
     // A client that keeps its side open is not waited on.
-    this.arm(Math.min(this.timeoutMs, 5_000));
+    this.arm(Math.min(this.timeoutMs, LINGER_MS));
   }
 
   /**
@@ -219,7 +220,7 @@ export class ClientConnection implements ResponseOwner {
     this.handlers.refused?.(r.status, this.clientIp);
     this.socket.end(refusalResponse(r.status, r.reason), 'latin1');
     // A client that keeps its side open is not waited on.
-    this.arm(Math.min(this.timeoutMs, 5_000));
+    this.arm(Math.min(this.timeoutMs, LINGER_MS));
   }
 
   private handOff(unread: Buffer): void {
@@ -269,7 +270,7 @@ export class ClientConnection implements ResponseOwner {
       this.reader.drain();
       this.handlers.refused?.(408, this.clientIp);
       this.socket.end(REQUEST_TIMEOUT, 'latin1');
-      this.arm(Math.min(this.timeoutMs, 5_000));
+      this.arm(Math.min(this.timeoutMs, LINGER_MS));
     } else this.socket.destroy();
   };
 }

@@ -142,7 +142,7 @@ export class HttpListener {
 
   private check(req: IncomingMessage): RequestHead | HeadRefusal {
     const head = checkRequest(req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`, req.rawHeaders, this.handlers.settings());
-    if (!isRefusal(head) && !head.upgrade && !sameFraming(head, req)) return { status: 400, reason: 'ambiguous message framing' };
+    if (!isRefusal(head) && head.upgrade === undefined && !sameFraming(head, req)) return { status: 400, reason: 'ambiguous message framing' };
     return head;
   }
 

@@ -7,7 +7,7 @@ import type { RequestHead } from '../request-head';
  * or `Expect`. Anything else goes to node:http on the same connection.
  */
 export function isPlain(head: RequestHead): boolean {
-  return head.minor === 1 && head.length === 0 && !head.upgrade && !head.expectContinue;
+  return head.minor === 1 && head.length === 0 && head.upgrade === undefined && !head.expectContinue;
 }
 
 /** A bodiless HTTP/1.1 request the listener serves itself (see `isPlain`). */

@@ -1,8 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-/** How long a connection the proxy has ended waits for the client to read its answer and close. */
-const LINGER_MS = 5_000;
+/**
+ * How long a connection the proxy has ended (after a refusal, a 408, a 500 of its own, an answer
+ * to an upgrade it did not tunnel) waits for the client to read its answer and close, on every
+ * path: the fast path's connections (`ClientConnection`, never longer than the pool's idle
+ * timeout) and those node:http has let go of (below).
+ */
+export const LINGER_MS = 5_000;
 
 /**
  * Sends a refusal on a connection node:http has let go of (an upgrade request it handed over)
