@@ -61,6 +61,8 @@ export class ClientConnection implements ResponseOwner {
   private handedOff = false;
   private refused = false;
   private dispatching = false;
+  /** A request head has been taken and nothing answers it yet (no refusal, no response, no hand-over). */
+  private unanswered = false;
   private timeoutMs = 0;
   /** The connection's inactivity limit: reads and writes defer it. */
   private readonly idle = new IdleTimer(() => this.onTimeout());
@@ -149,8 +151,7 @@ export class ClientConnection implements ResponseOwner {
       this.serveRead();
     } catch (err) {
       internalErrors.record('exchange', err);
-      if (this.current) this.current.internalError();
-      else this.internalError(undefined, false);
+      this.failed();
     } finally {
       this.dispatching = false;
     }
@@ -169,28 +170,49 @@ export class ClientConnection implements ResponseOwner {
         this.refuse(head);
         break;
       }
+      this.unanswered = true;
       // Blank lines before the request line are skipped (RFC 9112 §2.2); the head's own ends with it.
       let from = 0;
       while (head[from] === Byte.CR && head[from + 1] === Byte.LF) from += 2;
       const req = parseRequestHead(head, from, head.length - 2, settings);
       if (isRefusal(req)) {
+        this.unanswered = false;
         this.refuse(req);
         break;
       }
       if (!isPlain(req)) {
+        this.unanswered = false;
         // Copied into one buffer: node:http may keep them (an upgrade's first bytes), and the head may be a read's view.
         this.handOff(Buffer.concat([head, ...this.reader.drain()]));
         break;
       }
       const res = new PlainResponse(this, req.method === 'HEAD', !req.close && !this.closing);
       this.current = res;
+      this.unanswered = false;
       this.handlers.request(new PlainRequest(req, this.clientIp, this.secure), res);
     }
+  }
+
+  /**
+   * An exception escaped the serving of this connection's requests (see `dispatch`). The response
+   * in progress fails (`PlainResponse.internalError`); a head taken with nothing to answer it gets
+   * the 500 itself; after an answer that went out whole, the connection just closes (a 500 then
+   * would be read as the answer to the client's next request).
+   */
+  private failed(): void {
+    if (this.handedOff) return void this.socket.destroy();
+    if (this.current) return this.current.internalError();
+    if (this.unanswered) return this.internalError(undefined, false);
+    this.refused = true;
+    this.reader.drain();
+    this.socket.end();
+    this.arm(Math.min(this.timeoutMs, LINGER_MS));
   }
 
   internalError(res: PlainResponse | undefined, started: boolean): void {
     if (res !== undefined && this.current !== res) return;
     this.current = undefined;
+    this.unanswered = false;
     this.refused = true;
     this.reader.drain();
     if (started) return void this.socket.destroy();

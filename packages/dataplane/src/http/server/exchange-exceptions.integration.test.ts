@@ -27,10 +27,15 @@ const tls = pkiForThisFile();
 
 /**
  * The listener's handler: `/boom` throws before answering, `/late` throws after its head and a
- * first body piece went out; anything else is answered `ok`.
+ * first body piece went out, `/after` throws after its whole answer; anything else is answered `ok`.
  */
 function serve(req: ClientRequest, res: ClientResponse): void {
   if (req.url === '/boom') throw new Error('a bug while serving');
+  if (req.url === '/after') {
+    res.writeHead(200, 'OK', ['Content-Length', '2']);
+    res.end('ok');
+    throw new Error('a bug after the answer');
+  }
   if (req.url === '/late') {
     res.writeHead(200, 'OK', ['Content-Length', '10']);
     res.write(Buffer.from('12345'));
@@ -100,6 +105,16 @@ describe('an exception while serving one exchange', () => {
     // The head and the five bytes written, and nothing after them: the client sees a cut answer.
     expect(answer.endsWith('12345')).toBe(true);
     expect(answer).not.toContain('500');
+  });
+
+  it.each([
+    ['the fast path', 'GET /after HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['node:http’s path', 'POST /after HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx'],
+  ])('on %s after the whole answer went out: the connection closes, and no 500 follows to be read as the next answer', async (_, request) => {
+    const port = await startListener();
+    const answer = await exchange(port, `${request}GET /ok HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200']);
+    expect(answer.endsWith('\r\n\r\nok')).toBe(true);
   });
 
   it('on HTTP/2: the stream gets a 500 and the session serves on', async () => {
