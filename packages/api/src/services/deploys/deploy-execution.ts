@@ -11,6 +11,12 @@ import { statsOf } from './version-stats';
 const HEARTBEAT_MS = 3_000;
 const ABORT_CHECK_MS = 300;
 const APPLY_WAIT_MS = 15_000;
+/**
+ * Waits between tries of a deploy's final status write (about 15 s in all): a database that
+ * refuses it for a moment (a failover, a dropped connection) must not turn a finished deploy into
+ * an internal error, or leave it running for another replica to roll back.
+ */
+const FINISH_RETRY_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 
 interface OldBackend {
   id: string;
@@ -90,8 +96,30 @@ export class DeployExecution {
     }
   }
 
+  /** Writes the deploy's end, trying again while the database refuses (see FINISH_RETRY_MS); throws the last refusal. */
   protected async finish(status: TDeployStatus, error: string | null): Promise<void> {
-    await this.prisma.deploy.update({ where: { id: this.deployId }, data: { status, error, finishedAt: new Date() } });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.prisma.deploy.update({ where: { id: this.deployId }, data: { status, error, finishedAt: new Date() } });
+        return;
+      } catch (err) {
+        const wait = FINISH_RETRY_MS[attempt];
+        if (wait === undefined) throw err;
+        this.hooks.log(`deploy ${this.deployId}: writing its end (${status}) failed, trying again in ${wait} ms: ${errorText(err)}`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /**
+   * A deploy taken over from a replica that stopped: rolled back, unless its last step says it
+   * had finished (the `done` step is written just before the status, so a replica that stopped, or
+   * whose database refused the status, between the two left a deploy that succeeded: it ends so).
+   */
+  async takeOver(stop: StopRun): Promise<void> {
+    const done = await this.prisma.deployStep.findFirst({ where: { deployId: this.deployId, name: 'done', status: 'done' } });
+    if (done) return this.finish('succeeded', null);
+    return this.rollBackAndFinish(stop);
   }
 
   async run(): Promise<void> {
@@ -120,7 +148,6 @@ export class DeployExecution {
       await this.drainAndRemoveOld();
       // The last step before the status: whoever sees `succeeded` sees every step.
       await this.step({ name: 'done', status: 'done', message: `version ${this.spec.version} serves all traffic` });
-      await this.finish('succeeded', null);
     } catch (err) {
       const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
       if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
@@ -128,8 +155,11 @@ export class DeployExecution {
         await this.step({ name: 'cleanup', status: 'failed', message: stop.message });
         return this.finish('failed', `new version serves all traffic, but cleanup failed: ${stop.message}`);
       }
-      await this.rollBackAndFinish(stop);
+      return this.rollBackAndFinish(stop);
     }
+    // Outside the rollout's try: the deploy is done, and a refused status write is no cleanup failure
+    // (if every try is refused, the replica that takes the deploy over finds the done step).
+    await this.finish('succeeded', null);
   }
 
   /**

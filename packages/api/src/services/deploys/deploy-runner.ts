@@ -81,7 +81,7 @@ export class DeployRunner {
       if (this.active.has(d.id) || this.stopping) continue;
       const claimed = await this.prisma.deploy.updateMany({ where: { id: d.id, status: 'running', updatedAt: d.updatedAt }, data: { updatedAt: new Date() } });
       if (claimed.count !== 1) continue;
-      this.launch(d.id, (e) => e.rollBackAndFinish(new StopRun('the control plane running this deploy stopped; rolled back', 'failed')));
+      this.launch(d.id, (e) => e.takeOver(new StopRun('the control plane running this deploy stopped; rolled back', 'failed')));
     }
   }
 }

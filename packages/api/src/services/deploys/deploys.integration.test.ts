@@ -139,6 +139,37 @@ describe('deploys through the REST API with a data plane and traffic', { timeout
     expect((await sys.call('GET', '/deploys/nope')).status).toBe(404);
   });
 
+  it('ends succeeded when the database refuses its final status write for a moment, and a replica that takes a finished deploy over does not roll it back', async () => {
+    await withVersion('v1');
+    const v2 = await sys.startBackend('v2');
+    const prisma = sys.db.prisma;
+    // The first two writes of `succeeded` are refused, as during a failover.
+    await prisma.$executeRawUnsafe('CREATE SEQUENCE refuse_end_tries');
+    await prisma.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_end() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.status = 'succeeded' AND OLD.status <> 'succeeded' AND nextval('refuse_end_tries') <= 2 THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`,
+    );
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_end BEFORE UPDATE ON "Deploy" FOR EACH ROW EXECUTE FUNCTION refuse_end()`);
+    try {
+      const started = await sys.call('POST', `/pools/${pool}/deploys`, { version: 'v2', backends: [{ host: '127.0.0.1', port: v2.port }], strategy: 'bluegreen', drainTimeoutMs: 500, minRequests: 0 });
+      expect(started.status).toBe(200);
+      const final = (await waitDeploy(started.json.id)) as { status: string; error: string | null };
+      expect(final).toMatchObject({ status: 'succeeded', error: null });
+      expect(Number((await prisma.$queryRawUnsafe<{ last_value: bigint }[]>('SELECT last_value FROM refuse_end_tries'))[0]!.last_value)).toBeGreaterThanOrEqual(3);
+      await waitServing('v2');
+      // A deploy whose replica stopped after its done step, before its status: taken over, it ends succeeded, v2 serving.
+      await prisma.deploy.update({ where: { id: started.json.id }, data: { status: 'running', finishedAt: null, updatedAt: new Date(Date.now() - 3_600_000) } });
+      await sys.restartDeployRunner({ tickMs: 200, staleMs: 1_000 });
+      const taken = (await waitDeploy(started.json.id)) as { status: string };
+      expect(taken.status).toBe('succeeded');
+      expect((await poolBackends()).map((b) => b.versionLabel)).toEqual(['v2']);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TRIGGER IF EXISTS refuse_end ON "Deploy"');
+      await prisma.$executeRawUnsafe('DROP FUNCTION IF EXISTS refuse_end');
+      await prisma.$executeRawUnsafe('DROP SEQUENCE IF EXISTS refuse_end_tries');
+      await sys.restartDeployRunner({ tickMs: 200 });
+    }
+  });
+
   it('deploys blue/green through fulcrumctl --wait, printing progress', async () => {
     await withVersion('v3');
     const v4 = await sys.startBackend('v4');

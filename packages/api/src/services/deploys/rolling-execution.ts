@@ -118,12 +118,13 @@ export class RollingExecution extends DeployExecution {
       // Later scale-ups and recoveries start the new version too.
       await this.prisma.scalingRule.update({ where: { id: this.rule.id }, data: { params: { ...(this.rule.params as Record<string, string>), version } } });
       await this.step({ name: 'done', status: 'done', message: `version ${version} runs on all ${this.joined.length} instance(s) of rule ${this.rule.name}` });
-      await this.finish('succeeded', null);
     } catch (err) {
       const stop = err instanceof StopRun ? err : new StopRun(err instanceof Error ? err.message : String(err), 'failed');
       if (stop.kind === 'shutdown') return this.hooks.log(`deploy ${this.deployId} left for another replica: ${stop.message}`);
-      await this.rollBackAndFinish(stop);
+      return this.rollBackAndFinish(stop);
     }
+    // Outside the rollout's try: a refused status write must not roll back a finished rollout.
+    await this.finish('succeeded', null);
   }
 
   private async launch(round: number): Promise<Instance> {
