@@ -41,6 +41,23 @@ export function isToken(s: string): boolean {
   return true;
 }
 
+/** Whether every character of `text` from `from` on is one `table` marks (1 at each allowed byte; nothing above 0xFF). */
+export function allIn(table: Uint8Array, text: string, from = 0): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff || table[c] === 0) return false;
+  }
+  return true;
+}
+
+/** A byte table marking each character of `chars` and of the inclusive ranges `[lo, hi]`. */
+export function byteTable(chars: string, ...ranges: [number, number][]): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of chars) table[c.charCodeAt(0)] = 1;
+  for (const [lo, hi] of ranges) for (let c = lo; c <= hi; c++) table[c] = 1;
+  return table;
+}
+
 /** What a field value may hold: visible ASCII, obs-text, SP and HTAB (no CTL, no DEL); 1 at each such byte. */
 export const VALUE_BYTE = new Uint8Array(256);
 for (let c = 0x20; c <= 0xff; c++) VALUE_BYTE[c] = 1;

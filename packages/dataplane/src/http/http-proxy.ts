@@ -14,6 +14,7 @@ import { cookieValue, headerValue, isTrustedPeer, requestHead, stripHopByHop, up
 import { realClientIp } from './real-client-ip';
 import { requestIdOf } from './request-id';
 import { selectionContext } from './selection-context';
+import type { ResponseFields } from './upstream/response-parser';
 import type { Exchange, UpstreamConnection } from './upstream/upstream-connection';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -259,7 +260,7 @@ class ProxiedRequest implements Exchange {
     }
   }
 
-  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void {
+  head(status: number, statusText: string, fields: ResponseFields, lines: string | undefined, sized: boolean): void {
     const backend = this.backend!;
     const state = backend.state;
     const cfg = this.cfg;
@@ -275,7 +276,7 @@ class ProxiedRequest implements Exchange {
       this.releaseAttempt();
       return this.retry(backend);
     }
-    if (status === 101) return this.openTunnel(statusText, rawHeaders);
+    if (status === 101) return this.openTunnel(statusText, fields.pairs());
     this.phase = Phase.Streaming;
     const sticky = cfg.stickiness.mode === 'cookie' && this.stickyIn !== backend.stickyKey;
     // Nothing to change: the backend's lines go on as they came (less hop-by-hop ones), unless
@@ -284,7 +285,7 @@ class ProxiedRequest implements Exchange {
       this.answered = status;
       return;
     }
-    const out = stripHopByHop(rawHeaders);
+    const out = stripHopByHop(fields.pairs());
     // The parser's fields are checked (token names, no control byte in a value); a route's edits
     // and the stickiness cookie are checked as the head is written.
     let checked = this.route?.editResponseHeaders(out, this.requestId) !== true;

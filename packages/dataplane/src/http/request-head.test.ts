@@ -22,6 +22,39 @@ describe('request heads', () => {
     expect(gz.length).toBe(-1);
   });
 
+  it('takes a Host and an origin-form target byte by byte as RFC 3986 and RFC 9112 allow, on both parsers', () => {
+    // The grammars as patterns: each byte, in the middle of a Host and of a target, is taken or refused as they say.
+    const hostOk = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]*$/;
+    const targetOk = /^\/[\x21-\x7e]*$/;
+    for (let b = 0; b < 256; b++) {
+      const c = String.fromCharCode(b);
+      if (c === '\r' || c === '\n') continue;
+      const host = `a${c}b`;
+      const target = `/a${c}b`;
+      expect(status(parse(`GET / HTTP/1.1\r\nHost: ${host}`)) === 200, `Host byte ${b}`).toBe(hostOk.test(host));
+      expect(status(checkRequest('GET', '/', 'HTTP/1.1', ['Host', host], LIMITS)) === 200, `Host byte ${b} (node:http)`).toBe(hostOk.test(host));
+      expect(status(parse(`GET ${target} HTTP/1.1\r\nHost: x`)) === 200, `target byte ${b}`).toBe(targetOk.test(target));
+      expect(status(checkRequest('GET', target, 'HTTP/1.1', ['Host', 'x'], LIMITS)) === 200, `target byte ${b} (node:http)`).toBe(targetOk.test(target));
+    }
+    // Beyond latin1 (node:http's strings are latin1, but the check is on characters).
+    expect(status(checkRequest('GET', '/a\u0100', 'HTTP/1.1', ['Host', 'x'], LIMITS))).toBe(400);
+    expect(status(checkRequest('GET', '/', 'HTTP/1.1', ['Host', 'a\u0100'], LIMITS))).toBe(400);
+    for (const [line, want] of [
+      ['GET / HTTP/1.1', 200],
+      ['GET /a HTTP/1.1 ', 400],
+      ['GET  / HTTP/1.1', 400],
+      [' GET / HTTP/1.1', 400],
+      ['GET / HTTP/1.1 x', 400],
+      ['GET /', 400],
+      ['GET', 400],
+      ['GET x HTTP/1.1', 400],
+      ['OPTIONS * HTTP/1.1', 200],
+      ['GET * HTTP/1.1', 400],
+    ] as const) {
+      expect(status(parse(`${line}\r\nHost: x`)), line).toBe(want);
+    }
+  });
+
   it('refuses every ambiguity', () => {
     for (const [head, want] of [
       ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked', 400],

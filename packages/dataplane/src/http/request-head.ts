@@ -1,6 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import { METHODS } from 'node:http';
-import { FIELD_LINE, FieldCut, isFieldValue, isNamed, isToken, owsTrimmed, upgradeProtocols } from './field-syntax';
+import { FIELD_LINE, FieldCut, allIn, byteTable, isFieldValue, isNamed, isToken, owsTrimmed, upgradeProtocols } from './field-syntax';
 import { isHopByHop, upstreamCutAt } from './headers';
 
 /**
@@ -53,9 +53,11 @@ export function isRefusal(h: RequestHead | HeadRefusal): h is HeadRefusal {
   return (h as HeadRefusal).status !== undefined;
 }
 
-const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
+/** What an origin-form target holds after its leading `/`: visible ASCII. */
+const TARGET_BYTE = byteTable('', [0x21, 0x7e]);
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#@\x00-\x20\x7f-\xff]+)([/?][\x21-\x7e]*)?$/i;
-const HOST_VALUE = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]*$/;
+/** What a Host value may hold (RFC 3986's reg-name, IPv4, IP literal in brackets, port). */
+const HOST_BYTE = byteTable(".-_~%!$&'()*+,;=:[]", [0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]);
 const VERSION = /^HTTP\/(\d)\.(\d)$/;
 /** Methods llhttp knows, less CONNECT: the proxy does not open tunnels for a request line. */
 const KNOWN_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
@@ -92,10 +94,16 @@ function listElements(value: string): string[] {
 export function parseRequestHead(buf: Buffer, from: number, to: number, limits: HeadLimits): RequestHead | HeadRefusal {
   const text = buf.toString('latin1', from, to);
   const lineEnd = text.indexOf('\r\n');
-  const line = text.slice(0, lineEnd);
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) return refuse(400, 'malformed request line');
+  // The request line's two spaces, in one pass over it (a third is refused).
+  let sp1 = -1;
+  let sp2 = -1;
+  for (let i = 0; i < lineEnd; i++) {
+    if (text.charCodeAt(i) !== 0x20) continue;
+    if (sp1 < 0) sp1 = i;
+    else if (sp2 < 0) sp2 = i;
+    else return refuse(400, 'malformed request line');
+  }
+  if (sp1 <= 0 || sp2 < 0) return refuse(400, 'malformed request line');
   const raw: string[] = [];
   // The lines sent on: runs of the text between the lines cut; only when every line is written
   // as the proxy would write it (a backend sees the same bytes either way).
@@ -122,7 +130,7 @@ export function parseRequestHead(buf: Buffer, from: number, to: number, limits: 
     at = next;
   }
   lines += text.slice(keptFrom);
-  return checkRequest(line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1), raw, limits, true, canonical ? lines : undefined);
+  return checkRequest(text.slice(0, sp1), text.slice(sp1 + 1, sp2), text.slice(sp2 + 1, lineEnd), raw, limits, true, canonical ? lines : undefined);
 }
 
 /** Why the header line at `at` of `text` is refused, when it is not a token and a colon. */
@@ -201,12 +209,12 @@ export function checkRequest(method: string, target: string, version: string, ra
   // Host: exactly one in HTTP/1.1, at most one in 1.0 (RFC 9112 §3.2).
   if (hosts > 1) return refuse(400, 'more than one Host header');
   if (hosts === 0 && minor === 1) return refuse(400, 'missing Host header');
-  if (host !== undefined && !HOST_VALUE.test(host)) return refuse(400, 'invalid Host header');
+  if (host !== undefined && !allIn(HOST_BYTE, host)) return refuse(400, 'invalid Host header');
 
   let url = target;
   if (target === '*') {
     if (method !== 'OPTIONS') return refuse(400, 'asterisk target outside OPTIONS');
-  } else if (!ORIGIN_FORM.test(target)) {
+  } else if (target.charCodeAt(0) !== 0x2f || !allIn(TARGET_BYTE, target, 1)) {
     const abs = ABSOLUTE_FORM.exec(target);
     if (!abs) return refuse(400, 'invalid request target');
     // The target's authority wins over Host (RFC 9112 §3.2.2); a different Host is ambiguous.

@@ -8,7 +8,7 @@ function parse(parts: string[], opts: { noBody?: boolean; eof?: boolean; upgrade
   const seen: { head?: [number, string, string[]]; lines?: string; sized?: boolean; body: string; lastFlags: boolean[]; end?: boolean; error?: string } = { body: '', lastFlags: [] };
   const parser = new ResponseParser({
     head: (status, text, raw, lines, sized) => {
-      seen.head = [status, text, raw];
+      seen.head = [status, text, raw.pairs()];
       seen.lines = lines;
       seen.sized = sized;
     },

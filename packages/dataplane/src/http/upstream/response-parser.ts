@@ -10,7 +10,7 @@ export interface ResponseEvents {
    * colon, none at the end), or the Connection header names other fields, which only the pairs
    * can be filtered of. `sized`: the response's length is given by a Content-Length header.
    */
-  head(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void;
+  head(status: number, statusText: string, fields: ResponseFields, lines: string | undefined, sized: boolean): void;
   /**
    * `last` is set when the piece completes a body of known length, so it can go out with the end.
    * The piece may be a view of the connection's read buffer (see `UpstreamConnection`).
@@ -18,6 +18,30 @@ export interface ResponseEvents {
   body(chunk: Buffer, last: boolean): void;
   /** `reusable`: the connection may carry another request (keep-alive, and nothing left over). */
   end(reusable: boolean): void;
+}
+
+/**
+ * A response head's fields as name, value pairs, made into strings on first use: most answers go
+ * on as their lines, and then no pair is ever read. `spans` holds four offsets into `text` per
+ * field (name start and end, value start and end).
+ */
+export class ResponseFields {
+  private made: string[] | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly spans: number[],
+  ) {}
+
+  /** The fields in order, as name, value, name, value... (as node:http's rawHeaders). */
+  pairs(): string[] {
+    if (this.made) return this.made;
+    const { text, spans } = this;
+    const out: string[] = [];
+    for (let i = 0; i < spans.length; i += 2) out.push(text.slice(spans[i], spans[i + 1]));
+    this.made = out;
+    return out;
+  }
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -400,7 +424,8 @@ export class ResponseParser {
     if (status === 0) return new Error('malformed status line');
     const reason = eol - from > 12 ? text.slice(13, eol - from) : '';
     const http11 = buf[from + 7] === Byte.DIGIT_1;
-    const raw: string[] = [];
+    // Each field's offsets in `text` (see ResponseFields): strings only for what is read here.
+    const spans: number[] = [];
     let length: string | undefined;
     let encodings = 0;
     let chunked = false;
@@ -413,17 +438,18 @@ export class ResponseParser {
     let keptFrom = eol + 2 - from;
     const field = FIELD_LINE;
     for (let at = eol + 2; at < to; at = eol + 2) {
-      if (raw.length === 2 * MAX_HEADERS) return new Error('too many response headers');
+      if (spans.length === 4 * MAX_HEADERS) return new Error('too many response headers');
       const cut = field.cut(buf, at);
       if (cut !== FieldCut.Ok) return badHeadByte(buf, cut === FieldCut.BadName ? field.nameEnd : field.eol, 'malformed header line');
       const nameEnd = field.nameEnd;
       eol = field.eol;
       if (!field.canonical) canonical = false;
-      const name = text.slice(at - from, nameEnd - from);
-      const value = text.slice(field.valueStart - from, field.valueEnd - from);
-      raw.push(name, value);
+      const valueStart = field.valueStart - from;
+      const valueEnd = field.valueEnd - from;
+      spans.push(at - from, nameEnd - from, valueStart, valueEnd);
       const nameLength = nameEnd - at;
       if (nameLength === 14 && namedAt(buf, at, CONTENT_LENGTH)) {
+        const value = text.slice(valueStart, valueEnd);
         // Even a repeated same value: passed on, it would reach the client twice, and strict clients refuse that.
         // A tab after the digits is whitespace to RFC 9110 but refused by strict llhttp (no lenient
         // flag reads it), so a client might frame the answer otherwise: refused here too.
@@ -431,11 +457,11 @@ export class ResponseParser {
         length = value;
       } else if (nameLength === 17 && namedAt(buf, at, TRANSFER_ENCODING)) {
         encodings++;
-        chunked = isNamed(value, 'chunked');
+        chunked = isNamed(text.slice(valueStart, valueEnd), 'chunked');
       } else if (nameLength === 10 && namedAt(buf, at, CONNECTION)) {
-        connection += `${value.toLowerCase()},`;
+        connection += `${text.slice(valueStart, valueEnd).toLowerCase()},`;
       } else if (nameLength === 7 && status === 101 && namedAt(buf, at, UPGRADE)) {
-        (upgrades ??= []).push(value);
+        (upgrades ??= []).push(text.slice(valueStart, valueEnd));
       }
       if (hopByHopAt(buf, at, nameLength)) {
         lines += text.slice(keptFrom, at - from);
@@ -448,12 +474,13 @@ export class ResponseParser {
     // Both framings at once is how responses get smuggled past one parser and not another (even
     // on an interim answer, which has no body: a backend sending it is out of step or hostile).
     if (encodings > 0 && length !== undefined) return new Error('both Transfer-Encoding and Content-Length');
+    const fields = new ResponseFields(text, spans);
     if (status < 200) {
       if (status === 101 && this.upgrade) {
         const refusal = switchRefusal(http11, connection, upgrades ?? [], this.upgrade);
         if (refusal) return new Error(refusal);
         this.keepAlive = false;
-        this.events.head(status, reason, raw, forward, length !== undefined);
+        this.events.head(status, reason, fields, forward, length !== undefined);
         this.state = State.Tunnel;
         return undefined;
       }
@@ -468,7 +495,7 @@ export class ResponseParser {
     // framed differently by the client, or lose a coding when re-framed: refused.
     if (encodings > 1 || (encodings === 1 && !chunked)) return new Error('unsupported Transfer-Encoding');
     this.keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
-    this.events.head(status, reason, raw, forward, length !== undefined);
+    this.events.head(status, reason, fields, forward, length !== undefined);
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
     else if (chunked) {
       this.trailerBytes = 0;

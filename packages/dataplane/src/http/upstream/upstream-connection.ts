@@ -5,7 +5,7 @@ import type { ErrorKind } from '../../stats/backend-stats';
 import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
 import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
-import { type ResponseEvents, ResponseParser } from './response-parser';
+import { type ResponseEvents, type ResponseFields, ResponseParser } from './response-parser';
 
 /**
  * A body with at least this much still to come is read into a bulk buffer of the connection's
@@ -118,7 +118,7 @@ export class UpstreamConnection {
     private readonly owner: ConnectionOwner,
   ) {
     this.parser = new ResponseParser({
-      head: (status, statusText, rawHeaders, lines, sized) => this.onHead(status, statusText, rawHeaders, lines, sized),
+      head: (status, statusText, fields, lines, sized) => this.onHead(status, statusText, fields, lines, sized),
       body: (chunk, last) => this.exchange?.body(chunk, last),
       end: (reusable) => this.onResponseEnd(reusable),
     });
@@ -292,10 +292,10 @@ export class UpstreamConnection {
    * no timer at all (the next request's first-byte limit is still the armed one). A connection
    * resting in its pool keeps that limit, or the pool's sweep closes it sooner.
    */
-  private onHead(status: number, statusText: string, rawHeaders: string[], lines: string | undefined, sized: boolean): void {
+  private onHead(status: number, statusText: string, fields: ResponseFields, lines: string | undefined, sized: boolean): void {
     if (this.reading) this.headIn = this.exchanges;
     else this.arm(this.timeouts!.idleMs);
-    this.exchange?.head(status, statusText, rawHeaders, lines, sized);
+    this.exchange?.head(status, statusText, fields, lines, sized);
   }
 
   private onResponseEnd(reusable: boolean): void {
