@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { type ClientRequest, type ClientResponse, nodeRequest } from './client-exchange';
 import type { UpgradeTarget } from './http-proxy';
 import type { RequestHead } from './request-head';
+import { SocketWriter } from '../io/socket-writer';
 import { INTERNAL_ERROR_REASON } from './error-page';
 import { refusalResponse } from './server/client-connection';
 import { PlainResponse } from './server/plain-response';
@@ -41,9 +42,13 @@ export function proxyUpgrade(
     socket.end();
     lingerAfterEnd(socket);
   };
-  // The socket's own timeout counts its writes: nothing to note on each.
+  // The socket's own timeout counts its writes (so they go through its stream): nothing to note on each.
   const internalError = (_: PlainResponse, started: boolean) => (started ? socket.destroy() : endRefused(socket, refusalResponse(500, INTERNAL_ERROR_REASON)));
-  const res = new PlainResponse({ socket, responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms), active: () => {}, internalError }, false, false);
+  const res = new PlainResponse(
+    { socket, writer: new SocketWriter(socket as Socket, false), responseEnded: closeAfter, arm: (ms) => socket.setTimeout(ms), active: () => {}, internalError },
+    false,
+    false,
+  );
   socket.on('timeout', () => socket.destroy());
   socket.once('close', () => res.clientGone());
   // The listener's routes decide: a pool (proxyHttpRequest with the upgrade), or an answer of their own.

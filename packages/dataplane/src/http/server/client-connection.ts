@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { readThroughStream, readViews } from '../../io/accepted-socket-reads';
 import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
+import { SocketWriter } from '../../io/socket-writer';
 import { internalErrors } from '../../runtime/internal-errors';
 import type { THttpSettings } from '@fulcrum/protocol';
 import type { ClientRequest, ClientResponse } from '../client-exchange';
@@ -69,6 +70,7 @@ export class ClientConnection implements ResponseOwner {
   /** Set while a head is partly read: fires at the pool's head deadline. */
   private headTimer: NodeJS.Timeout | undefined;
   private readonly clientIp: string;
+  readonly writer: SocketWriter;
   /** A TLS socket (https listener). */
   private readonly secure: boolean;
 
@@ -79,6 +81,7 @@ export class ClientConnection implements ResponseOwner {
   ) {
     this.clientIp = socket.remoteAddress ?? '';
     this.secure = (socket as { encrypted?: boolean }).encrypted === true;
+    this.writer = new SocketWriter(socket);
     this.arm(handlers.idleMs());
     // Each read a view of a buffer all connections read into: what the reader holds past the read is copied.
     if (!readViews(socket, this.onRead)) socket.on('data', this.onData);

@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { SocketWriter } from '../../io/socket-writer';
 import { PlainResponse } from './plain-response';
 
-const owner = { socket: {} as Socket, responseEnded() {}, arm() {}, active() {}, internalError() {} };
+const owner = { socket: {} as Socket, writer: {} as SocketWriter, responseEnded() {}, arm() {}, active() {}, internalError() {} };
 const response = () => new PlainResponse(owner, false, true);
 
 describe('PlainResponse head', () => {

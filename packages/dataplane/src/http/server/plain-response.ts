@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientResponse } from '../client-exchange';
+import type { SocketWriter } from '../../io/socket-writer';
 import { isFieldValue, isNamed, isToken } from '../field-syntax';
 
 /** Body pieces up to this size go out in one write together with what frames them. */
@@ -9,6 +10,8 @@ const JOIN_MAX = 16 * 1024;
 
 export interface ResponseOwner {
   readonly socket: Socket;
+  /** The socket's small writes (heads, small bodies) go through it. */
+  readonly writer: SocketWriter;
   /** The response has been written in full. */
   responseEnded(res: PlainResponse): void;
   /** The connection's inactivity limit while the exchange runs. */
@@ -77,7 +80,7 @@ export class PlainResponse implements ClientResponse {
 
   holdsWrites(): boolean {
     // A write the kernel took whole is done with its buffer; the rest wait, referenced, in the socket.
-    return this.owner.socket.writableLength > 0;
+    return this.owner.writer.holds;
   }
 
   end(chunk?: Buffer | string): void {
@@ -152,9 +155,9 @@ export class PlainResponse implements ClientResponse {
       lead = this.head + prefix;
       this.head = undefined;
     }
-    if (chunk === undefined) return lead || suffix ? socket.write(lead + suffix, 'latin1') : true;
+    if (chunk === undefined) return lead || suffix ? owner.writer.latin1(lead + suffix) : true;
     // Latin1 maps bytes to chars one to one: a small body joins the head in a single write.
-    if (chunk.length <= JOIN_MAX) return socket.write(lead + chunk.toString('latin1') + suffix, 'latin1');
+    if (chunk.length <= JOIN_MAX) return owner.writer.latin1(lead + chunk.toString('latin1') + suffix);
     // A large piece with nothing to frame it (the head went out): one write, no writev.
     if (!lead && !suffix) return socket.write(chunk);
     socket.cork();

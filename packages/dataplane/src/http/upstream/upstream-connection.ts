@@ -5,6 +5,7 @@ import type { ErrorKind } from '../../stats/backend-stats';
 import { returnBulkBuffer, takeBulkBuffer } from '../../io/bulk-buffers';
 import { eventClock } from '../../io/event-clock';
 import { IdleTimer } from '../../io/idle-timer';
+import { SocketWriter } from '../../io/socket-writer';
 import { type ResponseEvents, type ResponseFields, ResponseParser } from './response-parser';
 
 /**
@@ -81,6 +82,8 @@ export interface ConnectionOwner {
  */
 export class UpstreamConnection {
   private readonly socket: Socket;
+  /** The request heads' writes. */
+  private readonly writer: SocketWriter;
   private readonly parser: ResponseParser;
   /** The inactivity limit of the current phase (connect, first byte, idle); reads and writes defer it. */
   private readonly idle = new IdleTimer(() => this.onTimeout());
@@ -142,6 +145,7 @@ export class UpstreamConnection {
         },
       },
     });
+    this.writer = new SocketWriter(this.socket);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
@@ -248,7 +252,7 @@ export class UpstreamConnection {
     exchange.connected(waited);
     if (this.exchange !== exchange) return;
     // Header bytes arrive as latin1 strings (one char per byte); latin1 writes them back unchanged.
-    this.socket.write(this.requestHead, 'latin1');
+    this.writer.latin1(this.requestHead);
     if (this.body) this.streamBody(this.body);
   }
 
