@@ -1,5 +1,5 @@
 import process from 'node:process';
-import { performance } from 'node:perf_hooks';
+import { eventClock } from './io/event-clock';
 import { ListenerCertificates, SecureContextCache } from './tls/listener-certificates';
 import { EventEmitter } from 'node:events';
 import {
@@ -103,7 +103,8 @@ export class Dataplane extends EventEmitter<{ event: [TDataplaneEvent]; applied:
   constructor(opts: DataplaneOptions = {}) {
     super();
     this.id = opts.id ?? `dp-${process.pid}`;
-    this.now = opts.now ?? (() => performance.now());
+    // Inside a socket read, the read's own clock reading (see EventClock).
+    this.now = opts.now ?? (() => eventClock.now());
     this.random = opts.random ?? Math.random;
     this.runHealthChecks = opts.runHealthChecks ?? true;
     this.access = new AccessLog(opts.accessLog, this.random);

@@ -41,8 +41,7 @@ export class BackendStats {
     const cls = statusClass(status);
     this.interval.responses[cls]++;
     this.totals.responses[cls]++;
-    this.latency.record(latencyMs);
-    this.latencyTotals.record(latencyMs);
+    this.latency.recordWith(this.latencyTotals, latencyMs);
   }
 
   error(kind: ErrorKind): void {

@@ -10,10 +10,21 @@ export class LatencyHistogram {
   sumMs = 0;
 
   record(ms: number): void {
+    this.recordWith(undefined, ms);
+  }
+
+  /** Records `ms` here and in `also` (an interval's histogram and the totals), its bucket found once. */
+  recordWith(also: LatencyHistogram | undefined, ms: number): void {
     // A clock step backwards or NaN must not corrupt the sum.
     // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; this gives 0.
     const v = ms > 0 ? ms : 0;
-    this.counts[latencyBucket(v)]!++;
+    const bucket = latencyBucket(v);
+    this.addOne(bucket, v);
+    also?.addOne(bucket, v);
+  }
+
+  private addOne(bucket: number, v: number): void {
+    this.counts[bucket]!++;
     this.count++;
     this.sumMs += v;
   }

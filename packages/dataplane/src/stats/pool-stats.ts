@@ -34,8 +34,7 @@ export class PoolStats {
         this.interval.proxyResponses[cause] = (this.interval.proxyResponses[cause] ?? 0) + 1;
         this.totals.proxyResponses[cause] = (this.totals.proxyResponses[cause] ?? 0) + 1;
       }
-      this.latency.record(latencyMs);
-      this.latencyTotals.record(latencyMs);
+      this.latency.recordWith(this.latencyTotals, latencyMs);
     }
     if (!complete) {
       this.interval.connections.reset++;
