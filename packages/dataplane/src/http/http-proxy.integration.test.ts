@@ -187,8 +187,10 @@ describe('HTTP proxy', () => {
       pump();
     });
     expect(received).toBe(total);
-    // Both directions of 200 MiB went through one process; memory grew by a small fraction of that.
-    expect(peak - rssBefore).toBeLessThan(80 * 1024 * 1024);
+    // Both directions of 200 MiB went through one process (the test's client and backend with the
+    // proxy); memory grew by a fraction of that. The peak moves with the collector's timing: 41 to
+    // 97 MiB over 28 runs here, where buffering either direction would add 200 MiB.
+    expect(peak - rssBefore).toBeLessThan(128 * 1024 * 1024);
   });
 
   it('sends a chunked upload upstream chunked and streams a chunked answer back', async () => {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import process from 'node:process';
 import { getSystemErrorName } from 'node:util';
 
 /**
@@ -101,6 +102,15 @@ export class SocketWriter {
     if (this.queued < this.socket.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
+  }
+
+  /**
+   * Writes wait past the socket's high-water mark (through this writer or the stream): `'drain'`
+   * comes once they are taken. A connection serving pipelined requests waits for it before the
+   * next, so a client that sends and never reads cannot have its answers pile up.
+   */
+  get needsDrain(): boolean {
+    return this.needDrain || this.socket.writableNeedDrain;
   }
 
   /** Bytes written but not yet taken by the kernel, through this writer or the stream. */

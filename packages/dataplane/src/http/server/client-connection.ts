@@ -64,6 +64,12 @@ export class ClientConnection implements ResponseOwner {
   private dispatching = false;
   /** A request head has been taken and nothing answers it yet (no refusal, no response, no hand-over). */
   private unanswered = false;
+  /**
+   * Answers wait past the socket's high-water mark: the next pipelined request is served, and the
+   * client read again, only once they are taken (`'drain'`), as NGINX serves the next only once
+   * an answer is sent. A client that pipelines and never reads holds one connection's buffer.
+   */
+  private awaitingDrain = false;
   private timeoutMs = 0;
   /** The connection's inactivity limit: reads and writes defer it. */
   private readonly idle = new IdleTimer(() => this.onTimeout());
@@ -115,6 +121,16 @@ export class ClientConnection implements ResponseOwner {
       this.socket.end();
       return;
     }
+    if (this.writer.needsDrain) {
+      this.awaitingDrain = true;
+      this.socket.pause();
+      return;
+    }
+    this.serveNext();
+  }
+
+  /** The answer before is out (or taken by the kernel enough): the next pipelined request, if any. */
+  private serveNext(): void {
     if (this.socket.isPaused()) this.socket.resume();
     this.dispatch();
     // An answer given at once inside the dispatch loop returns here mid-loop: the loop, not this, ends the socket.
@@ -138,7 +154,7 @@ export class ClientConnection implements ResponseOwner {
     this.idle.touch();
     if (this.refused) return;
     this.reader.push(chunk, borrowed);
-    if (!this.current) this.dispatch();
+    if (!this.current && !this.awaitingDrain) this.dispatch();
     else if (this.reader.bytes > MAX_AHEAD_BYTES) this.socket.pause();
   }
 
@@ -266,7 +282,7 @@ export class ClientConnection implements ResponseOwner {
 
   private readonly onEnd = (): void => {
     this.clientEnded = true;
-    if (this.current) return;
+    if (this.current || this.awaitingDrain) return;
     this.dispatch();
     if (!this.current && !this.handedOff) this.socket.end();
   };
@@ -277,6 +293,9 @@ export class ClientConnection implements ResponseOwner {
 
   private readonly onDrain = (): void => {
     this.idle.touch();
+    if (!this.awaitingDrain || this.writer.needsDrain) return;
+    this.awaitingDrain = false;
+    this.serveNext();
   };
 
   private readonly onClose = (): void => {
@@ -290,7 +309,8 @@ export class ClientConnection implements ResponseOwner {
 
   private readonly onTimeout = (): void => {
     this.headDone();
-    if (!this.current && this.reader.partial && !this.refused) {
+    // Heads waiting behind answers the client does not take are not late heads: the connection just closes.
+    if (!this.current && this.reader.partial && !this.refused && !this.awaitingDrain) {
       this.refused = true;
       this.reader.drain();
       this.handlers.refused?.(408, this.clientIp);

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../../dataplane';
-import { freePort, snapshotFor, startBackend } from '../../test-support';
+import { eventually, freePort, snapshotFor, startBackend } from '../../test-support';
 import { rawExchange } from '../conformance/raw-exchange';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -142,5 +142,43 @@ describe('error pages', () => {
     const shown = await send(detailed, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(shown.text).toContain(`\r\nX-Fulcrum-Error: connect failed: ECONNREFUSED (127.0.0.1:${dead})\r\n`);
     expect(shown.text.slice(shown.text.indexOf('\r\n\r\n'))).not.toContain(`127.0.0.1:${dead}`);
+  });
+});
+
+describe('pipelining', () => {
+  it('serves no further pipelined request while the client leaves its answers unread, then all of them once it reads', async () => {
+    // 4 KiB answers, head and body in one read from the backend and one write to the client: the
+    // case where no backpressure within an answer holds the next one back.
+    const body = 'a'.repeat(4 * 1024);
+    const backend = await startBackend('big', (_req, res) => res.end(body));
+    cleanups.push(() => backend.close());
+    const port = await proxyTo(backend.port);
+    const socket = connect({ port, host: '127.0.0.1' });
+    cleanups.push(async () => socket.destroy());
+    socket.on('error', () => {});
+    socket.pause();
+    // 20,000 requests in one go: 80 MB of answers, far past what the kernel's buffers hold.
+    const count = 20_000;
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count));
+    // The proxy stops once the client's socket holds its high-water mark: the backend's count settles well short.
+    let seen = -1;
+    let still = 0;
+    await eventually(() => {
+      still = backend.hits === seen && backend.hits > 0 ? still + 1 : 0;
+      seen = backend.hits;
+      return still >= 6;
+    }, 20_000);
+    expect(backend.hits).toBeLessThan(count / 2);
+    // Reading again, every answer arrives whole and in order.
+    let bytes = 0;
+    let answers = 0;
+    const head = Buffer.from('HTTP/1.1 200 ');
+    socket.on('data', (c: Buffer) => {
+      bytes += c.length;
+      for (let i = c.indexOf(head); i >= 0; i = c.indexOf(head, i + 1)) answers++;
+    });
+    socket.resume();
+    await eventually(() => backend.hits === count && answers === count, 60_000);
+    expect(bytes).toBeGreaterThan(count * body.length);
   });
 });
