@@ -41,9 +41,9 @@ export function isToken(s: string): boolean {
   return true;
 }
 
-/** Whether every character of `text` from `from` on is one `table` marks (1 at each allowed byte; nothing above 0xFF). */
-export function allIn(table: Uint8Array, text: string, from = 0): boolean {
-  for (let i = from; i < text.length; i++) {
+/** Whether every character of `text` from `from` to `to` is one `table` marks (1 at each allowed byte; nothing above 0xFF). */
+export function allIn(table: Uint8Array, text: string, from = 0, to = text.length): boolean {
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c > 0xff || table[c] === 0) return false;
   }
@@ -66,11 +66,7 @@ VALUE_BYTE[0x09] = 1;
 
 /** Whether `text` from `from` to `to` may be a field value (see `VALUE_BYTE`). */
 export function isFieldValue(text: string, from = 0, to = text.length): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || VALUE_BYTE[c] === 0) return false;
-  }
-  return true;
+  return allIn(VALUE_BYTE, text, from, to);
 }
 
 /**
